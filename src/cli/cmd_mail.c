@@ -1,0 +1,302 @@
+/*
+ * cmd_mail - "sekisho mail": sanitise one message or many.
+ *
+ * The parent reads inputs and writes outputs; it never parses a message.
+ * Every message goes to one sandboxed worker (restarted if it dies), whose
+ * answer is validated before anything is written.  Outputs and receipts are
+ * written atomically (temporary file + rename), so a reader never sees half
+ * a message.
+ */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "core/digest.h"
+#include "core/num.h"
+#include "core/xalloc.h"
+#include "gateway/frame.h"
+#include "gateway/worker.h"
+#include "mime/sanitize.h"
+#include "receipt/receipt.h"
+
+static void
+usage(FILE *f)
+{
+	fputs("usage: sekisho mail [-c CONFIG] [-o OUT] [--receipt FILE] [IN]\n"
+	    "       sekisho mail [-c CONFIG] --out-dir DIR [--receipt-dir DIR] IN...\n"
+	    "IN may be a file, '-' (standard input) or, with --out-dir, a folder\n"
+	    "(a Maildir's cur/ and new/, or every file in it).\n"
+	    "exit status: 0 sanitised, 10 withheld, 2 usage/configuration, 1 internal\n", f);
+}
+
+struct run {
+	const struct policy *pol;
+	struct worker wk;
+	long long fixed_time;	/* SOURCE_DATE_EPOCH, or -1 */
+	size_t sanitized, withheld, failed;
+	int quiet;
+};
+
+/* Receipt id and time: random normally; derived from the input when
+ * SOURCE_DATE_EPOCH fixes the time (reproducible runs and tests). */
+static void
+make_identity(const struct run *run, const struct buf *item, char *id, size_t n,
+    long long *t)
+{
+	char date[16];
+	time_t now;
+	struct tm tm;
+
+	*t = run->fixed_time >= 0 ? run->fixed_time : (long long)time(NULL);
+	now = (time_t)*t;
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof date, "%Y%m%d", &tm);
+	if (run->fixed_time >= 0) {
+		char hex[SHA256_HEX_LEN + 1];
+
+		sha256_hex(buf_str(item), item->len, hex);
+		snprintf(id, n, "SK-%s-%.16s", date, hex);
+	} else {
+		unsigned char rnd[8];
+
+		if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+			die("getrandom: %s", strerror(errno));
+		snprintf(id, n, "SK-%s-%02x%02x%02x%02x%02x%02x%02x%02x", date, rnd[0], rnd[1],
+		    rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+	}
+}
+
+/* A receipt written by the parent when the worker could not give one. */
+static void
+parent_receipt(const struct run *run, const char *id, long long t,
+    const struct buf *item, size_t total, int over, const char *reason,
+    const char *detail, struct buf *json)
+{
+	struct receipt rc;
+
+	receipt_init(&rc, id, t);
+	memcpy(rc.policy_digest, run->pol->digest, sizeof rc.policy_digest);
+	rc.in.bytes = total;
+	if (!over)
+		sha256_hex(buf_str(item), item->len, rc.in.sha256);
+	if (over)
+		receipt_limit(&rc, "message_size_limit", run->pol->lim.message_bytes, NULL);
+	receipt_withhold(&rc, reason, detail);
+	receipt_json(&rc, json);
+	receipt_free(&rc);
+}
+
+/*
+ * Sanitise one input.  Returns the exit status for it; out and json are
+ * filled (out only when sanitised).
+ */
+static int
+process(struct run *run, const char *path, struct buf *out, struct buf *json)
+{
+	struct buf item;
+	char id[RECEIPT_ID_MAX], detail[256];
+	long long t;
+	int over, r;
+	size_t total;
+
+	buf_init(&item, run->pol->lim.message_bytes);
+	if (read_input(path, run->pol->lim.message_bytes, &item, &over, &total) != 0) {
+		fprintf(stderr, "sekisho: %s: %s\n", path, strerror(errno));
+		buf_free(&item);
+		run->failed++;
+		return EXIT_INTERNAL;
+	}
+	make_identity(run, &item, id, sizeof id, &t);
+	if (over) {
+		parent_receipt(run, id, t, &item, total, 1, "message_size_limit",
+		    "the message is larger than message_size_limit", json);
+		r = EXIT_WITHHELD;
+	} else {
+		r = worker_run(&run->wk, id, t, buf_str(&item), item.len, out, json, detail,
+		    sizeof detail);
+		if (r == WORKER_FAILED || r == WORKER_TIMEOUT) {
+			parent_receipt(run, id, t, &item, total, 0,
+			    r == WORKER_TIMEOUT ? "time_limit" : "worker-failed", detail, json);
+			r = EXIT_WITHHELD;
+		}
+	}
+	buf_free(&item);
+	if (r == EXIT_WITHHELD) {
+		run->withheld++;
+		if (!run->quiet) {
+			const char *reason = strstr(buf_str(json), "\"reason\":");
+
+			fprintf(stderr, "sekisho: withheld %s: %.*s\n", path,
+			    reason ? (int)strcspn(reason + 9, ",") : 0, reason ? reason + 9 : "");
+		}
+	} else
+		run->sanitized++;
+	return r;
+}
+
+/* out-dir name for an input: its base name, made unique. */
+static char *
+output_name(GHashTable *used, const char *path)
+{
+	char *copy = xstrdup(path), *base = basename(copy);
+	struct buf name;
+
+	buf_init(&name, 8192);
+	buf_puts(&name, strcmp(path, "-") == 0 ? "stdin.eml" : base);
+	for (int k = 2; g_hash_table_contains(used, buf_str(&name)); k++) {
+		buf_reset(&name);
+		buf_printf(&name, "%s-%d", base, k);
+	}
+	free(copy);
+	g_hash_table_add(used, xstrdup(buf_str(&name)));
+	return buf_steal(&name, NULL);
+}
+
+static int
+join_write(const char *dir, const char *name, const char *suffix, const struct buf *b)
+{
+	struct buf p;
+	int r;
+
+	buf_init(&p, 16384);
+	buf_printf(&p, "%s/%s%s", dir, name, suffix);
+	r = write_file_atomic(buf_str(&p), buf_str(b), b->len);
+	if (r != 0)
+		fprintf(stderr, "sekisho: %s: %s\n", buf_str(&p), strerror(errno));
+	buf_free(&p);
+	return r;
+}
+
+int
+cmd_mail(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "receipt", required_argument, NULL, 'r' },
+		{ "out-dir", required_argument, NULL, 'O' },
+		{ "receipt-dir", required_argument, NULL, 'R' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config = NULL, *outfile = NULL, *receipt = NULL, *outdir = NULL,
+	    *receiptdir = NULL, *sde;
+	struct policy pol;
+	struct run run;
+	struct inputs in = { 0 };
+	struct buf out, json;
+	int c, status = EXIT_SANITIZED;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:o:qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': config = optarg; break;
+		case 'o': outfile = optarg; break;
+		case 'r': receipt = optarg; break;
+		case 'O': outdir = optarg; break;
+		case 'R': receiptdir = optarg; break;
+		case 'q': run.quiet = 1; break;
+		case 'h': usage(stdout); return EXIT_SANITIZED;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	memset(&run, 0, sizeof run);
+	run.quiet = 0;
+	if ((outdir == NULL && (receiptdir != NULL || argc - optind > 1)) ||
+	    (outdir != NULL && (outfile != NULL || receipt != NULL || optind >= argc))) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (cli_load_policy(&pol, config) != 0)
+		return EXIT_USAGE;
+	run.pol = &pol;
+	run.fixed_time = -1;
+	if ((sde = getenv("SOURCE_DATE_EPOCH")) != NULL) {
+		uint64_t v;
+
+		if (parse_u64(sde, &v) != 0 || v > (uint64_t)1 << 40) {
+			fprintf(stderr, "sekisho: SOURCE_DATE_EPOCH is not a time: %s\n", sde);
+			return EXIT_USAGE;
+		}
+		run.fixed_time = (long long)v;
+	}
+	for (int i = optind; i < argc; i++) {
+		if (inputs_add(&in, argv[i]) != 0) {
+			inputs_free(&in);
+			return EXIT_USAGE;
+		}
+	}
+	if (in.n == 0 && outdir == NULL)
+		inputs_add(&in, "-");
+
+	signal(SIGPIPE, SIG_IGN);
+	sanitize_init();
+	if (worker_start(&run.wk, &pol) != 0) {
+		fprintf(stderr, "sekisho: cannot start worker: %s\n", strerror(errno));
+		inputs_free(&in);
+		return EXIT_INTERNAL;
+	}
+	buf_init(&out, worker_output_max(&pol));
+	buf_init(&json, 64u * 1024 * 1024);
+
+	if (outdir == NULL) {
+		status = process(&run, in.paths[0], &out, &json);
+		if (status == EXIT_SANITIZED) {
+			if (outfile != NULL ? write_file_atomic(outfile, buf_str(&out), out.len) != 0
+			    : write_all(1, buf_str(&out), out.len) != 0) {
+				fprintf(stderr, "sekisho: cannot write output: %s\n", strerror(errno));
+				status = EXIT_INTERNAL;
+			}
+		}
+		if (receipt != NULL && status != EXIT_INTERNAL &&
+		    write_file_atomic(receipt, buf_str(&json), json.len) != 0) {
+			fprintf(stderr, "sekisho: %s: %s\n", receipt, strerror(errno));
+			status = EXIT_INTERNAL;
+		}
+	} else {
+		GHashTable *used = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL);
+
+		for (size_t i = 0; i < in.n; i++) {
+			char *name;
+			int r;
+
+			buf_reset(&out);
+			buf_reset(&json);
+			r = process(&run, in.paths[i], &out, &json);
+			if (r == EXIT_INTERNAL) {
+				status = EXIT_INTERNAL;
+				continue;
+			}
+			name = output_name(used, in.paths[i]);
+			if (r == EXIT_SANITIZED && join_write(outdir, name, "", &out) != 0)
+				r = EXIT_INTERNAL;
+			if (receiptdir != NULL && join_write(receiptdir, name, ".json", &json) != 0)
+				r = EXIT_INTERNAL;
+			free(name);
+			if (r == EXIT_INTERNAL)
+				status = EXIT_INTERNAL;
+			else if (r == EXIT_WITHHELD && status == EXIT_SANITIZED)
+				status = EXIT_WITHHELD;
+		}
+		g_hash_table_destroy(used);
+		fprintf(stderr, "sekisho: %zu message(s): %zu sanitised, %zu withheld, %zu failed\n",
+		    in.n, run.sanitized, run.withheld, run.failed);
+	}
+	worker_stop(&run.wk);
+	buf_free(&out);
+	buf_free(&json);
+	inputs_free(&in);
+	return status;
+}

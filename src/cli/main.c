@@ -1,0 +1,41 @@
+/*
+ * sekisho - command-line entry point: dispatches to sub-commands.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static void
+usage(FILE *f)
+{
+	fputs("usage: sekisho <command> [options]\n"
+	    "commands:\n"
+	    "  mail           sanitise mail: internet mail in, readable harmless text out\n"
+	    "  config check   validate and print the effective configuration\n"
+	    "  version        print the version\n"
+	    "Run 'sekisho <command> --help' for a command's options.\n", f);
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "mail") == 0)
+		return cmd_mail(argc - 1, argv + 1);
+	if (strcmp(argv[1], "config") == 0)
+		return cmd_config(argc - 1, argv + 1);
+	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
+		printf("sekisho %s\n", SEKISHO_VERSION);
+		return 0;
+	}
+	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	usage(stderr);
+	return EXIT_USAGE;
+}

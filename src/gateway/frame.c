@@ -1,0 +1,208 @@
+/*
+ * frame - parent/worker framing.  See frame.h.
+ */
+#include "gateway/frame.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n > 0) {
+		ssize_t w = write(fd, c, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int
+read_all(int fd, void *p, size_t n, long long deadline_ms)
+{
+	char *c = p;
+
+	while (n > 0) {
+		ssize_t r;
+
+		if (deadline_ms >= 0) {
+			struct pollfd pfd = { .fd = fd, .events = POLLIN };
+			long long left = deadline_ms - now_ms();
+			int pr;
+
+			if (left <= 0)
+				return -2;
+			pr = poll(&pfd, 1, left > 1000000 ? 1000000 : (int)left);
+			if (pr < 0 && errno == EINTR)
+				continue;
+			if (pr < 0)
+				return -1;
+			if (pr == 0)
+				return -2;
+		}
+		r = read(fd, c, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		c += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+static void
+put_u32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void
+put_u64(unsigned char *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint32_t
+get_u32(const unsigned char *p)
+{
+	uint32_t v = 0;
+
+	for (int i = 3; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static uint64_t
+get_u64(const unsigned char *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+int
+frame_write_request(int fd, const char *id, long long time, const void *item,
+    size_t len)
+{
+	unsigned char h[4 + 4 + FRAME_ID_MAX + 8 + 8];
+	size_t idlen = strnlen(id, FRAME_ID_MAX), n = 0;
+
+	memcpy(h, "SKRQ", 4);
+	put_u32(h + 4, (uint32_t)idlen);
+	memcpy(h + 8, id, idlen);
+	n = 8 + idlen;
+	put_u64(h + n, (uint64_t)time);
+	put_u64(h + n + 8, (uint64_t)len);
+	n += 16;
+	if (write_all(fd, h, n) != 0)
+		return -1;
+	return write_all(fd, item, len);
+}
+
+/* Read a u64 length and that many bytes into b (within b's ceiling). */
+static int
+read_blob(int fd, struct buf *b, long long deadline)
+{
+	unsigned char l[8];
+	uint64_t len;
+	char chunk[65536];
+	int r;
+
+	if ((r = read_all(fd, l, 8, deadline)) != 0)
+		return r;
+	len = get_u64(l);
+	if (len > b->max)
+		return -1;
+	while (len > 0) {
+		size_t n = len > sizeof chunk ? sizeof chunk : (size_t)len;
+
+		if ((r = read_all(fd, chunk, n, deadline)) != 0)
+			return r;
+		if (buf_append(b, chunk, n) != 0)
+			return -1;
+		len -= n;
+	}
+	return 0;
+}
+
+int
+frame_read_request(int fd, char id[FRAME_ID_MAX], long long *time, struct buf *item)
+{
+	unsigned char h[8];
+	uint32_t idlen;
+
+	if (read_all(fd, h, 8, -1) != 0 || memcmp(h, "SKRQ", 4) != 0)
+		return -1;
+	idlen = get_u32(h + 4);
+	if (idlen >= FRAME_ID_MAX)
+		return -1;
+	memset(id, 0, FRAME_ID_MAX);
+	if (read_all(fd, id, idlen, -1) != 0 || read_all(fd, h, 8, -1) != 0)
+		return -1;
+	*time = (long long)get_u64(h);
+	return read_blob(fd, item, -1);
+}
+
+int
+frame_write_response(int fd, int status, const struct buf *out, const struct buf *receipt)
+{
+	unsigned char h[16];
+
+	memcpy(h, "SKRS", 4);
+	put_u32(h + 4, (uint32_t)status);
+	put_u64(h + 8, out->len);
+	if (write_all(fd, h, 16) != 0 || write_all(fd, buf_str(out), out->len) != 0)
+		return -1;
+	put_u64(h, receipt->len);
+	if (write_all(fd, h, 8) != 0)
+		return -1;
+	return write_all(fd, buf_str(receipt), receipt->len);
+}
+
+int
+frame_read_response(int fd, int *status, struct buf *out, struct buf *receipt,
+    long long deadline_ms)
+{
+	unsigned char h[8];
+	int r;
+
+	if ((r = read_all(fd, h, 8, deadline_ms)) != 0)
+		return r;
+	if (memcmp(h, "SKRS", 4) != 0)
+		return -1;
+	*status = (int)get_u32(h + 4);
+	if (*status != 0 && *status != 10)
+		return -1;
+	if ((r = read_blob(fd, out, deadline_ms)) != 0)
+		return r;
+	if ((r = read_blob(fd, receipt, deadline_ms)) != 0)
+		return r;
+	/* A withheld item carries no output; a receipt is a JSON object. */
+	if ((*status == 10 && out->len != 0) || receipt->len < 2 || receipt->data[0] != '{')
+		return -1;
+	return 0;
+}

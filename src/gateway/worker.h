@@ -1,0 +1,44 @@
+/*
+ * worker - a sandboxed process that sanitises items sent by its parent.
+ *
+ * The parent (CLI now, sekishod later) owns files, sockets and keys; it
+ * starts a worker with worker_start(), which forks, closes every descriptor
+ * but its socket, enters the sandbox and serves requests until EOF.
+ * worker_run() sends one item and waits at most time_limit seconds for the
+ * answer, which it validates like any untrusted input.  A worker that dies,
+ * answers garbage or runs out of time is killed and reaped, and the item is
+ * withheld with reason "worker-failed" or "time_limit"; the caller starts a
+ * fresh worker for the next item.
+ */
+#ifndef SEKISHO_GATEWAY_WORKER_H
+#define SEKISHO_GATEWAY_WORKER_H
+
+#include <sys/types.h>
+
+#include "core/buf.h"
+#include "policy/policy.h"
+
+struct worker {
+	pid_t pid;
+	int fd;
+	const struct policy *pol;
+	size_t items;
+};
+
+enum worker_outcome {
+	WORKER_SANITIZED = 0,
+	WORKER_WITHHELD = 10,
+	WORKER_FAILED = -1,	/* died or answered garbage: item withheld by caller */
+	WORKER_TIMEOUT = -2,
+};
+
+int worker_start(struct worker *wk, const struct policy *pol);
+void worker_stop(struct worker *wk);
+/* out/receipt are filled on SANITIZED/WITHHELD; detail on failure. */
+int worker_run(struct worker *wk, const char *id, long long time,
+    const void *item, size_t len, struct buf *out, struct buf *receipt,
+    char *detail, size_t detail_size);
+/* Output ceiling for one item under a policy (validation of answers). */
+size_t worker_output_max(const struct policy *pol);
+
+#endif

@@ -1,0 +1,152 @@
+/*
+ * notice - the reader's notice.  See notice.h.
+ */
+#include "mime/notice.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct reason_text {
+	const char *code;
+	const char *ja;
+	const char *en;
+};
+
+static const struct reason_text reasons[] = {
+	{ "attachment-not-sanitised", "添付ファイルは無害化できないため削除しました",
+	  "attachments are removed (file sanitising is not enabled)" },
+	{ "executable", "実行可能なファイルのため削除しました",
+	  "executable content is never delivered" },
+	{ "name-content-mismatch", "ファイル名と中身の種類が一致しないため削除しました",
+	  "the file name does not match the content" },
+	{ "inline-image", "本文中の画像のため削除しました", "inline image removed" },
+	{ "signature", "電子署名は無害化後に検証できないため削除しました",
+	  "a signature cannot be verified after sanitising" },
+	{ "encrypted", "暗号化されていて中身を確認できないため削除しました",
+	  "encrypted content cannot be inspected" },
+	{ "unsupported-type", "対応していない形式のため削除しました", "unsupported type" },
+	{ "external-body", "外部参照の本文のため削除しました", "external body reference removed" },
+	{ "alternative-not-shown", "別形式の本文（表示しない側）", "alternative not shown" },
+	{ "message_size_limit", "メールが大きすぎます（message_size_limit）", "message too large (message_size_limit)" },
+	{ "header_size_limit", "ヘッダーが大きすぎます（header_size_limit）", "header too large (header_size_limit)" },
+	{ "line_length_limit", "行が長すぎます（line_length_limit）", "line too long (line_length_limit)" },
+	{ "mime_part_limit", "パートが多すぎます（mime_part_limit）", "too many parts (mime_part_limit)" },
+	{ "mime_nesting_limit", "入れ子が深すぎます（mime_nesting_limit）", "nesting too deep (mime_nesting_limit)" },
+	{ "text_size_limit", "本文が大きすぎます（text_size_limit）", "text too large (text_size_limit)" },
+	{ "html_depth_limit", "HTMLの入れ子が深すぎます（html_depth_limit）", "HTML nested too deeply (html_depth_limit)" },
+	{ "html_node_limit", "HTMLの要素が多すぎます（html_node_limit）", "too many HTML elements (html_node_limit)" },
+	{ "ambiguous-structure", "他のソフトウェアと解釈が異なりうる構造のため保留しました",
+	  "structure that other software could read differently" },
+	{ "parse-failed", "メールを解析できませんでした", "the message could not be parsed" },
+	{ "time_limit", "処理時間の上限を超えました（time_limit）", "processing time limit (time_limit)" },
+	{ "worker-failed", "処理プロセスが異常終了しました", "the sanitising worker failed" },
+};
+
+const char *
+notice_reason_text(const char *code, enum lang lang)
+{
+	if (code == NULL)
+		return "";
+	for (size_t i = 0; i < sizeof reasons / sizeof reasons[0]; i++) {
+		if (strcmp(reasons[i].code, code) == 0)
+			return lang == LANG_EN ? reasons[i].en : reasons[i].ja;
+	}
+	return code;
+}
+
+/* 12345 -> "12,345" */
+static void
+put_grouped(struct buf *out, size_t v)
+{
+	char digits[32];
+	int n = snprintf(digits, sizeof digits, "%zu", v);
+
+	for (int i = 0; i < n; i++) {
+		if (i > 0 && (n - i) % 3 == 0)
+			buf_putc(out, ',');
+		buf_putc(out, digits[i]);
+	}
+}
+
+static const char *
+flag_text(const char *flags, enum lang lang)
+{
+	if (flags == NULL)
+		return NULL;
+	if (strstr(flags, "bidi-override") != NULL)
+		return lang == LANG_EN ? "the name hides its real extension with a direction control"
+		    : "ファイル名に文字の向きを変える制御文字があります（偽装のおそれ）";
+	if (strstr(flags, "double-extension") != NULL)
+		return lang == LANG_EN ? "double extension: the real type is hidden"
+		    : "二重拡張子です（実際の種類が隠されています）";
+	if (strstr(flags, "name-content-mismatch") != NULL)
+		return lang == LANG_EN ? "the name does not match the content"
+		    : "ファイル名と中身の種類が一致しません";
+	if (strstr(flags, "control-characters") != NULL)
+		return lang == LANG_EN ? "the name contains control characters"
+		    : "ファイル名に制御文字が含まれています";
+	return NULL;
+}
+
+void
+notice_render(const struct receipt *r, enum lang lang, struct buf *out)
+{
+	const int en = lang == LANG_EN;
+	size_t natt = 0, undecodable = 0;
+	const char *rule = "━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━\n";
+
+	for (size_t i = 0; i < r->nparts; i++) {
+		if (r->parts[i].is_attachment)
+			natt++;
+		undecodable += r->parts[i].undecodable_bytes;
+	}
+	buf_puts(out, rule);
+	if (en)
+		buf_printf(out, "[Sanitised] This message came from the internet and was made "
+		    "harmless by sekisho.\nReceipt: %s\n", r->id);
+	else
+		buf_printf(out, "【無害化済み】インターネットから届いたメールのため、安全な"
+		    "テキスト形式に変換しました。\n受付番号: %s\n", r->id);
+	if (r->body_source != NULL && strcmp(r->body_source, "text/html") == 0)
+		buf_puts(out, en ? "Body: the HTML body was converted to text.\n"
+		    : "本文: HTML形式の本文をテキストに変換しました。\n");
+	if (undecodable > 0) {
+		if (en)
+			buf_printf(out, "Note: %zu byte(s) of text could not be decoded and are shown as \xef\xbf\xbd.\n",
+			    undecodable);
+		else
+			buf_printf(out, "注意: 文字コードを判別できない部分（%zu バイト）を「\xef\xbf\xbd」で表示しています。\n",
+			    undecodable);
+	}
+	if (natt > 0) {
+		size_t k = 0;
+
+		if (en)
+			buf_printf(out, "Attachments removed (%zu):\n", natt);
+		else
+			buf_printf(out, "添付ファイル（%zu件）を削除しました:\n", natt);
+		for (size_t i = 0; i < r->nparts; i++) {
+			const struct receipt_part *p = &r->parts[i];
+			const char *warn;
+
+			if (!p->is_attachment)
+				continue;
+			buf_printf(out, "  %zu. %s", ++k,
+			    p->filename != NULL ? p->filename : (en ? "(no name)" : "（名前なし）"));
+			buf_puts(out, en ? " (" : "（");
+			buf_puts(out, p->detected_type != NULL ? p->detected_type : p->declared_type);
+			buf_puts(out, ", ");
+			put_grouped(out, p->bytes);
+			buf_puts(out, en ? " bytes)\n" : " バイト）\n");
+			buf_printf(out, en ? "     Reason: %s\n" : "     理由: %s\n",
+			    notice_reason_text(p->reason, lang));
+			if ((warn = flag_text(p->filename_flags, lang)) != NULL)
+				buf_printf(out, en ? "     Warning: %s\n" : "     警告: %s\n", warn);
+		}
+		buf_puts(out, en ? "If you need an original, ask your system administrator "
+		    "quoting the receipt number.\n"
+		    : "原本が必要な場合は、受付番号を添えてシステム担当者に申請してください。\n");
+	}
+	buf_puts(out, rule);
+	buf_putc(out, '\n');
+}

@@ -1,0 +1,317 @@
+/*
+ * sanitize - the pipeline for one mail message.  See sanitize.h.
+ */
+#include "mime/sanitize.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <gmime/gmime.h>
+#include <libxml/parser.h>
+
+#include "core/digest.h"
+#include "core/xalloc.h"
+#include "mime/compose.h"
+#include "mime/headers.h"
+#include "mime/notice.h"
+#include "mime/walk.h"
+#include "receipt/receipt.h"
+#include "text/charset.h"
+
+#define HEADER_VALUE_MAX (256 * 1024)	/* one decoded header value */
+
+void
+sanitize_init(void)
+{
+	g_mime_init();
+	charset_init();
+	digest_init();
+	xmlInitParser();
+}
+
+static const char *
+warning_code(GMimeParserWarning w, int *critical)
+{
+	*critical = 0;
+	switch (w) {
+	case GMIME_WARN_DUPLICATED_HEADER: return "duplicated-header";
+	case GMIME_WARN_DUPLICATED_PARAMETER: return "duplicated-parameter";
+	case GMIME_WARN_UNENCODED_8BIT_HEADER: return "unencoded-8bit-header";
+	case GMIME_WARN_INVALID_CONTENT_TYPE: return "invalid-content-type";
+	case GMIME_WARN_INVALID_RFC2047_HEADER_VALUE: return "invalid-rfc2047-header";
+	case GMIME_WARN_MALFORMED_MULTIPART: return "malformed-multipart";
+	case GMIME_WARN_TRUNCATED_MESSAGE: return "truncated-message";
+	case GMIME_WARN_MALFORMED_MESSAGE: return "malformed-message";
+	case GMIME_WARN_INVALID_PARAMETER: return "invalid-parameter";
+	case GMIME_WARN_INVALID_ADDRESS_LIST: return "invalid-address-list";
+	case GMIME_WARN_PART_WITHOUT_CONTENT: return "part-without-content";
+	case GMIME_CRIT_INVALID_HEADER_NAME: *critical = 1; return "invalid-header-name";
+	case GMIME_CRIT_CONFLICTING_HEADER: *critical = 1; return "conflicting-header";
+	case GMIME_CRIT_CONFLICTING_PARAMETER: *critical = 1; return "conflicting-parameter";
+	case GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY: *critical = 1; return "multipart-without-boundary";
+	case GMIME_CRIT_NESTING_OVERFLOW: *critical = 1; return "nesting-overflow";
+	case GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT: *critical = 1; return "part-without-headers-or-content";
+	}
+	*critical = 1;
+	return "unknown-parser-warning";
+}
+
+struct parse_ctx {
+	struct receipt *rc;
+	int critical;
+};
+
+static void
+on_warning(gint64 offset, GMimeParserWarning code, const gchar *item, gpointer data)
+{
+	struct parse_ctx *pc = data;
+	int crit;
+	const char *name = warning_code(code, &crit);
+	char detail[256];
+
+	snprintf(detail, sizeof detail, "%s%s", crit ? "critical: " : "",
+	    item != NULL ? item : "");
+	receipt_anomaly(pc->rc, name, detail, (long long)offset);
+	if (crit)
+		pc->critical++;
+}
+
+/*
+ * Checks on the raw bytes before any parser sees them: the header block and
+ * line length.  Returns the limit name hit, or NULL.
+ */
+static const char *
+prescan(const struct policy *pol, const unsigned char *m, size_t len, size_t *value)
+{
+	size_t line = 0, hdr_end = len;
+	const unsigned char *p = m, *end = m + len;
+
+	while (p < end) {
+		const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		if (n > line)
+			line = n;
+		if (hdr_end == len && (n == 0 || (n == 1 && p[0] == '\r')))
+			hdr_end = (size_t)(p - m);
+		p += n + 1;
+	}
+	if (line > pol->lim.line_bytes) {
+		*value = pol->lim.line_bytes;
+		return "line_length_limit";
+	}
+	if (hdr_end > pol->lim.header_bytes) {
+		*value = pol->lim.header_bytes;
+		return "header_size_limit";
+	}
+	return NULL;
+}
+
+/* Old Mac mail ends lines in CR alone; GMime needs LF. */
+static unsigned char *
+cr_only_to_lf(const unsigned char *m, size_t len)
+{
+	unsigned char *copy;
+
+	if (memchr(m, '\n', len) != NULL || memchr(m, '\r', len) == NULL)
+		return NULL;
+	copy = xmalloc(len);
+	for (size_t i = 0; i < len; i++)
+		copy[i] = m[i] == '\r' ? '\n' : m[i];
+	return copy;
+}
+
+struct kept_header {
+	const char *name;
+	enum hkind kind;
+	enum hdr_mode mode;
+};
+
+static const struct kept_header kept[] = {
+	{ "Date", HK_ASCII, HDR_TEXT },
+	{ "From", HK_ADDR, HDR_PHRASE },
+	{ "To", HK_ADDR, HDR_PHRASE },
+	{ "Cc", HK_ADDR, HDR_PHRASE },
+	{ "Reply-To", HK_ADDR, HDR_PHRASE },
+	{ "Subject", HK_TEXT, HDR_TEXT },
+	{ "Message-ID", HK_ASCII, HDR_TEXT },
+	{ "In-Reply-To", HK_ASCII, HDR_TEXT },
+	{ "References", HK_ASCII, HDR_TEXT },
+};
+
+/* Decode one top-level header; record it in the receipt's input summary. */
+static int
+decode_top(GMimeObject *msg, struct receipt *rc, const char *name,
+    enum hdr_mode mode, int ascii_only, struct buf *v)
+{
+	struct hdr_info hi;
+
+	if (ascii_only) {
+		const char *raw = header_raw(msg, name);
+
+		if (raw == NULL)
+			return -1;
+		/* Structured ASCII headers are unfolded, never decoded. */
+		for (const char *p = raw; *p != '\0'; p++) {
+			if (*p == '\r' || *p == '\n')
+				continue;
+			buf_putc(v, *p == '\t' ? ' ' : *p);
+		}
+		while (v->len > 0 && v->data[0] == ' ') {
+			memmove(v->data, v->data + 1, v->len);
+			v->len--;
+		}
+		return 0;
+	}
+	if (header_decoded(msg, name, mode, v, &hi) != 0)
+		return -1;
+	if (hi.bad_bytes > 0) {
+		char d[128];
+
+		snprintf(d, sizeof d, "%s: %zu undecodable byte(s)", name, hi.bad_bytes);
+		receipt_anomaly(rc, "undecodable-header-text", d, -1);
+	}
+	return 0;
+}
+
+static void
+compose_headers(const struct policy *pol, GMimeObject *msg, struct receipt *rc,
+    struct buf *out)
+{
+	for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
+		struct buf v;
+
+		buf_init(&v, HEADER_VALUE_MAX);
+		if (decode_top(msg, rc, kept[i].name, kept[i].mode,
+		    kept[i].kind == HK_ASCII, &v) == 0) {
+			if (strcasecmp(kept[i].name, "From") == 0)
+				receipt_set(&rc->in.from, buf_str(&v));
+			else if (strcasecmp(kept[i].name, "To") == 0)
+				receipt_set(&rc->in.to, buf_str(&v));
+			else if (strcasecmp(kept[i].name, "Subject") == 0)
+				receipt_set(&rc->in.subject, buf_str(&v));
+			else if (strcasecmp(kept[i].name, "Message-ID") == 0)
+				receipt_set(&rc->in.message_id, buf_str(&v));
+			if (compose_header(out, kept[i].name, buf_str(&v), kept[i].kind,
+			    pol->out_charset) != 0)
+				receipt_anomaly(rc, "header-dropped", kept[i].name, -1);
+		}
+		buf_free(&v);
+	}
+	for (size_t i = 0; i < pol->n_keep_headers; i++) {
+		struct buf v;
+
+		buf_init(&v, HEADER_VALUE_MAX);
+		if (decode_top(msg, rc, pol->keep_headers[i], HDR_TEXT, 0, &v) == 0)
+			compose_header(out, pol->keep_headers[i], buf_str(&v), HK_TEXT,
+			    pol->out_charset);
+		buf_free(&v);
+	}
+}
+
+static int
+finish_withheld(struct receipt *rc, struct buf *out, struct buf *rjson)
+{
+	buf_reset(out);
+	rc->has_output = 0;
+	receipt_json(rc, rjson);
+	receipt_free(rc);
+	return SANITIZE_WITHHELD;
+}
+
+int
+sanitize_mail(const struct policy *pol, const char *id, long long time,
+    const unsigned char *msg, size_t len, struct buf *out, struct buf *rjson)
+{
+	struct receipt rc;
+	struct parse_ctx pc;
+	GMimeStream *stream;
+	GMimeParser *parser;
+	GMimeParserOptions *opts;
+	GMimeMessage *message;
+	GMimeObject *root;
+	struct walker w;
+	struct buf text;
+	unsigned char *lf = NULL;
+	const char *lim;
+	size_t limval = 0;
+	char xh[256];
+
+	receipt_init(&rc, id, time);
+	memcpy(rc.policy_digest, pol->digest, sizeof rc.policy_digest);
+	sha256_hex(msg, len, rc.in.sha256);
+	rc.in.bytes = len;
+
+	if (len > pol->lim.message_bytes) {
+		receipt_limit(&rc, "message_size_limit", pol->lim.message_bytes, NULL);
+		receipt_withhold(&rc, "message_size_limit", "the message is larger than message_size_limit");
+		return finish_withheld(&rc, out, rjson);
+	}
+	if ((lim = prescan(pol, msg, len, &limval)) != NULL) {
+		receipt_limit(&rc, lim, limval, NULL);
+		receipt_withhold(&rc, lim, "raw message exceeds a limit before parsing");
+		return finish_withheld(&rc, out, rjson);
+	}
+	if ((lf = cr_only_to_lf(msg, len)) != NULL) {
+		receipt_anomaly(&rc, "cr-line-endings", "CR-only line endings read as LF", -1);
+		msg = lf;
+	}
+
+	memset(&pc, 0, sizeof pc);
+	pc.rc = &rc;
+	stream = g_mime_stream_mem_new_with_buffer((const char *)msg, len);
+	parser = g_mime_parser_new_with_stream(stream);
+	opts = g_mime_parser_options_new();
+	g_mime_parser_options_set_warning_callback(opts, on_warning, &pc);
+	message = g_mime_parser_construct_message(parser, opts);
+	g_object_unref(parser);
+	g_object_unref(stream);
+	free(lf);
+	if (message == NULL) {
+		g_mime_parser_options_free(opts);
+		receipt_withhold(&rc, "parse-failed", "GMime could not construct a message");
+		return finish_withheld(&rc, out, rjson);
+	}
+
+	walk_init(&w, pol, &rc);
+	root = g_mime_message_get_mime_part(message);
+	if (root != NULL)
+		walk_entity(&w, root, "1", 1);
+	buf_init(&text, pol->lim.text_bytes + 64 * 1024);
+	/* Headers first: they fill the receipt's input summary. */
+	compose_headers(pol, GMIME_OBJECT(message), &rc, out);
+	g_object_unref(message);
+	g_mime_parser_options_free(opts);
+
+	if (pc.critical > 0 && pol->on_ambiguous == AMBIG_WITHHOLD)
+		receipt_withhold(&rc, "ambiguous-structure",
+		    "the parser reported input that other software could read differently");
+	if (rc.verdict == VERDICT_WITHHELD) {
+		walk_free(&w);
+		buf_free(&text);
+		return finish_withheld(&rc, out, rjson);
+	}
+
+	receipt_set(&rc.body_source, w.saw_html && !w.saw_plain ? "text/html" :
+	    w.saw_plain ? "text/plain" : "none");
+	notice_render(&rc, pol->lang, &text);
+	buf_append(&text, buf_str(&w.body), w.body.len);
+	walk_free(&w);
+
+	snprintf(xh, sizeof xh, "X-Sekisho-Sanitized: %s; policy=%.16s\n", rc.id, rc.policy_digest);
+	buf_puts(out, xh);
+	if (compose_body(out, buf_str(&text), text.len, pol->out_charset) != 0) {
+		buf_free(&text);
+		receipt_limit(&rc, "text_size_limit", pol->lim.text_bytes, NULL);
+		receipt_withhold(&rc, "text_size_limit", "the sanitised message is too large");
+		return finish_withheld(&rc, out, rjson);
+	}
+	buf_free(&text);
+	rc.has_output = 1;
+	sha256_hex(out->data, out->len, rc.out.sha256);
+	rc.out.bytes = out->len;
+	receipt_json(&rc, rjson);
+	receipt_free(&rc);
+	return SANITIZE_OK;
+}

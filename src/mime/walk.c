@@ -1,0 +1,478 @@
+/*
+ * walk - per-part decisions over the GMime tree.  See walk.h.
+ */
+#include "mime/walk.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cdr/sniff.h"
+#include "core/digest.h"
+#include "core/xalloc.h"
+#include "mime/headers.h"
+#include "mime/params.h"
+#include "text/charset.h"
+#include "text/fname.h"
+#include "text/html.h"
+
+#define PATH_MAX_LEN 256
+#define TYPE_MAX 128
+
+/* Types shown as text in the body (when not attached with a file name). */
+static int
+is_body_text_type(const char *type)
+{
+	return strcmp(type, "text/plain") == 0 || strcmp(type, "text/html") == 0 ||
+	    strcmp(type, "text/rfc822-headers") == 0 ||
+	    strcmp(type, "message/delivery-status") == 0 ||
+	    strcmp(type, "message/global-delivery-status") == 0 ||
+	    strcmp(type, "message/disposition-notification") == 0 ||
+	    strcmp(type, "message/feedback-report") == 0 ||
+	    strcmp(type, "text/enriched") == 0 || strcmp(type, "text/richtext") == 0 ||
+	    strcmp(type, "text/x-aol") == 0;
+}
+
+void
+walk_init(struct walker *w, const struct policy *pol, struct receipt *rc)
+{
+	memset(w, 0, sizeof *w);
+	w->pol = pol;
+	w->rc = rc;
+	buf_init(&w->body, pol->lim.text_bytes);
+}
+
+void
+walk_free(struct walker *w)
+{
+	buf_free(&w->body);
+}
+
+static void
+limit_hit(struct walker *w, const char *name, size_t value, const char *path)
+{
+	char detail[160];
+
+	receipt_limit(w->rc, name, value, path);
+	snprintf(detail, sizeof detail, "%s %zu reached at part %s", name, value, path);
+	receipt_withhold(w->rc, name, detail);
+	w->stopped = 1;
+}
+
+/* Separate body sections by one blank line. */
+static void
+body_section(struct walker *w)
+{
+	struct buf *b = &w->body;
+
+	if (b->len == 0)
+		return;
+	if (b->data[b->len - 1] != '\n')
+		buf_putc(b, '\n');
+	if (b->len >= 2 && b->data[b->len - 2] != '\n')
+		buf_putc(b, '\n');
+}
+
+static void
+body_append(struct walker *w, const char *s, size_t n, const char *path)
+{
+	if (w->stopped)
+		return;
+	if (buf_append(&w->body, s, n) != 0)
+		limit_hit(w, "text_size_limit", w->pol->lim.text_bytes, path);
+}
+
+/*
+ * Plain text into the body: line endings to LF, control characters other
+ * than tab and newline dropped, a leading BOM dropped.
+ */
+static void
+body_plain(struct walker *w, const char *s, size_t n, const char *path)
+{
+	size_t i = 0, start = 0;
+
+	if (n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
+		i = start = 3;
+	for (; i < n && !w->stopped; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c != 0x7f)
+			continue;
+		if (c == '\n' || c == '\t')
+			continue;
+		body_append(w, s + start, i - start, path);
+		if (c == '\r') {
+			if (i + 1 >= n || s[i + 1] != '\n')
+				body_append(w, "\n", 1, path);
+		}
+		start = i + 1;
+	}
+	body_append(w, s + start, n - start, path);
+	if (w->body.len > 0 && w->body.data[w->body.len - 1] != '\n')
+		body_append(w, "\n", 1, path);
+}
+
+/* Decoded (transfer-encoding removed) content of a leaf part. */
+static GByteArray *
+part_content(GMimePart *part)
+{
+	GMimeDataWrapper *dw = g_mime_part_get_content(part);
+	GMimeStream *mem = g_mime_stream_mem_new();
+	GByteArray *ba;
+
+	if (dw != NULL)
+		g_mime_data_wrapper_write_to_stream(dw, mem);
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), FALSE);
+	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+	g_object_unref(mem);
+	return ba;
+}
+
+static void
+record_filename(struct walker *w, GMimeObject *obj, struct receipt_part *rp)
+{
+	const char *cd = header_raw(obj, "Content-Disposition");
+	const char *ct = header_raw(obj, "Content-Type");
+	struct buf name, shown, flags;
+	struct param_info pi;
+	int found = 0;
+
+	buf_init(&name, 4096);
+	if (cd != NULL)
+		found = param_get(cd, strlen(cd), "filename", &name, &pi);
+	if (!found && ct != NULL)
+		found = param_get(ct, strlen(ct), "name", &name, &pi);
+	if (!found) {
+		buf_free(&name);
+		return;
+	}
+	if (pi.conflicting)
+		receipt_anomaly(w->rc, "conflicting-filename", rp->path, -1);
+	rp->undecodable_bytes += pi.hdr.bad_bytes;
+	buf_init(&shown, FNAME_DISPLAY_MAX * 4 + 16);
+	buf_init(&flags, 256);
+	fname_flags_str(fname_display(buf_str(&name), name.len, &shown), &flags);
+	rp->filename = xstrdup(buf_str(&shown));
+	if (flags.len > 0)
+		rp->filename_flags = xstrdup(buf_str(&flags));
+	buf_free(&name);
+	buf_free(&shown);
+	buf_free(&flags);
+}
+
+static void
+add_flag(struct receipt_part *rp, const char *flag)
+{
+	struct buf b;
+
+	buf_init(&b, 1024);
+	if (rp->filename_flags != NULL)
+		buf_printf(&b, "%s,", rp->filename_flags);
+	buf_puts(&b, flag);
+	receipt_set(&rp->filename_flags, buf_str(&b));
+	buf_free(&b);
+}
+
+/* The charset a text part declares (NULL if none). */
+static const char *
+declared_charset(GMimeObject *obj)
+{
+	return g_mime_object_get_content_type_parameter(obj, "charset");
+}
+
+static void
+text_part(struct walker *w, GMimeObject *obj, struct receipt_part *rp,
+    const char *type, const GByteArray *ba)
+{
+	const char *label = declared_charset(obj);
+	char meta[CHARSET_NAME_MAX];
+	struct charset_info ci;
+	struct buf utf8;
+
+	if (label == NULL && strcmp(type, "text/html") == 0 &&
+	    html_meta_charset((const char *)ba->data, ba->len, meta, sizeof meta))
+		label = meta;
+	receipt_set(&rp->charset, label);
+	buf_init(&utf8, w->pol->lim.text_bytes);
+	if (charset_decode(label, ba->data, ba->len, &utf8, &ci) != 0) {
+		limit_hit(w, "text_size_limit", w->pol->lim.text_bytes, rp->path);
+		buf_free(&utf8);
+		return;
+	}
+	receipt_set(&rp->decoded_as, ci.used);
+	rp->undecodable_bytes += ci.bad_bytes;
+	body_section(w);
+	if (strcmp(type, "text/html") == 0) {
+		struct html_opts o = {
+			.max_depth = w->pol->lim.html_depth,
+			.max_nodes = w->pol->lim.html_nodes,
+			.show_urls = w->pol->show_urls,
+			.defang = w->pol->defang_urls,
+			.lang_en = w->pol->lang == LANG_EN,
+		};
+		struct html_info hi;
+		struct buf text;
+
+		buf_init(&text, w->pol->lim.text_bytes);
+		html_to_text(buf_str(&utf8), utf8.len, &o, &text, &hi);
+		if (hi.limit_hit != NULL) {
+			size_t v = strcmp(hi.limit_hit, "html_depth_limit") == 0 ? o.max_depth :
+			    strcmp(hi.limit_hit, "html_node_limit") == 0 ? o.max_nodes :
+			    w->pol->lim.text_bytes;
+
+			limit_hit(w, hi.limit_hit, v, rp->path);
+		}
+		body_append(w, buf_str(&text), text.len, rp->path);
+		buf_free(&text);
+		rp->action = ACT_CONVERTED;
+		receipt_set(&rp->reason, "html-rendered-as-text");
+		receipt_set(&rp->rule, "body.html.render");
+		w->saw_html = 1;
+	} else {
+		body_plain(w, buf_str(&utf8), utf8.len, rp->path);
+		rp->action = ACT_TEXT;
+		receipt_set(&rp->reason, "text-shown");
+		receipt_set(&rp->rule, "body.text.show");
+		w->saw_plain = 1;
+	}
+	buf_free(&utf8);
+}
+
+static void
+attachment_part(struct walker *w, struct receipt_part *rp, const char *type,
+    int inline_image)
+{
+	const char *reason = inline_image ? "inline-image" : "attachment-not-sanitised";
+
+	if (sniff_is_executable(rp->detected_type)) {
+		reason = "executable";
+		if (rp->filename != NULL) {
+			char ext[32];
+
+			fname_ext(rp->filename, ext, sizeof ext);
+			if (strcmp(ext, "exe") != 0 && strcmp(ext, "com") != 0 &&
+			    strcmp(ext, "scr") != 0 && strcmp(ext, "dll") != 0)
+				add_flag(rp, "name-content-mismatch");
+		}
+	} else if (strcmp(type, "message/external-body") == 0)
+		reason = "external-body";
+	rp->action = ACT_REMOVED;
+	rp->is_attachment = !inline_image || rp->filename != NULL;
+	receipt_set(&rp->reason, reason);
+	receipt_set(&rp->rule, "attachments.remove");
+}
+
+static int
+is_attachment_disposition(GMimeObject *obj)
+{
+	const char *d = g_mime_object_get_disposition(obj);
+
+	return d != NULL && strcasecmp(d, "attachment") == 0;
+}
+
+static void
+leaf(struct walker *w, GMimeObject *obj, const char *path, const char *type,
+    int in_related)
+{
+	struct receipt_part *rp = receipt_add_part(w->rc, path);
+	GByteArray *ba = part_content(GMIME_PART(obj));
+
+	rp->declared_type = xstrdup(type);
+	rp->bytes = ba->len;
+	sha256_hex(ba->data, ba->len, rp->sha256);
+	rp->detected_type = xstrdup(sniff_type(ba->data, ba->len));
+	record_filename(w, obj, rp);
+
+	if (is_body_text_type(type) && !is_attachment_disposition(obj) &&
+	    !sniff_is_executable(rp->detected_type))
+		text_part(w, obj, rp, type, ba);
+	else if (strcmp(type, "application/pkcs7-signature") == 0 ||
+	    strcmp(type, "application/x-pkcs7-signature") == 0 ||
+	    strcmp(type, "application/pgp-signature") == 0) {
+		rp->action = ACT_REMOVED;
+		receipt_set(&rp->reason, "signature");
+		receipt_set(&rp->rule, "attachments.signature");
+	} else if (strcmp(type, "application/pkcs7-mime") == 0 ||
+	    strcmp(type, "application/x-pkcs7-mime") == 0 ||
+	    strcmp(type, "application/pgp-encrypted") == 0) {
+		rp->action = ACT_REMOVED;
+		rp->is_attachment = 1;
+		receipt_set(&rp->reason, "encrypted");
+		receipt_set(&rp->rule, "attachments.encrypted");
+	} else
+		attachment_part(w, rp, type, in_related && strncmp(type, "image/", 6) == 0 &&
+		    !is_attachment_disposition(obj));
+	g_byte_array_unref(ba);
+}
+
+/* Index of the alternative to show. */
+static int
+choose_alternative(struct walker *w, GMimeMultipart *mp)
+{
+	int n = g_mime_multipart_get_count(mp), plain = -1, html = -1, other_text = -1;
+
+	for (int i = 0; i < n; i++) {
+		GMimeObject *c = g_mime_multipart_get_part(mp, i);
+		char type[TYPE_MAX];
+
+		header_mime_type(c, type, sizeof type);
+		if (strcmp(type, "text/plain") == 0 && plain < 0)
+			plain = i;
+		else if (strcmp(type, "text/html") == 0)
+			html = i;
+		else if (GMIME_IS_MULTIPART(c) && html < 0)
+			html = i;	/* multipart/related around HTML */
+		else if (is_body_text_type(type) && other_text < 0)
+			other_text = i;
+	}
+	if (plain >= 0 && (w->pol->prefer_plain || html < 0))
+		return plain;
+	if (html >= 0)
+		return html;
+	if (other_text >= 0)
+		return other_text;
+	return n - 1;
+}
+
+static void
+forwarded_header(struct walker *w, GMimeObject *msg, const char *path)
+{
+	static const struct {
+		const char *name, *ja, *en;
+		enum hdr_mode mode;
+	} show[] = {
+		{ "From", "差出人", "From", HDR_PHRASE },
+		{ "Date", "日付", "Date", HDR_TEXT },
+		{ "To", "宛先", "To", HDR_PHRASE },
+		{ "Subject", "件名", "Subject", HDR_TEXT },
+	};
+	const int en = w->pol->lang == LANG_EN;
+
+	body_section(w);
+	body_append(w, en ? "---------- Forwarded message ----------\n"
+	    : "---------- 転送されたメッセージ ----------\n", en ? 40 : strlen(
+	    "---------- 転送されたメッセージ ----------\n"), path);
+	for (size_t i = 0; i < sizeof show / sizeof show[0]; i++) {
+		struct buf v;
+		struct hdr_info hi;
+
+		buf_init(&v, 64 * 1024);
+		if (header_decoded(msg, show[i].name, show[i].mode, &v, &hi) == 0) {
+			struct buf line;
+
+			buf_init(&line, 64 * 1024 + 64);
+			buf_printf(&line, "%s: %s\n", en ? show[i].en : show[i].ja, buf_str(&v));
+			body_append(w, buf_str(&line), line.len, path);
+			buf_free(&line);
+		}
+		buf_free(&v);
+	}
+	body_append(w, "\n", 1, path);
+}
+
+static void
+walk_inner(struct walker *w, GMimeObject *obj, const char *path, size_t depth,
+    int in_related)
+{
+	char type[TYPE_MAX], child[PATH_MAX_LEN];
+
+	if (w->stopped)
+		return;
+	if (++w->nparts > w->pol->lim.parts) {
+		limit_hit(w, "mime_part_limit", w->pol->lim.parts, path);
+		return;
+	}
+	if (depth > w->pol->lim.nesting) {
+		limit_hit(w, "mime_nesting_limit", w->pol->lim.nesting, path);
+		return;
+	}
+	header_mime_type(obj, type, sizeof type);
+
+	if (GMIME_IS_MULTIPART(obj)) {
+		GMimeMultipart *mp = GMIME_MULTIPART(obj);
+		int n = g_mime_multipart_get_count(mp);
+		struct receipt_part *rp = receipt_add_part(w->rc, path);
+		int show = -1;
+
+		rp->declared_type = xstrdup(type);
+		rp->action = ACT_KEPT;
+		receipt_set(&rp->reason, "container");
+		receipt_set(&rp->rule, "structure");
+		if (strcmp(type, "multipart/alternative") == 0)
+			show = choose_alternative(w, mp);
+		for (int i = 0; i < n && !w->stopped; i++) {
+			GMimeObject *c = g_mime_multipart_get_part(mp, i);
+
+			snprintf(child, sizeof child, "%s.%d", path, i + 1);
+			if (show >= 0 && i != show) {
+				struct receipt_part *alt = receipt_add_part(w->rc, child);
+				char ctype[TYPE_MAX];
+
+				header_mime_type(c, ctype, sizeof ctype);
+				alt->declared_type = xstrdup(ctype);
+				alt->action = ACT_REMOVED;
+				receipt_set(&alt->reason, "alternative-not-shown");
+				receipt_set(&alt->rule, w->pol->prefer_plain ?
+				    "body.alternative.prefer-plain" : "body.alternative.prefer-html");
+				w->nparts++;
+				continue;
+			}
+			if (strcmp(type, "multipart/signed") == 0 && i > 0) {
+				walk_inner(w, c, child, depth + 1, 0);
+				continue;
+			}
+			if (strcmp(type, "multipart/encrypted") == 0) {
+				struct receipt_part *enc = receipt_add_part(w->rc, child);
+				char ctype[TYPE_MAX];
+
+				header_mime_type(c, ctype, sizeof ctype);
+				enc->declared_type = xstrdup(ctype);
+				enc->action = ACT_REMOVED;
+				enc->is_attachment = i == n - 1;
+				receipt_set(&enc->reason, "encrypted");
+				receipt_set(&enc->rule, "attachments.encrypted");
+				w->nparts++;
+				continue;
+			}
+			walk_inner(w, c, child, depth + 1,
+			    in_related || strcmp(type, "multipart/related") == 0);
+		}
+		return;
+	}
+	if (GMIME_IS_MESSAGE_PART(obj)) {
+		GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+		struct receipt_part *rp = receipt_add_part(w->rc, path);
+
+		rp->declared_type = xstrdup(type);
+		rp->action = ACT_CONVERTED;
+		receipt_set(&rp->reason, "forwarded-message-shown");
+		receipt_set(&rp->rule, "body.message.inline");
+		if (inner == NULL)
+			return;
+		forwarded_header(w, GMIME_OBJECT(inner), path);
+		if (g_mime_message_get_mime_part(inner) != NULL) {
+			snprintf(child, sizeof child, "%s.1", path);
+			walk_inner(w, g_mime_message_get_mime_part(inner), child, depth + 1, 0);
+		}
+		return;
+	}
+	if (GMIME_IS_MESSAGE_PARTIAL(obj)) {
+		struct receipt_part *rp = receipt_add_part(w->rc, path);
+
+		rp->declared_type = xstrdup(type);
+		rp->action = ACT_REMOVED;
+		rp->is_attachment = 1;
+		receipt_set(&rp->reason, "unsupported-type");
+		receipt_set(&rp->rule, "attachments.remove");
+		return;
+	}
+	if (GMIME_IS_PART(obj))
+		leaf(w, obj, path, type, in_related);
+}
+
+void
+walk_entity(struct walker *w, GMimeObject *obj, const char *path, size_t depth)
+{
+	walk_inner(w, obj, path, depth, 0);
+}

@@ -1,0 +1,34 @@
+/*
+ * walk - visit every part of a parsed message and decide what each becomes.
+ *
+ * Text parts (text/plain, text/html, delivery reports) become body text;
+ * multipart/alternative shows one alternative (the sender's text/plain when
+ * policy prefers it, else HTML rendered as text); attached messages are shown
+ * inline as forwarded; everything else is an attachment and is removed (until
+ * file sanitising lands), with its decoded name, sniffed type, size, digest
+ * and reason in the receipt.  Part count and nesting are limited; a limit hit
+ * is recorded and the walk stops (the caller withholds).
+ */
+#ifndef SEKISHO_MIME_WALK_H
+#define SEKISHO_MIME_WALK_H
+
+#include <gmime/gmime.h>
+
+#include "core/buf.h"
+#include "policy/policy.h"
+#include "receipt/receipt.h"
+
+struct walker {
+	const struct policy *pol;
+	struct receipt *rc;
+	struct buf body;	/* UTF-8 body text, ceiling text_size_limit */
+	size_t nparts;
+	int stopped;		/* a limit was hit */
+	int saw_html, saw_plain;
+};
+
+void walk_init(struct walker *w, const struct policy *pol, struct receipt *rc);
+void walk_free(struct walker *w);
+void walk_entity(struct walker *w, GMimeObject *obj, const char *path, size_t depth);
+
+#endif

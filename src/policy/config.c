@@ -1,0 +1,341 @@
+/*
+ * config - the configuration table: every setting's name, type, default,
+ * range and one-line documentation, in one place (Redis config.c, Postfix
+ * mail_params.h).  Parsing is strict: unknown names, bad values and values out
+ * of range are errors that name the file and line.
+ */
+#include "policy/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/digest.h"
+#include "core/num.h"
+#include "core/xalloc.h"
+
+#define CONFIG_FILE_MAX (1024 * 1024)	/* a config file larger is refused */
+#define CONFIG_LINE_MAX 4096
+
+enum ctype { C_SIZE, C_COUNT, C_SECONDS, C_BOOL, C_ENUM, C_HEADERS };
+
+struct setting {
+	const char *name;
+	enum ctype type;
+	size_t offset;		/* into struct policy */
+	const char *def;
+	uint64_t min, max;	/* numbers */
+	const char *const *choices;	/* enums, NULL-terminated */
+	const char *doc;
+};
+
+static const char *const out_charsets[] = { "utf-8", "iso-2022-jp", NULL };
+static const char *const langs[] = { "ja", "en", NULL };
+static const char *const ambig[] = { "withhold", "rebuild", NULL };
+
+#define OFF(f) offsetof(struct policy, f)
+#define KiB ((size_t)1024)
+#define MiB ((size_t)1024 * 1024)
+#define GiB ((size_t)1024 * 1024 * 1024)
+
+static const struct setting settings[] = {
+	{ "message_size_limit", C_SIZE, OFF(lim.message_bytes), "64m", 1 * KiB, 4 * GiB, NULL,
+	  "largest message accepted, in bytes (k/m/g suffixes); larger is withheld" },
+	{ "header_size_limit", C_SIZE, OFF(lim.header_bytes), "1m", 1 * KiB, 64 * MiB, NULL,
+	  "largest header block of one message or part" },
+	{ "line_length_limit", C_SIZE, OFF(lim.line_bytes), "4m", 998, 256 * MiB, NULL,
+	  "longest line of the raw message" },
+	{ "mime_part_limit", C_COUNT, OFF(lim.parts), "1000", 1, 100000, NULL,
+	  "most MIME parts in one message" },
+	{ "mime_nesting_limit", C_COUNT, OFF(lim.nesting), "32", 1, 100, NULL,
+	  "deepest nesting of multiparts and attached messages" },
+	{ "text_size_limit", C_SIZE, OFF(lim.text_bytes), "32m", 1 * KiB, 1 * GiB, NULL,
+	  "most decoded text in one sanitised message" },
+	{ "html_depth_limit", C_COUNT, OFF(lim.html_depth), "256", 8, 100000, NULL,
+	  "deepest HTML element nesting rendered (deeper content is still read as text)" },
+	{ "html_node_limit", C_COUNT, OFF(lim.html_nodes), "1000000", 100, 100000000, NULL,
+	  "most HTML elements in one HTML part" },
+	{ "time_limit", C_SECONDS, OFF(lim.seconds), "30", 1, 3600, NULL,
+	  "most CPU/wall seconds for one item; then it is withheld" },
+	{ "memory_limit", C_SIZE, OFF(lim.memory_bytes), "1g", 64 * MiB, 64 * GiB, NULL,
+	  "address space of one sandboxed worker" },
+	{ "output_charset", C_ENUM, OFF(out_charset), "utf-8", 0, 0, out_charsets,
+	  "charset of the sanitised message (iso-2022-jp for old clients)" },
+	{ "notice_language", C_ENUM, OFF(lang), "ja", 0, 0, langs,
+	  "language of the notice at the top of each sanitised message" },
+	{ "on_ambiguous", C_ENUM, OFF(on_ambiguous), "withhold", 0, 0, ambig,
+	  "input other software would read differently: withhold, or rebuild conservatively" },
+	{ "prefer_plain_text", C_BOOL, OFF(prefer_plain), "yes", 0, 0, NULL,
+	  "use the sender's text/plain alternative when there is one" },
+	{ "show_link_urls", C_BOOL, OFF(show_urls), "yes", 0, 0, NULL,
+	  "render HTML links as 'text <URL>'" },
+	{ "defang_urls", C_BOOL, OFF(defang_urls), "no", 0, 0, NULL,
+	  "write URLs as hxxp://example[.]com so they are not clickable" },
+	{ "keep_headers", C_HEADERS, OFF(n_keep_headers), "", 0, 0, NULL,
+	  "extra headers carried to the sanitised message (comma-separated names)" },
+};
+
+#define NSETTINGS (sizeof settings / sizeof settings[0])
+
+static int
+set_value(struct policy *p, const struct setting *s, const char *val,
+    struct buf *err)
+{
+	char *base = (char *)p;
+	uint64_t v;
+
+	switch (s->type) {
+	case C_SIZE:
+	case C_COUNT:
+	case C_SECONDS:
+		if ((s->type == C_SIZE ? parse_size(val, &v) : parse_u64(val, &v)) != 0) {
+			buf_printf(err, "%s: not a number: \"%s\"", s->name, val);
+			return -1;
+		}
+		if (v < s->min || v > s->max) {
+			buf_printf(err, "%s: %llu is outside %llu..%llu", s->name,
+			    (unsigned long long)v, (unsigned long long)s->min,
+			    (unsigned long long)s->max);
+			return -1;
+		}
+		*(size_t *)(base + s->offset) = (size_t)v;
+		return 0;
+	case C_BOOL:
+		if (strcmp(val, "yes") == 0 || strcmp(val, "true") == 0 || strcmp(val, "1") == 0)
+			*(int *)(base + s->offset) = 1;
+		else if (strcmp(val, "no") == 0 || strcmp(val, "false") == 0 || strcmp(val, "0") == 0)
+			*(int *)(base + s->offset) = 0;
+		else {
+			buf_printf(err, "%s: expected yes or no, not \"%s\"", s->name, val);
+			return -1;
+		}
+		return 0;
+	case C_ENUM:
+		for (int i = 0; s->choices[i] != NULL; i++) {
+			if (strcasecmp(val, s->choices[i]) == 0) {
+				*(int *)(base + s->offset) = i;
+				return 0;
+			}
+		}
+		buf_printf(err, "%s: \"%s\" is not one of", s->name, val);
+		for (int i = 0; s->choices[i] != NULL; i++)
+			buf_printf(err, " %s", s->choices[i]);
+		return -1;
+	case C_HEADERS:
+		p->n_keep_headers = 0;
+		for (const char *q = val; *q != '\0';) {
+			size_t n;
+
+			while (*q == ',' || isspace((unsigned char)*q))
+				q++;
+			n = strcspn(q, ", \t");
+			if (n == 0)
+				break;
+			if (n >= POLICY_HEADER_NAME_MAX || p->n_keep_headers >= POLICY_HEADER_LIST_MAX) {
+				buf_printf(err, "%s: too many or too long names (at most %d of %d bytes)",
+				    s->name, POLICY_HEADER_LIST_MAX, POLICY_HEADER_NAME_MAX - 1);
+				return -1;
+			}
+			for (size_t i = 0; i < n; i++) {
+				unsigned char c = (unsigned char)q[i];
+
+				if (c <= 32 || c >= 127 || c == ':') {
+					buf_printf(err, "%s: \"%.*s\" is not a header name",
+					    s->name, (int)n, q);
+					return -1;
+				}
+			}
+			memcpy(p->keep_headers[p->n_keep_headers], q, n);
+			p->keep_headers[p->n_keep_headers][n] = '\0';
+			p->n_keep_headers++;
+			q += n;
+		}
+		return 0;
+	}
+	return -1;
+}
+
+void
+config_defaults(struct policy *p)
+{
+	struct buf err;
+
+	memset(p, 0, sizeof *p);
+	buf_init(&err, 1024);
+	for (size_t i = 0; i < NSETTINGS; i++) {
+		if (set_value(p, &settings[i], settings[i].def, &err) != 0)
+			die("bad built-in default: %s", buf_str(&err));
+	}
+	buf_free(&err);
+	config_finish(p);
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+int
+config_parse(struct policy *p, const char *text, size_t len,
+    const char *origin, struct buf *err)
+{
+	char line[CONFIG_LINE_MAX];
+	size_t pos = 0, lineno = 0;
+
+	while (pos < len) {
+		size_t n = 0;
+		char *name, *val, *eq, *hash;
+		const struct setting *s = NULL;
+
+		lineno++;
+		while (pos < len && text[pos] != '\n') {
+			if (n + 1 >= sizeof line) {
+				buf_printf(err, "%s:%zu: line longer than %d bytes", origin,
+				    lineno, CONFIG_LINE_MAX - 1);
+				return -1;
+			}
+			if (text[pos] == '\0') {
+				buf_printf(err, "%s:%zu: NUL byte", origin, lineno);
+				return -1;
+			}
+			line[n++] = text[pos++];
+		}
+		pos++;
+		line[n] = '\0';
+		if ((hash = strchr(line, '#')) != NULL)
+			*hash = '\0';
+		name = trim(line);
+		if (*name == '\0')
+			continue;
+		if ((eq = strchr(name, '=')) == NULL) {
+			buf_printf(err, "%s:%zu: expected \"name = value\"", origin, lineno);
+			return -1;
+		}
+		*eq = '\0';
+		name = trim(name);
+		val = trim(eq + 1);
+		for (size_t i = 0; i < NSETTINGS; i++) {
+			if (strcmp(settings[i].name, name) == 0)
+				s = &settings[i];
+		}
+		if (s == NULL) {
+			buf_printf(err, "%s:%zu: unknown setting \"%s\"", origin, lineno, name);
+			return -1;
+		}
+		buf_printf(err, "%s:%zu: ", origin, lineno);
+		if (set_value(p, s, val, err) != 0)
+			return -1;
+		buf_reset(err);
+	}
+	config_finish(p);
+	return 0;
+}
+
+int
+config_load_file(struct policy *p, const char *path, struct buf *err)
+{
+	struct buf text;
+	char chunk[8192];
+	ssize_t n;
+	int fd, r;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		buf_printf(err, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	buf_init(&text, CONFIG_FILE_MAX);
+	while ((n = read(fd, chunk, sizeof chunk)) > 0) {
+		if (buf_append(&text, chunk, (size_t)n) != 0) {
+			buf_printf(err, "%s: larger than %d bytes", path, CONFIG_FILE_MAX);
+			close(fd);
+			buf_free(&text);
+			return -1;
+		}
+	}
+	close(fd);
+	if (n < 0) {
+		buf_printf(err, "%s: %s", path, strerror(errno));
+		buf_free(&text);
+		return -1;
+	}
+	r = config_parse(p, buf_str(&text), text.len, path, err);
+	buf_free(&text);
+	return r;
+}
+
+static void
+print_value(const struct policy *p, const struct setting *s, struct buf *out)
+{
+	const char *base = (const char *)p;
+	size_t v;
+
+	switch (s->type) {
+	case C_SIZE:
+		v = *(const size_t *)(base + s->offset);
+		if (v % GiB == 0)
+			buf_printf(out, "%zug", v / GiB);
+		else if (v % MiB == 0)
+			buf_printf(out, "%zum", v / MiB);
+		else if (v % KiB == 0)
+			buf_printf(out, "%zuk", v / KiB);
+		else
+			buf_printf(out, "%zu", v);
+		break;
+	case C_COUNT:
+	case C_SECONDS:
+		buf_printf(out, "%zu", *(const size_t *)(base + s->offset));
+		break;
+	case C_BOOL:
+		buf_puts(out, *(const int *)(base + s->offset) ? "yes" : "no");
+		break;
+	case C_ENUM:
+		buf_puts(out, s->choices[*(const int *)(base + s->offset)]);
+		break;
+	case C_HEADERS:
+		for (size_t i = 0; i < p->n_keep_headers; i++)
+			buf_printf(out, "%s%s", i ? ", " : "", p->keep_headers[i]);
+		break;
+	}
+}
+
+void
+config_print(const struct policy *p, struct buf *out, int with_docs)
+{
+	for (size_t i = 0; i < NSETTINGS; i++) {
+		const struct setting *s = &settings[i];
+
+		if (with_docs) {
+			buf_printf(out, "# %s", s->doc);
+			if (s->type == C_SIZE || s->type == C_COUNT || s->type == C_SECONDS)
+				buf_printf(out, " [%llu..%llu]", (unsigned long long)s->min,
+				    (unsigned long long)s->max);
+			buf_printf(out, " (default: %s)\n", s->def[0] ? s->def : "empty");
+		}
+		buf_printf(out, "%s = ", s->name);
+		print_value(p, s, out);
+		buf_putc(out, '\n');
+	}
+}
+
+void
+config_finish(struct policy *p)
+{
+	struct buf canon;
+
+	buf_init(&canon, CONFIG_FILE_MAX);
+	config_print(p, &canon, 0);
+	sha256_hex(canon.data, canon.len, p->digest);
+	buf_free(&canon);
+}

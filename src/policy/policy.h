@@ -1,0 +1,32 @@
+/*
+ * policy - the effective policy one item is sanitised under.
+ *
+ * Built from the configuration table (config.c): defaults first, then the
+ * operator's file.  Read-only once loaded; the worker receives a copy.
+ */
+#ifndef SEKISHO_POLICY_POLICY_H
+#define SEKISHO_POLICY_POLICY_H
+
+#include "core/limits.h"
+
+enum out_charset { OUT_UTF8, OUT_ISO2022JP };
+enum lang { LANG_JA, LANG_EN };
+enum ambiguity_action { AMBIG_WITHHOLD, AMBIG_REBUILD };
+
+#define POLICY_HEADER_LIST_MAX 32
+#define POLICY_HEADER_NAME_MAX 64
+
+struct policy {
+	struct limits lim;
+	enum out_charset out_charset;
+	enum lang lang;
+	enum ambiguity_action on_ambiguous;
+	int prefer_plain;	/* prefer text/plain alternative over HTML */
+	int defang_urls;	/* hxxp://example[.]com */
+	int show_urls;		/* "text <URL>" for links */
+	size_t n_keep_headers;
+	char keep_headers[POLICY_HEADER_LIST_MAX][POLICY_HEADER_NAME_MAX];
+	char digest[65];	/* sha256 hex of the canonical effective config */
+};
+
+#endif

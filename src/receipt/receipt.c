@@ -1,0 +1,266 @@
+/*
+ * receipt - the receipt model and its JSON form.  See receipt.h.
+ */
+#include "receipt/receipt.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/json.h"
+#include "core/xalloc.h"
+
+void
+receipt_init(struct receipt *r, const char *id, long long time)
+{
+	memset(r, 0, sizeof *r);
+	snprintf(r->id, sizeof r->id, "%s", id);
+	r->time = time;
+	r->kind = "mail";
+	r->verdict = VERDICT_SANITIZED;
+}
+
+void
+receipt_set(char **field, const char *value)
+{
+	free(*field);
+	*field = value != NULL ? xstrdup(value) : NULL;
+}
+
+void
+receipt_free(struct receipt *r)
+{
+	for (size_t i = 0; i < r->nparts; i++) {
+		struct receipt_part *p = &r->parts[i];
+
+		free(p->path);
+		free(p->declared_type);
+		free(p->detected_type);
+		free(p->filename);
+		free(p->filename_flags);
+		free(p->charset);
+		free(p->decoded_as);
+		free(p->reason);
+		free(p->rule);
+	}
+	free(r->parts);
+	for (size_t i = 0; i < r->nanomalies; i++) {
+		free(r->anomalies[i].code);
+		free(r->anomalies[i].detail);
+	}
+	for (size_t i = 0; i < r->nlimits; i++) {
+		free(r->limits[i].name);
+		free(r->limits[i].where);
+	}
+	free(r->reason);
+	free(r->detail);
+	free(r->in.message_id);
+	free(r->in.from);
+	free(r->in.to);
+	free(r->in.subject);
+	free(r->body_source);
+	memset(r, 0, sizeof *r);
+}
+
+struct receipt_part *
+receipt_add_part(struct receipt *r, const char *path)
+{
+	struct receipt_part *p;
+
+	if (r->nparts == r->partcap) {
+		r->partcap = r->partcap ? r->partcap * 2 : 8;
+		r->parts = xrealloc(r->parts, r->partcap * sizeof *r->parts);
+	}
+	p = &r->parts[r->nparts++];
+	memset(p, 0, sizeof *p);
+	p->path = xstrdup(path);
+	return p;
+}
+
+void
+receipt_anomaly(struct receipt *r, const char *code, const char *detail,
+    long long offset)
+{
+	struct receipt_anomaly *a;
+
+	if (r->nanomalies == RECEIPT_ANOMALIES_MAX) {
+		r->anomalies_dropped++;
+		return;
+	}
+	a = &r->anomalies[r->nanomalies++];
+	a->code = xstrdup(code);
+	a->detail = detail != NULL ? xstrdup(detail) : NULL;
+	a->offset = offset;
+}
+
+void
+receipt_limit(struct receipt *r, const char *name, unsigned long long limit,
+    const char *where)
+{
+	struct receipt_limit *l;
+
+	for (size_t i = 0; i < r->nlimits; i++) {
+		if (strcmp(r->limits[i].name, name) == 0)
+			return;
+	}
+	if (r->nlimits == sizeof r->limits / sizeof r->limits[0])
+		return;
+	l = &r->limits[r->nlimits++];
+	l->name = xstrdup(name);
+	l->limit = limit;
+	l->where = where != NULL ? xstrdup(where) : NULL;
+}
+
+void
+receipt_withhold(struct receipt *r, const char *reason, const char *detail)
+{
+	if (r->verdict == VERDICT_WITHHELD)
+		return;
+	r->verdict = VERDICT_WITHHELD;
+	receipt_set(&r->reason, reason);
+	receipt_set(&r->detail, detail);
+}
+
+void
+receipt_time_iso(long long t, char *s, size_t n)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL || strftime(s, n, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(s, n, "%lld", t);
+}
+
+static void
+kv_str(struct buf *b, const char *k, const char *v, int first)
+{
+	json_key(b, k, first);
+	json_str(b, v);
+}
+
+static void
+kv_num(struct buf *b, const char *k, unsigned long long v, int first)
+{
+	json_key(b, k, first);
+	buf_printf(b, "%llu", v);
+}
+
+static void
+part_json(struct buf *b, const struct receipt_part *p)
+{
+	buf_putc(b, '{');
+	kv_str(b, "path", p->path, 1);
+	kv_str(b, "declared_type", p->declared_type, 0);
+	kv_str(b, "detected_type", p->detected_type, 0);
+	kv_str(b, "filename", p->filename, 0);
+	json_key(b, "filename_flags", 0);
+	buf_putc(b, '[');
+	if (p->filename_flags != NULL) {
+		const char *s = p->filename_flags;
+		int first = 1;
+
+		while (*s != '\0') {
+			size_t n = strcspn(s, ",");
+
+			if (!first)
+				buf_putc(b, ',');
+			json_strn(b, s, n);
+			first = 0;
+			s += n;
+			if (*s == ',')
+				s++;
+		}
+	}
+	buf_putc(b, ']');
+	kv_str(b, "charset", p->charset, 0);
+	kv_str(b, "decoded_as", p->decoded_as, 0);
+	kv_num(b, "bytes", p->bytes, 0);
+	kv_str(b, "sha256", p->sha256[0] ? p->sha256 : NULL, 0);
+	kv_str(b, "action", p->action, 0);
+	kv_str(b, "reason", p->reason, 0);
+	kv_str(b, "rule", p->rule, 0);
+	kv_num(b, "undecodable_bytes", p->undecodable_bytes, 0);
+	buf_putc(b, '}');
+}
+
+int
+receipt_json(const struct receipt *r, struct buf *b)
+{
+	char ts[40];
+
+	receipt_time_iso(r->time, ts, sizeof ts);
+	buf_putc(b, '{');
+	kv_str(b, "schema", RECEIPT_SCHEMA, 1);
+	kv_str(b, "id", r->id, 0);
+	kv_str(b, "time", ts, 0);
+	kv_str(b, "kind", r->kind, 0);
+	kv_str(b, "verdict", r->verdict == VERDICT_SANITIZED ? "sanitized" : "withheld", 0);
+	kv_str(b, "reason", r->reason, 0);
+	kv_str(b, "detail", r->detail, 0);
+
+	json_key(b, "input", 0);
+	buf_putc(b, '{');
+	kv_str(b, "sha256", r->in.sha256, 1);
+	kv_num(b, "bytes", r->in.bytes, 0);
+	kv_str(b, "message_id", r->in.message_id, 0);
+	kv_str(b, "from", r->in.from, 0);
+	kv_str(b, "to", r->in.to, 0);
+	kv_str(b, "subject", r->in.subject, 0);
+	buf_putc(b, '}');
+
+	json_key(b, "output", 0);
+	if (r->has_output) {
+		buf_putc(b, '{');
+		kv_str(b, "sha256", r->out.sha256, 1);
+		kv_num(b, "bytes", r->out.bytes, 0);
+		buf_putc(b, '}');
+	} else
+		buf_puts(b, "null");
+	kv_str(b, "body", r->body_source, 0);
+
+	json_key(b, "parts", 0);
+	buf_putc(b, '[');
+	for (size_t i = 0; i < r->nparts; i++) {
+		if (i)
+			buf_putc(b, ',');
+		part_json(b, &r->parts[i]);
+	}
+	buf_putc(b, ']');
+
+	json_key(b, "anomalies", 0);
+	buf_putc(b, '[');
+	for (size_t i = 0; i < r->nanomalies; i++) {
+		const struct receipt_anomaly *a = &r->anomalies[i];
+
+		if (i)
+			buf_putc(b, ',');
+		buf_putc(b, '{');
+		kv_str(b, "code", a->code, 1);
+		kv_str(b, "detail", a->detail, 0);
+		json_key(b, "offset", 0);
+		buf_printf(b, "%lld", a->offset);
+		buf_putc(b, '}');
+	}
+	buf_putc(b, ']');
+	kv_num(b, "anomalies_not_listed", r->anomalies_dropped, 0);
+
+	json_key(b, "limits_hit", 0);
+	buf_putc(b, '[');
+	for (size_t i = 0; i < r->nlimits; i++) {
+		if (i)
+			buf_putc(b, ',');
+		buf_putc(b, '{');
+		kv_str(b, "name", r->limits[i].name, 1);
+		kv_num(b, "limit", r->limits[i].limit, 0);
+		kv_str(b, "where", r->limits[i].where, 0);
+		buf_putc(b, '}');
+	}
+	buf_putc(b, ']');
+	json_key(b, "policy", 0);
+	buf_putc(b, '{');
+	kv_str(b, "digest", r->policy_digest, 1);
+	buf_putc(b, '}');
+	kv_str(b, "software", "sekisho " SEKISHO_VERSION, 0);
+	return buf_puts(b, "}\n");
+}

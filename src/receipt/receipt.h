@@ -1,0 +1,103 @@
+/*
+ * receipt - the one record of what happened to an item.
+ *
+ * Everything staff, auditors and reports see is rendered from receipts:
+ * what came in (digests, sizes, headers), what was done to each part and why
+ * (action, reason, policy rule), parser anomalies, limits hit, what went out,
+ * and the digest of the policy in force.  receipt_json() writes the JSON form
+ * documented in docs/receipt.md with a fixed key order, so the same item under
+ * the same policy gives the same bytes (id and time aside).
+ * All strings are owned by the receipt (copied in), freed by receipt_free().
+ */
+#ifndef SEKISHO_RECEIPT_RECEIPT_H
+#define SEKISHO_RECEIPT_RECEIPT_H
+
+#include <stddef.h>
+
+#include "core/buf.h"
+#include "core/digest.h"
+
+#define RECEIPT_ID_MAX 64
+#define RECEIPT_ANOMALIES_MAX 256	/* more are counted, not listed */
+#define RECEIPT_SCHEMA "sekisho.receipt/1"
+
+enum verdict { VERDICT_SANITIZED, VERDICT_WITHHELD };
+
+/* Part actions (the receipt's vocabulary). */
+#define ACT_TEXT "text"			/* shown as text in the body */
+#define ACT_CONVERTED "converted"	/* rendered to text (HTML) */
+#define ACT_REMOVED "removed"
+#define ACT_KEPT "kept"
+#define ACT_WITHHELD "withheld"
+
+struct receipt_part {
+	char *path;		/* "1", "1.2", "2.1.1" */
+	char *declared_type;
+	char *detected_type;
+	char *filename;		/* decoded, made safe to show */
+	char *filename_flags;	/* comma-separated, or NULL */
+	char *charset;		/* declared */
+	char *decoded_as;	/* what the text was decoded as */
+	size_t bytes;		/* decoded content bytes */
+	char sha256[SHA256_HEX_LEN + 1];
+	const char *action;
+	char *reason;
+	char *rule;
+	size_t undecodable_bytes;
+	int is_attachment;	/* listed in the notice */
+};
+
+struct receipt_anomaly {
+	char *code;
+	char *detail;
+	long long offset;	/* -1 when unknown */
+};
+
+struct receipt_limit {
+	char *name;
+	unsigned long long limit;
+	char *where;
+};
+
+struct receipt {
+	char id[RECEIPT_ID_MAX];
+	long long time;		/* seconds since the epoch, UTC */
+	const char *kind;	/* "mail" */
+	enum verdict verdict;
+	char *reason;		/* machine code, set when withheld */
+	char *detail;		/* human detail for the reason */
+	struct {
+		char sha256[SHA256_HEX_LEN + 1];
+		size_t bytes;
+		char *message_id, *from, *to, *subject;
+	} in;
+	int has_output;
+	struct {
+		char sha256[SHA256_HEX_LEN + 1];
+		size_t bytes;
+	} out;
+	char *body_source;	/* which part became the body, how */
+	struct receipt_part *parts;
+	size_t nparts, partcap;
+	struct receipt_anomaly anomalies[RECEIPT_ANOMALIES_MAX];
+	size_t nanomalies, anomalies_dropped;
+	struct receipt_limit limits[16];
+	size_t nlimits;
+	char policy_digest[SHA256_HEX_LEN + 1];
+};
+
+void receipt_init(struct receipt *r, const char *id, long long time);
+void receipt_free(struct receipt *r);
+struct receipt_part *receipt_add_part(struct receipt *r, const char *path);
+void receipt_anomaly(struct receipt *r, const char *code, const char *detail,
+    long long offset);
+void receipt_limit(struct receipt *r, const char *name, unsigned long long limit,
+    const char *where);
+/* Mark withheld with a reason code (first reason wins) and detail. */
+void receipt_withhold(struct receipt *r, const char *reason, const char *detail);
+void receipt_set(char **field, const char *value);
+int receipt_json(const struct receipt *r, struct buf *out);
+/* "2026-11-21T09:30:00Z" */
+void receipt_time_iso(long long t, char *s, size_t n);
+
+#endif

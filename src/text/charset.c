@@ -1,0 +1,592 @@
+/*
+ * charset - mail charsets to UTF-8.  See charset.h for the contract.
+ *
+ * Decisions, in order: ISO-2022-JP escapes win over any non-2022 label; a
+ * label whose decoding would produce errors is re-checked by detection; an
+ * absent or us-ascii label on 8-bit bytes is detected (UTF-8, then Japanese by
+ * structure, then uchardet, then windows-1252 as the WHATWG default).
+ */
+#include "text/charset.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <iconv.h>
+#include <stdint.h>
+#include <string.h>
+#include <strings.h>
+
+#include <uchardet/uchardet.h>
+
+#include "core/xalloc.h"
+#include "text/jis.h"
+
+#define DETECT_SAMPLE_MAX (64 * 1024)	/* bytes uchardet looks at */
+
+/* Label (lower case) -> canonical iconv name.  "=" names are handled here. */
+struct alias {
+	const char *label;
+	const char *canon;
+};
+
+static const struct alias aliases[] = {
+	{ "us-ascii", "US-ASCII" }, { "ascii", "US-ASCII" }, { "us_ascii", "US-ASCII" },
+	{ "ansi_x3.4-1968", "US-ASCII" }, { "iso646-us", "US-ASCII" }, { "7bit", "US-ASCII" },
+	{ "8bit", "US-ASCII" }, { "default", "US-ASCII" }, { "unknown", "US-ASCII" },
+	{ "x-unknown", "US-ASCII" }, { "unknown-8bit", "US-ASCII" }, { "x-user-defined", "US-ASCII" },
+	{ "utf-8", "UTF-8" }, { "utf8", "UTF-8" }, { "x-utf-8", "UTF-8" }, { "unicode-1-1-utf-8", "UTF-8" },
+	{ "iso-2022-jp", "ISO-2022-JP" }, { "csiso2022jp", "ISO-2022-JP" },
+	{ "iso-2022-jp-1", "ISO-2022-JP" }, { "iso-2022-jp-2", "ISO-2022-JP" },
+	{ "iso-2022-jp-3", "ISO-2022-JP" }, { "iso-2022-jp-2004", "ISO-2022-JP" },
+	{ "cp50220", "ISO-2022-JP" }, { "cp50221", "ISO-2022-JP" }, { "cp50222", "ISO-2022-JP" },
+	{ "x-iso-2022-jp", "ISO-2022-JP" }, { "jis", "ISO-2022-JP" }, { "iso2022jp", "ISO-2022-JP" },
+	{ "shift_jis", "CP932" }, { "shift-jis", "CP932" }, { "sjis", "CP932" }, { "x-sjis", "CP932" },
+	{ "ms_kanji", "CP932" }, { "csshiftjis", "CP932" }, { "windows-31j", "CP932" },
+	{ "cp932", "CP932" }, { "ms932", "CP932" }, { "x-ms-cp932", "CP932" }, { "shift_jisx0213", "CP932" },
+	{ "shift_jis-2004", "CP932" }, { "x-sjis-docomo", "CP932" }, { "x-sjis-kddi", "CP932" },
+	{ "x-sjis-softbank", "CP932" }, { "sjis-win", "CP932" },
+	{ "euc-jp", "EUC-JP-MS" }, { "x-euc-jp", "EUC-JP-MS" }, { "eucjp", "EUC-JP-MS" },
+	{ "cseucpkdfmtjapanese", "EUC-JP-MS" }, { "euc-jp-ms", "EUC-JP-MS" }, { "eucjp-win", "EUC-JP-MS" },
+	{ "euc-jisx0213", "EUC-JP-MS" },
+	{ "iso-8859-1", "WINDOWS-1252" }, { "iso8859-1", "WINDOWS-1252" }, { "latin1", "WINDOWS-1252" },
+	{ "l1", "WINDOWS-1252" }, { "iso_8859-1", "WINDOWS-1252" }, { "windows-1252", "WINDOWS-1252" },
+	{ "cp1252", "WINDOWS-1252" }, { "x-cp1252", "WINDOWS-1252" }, { "cp819", "WINDOWS-1252" },
+	{ "iso-8859-2", "ISO-8859-2" }, { "iso-8859-3", "ISO-8859-3" }, { "iso-8859-4", "ISO-8859-4" },
+	{ "iso-8859-5", "ISO-8859-5" }, { "iso-8859-6", "ISO-8859-6" }, { "iso-8859-7", "ISO-8859-7" },
+	{ "iso-8859-8", "ISO-8859-8" }, { "iso-8859-8-i", "ISO-8859-8" }, { "iso-8859-9", "WINDOWS-1254" },
+	{ "iso-8859-10", "ISO-8859-10" }, { "iso-8859-11", "CP874" }, { "iso-8859-13", "ISO-8859-13" },
+	{ "iso-8859-14", "ISO-8859-14" }, { "iso-8859-15", "ISO-8859-15" }, { "iso-8859-16", "ISO-8859-16" },
+	{ "latin2", "ISO-8859-2" }, { "latin-9", "ISO-8859-15" },
+	{ "windows-1250", "WINDOWS-1250" }, { "cp1250", "WINDOWS-1250" },
+	{ "windows-1251", "WINDOWS-1251" }, { "cp1251", "WINDOWS-1251" },
+	{ "windows-1253", "WINDOWS-1253" }, { "windows-1254", "WINDOWS-1254" },
+	{ "windows-1255", "WINDOWS-1255" }, { "windows-1256", "WINDOWS-1256" },
+	{ "windows-1257", "WINDOWS-1257" }, { "windows-1258", "WINDOWS-1258" },
+	{ "koi8-r", "KOI8-R" }, { "koi8-u", "KOI8-U" }, { "koi8", "KOI8-R" },
+	{ "gb2312", "GB18030" }, { "gbk", "GB18030" }, { "gb18030", "GB18030" }, { "x-gbk", "GB18030" },
+	{ "cp936", "GB18030" }, { "euc-cn", "GB18030" }, { "csgb2312", "GB18030" }, { "chinese", "GB18030" },
+	{ "big5", "BIG5-HKSCS" }, { "big5-hkscs", "BIG5-HKSCS" }, { "x-big5", "BIG5-HKSCS" }, { "cp950", "BIG5-HKSCS" },
+	{ "ks_c_5601-1987", "CP949" }, { "euc-kr", "CP949" }, { "cp949", "CP949" }, { "korean", "CP949" },
+	{ "ks_c_5601", "CP949" }, { "iso-2022-kr", "ISO-2022-KR" },
+	{ "utf-16", "UTF-16" }, { "utf-16le", "UTF-16LE" }, { "utf-16be", "UTF-16BE" },
+	{ "utf-7", "UTF-7" }, { "tis-620", "CP874" }, { "windows-874", "CP874" },
+	{ "ibm437", "CP437" }, { "cp437", "CP437" }, { "ibm850", "CP850" }, { "cp850", "CP850" },
+	{ "macintosh", "MACINTOSH" }, { "x-mac-roman", "MACINTOSH" },
+};
+
+#define NALIASES (sizeof aliases / sizeof aliases[0])
+#define CONV_MAX 48
+
+/* Open converters, one per canonical name (opened before the sandbox). */
+static struct conv {
+	const char *canon;
+	iconv_t cd;
+} convs[CONV_MAX];
+static size_t nconvs;
+static uchardet_t detector;
+static iconv_t to_cp932 = (iconv_t)-1;	/* for ISO-2022-JP output */
+
+static iconv_t
+conv_find(const char *canon)
+{
+	for (size_t i = 0; i < nconvs; i++) {
+		if (strcmp(convs[i].canon, canon) == 0)
+			return convs[i].cd;
+	}
+	return (iconv_t)-1;
+}
+
+void
+charset_init(void)
+{
+	if (detector != NULL)
+		return;
+	for (size_t i = 0; i < NALIASES; i++) {
+		const char *canon = aliases[i].canon;
+		iconv_t cd;
+
+		if (strcmp(canon, "US-ASCII") == 0 || strcmp(canon, "UTF-8") == 0 ||
+		    strcmp(canon, "ISO-2022-JP") == 0 || conv_find(canon) != (iconv_t)-1)
+			continue;
+		if (nconvs == CONV_MAX)
+			die("charset table larger than CONV_MAX");
+		if ((cd = iconv_open("UTF-8", canon)) == (iconv_t)-1)
+			continue;	/* not in this libc: detected instead */
+		convs[nconvs].canon = canon;
+		convs[nconvs].cd = cd;
+		nconvs++;
+	}
+	if (conv_find("CP932") == (iconv_t)-1)
+		die("iconv has no CP932: cannot decode Japanese");
+	if ((to_cp932 = iconv_open("CP932", "UTF-8")) == (iconv_t)-1)
+		die("iconv cannot encode CP932");
+	detector = uchardet_new();
+}
+
+const char *
+charset_canonical(const char *label)
+{
+	char low[CHARSET_NAME_MAX];
+	size_t n = 0;
+
+	if (label == NULL)
+		return NULL;
+	while (*label == ' ' || *label == '"' || *label == '\'')
+		label++;
+	for (; label[n] != '\0' && n + 1 < sizeof low; n++)
+		low[n] = (char)tolower((unsigned char)label[n]);
+	while (n > 0 && (low[n - 1] == ' ' || low[n - 1] == '"' || low[n - 1] == '\''))
+		n--;
+	low[n] = '\0';
+	if (n == 0)
+		return "US-ASCII";
+	for (size_t i = 0; i < NALIASES; i++) {
+		if (strcmp(aliases[i].label, low) == 0)
+			return aliases[i].canon;
+	}
+	return NULL;
+}
+
+size_t
+utf8_next(const unsigned char *p, size_t len, unsigned int *cp)
+{
+	unsigned int c = p[0], v;
+	size_t n, i;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2;
+		v = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		v = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		v = c & 0x07;
+	} else
+		return 0;
+	if (len < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		v = (v << 6) | (p[i] & 0x3f);
+	}
+	if ((n == 3 && v < 0x800) || (n == 4 && (v < 0x10000 || v > 0x10ffff)) ||
+	    (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	*cp = v;
+	return n;
+}
+
+int
+utf8_valid(const unsigned char *p, size_t len)
+{
+	size_t i = 0;
+	unsigned int cp;
+
+	while (i < len) {
+		size_t n;
+
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((n = utf8_next(p + i, len - i, &cp)) == 0)
+			return 0;
+		i += n;
+	}
+	return 1;
+}
+
+int
+utf8_put(struct buf *out, unsigned int cp)
+{
+	unsigned char s[4];
+	size_t n;
+
+	if (cp < 0x80) {
+		s[0] = (unsigned char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		s[0] = (unsigned char)(0xc0 | (cp >> 6));
+		s[1] = (unsigned char)(0x80 | (cp & 0x3f));
+		n = 2;
+	} else if (cp < 0x10000) {
+		s[0] = (unsigned char)(0xe0 | (cp >> 12));
+		s[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+		s[2] = (unsigned char)(0x80 | (cp & 0x3f));
+		n = 3;
+	} else {
+		s[0] = (unsigned char)(0xf0 | (cp >> 18));
+		s[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
+		s[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+		s[3] = (unsigned char)(0x80 | (cp & 0x3f));
+		n = 4;
+	}
+	return buf_append(out, s, n);
+}
+
+#define REPLACEMENT "\xef\xbf\xbd"
+
+/*
+ * Structural checks for the two 8-bit Japanese encodings.  Returns the number
+ * of "strong" double-byte characters (trail byte >= 0x80) if every 8-bit byte
+ * belongs to a valid character, else -1.
+ */
+static long
+sjis_strong_pairs(const unsigned char *p, size_t len, long *pairs)
+{
+	long strong = 0;
+
+	*pairs = 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = p[i];
+
+		if (c < 0x80 || (c >= 0xa1 && c <= 0xdf))
+			continue;
+		if (!((c >= 0x81 && c <= 0x9f) || (c >= 0xe0 && c <= 0xfc)) || i + 1 >= len)
+			return -1;
+		c = p[++i];
+		if (c < 0x40 || c == 0x7f || c > 0xfc)
+			return -1;
+		(*pairs)++;
+		if (c >= 0x80)
+			strong++;
+	}
+	return strong;
+}
+
+static long
+eucjp_pairs(const unsigned char *p, size_t len)
+{
+	long pairs = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = p[i];
+
+		if (c < 0x80)
+			continue;
+		if (c == 0x8e) {		/* SS2 half-width kana */
+			if (i + 1 >= len || p[i + 1] < 0xa1 || p[i + 1] > 0xdf)
+				return -1;
+			i++;
+		} else if (c == 0x8f) {		/* SS3 JIS X 0212 */
+			if (i + 2 >= len || p[i + 1] < 0xa1 || p[i + 2] < 0xa1 ||
+			    p[i + 1] == 0xff || p[i + 2] == 0xff)
+				return -1;
+			i += 2;
+		} else if (c >= 0xa1 && c <= 0xfe) {
+			if (i + 1 >= len || p[i + 1] < 0xa1 || p[i + 1] == 0xff)
+				return -1;
+			i++;
+		} else
+			return -1;
+		pairs++;
+	}
+	return pairs;
+}
+
+/* "CP932", "EUC-JP-MS" or NULL when the bytes do not look Japanese. */
+static const char *
+detect_japanese(const unsigned char *p, size_t len)
+{
+	long sjis_pairs, sjis_strong = sjis_strong_pairs(p, len, &sjis_pairs);
+	long euc = eucjp_pairs(p, len);
+
+	if (euc > 0 && (sjis_strong < 0 || euc >= sjis_pairs))
+		return "EUC-JP-MS";
+	if (sjis_strong > 0 && sjis_strong * 2 >= sjis_pairs)
+		return "CP932";
+	return NULL;
+}
+
+static const char *
+has_8bit(const unsigned char *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] >= 0x80)
+			return (const char *)p + i;
+	}
+	return NULL;
+}
+
+const char *
+charset_detect(const unsigned char *p, size_t len)
+{
+	const char *jp, *ud;
+
+	if (jis_has_escape(p, len))
+		return "ISO-2022-JP";
+	if (has_8bit(p, len) == NULL)
+		return "US-ASCII";
+	if (utf8_valid(p, len))
+		return "UTF-8";
+	if ((jp = detect_japanese(p, len)) != NULL)
+		return jp;
+	if (detector != NULL) {
+		uchardet_reset(detector);
+		if (uchardet_handle_data(detector, (const char *)p,
+		    len < DETECT_SAMPLE_MAX ? len : DETECT_SAMPLE_MAX) == 0) {
+			uchardet_data_end(detector);
+			ud = uchardet_get_charset(detector);
+			if (ud != NULL && (ud = charset_canonical(ud)) != NULL &&
+			    strcmp(ud, "US-ASCII") != 0 && strcmp(ud, "UTF-8") != 0)
+				return ud;
+		}
+	}
+	return "WINDOWS-1252";
+}
+
+/* Decode with an open iconv converter; undecodable bytes become U+FFFD. */
+static int
+iconv_decode(iconv_t cd, const unsigned char *in, size_t len, struct buf *out,
+    size_t *bad)
+{
+	char chunk[8192];
+	char *ip = (char *)(uintptr_t)in;
+	size_t il = len;
+
+	iconv(cd, NULL, NULL, NULL, NULL);
+	while (il > 0) {
+		char *op = chunk;
+		size_t ol = sizeof chunk;
+		size_t r = iconv(cd, &ip, &il, &op, &ol);
+		int e = errno;
+
+		if (buf_append(out, chunk, (size_t)(op - chunk)) != 0)
+			return -1;
+		if (r != (size_t)-1)
+			continue;
+		if (e == E2BIG)
+			continue;
+		/* EILSEQ or EINVAL (truncated at end): replace one byte. */
+		if (buf_puts(out, REPLACEMENT) != 0)
+			return -1;
+		(*bad)++;
+		ip++;
+		il--;
+		iconv(cd, NULL, NULL, NULL, NULL);
+	}
+	{
+		char *op = chunk;
+		size_t ol = sizeof chunk;
+
+		iconv(cd, NULL, NULL, &op, &ol);
+		return buf_append(out, chunk, (size_t)(op - chunk));
+	}
+}
+
+static int
+utf8_decode_lossy(const unsigned char *p, size_t len, struct buf *out, size_t *bad)
+{
+	size_t i = 0, start = 0;
+	unsigned int cp;
+
+	while (i < len) {
+		size_t n;
+
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((n = utf8_next(p + i, len - i, &cp)) != 0) {
+			i += n;
+			continue;
+		}
+		if (buf_append(out, p + start, i - start) != 0 || buf_puts(out, REPLACEMENT) != 0)
+			return -1;
+		(*bad)++;
+		start = ++i;
+	}
+	return buf_append(out, p + start, i - start);
+}
+
+static int
+ascii_decode(const unsigned char *p, size_t len, struct buf *out, size_t *bad)
+{
+	size_t start = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] < 0x80)
+			continue;
+		if (buf_append(out, p + start, i - start) != 0 || buf_puts(out, REPLACEMENT) != 0)
+			return -1;
+		(*bad)++;
+		start = i + 1;
+	}
+	return buf_append(out, p + start, len - start);
+}
+
+static int
+jis_decode(const unsigned char *p, size_t len, struct buf *out, size_t *bad)
+{
+	struct buf sj;
+	int r;
+
+	buf_init(&sj, len * 2 + 16);
+	if (jis_to_cp932(p, len, &sj, bad) != 0)
+		die("jis: internal size error");
+	r = iconv_decode(conv_find("CP932"), (const unsigned char *)sj.data, sj.len, out, bad);
+	buf_free(&sj);
+	return r;
+}
+
+/* Would decoding as canon give errors?  Cheap structural pre-check. */
+static int
+label_fits(const char *canon, const unsigned char *p, size_t len)
+{
+	if (strcmp(canon, "UTF-8") == 0)
+		return utf8_valid(p, len);
+	if (strcmp(canon, "US-ASCII") == 0)
+		return has_8bit(p, len) == NULL && !jis_has_escape(p, len);
+	if (strcmp(canon, "ISO-2022-JP") == 0) {
+		for (size_t i = 0; i < len; i++) {
+			if (p[i] >= 0x80 && !(p[i] >= 0xa1 && p[i] <= 0xdf))
+				return 0;
+		}
+		return 1;
+	}
+	if (jis_has_escape(p, len) && strncmp(canon, "ISO-2022", 8) != 0 &&
+	    has_8bit(p, len) == NULL)
+		return 0;
+	if (strcmp(canon, "CP932") == 0) {
+		long pairs;
+
+		return sjis_strong_pairs(p, len, &pairs) >= 0;
+	}
+	if (strcmp(canon, "EUC-JP-MS") == 0)
+		return eucjp_pairs(p, len) >= 0;
+	/* A single-byte label on bytes that are valid multi-byte UTF-8. */
+	if (strncmp(canon, "UTF-16", 6) != 0 && strcmp(canon, "UTF-7") != 0 &&
+	    has_8bit(p, len) != NULL && utf8_valid(p, len))
+		return 0;
+	return 1;
+}
+
+static void
+set_used(struct charset_info *info, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n >= sizeof info->used)
+		n = sizeof info->used - 1;
+	memcpy(info->used, name, n);
+	info->used[n] = '\0';
+}
+
+int
+charset_decode(const char *label, const void *in, size_t len,
+    struct buf *out, struct charset_info *info)
+{
+	const unsigned char *p = in;
+	const char *canon = charset_canonical(label);
+	iconv_t cd;
+
+	info->bad_bytes = 0;
+	info->detected = 0;
+	if (canon == NULL || conv_find(canon) == (iconv_t)-1) {
+		if (canon == NULL || (strcmp(canon, "US-ASCII") != 0 &&
+		    strcmp(canon, "UTF-8") != 0 && strcmp(canon, "ISO-2022-JP") != 0)) {
+			canon = charset_detect(p, len);
+			info->detected = 1;
+		}
+	}
+	if (!info->detected && !label_fits(canon, p, len)) {
+		const char *guess = charset_detect(p, len);
+
+		/* Keep a near-miss label rather than trade it for a weak guess. */
+		if (strcmp(guess, "WINDOWS-1252") != 0 || strcmp(canon, "US-ASCII") == 0) {
+			canon = guess;
+			info->detected = 1;
+		}
+	}
+	set_used(info, canon);
+	if (strcmp(canon, "US-ASCII") == 0)
+		return ascii_decode(p, len, out, &info->bad_bytes);
+	if (strcmp(canon, "UTF-8") == 0)
+		return utf8_decode_lossy(p, len, out, &info->bad_bytes);
+	if (strcmp(canon, "ISO-2022-JP") == 0)
+		return jis_decode(p, len, out, &info->bad_bytes);
+	if ((cd = conv_find(canon)) == (iconv_t)-1) {
+		set_used(info, "WINDOWS-1252");
+		cd = conv_find("WINDOWS-1252");
+	}
+	return iconv_decode(cd, p, len, out, &info->bad_bytes);
+}
+
+/* Unicode characters CP932 spells differently from JIS X 0208 mappings. */
+static unsigned int
+cp932_alias(unsigned int cp)
+{
+	switch (cp) {
+	case 0x301c: return 0xff5e;	/* WAVE DASH -> FULLWIDTH TILDE */
+	case 0x2016: return 0x2225;	/* DOUBLE VERTICAL LINE -> PARALLEL TO */
+	case 0x2212: return 0xff0d;	/* MINUS SIGN -> FULLWIDTH HYPHEN-MINUS */
+	case 0x00a2: return 0xffe0;
+	case 0x00a3: return 0xffe1;
+	case 0x00ac: return 0xffe2;
+	case 0x2014: return 0x2015;	/* EM DASH -> HORIZONTAL BAR */
+	default: return 0;
+	}
+}
+
+int
+charset_utf8_to_jis(const char *utf8, size_t len, struct buf *out, size_t *unmappable)
+{
+	struct buf sj;
+	char chunk[4096];
+	char *ip = (char *)(uintptr_t)utf8;
+	size_t il = len;
+	int r;
+
+	*unmappable = 0;
+	if (to_cp932 == (iconv_t)-1)
+		die("charset_init() was not called");
+	buf_init(&sj, len * 2 + 16);
+	iconv(to_cp932, NULL, NULL, NULL, NULL);
+	while (il > 0) {
+		char *op = chunk;
+		size_t ol = sizeof chunk;
+		size_t res = iconv(to_cp932, &ip, &il, &op, &ol);
+		int e = errno;
+
+		buf_append(&sj, chunk, (size_t)(op - chunk));
+		if (res != (size_t)-1 || e == E2BIG)
+			continue;
+		{
+			unsigned int cp = 0, alt;
+			size_t n = utf8_next((const unsigned char *)ip, il, &cp);
+			char u[4];
+			struct buf one;
+
+			if (n == 0)
+				n = 1;
+			ip += n;
+			il -= n;
+			iconv(to_cp932, NULL, NULL, NULL, NULL);
+			if ((alt = cp932_alias(cp)) != 0) {
+				char *aip = u, *aop = chunk;
+				size_t ail, aol = sizeof chunk;
+
+				buf_init(&one, 4);
+				utf8_put(&one, alt);
+				memcpy(u, one.data, one.len);
+				ail = one.len;
+				buf_free(&one);
+				if (iconv(to_cp932, &aip, &ail, &aop, &aol) != (size_t)-1) {
+					buf_append(&sj, chunk, (size_t)(aop - chunk));
+					continue;
+				}
+				iconv(to_cp932, NULL, NULL, NULL, NULL);
+			}
+			(*unmappable)++;
+			buf_append(&sj, JIS_BAD_MARK, 2);
+		}
+	}
+	r = jis_from_cp932((const unsigned char *)buf_str(&sj), sj.len, out);
+	buf_free(&sj);
+	return r;
+}

@@ -1,0 +1,154 @@
+/*
+ * textout - whitespace-owning line writer.  See textout.h.
+ */
+#include "text/textout.h"
+
+#include <string.h>
+
+void
+textout_init(struct textout *tw, struct buf *out)
+{
+	memset(tw, 0, sizeof *tw);
+	tw->out = out;
+	tw->at_line_start = 1;
+}
+
+static void
+put(struct textout *tw, const char *s, size_t n)
+{
+	if (!tw->full && buf_append(tw->out, s, n) != 0)
+		tw->full = 1;
+}
+
+/* Drop trailing spaces of the line being ended. */
+static void
+trim_line_end(struct textout *tw)
+{
+	struct buf *b = tw->out;
+
+	while (b->len > 0 && b->data[b->len - 1] == ' ')
+		b->data[--b->len] = '\0';
+}
+
+static void
+start_text(struct textout *tw)
+{
+	if (tw->lines_written && tw->pending_newlines > 0) {
+		int n = tw->pending_newlines > 2 ? 2 : tw->pending_newlines;
+
+		trim_line_end(tw);
+		if (!tw->at_line_start)
+			put(tw, "\n", 1), n--;
+		while (n-- > 0) {
+			/* a blank line inside a quote keeps its marker */
+			if (tw->prefix_len > 0) {
+				size_t k = tw->prefix_len;
+
+				while (k > 0 && tw->prefix[k - 1] == ' ')
+					k--;
+				put(tw, tw->prefix, k);
+			}
+			put(tw, "\n", 1);
+		}
+		tw->at_line_start = 1;
+		tw->pending_space = 0;
+	}
+	tw->pending_newlines = 0;
+	if (tw->at_line_start) {
+		put(tw, tw->prefix, tw->prefix_len);
+		tw->at_line_start = 0;
+		tw->pending_space = 0;
+	} else if (tw->pending_space) {
+		put(tw, " ", 1);
+		tw->pending_space = 0;
+	}
+	tw->lines_written = 1;
+}
+
+static int
+is_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+void
+textout_text(struct textout *tw, const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && !tw->full) {
+		unsigned char c = (unsigned char)s[i];
+		size_t run;
+
+		/* U+00A0 NO-BREAK SPACE is a space for a reader of plain text. */
+		if (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] == 0xa0) {
+			if (tw->preformatted) {
+				start_text(tw);
+				put(tw, " ", 1);
+			} else if (!tw->at_line_start || tw->pending_newlines == 0)
+				tw->pending_space = 1;
+			i += 2;
+			continue;
+		}
+		if (is_space(c)) {
+			if (tw->preformatted) {
+				if (c == '\n') {
+					if (tw->pending_newlines > 0)
+						start_text(tw);
+					trim_line_end(tw);
+					put(tw, "\n", 1);
+					tw->at_line_start = 1;
+					tw->lines_written = 1;
+				} else if (c != '\r') {
+					start_text(tw);
+					put(tw, c == '\t' ? "\t" : " ", 1);
+				}
+			} else if (!tw->at_line_start)
+				tw->pending_space = 1;
+			i++;
+			continue;
+		}
+		if (c < 0x20 || c == 0x7f) {	/* controls never reach output */
+			i++;
+			continue;
+		}
+		for (run = i; run < n; run++) {
+			unsigned char d = (unsigned char)s[run];
+
+			if (is_space(d) || d < 0x20 || d == 0x7f ||
+			    (d == 0xc2 && run + 1 < n && (unsigned char)s[run + 1] == 0xa0))
+				break;
+		}
+		start_text(tw);
+		put(tw, s + i, run - i);
+		i = run;
+	}
+}
+
+void
+textout_break(struct textout *tw, int n)
+{
+	if (n > tw->pending_newlines)
+		tw->pending_newlines = n;
+	tw->pending_space = 0;
+}
+
+void
+textout_set_prefix(struct textout *tw, const char *prefix, size_t n)
+{
+	if (n >= sizeof tw->prefix)
+		n = sizeof tw->prefix - 1;
+	memcpy(tw->prefix, prefix, n);
+	tw->prefix[n] = '\0';
+	tw->prefix_len = n;
+}
+
+void
+textout_finish(struct textout *tw)
+{
+	trim_line_end(tw);
+	if (tw->lines_written && !tw->at_line_start)
+		put(tw, "\n", 1);
+	tw->at_line_start = 1;
+	tw->pending_newlines = 0;
+}
