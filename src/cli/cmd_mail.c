@@ -194,7 +194,7 @@ cmd_mail(int argc, char **argv)
 	const char *config = NULL, *outfile = NULL, *receipt = NULL, *outdir = NULL,
 	    *receiptdir = NULL, *sde;
 	struct policy pol;
-	struct run run;
+	struct run run = { 0 };
 	struct inputs in = { 0 };
 	struct buf out, json;
 	int c, status = EXIT_SANITIZED;
@@ -212,8 +212,6 @@ cmd_mail(int argc, char **argv)
 		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
-	memset(&run, 0, sizeof run);
-	run.quiet = 0;
 	if ((outdir == NULL && (receiptdir != NULL || argc - optind > 1)) ||
 	    (outdir != NULL && (outfile != NULL || receipt != NULL || optind >= argc))) {
 		usage(stderr);

@@ -66,7 +66,6 @@ sandbox_enter(const struct sandbox_limits *l)
 	/* Sanitizer reports need calls outside the list; fail them, don't kill. */
 	deflt = SCMP_ACT_ERRNO(EPERM);
 #endif
-	set_rlimit(RLIMIT_FSIZE, 0);
 	set_rlimit(RLIMIT_NPROC, 0);
 	set_rlimit(RLIMIT_CORE, 0);
 	set_rlimit(RLIMIT_NOFILE, 16);

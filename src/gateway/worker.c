@@ -4,6 +4,7 @@
 #include "gateway/worker.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,6 +30,13 @@ worker_output_max(const struct policy *pol)
 static void
 close_other_fds(int keep)
 {
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	/* stdin and stdout belong to the parent (it may write output there) */
+	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0)
+		die("cannot redirect worker stdio: %s", strerror(errno));
+	if (null > 2)
+		close(null);
 	if (keep != WORKER_FD) {
 		if (dup2(keep, WORKER_FD) < 0)
 			die("dup2: %s", strerror(errno));

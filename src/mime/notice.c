@@ -110,6 +110,10 @@ notice_render(const struct receipt *r, enum lang lang, struct buf *out)
 	if (r->body_source != NULL && strcmp(r->body_source, "text/html") == 0)
 		buf_puts(out, en ? "Body: the HTML body was converted to text.\n"
 		    : "本文: HTML形式の本文をテキストに変換しました。\n");
+	if (r->rebuilt_ambiguous)
+		buf_puts(out, en ? "Note: the message is malformed; parts of it may not be shown. "
+		    "The original is kept.\n"
+		    : "注意: メールの構造に不正な部分があるため、一部が表示されていない可能性があります（原本は保管されています）。\n");
 	if (undecodable > 0) {
 		if (en)
 			buf_printf(out, "Note: %zu byte(s) of text could not be decoded and are shown as \xef\xbf\xbd.\n",

@@ -21,10 +21,23 @@
 
 #define HEADER_VALUE_MAX (256 * 1024)	/* one decoded header value */
 
+/* Libraries must not print: the parent owns the terminal and the logs. */
+static void
+quiet_xml(void *ctx, const char *msg, ...)
+{
+}
+
+static void
+quiet_glib(const gchar *domain, GLogLevelFlags level, const gchar *msg, gpointer data)
+{
+}
+
 void
 sanitize_init(void)
 {
 	g_mime_init();
+	xmlSetGenericErrorFunc(NULL, quiet_xml);
+	g_log_set_default_handler(quiet_glib, NULL);
 	charset_init();
 	digest_init();
 	xmlInitParser();
@@ -57,10 +70,35 @@ warning_code(GMimeParserWarning w, int *critical)
 	return "unknown-parser-warning";
 }
 
+/*
+ * Where ambiguity is counted.  A critical warning in the top-level header
+ * block always counts; one in the body counts unless the message is a
+ * delivery report, whose returned copy of the original is often cut or
+ * re-wrapped by the bouncing MTA (and is only ever shown as text).
+ */
 struct parse_ctx {
 	struct receipt *rc;
-	int critical;
+	long long header_end;	/* offset of the blank line ending the headers */
+	int top_critical;
+	int body_critical;
 };
+
+/* Repeated headers that change what a reader sees or how the MIME is read. */
+static int
+conflict_matters(const char *header)
+{
+	static const char *const names[] = {
+		"From", "Sender", "Reply-To", "To", "Cc", "Subject", "MIME-Version", NULL
+	};
+
+	if (header == NULL || g_ascii_strncasecmp(header, "Content-", 8) == 0)
+		return 1;
+	for (int i = 0; names[i] != NULL; i++) {
+		if (g_ascii_strcasecmp(header, names[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
 
 static void
 on_warning(gint64 offset, GMimeParserWarning code, const gchar *item, gpointer data)
@@ -70,11 +108,21 @@ on_warning(gint64 offset, GMimeParserWarning code, const gchar *item, gpointer d
 	const char *name = warning_code(code, &crit);
 	char detail[256];
 
+	if (code == GMIME_CRIT_CONFLICTING_HEADER && !conflict_matters(item))
+		crit = 0;
+	/* an mbox envelope line among the headers: every reader skips it */
+	if (code == GMIME_CRIT_INVALID_HEADER_NAME && item != NULL &&
+	    strncmp(item, "From ", 5) == 0)
+		crit = 0;
 	snprintf(detail, sizeof detail, "%s%s", crit ? "critical: " : "",
 	    item != NULL ? item : "");
 	receipt_anomaly(pc->rc, name, detail, (long long)offset);
-	if (crit)
-		pc->critical++;
+	if (!crit)
+		return;
+	if (offset < 0 || offset <= pc->header_end)
+		pc->top_critical++;
+	else
+		pc->body_critical++;
 }
 
 /*
@@ -82,7 +130,8 @@ on_warning(gint64 offset, GMimeParserWarning code, const gchar *item, gpointer d
  * line length.  Returns the limit name hit, or NULL.
  */
 static const char *
-prescan(const struct policy *pol, const unsigned char *m, size_t len, size_t *value)
+prescan(const struct policy *pol, const unsigned char *m, size_t len, size_t *value,
+    size_t *header_end)
 {
 	size_t line = 0, hdr_end = len;
 	const unsigned char *p = m, *end = m + len;
@@ -97,6 +146,7 @@ prescan(const struct policy *pol, const unsigned char *m, size_t len, size_t *va
 			hdr_end = (size_t)(p - m);
 		p += n + 1;
 	}
+	*header_end = hdr_end;
 	if (line > pol->lim.line_bytes) {
 		*value = pol->lim.line_bytes;
 		return "line_length_limit";
@@ -235,7 +285,7 @@ sanitize_mail(const struct policy *pol, const char *id, long long time,
 	struct buf text;
 	unsigned char *lf = NULL;
 	const char *lim;
-	size_t limval = 0;
+	size_t limval = 0, hdr_end = 0;
 	char xh[256];
 
 	receipt_init(&rc, id, time);
@@ -248,7 +298,17 @@ sanitize_mail(const struct policy *pol, const char *id, long long time,
 		receipt_withhold(&rc, "message_size_limit", "the message is larger than message_size_limit");
 		return finish_withheld(&rc, out, rjson);
 	}
-	if ((lim = prescan(pol, msg, len, &limval)) != NULL) {
+	/* An mbox envelope line ("From sender date") is not a header. */
+	if (len > 5 && memcmp(msg, "From ", 5) == 0) {
+		const unsigned char *nl = memchr(msg, '\n', len);
+
+		if (nl != NULL) {
+			receipt_anomaly(&rc, "mbox-from-line", "leading mbox From_ line skipped", 0);
+			len -= (size_t)(nl + 1 - msg);
+			msg = nl + 1;
+		}
+	}
+	if ((lim = prescan(pol, msg, len, &limval, &hdr_end)) != NULL) {
 		receipt_limit(&rc, lim, limval, NULL);
 		receipt_withhold(&rc, lim, "raw message exceeds a limit before parsing");
 		return finish_withheld(&rc, out, rjson);
@@ -260,6 +320,7 @@ sanitize_mail(const struct policy *pol, const char *id, long long time,
 
 	memset(&pc, 0, sizeof pc);
 	pc.rc = &rc;
+	pc.header_end = (long long)hdr_end;
 	stream = g_mime_stream_mem_new_with_buffer((const char *)msg, len);
 	parser = g_mime_parser_new_with_stream(stream);
 	opts = g_mime_parser_options_new();
@@ -284,9 +345,12 @@ sanitize_mail(const struct policy *pol, const char *id, long long time,
 	g_object_unref(message);
 	g_mime_parser_options_free(opts);
 
-	if (pc.critical > 0 && pol->on_ambiguous == AMBIG_WITHHOLD)
+	if (pol->on_ambiguous == AMBIG_WITHHOLD &&
+	    (pc.top_critical > 0 || (pc.body_critical > 0 && !w.is_report)))
 		receipt_withhold(&rc, "ambiguous-structure",
 		    "the parser reported input that other software could read differently");
+	else if (pc.top_critical + pc.body_critical > 0)
+		rc.rebuilt_ambiguous = 1;
 	if (rc.verdict == VERDICT_WITHHELD) {
 		walk_free(&w);
 		buf_free(&text);

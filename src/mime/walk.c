@@ -388,6 +388,10 @@ walk_inner(struct walker *w, GMimeObject *obj, const char *path, size_t depth,
 		return;
 	}
 	header_mime_type(obj, type, sizeof type);
+	if (strcmp(type, "multipart/report") == 0 ||
+	    strcmp(type, "message/delivery-status") == 0 ||
+	    strcmp(type, "message/global-delivery-status") == 0)
+		w->is_report = 1;
 
 	if (GMIME_IS_MULTIPART(obj)) {
 		GMimeMultipart *mp = GMIME_MULTIPART(obj);
@@ -416,10 +420,6 @@ walk_inner(struct walker *w, GMimeObject *obj, const char *path, size_t depth,
 				receipt_set(&alt->rule, w->pol->prefer_plain ?
 				    "body.alternative.prefer-plain" : "body.alternative.prefer-html");
 				w->nparts++;
-				continue;
-			}
-			if (strcmp(type, "multipart/signed") == 0 && i > 0) {
-				walk_inner(w, c, child, depth + 1, 0);
 				continue;
 			}
 			if (strcmp(type, "multipart/encrypted") == 0) {

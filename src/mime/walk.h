@@ -25,6 +25,7 @@ struct walker {
 	size_t nparts;
 	int stopped;		/* a limit was hit */
 	int saw_html, saw_plain;
+	int is_report;		/* a delivery report (bounce) */
 };
 
 void walk_init(struct walker *w, const struct policy *pol, struct receipt *rc);

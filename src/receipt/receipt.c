@@ -218,6 +218,8 @@ receipt_json(const struct receipt *r, struct buf *b)
 	} else
 		buf_puts(b, "null");
 	kv_str(b, "body", r->body_source, 0);
+	json_key(b, "rebuilt_despite_ambiguity", 0);
+	buf_puts(b, r->rebuilt_ambiguous ? "true" : "false");
 
 	json_key(b, "parts", 0);
 	buf_putc(b, '[');

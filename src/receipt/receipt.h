@@ -77,6 +77,7 @@ struct receipt {
 		size_t bytes;
 	} out;
 	char *body_source;	/* which part became the body, how */
+	int rebuilt_ambiguous;	/* delivered despite parser ambiguity (policy/report) */
 	struct receipt_part *parts;
 	size_t nparts, partcap;
 	struct receipt_anomaly anomalies[RECEIPT_ANOMALIES_MAX];

@@ -473,7 +473,8 @@ html_to_text(const char *utf8, size_t len, const struct html_opts *o,
 		return -1;
 	}
 	htmlCtxtUseOptions(r.ctxt, HTML_PARSE_RECOVER | HTML_PARSE_NONET |
-	    HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NOIMPLIED);
+	    HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NOIMPLIED |
+	    HTML_PARSE_IGNORE_ENC);
 	/* Feed in chunks: libxml2 takes an int length. */
 	while (off < len && !r.stopped) {
 		size_t n = len - off > (1 << 20) ? (1 << 20) : len - off;
