@@ -222,6 +222,7 @@ on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
 	case K_H:
 		textout_break(&r->tw, 2);
 		textout_text(&r->tw, "■", strlen("■"));
+		r->tw.pending_space = 1;
 		break;
 	case K_BR:
 		r->tw.pending_newlines++;

@@ -30,6 +30,43 @@ trim_line_end(struct textout *tw)
 		b->data[--b->len] = '\0';
 }
 
+/* East Asian wide/fullwidth ranges where a source line break is not a space
+ * (CSS Text 3 segment break transformation). */
+static int
+is_wide(unsigned int cp)
+{
+	return (cp >= 0x2e80 && cp <= 0x9fff) || (cp >= 0xac00 && cp <= 0xd7a3) ||
+	    (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0xfe30 && cp <= 0xfe4f) ||
+	    (cp >= 0xff00 && cp <= 0xffef) || (cp >= 0x20000 && cp <= 0x3fffd);
+}
+
+static unsigned int
+first_cp(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (n >= 3 && (p[0] & 0xf0) == 0xe0)
+		return ((p[0] & 0x0fu) << 12) | ((p[1] & 0x3fu) << 6) | (p[2] & 0x3fu);
+	if (n >= 4 && (p[0] & 0xf8) == 0xf0)
+		return ((p[0] & 0x07u) << 18) | ((p[1] & 0x3fu) << 12) |
+		    ((p[2] & 0x3fu) << 6) | (p[3] & 0x3fu);
+	return p[0];
+}
+
+static unsigned int
+last_cp(const struct buf *b)
+{
+	size_t i = b->len;
+
+	if (i == 0)
+		return 0;
+	while (i > 0 && ((unsigned char)b->data[i - 1] & 0xc0) == 0x80)
+		i--;
+	if (i == 0)
+		return 0;
+	return first_cp(b->data + i - 1, b->len - (i - 1));
+}
+
 static void
 start_text(struct textout *tw)
 {
@@ -103,8 +140,13 @@ textout_text(struct textout *tw, const char *s, size_t n)
 					start_text(tw);
 					put(tw, c == '\t' ? "\t" : " ", 1);
 				}
-			} else if (!tw->at_line_start)
-				tw->pending_space = 1;
+			} else if (!tw->at_line_start) {
+				/* 2: the run holds a line break (dropped between CJK) */
+				if (c == '\n' || c == '\r')
+					tw->pending_space = 2;
+				else if (tw->pending_space == 0)
+					tw->pending_space = 1;
+			}
 			i++;
 			continue;
 		}
@@ -119,6 +161,9 @@ textout_text(struct textout *tw, const char *s, size_t n)
 			    (d == 0xc2 && run + 1 < n && (unsigned char)s[run + 1] == 0xa0))
 				break;
 		}
+		if (tw->pending_space == 2 && is_wide(last_cp(tw->out)) &&
+		    is_wide(first_cp(s + i, run - i)))
+			tw->pending_space = 0;
 		start_text(tw);
 		put(tw, s + i, run - i);
 		i = run;

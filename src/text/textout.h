@@ -20,7 +20,7 @@ struct textout {
 	char prefix[TEXTOUT_PREFIX_MAX];
 	size_t prefix_len;
 	int at_line_start;	/* nothing written on the current line yet */
-	int pending_space;
+	int pending_space;	/* 1 space, 2 line break in the source */
 	int pending_newlines;	/* newlines owed before the next text */
 	int lines_written;	/* any text at all yet */
 	int preformatted;
