@@ -14,6 +14,7 @@
 #include "mime/headers.h"
 #include "mime/params.h"
 #include "text/charset.h"
+#include "text/flowed.h"
 #include "text/fname.h"
 #include "text/html.h"
 
@@ -230,7 +231,20 @@ text_part(struct walker *w, GMimeObject *obj, struct receipt_part *rp,
 		receipt_set(&rp->rule, "body.html.render");
 		w->saw_html = 1;
 	} else {
-		body_plain(w, buf_str(&utf8), utf8.len, rp->path);
+		const char *fmt = g_mime_object_get_content_type_parameter(obj, "format");
+		const char *delsp = g_mime_object_get_content_type_parameter(obj, "delsp");
+
+		if (fmt != NULL && g_ascii_strcasecmp(fmt, "flowed") == 0) {
+			struct buf unflowed;
+
+			buf_init(&unflowed, w->pol->lim.text_bytes);
+			if (flowed_to_text(buf_str(&utf8), utf8.len,
+			    delsp != NULL && g_ascii_strcasecmp(delsp, "yes") == 0, &unflowed) != 0)
+				limit_hit(w, "text_size_limit", w->pol->lim.text_bytes, rp->path);
+			body_plain(w, buf_str(&unflowed), unflowed.len, rp->path);
+			buf_free(&unflowed);
+		} else
+			body_plain(w, buf_str(&utf8), utf8.len, rp->path);
 		rp->action = ACT_TEXT;
 		receipt_set(&rp->reason, "text-shown");
 		receipt_set(&rp->rule, "body.text.show");
