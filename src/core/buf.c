@@ -36,7 +36,7 @@ buf_reset(struct buf *b)
 }
 
 /* Make room for n more bytes plus the terminating NUL, within the ceiling. */
-static int
+int
 buf_reserve(struct buf *b, size_t n)
 {
 	size_t need, ncap;

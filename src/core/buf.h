@@ -24,6 +24,8 @@ struct buf {
 void buf_init(struct buf *b, size_t max);
 void buf_free(struct buf *b);
 void buf_reset(struct buf *b);		/* len = 0, keeps memory */
+/* Room for n more bytes now (a size hint: saves regrowth); -1 past the ceiling. */
+int buf_reserve(struct buf *b, size_t n);
 int buf_append(struct buf *b, const void *p, size_t n);
 int buf_puts(struct buf *b, const char *s);
 int buf_putc(struct buf *b, int c);

@@ -5,7 +5,10 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,6 +19,30 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Write every iovec fully, in as few system calls as the kernel allows. */
+static int
+writev_all(int fd, struct iovec *iov, int cnt)
+{
+	while (cnt > 0) {
+		ssize_t w = writev(fd, iov, cnt);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		while (cnt > 0 && (size_t)w >= iov->iov_len) {
+			w -= (ssize_t)iov->iov_len;
+			iov++;
+			cnt--;
+		}
+		if (cnt > 0) {
+			iov->iov_base = (char *)iov->iov_base + w;
+			iov->iov_len -= (size_t)w;
+		}
+	}
+	return 0;
 }
 
 int
@@ -45,21 +72,24 @@ read_all(int fd, void *p, size_t n, long long deadline_ms)
 		ssize_t r;
 
 		if (deadline_ms >= 0) {
-			struct pollfd pfd = { .fd = fd, .events = POLLIN };
-			long long left = deadline_ms - now_ms();
-			int pr;
+			/* try first; wait only when nothing is there yet */
+			r = recv(fd, c, n, MSG_DONTWAIT);
+			if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+				struct pollfd pfd = { .fd = fd, .events = POLLIN };
+				long long left = deadline_ms - now_ms();
+				int pr;
 
-			if (left <= 0)
-				return -2;
-			pr = poll(&pfd, 1, left > 1000000 ? 1000000 : (int)left);
-			if (pr < 0 && errno == EINTR)
+				if (left <= 0)
+					return -2;
+				pr = poll(&pfd, 1, left > 1000000 ? 1000000 : (int)left);
+				if (pr < 0 && errno != EINTR)
+					return -1;
+				if (pr == 0)
+					return -2;
 				continue;
-			if (pr < 0)
-				return -1;
-			if (pr == 0)
-				return -2;
-		}
-		r = read(fd, c, n);
+			}
+		} else
+			r = read(fd, c, n);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -118,9 +148,14 @@ frame_write_request(int fd, const char *id, long long time, const void *item,
 	put_u64(h + n, (uint64_t)time);
 	put_u64(h + n + 8, (uint64_t)len);
 	n += 16;
-	if (write_all(fd, h, n) != 0)
-		return -1;
-	return write_all(fd, item, len);
+	{
+		struct iovec iov[2] = {
+			{ .iov_base = h, .iov_len = n },
+			{ .iov_base = (void *)(uintptr_t)item, .iov_len = len },
+		};
+
+		return writev_all(fd, iov, 2);
+	}
 }
 
 /* Read a u64 length and that many bytes into b (within b's ceiling). */
@@ -170,17 +205,19 @@ frame_read_request(int fd, char id[FRAME_ID_MAX], long long *time, struct buf *i
 int
 frame_write_response(int fd, int status, const struct buf *out, const struct buf *receipt)
 {
-	unsigned char h[16];
+	unsigned char h[16], rl[8];
+	struct iovec iov[4];
 
 	memcpy(h, "SKRS", 4);
 	put_u32(h + 4, (uint32_t)status);
 	put_u64(h + 8, out->len);
-	if (write_all(fd, h, 16) != 0 || write_all(fd, buf_str(out), out->len) != 0)
-		return -1;
-	put_u64(h, receipt->len);
-	if (write_all(fd, h, 8) != 0)
-		return -1;
-	return write_all(fd, buf_str(receipt), receipt->len);
+	put_u64(rl, receipt->len);
+	iov[0] = (struct iovec){ .iov_base = h, .iov_len = 16 };
+	iov[1] = (struct iovec){ .iov_base = (void *)(uintptr_t)buf_str(out), .iov_len = out->len };
+	iov[2] = (struct iovec){ .iov_base = rl, .iov_len = 8 };
+	iov[3] = (struct iovec){ .iov_base = (void *)(uintptr_t)buf_str(receipt),
+	    .iov_len = receipt->len };
+	return writev_all(fd, iov, 4);
 }
 
 int

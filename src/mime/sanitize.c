@@ -359,10 +359,12 @@ sanitize_mail(const struct policy *pol, const char *id, long long time,
 
 	receipt_set(&rc.body_source, w.saw_html && !w.saw_plain ? "text/html" :
 	    w.saw_plain ? "text/plain" : "none");
+	buf_reserve(&text, w.body.len + 4096);
 	notice_render(&rc, pol->lang, &text);
 	buf_append(&text, buf_str(&w.body), w.body.len);
 	walk_free(&w);
 
+	buf_reserve(out, text.len / 3 * 4 + text.len / 57 + 1024);
 	snprintf(xh, sizeof xh, "X-Sekisho-Sanitized: %s; policy=%.16s\n", rc.id, rc.policy_digest);
 	buf_puts(out, xh);
 	if (compose_body(out, buf_str(&text), text.len, pol->out_charset) != 0) {

@@ -196,6 +196,7 @@ text_part(struct walker *w, GMimeObject *obj, struct receipt_part *rp,
 		label = meta;
 	receipt_set(&rp->charset, label);
 	buf_init(&utf8, w->pol->lim.text_bytes);
+	buf_reserve(&utf8, ba->len + ba->len / 2 + 16);
 	if (charset_decode(label, ba->data, ba->len, &utf8, &ci) != 0) {
 		limit_hit(w, "text_size_limit", w->pol->lim.text_bytes, rp->path);
 		buf_free(&utf8);
@@ -216,6 +217,7 @@ text_part(struct walker *w, GMimeObject *obj, struct receipt_part *rp,
 		struct buf text;
 
 		buf_init(&text, w->pol->lim.text_bytes);
+		buf_reserve(&text, utf8.len / 2 + 256);
 		html_to_text(buf_str(&utf8), utf8.len, &o, &text, &hi);
 		if (hi.limit_hit != NULL) {
 			size_t v = strcmp(hi.limit_hit, "html_depth_limit") == 0 ? o.max_depth :

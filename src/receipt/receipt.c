@@ -190,6 +190,7 @@ receipt_json(const struct receipt *r, struct buf *b)
 	char ts[40];
 
 	receipt_time_iso(r->time, ts, sizeof ts);
+	buf_reserve(b, 1024 + r->nparts * 400 + r->nanomalies * 200);
 	buf_putc(b, '{');
 	kv_str(b, "schema", RECEIPT_SCHEMA, 1);
 	kv_str(b, "id", r->id, 0);
