@@ -85,6 +85,17 @@ static size_t nconvs;
 static uchardet_t detector;
 static iconv_t to_cp932 = (iconv_t)-1;	/* for ISO-2022-JP output */
 
+/*
+ * CP932 writes 388 characters twice: as IBM extensions (lead 0xFA-0xFC),
+ * which have no ISO-2022-JP form, and as NEC row 13 or NEC-selected IBM
+ * extensions (0x87, 0xED, 0xEE), which do.  iconv's UTF-8 -> CP932 picks the
+ * IBM form (髙 -> FB FC); Windows' ISO-2022-JP writes the NEC form (髙 ->
+ * JIS 0x7C62).  ibm_to_nec[] is built once from iconv's own tables.
+ */
+#define IBM_FIRST 0xfa40
+#define IBM_LAST 0xfc4b
+static unsigned short ibm_to_nec[IBM_LAST - IBM_FIRST + 1];
+
 static iconv_t
 conv_find(const char *canon)
 {
@@ -93,6 +104,50 @@ conv_find(const char *canon)
 			return convs[i].cd;
 	}
 	return (iconv_t)-1;
+}
+
+/* The code point CP932 gives a double-byte code, 0 if none. */
+static unsigned int
+cp932_char(unsigned int code)
+{
+	unsigned char in[2] = { (unsigned char)(code >> 8), (unsigned char)code };
+	unsigned char out[8];
+	char *ip = (char *)in, *op = (char *)out;
+	size_t il = 2, ol = sizeof out;
+	iconv_t cd = conv_find("CP932");
+	unsigned int cp = 0;
+
+	iconv(cd, NULL, NULL, NULL, NULL);
+	if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1 || op == (char *)out)
+		return 0;
+	if (utf8_next(out, (size_t)(op - (char *)out), &cp) == 0)
+		return 0;
+	return cp;
+}
+
+static void
+build_ibm_to_nec(void)
+{
+	static const unsigned int nec_ranges[][2] = {
+		{ 0x8740, 0x879c }, { 0xed40, 0xedfc }, { 0xee40, 0xeefc },
+	};
+
+	for (unsigned int ibm = IBM_FIRST; ibm <= IBM_LAST; ibm++) {
+		unsigned int cp = cp932_char(ibm);
+
+		if (cp == 0)
+			continue;
+		for (size_t r = 0; r < 3 && ibm_to_nec[ibm - IBM_FIRST] == 0; r++) {
+			for (unsigned int nec = nec_ranges[r][0]; nec <= nec_ranges[r][1]; nec++) {
+				if ((nec & 0xff) < 0x40 || (nec & 0xff) == 0x7f)
+					continue;
+				if (cp932_char(nec) == cp) {
+					ibm_to_nec[ibm - IBM_FIRST] = (unsigned short)nec;
+					break;
+				}
+			}
+		}
+	}
 }
 
 void
@@ -119,6 +174,7 @@ charset_init(void)
 		die("iconv has no CP932: cannot decode Japanese");
 	if ((to_cp932 = iconv_open("CP932", "UTF-8")) == (iconv_t)-1)
 		die("iconv cannot encode CP932");
+	build_ibm_to_nec();
 	detector = uchardet_new();
 }
 
@@ -434,12 +490,68 @@ jis_decode(const unsigned char *p, size_t len, struct buf *out, size_t *bad)
 	return r;
 }
 
-/* Would decoding as canon give errors?  Cheap structural pre-check. */
+/* Invalid 8-bit bytes under a multi-byte encoding, and all 8-bit bytes. */
+static void
+count_invalid(const char *canon, const unsigned char *p, size_t len, size_t *bad,
+    size_t *high)
+{
+	*bad = *high = 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned int cp;
+		size_t n;
+
+		if (p[i] < 0x80)
+			continue;
+		(*high)++;
+		if (strcmp(canon, "UTF-8") == 0) {
+			if ((n = utf8_next(p + i, len - i, &cp)) == 0)
+				(*bad)++;
+			else {
+				*high += n - 1;
+				i += n - 1;
+			}
+		} else if (strcmp(canon, "CP932") == 0) {
+			if (p[i] >= 0xa1 && p[i] <= 0xdf)
+				continue;
+			if (((p[i] >= 0x81 && p[i] <= 0x9f) || (p[i] >= 0xe0 && p[i] <= 0xfc)) &&
+			    i + 1 < len && p[i + 1] >= 0x40 && p[i + 1] != 0x7f && p[i + 1] <= 0xfc) {
+				i++;
+				(*high)++;
+			} else
+				(*bad)++;
+		} else {	/* EUC-JP-MS */
+			size_t need = p[i] == 0x8f ? 3 : 2;
+
+			if ((p[i] == 0x8e || p[i] == 0x8f || (p[i] >= 0xa1 && p[i] <= 0xfe)) &&
+			    i + need <= len && p[i + 1] >= 0xa1 && p[i + 1] != 0xff &&
+			    (need == 2 || (p[i + 2] >= 0xa1 && p[i + 2] != 0xff))) {
+				i += need - 1;
+				*high += need - 1;
+			} else
+				(*bad)++;
+		}
+	}
+}
+
+/*
+ * Does the label fit the bytes?  Multi-byte labels are trusted unless many
+ * bytes break them (one byte cut at the end must not turn a whole EUC-JP or
+ * UTF-8 text into a guess); single-byte labels yield to ISO-2022-JP escapes
+ * and to multi-byte UTF-8.
+ */
 static int
 label_fits(const char *canon, const unsigned char *p, size_t len)
 {
-	if (strcmp(canon, "UTF-8") == 0)
-		return utf8_valid(p, len);
+	if (strcmp(canon, "UTF-8") == 0 || strcmp(canon, "CP932") == 0 ||
+	    strcmp(canon, "EUC-JP-MS") == 0) {
+		size_t bad, high;
+
+		if (has_8bit(p, len) == NULL)
+			return !jis_has_escape(p, len);
+		count_invalid(canon, p, len, &bad, &high);
+		/* up to 1 in 20 bad, and never more than 16 bytes, is damage, not a wrong label */
+		return bad == 0 || (bad <= 16 && bad * 20 <= high);
+	}
 	if (strcmp(canon, "US-ASCII") == 0)
 		return has_8bit(p, len) == NULL && !jis_has_escape(p, len);
 	if (strcmp(canon, "ISO-2022-JP") == 0) {
@@ -452,13 +564,6 @@ label_fits(const char *canon, const unsigned char *p, size_t len)
 	if (jis_has_escape(p, len) && strncmp(canon, "ISO-2022", 8) != 0 &&
 	    has_8bit(p, len) == NULL)
 		return 0;
-	if (strcmp(canon, "CP932") == 0) {
-		long pairs;
-
-		return sjis_strong_pairs(p, len, &pairs) >= 0;
-	}
-	if (strcmp(canon, "EUC-JP-MS") == 0)
-		return eucjp_pairs(p, len) >= 0;
 	/* A single-byte label on bytes that are valid multi-byte UTF-8. */
 	if (strncmp(canon, "UTF-16", 6) != 0 && strcmp(canon, "UTF-7") != 0 &&
 	    has_8bit(p, len) != NULL && utf8_valid(p, len))
@@ -496,14 +601,32 @@ charset_decode(const char *label, const void *in, size_t len,
 	}
 	if (!info->detected && !label_fits(canon, p, len)) {
 		const char *guess = charset_detect(p, len);
+		int japanese = strcmp(guess, "ISO-2022-JP") == 0 || strcmp(guess, "CP932") == 0 ||
+		    strcmp(guess, "EUC-JP-MS") == 0;
+		int take = strcmp(canon, "US-ASCII") == 0 || japanese;
 
-		/* Keep a near-miss label rather than trade it for a weak guess. */
-		if (strcmp(guess, "WINDOWS-1252") != 0 || strcmp(canon, "US-ASCII") == 0) {
+		/* A multi-byte label broken in most of its bytes is simply wrong;
+		 * otherwise keep a near-miss label rather than trade it for a weak
+		 * single-byte guess. */
+		if (!take && (strcmp(canon, "UTF-8") == 0 || strcmp(canon, "CP932") == 0 ||
+		    strcmp(canon, "EUC-JP-MS") == 0)) {
+			size_t bad, high;
+
+			count_invalid(canon, p, len, &bad, &high);
+			take = bad >= 4 && bad * 2 > high;
+		} else if (!take)
+			take = strcmp(guess, "WINDOWS-1252") != 0;
+		if (take) {
 			canon = guess;
 			info->detected = 1;
 		}
 	}
 	set_used(info, canon);
+	{
+		const char *labelled = charset_canonical(label);
+
+		info->detected = labelled == NULL || strcmp(labelled, canon) != 0;
+	}
 	if (strcmp(canon, "US-ASCII") == 0)
 		return ascii_decode(p, len, out, &info->bad_bytes);
 	if (strcmp(canon, "UTF-8") == 0)
@@ -585,6 +708,24 @@ charset_utf8_to_jis(const char *utf8, size_t len, struct buf *out, size_t *unmap
 			(*unmappable)++;
 			buf_append(&sj, JIS_BAD_MARK, 2);
 		}
+	}
+	/* IBM extensions to their NEC twins; user-defined characters have no JIS form */
+	for (size_t i = 0; i < sj.len; i++) {
+		unsigned char c = (unsigned char)sj.data[i];
+		unsigned int code;
+
+		if (c < 0x80 || (c >= 0xa1 && c <= 0xdf) || i + 1 >= sj.len)
+			continue;
+		code = (unsigned int)c << 8 | (unsigned char)sj.data[i + 1];
+		if (code >= IBM_FIRST && code <= IBM_LAST && ibm_to_nec[code - IBM_FIRST] != 0)
+			code = ibm_to_nec[code - IBM_FIRST];
+		else if (c >= 0xf0) {
+			code = 0x81ac;	/* 〓 */
+			(*unmappable)++;
+		}
+		sj.data[i] = (char)(code >> 8);
+		sj.data[i + 1] = (char)(code & 0xff);
+		i++;
 	}
 	r = jis_from_cp932((const unsigned char *)buf_str(&sj), sj.len, out);
 	buf_free(&sj);

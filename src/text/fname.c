@@ -33,19 +33,32 @@ in_list(const char *ext, const char *const *list)
 	return 0;
 }
 
+/* Length of name without the trailing dots and spaces Windows strips. */
+static size_t
+effective_len(const char *name)
+{
+	size_t n = strlen(name);
+
+	while (n > 0 && (name[n - 1] == ' ' || name[n - 1] == '.'))
+		n--;
+	return n;
+}
+
 void
 fname_ext(const char *name, char *ext, size_t extsize)
 {
-	const char *dot = strrchr(name, '.');
-	size_t n = 0;
+	size_t len = effective_len(name), n = 0;
+	const char *dot = NULL;
 
+	for (size_t i = 0; i < len; i++) {
+		if (name[i] == '.')
+			dot = name + i;
+	}
 	if (dot != NULL) {
-		for (dot++; *dot != '\0' && n + 1 < extsize; dot++)
+		for (dot++; dot < name + len && n + 1 < extsize; dot++)
 			ext[n++] = (char)tolower((unsigned char)*dot);
 	}
 	ext[n] = '\0';
-	while (n > 0 && (ext[n - 1] == ' ' || ext[n - 1] == '.'))
-		ext[--n] = '\0';
 }
 
 static int
@@ -60,9 +73,14 @@ static unsigned
 check_extensions(const char *name)
 {
 	char last[32], prev[32];
-	const char *dot = strrchr(name, '.');
+	size_t len = effective_len(name);
+	const char *dot = NULL;
 	unsigned flags = 0;
 
+	for (size_t i = 0; i < len; i++) {
+		if (name[i] == '.')
+			dot = name + i;
+	}
 	fname_ext(name, last, sizeof last);
 	if (in_list(last, exec_exts))
 		flags |= FNAME_EXECUTABLE;
@@ -70,9 +88,13 @@ check_extensions(const char *name)
 		char head[FNAME_DISPLAY_MAX + 1];
 		size_t hn = (size_t)(dot - name);
 
-		if (hn > FNAME_DISPLAY_MAX)
+		const char *from = name;
+
+		if (hn > FNAME_DISPLAY_MAX) {	/* only the end matters here */
+			from = dot - FNAME_DISPLAY_MAX;
 			hn = FNAME_DISPLAY_MAX;
-		memcpy(head, name, hn);
+		}
+		memcpy(head, from, hn);
 		head[hn] = '\0';
 		/* "invoice.pdf      .exe": trailing spaces hide the real extension */
 		while (hn > 0 && head[hn - 1] == ' ')
@@ -94,7 +116,7 @@ fname_display(const char *utf8, size_t len, struct buf *out)
 	unsigned flags = 0;
 	struct buf plain;	/* the name without markers, for extension checks */
 
-	buf_init(&plain, FNAME_DISPLAY_MAX * 4 + 16);
+	buf_init(&plain, len + 16);	/* the caller bounds len */
 	while (i < len) {
 		unsigned int cp;
 		size_t n = utf8_next(p + i, len - i, &cp);
@@ -104,21 +126,22 @@ fname_display(const char *utf8, size_t len, struct buf *out)
 			cp = 0xfffd;
 			n = 1;
 		}
-		if (out->len - start >= FNAME_DISPLAY_MAX) {
+		/* Past the display ceiling the name is still checked whole. */
+		int show = out->len - start < FNAME_DISPLAY_MAX;
+
+		if (!show)
 			flags |= FNAME_TRUNCATED;
-			break;
-		}
 		if (is_bidi(cp) || cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) {
 			flags |= is_bidi(cp) ? FNAME_BIDI : FNAME_CONTROL;
 			snprintf(mark, sizeof mark, "[U+%04X]", cp);
-			buf_puts(out, mark);
+			if (show)
+				buf_puts(out, mark);
 		} else {
 			if (cp == '/' || cp == '\\')
 				flags |= FNAME_PATH;
-			if (cp == 0xfffd)
-				buf_puts(out, "\xef\xbf\xbd");
-			else
-				buf_append(out, utf8 + i, n);
+			if (show)
+				buf_append(out, cp == 0xfffd ? "\xef\xbf\xbd" : utf8 + i,
+				    cp == 0xfffd ? 3 : n);
 			buf_append(&plain, utf8 + i, n);
 		}
 		i += n;

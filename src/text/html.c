@@ -4,6 +4,7 @@
 #include "text/html.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -448,6 +449,39 @@ on_chars(void *ctx, const xmlChar *ch, int len)
 		stop(r, "text_size_limit");
 }
 
+/* A copy without </body> and </html> end tags, or NULL if there are none. */
+static char *
+drop_document_end_tags(const char *s, size_t len, size_t *outlen)
+{
+	struct buf b;
+	size_t i = 0, start = 0;
+	int found = 0;
+
+	for (i = 0; i + 6 <= len; i++) {
+		if (s[i] == '<' && s[i + 1] == '/' &&
+		    (strncasecmp(s + i + 2, "body", 4) == 0 || (i + 7 <= len &&
+		    strncasecmp(s + i + 2, "html", 4) == 0)))
+			found = 1;
+	}
+	if (!found)
+		return NULL;
+	buf_init(&b, len + 1);
+	for (i = 0; i + 6 <= len; i++) {
+		const char *gt;
+
+		if (!(s[i] == '<' && s[i + 1] == '/' && (strncasecmp(s + i + 2, "body", 4) == 0 ||
+		    strncasecmp(s + i + 2, "html", 4) == 0)))
+			continue;
+		if ((gt = memchr(s + i, '>', len - i)) == NULL)
+			break;
+		buf_append(&b, s + start, i - start);
+		start = (size_t)(gt - s) + 1;
+		i = start - 1;
+	}
+	buf_append(&b, s + start, len - start);
+	return buf_steal(&b, outlen);
+}
+
 int
 html_to_text(const char *utf8, size_t len, const struct html_opts *o,
     struct buf *out, struct html_info *info)
@@ -455,6 +489,7 @@ html_to_text(const char *utf8, size_t len, const struct html_opts *o,
 	xmlSAXHandler sax;
 	struct render r;
 	size_t off = 0;
+	char *filtered;
 
 	memset(info, 0, sizeof *info);
 	memset(&r, 0, sizeof r);
@@ -474,8 +509,11 @@ html_to_text(const char *utf8, size_t len, const struct html_opts *o,
 		return -1;
 	}
 	htmlCtxtUseOptions(r.ctxt, HTML_PARSE_RECOVER | HTML_PARSE_NONET |
-	    HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NOIMPLIED |
-	    HTML_PARSE_IGNORE_ENC);
+	    HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_IGNORE_ENC);
+	/* libxml2 drops what follows </body> or </html>; browsers show it, and so
+	 * must a text rendering, so those two end tags are not passed on. */
+	if ((filtered = drop_document_end_tags(utf8, len, &len)) != NULL)
+		utf8 = filtered;
 	/* Feed in chunks: libxml2 takes an int length. */
 	while (off < len && !r.stopped) {
 		size_t n = len - off > (1 << 20) ? (1 << 20) : len - off;
@@ -488,6 +526,7 @@ html_to_text(const char *utf8, size_t len, const struct html_opts *o,
 	textout_finish(&r.tw);
 	htmlFreeParserCtxt(r.ctxt);
 	buf_free(&r.href);
+	free(filtered);
 	return 0;
 }
 

@@ -77,9 +77,11 @@ start_text(struct textout *tw)
 		if (!tw->at_line_start)
 			put(tw, "\n", 1), n--;
 		while (n-- > 0) {
-			/* a blank line inside a quote keeps its marker */
+			/* a blank line inside a quote keeps its marker; one
+			 * entering or leaving a quote does not */
 			if (tw->prefix_len > 0) {
-				size_t k = tw->prefix_len;
+				size_t k = tw->prefix_len < tw->line_prefix_len ?
+				    tw->prefix_len : tw->line_prefix_len;
 
 				while (k > 0 && tw->prefix[k - 1] == ' ')
 					k--;
@@ -93,6 +95,7 @@ start_text(struct textout *tw)
 	tw->pending_newlines = 0;
 	if (tw->at_line_start) {
 		put(tw, tw->prefix, tw->prefix_len);
+		tw->line_prefix_len = tw->prefix_len;
 		tw->at_line_start = 0;
 		tw->pending_space = 0;
 	} else if (tw->pending_space) {

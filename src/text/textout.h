@@ -19,6 +19,7 @@ struct textout {
 	struct buf *out;
 	char prefix[TEXTOUT_PREFIX_MAX];
 	size_t prefix_len;
+	size_t line_prefix_len;	/* prefix of the last line written */
 	int at_line_start;	/* nothing written on the current line yet */
 	int pending_space;	/* 1 space, 2 line break in the source */
 	int pending_newlines;	/* newlines owed before the next text */

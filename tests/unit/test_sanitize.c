@@ -1,0 +1,426 @@
+/*
+ * test_sanitize - mime/sanitize in-process (no sandbox): whole messages in,
+ * sanitised message and receipt out.
+ *
+ * The ISO-2022-JP bytes were made with iconv(1) (`printf 'の件です。' |
+ * iconv -t ISO-2022-JP`) plus the NEC ① (JIS 0x2D21, CP932 87 40) that
+ * glibc's ISO-2022-JP lacks; base64 with python3's base64 module.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <gmime/gmime.h>
+
+#include "mime/sanitize.h"
+#include "policy/config.h"
+#include "text/charset.h"
+#include "text/rfc2047.h"
+
+#define ID "20261121-0001"
+#define T0 1795253400LL		/* 2026-11-21T09:30:00Z */
+
+struct result {
+	int status;
+	struct buf out, rjson;
+	struct buf body;	/* the decoded text/plain body of out */
+};
+
+static void
+run(const struct policy *pol, const char *msg, struct result *res)
+{
+	const char *b;
+
+	buf_init(&res->out, 1 << 20);
+	buf_init(&res->rjson, 1 << 20);
+	buf_init(&res->body, 1 << 20);
+	res->status = sanitize_mail(pol, ID, T0, (const unsigned char *)msg, strlen(msg),
+	    &res->out, &res->rjson);
+	if (res->status == SANITIZE_OK &&
+	    strstr(buf_str(&res->out), "Content-Transfer-Encoding: base64\n") != NULL &&
+	    (b = strstr(buf_str(&res->out), "\n\n")) != NULL)
+		assert_int_equal(b64_decode(b + 2, strlen(b + 2), &res->body), 0);
+}
+
+static void
+result_free(struct result *res)
+{
+	buf_free(&res->out);
+	buf_free(&res->rjson);
+	buf_free(&res->body);
+}
+
+static void
+on_warning(gint64 offset, GMimeParserWarning code, const gchar *item, gpointer data)
+{
+	(*(int *)data)++;
+}
+
+/*
+ * The output is a well-formed 7-bit message: ASCII only (ESC for
+ * ISO-2022-JP), LF line ends, header lines folded at 78 columns, body lines
+ * under 998, and GMime reads it back without a single warning as one
+ * text/plain part.
+ */
+static void
+assert_valid_message(const struct buf *out)
+{
+	GMimeStream *st;
+	GMimeParser *parser;
+	GMimeParserOptions *opts;
+	GMimeMessage *m;
+	GMimeObject *part;
+	int warnings = 0, in_body = 0;
+	size_t col = 0;
+
+	assert_true(out->len > 0);
+	for (size_t i = 0; i < out->len; i++) {
+		unsigned char c = (unsigned char)out->data[i];
+
+		assert_true(c == '\n' || (c >= 0x20 && c < 0x7f) || c == 0x1b);
+		if (c == '\n') {
+			if (col == 0)
+				in_body = 1;
+			col = 0;
+			continue;
+		}
+		col++;
+		assert_true(col <= (in_body ? 998 : 78));
+	}
+	st = g_mime_stream_mem_new_with_buffer(out->data, out->len);
+	parser = g_mime_parser_new_with_stream(st);
+	opts = g_mime_parser_options_new();
+	g_mime_parser_options_set_warning_callback(opts, on_warning, &warnings);
+	m = g_mime_parser_construct_message(parser, opts);
+	assert_non_null(m);
+	assert_int_equal(warnings, 0);
+	part = g_mime_message_get_mime_part(m);
+	assert_non_null(part);
+	assert_true(GMIME_IS_TEXT_PART(part));
+	g_object_unref(m);
+	g_mime_parser_options_free(opts);
+	g_object_unref(parser);
+	g_object_unref(st);
+}
+
+/* The unfolded raw value of header name in out, decoded with hdr_decode. */
+static void
+decoded_header(const struct buf *out, const char *name, struct buf *v)
+{
+	char key[64];
+	const char *p = buf_str(out), *e;
+	struct buf raw;
+	struct hdr_info hi;
+
+	snprintf(key, sizeof key, "\n%s: ", name);
+	if (strncmp(p, key + 1, strlen(key + 1)) == 0)
+		p += strlen(key + 1);
+	else {
+		p = strstr(p, key);
+		assert_non_null(p);
+		p += strlen(key);
+	}
+	for (e = p; *e != '\0' && !(e[0] == '\n' && e[1] != ' ' && e[1] != '\t'); e++)
+		;
+	buf_init(&raw, 4096);
+	buf_append(&raw, p, (size_t)(e - p));
+	hdr_decode(buf_str(&raw), raw.len, HDR_TEXT, v, &hi);
+	buf_free(&raw);
+}
+
+static struct policy defpol;
+
+static int
+setup(void **state)
+{
+	sanitize_init();
+	config_defaults(&defpol);
+	return 0;
+}
+
+/* --- a Japanese text/plain message ------------------------------------ */
+
+static const char jis_msg[] =
+    "From: =?ISO-2022-JP?B?GyRCOzNFREJATzobKEI=?= <taro@example.jp>\n"	/* 山田太郎 */
+    "To: hanako@example.com\n"
+    "Subject: =?ISO-2022-JP?B?GyRCLSEycTVEGyhC?=\n"				/* ①会議 */
+    "Date: Sat, 21 Nov 2026 18:30:00 +0900\n"
+    "Message-ID: <jis-1@example.jp>\n"
+    "MIME-Version: 1.0\n"
+    "Content-Type: text/plain; charset=ISO-2022-JP\n"
+    "Content-Transfer-Encoding: 7bit\n"
+    "\n"
+    "\x1b$B-!$N7o$G$9!#\x1b(B\n"		/* ①の件です。 */
+    "\x1b$B2q5D$OL@F|$G$9!#\x1b(B\n";	/* 会議は明日です。 */
+
+static void
+test_jis_message(void **state)
+{
+	struct result r;
+	struct buf subj, from;
+
+	run(&defpol, jis_msg, &r);
+	assert_int_equal(r.status, SANITIZE_OK);
+	assert_valid_message(&r.out);
+	/* the body decodes to the expected UTF-8, after the notice */
+	assert_non_null(strstr(buf_str(&r.body), "①の件です。\n会議は明日です。\n"));
+	assert_non_null(strstr(buf_str(&r.body), "【無害化済み】"));
+	assert_non_null(strstr(buf_str(&r.body), "受付番号: " ID));
+	assert_true(utf8_valid((const unsigned char *)r.body.data, r.body.len));
+	assert_null(strstr(buf_str(&r.body), "\xef\xbf\xbd"));
+	/* the Subject is re-encoded as UTF-8 B words and says ①会議 */
+	assert_non_null(strstr(buf_str(&r.out), "\nSubject: =?UTF-8?B?"));
+	buf_init(&subj, 4096);
+	decoded_header(&r.out, "Subject", &subj);
+	assert_string_equal(buf_str(&subj), "①会議");
+	buf_free(&subj);
+	buf_init(&from, 4096);
+	decoded_header(&r.out, "From", &from);
+	assert_string_equal(buf_str(&from), "山田太郎 <taro@example.jp>");
+	buf_free(&from);
+	assert_non_null(strstr(buf_str(&r.out), "\nContent-Type: text/plain; charset=UTF-8\n"));
+	assert_non_null(strstr(buf_str(&r.out), "\nX-Sekisho-Sanitized: " ID "; policy="));
+	assert_non_null(strstr(buf_str(&r.out), "\nMessage-ID: <jis-1@example.jp>\n"));
+	/* the receipt */
+	assert_non_null(strstr(buf_str(&r.rjson), "\"verdict\":\"sanitized\""));
+	assert_non_null(strstr(buf_str(&r.rjson), "\"subject\":\"①会議\""));
+	assert_non_null(strstr(buf_str(&r.rjson), "\"decoded_as\":\"ISO-2022-JP\""));
+	assert_non_null(strstr(buf_str(&r.rjson), "\"undecodable_bytes\":0"));
+	assert_non_null(strstr(buf_str(&r.rjson), "\"time\":\"2026-11-21T09:30:00Z\""));
+	assert_non_null(strstr(buf_str(&r.rjson), defpol.digest));
+	result_free(&r);
+}
+
+static void
+test_jis_message_iso2022jp_out(void **state)
+{
+	struct policy pol;
+	struct buf err, subj, body;
+	struct charset_info ci;
+	struct result r;
+	const char *b;
+
+	config_defaults(&pol);
+	buf_init(&err, 1024);
+	assert_int_equal(config_parse(&pol, "output_charset = iso-2022-jp\n", 29, "t", &err), 0);
+	buf_free(&err);
+	run(&pol, jis_msg, &r);
+	assert_int_equal(r.status, SANITIZE_OK);
+	assert_valid_message(&r.out);
+	assert_non_null(strstr(buf_str(&r.out), "\nSubject: =?ISO-2022-JP?B?"));
+	assert_non_null(strstr(buf_str(&r.out),
+	    "Content-Type: text/plain; charset=ISO-2022-JP\nContent-Transfer-Encoding: 7bit\n"));
+	buf_init(&subj, 4096);
+	decoded_header(&r.out, "Subject", &subj);
+	assert_string_equal(buf_str(&subj), "①会議");
+	buf_free(&subj);
+	/* the 7bit body reads back as the same Japanese, ① included */
+	b = strstr(buf_str(&r.out), "\n\n");
+	assert_non_null(b);
+	buf_init(&body, 1 << 20);
+	charset_decode("ISO-2022-JP", b + 2, strlen(b + 2), &body, &ci);
+	assert_int_equal(ci.bad_bytes, 0);
+	assert_non_null(strstr(buf_str(&body), "①の件です。\n会議は明日です。\n"));
+	buf_free(&body);
+	result_free(&r);
+}
+
+/* --- attachments ------------------------------------------------------ */
+
+static const char att_msg[] =
+    "From: sender@example.com\n"
+    "To: rcpt@example.jp\n"
+    "Subject: quotation\n"
+    "Date: Sat, 21 Nov 2026 18:30:00 +0900\n"
+    "Message-ID: <att-1@example.com>\n"
+    "MIME-Version: 1.0\n"
+    "Content-Type: multipart/mixed; boundary=\"=_b1\"\n"
+    "\n"
+    "--=_b1\n"
+    "Content-Type: text/plain; charset=UTF-8\n"
+    "Content-Transfer-Encoding: 8bit\n"
+    "\n"
+    "見積書を送ります。\n"
+    "--=_b1\n"
+    "Content-Type: application/pdf; name=\"=?ISO-2022-JP?B?GyRCOCtAURsoQi5wZGY=?=\"\n"
+    "Content-Disposition: attachment; filename*=UTF-8''%E8%A6%8B%E7%A9%8D.pdf\n"
+    "Content-Transfer-Encoding: base64\n"
+    "\n"
+    "JVBERi0xLjQKJeLjz9MKMSAwIG9iago8PD4+CmVuZG9iago=\n"	/* a tiny %PDF-1.4 */
+    "--=_b1\n"
+    "Content-Type: application/octet-stream\n"
+    "Content-Disposition: attachment; filename=\"report.pdf.exe\"\n"
+    "Content-Transfer-Encoding: base64\n"
+    "\n"
+    "TVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAA=\n"		/* MZ... */
+    "--=_b1--\n";
+
+static void
+test_attachment_removed_and_listed(void **state)
+{
+	struct result r;
+
+	run(&defpol, att_msg, &r);
+	assert_int_equal(r.status, SANITIZE_OK);
+	assert_valid_message(&r.out);
+	/* receipt: the PDF is an attachment not sanitised, its name decoded */
+	assert_non_null(strstr(buf_str(&r.rjson), "\"reason\":\"attachment-not-sanitised\""));
+	assert_non_null(strstr(buf_str(&r.rjson), "\"filename\":\"見積.pdf\""));
+	assert_non_null(strstr(buf_str(&r.rjson), "\"detected_type\":\"application/pdf\""));
+	/* the executable with a double extension */
+	assert_non_null(strstr(buf_str(&r.rjson), "\"reason\":\"executable\""));
+	assert_non_null(strstr(buf_str(&r.rjson), "\"filename\":\"report.pdf.exe\""));
+	assert_non_null(strstr(buf_str(&r.rjson), "double-extension"));
+	/* notice lists both by name, then the body text */
+	assert_non_null(strstr(buf_str(&r.body), "添付ファイル（2件）を削除しました"));
+	assert_non_null(strstr(buf_str(&r.body), "1. 見積.pdf（application/pdf, 35 バイト）"));
+	assert_non_null(strstr(buf_str(&r.body), "2. report.pdf.exe"));
+	assert_non_null(strstr(buf_str(&r.body), "二重拡張子です"));
+	assert_non_null(strstr(buf_str(&r.body), "見積書を送ります。"));
+	/* none of the attachment content reaches the output */
+	assert_null(strstr(buf_str(&r.body), "%PDF"));
+	assert_null(strstr(buf_str(&r.out), "JVBERi0"));
+	assert_null(strstr(buf_str(&r.out), "TVqQ"));
+	assert_null(strstr(buf_str(&r.out), "multipart"));
+	result_free(&r);
+}
+
+static void
+test_html_body(void **state)
+{
+	static const char msg[] =
+	    "From: a@example.com\n"
+	    "To: b@example.jp\n"
+	    "Subject: html\n"
+	    "MIME-Version: 1.0\n"
+	    "Content-Type: text/html; charset=Shift_JIS\n"
+	    "Content-Transfer-Encoding: 8bit\n"
+	    "\n"
+	    "<html><head><script>alert('x')</script></head><body>"
+	    "<p>\x87\x40 <a href=\"javascript:evil()\">link</a></p></body></html>\n";
+	struct result r;
+
+	run(&defpol, msg, &r);
+	assert_int_equal(r.status, SANITIZE_OK);
+	assert_valid_message(&r.out);
+	assert_non_null(strstr(buf_str(&r.body),
+	    "本文: HTML形式の本文をテキストに変換しました。"));
+	assert_non_null(strstr(buf_str(&r.body), "① link\n"));
+	assert_null(strstr(buf_str(&r.body), "alert"));
+	assert_null(strstr(buf_str(&r.body), "javascript"));
+	assert_non_null(strstr(buf_str(&r.rjson), "\"body\":\"text/html\""));
+	assert_non_null(strstr(buf_str(&r.rjson), "\"decoded_as\":\"CP932\""));
+	result_free(&r);
+}
+
+/* --- withheld ----------------------------------------------------------- */
+
+static void
+test_multipart_without_boundary_withheld(void **state)
+{
+	static const char msg[] =
+	    "From: a@example.com\n"
+	    "To: b@example.jp\n"
+	    "Subject: no boundary\n"
+	    "MIME-Version: 1.0\n"
+	    "Content-Type: multipart/mixed\n"
+	    "\n"
+	    "--xyz\n"
+	    "Content-Type: text/plain\n"
+	    "\n"
+	    "which part is this?\n"
+	    "--xyz--\n";
+	struct result r;
+
+	run(&defpol, msg, &r);
+	assert_int_equal(r.status, SANITIZE_WITHHELD);
+	assert_int_equal(r.out.len, 0);
+	assert_non_null(strstr(buf_str(&r.rjson), "\"verdict\":\"withheld\""));
+	assert_non_null(strstr(buf_str(&r.rjson), "\"reason\":\"ambiguous-structure\""));
+	assert_non_null(strstr(buf_str(&r.rjson), "multipart-without-boundary"));
+	assert_non_null(strstr(buf_str(&r.rjson), "\"output\":null"));
+	result_free(&r);
+}
+
+static void
+test_too_large_withheld(void **state)
+{
+	struct policy pol;
+	struct buf err, msg;
+	struct result r;
+
+	config_defaults(&pol);
+	buf_init(&err, 1024);
+	assert_int_equal(config_parse(&pol, "message_size_limit = 1k\n", 24, "t", &err), 0);
+	buf_free(&err);
+	buf_init(&msg, 1 << 16);
+	buf_puts(&msg, "From: a@example.com\nTo: b@example.jp\nSubject: big\n\n");
+	while (msg.len <= 1024)
+		buf_puts(&msg, "0123456789012345678901234567890123456789\n");
+	run(&pol, buf_str(&msg), &r);
+	assert_int_equal(r.status, SANITIZE_WITHHELD);
+	assert_int_equal(r.out.len, 0);
+	assert_non_null(strstr(buf_str(&r.rjson), "\"reason\":\"message_size_limit\""));
+	assert_non_null(strstr(buf_str(&r.rjson),
+	    "\"limits_hit\":[{\"name\":\"message_size_limit\",\"limit\":1024"));
+	assert_non_null(strstr(buf_str(&r.rjson), pol.digest));
+	result_free(&r);
+	/* exactly at the limit is accepted */
+	buf_reset(&msg);
+	buf_puts(&msg, "From: a@example.com\nSubject: fits\n\n");
+	while (msg.len < 1024)
+		buf_putc(&msg, msg.len % 64 == 63 ? '\n' : 'x');
+	assert_int_equal(msg.len, 1024);
+	run(&pol, buf_str(&msg), &r);
+	assert_int_equal(r.status, SANITIZE_OK);
+	result_free(&r);
+	buf_free(&msg);
+}
+
+/* --- determinism -------------------------------------------------------- */
+
+static void
+test_deterministic(void **state)
+{
+	struct result a, b;
+
+	run(&defpol, att_msg, &a);
+	run(&defpol, att_msg, &b);
+	assert_int_equal(a.status, SANITIZE_OK);
+	assert_int_equal(b.status, SANITIZE_OK);
+	assert_int_equal(a.out.len, b.out.len);
+	assert_memory_equal(a.out.data, b.out.data, a.out.len);
+	assert_int_equal(a.rjson.len, b.rjson.len);
+	assert_memory_equal(a.rjson.data, b.rjson.data, a.rjson.len);
+	result_free(&a);
+	result_free(&b);
+	run(&defpol, jis_msg, &a);
+	run(&defpol, jis_msg, &b);
+	assert_int_equal(a.out.len, b.out.len);
+	assert_memory_equal(a.out.data, b.out.data, a.out.len);
+	assert_string_equal(buf_str(&a.rjson), buf_str(&b.rjson));
+	result_free(&a);
+	result_free(&b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_jis_message),
+		cmocka_unit_test(test_jis_message_iso2022jp_out),
+		cmocka_unit_test(test_attachment_removed_and_listed),
+		cmocka_unit_test(test_html_body),
+		cmocka_unit_test(test_multipart_without_boundary_withheld),
+		cmocka_unit_test(test_too_large_withheld),
+		cmocka_unit_test(test_deterministic),
+	};
+
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
