@@ -11,6 +11,7 @@
 #include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
 
+#include "text/charset.h"
 #include "text/textout.h"
 
 #define LIST_DEPTH_MAX 16
@@ -422,6 +423,20 @@ on_end(void *ctx, const xmlChar *xname)
 	}
 }
 
+/* HTML5: character references to C1 controls mean windows-1252 (&#150; is –). */
+static unsigned int
+c1_to_cp1252(unsigned int c)
+{
+	static const unsigned short map[32] = {
+		0x20ac, 0, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
+		0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017d, 0,
+		0, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
+		0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0, 0x017e, 0x0178,
+	};
+
+	return map[c - 0x80];
+}
+
 static void
 on_chars(void *ctx, const xmlChar *ch, int len)
 {
@@ -444,39 +459,75 @@ on_chars(void *ctx, const xmlChar *ch, int len)
 	}
 	if (has_text)
 		r->row_has_text = 1;
+	for (int i = 0; i + 1 < len; i++) {
+		if (ch[i] == 0xc2 && ch[i + 1] >= 0x80 && ch[i + 1] <= 0x9f) {
+			unsigned int cp = c1_to_cp1252(ch[i + 1]);
+			struct buf u;
+
+			textout_text(&r->tw, (const char *)ch, (size_t)i);
+			buf_init(&u, 8);
+			if (cp != 0)
+				utf8_put(&u, cp);
+			textout_text(&r->tw, buf_str(&u), u.len);
+			buf_free(&u);
+			on_chars(ctx, ch + i + 2, len - i - 2);
+			return;
+		}
+	}
 	textout_text(&r->tw, (const char *)ch, (size_t)len);
 	if (r->tw.full)
 		stop(r, "text_size_limit");
 }
 
-/* A copy without </body> and </html> end tags, or NULL if there are none. */
+/*
+ * What libxml2 2.9's HTML parser gets wrong for mail, fixed before it sees
+ * the bytes (bench/html_parsers/README.md measured each):
+ *  - text after </body> or </html> is dropped (browsers show it): those end
+ *    tags are removed;
+ *  - Outlook's "<![if !supportLists]>", "<![endif]>", "<![CDATA[", "<!VR>"
+ *    come out as literal text (HTML5 makes them bogus comments): every "<!"
+ *    that does not open a comment is removed up to its ">";
+ *  - a NUL inside a tag pushes attribute text into the body: NULs removed.
+ * Comments are copied untouched, so "<!--[if mso]>...<![endif]-->" stays one
+ * comment.  Returns NULL when nothing needed changing.
+ */
 static char *
-drop_document_end_tags(const char *s, size_t len, size_t *outlen)
+prefilter(const char *s, size_t len, size_t *outlen)
 {
 	struct buf b;
-	size_t i = 0, start = 0;
-	int found = 0;
+	size_t i, start = 0;
+	int changed = 0;
 
-	for (i = 0; i + 6 <= len; i++) {
-		if (s[i] == '<' && s[i + 1] == '/' &&
-		    (strncasecmp(s + i + 2, "body", 4) == 0 || (i + 7 <= len &&
-		    strncasecmp(s + i + 2, "html", 4) == 0)))
-			found = 1;
-	}
-	if (!found)
-		return NULL;
 	buf_init(&b, len + 1);
-	for (i = 0; i + 6 <= len; i++) {
-		const char *gt;
+	for (i = 0; i < len; i++) {
+		size_t skip_to;
+		const char *e;
 
-		if (!(s[i] == '<' && s[i + 1] == '/' && (strncasecmp(s + i + 2, "body", 4) == 0 ||
-		    strncasecmp(s + i + 2, "html", 4) == 0)))
+		if (s[i] == '\0')
+			skip_to = i + 1;
+		else if (s[i] != '<' || i + 1 >= len)
 			continue;
-		if ((gt = memchr(s + i, '>', len - i)) == NULL)
-			break;
+		else if (i + 3 < len && memcmp(s + i, "<!--", 4) == 0) {
+			e = memmem(s + i + 4, len - i - 4, "-->", 3);
+			i = e != NULL ? (size_t)(e - s) + 2 : len;	/* copy the comment */
+			continue;
+		} else if (s[i + 1] == '!' ||
+		    (s[i + 1] == '/' && i + 6 <= len && (strncasecmp(s + i + 2, "body", 4) == 0 ||
+		    strncasecmp(s + i + 2, "html", 4) == 0))) {
+			if (i + 9 <= len && strncasecmp(s + i, "<!doctype", 9) == 0)
+				continue;
+			e = memchr(s + i, '>', len - i);
+			skip_to = e != NULL ? (size_t)(e - s) + 1 : len;
+		} else
+			continue;
 		buf_append(&b, s + start, i - start);
-		start = (size_t)(gt - s) + 1;
-		i = start - 1;
+		start = skip_to;
+		i = skip_to - 1;
+		changed = 1;
+	}
+	if (!changed) {
+		buf_free(&b);
+		return NULL;
 	}
 	buf_append(&b, s + start, len - start);
 	return buf_steal(&b, outlen);
@@ -510,9 +561,7 @@ html_to_text(const char *utf8, size_t len, const struct html_opts *o,
 	}
 	htmlCtxtUseOptions(r.ctxt, HTML_PARSE_RECOVER | HTML_PARSE_NONET |
 	    HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_IGNORE_ENC);
-	/* libxml2 drops what follows </body> or </html>; browsers show it, and so
-	 * must a text rendering, so those two end tags are not passed on. */
-	if ((filtered = drop_document_end_tags(utf8, len, &len)) != NULL)
+	if ((filtered = prefilter(utf8, len, &len)) != NULL)
 		utf8 = filtered;
 	/* Feed in chunks: libxml2 takes an int length. */
 	while (off < len && !r.stopped) {
