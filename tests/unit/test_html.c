@@ -330,6 +330,25 @@ test_fragments_keep_all_content(void **state)
 }
 
 static void
+test_libxml2_quirks_handled(void **state)
+{
+	struct rendered r;
+
+	/* Outlook's downlevel-revealed markers are not text; their content is */
+	render("<p><![if !supportLists]>1.<![endif]>item</p><!VR><![CDATA[x]]>", &r);
+	assert_string_equal(r.text, "1.item\n");
+	/* a conditional comment stays one comment, whatever it holds */
+	render("<!--[if mso]><p>mso only</p><![endif]--><p>shown</p>", &r);
+	assert_string_equal(r.text, "shown\n");
+	/* HTML5: references to C1 controls are windows-1252 */
+	render("<p>a&#150;b&#153;</p>", &r);
+	assert_string_equal(r.text, "a–b™\n");
+	/* content after the document's end is still shown */
+	render("<html><body><p>a</p></body></html><p>b</p>", &r);
+	assert_string_equal(r.text, "a\n\nb\n");
+}
+
+static void
 test_url_defang(void **state)
 {
 	struct buf b;
@@ -380,6 +399,7 @@ main(void)
 		cmocka_unit_test(test_node_limit),
 		cmocka_unit_test(test_text_size_limit),
 		cmocka_unit_test(test_fragments_keep_all_content),
+		cmocka_unit_test(test_libxml2_quirks_handled),
 		cmocka_unit_test(test_url_defang),
 		cmocka_unit_test(test_meta_charset),
 	};
