@@ -31,7 +31,8 @@ int buf_puts(struct buf *b, const char *s);
 int buf_putc(struct buf *b, int c);
 int buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+int buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 /* Hand the bytes to the caller (who frees them with free()); b is emptied. */
 char *buf_steal(struct buf *b, size_t *len);
 /* Always a valid C string, "" for an empty buffer. */

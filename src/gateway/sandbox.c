@@ -58,6 +58,12 @@ sandbox_enter(const struct sandbox_limits *l)
 {
 	scmp_filter_ctx ctx;
 	uint32_t deflt = SCMP_ACT_KILL_PROCESS;
+	const struct scmp_arg_cmp no_exec = {
+		.arg = 2, .op = SCMP_CMP_MASKED_EQ, .datum_a = PROT_EXEC, .datum_b = 0,
+	};
+	const struct scmp_arg_cmp self = {
+		.arg = 0, .op = SCMP_CMP_EQ, .datum_a = 0, .datum_b = 0,
+	};
 
 #ifndef SEKISHO_SANITIZER_BUILD
 	/* ASan reserves terabytes of shadow memory: no address-space limit there. */
@@ -80,12 +86,10 @@ sandbox_enter(const struct sandbox_limits *l)
 			die("seccomp_rule_add(%d) failed", allowed[i]);
 	}
 	/* mprotect, but never to make memory executable */
-	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
-	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)) != 0)
+	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1, no_exec) != 0)
 		die("seccomp mprotect rule failed");
 	/* our own CPU limit only (pid 0 = self) */
-	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 1,
-	    SCMP_A0(SCMP_CMP_EQ, 0)) != 0 ||
+	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 1, self) != 0 ||
 	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setrlimit), 0) != 0 ||
 	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(getrlimit), 0) != 0)
 		die("seccomp rlimit rules failed");

@@ -279,7 +279,6 @@ sanitize_mail(const struct policy *pol, const char *id, long long time,
 	GMimeStream *stream;
 	GMimeParser *parser;
 	GMimeParserOptions *opts;
-	GMimeMessage *message;
 	GMimeObject *root;
 	struct walker w;
 	struct buf text;
@@ -325,24 +324,27 @@ sanitize_mail(const struct policy *pol, const char *id, long long time,
 	parser = g_mime_parser_new_with_stream(stream);
 	opts = g_mime_parser_options_new();
 	g_mime_parser_options_set_warning_callback(opts, on_warning, &pc);
-	message = g_mime_parser_construct_message(parser, opts);
+	/*
+	 * The top-level entity, not a GMimeMessage: sekisho decodes headers
+	 * itself from their raw values, so GMime's own address parsing and
+	 * header decoding of the message would be work done twice.
+	 */
+	root = g_mime_parser_construct_part(parser, opts);
 	g_object_unref(parser);
 	g_object_unref(stream);
 	free(lf);
-	if (message == NULL) {
+	if (root == NULL) {
 		g_mime_parser_options_free(opts);
 		receipt_withhold(&rc, "parse-failed", "GMime could not construct a message");
 		return finish_withheld(&rc, out, rjson);
 	}
 
 	walk_init(&w, pol, &rc);
-	root = g_mime_message_get_mime_part(message);
-	if (root != NULL)
-		walk_entity(&w, root, "1", 1);
+	walk_entity(&w, root, "1", 1);
 	buf_init(&text, pol->lim.text_bytes + 64 * 1024);
 	/* Headers first: they fill the receipt's input summary. */
-	compose_headers(pol, GMIME_OBJECT(message), &rc, out);
-	g_object_unref(message);
+	compose_headers(pol, root, &rc, out);
+	g_object_unref(root);
 	g_mime_parser_options_free(opts);
 
 	if (pol->on_ambiguous == AMBIG_WITHHOLD &&

@@ -150,6 +150,26 @@ build_ibm_to_nec(void)
 	}
 }
 
+/*
+ * GMime converts some parameter and header values itself, with its own
+ * iconv_open() calls.  In the sandbox glibc cannot load a converter module
+ * from disk, and every such call would fail after a costly lookup; a module
+ * that is already loaded is found without touching the disk.  So the modules
+ * GMime asks for are loaded here, once, and kept.
+ */
+static const char *const resident_names[] = {
+	"ISO-8859-1", "ISO-2022-JP", "SJIS", "EUC-JP", "GBK", "GB2312", "EUC-KR",
+	"BIG5", "UTF-16", "UTF-7", "ISO-8859-15",
+};
+static iconv_t resident[sizeof resident_names / sizeof resident_names[0]];
+
+static void
+keep_modules_loaded(void)
+{
+	for (size_t i = 0; i < sizeof resident_names / sizeof resident_names[0]; i++)
+		resident[i] = iconv_open("UTF-8", resident_names[i]);	/* failure is harmless */
+}
+
 void
 charset_init(void)
 {
@@ -172,6 +192,7 @@ charset_init(void)
 	}
 	if (conv_find("CP932") == (iconv_t)-1)
 		die("iconv has no CP932: cannot decode Japanese");
+	keep_modules_loaded();
 	if ((to_cp932 = iconv_open("CP932", "UTF-8")) == (iconv_t)-1)
 		die("iconv cannot encode CP932");
 	build_ibm_to_nec();
@@ -592,6 +613,10 @@ charset_decode(const char *label, const void *in, size_t len,
 
 	info->bad_bytes = 0;
 	info->detected = 0;
+	if (len == 0) {
+		set_used(info, canon != NULL ? canon : "US-ASCII");
+		return 0;
+	}
 	if (canon == NULL || conv_find(canon) == (iconv_t)-1) {
 		if (canon == NULL || (strcmp(canon, "US-ASCII") != 0 &&
 		    strcmp(canon, "UTF-8") != 0 && strcmp(canon, "ISO-2022-JP") != 0)) {

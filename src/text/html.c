@@ -283,7 +283,13 @@ on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
 		if ((v = attr(atts, "href")) != NULL && url_is_safe(v)) {
 			while (isspace((unsigned char)*v))
 				v++;
-			buf_append(&r->href, v, strnlen(v, HREF_MAX));
+			size_t hn = strnlen(v, HREF_MAX);
+
+			/* a cut URL ends on a character boundary */
+			if (hn == HREF_MAX)
+				while (hn > 0 && ((unsigned char)v[hn] & 0xc0) == 0x80)
+					hn--;
+			buf_append(&r->href, v, hn);
 		}
 		break;
 	case K_IMG: {
@@ -385,8 +391,11 @@ on_end(void *ctx, const xmlChar *xname)
 			break;
 		r->in_link = 0;
 		if (r->o->show_urls && r->href.len > 0) {
-			const char *text = r->tw.out->data ? r->tw.out->data + r->link_text_start : "";
-			size_t tn = r->tw.out->len - r->link_text_start;
+			/* the writer may have trimmed spaces back past where the link began */
+			size_t start = r->link_text_start < r->tw.out->len ?
+			    r->link_text_start : r->tw.out->len;
+			const char *text = r->tw.out->data ? r->tw.out->data + start : "";
+			size_t tn = r->tw.out->len - start;
 
 			if (url_worth_showing(text, tn, buf_str(&r->href))) {
 				struct buf u;
