@@ -74,7 +74,7 @@ static const struct alias aliases[] = {
 };
 
 #define NALIASES (sizeof aliases / sizeof aliases[0])
-#define CONV_MAX 48
+#define CONV_MAX 64
 
 /* Open converters, one per canonical name (opened before the sandbox). */
 static struct conv {
@@ -161,13 +161,22 @@ static const char *const resident_names[] = {
 	"ISO-8859-1", "ISO-2022-JP", "SJIS", "EUC-JP", "GBK", "GB2312", "EUC-KR",
 	"BIG5", "UTF-16", "UTF-7", "ISO-8859-15",
 };
-static iconv_t resident[sizeof resident_names / sizeof resident_names[0]];
 
+/* Kept in convs[] under their own names (no label maps to them). */
 static void
 keep_modules_loaded(void)
 {
-	for (size_t i = 0; i < sizeof resident_names / sizeof resident_names[0]; i++)
-		resident[i] = iconv_open("UTF-8", resident_names[i]);	/* failure is harmless */
+	for (size_t i = 0; i < sizeof resident_names / sizeof resident_names[0]; i++) {
+		iconv_t cd;
+
+		if (conv_find(resident_names[i]) != (iconv_t)-1 || nconvs == CONV_MAX)
+			continue;
+		if ((cd = iconv_open("UTF-8", resident_names[i])) == (iconv_t)-1)
+			continue;	/* harmless: GMime's call will simply fail */
+		convs[nconvs].canon = resident_names[i];
+		convs[nconvs].cd = cd;
+		nconvs++;
+	}
 }
 
 void
@@ -383,7 +392,17 @@ detect_japanese(const unsigned char *p, size_t len)
 static const char *
 has_8bit(const unsigned char *p, size_t len)
 {
-	for (size_t i = 0; i < len; i++) {
+	size_t i = 0;
+
+	/* eight bytes at a time: most mail text is ASCII */
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, p + i, 8);
+		if (w & 0x8080808080808080ULL)
+			break;
+	}
+	for (; i < len; i++) {
 		if (p[i] >= 0x80)
 			return (const char *)p + i;
 	}

@@ -10,13 +10,14 @@ enum jis_set { SET_ASCII, SET_X0208, SET_KANA, SET_X0212 };
 int
 jis_has_escape(const unsigned char *p, size_t len)
 {
-	for (size_t i = 0; i + 2 < len; i++) {
-		if (p[i] != 0x1b)
-			continue;
-		if (p[i + 1] == '$' && (p[i + 2] == 'B' || p[i + 2] == '@' || p[i + 2] == '('))
+	const unsigned char *e = p + len, *q = p;
+
+	while ((q = memchr(q, 0x1b, (size_t)(e - q))) != NULL && e - q >= 3) {
+		if (q[1] == '$' && (q[2] == 'B' || q[2] == '@' || q[2] == '('))
 			return 1;
-		if (p[i + 1] == '(' && (p[i + 2] == 'I' || p[i + 2] == 'J'))
+		if (q[1] == '(' && (q[2] == 'I' || q[2] == 'J'))
 			return 1;
+		q++;
 	}
 	return 0;
 }
