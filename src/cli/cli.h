@@ -37,6 +37,8 @@ void inputs_free(struct inputs *in);
 
 /* Write bytes to path atomically (temporary file + rename). */
 int write_file_atomic(const char *path, const void *p, size_t n);
+/* The same, for a name inside an open directory. */
+int write_file_at(int dirfd, const char *name, const void *p, size_t n);
 /* Read a whole file (or stdin for "-") up to max bytes; *over set if larger. */
 int read_input(const char *path, size_t max, struct buf *b, int *over, size_t *total);
 

@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <signal.h>
@@ -164,16 +165,17 @@ output_name(GHashTable *used, const char *path)
 }
 
 static int
-join_write(const char *dir, const char *name, const char *suffix, const struct buf *b)
+dir_write(int dirfd, const char *dir, const char *name, const char *suffix,
+    const struct buf *b)
 {
 	struct buf p;
 	int r;
 
 	buf_init(&p, 16384);
-	buf_printf(&p, "%s/%s%s", dir, name, suffix);
-	r = write_file_atomic(buf_str(&p), buf_str(b), b->len);
+	buf_printf(&p, "%s%s", name, suffix);
+	r = write_file_at(dirfd, buf_str(&p), buf_str(b), b->len);
 	if (r != 0)
-		fprintf(stderr, "sekisho: %s: %s\n", buf_str(&p), strerror(errno));
+		fprintf(stderr, "sekisho: %s/%s: %s\n", dir, buf_str(&p), strerror(errno));
 	buf_free(&p);
 	return r;
 }
@@ -265,6 +267,16 @@ cmd_mail(int argc, char **argv)
 		}
 	} else {
 		GHashTable *used = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL);
+		int outfd = open(outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		int rfd = receiptdir != NULL ? open(receiptdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+
+		if (outfd < 0 || (receiptdir != NULL && rfd < 0)) {
+			fprintf(stderr, "sekisho: %s: %s\n", outfd < 0 ? outdir : receiptdir,
+			    strerror(errno));
+			worker_stop(&run.wk);
+			inputs_free(&in);
+			return EXIT_USAGE;
+		}
 
 		for (size_t i = 0; i < in.n; i++) {
 			char *name;
@@ -278,9 +290,9 @@ cmd_mail(int argc, char **argv)
 				continue;
 			}
 			name = output_name(used, in.paths[i]);
-			if (r == EXIT_SANITIZED && join_write(outdir, name, "", &out) != 0)
+			if (r == EXIT_SANITIZED && dir_write(outfd, outdir, name, "", &out) != 0)
 				r = EXIT_INTERNAL;
-			if (receiptdir != NULL && join_write(receiptdir, name, ".json", &json) != 0)
+			if (receiptdir != NULL && dir_write(rfd, receiptdir, name, ".json", &json) != 0)
 				r = EXIT_INTERNAL;
 			free(name);
 			if (r == EXIT_INTERNAL)
@@ -289,6 +301,9 @@ cmd_mail(int argc, char **argv)
 				status = EXIT_WITHHELD;
 		}
 		g_hash_table_destroy(used);
+		close(outfd);
+		if (rfd >= 0)
+			close(rfd);
 		fprintf(stderr, "sekisho: %zu message(s): %zu sanitised, %zu withheld, %zu failed\n",
 		    in.n, run.sanitized, run.withheld, run.failed);
 	}

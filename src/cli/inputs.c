@@ -115,18 +115,21 @@ inputs_free(struct inputs *in)
 }
 
 int
-write_file_atomic(const char *path, const void *p, size_t n)
+write_file_at(int dirfd, const char *name, const void *p, size_t n)
 {
+	static long pid;
 	struct buf tmp;
 	int fd, r = -1;
 
+	if (pid == 0)
+		pid = (long)getpid();
 	buf_init(&tmp, 8192);
-	if (buf_printf(&tmp, "%s.tmp%ld", path, (long)getpid()) != 0) {
+	if (buf_printf(&tmp, "%s.tmp%ld", name, pid) != 0) {
 		errno = ENAMETOOLONG;
 		buf_free(&tmp);
 		return -1;
 	}
-	fd = open(buf_str(&tmp), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	fd = openat(dirfd, buf_str(&tmp), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
 	if (fd >= 0) {
 		const char *c = p;
 		size_t left = n;
@@ -146,13 +149,19 @@ write_file_atomic(const char *path, const void *p, size_t n)
 		}
 		if (close(fd) != 0)
 			r = -1;
-		if (r == 0 && rename(buf_str(&tmp), path) != 0)
+		if (r == 0 && renameat(dirfd, buf_str(&tmp), dirfd, name) != 0)
 			r = -1;
 		if (r != 0)
-			unlink(buf_str(&tmp));
+			unlinkat(dirfd, buf_str(&tmp), 0);
 	}
 	buf_free(&tmp);
 	return r;
+}
+
+int
+write_file_atomic(const char *path, const void *p, size_t n)
+{
+	return write_file_at(AT_FDCWD, path, p, n);
 }
 
 int
@@ -172,6 +181,20 @@ read_input(const char *path, size_t max, struct buf *b, int *over, size_t *total
 		*total = (size_t)st.st_size;
 		close(fd);
 		return 0;
+	}
+	/* a regular file is read in one call into a buffer of its size */
+	if (fd != 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    buf_reserve(b, (size_t)st.st_size) == 0) {
+		n = read(fd, b->data + b->len, (size_t)st.st_size);
+		if (n > 0) {
+			b->len += (size_t)n;
+			b->data[b->len] = '\0';
+			*total += (size_t)n;
+		}
+		if (n == st.st_size) {
+			close(fd);
+			return 0;	/* a file that grew meanwhile is read on below */
+		}
 	}
 	while ((n = read(fd, chunk, sizeof chunk)) != 0) {
 		if (n < 0 && errno == EINTR)

@@ -3,6 +3,7 @@
  */
 #include "mime/sanitize.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -35,6 +36,14 @@ quiet_glib(const gchar *domain, GLogLevelFlags level, const gchar *msg, gpointer
 void
 sanitize_init(void)
 {
+	/*
+	 * Items are parsed one after another by a long-lived worker: keep freed
+	 * memory for the next item instead of returning large blocks to the
+	 * kernel and faulting fresh zeroed pages in again (about a tenth of the
+	 * time on typical mail).  memory_limit still bounds the total.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 64 * 1024 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
 	g_mime_init();
 	xmlSetGenericErrorFunc(NULL, quiet_xml);
 	g_log_set_default_handler(quiet_glib, NULL);
