@@ -66,18 +66,19 @@ sniff_type(const unsigned char *p, size_t len)
 	}
 	if (len == 0)
 		return "application/x-empty";
+	if (memchr(p, 0, sample) != NULL)
+		return "application/octet-stream";
 	for (size_t i = 0; i < sample; i++) {
-		if (p[i] == 0)
-			return "application/octet-stream";
 		if (p[i] < 0x20 && p[i] != '\n' && p[i] != '\r' && p[i] != '\t' &&
 		    p[i] != 0x1b && p[i] != 0x0c)
 			ctrl++;
 	}
 	if (ctrl * 20 > sample)
 		return "application/octet-stream";
-	for (size_t i = 0; i + 5 < sample; i++) {
-		if (p[i] == '<' && (strncasecmp((const char *)p + i, "<html", 5) == 0 ||
-		    strncasecmp((const char *)p + i, "<!doc", 5) == 0))
+	for (const unsigned char *q = p; (q = memchr(q, '<', sample - (size_t)(q - p))) != NULL &&
+	    q + 5 < p + sample; q++) {
+		if (strncasecmp((const char *)q, "<html", 5) == 0 ||
+		    strncasecmp((const char *)q, "<!doc", 5) == 0)
 			return "text/html";
 	}
 	return "text/plain";
