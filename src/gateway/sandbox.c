@@ -26,7 +26,7 @@ static const int allowed[] = {
 	SCMP_SYS(gettimeofday), SCMP_SYS(getrusage), SCMP_SYS(getpid), SCMP_SYS(gettid),
 	SCMP_SYS(sched_yield), SCMP_SYS(getrandom), SCMP_SYS(restart_syscall),
 	SCMP_SYS(clock_nanosleep), SCMP_SYS(poll), SCMP_SYS(fcntl), SCMP_SYS(sysinfo),
-	SCMP_SYS(uname),
+	SCMP_SYS(uname), SCMP_SYS(sigaltstack),
 };
 
 static void

@@ -1,0 +1,183 @@
+/*
+ * test_gateway - the sandbox really confines (checked in forked children)
+ * and the parent rejects malformed worker answers (frame.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "gateway/frame.h"
+#include "gateway/sandbox.h"
+
+#ifdef SEKISHO_SANITIZER_BUILD
+#define FORBIDDEN_KILLS 0	/* sanitizer builds fail forbidden calls with EPERM */
+#else
+#define FORBIDDEN_KILLS 1
+#endif
+
+enum probe { PROBE_OPEN, PROBE_SOCKET, PROBE_EXEC_MEMORY, PROBE_FORK, PROBE_WORK };
+
+/* Child: enter the sandbox, try one thing, report by exit status. */
+static int
+run_probe(enum probe what)
+{
+	struct sandbox_limits l = { .memory_bytes = (size_t)1 << 30, .cpu_seconds = 10 };
+	pid_t pid = fork();
+	int st;
+
+	if (pid == 0) {
+		sandbox_enter(&l);
+		switch (what) {
+		case PROBE_OPEN:
+			_exit(open("/etc/hostname", O_RDONLY) < 0 && errno == EACCES ? 0 : 3);
+		case PROBE_SOCKET:
+			_exit(socket(AF_INET, SOCK_STREAM, 0) < 0 ? 4 : 3);
+		case PROBE_EXEC_MEMORY: {
+			void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+			_exit(p != MAP_FAILED && mprotect(p, 4096, PROT_READ | PROT_EXEC) < 0 ? 4 : 3);
+		}
+		case PROBE_FORK:
+			_exit(fork() < 0 ? 4 : 3);
+		case PROBE_WORK: {
+			char *p = malloc(1 << 20);	/* memory and time still work */
+
+			memset(p, 1, 1 << 20);
+			free(p);
+			_exit(0);
+		}
+		}
+		_exit(5);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	if (WIFSIGNALED(st))
+		return -WTERMSIG(st);
+	return WEXITSTATUS(st);
+}
+
+static void
+test_sandbox_allows_work(void **state)
+{
+	assert_int_equal(run_probe(PROBE_WORK), 0);
+}
+
+static void
+test_sandbox_open_fails(void **state)
+{
+	assert_int_equal(run_probe(PROBE_OPEN), 0);
+}
+
+static void
+test_sandbox_forbidden_calls(void **state)
+{
+	enum probe p[] = { PROBE_SOCKET, PROBE_EXEC_MEMORY, PROBE_FORK };
+
+	for (size_t i = 0; i < sizeof p / sizeof p[0]; i++) {
+		int r = run_probe(p[i]);
+
+		if (FORBIDDEN_KILLS)
+			assert_int_equal(r, -SIGSYS);
+		else
+			assert_int_equal(r, 4);	/* failed, not allowed */
+	}
+}
+
+/* Write raw bytes as a worker would and read them as the parent does. */
+static int
+parse_answer(const void *bytes, size_t n, size_t out_max)
+{
+	int sv[2], status = -1, r;
+	struct buf out, receipt;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(write_all(sv[1], bytes, n), 0);
+	close(sv[1]);
+	buf_init(&out, out_max);
+	buf_init(&receipt, 1024);
+	r = frame_read_response(sv[0], &status, &out, &receipt, now_ms() + 2000);
+	close(sv[0]);
+	buf_free(&out);
+	buf_free(&receipt);
+	return r;
+}
+
+#define U64(v) (char)(v), 0, 0, 0, 0, 0, 0, 0
+
+static void
+test_frame_good_answer(void **state)
+{
+	const char ok[] = { 'S', 'K', 'R', 'S', 0, 0, 0, 0, U64(2), 'h', 'i', U64(2), '{', '}' };
+
+	assert_int_equal(parse_answer(ok, sizeof ok, 100), 0);
+}
+
+static void
+test_frame_bad_answers(void **state)
+{
+	const char magic[] = { 'S', 'K', 'R', 'X', 0, 0, 0, 0, U64(0), U64(2), '{', '}' };
+	const char status[] = { 'S', 'K', 'R', 'S', 3, 0, 0, 0, U64(0), U64(2), '{', '}' };
+	const char big[] = { 'S', 'K', 'R', 'S', 0, 0, 0, 0, U64(200), 'x' };
+	const char withheld_out[] = { 'S', 'K', 'R', 'S', 10, 0, 0, 0, U64(1), 'x', U64(2), '{', '}' };
+	const char not_json[] = { 'S', 'K', 'R', 'S', 0, 0, 0, 0, U64(0), U64(2), 'n', 'o' };
+	const char cut[] = { 'S', 'K', 'R', 'S', 0, 0, 0, 0, U64(5), 'a' };
+
+	assert_int_equal(parse_answer(magic, sizeof magic, 100), -1);
+	assert_int_equal(parse_answer(status, sizeof status, 100), -1);
+	assert_int_equal(parse_answer(big, sizeof big, 100), -1);	/* over the ceiling */
+	assert_int_equal(parse_answer(withheld_out, sizeof withheld_out, 100), -1);
+	assert_int_equal(parse_answer(not_json, sizeof not_json, 100), -1);
+	assert_int_equal(parse_answer(cut, sizeof cut, 100), -1);	/* EOF mid-frame */
+}
+
+static void
+test_frame_request_round_trip(void **state)
+{
+	int sv[2];
+	char id[FRAME_ID_MAX];
+	long long t = 0;
+	struct buf item;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(frame_write_request(sv[1], "SK-1", 1700000000, "abc", 3), 0);
+	buf_init(&item, 10);
+	assert_int_equal(frame_read_request(sv[0], id, &t, &item), 0);
+	assert_string_equal(id, "SK-1");
+	assert_int_equal(t, 1700000000);
+	assert_string_equal(buf_str(&item), "abc");
+	/* an item over the reader's ceiling is refused */
+	buf_free(&item);
+	buf_init(&item, 2);
+	assert_int_equal(frame_write_request(sv[1], "SK-2", 0, "abc", 3), 0);
+	assert_int_equal(frame_read_request(sv[0], id, &t, &item), -1);
+	buf_free(&item);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sandbox_allows_work),
+		cmocka_unit_test(test_sandbox_open_fails),
+		cmocka_unit_test(test_sandbox_forbidden_calls),
+		cmocka_unit_test(test_frame_good_answer),
+		cmocka_unit_test(test_frame_bad_answers),
+		cmocka_unit_test(test_frame_request_round_trip),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
