@@ -78,26 +78,6 @@ make_identity(const struct run *run, const struct buf *item, char *id, size_t n,
 	}
 }
 
-/* A receipt written by the parent when the worker could not give one. */
-static void
-parent_receipt(const struct run *run, const char *id, long long t,
-    const struct buf *item, size_t total, int over, const char *reason,
-    const char *detail, struct buf *json)
-{
-	struct receipt rc;
-
-	receipt_init(&rc, id, t);
-	memcpy(rc.policy_digest, run->pol->digest, sizeof rc.policy_digest);
-	rc.in.bytes = total;
-	if (!over)
-		sha256_hex(buf_str(item), item->len, rc.in.sha256);
-	if (over)
-		receipt_limit(&rc, "message_size_limit", run->pol->lim.message_bytes, NULL);
-	receipt_withhold(&rc, reason, detail);
-	receipt_json(&rc, json);
-	receipt_free(&rc);
-}
-
 /*
  * Sanitise one input.  Returns the exit status for it; out and json are
  * filled (out only when sanitised).
@@ -120,14 +100,14 @@ process(struct run *run, const char *path, struct buf *out, struct buf *json)
 	}
 	make_identity(run, &item, id, sizeof id, &t);
 	if (over) {
-		parent_receipt(run, id, t, &item, total, 1, "message_size_limit",
+		worker_parent_receipt(run->pol, id, t, NULL, total, "message_size_limit",
 		    "the message is larger than message_size_limit", json);
 		r = EXIT_WITHHELD;
 	} else {
 		r = worker_run(&run->wk, id, t, buf_str(&item), item.len, out, json, detail,
 		    sizeof detail);
 		if (r == WORKER_FAILED || r == WORKER_TIMEOUT) {
-			parent_receipt(run, id, t, &item, total, 0,
+			worker_parent_receipt(run->pol, id, t, &item, total,
 			    r == WORKER_TIMEOUT ? "time_limit" : "worker-failed", detail, json);
 			r = EXIT_WITHHELD;
 		}

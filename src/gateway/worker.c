@@ -16,9 +16,29 @@
 #include "gateway/frame.h"
 #include "gateway/sandbox.h"
 #include "mime/sanitize.h"
+#include "receipt/receipt.h"
 
 #define RECEIPT_MAX (64u * 1024 * 1024)
 #define WORKER_FD 3
+
+void
+worker_parent_receipt(const struct policy *pol, const char *id, long long time,
+    const struct buf *item, size_t total, const char *reason, const char *detail,
+    struct buf *json)
+{
+	struct receipt rc;
+
+	receipt_init(&rc, id, time);
+	memcpy(rc.policy_digest, pol->digest, sizeof rc.policy_digest);
+	rc.in.bytes = total;
+	if (item != NULL)
+		sha256_hex(buf_str(item), item->len, rc.in.sha256);
+	else
+		receipt_limit(&rc, "message_size_limit", pol->lim.message_bytes, NULL);
+	receipt_withhold(&rc, reason, detail);
+	receipt_json(&rc, json);
+	receipt_free(&rc);
+}
 
 size_t
 worker_output_max(const struct policy *pol)

@@ -38,6 +38,14 @@ void worker_stop(struct worker *wk);
 int worker_run(struct worker *wk, const char *id, long long time,
     const void *item, size_t len, struct buf *out, struct buf *receipt,
     char *detail, size_t detail_size);
+/*
+ * The receipt the parent writes when the worker could not give one: the item
+ * is withheld with reason ("worker-failed", "time_limit", or
+ * "message_size_limit" when item is NULL because it was too large to read).
+ */
+void worker_parent_receipt(const struct policy *pol, const char *id, long long time,
+    const struct buf *item, size_t total, const char *reason, const char *detail,
+    struct buf *json);
 /* Output ceiling for one item under a policy (validation of answers). */
 size_t worker_output_max(const struct policy *pol);
 

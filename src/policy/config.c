@@ -21,14 +21,14 @@
 #define CONFIG_FILE_MAX (1024 * 1024)	/* a config file larger is refused */
 #define CONFIG_LINE_MAX 4096
 
-enum ctype { C_SIZE, C_COUNT, C_SECONDS, C_BOOL, C_ENUM, C_HEADERS };
+enum ctype { C_SIZE, C_COUNT, C_SECONDS, C_BOOL, C_ENUM, C_HEADERS, C_STRING };
 
 struct setting {
 	const char *name;
 	enum ctype type;
 	size_t offset;		/* into struct policy */
 	const char *def;
-	uint64_t min, max;	/* numbers */
+	uint64_t min, max;	/* numbers; for C_STRING max is the array size */
 	const char *const *choices;	/* enums, NULL-terminated */
 	const char *doc;
 };
@@ -36,6 +36,7 @@ struct setting {
 static const char *const out_charsets[] = { "utf-8", "iso-2022-jp", NULL };
 static const char *const langs[] = { "ja", "en", NULL };
 static const char *const ambig[] = { "withhold", "rebuild", NULL };
+static const char *const protocols[] = { "smtp", "lmtp", NULL };
 
 #define OFF(f) offsetof(struct policy, f)
 #define KiB ((size_t)1024)
@@ -77,6 +78,28 @@ static const struct setting settings[] = {
 	  "write URLs as hxxp://example[.]com so they are not clickable" },
 	{ "keep_headers", C_HEADERS, OFF(n_keep_headers), "", 0, 0, NULL,
 	  "extra headers carried to the sanitised message (comma-separated names)" },
+	{ "listen", C_STRING, OFF(listen), "127.0.0.1:2525", 0, sizeof(((struct policy *)0)->listen), NULL,
+	  "sekishod: address and port of the built-in listener (HOST:PORT)" },
+	{ "listen_protocol", C_ENUM, OFF(listen_lmtp), "smtp", 0, 0, protocols,
+	  "sekishod: protocol of the built-in listener" },
+	{ "hostname", C_STRING, OFF(hostname), "", 0, sizeof(((struct policy *)0)->hostname), NULL,
+	  "sekishod: name in greetings and EHLO (empty: the system's host name)" },
+	{ "spool_dir", C_STRING, OFF(spool_dir), "/var/spool/sekisho", 0, sizeof(((struct policy *)0)->spool_dir), NULL,
+	  "sekishod: durable queue of accepted, not yet delivered messages" },
+	{ "deliver_to", C_STRING, OFF(deliver_to), "maildir:/var/mail/sekisho/Maildir", 0, sizeof(((struct policy *)0)->deliver_to), NULL,
+	  "sekishod: where sanitised mail goes: maildir:PATH, smtp:HOST:PORT or lmtp:HOST:PORT" },
+	{ "journal", C_STRING, OFF(journal), "/var/lib/sekisho/journal.jsonl", 0, sizeof(((struct policy *)0)->journal), NULL,
+	  "sekishod: the hash-chained audit journal of every receipt" },
+	{ "workers", C_COUNT, OFF(workers), "2", 1, 64, NULL,
+	  "sekishod: delivery agents, each with its own sandboxed worker" },
+	{ "max_sessions", C_COUNT, OFF(max_sessions), "100", 1, 10000, NULL,
+	  "sekishod: simultaneous SMTP sessions; more are told to try later (421)" },
+	{ "smtp_timeout", C_SECONDS, OFF(smtp_timeout), "300", 1, 3600, NULL,
+	  "sekishod: idle seconds before an SMTP session is closed" },
+	{ "retry_seconds", C_SECONDS, OFF(retry_seconds), "60", 1, 86400, NULL,
+	  "sekishod: first retry delay after a failed delivery (doubles, at most an hour)" },
+	{ "worker_attempts", C_COUNT, OFF(worker_attempts), "3", 1, 100, NULL,
+	  "sekishod: tries before a message whose worker keeps failing is withheld" },
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])
@@ -125,6 +148,23 @@ set_value(struct policy *p, const struct setting *s, const char *val,
 		for (int i = 0; s->choices[i] != NULL; i++)
 			buf_printf(err, " %s", s->choices[i]);
 		return -1;
+	case C_STRING: {
+		size_t n = strlen(val);
+
+		if (n >= s->max) {
+			buf_printf(err, "%s: longer than %llu bytes", s->name,
+			    (unsigned long long)(s->max - 1));
+			return -1;
+		}
+		for (size_t i = 0; i < n; i++) {
+			if ((unsigned char)val[i] < 0x20 || val[i] == 0x7f) {
+				buf_printf(err, "%s: control character in value", s->name);
+				return -1;
+			}
+		}
+		memcpy(base + s->offset, val, n + 1);
+		return 0;
+	}
 	case C_HEADERS:
 		p->n_keep_headers = 0;
 		for (const char *q = val; *q != '\0';) {
@@ -302,6 +342,9 @@ print_value(const struct policy *p, const struct setting *s, struct buf *out)
 		break;
 	case C_ENUM:
 		buf_puts(out, s->choices[*(const int *)(base + s->offset)]);
+		break;
+	case C_STRING:
+		buf_puts(out, base + s->offset);
 		break;
 	case C_HEADERS:
 		for (size_t i = 0; i < p->n_keep_headers; i++)

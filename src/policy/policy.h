@@ -27,6 +27,19 @@ struct policy {
 	size_t n_keep_headers;
 	char keep_headers[POLICY_HEADER_LIST_MAX][POLICY_HEADER_NAME_MAX];
 	char digest[65];	/* sha256 hex of the canonical effective config */
+
+	/* sekishod: the gateway daemon */
+	char listen[128];	/* HOST:PORT */
+	int listen_lmtp;	/* speak LMTP instead of SMTP */
+	char hostname[256];	/* "" = the system's */
+	char spool_dir[512];
+	char deliver_to[600];
+	char journal[512];
+	size_t workers;
+	size_t max_sessions;
+	size_t smtp_timeout;
+	size_t retry_seconds;
+	size_t worker_attempts;
 };
 
 #endif
