@@ -1,0 +1,162 @@
+/*
+ * agent - the delivery agent loop.  See agent.h.
+ */
+#include "daemon/agent.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/xalloc.h"
+#include "gateway/deliver.h"
+#include "gateway/worker.h"
+#include "receipt/receipt.h"
+
+#define IDLE_SLEEP_NS (50 * 1000 * 1000)	/* queue poll when idle */
+#define RETRY_MAX_SECONDS 3600
+
+static void
+receipt_id(char *id, size_t n, long long t)
+{
+	char date[16];
+	time_t tt = (time_t)t;
+	struct tm tm;
+	unsigned char r[8];
+
+	gmtime_r(&tt, &tm);
+	strftime(date, sizeof date, "%Y%m%d", &tm);
+	if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
+		die("getrandom: %s", strerror(errno));
+	snprintf(id, n, "SK-%s-%02x%02x%02x%02x%02x%02x%02x%02x", date, r[0], r[1], r[2],
+	    r[3], r[4], r[5], r[6], r[7]);
+}
+
+static long long
+backoff(const struct policy *pol, int attempts)
+{
+	long long d = (long long)pol->retry_seconds;
+
+	for (int i = 1; i < attempts && d < RETRY_MAX_SECONDS; i++)
+		d *= 2;
+	return d > RETRY_MAX_SECONDS ? RETRY_MAX_SECONDS : d;
+}
+
+/* "verdict":"withheld" in a receipt produced by us */
+static int
+is_withheld(const struct buf *receipt)
+{
+	return strstr(buf_str(receipt), "\"verdict\":\"withheld\"") != NULL;
+}
+
+/* One claimed spool item.  Returns 0 when it left the spool. */
+static int
+process(const struct policy *pol, struct spool *sp, struct worker *wk,
+    const struct deliver_target *target, const char *helo, const char *name)
+{
+	struct envelope env;
+	struct buf msg, out, receipt, err;
+	char id[RECEIPT_ID_MAX], detail[256];
+	long long now = (long long)time(NULL);
+	int r, outcome;
+
+	buf_init(&msg, pol->lim.message_bytes);
+	buf_init(&out, worker_output_max(pol));
+	buf_init(&receipt, 64u * 1024 * 1024);
+	buf_init(&err, 1024);
+	if (spool_read(sp, name, &env, &msg, &err) != 0) {
+		/* unreadable spool file: leave it in active/ for the operator */
+		syslog(LOG_CRIT, "%s: %s (left in %s/active)", name, buf_str(&err), sp->dir);
+		r = -1;
+		goto out;
+	}
+	receipt_id(id, sizeof id, now);
+	outcome = worker_run(wk, id, now, buf_str(&msg), msg.len, &out, &receipt, detail,
+	    sizeof detail);
+	if (outcome == WORKER_FAILED || outcome == WORKER_TIMEOUT) {
+		env.attempts++;
+		syslog(LOG_WARNING, "%s: %s (attempt %d of %zu)", env.qid, detail, env.attempts,
+		    pol->worker_attempts);
+		if ((size_t)env.attempts < pol->worker_attempts) {
+			r = spool_defer(sp, name, &env, now + 1);
+			goto out;
+		}
+		worker_parent_receipt(pol, id, now, &msg, msg.len,
+		    outcome == WORKER_TIMEOUT ? "time_limit" : "worker-failed", detail, &receipt);
+		outcome = WORKER_WITHHELD;
+	}
+	if (outcome == WORKER_SANITIZED) {
+		enum deliver_result dr;
+
+		buf_reset(&err);
+		dr = deliver(target, &env, buf_str(&out), out.len, helo, &err);
+		if (dr == DELIVER_TEMPFAIL) {
+			env.attempts++;
+			syslog(LOG_WARNING, "%s: delivery deferred: %s", env.qid, buf_str(&err));
+			r = spool_defer(sp, name, &env, now + backoff(pol, env.attempts));
+			goto out;
+		}
+		if (dr == DELIVER_PERMFAIL)
+			syslog(LOG_ERR, "%s: next hop refused the sanitised message: %s; "
+			    "original kept in quarantine", env.qid, buf_str(&err));
+	}
+	/* original into quarantine and receipt into the journal come here */
+	syslog(LOG_INFO, "%s: %s id=%s from=<%s> nrcpt=%zu", env.qid,
+	    is_withheld(&receipt) ? "withheld" : "delivered", id, env.sender, env.nrcpt);
+	r = spool_done(sp, name);
+out:
+	envelope_free(&env);
+	buf_free(&msg);
+	buf_free(&out);
+	buf_free(&receipt);
+	buf_free(&err);
+	return r;
+}
+
+int
+agent_run(const struct policy *pol, struct spool *sp, volatile int *stop)
+{
+	struct worker wk;
+	struct deliver_target target;
+	struct buf err;
+	char helo[256];
+
+	buf_init(&err, 1024);
+	if (deliver_parse_target(pol->deliver_to, &target, &err) != 0) {
+		syslog(LOG_ERR, "%s", buf_str(&err));
+		buf_free(&err);
+		return -1;
+	}
+	buf_free(&err);
+	if (pol->hostname[0] != '\0')
+		snprintf(helo, sizeof helo, "%s", pol->hostname);
+	else if (gethostname(helo, sizeof helo) != 0)
+		snprintf(helo, sizeof helo, "localhost");
+	helo[sizeof helo - 1] = '\0';
+	if (worker_start(&wk, pol) != 0) {
+		syslog(LOG_ERR, "cannot start worker: %s", strerror(errno));
+		return -1;
+	}
+	while (!*stop) {
+		char name[SPOOL_NAME_MAX];
+		int c = spool_claim(sp, (long long)time(NULL), name);
+
+		if (c == 1) {
+			struct timespec ts = { 0, IDLE_SLEEP_NS };
+
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		if (c < 0) {
+			syslog(LOG_ERR, "spool: %s", strerror(errno));
+			sleep(1);
+			continue;
+		}
+		process(pol, sp, &wk, &target, helo, name);
+	}
+	worker_stop(&wk);
+	return 0;
+}

@@ -1,0 +1,363 @@
+/*
+ * sekishod - the gateway daemon between the zones.
+ *
+ * Process layout (Postfix-like, each with one job):
+ *   master    owns the configuration and the listening socket, starts and
+ *             restarts the others, recovers the spool at start-up, reloads on
+ *             SIGHUP (new agents and acceptor; open sessions finish), stops on
+ *             SIGTERM/SIGINT.
+ *   acceptor  accepts connections and forks one session process per client
+ *             (at most max_sessions; more get 421).
+ *   session   speaks SMTP or LMTP and spools each message durably before 250.
+ *   agents    (workers of them) deliver from the spool, each through its own
+ *             sandboxed worker (src/daemon/agent.c).
+ * Every child dies with the master (PR_SET_PDEATHSIG), so "kill -9 the
+ * daemon" stops everything at once; the spool keeps every accepted message.
+ *
+ * usage: sekishod [-c CONFIG] [-f]     (-f: stay in the foreground, log to stderr too)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "core/xalloc.h"
+#include "daemon/agent.h"
+#include "gateway/smtpd.h"
+#include "gateway/spool.h"
+#include "mime/sanitize.h"
+#include "policy/config.h"
+
+#define AGENTS_MAX 64
+#define RESTART_DELAY_S 1
+
+static volatile sig_atomic_t got_term, got_hup, got_chld;
+static volatile int agent_stop;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGTERM || sig == SIGINT)
+		got_term = 1;
+	else if (sig == SIGHUP)
+		got_hup = 1;
+	else if (sig == SIGCHLD)
+		got_chld = 1;
+}
+
+static void
+on_agent_term(int sig)
+{
+	agent_stop = 1;
+}
+
+static void
+set_signals(void (*fn)(int), int flags)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = fn;
+	sa.sa_flags = flags;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGCHLD, &sa, NULL);
+}
+
+static int
+load_policy(struct policy *pol, const char *path)
+{
+	struct buf err;
+	int r = 0;
+
+	config_defaults(pol);
+	if (path == NULL)
+		return 0;
+	buf_init(&err, 4096);
+	if (config_load_file(pol, path, &err) != 0) {
+		syslog(LOG_ERR, "configuration error: %s", buf_str(&err));
+		fprintf(stderr, "sekishod: configuration error: %s\n", buf_str(&err));
+		r = -1;
+	}
+	buf_free(&err);
+	return r;
+}
+
+static int
+open_listener(const char *listen_addr)
+{
+	char host[128], *colon;
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE }, *res;
+	int fd = -1, one = 1;
+
+	snprintf(host, sizeof host, "%s", listen_addr);
+	if ((colon = strrchr(host, ':')) == NULL)
+		return -1;
+	*colon = '\0';
+	if (getaddrinfo(host[0] ? host : NULL, colon + 1, &hints, &res) != 0)
+		return -1;
+	fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+	    bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 128) != 0)) {
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	return fd;
+}
+
+/* Child setup shared by every process the master starts. */
+static void
+child_common(void)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void __attribute__((noreturn))
+run_acceptor(const struct policy *pol, int lfd)
+{
+	struct smtpd_config sc;
+	struct spool sp;
+	struct buf err;
+	char host[256];
+	size_t sessions = 0;
+
+	child_common();
+	signal(SIGCHLD, SIG_DFL);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGTERM, SIG_DFL);
+	buf_init(&err, 1024);
+	if (spool_open(&sp, pol->spool_dir, &err) != 0) {
+		syslog(LOG_ERR, "%s", buf_str(&err));
+		_exit(1);
+	}
+	if (pol->hostname[0] != '\0')
+		snprintf(host, sizeof host, "%s", pol->hostname);
+	else if (gethostname(host, sizeof host) != 0)
+		snprintf(host, sizeof host, "localhost");
+	host[sizeof host - 1] = '\0';
+	sc.hostname = host;
+	sc.message_bytes = pol->lim.message_bytes;
+	sc.max_rcpt = SPOOL_RCPT_MAX;
+	sc.timeout_ms = (int)pol->smtp_timeout * 1000;
+	sc.lmtp = pol->listen_lmtp;
+	for (;;) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof ss;
+		char peer[64] = "unknown";
+		int cfd;
+		pid_t pid;
+
+		while (sessions > 0 && waitpid(-1, NULL, WNOHANG) > 0)
+			sessions--;
+		cfd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
+		if (cfd < 0) {
+			if (errno != EINTR)
+				usleep(10000);
+			continue;
+		}
+		getnameinfo((struct sockaddr *)&ss, sl, peer, sizeof peer, NULL, 0, NI_NUMERICHOST);
+		if (sessions >= pol->max_sessions) {
+			/* wait for one to end before refusing */
+			if (waitpid(-1, NULL, 0) > 0)
+				sessions--;
+			if (sessions >= pol->max_sessions) {
+				static const char busy[] = "421 4.3.2 Too many connections, try later\r\n";
+
+				if (write(cfd, busy, sizeof busy - 1) < 0)
+					syslog(LOG_DEBUG, "421 not sent");
+				close(cfd);
+				continue;
+			}
+		}
+		if ((pid = fork()) == 0) {
+			close(lfd);
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			smtpd_session(cfd, &sc, &sp, peer);
+			_exit(0);
+		}
+		close(cfd);
+		if (pid > 0)
+			sessions++;
+	}
+}
+
+static void __attribute__((noreturn))
+run_agent(const struct policy *pol)
+{
+	struct spool sp;
+	struct buf err;
+
+	child_common();
+	set_signals(on_agent_term, 0);
+	signal(SIGCHLD, SIG_DFL);
+	signal(SIGHUP, SIG_IGN);
+	buf_init(&err, 1024);
+	if (spool_open(&sp, pol->spool_dir, &err) != 0) {
+		syslog(LOG_ERR, "%s", buf_str(&err));
+		_exit(1);
+	}
+	_exit(agent_run(pol, &sp, &agent_stop) == 0 ? 0 : 1);
+}
+
+struct children {
+	pid_t acceptor;
+	pid_t agents[AGENTS_MAX];
+	size_t nagents;
+};
+
+static pid_t
+spawn(void (*fn)(const struct policy *, int), const struct policy *pol, int lfd)
+{
+	pid_t pid;
+
+	fflush(NULL);
+	if ((pid = fork()) == 0)
+		fn(pol, lfd);
+	return pid;
+}
+
+static void
+acceptor_entry(const struct policy *pol, int lfd)
+{
+	run_acceptor(pol, lfd);
+}
+
+static void
+agent_entry(const struct policy *pol, int lfd)
+{
+	close(lfd);
+	run_agent(pol);
+}
+
+static void
+start_all(struct children *ch, const struct policy *pol, int lfd)
+{
+	ch->nagents = pol->workers < AGENTS_MAX ? pol->workers : AGENTS_MAX;
+	for (size_t i = 0; i < ch->nagents; i++)
+		ch->agents[i] = spawn(agent_entry, pol, lfd);
+	ch->acceptor = spawn(acceptor_entry, pol, lfd);
+}
+
+static void
+stop_all(struct children *ch, int sig)
+{
+	if (ch->acceptor > 0)
+		kill(ch->acceptor, sig);
+	for (size_t i = 0; i < ch->nagents; i++) {
+		if (ch->agents[i] > 0)
+			kill(ch->agents[i], sig);
+	}
+}
+
+/* Restart whatever died (after a short pause, so a crash loop cannot spin). */
+static void
+reap_and_restart(struct children *ch, const struct policy *pol, int lfd)
+{
+	pid_t pid;
+	int st;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		int found = 0;
+
+		if (pid == ch->acceptor) {
+			syslog(LOG_WARNING, "acceptor exited (status %d); restarting", st);
+			sleep(RESTART_DELAY_S);
+			ch->acceptor = spawn(acceptor_entry, pol, lfd);
+			found = 1;
+		}
+		for (size_t i = 0; i < ch->nagents && !found; i++) {
+			if (ch->agents[i] == pid) {
+				syslog(LOG_WARNING, "agent exited (status %d); restarting", st);
+				sleep(RESTART_DELAY_S);
+				ch->agents[i] = spawn(agent_entry, pol, lfd);
+				found = 1;
+			}
+		}
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *config = NULL;
+	struct policy pol;
+	struct children ch;
+	struct spool sp;
+	struct buf err;
+	int c, foreground = 0, lfd, recovered;
+
+	while ((c = getopt(argc, argv, "c:fh")) != -1) {
+		switch (c) {
+		case 'c': config = optarg; break;
+		case 'f': foreground = 1; break;
+		default:
+			fputs("usage: sekishod [-c CONFIG] [-f]\n", stderr);
+			return c == 'h' ? 0 : 2;
+		}
+	}
+	openlog("sekishod", LOG_PID | (foreground ? LOG_PERROR : 0), LOG_MAIL);
+	if (load_policy(&pol, config) != 0)
+		return 2;
+	buf_init(&err, 1024);
+	if (spool_open(&sp, pol.spool_dir, &err) != 0) {
+		fprintf(stderr, "sekishod: %s\n", buf_str(&err));
+		return 1;
+	}
+	recovered = spool_recover(&sp);
+	if (recovered > 0)
+		syslog(LOG_NOTICE, "recovered %d message(s) left in progress by a previous run",
+		    recovered);
+	spool_close(&sp);
+	if ((lfd = open_listener(pol.listen)) < 0) {
+		fprintf(stderr, "sekishod: cannot listen on %s: %s\n", pol.listen, strerror(errno));
+		return 1;
+	}
+	if (!foreground && daemon(1, 0) != 0) {
+		fprintf(stderr, "sekishod: daemon: %s\n", strerror(errno));
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	sanitize_init();	/* once here, inherited by every worker */
+	set_signals(on_signal, 0);
+	memset(&ch, 0, sizeof ch);
+	start_all(&ch, &pol, lfd);
+	syslog(LOG_NOTICE, "listening on %s (%s), delivering to %s, %zu agent(s)", pol.listen,
+	    pol.listen_lmtp ? "LMTP" : "SMTP", pol.deliver_to, ch.nagents);
+	while (!got_term) {
+		pause();
+		if (got_chld) {
+			got_chld = 0;
+			reap_and_restart(&ch, &pol, lfd);
+		}
+		if (got_hup) {
+			struct policy fresh;
+
+			got_hup = 0;
+			if (load_policy(&fresh, config) == 0) {
+				syslog(LOG_NOTICE, "reloading configuration");
+				pol = fresh;
+				stop_all(&ch, SIGTERM);	/* agents finish their item; sessions go on */
+				start_all(&ch, &pol, lfd);
+			} else
+				syslog(LOG_ERR, "reload refused: configuration error; keeping the old one");
+		}
+	}
+	syslog(LOG_NOTICE, "stopping");
+	stop_all(&ch, SIGTERM);
+	while (wait(NULL) > 0)
+		;
+	return 0;
+}
