@@ -13,10 +13,11 @@
 
 #include "core/xalloc.h"
 #include "gateway/deliver.h"
+#include "gateway/metrics.h"
 #include "gateway/worker.h"
 #include "receipt/receipt.h"
 
-#define IDLE_SLEEP_NS (50 * 1000 * 1000)	/* queue poll when idle */
+#define IDLE_WAIT_MS 1000	/* rescan for deferred items at least this often */
 #define RETRY_MAX_SECONDS 3600
 
 static void
@@ -77,6 +78,7 @@ process(const struct policy *pol, struct spool *sp, struct worker *wk,
 	outcome = worker_run(wk, id, now, buf_str(&msg), msg.len, &out, &receipt, detail,
 	    sizeof detail);
 	if (outcome == WORKER_FAILED || outcome == WORKER_TIMEOUT) {
+		METRIC_ADD(worker_failures, 1);
 		env.attempts++;
 		syslog(LOG_WARNING, "%s: %s (attempt %d of %zu)", env.qid, detail, env.attempts,
 		    pol->worker_attempts);
@@ -94,11 +96,16 @@ process(const struct policy *pol, struct spool *sp, struct worker *wk,
 		buf_reset(&err);
 		dr = deliver(target, &env, buf_str(&out), out.len, helo, &err);
 		if (dr == DELIVER_TEMPFAIL) {
+			METRIC_ADD(deferred, 1);
 			env.attempts++;
 			syslog(LOG_WARNING, "%s: delivery deferred: %s", env.qid, buf_str(&err));
 			r = spool_defer(sp, name, &env, now + backoff(pol, env.attempts));
 			goto out;
 		}
+		if (dr == DELIVER_OK)
+			METRIC_ADD(delivered, 1);
+		else
+			METRIC_ADD(refused_by_next_hop, 1);
 		if (dr == DELIVER_PERMFAIL)
 			syslog(LOG_ERR, "%s: next hop refused the sanitised message: %s; "
 			    "original kept in quarantine", env.qid, buf_str(&err));
@@ -107,6 +114,17 @@ process(const struct policy *pol, struct spool *sp, struct worker *wk,
 	syslog(LOG_INFO, "%s: %s id=%s from=<%s> nrcpt=%zu", env.qid,
 	    is_withheld(&receipt) ? "withheld" : "delivered", id, env.sender, env.nrcpt);
 	r = spool_done(sp, name);
+	if (is_withheld(&receipt))
+		METRIC_ADD(withheld, 1);
+	else
+		METRIC_ADD(sanitized, 1);
+	{
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		metrics_latency((double)((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 -
+		    env.received) / 1000.0);
+	}
 out:
 	envelope_free(&env);
 	buf_free(&msg);
@@ -145,9 +163,7 @@ agent_run(const struct policy *pol, struct spool *sp, volatile int *stop)
 		int c = spool_claim(sp, (long long)time(NULL), name);
 
 		if (c == 1) {
-			struct timespec ts = { 0, IDLE_SLEEP_NS };
-
-			nanosleep(&ts, NULL);
+			spool_wait(sp, IDLE_WAIT_MS);
 			continue;
 		}
 		if (c < 0) {

@@ -32,6 +32,7 @@
 
 #include "core/xalloc.h"
 #include "daemon/agent.h"
+#include "gateway/metrics.h"
 #include "gateway/smtpd.h"
 #include "gateway/spool.h"
 #include "mime/sanitize.h"
@@ -42,6 +43,8 @@
 
 static volatile sig_atomic_t got_term, got_hup, got_chld;
 static volatile int agent_stop;
+static int metrics_fd = -1;
+static int wake[2] = { -1, -1 };	/* sessions -> agents: "a message is queued" */
 
 static void
 on_signal(int sig)
@@ -143,6 +146,7 @@ run_acceptor(const struct policy *pol, int lfd)
 		syslog(LOG_ERR, "%s", buf_str(&err));
 		_exit(1);
 	}
+	spool_set_wake(&sp, wake[1]);
 	if (pol->hostname[0] != '\0')
 		snprintf(host, sizeof host, "%s", pol->hostname);
 	else if (gethostname(host, sizeof host) != 0)
@@ -209,10 +213,12 @@ run_agent(const struct policy *pol)
 		syslog(LOG_ERR, "%s", buf_str(&err));
 		_exit(1);
 	}
+	spool_set_wake(&sp, wake[0]);
 	_exit(agent_run(pol, &sp, &agent_stop) == 0 ? 0 : 1);
 }
 
 struct children {
+	pid_t metrics;
 	pid_t acceptor;
 	pid_t agents[AGENTS_MAX];
 	size_t nagents;
@@ -232,6 +238,8 @@ spawn(void (*fn)(const struct policy *, int), const struct policy *pol, int lfd)
 static void
 acceptor_entry(const struct policy *pol, int lfd)
 {
+	if (metrics_fd >= 0)
+		close(metrics_fd);
 	run_acceptor(pol, lfd);
 }
 
@@ -239,12 +247,27 @@ static void
 agent_entry(const struct policy *pol, int lfd)
 {
 	close(lfd);
+	if (metrics_fd >= 0)
+		close(metrics_fd);
 	run_agent(pol);
+}
+
+static void
+metrics_entry(const struct policy *pol, int lfd)
+{
+	close(lfd);
+	child_common();
+	signal(SIGCHLD, SIG_DFL);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGTERM, SIG_DFL);
+	metrics_serve(metrics_fd, pol->spool_dir);
 }
 
 static void
 start_all(struct children *ch, const struct policy *pol, int lfd)
 {
+	if (metrics_fd >= 0 && ch->metrics <= 0)
+		ch->metrics = spawn(metrics_entry, pol, lfd);
 	ch->nagents = pol->workers < AGENTS_MAX ? pol->workers : AGENTS_MAX;
 	for (size_t i = 0; i < ch->nagents; i++)
 		ch->agents[i] = spawn(agent_entry, pol, lfd);
@@ -254,6 +277,10 @@ start_all(struct children *ch, const struct policy *pol, int lfd)
 static void
 stop_all(struct children *ch, int sig)
 {
+	if (got_term && ch->metrics > 0) {	/* a reload keeps the metrics process */
+		kill(ch->metrics, sig);
+		ch->metrics = 0;
+	}
 	if (ch->acceptor > 0)
 		kill(ch->acceptor, sig);
 	for (size_t i = 0; i < ch->nagents; i++) {
@@ -272,7 +299,12 @@ reap_and_restart(struct children *ch, const struct policy *pol, int lfd)
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
 		int found = 0;
 
-		if (pid == ch->acceptor) {
+		if (pid == ch->metrics) {
+			sleep(RESTART_DELAY_S);
+			ch->metrics = spawn(metrics_entry, pol, lfd);
+			found = 1;
+		}
+		if (!found && pid == ch->acceptor) {
 			syslog(LOG_WARNING, "acceptor exited (status %d); restarting", st);
 			sleep(RESTART_DELAY_S);
 			ch->acceptor = spawn(acceptor_entry, pol, lfd);
@@ -281,6 +313,7 @@ reap_and_restart(struct children *ch, const struct policy *pol, int lfd)
 		for (size_t i = 0; i < ch->nagents && !found; i++) {
 			if (ch->agents[i] == pid) {
 				syslog(LOG_WARNING, "agent exited (status %d); restarting", st);
+				METRIC_ADD(agent_restarts, 1);
 				sleep(RESTART_DELAY_S);
 				ch->agents[i] = spawn(agent_entry, pol, lfd);
 				found = 1;
@@ -325,8 +358,18 @@ main(int argc, char **argv)
 		fprintf(stderr, "sekishod: cannot listen on %s: %s\n", pol.listen, strerror(errno));
 		return 1;
 	}
+	if (pol.metrics_listen[0] != '\0' && (metrics_init() != 0 ||
+	    (metrics_fd = open_listener(pol.metrics_listen)) < 0)) {
+		fprintf(stderr, "sekishod: cannot serve metrics on %s: %s\n", pol.metrics_listen,
+		    strerror(errno));
+		return 1;
+	}
 	if (!foreground && daemon(1, 0) != 0) {
 		fprintf(stderr, "sekishod: daemon: %s\n", strerror(errno));
+		return 1;
+	}
+	if (pipe2(wake, O_NONBLOCK | O_CLOEXEC) != 0) {
+		fprintf(stderr, "sekishod: pipe: %s\n", strerror(errno));
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);

@@ -14,6 +14,7 @@
 #include "core/num.h"
 #include "core/xalloc.h"
 #include "gateway/lineio.h"
+#include "gateway/metrics.h"
 
 #define SMTP_LINE_MAX 2048	/* commands; RFC 5321 says 512, be lenient */
 #define DATA_LINE_MAX (LINEIO_BUF - 2)
@@ -121,6 +122,7 @@ smtpd_session(int fd, const struct smtpd_config *cfg, struct spool *sp, const ch
 	buf_init(&msg, cfg->message_bytes);
 	buf_init(&err, 1024);
 	lineio_init(&io, fd, cfg->timeout_ms);
+	METRIC_ADD(sessions, 1);
 	lineio_printf(&io, "220 %s %s sekisho\r\n", cfg->hostname, proto);
 	for (;;) {
 		size_t len;
@@ -198,11 +200,17 @@ smtpd_session(int fd, const struct smtpd_config *cfg, struct spool *sp, const ch
 			} else {
 				buf_reset(&err);
 				spool_new_qid(env.qid);
-				env.received = (long long)time(NULL);
+				{
+					struct timespec ts;
+
+					clock_gettime(CLOCK_REALTIME, &ts);
+					env.received = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+				}
 				snprintf(env.client, sizeof env.client, "%s", peer);
 				env.attempts = 0;
 				if (spool_commit(sp, &env, buf_str(&msg), msg.len, &err) == 0) {
 					accepted++;
+					METRIC_ADD(accepted, 1);
 					syslog(LOG_INFO, "%s: accepted from=<%s> nrcpt=%zu size=%zu client=%s",
 					    env.qid, env.sender, env.nrcpt, msg.len, peer);
 					for (size_t i = 0; i < (cfg->lmtp ? env.nrcpt : 1); i++)

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,7 @@ int
 spool_open(struct spool *sp, const char *dir, struct buf *err)
 {
 	memset(sp, 0, sizeof *sp);
-	sp->incoming_fd = sp->queue_fd = sp->active_fd = -1;
+	sp->incoming_fd = sp->queue_fd = sp->active_fd = sp->wake_fd = -1;
 	if (snprintf(sp->dir, sizeof sp->dir, "%s", dir) >= (int)sizeof sp->dir) {
 		buf_printf(err, "spool directory name too long");
 		return -1;
@@ -152,7 +153,31 @@ spool_commit(struct spool *sp, const struct envelope *env, const char *msg,
 	envelope_text(env, &head);
 	r = write_durable(sp, sp->queue_fd, env->qid, &head, msg, len, err);
 	buf_free(&head);
+	if (r == 0 && sp->wake_fd >= 0 && write(sp->wake_fd, "", 1) < 0)
+		(void)0;	/* a full pipe already wakes everyone */
 	return r;
+}
+
+void
+spool_set_wake(struct spool *sp, int fd)
+{
+	sp->wake_fd = fd;
+}
+
+void
+spool_wait(struct spool *sp, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = sp->wake_fd, .events = POLLIN };
+	char drain[64];
+
+	if (sp->wake_fd < 0) {
+		struct timespec ts = { timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000 };
+
+		nanosleep(&ts, NULL);
+		return;
+	}
+	if (poll(&pfd, 1, timeout_ms) > 0 && read(sp->wake_fd, drain, sizeof drain) < 0)
+		(void)0;
 }
 
 /* "<qid>~<attempts>~<not-before>" -> not-before; plain "<qid>" -> 0 */

@@ -32,7 +32,7 @@ struct envelope {
 	char sender[SPOOL_ADDR_MAX];
 	size_t nrcpt;
 	char (*rcpt)[SPOOL_ADDR_MAX];	/* nrcpt entries */
-	long long received;
+	long long received;		/* milliseconds since the epoch */
 	char client[64];		/* peer address */
 	int attempts;
 };
@@ -40,6 +40,7 @@ struct envelope {
 struct spool {
 	char dir[512];
 	int incoming_fd, queue_fd, active_fd;
+	int wake_fd;		/* written after a commit, -1 = none (see spool_wait) */
 };
 
 int spool_open(struct spool *sp, const char *dir, struct buf *err);
@@ -58,6 +59,11 @@ int spool_read(struct spool *sp, const char *name, struct envelope *env,
 int spool_done(struct spool *sp, const char *name);
 int spool_defer(struct spool *sp, const char *name, const struct envelope *env,
     long long not_before);
+/* Wake-up channel between sessions and agents: a non-blocking pipe whose
+ * ends are set with spool_set_wake() in each process. */
+void spool_set_wake(struct spool *sp, int fd);
+/* Agents: wait up to timeout_ms for a commit notice (or the timeout). */
+void spool_wait(struct spool *sp, int timeout_ms);
 /* Move everything in active/ back to queue/ (start-up, no agent running). */
 int spool_recover(struct spool *sp);
 /* Items waiting in queue/ (for metrics). */

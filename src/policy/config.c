@@ -80,6 +80,8 @@ static const struct setting settings[] = {
 	  "extra headers carried to the sanitised message (comma-separated names)" },
 	{ "listen", C_STRING, OFF(listen), "127.0.0.1:2525", 0, sizeof(((struct policy *)0)->listen), NULL,
 	  "sekishod: address and port of the built-in listener (HOST:PORT)" },
+	{ "metrics_listen", C_STRING, OFF(metrics_listen), "127.0.0.1:9125", 0, sizeof(((struct policy *)0)->metrics_listen), NULL,
+	  "sekishod: Prometheus metrics endpoint (HOST:PORT; empty: off)" },
 	{ "listen_protocol", C_ENUM, OFF(listen_lmtp), "smtp", 0, 0, protocols,
 	  "sekishod: protocol of the built-in listener" },
 	{ "hostname", C_STRING, OFF(hostname), "", 0, sizeof(((struct policy *)0)->hostname), NULL,

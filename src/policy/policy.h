@@ -30,6 +30,7 @@ struct policy {
 
 	/* sekishod: the gateway daemon */
 	char listen[128];	/* HOST:PORT */
+	char metrics_listen[128];	/* HOST:PORT, "" = off */
 	int listen_lmtp;	/* speak LMTP instead of SMTP */
 	char hostname[256];	/* "" = the system's */
 	char spool_dir[512];

@@ -1,0 +1,143 @@
+/*
+ * metrics - shared counters and the Prometheus endpoint.  See metrics.h.
+ */
+#include "gateway/metrics.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "gateway/spool.h"
+
+struct metrics *metrics;
+
+static const double bounds[METRICS_BUCKETS] = {
+	0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+};
+
+int
+metrics_init(void)
+{
+	void *p = mmap(NULL, sizeof *metrics, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return -1;
+	metrics = p;
+	return 0;
+}
+
+void
+metrics_add(uint64_t *counter, uint64_t n)
+{
+	if (metrics != NULL)
+		__atomic_add_fetch(counter, n, __ATOMIC_RELAXED);
+}
+
+void
+metrics_latency(double seconds)
+{
+	if (metrics == NULL)
+		return;
+	for (int i = 0; i < METRICS_BUCKETS; i++) {
+		if (seconds <= bounds[i]) {
+			metrics_add(&metrics->latency_bucket[i], 1);
+			break;
+		}
+	}
+	metrics_add(&metrics->latency_count, 1);
+	metrics_add(&metrics->latency_sum_ms, (uint64_t)(seconds * 1000));
+}
+
+static uint64_t
+get(const uint64_t *c)
+{
+	return __atomic_load_n(c, __ATOMIC_RELAXED);
+}
+
+static void
+render(struct buf *b, const char *spool_dir)
+{
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} counters[] = {
+		{ "sekisho_messages_accepted_total", "Messages accepted and spooled", offsetof(struct metrics, accepted) },
+		{ "sekisho_messages_sanitized_total", "Messages sanitised", offsetof(struct metrics, sanitized) },
+		{ "sekisho_messages_withheld_total", "Messages withheld (quarantined, not delivered)", offsetof(struct metrics, withheld) },
+		{ "sekisho_messages_delivered_total", "Sanitised messages accepted by the next hop", offsetof(struct metrics, delivered) },
+		{ "sekisho_deliveries_deferred_total", "Deliveries put off after a temporary failure", offsetof(struct metrics, deferred) },
+		{ "sekisho_deliveries_refused_total", "Sanitised messages refused by the next hop", offsetof(struct metrics, refused_by_next_hop) },
+		{ "sekisho_worker_failures_total", "Sandboxed workers that died or ran out of time", offsetof(struct metrics, worker_failures) },
+		{ "sekisho_agent_restarts_total", "Delivery agents restarted by the master", offsetof(struct metrics, agent_restarts) },
+		{ "sekisho_smtp_sessions_total", "SMTP/LMTP sessions started", offsetof(struct metrics, sessions) },
+	};
+	uint64_t cum = 0;
+	struct spool sp;
+	struct buf err;
+
+	for (size_t i = 0; i < sizeof counters / sizeof counters[0]; i++)
+		buf_printf(b, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", counters[i].name,
+		    counters[i].help, counters[i].name, counters[i].name,
+		    (unsigned long long)get((const uint64_t *)((const char *)metrics + counters[i].off)));
+	buf_puts(b, "# HELP sekisho_processing_seconds From acceptance to delivery or quarantine\n"
+	    "# TYPE sekisho_processing_seconds histogram\n");
+	for (int i = 0; i < METRICS_BUCKETS; i++) {
+		cum += get(&metrics->latency_bucket[i]);
+		buf_printf(b, "sekisho_processing_seconds_bucket{le=\"%g\"} %llu\n", bounds[i],
+		    (unsigned long long)cum);
+	}
+	buf_printf(b, "sekisho_processing_seconds_bucket{le=\"+Inf\"} %llu\n"
+	    "sekisho_processing_seconds_sum %.3f\nsekisho_processing_seconds_count %llu\n",
+	    (unsigned long long)get(&metrics->latency_count),
+	    (double)get(&metrics->latency_sum_ms) / 1000.0,
+	    (unsigned long long)get(&metrics->latency_count));
+	buf_init(&err, 256);
+	if (spool_open(&sp, spool_dir, &err) == 0) {
+		buf_printf(b, "# HELP sekisho_queue_depth Messages waiting in the spool\n"
+		    "# TYPE sekisho_queue_depth gauge\nsekisho_queue_depth %zu\n", spool_depth(&sp));
+		spool_close(&sp);
+	}
+	buf_free(&err);
+}
+
+void
+metrics_serve(int lfd, const char *spool_dir)
+{
+	for (;;) {
+		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		char req[1024];
+		struct pollfd pfd;
+		ssize_t n;
+		struct buf body, resp;
+
+		if (fd < 0) {
+			if (errno != EINTR)
+				usleep(10000);
+			continue;
+		}
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		n = poll(&pfd, 1, 2000) == 1 ? read(fd, req, sizeof req - 1) : -1;
+		buf_init(&body, 1 << 20);
+		buf_init(&resp, (1 << 20) + 256);
+		if (n > 0 && (req[n] = '\0', strncmp(req, "GET /metrics", 12) == 0)) {
+			render(&body, spool_dir);
+			buf_printf(&resp, "HTTP/1.0 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\n"
+			    "Content-Length: %zu\r\n\r\n", body.len);
+			buf_append(&resp, buf_str(&body), body.len);
+		} else
+			buf_puts(&resp, "HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+		if (write(fd, buf_str(&resp), resp.len) < 0)
+			(void)0;
+		close(fd);
+		buf_free(&body);
+		buf_free(&resp);
+	}
+}

@@ -1,0 +1,47 @@
+/*
+ * metrics - counters shared by every sekishod process, served in the
+ * Prometheus text format.
+ *
+ * The master maps one anonymous shared page before it forks; every child
+ * updates it with atomic additions (no locks, no system calls).  A small
+ * process of its own answers "GET /metrics" on metrics_listen (loopback by
+ * default) with the counters, the delivery latency histogram and the spool's
+ * queue depth read at that moment.
+ */
+#ifndef SEKISHO_GATEWAY_METRICS_H
+#define SEKISHO_GATEWAY_METRICS_H
+
+#include <stdint.h>
+
+#define METRICS_BUCKETS 10
+
+struct metrics {
+	uint64_t accepted;		/* messages spooled (250 given) */
+	uint64_t sanitized;
+	uint64_t withheld;
+	uint64_t delivered;
+	uint64_t deferred;		/* next hop failed temporarily */
+	uint64_t refused_by_next_hop;
+	uint64_t worker_failures;	/* worker died or timed out */
+	uint64_t agent_restarts;
+	uint64_t sessions;		/* SMTP sessions started */
+	uint64_t latency_bucket[METRICS_BUCKETS];	/* cumulative as exported */
+	uint64_t latency_count;
+	uint64_t latency_sum_ms;
+};
+
+extern struct metrics *metrics;	/* NULL until metrics_init() */
+
+int metrics_init(void);
+void metrics_add(uint64_t *counter, uint64_t n);
+/* Add to a counter if metrics are on: METRIC_ADD(delivered, 1). */
+#define METRIC_ADD(field, n) do {				\
+		if (metrics != NULL)				\
+			metrics_add(&metrics->field, (n));	\
+	} while (0)
+/* Record the time from acceptance to the end of processing. */
+void metrics_latency(double seconds);
+/* Serve GET /metrics on fd until killed (runs in its own process). */
+void metrics_serve(int listen_fd, const char *spool_dir) __attribute__((noreturn));
+
+#endif
