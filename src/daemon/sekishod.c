@@ -122,8 +122,9 @@ open_listener(const char *listen_addr)
 
 /* Child setup shared by every process the master starts. */
 static void
-child_common(void)
+child_common(const char *name)
 {
+	prctl(PR_SET_NAME, name);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	signal(SIGPIPE, SIG_IGN);
 }
@@ -137,7 +138,7 @@ run_acceptor(const struct policy *pol, int lfd)
 	char host[256];
 	size_t sessions = 0;
 
-	child_common();
+	child_common("sk-acceptor");
 	signal(SIGCHLD, SIG_DFL);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGTERM, SIG_DFL);
@@ -188,6 +189,7 @@ run_acceptor(const struct policy *pol, int lfd)
 		}
 		if ((pid = fork()) == 0) {
 			close(lfd);
+			prctl(PR_SET_NAME, "sk-smtpd");
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
 			smtpd_session(cfd, &sc, &sp, peer);
 			_exit(0);
@@ -204,7 +206,7 @@ run_agent(const struct policy *pol)
 	struct spool sp;
 	struct buf err;
 
-	child_common();
+	child_common("sk-agent");
 	set_signals(on_agent_term, 0);
 	signal(SIGCHLD, SIG_DFL);
 	signal(SIGHUP, SIG_IGN);
@@ -256,7 +258,7 @@ static void
 metrics_entry(const struct policy *pol, int lfd)
 {
 	close(lfd);
-	child_common();
+	child_common("sk-metrics");
 	signal(SIGCHLD, SIG_DFL);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGTERM, SIG_DFL);

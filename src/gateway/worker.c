@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -75,6 +76,7 @@ serve(const struct policy *pol)
 	};
 	struct buf item, out, receipt;
 
+	prctl(PR_SET_NAME, "sk-worker");	/* visible to operators (and the fault test) */
 	sandbox_enter(&sl);
 	buf_init(&item, pol->lim.message_bytes);
 	buf_init(&out, worker_output_max(pol));

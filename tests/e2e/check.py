@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""Account for every message an end-to-end run handed over.
+
+Every number in ACKED must end up either delivered sanitised (a message in
+the Maildir with its Message-ID, made by sekisho: one text/plain part with
+X-Sekisho-Sanitized) or withheld (a receipt in the audit journal with that
+Message-ID and verdict "withheld").  Anything else is lost; a delivered
+message that is not sekisho's output is unsanitised.  Prints one line:
+
+  e2e NAME: N sent, D delivered sanitised, W withheld, L lost, U unsanitised[, K duplicates]
+
+and exits 1 if anything was lost or delivered unsanitised.
+
+usage: check.py NAME TAG ACKED MAILDIR JOURNAL
+"""
+import email
+import email.policy
+import json
+import os
+import re
+import sys
+
+name, tag, acked_path, maildir, journal = sys.argv[1:6]
+acked = {int(l) for l in open(acked_path) if l.strip()}
+pat = re.compile(r"<e2e-%s-(\d+)@sekisho\.test>" % re.escape(tag))
+
+delivered, unsanitised, dups = set(), set(), 0
+for sub in ("new", "cur"):
+    d = os.path.join(maildir, sub)
+    if not os.path.isdir(d):
+        continue
+    for f in os.listdir(d):
+        raw = open(os.path.join(d, f), "rb").read()
+        msg = email.message_from_bytes(raw, policy=email.policy.default)
+        m = pat.search(str(msg.get("Message-ID", "")))
+        if not m:
+            continue
+        n = int(m.group(1))
+        ok = (msg.get("X-Sekisho-Sanitized", "").startswith("SK-")
+              and not msg.is_multipart() and msg.get_content_type() == "text/plain")
+        if not ok:
+            unsanitised.add(n)
+        if n in delivered:
+            dups += 1
+        delivered.add(n)
+
+withheld = set()
+if os.path.exists(journal):
+    for line in open(journal, encoding="utf-8"):
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue
+        r = rec.get("receipt", {})
+        m = pat.search(str((r.get("input") or {}).get("message_id") or ""))
+        if m and r.get("verdict") == "withheld":
+            withheld.add(int(m.group(1)))
+
+delivered_ok = (delivered - unsanitised) & acked
+withheld_only = (withheld - delivered) & acked
+lost = acked - delivered - withheld
+extra = f", {dups} duplicates" if dups else ""
+print(f"e2e {name}: {len(acked)} sent, {len(delivered_ok)} delivered sanitised, "
+      f"{len(withheld_only)} withheld, {len(lost)} lost, {len(unsanitised)} unsanitised{extra}")
+if lost:
+    print(f"   lost: {sorted(lost)[:20]}")
+sys.exit(1 if lost or unsanitised else 0)
