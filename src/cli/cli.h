@@ -22,6 +22,8 @@
 
 int cmd_mail(int argc, char **argv);
 int cmd_config(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+int cmd_quarantine(int argc, char **argv);
 
 /* Load -c CONFIG (or defaults); prints the error and returns -1. */
 int cli_load_policy(struct policy *p, const char *path);

@@ -13,6 +13,8 @@ usage(FILE *f)
 	    "commands:\n"
 	    "  mail           sanitise mail: internet mail in, readable harmless text out\n"
 	    "  config check   validate and print the effective configuration\n"
+	    "  audit          verify the audit journal; keygen, checkpoint, append\n"
+	    "  quarantine     list, show, export and expire quarantined items; keygen, import\n"
 	    "  version        print the version\n"
 	    "Run 'sekisho <command> --help' for a command's options.\n", f);
 }
@@ -28,6 +30,10 @@ main(int argc, char **argv)
 		return cmd_mail(argc - 1, argv + 1);
 	if (strcmp(argv[1], "config") == 0)
 		return cmd_config(argc - 1, argv + 1);
+	if (strcmp(argv[1], "audit") == 0)
+		return cmd_audit(argc - 1, argv + 1);
+	if (strcmp(argv[1], "quarantine") == 0)
+		return cmd_quarantine(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("sekisho %s\n", SEKISHO_VERSION);
 		return 0;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/xalloc.h"
+#include "daemon/outcome.h"
 #include "gateway/deliver.h"
 #include "gateway/metrics.h"
 #include "gateway/worker.h"
@@ -56,7 +57,8 @@ is_withheld(const struct buf *receipt)
 /* One claimed spool item.  Returns 0 when it left the spool. */
 static int
 process(const struct policy *pol, struct spool *sp, struct worker *wk,
-    const struct deliver_target *target, const char *helo, const char *name)
+    struct outcome *oc, const struct deliver_target *target, const char *helo,
+    const char *name)
 {
 	struct envelope env;
 	struct buf msg, out, receipt, err;
@@ -110,7 +112,29 @@ process(const struct policy *pol, struct spool *sp, struct worker *wk,
 			syslog(LOG_ERR, "%s: next hop refused the sanitised message: %s; "
 			    "original kept in quarantine", env.qid, buf_str(&err));
 	}
-	/* original into quarantine and receipt into the journal come here */
+	{
+		struct buf rcpts;
+		struct outcome_item oi = {
+			.receipt_id = id, .received = now, .sender = env.sender,
+			.receipt_json = buf_str(&receipt), .receipt_len = receipt.len,
+			.original = buf_str(&msg), .original_len = msg.len,
+		};
+
+		buf_init(&rcpts, SPOOL_RCPT_MAX * (SPOOL_ADDR_MAX + 1));
+		for (size_t i = 0; i < env.nrcpt; i++)
+			buf_printf(&rcpts, "%s%s", i ? "," : "", env.rcpt[i]);
+		oi.recipients = buf_str(&rcpts);
+		buf_reset(&err);
+		r = outcome_record(oc, &oi, &err);
+		buf_free(&rcpts);
+		if (r != 0) {
+			/* not recorded: keep it in the spool and try again */
+			syslog(LOG_ERR, "%s: cannot quarantine or journal: %s", env.qid, buf_str(&err));
+			env.attempts++;
+			r = spool_defer(sp, name, &env, now + backoff(pol, env.attempts));
+			goto out;
+		}
+	}
 	syslog(LOG_INFO, "%s: %s id=%s from=<%s> nrcpt=%zu", env.qid,
 	    is_withheld(&receipt) ? "withheld" : "delivered", id, env.sender, env.nrcpt);
 	r = spool_done(sp, name);
@@ -138,6 +162,7 @@ int
 agent_run(const struct policy *pol, struct spool *sp, volatile int *stop)
 {
 	struct worker wk;
+	struct outcome *oc = NULL;
 	struct deliver_target target;
 	struct buf err;
 	char helo[256];
@@ -154,8 +179,16 @@ agent_run(const struct policy *pol, struct spool *sp, volatile int *stop)
 	else if (gethostname(helo, sizeof helo) != 0)
 		snprintf(helo, sizeof helo, "localhost");
 	helo[sizeof helo - 1] = '\0';
+	buf_init(&err, 1024);
+	if (outcome_open(&oc, pol, &err) != 0) {
+		syslog(LOG_ERR, "quarantine/journal: %s", buf_str(&err));
+		buf_free(&err);
+		return -1;
+	}
+	buf_free(&err);
 	if (worker_start(&wk, pol) != 0) {
 		syslog(LOG_ERR, "cannot start worker: %s", strerror(errno));
+		outcome_close(oc);
 		return -1;
 	}
 	while (!*stop) {
@@ -171,8 +204,9 @@ agent_run(const struct policy *pol, struct spool *sp, volatile int *stop)
 			sleep(1);
 			continue;
 		}
-		process(pol, sp, &wk, &target, helo, name);
+		process(pol, sp, &wk, oc, &target, helo, name);
 	}
 	worker_stop(&wk);
+	outcome_close(oc);
 	return 0;
 }

@@ -32,6 +32,7 @@
 
 #include "core/xalloc.h"
 #include "daemon/agent.h"
+#include "daemon/outcome.h"
 #include "gateway/metrics.h"
 #include "gateway/smtpd.h"
 #include "gateway/spool.h"
@@ -348,6 +349,10 @@ main(int argc, char **argv)
 		return 2;
 	buf_init(&err, 1024);
 	if (spool_open(&sp, pol.spool_dir, &err) != 0) {
+		fprintf(stderr, "sekishod: %s\n", buf_str(&err));
+		return 1;
+	}
+	if (outcome_prepare(&pol, &err) != 0) {
 		fprintf(stderr, "sekishod: %s\n", buf_str(&err));
 		return 1;
 	}

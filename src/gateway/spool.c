@@ -211,14 +211,14 @@ spool_claim(struct spool *sp, long long now, char name[SPOOL_NAME_MAX])
 		if (not_before(e->d_name) > now)
 			continue;
 		if (best[0] == '\0' || strcmp(e->d_name, best) < 0)
-			snprintf(best, sizeof best, "%s", e->d_name);
+			memcpy(best, e->d_name, strlen(e->d_name) + 1);	/* length checked above */
 	}
 	closedir(d);
 	if (best[0] == '\0')
 		return 1;
 	if (renameat(sp->queue_fd, best, sp->active_fd, best) != 0)
 		return errno == ENOENT ? 1 : -1;	/* another agent won */
-	snprintf(name, SPOOL_NAME_MAX, "%s", best);
+	memcpy(name, best, strlen(best) + 1);
 	return 0;
 }
 

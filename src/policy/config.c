@@ -21,14 +21,14 @@
 #define CONFIG_FILE_MAX (1024 * 1024)	/* a config file larger is refused */
 #define CONFIG_LINE_MAX 4096
 
-enum ctype { C_SIZE, C_COUNT, C_SECONDS, C_BOOL, C_ENUM, C_HEADERS, C_STRING };
+enum ctype { C_SIZE, C_COUNT, C_SECONDS, C_BOOL, C_ENUM, C_HEADERS, C_STRING, C_PATH };
 
 struct setting {
 	const char *name;
 	enum ctype type;
 	size_t offset;		/* into struct policy */
 	const char *def;
-	uint64_t min, max;	/* numbers; for C_STRING max is the array size */
+	uint64_t min, max;	/* numbers; for C_STRING and C_PATH max is the array size */
 	const char *const *choices;	/* enums, NULL-terminated */
 	const char *doc;
 };
@@ -102,6 +102,17 @@ static const struct setting settings[] = {
 	  "sekishod: first retry delay after a failed delivery (doubles, at most an hour)" },
 	{ "worker_attempts", C_COUNT, OFF(worker_attempts), "3", 1, 100, NULL,
 	  "sekishod: tries before a message whose worker keeps failing is withheld" },
+	{ "quarantine_dir", C_PATH, OFF(quarantine_dir), "/var/lib/sekisho/quarantine", 0,
+	  sizeof(((struct policy *)0)->quarantine_dir), NULL,
+	  "quarantine: folder of the encrypted originals (content-addressed blobs)" },
+	{ "quarantine_db", C_PATH, OFF(quarantine_db), "/var/lib/sekisho/quarantine.db", 0,
+	  sizeof(((struct policy *)0)->quarantine_db), NULL,
+	  "quarantine: SQLite database of the quarantined items' metadata" },
+	{ "quarantine_key", C_PATH, OFF(quarantine_key), "/etc/sekisho/quarantine.key", 0,
+	  sizeof(((struct policy *)0)->quarantine_key), NULL,
+	  "quarantine: key file (mode 0600; 'sekisho quarantine keygen' makes one)" },
+	{ "quarantine_retention_days", C_COUNT, OFF(quarantine_retention_days), "1827", 1, 36500,
+	  NULL, "quarantine: days an item is kept before 'sekisho quarantine expire' removes it" },
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])
@@ -150,6 +161,12 @@ set_value(struct policy *p, const struct setting *s, const char *val,
 		for (int i = 0; s->choices[i] != NULL; i++)
 			buf_printf(err, " %s", s->choices[i]);
 		return -1;
+	case C_PATH:
+		if (val[0] != '/') {
+			buf_printf(err, "%s: \"%s\" is not an absolute path", s->name, val);
+			return -1;
+		}
+		__attribute__((fallthrough));
 	case C_STRING: {
 		size_t n = strlen(val);
 
@@ -346,6 +363,7 @@ print_value(const struct policy *p, const struct setting *s, struct buf *out)
 		buf_puts(out, s->choices[*(const int *)(base + s->offset)]);
 		break;
 	case C_STRING:
+	case C_PATH:
 		buf_puts(out, base + s->offset);
 		break;
 	case C_HEADERS:

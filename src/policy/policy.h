@@ -41,6 +41,12 @@ struct policy {
 	size_t smtp_timeout;
 	size_t retry_seconds;
 	size_t worker_attempts;
+
+	/* quarantine store */
+	char quarantine_dir[512];
+	char quarantine_db[512];
+	char quarantine_key[512];
+	size_t quarantine_retention_days;
 };
 
 #endif

@@ -29,8 +29,13 @@ MID = re.compile(rb"^Message-ID:.*(\r?\n[ \t].*)*\r?\n", re.I | re.M)
 def message(n):
     raw = bodies[n % len(bodies)]
     mid = b"Message-ID: <e2e-%s-%d@sekisho.test>\n" % (tag.encode(), n)
-    if MID.search(raw):
-        return MID.sub(lambda m: mid, raw, count=1)
+    end = re.search(rb"\r?\n\r?\n", raw)
+    head, body = (raw[:end.start() + 1], raw[end.start() + 1:]) if end else (raw, b"")
+    if MID.search(head):             # only the message's own header, never the body's
+        return MID.sub(lambda m: mid, head, count=1) + body
+    if head.startswith(b"From "):    # keep an mbox From_ line first
+        nl = head.find(b"\n") + 1
+        return head[:nl] + mid + head[nl:] + body
     return mid + raw
 
 

@@ -341,6 +341,39 @@ test_print_format(void **state)
 	buf_free(&out);
 }
 
+/* Quarantine settings: absolute paths (C_PATH), retention in days. */
+static void
+test_quarantine_settings(void **state)
+{
+	struct policy p;
+	struct buf err, out;
+
+	config_defaults(&p);
+	assert_string_equal(p.quarantine_dir, "/var/lib/sekisho/quarantine");
+	assert_string_equal(p.quarantine_db, "/var/lib/sekisho/quarantine.db");
+	assert_string_equal(p.quarantine_key, "/etc/sekisho/quarantine.key");
+	assert_int_equal(p.quarantine_retention_days, 1827);
+	assert_int_equal(parse(&p, "quarantine_dir = /srv/q\n"
+	    "quarantine_retention_days = 365\n", &err), 0);
+	assert_string_equal(p.quarantine_dir, "/srv/q");
+	assert_int_equal(p.quarantine_retention_days, 365);
+	buf_init(&out, 1 << 20);
+	config_print(&p, &out, 0);
+	assert_non_null(strstr(buf_str(&out), "quarantine_dir = /srv/q\n"));
+	buf_free(&out);
+	buf_free(&err);
+	check_roundtrip(&p, 1);
+	assert_int_equal(parse(&p, "quarantine_db = q.db\n", &err), -1);
+	assert_non_null(strstr(buf_str(&err), "absolute"));
+	buf_free(&err);
+	assert_int_equal(parse(&p, "quarantine_key =\n", &err), -1);
+	buf_free(&err);
+	assert_int_equal(parse(&p, "quarantine_retention_days = 0\n", &err), -1);
+	buf_free(&err);
+	assert_int_equal(parse(&p, "quarantine_retention_days = 36501\n", &err), -1);
+	buf_free(&err);
+}
+
 int
 main(void)
 {
@@ -357,6 +390,7 @@ main(void)
 		cmocka_unit_test(test_line_too_long_and_nul),
 		cmocka_unit_test(test_print_roundtrip),
 		cmocka_unit_test(test_print_format),
+		cmocka_unit_test(test_quarantine_settings),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -1,0 +1,86 @@
+/*
+ * journal - the tamper-evident audit journal: every receipt appended to a
+ * hash-chained JSON-lines file, signed checkpoints beside it, and the
+ * verification that finds a modified, removed, reordered or truncated
+ * record and says where.  The format is documented in docs/audit.md.
+ *
+ * Contract:
+ * - One record per line, written with one write() on an O_APPEND descriptor
+ *   while holding an exclusive flock(), then fdatasync'd (journal_set_sync
+ *   batches).  Several processes may append to one journal: an append first
+ *   re-reads the end of the chain when another writer has moved it.
+ * - A final line without its newline (a torn write after a crash) is never
+ *   continued: its bytes are recorded in <path>.torn, then cut off.  The end
+ *   of the chain must be an intact record, or the journal is not opened.
+ * - Every line read is bounded by JOURNAL_LINE_MAX; nothing grows unbounded.
+ * - Errors about data and I/O return -1 with a message in err; only broken
+ *   internal invariants die().  Secret keys are wiped after use.
+ */
+#ifndef SEKISHO_AUDIT_JOURNAL_H
+#define SEKISHO_AUDIT_JOURNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/digest.h"
+
+#define JOURNAL_LINE_MAX ((size_t)64 * 1024 * 1024)	/* one record, its LF excluded */
+#define JOURNAL_RECEIPT_MAX (JOURNAL_LINE_MAX - 256)	/* the rest of a line fits in 256 */
+#define JOURNAL_REPORT_PROBLEMS_MAX 1000	/* listed by verify; more are counted */
+#define JOURNAL_CHECKPOINTS_MAX ((size_t)1 << 20)
+
+#define AUDIT_SECRET_KEY_BYTES 64	/* Ed25519, libsodium layout: seed || public */
+#define AUDIT_PUBLIC_KEY_BYTES 32
+#define AUDIT_KEY_ID_LEN 16		/* hex digits of SHA-256(public key) */
+
+struct journal;
+
+/* Create (mode 0640) or open for append; recover seq and hash of the end. */
+int journal_open(struct journal **j, const char *path, struct buf *err);
+/* fdatasync after every n appends (default 1); 0: only at sync and close. */
+void journal_set_sync(struct journal *j, unsigned every_n);
+/* Append one receipt (a one-line JSON object; one trailing LF is allowed). */
+int journal_append(struct journal *j, const char *receipt_json, size_t len,
+    long long time, struct buf *err);
+/* Make every append so far durable. */
+int journal_sync(struct journal *j, struct buf *err);
+/* Sync (best effort: use journal_sync to see a failure), unlock, free. */
+void journal_close(struct journal *j);
+
+uint64_t journal_seq(const struct journal *j);		/* 0: empty */
+const char *journal_hash(const struct journal *j);	/* 64 zeros: empty */
+/* Bytes of a torn final line moved aside to <path>.torn by this handle. */
+size_t journal_torn_bytes(const struct journal *j);
+
+/* The structural check append applies to a receipt: one JSON object, valid
+ * UTF-8, no control characters, balanced, nothing after it. */
+int journal_receipt_check(const char *p, size_t n, struct buf *why);
+
+/* Append a signed checkpoint of the journal's current end to
+ * <path>.checkpoints.  The journal is synced first.  key_id must be the
+ * id of sk's public half. */
+int journal_checkpoint(struct journal *j, const unsigned char sk[AUDIT_SECRET_KEY_BYTES],
+    const char *key_id, struct buf *err);
+
+/* New Ed25519 key pair: secret file mode 0600, public file 0644; neither may
+ * exist yet. */
+int audit_key_generate(const char *secret_path, const char *public_path,
+    struct buf *err);
+/* Load a key file; key_id gets AUDIT_KEY_ID_LEN + 1 bytes.  A secret key
+ * file readable by group or others is refused. */
+int audit_key_load_secret(const char *path, unsigned char sk[AUDIT_SECRET_KEY_BYTES],
+    char key_id[AUDIT_KEY_ID_LEN + 1], struct buf *err);
+int audit_key_load_public(const char *path, unsigned char pk[AUDIT_PUBLIC_KEY_BYTES],
+    char key_id[AUDIT_KEY_ID_LEN + 1], struct buf *err);
+
+/*
+ * Check the whole chain, and the checkpoints when given (signatures too when
+ * a public key is given).  Every problem becomes one line of report, naming
+ * the line and seq; the last line is a summary.  Returns 0 intact, 1 any
+ * problem, -1 when an input cannot be read (the reason is in report).
+ */
+int journal_verify(const char *path, const char *checkpoints_path,
+    const char *public_key_path, struct buf *report);
+
+#endif

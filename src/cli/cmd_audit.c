@@ -1,0 +1,389 @@
+/*
+ * cmd_audit - "sekisho audit": the tamper-evident audit journal from the
+ * command line (docs/audit.md).
+ *
+ *   verify [--checkpoints FILE] [--public-key FILE] JOURNAL
+ *   checkpoint --secret FILE JOURNAL
+ *   keygen --secret FILE --public FILE
+ *   append JOURNAL [RECEIPT|DIR|-]...
+ *
+ * Exit statuses: 0 intact / done, 4 (verify) tampered or incomplete,
+ * 2 usage, 1 an input cannot be read or written (or a receipt given to
+ * append is malformed: nothing is appended then).
+ */
+#include "cli/cli.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "audit/journal.h"
+#include "core/num.h"
+#include "core/xalloc.h"
+
+#define EXIT_TAMPERED 4		/* verify: the journal is not intact */
+#define REPORT_MAX ((size_t)4 * 1024 * 1024)
+#define APPEND_INPUT_MAX ((size_t)256 * 1024 * 1024)	/* one input of append */
+#define RECEIPT_PREFIX "{\"schema\":\"sekisho.receipt/"
+
+static void
+usage(FILE *f)
+{
+	fputs("usage: sekisho audit verify [--checkpoints FILE] [--public-key FILE] JOURNAL\n"
+	    "       sekisho audit checkpoint --secret FILE JOURNAL\n"
+	    "       sekisho audit keygen --secret FILE --public FILE\n"
+	    "       sekisho audit append JOURNAL [RECEIPT|DIR|-]...\n", f);
+}
+
+/* getopt_long over the words after the sub-command name; 'h' prints usage. */
+static int
+next_opt(int argc, char **argv, const struct option *opts)
+{
+	return getopt_long(argc, argv, "h", opts, NULL);
+}
+
+static int
+audit_verify(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "checkpoints", required_argument, NULL, 'c' },
+		{ "public-key", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *cps = NULL, *pub = NULL;
+	char *cps_default = NULL;
+	struct buf report;
+	int c, r;
+
+	while ((c = next_opt(argc, argv, opts)) != -1) {
+		switch (c) {
+		case 'c': cps = optarg; break;
+		case 'k': pub = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	/* a key without a checkpoints file means the one beside the journal */
+	if (pub != NULL && cps == NULL) {
+		size_t n = strlen(argv[optind]);
+
+		cps_default = xmalloc(n + sizeof ".checkpoints");
+		memcpy(cps_default, argv[optind], n);
+		memcpy(cps_default + n, ".checkpoints", sizeof ".checkpoints");
+		cps = cps_default;
+	}
+	buf_init(&report, REPORT_MAX);
+	r = journal_verify(argv[optind], cps, pub, &report);
+	if (r < 0) {
+		fprintf(stderr, "sekisho: cannot verify: %s", buf_str(&report));
+		r = EXIT_INTERNAL;
+	} else {
+		fwrite(buf_str(&report), 1, report.len, stdout);
+		r = r == 0 ? 0 : EXIT_TAMPERED;
+	}
+	buf_free(&report);
+	free(cps_default);
+	return r;
+}
+
+static int
+audit_keygen(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "secret", required_argument, NULL, 's' },
+		{ "public", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *sec = NULL, *pub = NULL;
+	unsigned char pk[AUDIT_PUBLIC_KEY_BYTES];
+	char id[AUDIT_KEY_ID_LEN + 1];
+	struct buf err;
+	int c, r = EXIT_INTERNAL;
+
+	while ((c = next_opt(argc, argv, opts)) != -1) {
+		switch (c) {
+		case 's': sec = optarg; break;
+		case 'p': pub = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (sec == NULL || pub == NULL || optind != argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	buf_init(&err, 4096);
+	if (audit_key_generate(sec, pub, &err) != 0 ||
+	    audit_key_load_public(pub, pk, id, &err) != 0) {
+		fprintf(stderr, "sekisho: %s\n", buf_str(&err));
+		goto out;
+	}
+	printf("key id %s\nsecret key: %s (keep it away from the journal's writers)\n"
+	    "public key: %s (give it to the auditors)\n", id, sec, pub);
+	r = 0;
+out:
+	buf_free(&err);
+	return r;
+}
+
+/* Say so when opening the journal moved a torn write aside. */
+static void
+report_torn(const struct journal *j, const char *path)
+{
+	if (journal_torn_bytes(j) > 0)
+		fprintf(stderr, "sekisho: %s: its last line was torn (a crash during a write); "
+		    "%zu bytes were moved aside to %s.torn\n", path, journal_torn_bytes(j), path);
+}
+
+static int
+audit_checkpoint(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "secret", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *sec = NULL, *path;
+	unsigned char sk[AUDIT_SECRET_KEY_BYTES];
+	char id[AUDIT_KEY_ID_LEN + 1];
+	struct journal *j = NULL;
+	struct buf err;
+	struct stat st;
+	int c, r = EXIT_INTERNAL;
+
+	while ((c = next_opt(argc, argv, opts)) != -1) {
+		switch (c) {
+		case 's': sec = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (sec == NULL || optind != argc - 1) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	path = argv[optind];
+	buf_init(&err, 4096);
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "sekisho: %s: no such journal\n", path);
+		buf_free(&err);
+		return EXIT_INTERNAL;
+	}
+	if (audit_key_load_secret(sec, sk, id, &err) != 0) {
+		fprintf(stderr, "sekisho: %s\n", buf_str(&err));
+		goto out;
+	}
+	if (journal_open(&j, path, &err) != 0) {
+		fprintf(stderr, "sekisho: %s\n", buf_str(&err));
+		goto out;
+	}
+	report_torn(j, path);
+	if (journal_checkpoint(j, sk, id, &err) != 0) {
+		fprintf(stderr, "sekisho: %s\n", buf_str(&err));
+		goto out;
+	}
+	printf("checkpoint: seq %" PRIu64 ", hash %s, key id %s, appended to %s.checkpoints\n",
+	    journal_seq(j), journal_hash(j), id, path);
+	r = 0;
+out:
+	sodium_memzero(sk, sizeof sk);
+	journal_close(j);
+	buf_free(&err);
+	return r;
+}
+
+/*
+ * Each non-empty line of one input, checked (j NULL) or appended.  Returns
+ * -1 with a message naming the input and line.
+ */
+static int
+append_lines(struct journal *j, const char *name, const struct buf *in, long long t,
+    size_t *count)
+{
+	const char *p = buf_str(in), *end = p + in->len;
+	struct buf why;
+	size_t lineno = 0;
+	int r = 0;
+
+	buf_init(&why, 4096);
+	while (p < end && r == 0) {
+		const char *lf = memchr(p, '\n', (size_t)(end - p));
+		size_t n = lf != NULL ? (size_t)(lf - p) : (size_t)(end - p);
+
+		lineno++;
+		if (n > 0) {
+			buf_reset(&why);
+			if (n < sizeof RECEIPT_PREFIX - 1 ||
+			    memcmp(p, RECEIPT_PREFIX, sizeof RECEIPT_PREFIX - 1) != 0) {
+				fprintf(stderr, "sekisho: %s:%zu: not a sekisho receipt\n", name, lineno);
+				r = -1;
+			} else if (n > JOURNAL_RECEIPT_MAX) {
+				fprintf(stderr, "sekisho: %s:%zu: receipt larger than %zu bytes\n", name,
+				    lineno, JOURNAL_RECEIPT_MAX);
+				r = -1;
+			} else if (j == NULL && journal_receipt_check(p, n, &why) != 0) {
+				fprintf(stderr, "sekisho: %s:%zu: receipt is not a one-line JSON "
+				    "object: %s\n", name, lineno, buf_str(&why));
+				r = -1;
+			} else if (j != NULL && journal_append(j, p, n, t, &why) != 0) {
+				fprintf(stderr, "sekisho: %s:%zu: %s\n", name, lineno, buf_str(&why));
+				r = -1;
+			} else
+				(*count)++;
+		}
+		p += n + (lf != NULL);
+	}
+	buf_free(&why);
+	return r;
+}
+
+/* Read one input of append whole (bounded). */
+static int
+append_read(const char *path, struct buf *b)
+{
+	size_t total;
+	int over;
+
+	buf_reset(b);
+	if (read_input(path, APPEND_INPUT_MAX, b, &over, &total) != 0) {
+		fprintf(stderr, "sekisho: %s: cannot read\n", path);
+		return -1;
+	}
+	if (over) {
+		fprintf(stderr, "sekisho: %s: larger than %zu bytes\n", path, APPEND_INPUT_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Journal receipts (one per line; files, folders of files, or stdin), for
+ * operators re-journaling a --receipt-dir.  Every input is checked before
+ * anything is appended, and the journal is synced once at the end.
+ */
+static int
+audit_append(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct inputs in = { 0 };
+	struct journal *j = NULL;
+	struct buf data, err;
+	const char *path, *sde;
+	long long t = (long long)time(NULL);
+	size_t count = 0;
+	int c, r = EXIT_INTERNAL, stdin_used = 0;
+
+	while ((c = next_opt(argc, argv, opts)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			return 0;
+		}
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	path = argv[optind++];
+	if ((sde = getenv("SOURCE_DATE_EPOCH")) != NULL) {
+		uint64_t v;
+
+		if (parse_u64(sde, &v) != 0 || v > (uint64_t)1 << 40) {
+			fprintf(stderr, "sekisho: SOURCE_DATE_EPOCH is not a time: %s\n", sde);
+			return EXIT_USAGE;
+		}
+		t = (long long)v;
+	}
+	for (int i = optind; i < argc; i++) {
+		if (inputs_add(&in, argv[i]) != 0) {
+			inputs_free(&in);
+			return EXIT_USAGE;
+		}
+	}
+	if (in.n == 0)
+		inputs_add(&in, "-");
+	for (size_t i = 0; i < in.n; i++)
+		stdin_used += strcmp(in.paths[i], "-") == 0;
+	if (stdin_used > 0 && in.n > 1) {
+		fputs("sekisho: audit append reads stdin alone, not with other inputs\n", stderr);
+		inputs_free(&in);
+		return EXIT_USAGE;
+	}
+	buf_init(&data, APPEND_INPUT_MAX);
+	buf_init(&err, 4096);
+
+	/* first pass: everything must be a receipt (stdin is read once, kept) */
+	for (size_t i = 0; i < in.n; i++) {
+		size_t dummy = 0;
+
+		if (append_read(in.paths[i], &data) != 0 ||
+		    append_lines(NULL, in.paths[i], &data, t, &dummy) != 0)
+			goto out;
+	}
+	if (journal_open(&j, path, &err) != 0) {
+		fprintf(stderr, "sekisho: %s\n", buf_str(&err));
+		goto out;
+	}
+	report_torn(j, path);
+	journal_set_sync(j, 0);
+	for (size_t i = 0; i < in.n; i++) {
+		if ((stdin_used == 0 && append_read(in.paths[i], &data) != 0) ||
+		    append_lines(j, in.paths[i], &data, t, &count) != 0)
+			goto out;
+	}
+	if (journal_sync(j, &err) != 0) {
+		fprintf(stderr, "sekisho: %s\n", buf_str(&err));
+		goto out;
+	}
+	printf("appended %zu receipt%s to %s, last seq %" PRIu64 "\n", count,
+	    count == 1 ? "" : "s", path, journal_seq(j));
+	r = 0;
+out:
+	if (r != 0 && count > 0)
+		fprintf(stderr, "sekisho: %zu receipts were appended before the error\n", count);
+	journal_close(j);
+	inputs_free(&in);
+	buf_free(&data);
+	buf_free(&err);
+	return r;
+}
+
+int
+cmd_audit(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	optind = 1;
+	if (strcmp(argv[1], "verify") == 0)
+		return audit_verify(argc - 1, argv + 1);
+	if (strcmp(argv[1], "checkpoint") == 0)
+		return audit_checkpoint(argc - 1, argv + 1);
+	if (strcmp(argv[1], "keygen") == 0)
+		return audit_keygen(argc - 1, argv + 1);
+	if (strcmp(argv[1], "append") == 0)
+		return audit_append(argc - 1, argv + 1);
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	usage(stderr);
+	return EXIT_USAGE;
+}

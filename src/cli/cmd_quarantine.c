@@ -1,0 +1,685 @@
+/*
+ * cmd_quarantine - "sekisho quarantine": the operator's view of the
+ * quarantine store (list, show, export, expire), its key (keygen) and the
+ * import of items sanitised by hand ("sekisho mail --receipt").
+ *
+ * Where the store lives comes from the configuration (quarantine_dir,
+ * quarantine_db, quarantine_key, quarantine_retention_days).  Listing and
+ * showing read metadata only and never load the key; export and import do.
+ * Everything printed from the store (subjects, senders, receipts: text chosen
+ * by the sender of the mail) passes through a filter that replaces control
+ * and bidirectional-override characters, so nothing reaches the operator's
+ * terminal as a command.  Exit status: 0 done, 1 failed (not found, damaged,
+ * refused), 2 usage or configuration error.
+ */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "core/digest.h"
+#include "core/num.h"
+#include "receipt/receipt.h"
+#include "store/store.h"
+
+#define LIST_DEFAULT_LIMIT 100
+#define TIME_MAX ((uint64_t)1 << 40)
+
+static void
+usage(FILE *f)
+{
+	fputs("usage: sekisho quarantine [-c CONFIG] list [--since DATE] [--until DATE]\n"
+	    "           [--withheld | --sanitized] [--state STATE] [--sender TEXT] [--limit N]\n"
+	    "       sekisho quarantine [-c CONFIG] show ID\n"
+	    "       sekisho quarantine [-c CONFIG] export ID -o FILE\n"
+	    "       sekisho quarantine [-c CONFIG] import RECEIPT_JSON ORIGINAL\n"
+	    "       sekisho quarantine [-c CONFIG] expire\n"
+	    "       sekisho quarantine [-c CONFIG] keygen [--rotate] [KEYFILE]\n"
+	    "DATE: YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS] (local time; UTC with a final Z),\n"
+	    "or @SECONDS since the epoch.  list shows the newest 100 unless --limit (0: all).\n"
+	    "exit status: 0 done, 1 failed, 2 usage/configuration\n", f);
+}
+
+/* ------------------------------------------------------- terminal output */
+
+/* Next UTF-8 character of s (n > 0 bytes): its length, *cp = U+FFFD if invalid. */
+static size_t
+u8_next(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	size_t len, i;
+	uint32_t c;
+
+	*cp = 0xfffd;
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, c = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, c = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, c = s[0] & 0x07;
+	else
+		return 1;
+	if (len > n)
+		return 1;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 1;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return 1;
+	*cp = c;
+	return len;
+}
+
+/* Characters that act on a terminal or reorder text: shown as '?'. */
+static int
+unsafe_cp(uint32_t c)
+{
+	return c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f) || c == 0x200e ||
+	    c == 0x200f || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) ||
+	    c == 0x061c;
+}
+
+/* Columns a character takes on a terminal (East Asian wide = 2). */
+static int
+cp_width(uint32_t c)
+{
+	if ((c >= 0x300 && c <= 0x36f) || c == 0x200b || c == 0x200d ||
+	    (c >= 0xfe00 && c <= 0xfe0f) || c == 0x3099 || c == 0x309a)
+		return 0;
+	if ((c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0x3098) ||
+	    (c >= 0x309b && c <= 0xa4cf) || (c >= 0xac00 && c <= 0xd7a3) ||
+	    (c >= 0xf900 && c <= 0xfaff) || (c >= 0xfe30 && c <= 0xfe4f) ||
+	    (c >= 0xff00 && c <= 0xff60) || (c >= 0xffe0 && c <= 0xffe6) ||
+	    (c >= 0x1f300 && c <= 0x1f64f) || (c >= 0x1f900 && c <= 0x1f9ff) ||
+	    (c >= 0x20000 && c <= 0x3fffd))
+		return 2;
+	return 1;
+}
+
+/*
+ * Append s made safe for a terminal.  width > 0: at most width columns (cut
+ * with an ellipsis), padded with spaces to width when pad.  newlines: keep
+ * '\n' (multi-line text such as a pretty receipt).
+ */
+static void
+put_safe(struct buf *out, const char *s, int width, int pad, int newlines)
+{
+	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+	size_t n = strlen((const char *)p);
+	int used = 0, total = 0;
+
+	if (width > 0) {	/* does it fit whole? */
+		for (size_t i = 0; i < n;) {
+			uint32_t c;
+
+			i += u8_next(p + i, n - i, &c);
+			total += unsafe_cp(c) ? 1 : cp_width(c);
+		}
+	}
+	while (n > 0) {
+		uint32_t c;
+		size_t k = u8_next(p, n, &c);
+		int w = unsafe_cp(c) ? 1 : cp_width(c);
+
+		if (width > 0 && total > width && used + w > width - 1) {
+			buf_puts(out, "\xe2\x80\xa6");	/* … */
+			used++;
+			break;
+		}
+		if (c == '\n' && newlines)
+			buf_putc(out, '\n');
+		else if (unsafe_cp(c) || (c == 0xfffd && k == 1))
+			buf_putc(out, '?');
+		else
+			buf_append(out, p, k);
+		used += w;
+		p += k;
+		n -= k;
+	}
+	while (pad && used < width) {
+		buf_putc(out, ' ');
+		used++;
+	}
+}
+
+static void
+flush_out(struct buf *out)
+{
+	fwrite(out->data != NULL ? out->data : "", 1, out->len, stdout);
+	buf_reset(out);
+}
+
+/* Local time: "2026-11-21 18:30" (short) or "2026-11-21 18:30:00 +0900". */
+static void
+fmt_time(long long t, int full, char *s, size_t n)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (localtime_r(&tt, &tm) == NULL ||
+	    (full ? strftime(s, n, "%Y-%m-%d %H:%M:%S %z", &tm) :
+	    strftime(s, n, "%Y-%m-%d %H:%M", &tm)) == 0)
+		snprintf(s, n, "@%lld", t);
+}
+
+/* -------------------------------------------------------------- helpers */
+
+/* DATE as in usage(): "YYYY-MM-DD[(T| )HH:MM[:SS]][Z]" or "@SECONDS". */
+static int
+parse_date(const char *s, long long *t)
+{
+	struct tm tm;
+	const char *e;
+	time_t v;
+	int utc = 0;
+
+	if (s[0] == '@') {
+		uint64_t u;
+
+		if (parse_u64(s + 1, &u) != 0 || u > TIME_MAX)
+			return -1;
+		*t = (long long)u;
+		return 0;
+	}
+	memset(&tm, 0, sizeof tm);
+	if ((e = strptime(s, "%Y-%m-%d", &tm)) == NULL)
+		return -1;
+	if (*e == 'T' || *e == ' ') {
+		if ((e = strptime(e + 1, "%H:%M", &tm)) == NULL)
+			return -1;
+		if (*e == ':' && (e = strptime(e + 1, "%S", &tm)) == NULL)
+			return -1;
+	}
+	if (*e == 'Z') {
+		utc = 1;
+		e++;
+	}
+	if (*e != '\0')
+		return -1;
+	tm.tm_isdst = -1;
+	v = utc ? timegm(&tm) : mktime(&tm);
+	if (v == (time_t)-1 || v < 0)
+		return -1;
+	*t = (long long)v;
+	return 0;
+}
+
+/* Open the configured store; prints the error.  Returns an exit status. */
+static int
+open_store(const char *config, int need_key, int create, struct store **s)
+{
+	struct policy pol;
+	struct store_config cfg;
+	struct buf err;
+	int r = 0;
+
+	if (cli_load_policy(&pol, config) != 0)
+		return EXIT_USAGE;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.blob_dir = pol.quarantine_dir;
+	cfg.sqlite_path = pol.quarantine_db;
+	cfg.key_path = need_key ? pol.quarantine_key : NULL;
+	cfg.retention_days = (unsigned)pol.quarantine_retention_days;
+	cfg.create = create;
+	buf_init(&err, 4096);
+	if (store_open(s, &cfg, &err) != 0) {
+		fprintf(stderr, "sekisho: quarantine: %s\n", buf_str(&err));
+		r = EXIT_INTERNAL;
+	}
+	buf_free(&err);
+	return r;
+}
+
+static int
+fail(struct buf *err, const char *what)
+{
+	fprintf(stderr, "sekisho: quarantine %s: %s\n", what, buf_str(err));
+	return EXIT_INTERNAL;
+}
+
+/* ----------------------------------------------------------------- list */
+
+struct list_ctx {
+	struct buf out;
+	size_t rows;
+};
+
+static int
+list_row(const struct store_item_out *it, void *ctx)
+{
+	struct list_ctx *lc = ctx;
+	char t[32];
+
+	fmt_time(it->received_at, 0, t, sizeof t);
+	put_safe(&lc->out, t, 16, 1, 0);
+	buf_puts(&lc->out, "  ");
+	put_safe(&lc->out, it->receipt_id, 28, 1, 0);
+	buf_puts(&lc->out, "  ");
+	put_safe(&lc->out, it->verdict, 9, 1, 0);
+	buf_puts(&lc->out, "  ");
+	put_safe(&lc->out, it->reason != NULL && it->reason[0] != '\0' ? it->reason : "-",
+	    22, 1, 0);
+	buf_puts(&lc->out, "  ");
+	put_safe(&lc->out, it->sender, 30, 1, 0);
+	buf_puts(&lc->out, "  ");
+	put_safe(&lc->out, it->subject, 72, 0, 0);
+	buf_putc(&lc->out, '\n');
+	flush_out(&lc->out);
+	lc->rows++;
+	return 0;
+}
+
+static int
+q_list(const char *config, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "since", required_argument, NULL, 's' },
+		{ "until", required_argument, NULL, 'u' },
+		{ "withheld", no_argument, NULL, 'w' },
+		{ "sanitized", no_argument, NULL, 'z' },
+		{ "state", required_argument, NULL, 't' },
+		{ "sender", required_argument, NULL, 'f' },
+		{ "limit", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct store *s;
+	struct store_filter f;
+	struct list_ctx lc;
+	struct buf err;
+	uint64_t n;
+	int c, r;
+
+	memset(&f, 0, sizeof f);
+	f.limit = LIST_DEFAULT_LIMIT;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+		case 'u':
+			if (parse_date(optarg, c == 's' ? &f.since : &f.until) != 0) {
+				fprintf(stderr, "sekisho: quarantine list: not a date: %s\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'w': f.verdict = "withheld"; break;
+		case 'z': f.verdict = "sanitized"; break;
+		case 't': f.state = optarg; break;
+		case 'f': f.sender = optarg; break;
+		case 'n':
+			if (parse_u64(optarg, &n) != 0 || n > 100000000) {
+				fprintf(stderr, "sekisho: quarantine list: not a count: %s\n", optarg);
+				return EXIT_USAGE;
+			}
+			f.limit = (size_t)n;
+			break;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if ((r = open_store(config, 0, 0, &s)) != 0)
+		return r;
+	buf_init(&lc.out, 1024 * 1024);
+	buf_init(&err, 4096);
+	lc.rows = 0;
+	put_safe(&lc.out, "TIME", 16, 1, 0);
+	buf_puts(&lc.out, "  ");
+	put_safe(&lc.out, "RECEIPT", 28, 1, 0);
+	buf_puts(&lc.out, "  ");
+	put_safe(&lc.out, "VERDICT", 9, 1, 0);
+	buf_puts(&lc.out, "  ");
+	put_safe(&lc.out, "REASON", 22, 1, 0);
+	buf_puts(&lc.out, "  ");
+	put_safe(&lc.out, "FROM", 30, 1, 0);
+	buf_puts(&lc.out, "  SUBJECT\n");
+	flush_out(&lc.out);
+	if (store_list(s, &f, list_row, &lc, &err) != 0)
+		r = fail(&err, "list");
+	else if (f.limit > 0 && lc.rows == f.limit)
+		fprintf(stderr, "sekisho: the newest %zu shown (--limit N for more, 0 for all)\n",
+		    lc.rows);
+	buf_free(&lc.out);
+	buf_free(&err);
+	store_close(s);
+	return r;
+}
+
+/* ----------------------------------------------------------------- show */
+
+static void
+field(struct buf *out, const char *name, const char *value)
+{
+	buf_printf(out, "%-12s ", name);
+	put_safe(out, value, 0, 0, 0);
+	buf_putc(out, '\n');
+}
+
+static int
+q_show(struct store *s, const char *id)
+{
+	struct store_item_out m;
+	struct buf out, err;
+	char t[64], line[256];
+	json_t *j;
+	int r;
+
+	buf_init(&err, 4096);
+	buf_init(&out, STORE_RECEIPT_MAX * 4);
+	r = store_get(s, id, NULL, &m, &err);
+	if (r == STORE_NOT_FOUND) {
+		fprintf(stderr, "sekisho: quarantine: no item %s\n", id);
+		r = EXIT_INTERNAL;
+		goto out;
+	}
+	if (r != 0) {
+		r = fail(&err, "show");
+		goto out;
+	}
+	field(&out, "receipt id:", m.receipt_id);
+	fmt_time(m.received_at, 1, t, sizeof t);
+	field(&out, "received:", t);
+	field(&out, "verdict:", m.verdict);
+	field(&out, "reason:", m.reason != NULL ? m.reason : "-");
+	field(&out, "from:", m.sender);
+	field(&out, "to:", m.recipients);
+	field(&out, "subject:", m.subject);
+	snprintf(line, sizeof line, "%llu bytes, sha256 %s", m.bytes, m.sha256);
+	field(&out, "original:", line);
+	field(&out, "key id:", m.key_id);
+	field(&out, "state:", m.state);
+	if (m.released_at >= 0) {
+		fmt_time(m.released_at, 1, t, sizeof t);
+		snprintf(line, sizeof line, "%s by ", t);
+		buf_printf(&out, "%-12s %s", "released:", line);
+		put_safe(&out, m.released_by, 0, 0, 0);
+		buf_putc(&out, '\n');
+	}
+	fmt_time(m.expires_at, 1, t, sizeof t);
+	field(&out, "expires:", t);
+	buf_puts(&out, "\n");
+	if ((j = json_loads(m.receipt_json, 0, NULL)) != NULL) {
+		char *pretty = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+		put_safe(&out, pretty != NULL ? pretty : m.receipt_json, 0, 0, 1);
+		free(pretty);
+		json_decref(j);
+	} else
+		put_safe(&out, m.receipt_json, 0, 0, 1);
+	buf_putc(&out, '\n');
+	flush_out(&out);
+	r = 0;
+out:
+	store_item_out_free(&m);
+	buf_free(&out);
+	buf_free(&err);
+	return r;
+}
+
+/* --------------------------------------------------------------- export */
+
+static int
+q_export(struct store *s, const char *id, const char *file)
+{
+	struct buf orig, err;
+	int r;
+
+	buf_init(&orig, STORE_BLOB_MAX);
+	buf_init(&err, 4096);
+	r = store_get(s, id, &orig, NULL, &err);
+	if (r == STORE_NOT_FOUND) {
+		fprintf(stderr, "sekisho: quarantine: no item %s\n", id);
+		r = EXIT_INTERNAL;
+	} else if (r != 0)
+		r = fail(&err, "export");
+	else if (store_write_new_file(file, buf_str(&orig), orig.len, 0600, &err) != 0)
+		r = fail(&err, "export");
+	else
+		fprintf(stderr, "sekisho: exported the original of %s (%zu bytes) to %s\n",
+		    id, orig.len, file);
+	buf_free(&orig);
+	buf_free(&err);
+	return r;
+}
+
+/* --------------------------------------------------------------- import */
+
+static const char *
+jstr(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static int
+q_import(struct store *s, const char *rpath, const char *opath)
+{
+	struct buf rj, orig, err;
+	struct store_item it;
+	json_t *j = NULL, *in;
+	json_error_t jerr;
+	const char *schema, *sha, *time_s;
+	char have[SHA256_HEX_LEN + 1];
+	long long t;
+	size_t total;
+	int over, r = EXIT_INTERNAL;
+
+	buf_init(&rj, STORE_RECEIPT_MAX);
+	buf_init(&orig, STORE_BLOB_MAX);
+	buf_init(&err, 4096);
+	if (read_input(rpath, STORE_RECEIPT_MAX, &rj, &over, &total) != 0 || over) {
+		fprintf(stderr, "sekisho: %s: %s\n", rpath, over ? "receipt too large" :
+		    strerror(errno));
+		goto out;
+	}
+	if (memchr(buf_str(&rj), '\0', rj.len) != NULL) {
+		fprintf(stderr, "sekisho: %s: not a receipt (NUL byte)\n", rpath);
+		goto out;
+	}
+	if ((j = json_loadb(buf_str(&rj), rj.len, JSON_REJECT_DUPLICATES, &jerr)) == NULL ||
+	    !json_is_object(j)) {
+		fprintf(stderr, "sekisho: %s: not a receipt (JSON: %s)\n", rpath,
+		    j == NULL ? jerr.text : "not an object");
+		goto out;
+	}
+	schema = jstr(j, "schema");
+	in = json_object_get(j, "input");
+	time_s = jstr(j, "time");
+	memset(&it, 0, sizeof it);
+	it.receipt_id = jstr(j, "id");
+	it.verdict = jstr(j, "verdict");
+	it.reason = jstr(j, "reason");
+	if (schema == NULL || strcmp(schema, RECEIPT_SCHEMA) != 0 || it.receipt_id == NULL ||
+	    it.verdict == NULL || time_s == NULL || parse_date(time_s, &t) != 0 ||
+	    !json_is_object(in)) {
+		fprintf(stderr, "sekisho: %s: not a %s receipt (schema, id, time, verdict "
+		    "and input are needed)\n", rpath, RECEIPT_SCHEMA);
+		goto out;
+	}
+	it.received_at = t;
+	it.sender = jstr(in, "from");
+	it.recipients = jstr(in, "to");
+	it.subject = jstr(in, "subject");
+	it.receipt_json = buf_str(&rj);
+	if (read_input(opath, STORE_BLOB_MAX, &orig, &over, &total) != 0 || over) {
+		fprintf(stderr, "sekisho: %s: %s\n", opath, over ? "too large" : strerror(errno));
+		goto out;
+	}
+	if ((sha = jstr(in, "sha256")) != NULL) {
+		sha256_hex(buf_str(&orig), orig.len, have);
+		if (strcmp(have, sha) != 0) {
+			fprintf(stderr, "sekisho: %s is not the message %s describes (sha256 %s, "
+			    "the receipt says %s)\n", opath, rpath, have, sha);
+			goto out;
+		}
+	} else if (!json_is_integer(json_object_get(in, "bytes")) ||
+	    json_integer_value(json_object_get(in, "bytes")) != (json_int_t)orig.len) {
+		fprintf(stderr, "sekisho: %s is not the message %s describes (size differs)\n",
+		    opath, rpath);
+		goto out;
+	}
+	switch (store_put(s, &it, buf_str(&orig), orig.len, &err)) {
+	case 0:
+		fprintf(stderr, "sekisho: quarantined %s (%zu bytes)\n", it.receipt_id, orig.len);
+		r = 0;
+		break;
+	case STORE_EXISTS:
+		fprintf(stderr, "sekisho: %s is in the quarantine already\n", it.receipt_id);
+		r = 0;
+		break;
+	default:
+		r = fail(&err, "import");
+		break;
+	}
+out:
+	if (j != NULL)
+		json_decref(j);
+	buf_free(&rj);
+	buf_free(&orig);
+	buf_free(&err);
+	return r;
+}
+
+/* --------------------------------------------------------------- expire */
+
+static int
+q_expire(struct store *s)
+{
+	struct buf err;
+	size_t rows, blobs;
+	int r = 0;
+
+	buf_init(&err, 4096);
+	if (store_expire(s, (long long)time(NULL), &rows, &blobs, &err) != 0)
+		r = fail(&err, "expire");
+	else
+		printf("expired %zu item(s), removed %zu original(s)\n", rows, blobs);
+	buf_free(&err);
+	return r;
+}
+
+/* --------------------------------------------------------------- keygen */
+
+static int
+q_keygen(const char *config, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "rotate", no_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct policy pol;
+	struct buf err;
+	const char *path;
+	int c, rotate = 0, r = 0;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+		if (c != 'r') {
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		rotate = 1;
+	}
+	if (argc - optind > 1) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (cli_load_policy(&pol, config) != 0)
+		return EXIT_USAGE;
+	path = optind < argc ? argv[optind] : pol.quarantine_key;
+	buf_init(&err, 4096);
+	if ((rotate ? store_key_rotate(path, &err) : store_key_generate(path, &err)) != 0)
+		r = fail(&err, "keygen");
+	else
+		fprintf(stderr, "sekisho: %s %s (mode 0600).  Keep a copy in a safe place: "
+		    "without it the quarantined originals cannot be read.\n",
+		    rotate ? "new current key added to" : "new key written to", path);
+	buf_free(&err);
+	return r;
+}
+
+/* ------------------------------------------------------------- dispatch */
+
+int
+cmd_quarantine(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config = NULL, *sub, *outfile = NULL;
+	struct store *s = NULL;
+	int c, r, subc;
+	char **subv;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': config = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	sub = argv[optind];
+	subc = argc - optind;
+	subv = argv + optind;
+	if (strcmp(sub, "keygen") == 0)
+		return q_keygen(config, subc, subv);
+	if (strcmp(sub, "list") == 0)
+		return q_list(config, subc, subv);
+	if (strcmp(sub, "show") == 0 && subc == 2) {
+		if ((r = open_store(config, 0, 0, &s)) == 0)
+			r = q_show(s, subv[1]);
+	} else if (strcmp(sub, "export") == 0) {
+		optind = 0;	/* options may follow the id: "export ID -o FILE" */
+		while ((c = getopt(subc, subv, "o:")) != -1) {
+			if (c != 'o') {
+				usage(stderr);
+				return EXIT_USAGE;
+			}
+			outfile = optarg;
+		}
+		if (outfile == NULL || subc - optind != 1) {
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		if ((r = open_store(config, 1, 0, &s)) == 0)
+			r = q_export(s, subv[optind], outfile);
+	} else if (strcmp(sub, "import") == 0 && subc == 3) {
+		if ((r = open_store(config, 1, 1, &s)) == 0)
+			r = q_import(s, subv[1], subv[2]);
+	} else if (strcmp(sub, "expire") == 0 && subc == 1) {
+		if ((r = open_store(config, 0, 0, &s)) == 0)
+			r = q_expire(s);
+	} else if (strcmp(sub, "help") == 0 || strcmp(sub, "--help") == 0) {
+		usage(stdout);
+		return 0;
+	} else {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	store_close(s);
+	return r;
+}

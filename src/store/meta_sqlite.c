@@ -1,0 +1,517 @@
+/*
+ * meta_sqlite - the quarantine store's metadata in SQLite (one node).
+ *
+ * WAL mode (readers do not block the writer), synchronous=FULL (a committed
+ * row survives power loss, so store_put may be acknowledged), a busy timeout
+ * so that a second process waits instead of failing, and the defensive
+ * configuration.  Every statement is prepared once at open from a constant
+ * text; values are bound, never spliced into SQL.  The database file is
+ * created with mode 0600 (its WAL and shared-memory files follow it), since
+ * rows name senders and subjects.
+ */
+#include "store/store_backend.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "core/xalloc.h"
+
+#define BUSY_TIMEOUT_MS 30000
+
+#define COLS "receipt_id, received_at, sha256, bytes, verdict, reason, sender, " \
+	"recipients, subject, key_id, state, released_at, released_by, expires_at"
+
+enum stmt {
+	S_BEGIN, S_COMMIT, S_ROLLBACK, S_VERSION_GET, S_VERSION_SET, S_SHA_OF,
+	S_INSERT, S_GET, S_LIST, S_MARK, S_EXPIRED, S_DELETE, S_IN_USE, S_COUNT
+};
+
+static const char *const stmt_sql[S_COUNT] = {
+	[S_BEGIN] = "BEGIN IMMEDIATE",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+	[S_VERSION_GET] = "SELECT max(version) FROM schema_version",
+	[S_VERSION_SET] = "INSERT INTO schema_version (version) VALUES (?1)",
+	[S_SHA_OF] = "SELECT sha256 FROM items WHERE receipt_id = ?1",
+	[S_INSERT] = "INSERT INTO items (receipt_id, received_at, sha256, bytes, verdict, "
+	    "reason, sender, recipients, subject, receipt_json, key_id, state, "
+	    "released_at, released_by, expires_at) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'held', NULL, NULL, ?12)",
+	[S_GET] = "SELECT " COLS ", receipt_json FROM items WHERE receipt_id = ?1",
+	[S_LIST] = "SELECT " COLS ", NULL FROM items "
+	    "WHERE received_at >= ?1 AND received_at < ?2 "
+	    "AND (?3 IS NULL OR verdict = ?3) AND (?4 IS NULL OR state = ?4) "
+	    "AND (?5 IS NULL OR sender LIKE ?5 ESCAPE '\\') "
+	    "ORDER BY received_at DESC, receipt_id DESC LIMIT ?6",
+	[S_MARK] = "UPDATE items SET state = 'released', released_at = ?2, released_by = ?3 "
+	    "WHERE receipt_id = ?1 AND state = 'held'",
+	[S_EXPIRED] = "SELECT receipt_id, sha256 FROM items WHERE expires_at <= ?1 "
+	    "ORDER BY expires_at LIMIT ?2",
+	[S_DELETE] = "DELETE FROM items WHERE receipt_id = ?1",
+	[S_IN_USE] = "SELECT 1 FROM items WHERE sha256 = ?1 LIMIT 1",
+};
+
+struct meta {
+	sqlite3 *db;
+	sqlite3_stmt *st[S_COUNT];
+	const char *path;
+};
+
+static int
+db_error(struct meta *m, struct buf *err, const char *what)
+{
+	buf_printf(err, "%s: %s: %s", m->path, what, sqlite3_errmsg(m->db));
+	return -1;
+}
+
+/* Reset a statement for its next use (also after an error). */
+static sqlite3_stmt *
+use(struct meta *m, enum stmt k)
+{
+	sqlite3_stmt *st = m->st[k];
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return st;
+}
+
+static void
+bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+}
+
+/* Run a statement that returns no rows. */
+static int
+run(struct meta *m, sqlite3_stmt *st, struct buf *err, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_error(m, err, what);
+	return 0;
+}
+
+static void
+meta_close(void *be)
+{
+	struct meta *m = be;
+
+	if (m == NULL)
+		return;
+	for (int i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(m->st[i]);
+	sqlite3_close(m->db);
+	free(m);
+}
+
+/* Create the file with mode 0600 before SQLite does (it would use 0644). */
+static int
+create_file(const char *path, struct buf *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	if (fd < 0 && errno != EEXIST) {
+		buf_printf(err, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
+static int
+migrate(struct meta *m, struct buf *err)
+{
+	sqlite3_stmt *st;
+	long long version = 0;
+	int rc;
+
+	if (run(m, use(m, S_BEGIN), err, "begin") != 0)
+		return -1;
+	for (size_t i = 0; store_schema[i] != NULL; i++) {
+		if (sqlite3_exec(m->db, store_schema[i], NULL, NULL, NULL) != SQLITE_OK) {
+			db_error(m, err, "creating the schema");
+			goto fail;
+		}
+	}
+	/* statements on the tables are prepared only now that they exist */
+	for (int i = S_VERSION_GET; i < S_COUNT; i++) {
+		if (sqlite3_prepare_v3(m->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+		    &m->st[i], NULL) != SQLITE_OK) {
+			db_error(m, err, "preparing a statement");
+			goto fail;
+		}
+	}
+	st = use(m, S_VERSION_GET);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		version = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW) {
+		db_error(m, err, "reading the schema version");
+		goto fail;
+	}
+	if (version > STORE_SCHEMA_VERSION) {
+		buf_printf(err, "%s: schema version %lld is newer than this sekisho's (%d)",
+		    m->path, version, STORE_SCHEMA_VERSION);
+		goto fail;
+	}
+	if (version == 0) {
+		st = use(m, S_VERSION_SET);
+		sqlite3_bind_int64(st, 1, STORE_SCHEMA_VERSION);
+		if (run(m, st, err, "writing the schema version") != 0)
+			goto fail;
+	}
+	return run(m, use(m, S_COMMIT), err, "commit");
+fail:
+	sqlite3_step(use(m, S_ROLLBACK));
+	sqlite3_reset(m->st[S_ROLLBACK]);
+	return -1;
+}
+
+static int
+meta_open(void **be, const struct store_config *cfg, struct buf *err)
+{
+	struct meta *m = xcalloc(1, sizeof *m);
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	struct stat st;
+
+	*be = NULL;
+	m->path = cfg->sqlite_path;
+	if (cfg->create) {
+		if (create_file(cfg->sqlite_path, err) != 0)
+			goto fail;
+		flags |= SQLITE_OPEN_CREATE;
+	} else if (stat(cfg->sqlite_path, &st) != 0) {
+		buf_printf(err, "%s: %s (no quarantine database here)", cfg->sqlite_path,
+		    strerror(errno));
+		goto fail;
+	}
+	if (sqlite3_open_v2(cfg->sqlite_path, &m->db, flags, NULL) != SQLITE_OK) {
+		if (m->db == NULL)
+			die("sqlite3_open_v2: out of memory");
+		db_error(m, err, "cannot open");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(m->db, 1);
+	sqlite3_busy_timeout(m->db, BUSY_TIMEOUT_MS);
+	sqlite3_db_config(m->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sqlite3_db_config(m->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+	if (sqlite3_exec(m->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(m->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL) != SQLITE_OK) {
+		db_error(m, err, "cannot set WAL mode");
+		goto fail;
+	}
+	for (int i = S_BEGIN; i <= S_ROLLBACK; i++) {
+		if (sqlite3_prepare_v3(m->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+		    &m->st[i], NULL) != SQLITE_OK) {
+			db_error(m, err, "preparing a statement");
+			goto fail;
+		}
+	}
+	if (migrate(m, err) != 0)
+		goto fail;
+	*be = m;
+	return 0;
+fail:
+	meta_close(m);
+	return -1;
+}
+
+static int
+meta_begin(void *be, struct buf *err)
+{
+	struct meta *m = be;
+
+	return run(m, use(m, S_BEGIN), err, "begin");
+}
+
+static int
+meta_commit(void *be, struct buf *err)
+{
+	struct meta *m = be;
+
+	return run(m, use(m, S_COMMIT), err, "commit");
+}
+
+static void
+meta_rollback(void *be)
+{
+	struct meta *m = be;
+
+	if (!sqlite3_get_autocommit(m->db)) {
+		sqlite3_step(use(m, S_ROLLBACK));
+		sqlite3_reset(m->st[S_ROLLBACK]);
+	}
+}
+
+/* sha256 of the row with this id: 0 found, STORE_NOT_FOUND, -1. */
+static int
+sha_of(struct meta *m, const char *id, char sha[SHA256_HEX_LEN + 1], struct buf *err)
+{
+	sqlite3_stmt *st = use(m, S_SHA_OF);
+	int rc, r = STORE_NOT_FOUND;
+
+	bind_text(st, 1, id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(st, 0);
+
+		if (t == NULL || sqlite3_column_bytes(st, 0) != SHA256_HEX_LEN) {
+			buf_printf(err, "%s: row %s: malformed sha256", m->path, id);
+			r = -1;
+		} else {
+			memcpy(sha, t, SHA256_HEX_LEN + 1);
+			r = 0;
+		}
+	} else if (rc != SQLITE_DONE)
+		r = db_error(m, err, "lookup");
+	sqlite3_reset(st);
+	return r;
+}
+
+static int
+meta_insert(void *be, const struct store_item *it, const char *sha256,
+    unsigned long long bytes, const char *key_id, long long expires_at,
+    char have_sha[SHA256_HEX_LEN + 1], struct buf *err)
+{
+	struct meta *m = be;
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = sha_of(m, it->receipt_id, have_sha, err)) != STORE_NOT_FOUND)
+		return r == 0 ? STORE_EXISTS : -1;
+	st = use(m, S_INSERT);
+	bind_text(st, 1, it->receipt_id);
+	sqlite3_bind_int64(st, 2, it->received_at);
+	bind_text(st, 3, sha256);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)bytes);
+	bind_text(st, 5, it->verdict);
+	bind_text(st, 6, it->reason);
+	bind_text(st, 7, it->sender);
+	bind_text(st, 8, it->recipients);
+	bind_text(st, 9, it->subject);
+	bind_text(st, 10, it->receipt_json);
+	bind_text(st, 11, key_id);
+	sqlite3_bind_int64(st, 12, expires_at);
+	return run(m, st, err, "insert");
+}
+
+static int
+copy_fixed(char *dst, size_t n, sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	int len = sqlite3_column_bytes(st, col);
+
+	if (t == NULL || len < 0 || (size_t)len >= n)
+		return -1;
+	memcpy(dst, t, (size_t)len + 1);
+	return 0;
+}
+
+static char *
+copy_text(sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	return t == NULL ? NULL : xstrndup((const char *)t, (size_t)sqlite3_column_bytes(st, col));
+}
+
+/* One row of S_GET or S_LIST (same columns) into out. */
+static int
+read_row(struct meta *m, sqlite3_stmt *st, struct store_item_out *out, struct buf *err)
+{
+	memset(out, 0, sizeof *out);
+	if (copy_fixed(out->receipt_id, sizeof out->receipt_id, st, 0) != 0 ||
+	    copy_fixed(out->sha256, sizeof out->sha256, st, 2) != 0 ||
+	    copy_fixed(out->verdict, sizeof out->verdict, st, 4) != 0 ||
+	    copy_fixed(out->key_id, sizeof out->key_id, st, 9) != 0 ||
+	    copy_fixed(out->state, sizeof out->state, st, 10) != 0 ||
+	    sqlite3_column_int64(st, 3) < 0) {
+		buf_printf(err, "%s: malformed row", m->path);
+		return -1;
+	}
+	out->received_at = sqlite3_column_int64(st, 1);
+	out->bytes = (unsigned long long)sqlite3_column_int64(st, 3);
+	out->reason = copy_text(st, 5);
+	out->sender = copy_text(st, 6);
+	out->recipients = copy_text(st, 7);
+	out->subject = copy_text(st, 8);
+	out->released_at = sqlite3_column_type(st, 11) == SQLITE_NULL ? -1 :
+	    sqlite3_column_int64(st, 11);
+	out->released_by = copy_text(st, 12);
+	out->expires_at = sqlite3_column_int64(st, 13);
+	out->receipt_json = copy_text(st, 14);
+	return 0;
+}
+
+static int
+meta_get(void *be, const char *receipt_id, int with_receipt,
+    struct store_item_out *out, struct buf *err)
+{
+	struct meta *m = be;
+	sqlite3_stmt *st = use(m, S_GET);
+	int rc, r = STORE_NOT_FOUND;
+
+	bind_text(st, 1, receipt_id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r = read_row(m, st, out, err);
+		if (r == 0 && !with_receipt) {
+			free(out->receipt_json);
+			out->receipt_json = NULL;
+		}
+	} else if (rc != SQLITE_DONE)
+		r = db_error(m, err, "lookup");
+	sqlite3_reset(st);
+	return r;
+}
+
+static int
+meta_list(void *be, const struct store_filter *f, store_list_fn fn, void *ctx,
+    struct buf *err)
+{
+	struct meta *m = be;
+	sqlite3_stmt *st = use(m, S_LIST);
+	struct buf like;
+	int rc, r = 0;
+
+	buf_init(&like, 4 * STORE_FIELD_MAX);
+	sqlite3_bind_int64(st, 1, f->since);
+	sqlite3_bind_int64(st, 2, f->until > 0 ? f->until : LLONG_MAX);
+	bind_text(st, 3, f->verdict);
+	bind_text(st, 4, f->state);
+	if (f->sender != NULL) {
+		buf_putc(&like, '%');
+		for (const char *p = f->sender; *p != '\0'; p++) {
+			if (*p == '%' || *p == '_' || *p == '\\')
+				buf_putc(&like, '\\');
+			if (buf_putc(&like, *p) != 0) {
+				buf_puts(err, "sender filter too long");
+				buf_free(&like);
+				return -1;
+			}
+		}
+		buf_putc(&like, '%');
+		bind_text(st, 5, buf_str(&like));
+	}
+	sqlite3_bind_int64(st, 6, f->limit > 0 && f->limit < LLONG_MAX ? (sqlite3_int64)f->limit : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_item_out it;
+
+		if (read_row(m, st, &it, err) != 0) {
+			r = -1;
+			break;
+		}
+		r = fn(&it, ctx);
+		store_item_out_free(&it);
+		if (r != 0) {
+			r = 0;
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = db_error(m, err, "listing");
+	sqlite3_reset(st);
+	buf_free(&like);
+	return r;
+}
+
+static int
+meta_mark_released(void *be, const char *receipt_id, const char *by, long long when,
+    struct buf *err)
+{
+	struct meta *m = be;
+	sqlite3_stmt *st = use(m, S_MARK);
+	char sha[SHA256_HEX_LEN + 1];
+	int r;
+
+	bind_text(st, 1, receipt_id);
+	sqlite3_bind_int64(st, 2, when);
+	bind_text(st, 3, by);
+	if (run(m, st, err, "update") != 0)
+		return -1;
+	if (sqlite3_changes(m->db) == 1)
+		return 0;
+	if ((r = sha_of(m, receipt_id, sha, err)) != 0)
+		return r;
+	buf_printf(err, "%s is not held (released already?)", receipt_id);
+	return -1;
+}
+
+static int
+meta_expired(void *be, long long now, size_t max, store_expired_fn fn, void *ctx,
+    struct buf *err)
+{
+	struct meta *m = be;
+	sqlite3_stmt *st = use(m, S_EXPIRED);
+	int rc;
+
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *id = sqlite3_column_text(st, 0);
+		const unsigned char *sha = sqlite3_column_text(st, 1);
+
+		if (id == NULL || sha == NULL)
+			break;
+		fn((const char *)id, (const char *)sha, ctx);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return rc == SQLITE_ROW ? (buf_printf(err, "%s: malformed row", m->path), -1) :
+		    db_error(m, err, "listing expired items");
+	return 0;
+}
+
+static int
+meta_delete_item(void *be, const char *receipt_id, struct buf *err)
+{
+	struct meta *m = be;
+	sqlite3_stmt *st = use(m, S_DELETE);
+
+	bind_text(st, 1, receipt_id);
+	return run(m, st, err, "delete");
+}
+
+static int
+meta_sha_in_use(void *be, const char *sha256, int *in_use, struct buf *err)
+{
+	struct meta *m = be;
+	sqlite3_stmt *st = use(m, S_IN_USE);
+	int rc;
+
+	bind_text(st, 1, sha256);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_error(m, err, "lookup");
+	*in_use = rc == SQLITE_ROW;
+	return 0;
+}
+
+const struct store_backend_ops store_sqlite_ops = {
+	.name = "sqlite",
+	.open = meta_open,
+	.close = meta_close,
+	.begin = meta_begin,
+	.commit = meta_commit,
+	.rollback = meta_rollback,
+	.insert = meta_insert,
+	.get = meta_get,
+	.list = meta_list,
+	.mark_released = meta_mark_released,
+	.expired = meta_expired,
+	.delete_item = meta_delete_item,
+	.sha_in_use = meta_sha_in_use,
+};

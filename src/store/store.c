@@ -1,0 +1,1100 @@
+/*
+ * store - quarantine blobs, their encryption and keys, and the backend-neutral
+ * API over the metadata backends.  See store.h for the contract.
+ *
+ * Consistency between blobs and rows: a row is inserted only after its blob
+ * is durable, and both store_put's insert and store_expire's deletions run in
+ * the backend's write transaction, inside which put checks again that the blob
+ * is still there (expire may have removed it since) and expire removes a blob
+ * only when no row refers to it.  A crash leaves at worst an unreferenced blob
+ * or a temporary file, never a row without its blob (expired rows aside) and
+ * never a partial blob under a final name.
+ */
+#include "store/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "core/xalloc.h"
+#include "store/store_backend.h"
+
+#define BLOB_MAGIC "SKQ1"
+#define BLOB_MAGIC_LEN 4
+#define NONCE_LEN crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
+#define TAG_LEN crypto_aead_xchacha20poly1305_ietf_ABYTES
+#define KEY_LEN crypto_aead_xchacha20poly1305_ietf_KEYBYTES
+#define BLOB_HEADER_LEN (BLOB_MAGIC_LEN + STORE_KEY_ID_LEN + NONCE_LEN)
+#define BLOB_SUFFIX ".sk"
+
+#define KEY_FILE_MAX 16384
+#define EXPIRE_BATCH 256
+#define DAY 86400LL
+#define TIME_MAX ((long long)1 << 40)	/* far beyond any real date */
+
+const char *const store_schema[] = {
+	"CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)",
+	"CREATE TABLE IF NOT EXISTS items ("
+	    "receipt_id TEXT PRIMARY KEY, "
+	    "received_at BIGINT NOT NULL, "
+	    "sha256 TEXT NOT NULL, "
+	    "bytes BIGINT NOT NULL, "
+	    "verdict TEXT NOT NULL CHECK (verdict IN ('sanitized', 'withheld')), "
+	    "reason TEXT, "
+	    "sender TEXT NOT NULL, "
+	    "recipients TEXT NOT NULL, "
+	    "subject TEXT NOT NULL, "
+	    "receipt_json TEXT NOT NULL, "
+	    "key_id TEXT NOT NULL, "
+	    "state TEXT NOT NULL CHECK (state IN ('held', 'released', 'expired')), "
+	    "released_at BIGINT, "
+	    "released_by TEXT, "
+	    "expires_at BIGINT NOT NULL)",
+	"CREATE INDEX IF NOT EXISTS items_received_at ON items (received_at)",
+	"CREATE INDEX IF NOT EXISTS items_sha256 ON items (sha256)",
+	"CREATE INDEX IF NOT EXISTS items_expires_at ON items (expires_at)",
+	NULL
+};
+
+struct store_key {
+	char id[STORE_KEY_ID_LEN + 1];
+	unsigned char key[KEY_LEN];
+};
+
+struct store {
+	const struct store_backend_ops *ops;
+	void *be;
+	int dirfd;			/* blob_dir */
+	char *blob_dir;
+	struct store_key *keys;		/* sodium_allocarray; [0] is current */
+	size_t nkeys;
+	long long retention;		/* seconds */
+};
+
+/* ---------------------------------------------------------------- helpers */
+
+static int
+is_hex(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+valid_sha(const char *s)
+{
+	return s != NULL && strlen(s) == SHA256_HEX_LEN && is_hex(s, SHA256_HEX_LEN);
+}
+
+static int
+valid_id(const char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	if (n == 0 || n >= STORE_ID_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+			return 0;
+	}
+	return s[0] != '.';
+}
+
+/* Length of the valid UTF-8 sequence at s (n bytes left), or 0. */
+static size_t
+utf8_seq(const unsigned char *s, size_t n)
+{
+	size_t len;
+	uint32_t c;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, c = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, c = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, c = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/* s as valid UTF-8 (invalid bytes as U+FFFD), cut at a character boundary
+ * before max bytes; NULL as "". */
+static void
+clean_text(const char *s, size_t max, struct buf *out)
+{
+	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+	size_t n = strlen((const char *)p);
+
+	buf_init(out, max);
+	buf_puts(out, "");
+	while (n > 0) {
+		size_t k = utf8_seq(p, n);
+		int r = k > 0 ? buf_append(out, p, k) : buf_append(out, "\xef\xbf\xbd", 3);
+
+		if (r != 0)
+			break;
+		k = k > 0 ? k : 1;
+		p += k;
+		n -= k;
+	}
+}
+
+static int
+write_all_fd(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n > 0) {
+		ssize_t w = write(fd, c, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* ".<base>.<pid>.<random>.tmp": unique, hidden, recognisable. */
+static void
+tmp_name(const char *base, struct buf *name)
+{
+	unsigned char r[6];
+	char hex[2 * sizeof r + 1];
+
+	randombytes_buf(r, sizeof r);
+	sodium_bin2hex(hex, sizeof hex, r, sizeof r);
+	buf_printf(name, ".%s.%ld.%s.tmp", base, (long)getpid(), hex);
+}
+
+/* Write a new file name (relative to dirfd) with the bytes and fsync it. */
+static int
+write_synced(int dirfd, const char *name, const void *p, size_t n, mode_t mode,
+    struct buf *err)
+{
+	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+
+	if (fd < 0) {
+		buf_printf(err, "%s: %s", name, strerror(errno));
+		return -1;
+	}
+	if (write_all_fd(fd, p, n) != 0 || fsync(fd) != 0) {
+		buf_printf(err, "%s: %s", name, strerror(errno));
+		close(fd);
+		unlinkat(dirfd, name, 0);
+		return -1;
+	}
+	if (close(fd) != 0) {
+		buf_printf(err, "%s: %s", name, strerror(errno));
+		unlinkat(dirfd, name, 0);
+		return -1;
+	}
+	return 0;
+}
+
+/* Open the folder holding path; *base points into the copy *dircopy. */
+static int
+open_parent(const char *path, char **copy, const char **base, struct buf *err)
+{
+	char *d, *b;
+	int fd;
+
+	*copy = xstrdup(path);
+	b = strrchr(*copy, '/');
+	if (b == NULL) {
+		d = ".";
+		b = *copy;
+	} else if (b == *copy) {
+		d = "/";
+		*b++ = '\0';
+	} else {
+		*b++ = '\0';
+		d = *copy;
+	}
+	*base = b;
+	if (*b == '\0') {
+		buf_printf(err, "%s: not a file name", path);
+		return -1;
+	}
+	if ((fd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		buf_printf(err, "%s: %s", d, strerror(errno));
+	return fd;
+}
+
+/* Create or replace path via a synced temporary file; replace or not. */
+static int
+write_file_durable(const char *path, const void *p, size_t n, mode_t mode, int replace,
+    struct buf *err)
+{
+	struct buf tmp;
+	const char *base;
+	char *copy;
+	int dfd, r = -1;
+
+	if ((dfd = open_parent(path, &copy, &base, err)) < 0) {
+		free(copy);
+		return -1;
+	}
+	buf_init(&tmp, 8192);
+	tmp_name(base, &tmp);
+	if (write_synced(dfd, buf_str(&tmp), p, n, mode, err) != 0)
+		goto out;
+	if (replace ? renameat(dfd, buf_str(&tmp), dfd, base) != 0 :
+	    linkat(dfd, buf_str(&tmp), dfd, base, 0) != 0) {
+		buf_printf(err, "%s: %s", path, errno == EEXIST ?
+		    "exists already (not overwritten)" : strerror(errno));
+		unlinkat(dfd, buf_str(&tmp), 0);
+		goto out;
+	}
+	if (!replace)
+		unlinkat(dfd, buf_str(&tmp), 0);
+	if (fsync(dfd) != 0) {
+		buf_printf(err, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	r = 0;
+out:
+	buf_free(&tmp);
+	close(dfd);
+	free(copy);
+	return r;
+}
+
+int
+store_write_new_file(const char *path, const void *p, size_t n, mode_t mode,
+    struct buf *err)
+{
+	return write_file_durable(path, p, n, mode, 0, err);
+}
+
+/* ------------------------------------------------------------------- keys */
+
+static void
+key_id_of(const unsigned char key[KEY_LEN], char id[STORE_KEY_ID_LEN + 1])
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+
+	crypto_hash_sha256(h, key, KEY_LEN);
+	sodium_bin2hex(id, STORE_KEY_ID_LEN + 1, h, STORE_KEY_ID_LEN / 2);
+}
+
+/* Read a key file (checking its type, permissions and size) into text,
+ * which the caller wipes. */
+static int
+read_key_file(const char *path, char text[KEY_FILE_MAX + 1], size_t *len, struct buf *err)
+{
+	struct stat st;
+	int fd;
+	ssize_t n;
+
+	*len = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		buf_printf(err, "key file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		buf_printf(err, "key file %s: not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	if ((st.st_mode & 077) != 0) {
+		buf_printf(err, "key file %s: permissions %04o are too open: group and others "
+		    "must have no access (chmod 600)", path, (unsigned)(st.st_mode & 07777));
+		close(fd);
+		return -1;
+	}
+	while ((n = read(fd, text + *len, KEY_FILE_MAX + 1 - *len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			buf_printf(err, "key file %s: %s", path, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		*len += (size_t)n;
+		if (*len > KEY_FILE_MAX) {
+			buf_printf(err, "key file %s: larger than %d bytes", path, KEY_FILE_MAX);
+			close(fd);
+			return -1;
+		}
+	}
+	close(fd);
+	text[*len] = '\0';
+	return 0;
+}
+
+/* Parse "keyid base64key" lines ('#' comments and blank lines allowed). */
+static int
+parse_keys(const char *path, const char *text, size_t len, struct store_key *keys,
+    size_t *nkeys, struct buf *err)
+{
+	size_t pos = 0, lineno = 0;
+
+	*nkeys = 0;
+	while (pos < len) {
+		const char *line = text + pos, *nl = memchr(line, '\n', len - pos);
+		size_t n = nl != NULL ? (size_t)(nl - line) : len - pos, i = 0, b64;
+		char id[STORE_KEY_ID_LEN + 1];
+		size_t binlen;
+		const char *end;
+
+		pos += n + 1;
+		lineno++;
+		while (n > 0 && (line[n - 1] == '\r' || line[n - 1] == ' ' || line[n - 1] == '\t'))
+			n--;
+		while (i < n && (line[i] == ' ' || line[i] == '\t'))
+			i++;
+		if (i == n || line[i] == '#')
+			continue;
+		if (*nkeys >= STORE_KEYS_MAX) {
+			buf_printf(err, "key file %s: more than %d keys", path, STORE_KEYS_MAX);
+			return -1;
+		}
+		if (n - i < STORE_KEY_ID_LEN + 2 || !is_hex(line + i, STORE_KEY_ID_LEN) ||
+		    (line[i + STORE_KEY_ID_LEN] != ' ' && line[i + STORE_KEY_ID_LEN] != '\t')) {
+			buf_printf(err, "key file %s:%zu: expected \"keyid base64key\"", path, lineno);
+			return -1;
+		}
+		memcpy(id, line + i, STORE_KEY_ID_LEN);
+		id[STORE_KEY_ID_LEN] = '\0';
+		i += STORE_KEY_ID_LEN;
+		while (i < n && (line[i] == ' ' || line[i] == '\t'))
+			i++;
+		b64 = i;
+		if (sodium_base642bin(keys[*nkeys].key, KEY_LEN, line + b64, n - b64, NULL,
+		    &binlen, &end, sodium_base64_VARIANT_ORIGINAL) != 0 || binlen != KEY_LEN ||
+		    end != line + n) {
+			buf_printf(err, "key file %s:%zu: the key is not %d bytes of base64", path,
+			    lineno, KEY_LEN);
+			return -1;
+		}
+		key_id_of(keys[*nkeys].key, keys[*nkeys].id);
+		if (strcmp(keys[*nkeys].id, id) != 0) {
+			buf_printf(err, "key file %s:%zu: key id %s does not match the key (%s)",
+			    path, lineno, id, keys[*nkeys].id);
+			return -1;
+		}
+		for (size_t k = 0; k < *nkeys; k++) {
+			if (strcmp(keys[k].id, id) == 0) {
+				buf_printf(err, "key file %s:%zu: key %s listed twice", path, lineno, id);
+				return -1;
+			}
+		}
+		(*nkeys)++;
+	}
+	if (*nkeys == 0) {
+		buf_printf(err, "key file %s: no key", path);
+		return -1;
+	}
+	return 0;
+}
+
+static struct store_key *
+keys_alloc(void)
+{
+	struct store_key *k = sodium_allocarray(STORE_KEYS_MAX, sizeof *k);
+
+	if (k == NULL)
+		die("sodium_allocarray: %s", strerror(errno));
+	return k;
+}
+
+static int
+load_keys(struct store *s, const char *path, struct buf *err)
+{
+	char text[KEY_FILE_MAX + 1];
+	size_t len;
+	int r;
+
+	s->keys = keys_alloc();
+	r = read_key_file(path, text, &len, err);
+	if (r == 0)
+		r = parse_keys(path, text, len, s->keys, &s->nkeys, err);
+	sodium_memzero(text, sizeof text);
+	if (r != 0)
+		s->nkeys = 0;
+	return r;
+}
+
+/* One new key as a key-file line ("keyid base64\n"), which the caller wipes. */
+static void
+new_key_line(char *line, size_t n)
+{
+	unsigned char key[KEY_LEN];
+	char id[STORE_KEY_ID_LEN + 1], b64[sodium_base64_ENCODED_LEN(KEY_LEN,
+	    sodium_base64_VARIANT_ORIGINAL)];
+
+	randombytes_buf(key, sizeof key);
+	key_id_of(key, id);
+	sodium_bin2base64(b64, sizeof b64, key, sizeof key, sodium_base64_VARIANT_ORIGINAL);
+	if ((size_t)snprintf(line, n, "%s %s\n", id, b64) >= n)
+		die("key line buffer too small");
+	sodium_memzero(key, sizeof key);
+	sodium_memzero(b64, sizeof b64);
+}
+
+int
+store_key_generate(const char *path, struct buf *err)
+{
+	char line[128];
+	int r;
+
+	if (sodium_init() < 0) {
+		buf_puts(err, "libsodium cannot be initialised");
+		return -1;
+	}
+	new_key_line(line, sizeof line);
+	r = store_write_new_file(path, line, strlen(line), 0600, err);
+	sodium_memzero(line, sizeof line);
+	return r;
+}
+
+int
+store_key_rotate(const char *path, struct buf *err)
+{
+	char text[KEY_FILE_MAX + 1], *out = NULL;
+	struct store_key *keys = NULL;
+	size_t len, nkeys, outlen = 0, outcap = KEY_FILE_MAX + 256;
+	int r = -1;
+
+	if (sodium_init() < 0) {
+		buf_puts(err, "libsodium cannot be initialised");
+		return -1;
+	}
+	if (read_key_file(path, text, &len, err) != 0)
+		goto out;
+	keys = keys_alloc();
+	if (parse_keys(path, text, len, keys, &nkeys, err) != 0)
+		goto out;
+	if (nkeys >= STORE_KEYS_MAX) {
+		buf_printf(err, "key file %s: holds %d keys already", path, STORE_KEYS_MAX);
+		goto out;
+	}
+	if ((out = sodium_malloc(outcap)) == NULL)
+		die("sodium_malloc: %s", strerror(errno));
+	new_key_line(out, outcap);
+	outlen = strlen(out);
+	memcpy(out + outlen, text, len);
+	outlen += len;
+	if (len > 0 && text[len - 1] != '\n')
+		out[outlen++] = '\n';
+	if (outlen > KEY_FILE_MAX) {
+		buf_printf(err, "key file %s: would grow past %d bytes", path, KEY_FILE_MAX);
+		goto out;
+	}
+	r = write_file_durable(path, out, outlen, 0600, 1, err);
+out:
+	sodium_memzero(text, sizeof text);
+	if (out != NULL)
+		sodium_free(out);	/* wipes */
+	if (keys != NULL)
+		sodium_free(keys);
+	return r;
+}
+
+static const struct store_key *
+find_key(const struct store *s, const char *id)
+{
+	for (size_t i = 0; i < s->nkeys; i++) {
+		if (memcmp(s->keys[i].id, id, STORE_KEY_ID_LEN) == 0)
+			return &s->keys[i];
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ blobs */
+
+static void
+blob_rel(const char *sha, struct buf *p)
+{
+	buf_printf(p, "%.2s/%.2s/%s" BLOB_SUFFIX, sha, sha + 2, sha);
+}
+
+void
+store_blob_path(const struct store *s, const char *sha256, struct buf *path)
+{
+	buf_printf(path, "%s/", s->blob_dir);
+	blob_rel(sha256, path);
+}
+
+/* Open (creating if asked) the folder at name under dirfd; a folder created
+ * is made durable by syncing its parent. */
+static int
+sub_dir(int dirfd, const char *name, struct buf *err)
+{
+	int fd;
+
+	if (mkdirat(dirfd, name, 0700) == 0) {
+		if (fsync(dirfd) != 0) {
+			buf_printf(err, "quarantine folder: %s", strerror(errno));
+			return -1;
+		}
+	} else if (errno != EEXIST) {
+		buf_printf(err, "quarantine folder %s: %s", name, strerror(errno));
+		return -1;
+	}
+	if ((fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		buf_printf(err, "quarantine folder %s: %s", name, strerror(errno));
+	return fd;
+}
+
+/* Encrypt and write a blob under the current key; on success key_id is set. */
+static int
+blob_write(struct store *s, const char *sha, const void *p, size_t len,
+    char key_id[STORE_KEY_ID_LEN + 1], struct buf *err)
+{
+	const struct store_key *k = &s->keys[0];
+	char ab[3] = { sha[0], sha[1], '\0' }, cd[3] = { sha[2], sha[3], '\0' };
+	unsigned char *blob;
+	unsigned long long clen;
+	struct buf tmp, final;
+	int abfd, cdfd, r = -1;
+
+	if ((abfd = sub_dir(s->dirfd, ab, err)) < 0)
+		return -1;
+	cdfd = sub_dir(abfd, cd, err);
+	close(abfd);
+	if (cdfd < 0)
+		return -1;
+	blob = xmalloc(BLOB_HEADER_LEN + len + TAG_LEN);
+	memcpy(blob, BLOB_MAGIC, BLOB_MAGIC_LEN);
+	memcpy(blob + BLOB_MAGIC_LEN, k->id, STORE_KEY_ID_LEN);
+	randombytes_buf(blob + BLOB_MAGIC_LEN + STORE_KEY_ID_LEN, NONCE_LEN);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(blob + BLOB_HEADER_LEN, &clen, p, len,
+	    (const unsigned char *)sha, SHA256_HEX_LEN, NULL,
+	    blob + BLOB_MAGIC_LEN + STORE_KEY_ID_LEN, k->key);
+	if (clen != len + TAG_LEN)
+		die("aead: unexpected ciphertext length");
+	buf_init(&tmp, 1024);
+	buf_init(&final, 1024);
+	tmp_name(sha, &tmp);
+	buf_printf(&final, "%s" BLOB_SUFFIX, sha);
+	if (write_synced(cdfd, buf_str(&tmp), blob, BLOB_HEADER_LEN + clen, 0600, err) != 0)
+		goto out;
+	if (renameat(cdfd, buf_str(&tmp), cdfd, buf_str(&final)) != 0) {
+		buf_printf(err, "blob %s: %s", sha, strerror(errno));
+		unlinkat(cdfd, buf_str(&tmp), 0);
+		goto out;
+	}
+	if (fsync(cdfd) != 0) {
+		buf_printf(err, "blob %s: %s", sha, strerror(errno));
+		goto out;
+	}
+	memcpy(key_id, k->id, STORE_KEY_ID_LEN + 1);
+	r = 0;
+out:
+	free(blob);
+	buf_free(&tmp);
+	buf_free(&final);
+	close(cdfd);
+	return r;
+}
+
+static int
+blob_open(const struct store *s, const char *sha, struct stat *st)
+{
+	struct buf rel;
+	int fd;
+
+	buf_init(&rel, 1024);
+	blob_rel(sha, &rel);
+	fd = openat(s->dirfd, buf_str(&rel), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	buf_free(&rel);
+	if (fd >= 0 && (fstat(fd, st) != 0 || !S_ISREG(st->st_mode))) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	return fd;
+}
+
+static int
+read_full(int fd, void *p, size_t n)
+{
+	char *c = p;
+
+	while (n > 0) {
+		ssize_t r = read(fd, c, n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		c += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/*
+ * Read, decrypt and verify one blob, appending the plaintext to out; the
+ * blob's key id goes to key_id if not NULL.  0, or -1 with the reason.
+ */
+static int
+blob_read(const struct store *s, const char *sha, struct buf *out,
+    char key_id[STORE_KEY_ID_LEN + 1], struct buf *err)
+{
+	const struct store_key *k;
+	unsigned char *blob = NULL;
+	unsigned long long mlen;
+	char check[SHA256_HEX_LEN + 1];
+	struct stat st;
+	size_t size;
+	int fd, r = -1;
+
+	if (s->nkeys == 0) {
+		buf_puts(err, "no key loaded: the quarantine key file is needed to read originals");
+		return -1;
+	}
+	if ((fd = blob_open(s, sha, &st)) < 0) {
+		buf_printf(err, "blob %s: %s", sha, errno == ENOENT ? "missing" : strerror(errno));
+		return -1;
+	}
+	size = (size_t)st.st_size;
+	if (st.st_size < (off_t)(BLOB_HEADER_LEN + TAG_LEN) ||
+	    (uint64_t)st.st_size > (uint64_t)STORE_BLOB_MAX + BLOB_HEADER_LEN + TAG_LEN) {
+		buf_printf(err, "blob %s: impossible size %lld", sha, (long long)st.st_size);
+		goto out;
+	}
+	if (buf_reserve(out, size - BLOB_HEADER_LEN - TAG_LEN) != 0) {
+		buf_printf(err, "blob %s: the original (%zu bytes) is larger than allowed here",
+		    sha, size - BLOB_HEADER_LEN - TAG_LEN);
+		goto out;
+	}
+	blob = xmalloc(size);
+	if (read_full(fd, blob, size) != 0) {
+		buf_printf(err, "blob %s: %s", sha, errno ? strerror(errno) : "short read");
+		goto out;
+	}
+	if (memcmp(blob, BLOB_MAGIC, BLOB_MAGIC_LEN) != 0 ||
+	    !is_hex((const char *)blob + BLOB_MAGIC_LEN, STORE_KEY_ID_LEN)) {
+		buf_printf(err, "blob %s: not a sekisho quarantine blob (bad header)", sha);
+		goto out;
+	}
+	if ((k = find_key(s, (const char *)blob + BLOB_MAGIC_LEN)) == NULL) {
+		buf_printf(err, "blob %s: encrypted under key id %.16s, which the key file "
+		    "does not hold", sha, (const char *)blob + BLOB_MAGIC_LEN);
+		goto out;
+	}
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt((unsigned char *)out->data + out->len,
+	    &mlen, NULL, blob + BLOB_HEADER_LEN, size - BLOB_HEADER_LEN,
+	    (const unsigned char *)sha, SHA256_HEX_LEN, blob + BLOB_MAGIC_LEN + STORE_KEY_ID_LEN,
+	    k->key) != 0) {
+		buf_printf(err, "blob %s: authentication failed: the file is damaged, was "
+		    "tampered with, or holds other content", sha);
+		goto out;
+	}
+	sha256_hex(out->data + out->len, (size_t)mlen, check);
+	if (strcmp(check, sha) != 0) {
+		sodium_memzero(out->data + out->len, (size_t)mlen);
+		buf_printf(err, "blob %s: decrypted content has digest %s", sha, check);
+		goto out;
+	}
+	out->len += (size_t)mlen;
+	out->data[out->len] = '\0';
+	if (key_id != NULL)
+		memcpy(key_id, k->id, STORE_KEY_ID_LEN + 1);
+	r = 0;
+out:
+	free(blob);
+	close(fd);
+	return r;
+}
+
+/* Key id in a blob's header: 0, STORE_NOT_FOUND (no blob), -1 (unreadable). */
+static int
+blob_key_id(const struct store *s, const char *sha, char key_id[STORE_KEY_ID_LEN + 1])
+{
+	unsigned char h[BLOB_HEADER_LEN];
+	struct stat st;
+	int fd, r = -1;
+
+	if ((fd = blob_open(s, sha, &st)) < 0)
+		return errno == ENOENT ? STORE_NOT_FOUND : -1;
+	if (st.st_size >= (off_t)(BLOB_HEADER_LEN + TAG_LEN) && read_full(fd, h, sizeof h) == 0 &&
+	    memcmp(h, BLOB_MAGIC, BLOB_MAGIC_LEN) == 0 &&
+	    is_hex((const char *)h + BLOB_MAGIC_LEN, STORE_KEY_ID_LEN) &&
+	    find_key(s, (const char *)h + BLOB_MAGIC_LEN) != NULL) {
+		memcpy(key_id, h + BLOB_MAGIC_LEN, STORE_KEY_ID_LEN);
+		key_id[STORE_KEY_ID_LEN] = '\0';
+		r = 0;
+	}
+	close(fd);
+	return r;
+}
+
+/*
+ * Make sure the blob for sha exists and holds p.  verify: an existing blob
+ * is decrypted and checked (and written again if it does not hold p, which
+ * repairs it for the rows already pointing at it); otherwise a readable
+ * header with a known key is enough.
+ */
+static int
+ensure_blob(struct store *s, const char *sha, const void *p, size_t len, int verify,
+    char key_id[STORE_KEY_ID_LEN + 1], struct buf *err)
+{
+	if (verify) {
+		struct buf check, ignored;
+		int r;
+
+		buf_init(&check, len + 1);
+		buf_init(&ignored, 1024);
+		r = blob_read(s, sha, &check, key_id, &ignored);
+		buf_free(&check);
+		buf_free(&ignored);
+		if (r == 0)
+			return 0;
+	} else if (blob_key_id(s, sha, key_id) == 0)
+		return 0;
+	return blob_write(s, sha, p, len, key_id, err);
+}
+
+int
+store_blob_check(struct store *s, const char *sha256, struct buf *err)
+{
+	struct buf out;
+	int r;
+
+	if (!valid_sha(sha256)) {
+		buf_puts(err, "not a sha256 digest");
+		return -1;
+	}
+	buf_init(&out, STORE_BLOB_MAX);
+	r = blob_read(s, sha256, &out, NULL, err);
+	if (out.data != NULL)
+		sodium_memzero(out.data, out.cap);
+	buf_free(&out);
+	return r;
+}
+
+/* ---------------------------------------------------------------- the API */
+
+int
+store_open(struct store **sp, const struct store_config *cfg, struct buf *err)
+{
+	struct store *s;
+
+	*sp = NULL;
+	if (sodium_init() < 0) {
+		buf_puts(err, "libsodium cannot be initialised");
+		return -1;
+	}
+	if (cfg->blob_dir == NULL || cfg->sqlite_path == NULL || cfg->retention_days < 1) {
+		buf_puts(err, "quarantine store: blob folder, database and a retention of at "
+		    "least one day are needed");
+		return -1;
+	}
+	digest_init();
+	s = xcalloc(1, sizeof *s);
+	s->dirfd = -1;
+	s->ops = &store_sqlite_ops;
+	s->blob_dir = xstrdup(cfg->blob_dir);
+	s->retention = (long long)cfg->retention_days * DAY;
+	if (cfg->create && mkdir(cfg->blob_dir, 0700) != 0 && errno != EEXIST) {
+		buf_printf(err, "quarantine folder %s: %s", cfg->blob_dir, strerror(errno));
+		goto fail;
+	}
+	if ((s->dirfd = open(cfg->blob_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		buf_printf(err, "quarantine folder %s: %s", cfg->blob_dir, strerror(errno));
+		goto fail;
+	}
+	if (cfg->key_path != NULL && load_keys(s, cfg->key_path, err) != 0)
+		goto fail;
+	if (s->ops->open(&s->be, cfg, err) != 0)
+		goto fail;
+	*sp = s;
+	return 0;
+fail:
+	store_close(s);
+	return -1;
+}
+
+void
+store_close(struct store *s)
+{
+	if (s == NULL)
+		return;
+	if (s->be != NULL)
+		s->ops->close(s->be);
+	if (s->keys != NULL)
+		sodium_free(s->keys);	/* wipes */
+	if (s->dirfd >= 0)
+		close(s->dirfd);
+	free(s->blob_dir);
+	free(s);
+}
+
+int
+store_put(struct store *s, const struct store_item *it, const void *orig, size_t len,
+    struct buf *err)
+{
+	char sha[SHA256_HEX_LEN + 1], have[SHA256_HEX_LEN + 1], key_id[STORE_KEY_ID_LEN + 1];
+	struct buf reason, sender, rcpts, subject, receipt;
+	struct store_item clean;
+	int r = -1;
+
+	if (s->nkeys == 0) {
+		buf_puts(err, "no key loaded: the quarantine key file is needed to store originals");
+		return -1;
+	}
+	if (!valid_id(it->receipt_id)) {
+		buf_puts(err, "receipt id: expected 1 to 63 of A-Z a-z 0-9 . _ -");
+		return -1;
+	}
+	if (it->verdict == NULL || (strcmp(it->verdict, "sanitized") != 0 &&
+	    strcmp(it->verdict, "withheld") != 0)) {
+		buf_printf(err, "%s: verdict must be sanitized or withheld", it->receipt_id);
+		return -1;
+	}
+	if (it->received_at < 0 || it->received_at > TIME_MAX) {
+		buf_printf(err, "%s: received_at %lld is not a time", it->receipt_id, it->received_at);
+		return -1;
+	}
+	if (it->receipt_json == NULL || strlen(it->receipt_json) > STORE_RECEIPT_MAX) {
+		buf_printf(err, "%s: the receipt is missing or larger than %zu bytes",
+		    it->receipt_id, STORE_RECEIPT_MAX);
+		return -1;
+	}
+	if (len > STORE_BLOB_MAX) {
+		buf_printf(err, "%s: the original is larger than %zu bytes", it->receipt_id,
+		    STORE_BLOB_MAX);
+		return -1;
+	}
+	clean_text(it->reason, STORE_FIELD_MAX, &reason);
+	clean_text(it->sender, STORE_FIELD_MAX, &sender);
+	clean_text(it->recipients, STORE_FIELD_MAX, &rcpts);
+	clean_text(it->subject, STORE_FIELD_MAX, &subject);
+	clean_text(it->receipt_json, STORE_RECEIPT_MAX, &receipt);
+	clean = *it;
+	clean.reason = it->reason != NULL ? buf_str(&reason) : NULL;
+	clean.sender = buf_str(&sender);
+	clean.recipients = buf_str(&rcpts);
+	clean.subject = buf_str(&subject);
+	clean.receipt_json = buf_str(&receipt);
+
+	sha256_hex(orig, len, sha);
+	/* the costly part (encrypt, write, fsync) outside the transaction */
+	if (ensure_blob(s, sha, orig, len, 1, key_id, err) != 0)
+		goto out;
+	if (s->ops->begin(s->be, err) != 0)
+		goto out;
+	/* expire may have removed an unreferenced blob meanwhile */
+	if (ensure_blob(s, sha, orig, len, 0, key_id, err) != 0)
+		goto rollback;
+	r = s->ops->insert(s->be, &clean, sha, len, key_id, it->received_at + s->retention,
+	    have, err);
+	if (r == STORE_EXISTS) {
+		s->ops->rollback(s->be);
+		if (strcmp(have, sha) != 0) {
+			buf_printf(err, "%s is stored already, with other content", it->receipt_id);
+			r = -1;
+		}
+		goto out;
+	}
+	if (r != 0)
+		goto rollback;
+	r = s->ops->commit(s->be, err);
+	if (r != 0)
+		goto rollback;
+	goto out;
+rollback:
+	s->ops->rollback(s->be);
+	r = -1;
+out:
+	buf_free(&reason);
+	buf_free(&sender);
+	buf_free(&rcpts);
+	buf_free(&subject);
+	buf_free(&receipt);
+	return r;
+}
+
+int
+store_get(struct store *s, const char *receipt_id, struct buf *orig,
+    struct store_item_out *meta, struct buf *err)
+{
+	struct store_item_out m;
+	size_t before = orig != NULL ? orig->len : 0;
+	int r;
+
+	if (meta != NULL)
+		memset(meta, 0, sizeof *meta);
+	if (!valid_id(receipt_id))
+		return STORE_NOT_FOUND;
+	if ((r = s->ops->get(s->be, receipt_id, meta != NULL, &m, err)) != 0)
+		return r;
+	if (orig != NULL) {
+		if (!valid_sha(m.sha256)) {
+			buf_printf(err, "%s: malformed sha256 in the metadata", receipt_id);
+			r = -1;
+		} else if ((r = blob_read(s, m.sha256, orig, NULL, err)) == 0 &&
+		    orig->len - before != m.bytes) {
+			buf_printf(err, "%s: the original has %zu bytes, the metadata says %llu",
+			    receipt_id, orig->len - before, m.bytes);
+			r = -1;
+		}
+		if (r != 0) {
+			store_item_out_free(&m);
+			return -1;
+		}
+	}
+	if (meta != NULL)
+		*meta = m;
+	else
+		store_item_out_free(&m);
+	return 0;
+}
+
+void
+store_item_out_free(struct store_item_out *m)
+{
+	free(m->reason);
+	free(m->sender);
+	free(m->recipients);
+	free(m->subject);
+	free(m->receipt_json);
+	free(m->released_by);
+	m->reason = m->sender = m->recipients = m->subject = NULL;
+	m->receipt_json = m->released_by = NULL;
+}
+
+int
+store_list(struct store *s, const struct store_filter *f, store_list_fn fn, void *ctx,
+    struct buf *err)
+{
+	return s->ops->list(s->be, f, fn, ctx, err);
+}
+
+int
+store_mark_released(struct store *s, const char *receipt_id, const char *by,
+    long long when, struct buf *err)
+{
+	struct buf who;
+	int r;
+
+	if (!valid_id(receipt_id))
+		return STORE_NOT_FOUND;
+	if (s->ops->begin(s->be, err) != 0)
+		return -1;
+	clean_text(by, STORE_FIELD_MAX, &who);
+	r = s->ops->mark_released(s->be, receipt_id, buf_str(&who), when, err);
+	buf_free(&who);
+	if (r == 0 && s->ops->commit(s->be, err) != 0)
+		r = -1;
+	if (r != 0)
+		s->ops->rollback(s->be);
+	return r;
+}
+
+struct expired_batch {
+	struct {
+		char id[STORE_ID_MAX];
+		char sha[SHA256_HEX_LEN + 1];
+	} row[EXPIRE_BATCH];
+	size_t n;
+	int bad;
+};
+
+static void
+collect_expired(const char *receipt_id, const char *sha256, void *ctx)
+{
+	struct expired_batch *b = ctx;
+
+	if (b->n >= EXPIRE_BATCH || strlen(receipt_id) >= STORE_ID_MAX || !valid_sha(sha256)) {
+		b->bad = 1;
+		return;
+	}
+	memcpy(b->row[b->n].id, receipt_id, strlen(receipt_id) + 1);
+	memcpy(b->row[b->n].sha, sha256, SHA256_HEX_LEN + 1);
+	b->n++;
+}
+
+int
+store_expire(struct store *s, long long now, size_t *rows, size_t *blobs, struct buf *err)
+{
+	struct expired_batch *b = xmalloc(sizeof *b);
+	struct buf rel;
+	int r = 0;
+
+	*rows = *blobs = 0;
+	buf_init(&rel, 1024);
+	for (;;) {
+		b->n = 0;
+		b->bad = 0;
+		if (s->ops->begin(s->be, err) != 0) {
+			r = -1;
+			break;
+		}
+		if (s->ops->expired(s->be, now, EXPIRE_BATCH, collect_expired, b, err) != 0)
+			goto fail;
+		if (b->bad) {
+			buf_puts(err, "malformed row among the expired items");
+			goto fail;
+		}
+		if (b->n == 0) {
+			s->ops->rollback(s->be);
+			break;
+		}
+		for (size_t i = 0; i < b->n; i++) {
+			if (s->ops->delete_item(s->be, b->row[i].id, err) != 0)
+				goto fail;
+		}
+		for (size_t i = 0; i < b->n; i++) {
+			int in_use;
+
+			if (s->ops->sha_in_use(s->be, b->row[i].sha, &in_use, err) != 0)
+				goto fail;
+			if (in_use)
+				continue;
+			buf_reset(&rel);
+			blob_rel(b->row[i].sha, &rel);
+			if (unlinkat(s->dirfd, buf_str(&rel), 0) == 0)
+				(*blobs)++;
+			else if (errno != ENOENT) {
+				buf_printf(err, "blob %s: %s", b->row[i].sha, strerror(errno));
+				goto fail;
+			}
+		}
+		if (s->ops->commit(s->be, err) != 0)
+			goto fail;
+		*rows += b->n;
+		continue;
+fail:
+		s->ops->rollback(s->be);
+		r = -1;
+		break;
+	}
+	buf_free(&rel);
+	free(b);
+	return r;
+}

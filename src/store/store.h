@@ -1,0 +1,137 @@
+/*
+ * store - the quarantine store: originals and withheld items encrypted at
+ * rest, content-addressed, with one metadata row per receipt.
+ *
+ * Contract:
+ *  - Blobs.  An original is stored once per content, named by the SHA-256 of
+ *    its plaintext: <blob_dir>/ab/cd/<sha256>.sk (mode 0600, folders 0700).
+ *    File: "SKQ1", the 16-character key id, a 24-byte random nonce, then
+ *    XChaCha20-Poly1305 (IETF) ciphertext and tag; the associated data is the
+ *    sha256 hex, so a blob renamed over another cannot be read as it.  A blob
+ *    is written to a temporary file, fsynced, renamed into place and its
+ *    folder fsynced: under its final name a blob is always whole.  Reading
+ *    decrypts and checks the SHA-256 again.
+ *  - Keys.  A key file holds lines "keyid base64key" (32-byte keys; key id =
+ *    first 16 hex digits of the key's SHA-256); the first line is the current
+ *    key, the others still decrypt what they encrypted (rotation).  It must be
+ *    a regular file without group or other permissions.  Keys live in
+ *    sodium_malloc'd memory and are wiped when the store closes.
+ *  - Metadata.  One row per receipt id in the table "items" (store_schema[]
+ *    in store.c), through a backend: SQLite now, PostgreSQL later with the
+ *    same schema.  store_put() returns only after blob and row are durable,
+ *    so a caller may acknowledge the item then.
+ *  - Errors in data, files and the database are returned (-1, or the codes
+ *    below) with a message in err; broken internal invariants die().
+ * Not thread-safe: one struct store per thread or process.
+ */
+#ifndef SEKISHO_STORE_STORE_H
+#define SEKISHO_STORE_STORE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "core/buf.h"
+#include "core/digest.h"
+
+#define STORE_NOT_FOUND 1	/* no such receipt id */
+#define STORE_EXISTS 2		/* store_put: this id is stored already, same content */
+
+#define STORE_ID_MAX 64		/* receipt ids, with the NUL */
+#define STORE_KEY_ID_LEN 16	/* hex digits */
+#define STORE_KEYS_MAX 64	/* keys in one key file */
+#define STORE_FIELD_MAX 4096	/* sender, recipients, subject, reason: longer is cut */
+#define STORE_RECEIPT_MAX ((size_t)64 * 1024 * 1024)
+#define STORE_BLOB_MAX ((size_t)4 * 1024 * 1024 * 1024 + 1024)	/* plaintext */
+
+struct store;
+
+struct store_config {
+	const char *blob_dir;
+	const char *sqlite_path;
+	const char *key_path;	/* NULL: metadata only (list, show, expire) */
+	unsigned retention_days;	/* expires_at = received_at + days */
+	int create;		/* create blob_dir and the database if missing */
+};
+
+/* What the gateway knows about an item when it quarantines it.  Strings are
+ * UTF-8 (invalid bytes are stored as U+FFFD); reason may be NULL. */
+struct store_item {
+	const char *receipt_id;	/* [A-Za-z0-9._-], 1..STORE_ID_MAX-1 bytes */
+	long long received_at;	/* seconds since the epoch */
+	const char *verdict;	/* "sanitized" or "withheld" */
+	const char *reason;
+	const char *sender, *recipients, *subject;
+	const char *receipt_json;
+};
+
+/* One metadata row as read back.  Strings are owned (store_item_out_free);
+ * the nullable ones are NULL for SQL NULL, and receipt_json is NULL in
+ * listings. */
+struct store_item_out {
+	char receipt_id[STORE_ID_MAX];
+	long long received_at;
+	char sha256[SHA256_HEX_LEN + 1];
+	unsigned long long bytes;
+	char verdict[16];
+	char *reason;
+	char *sender, *recipients, *subject;
+	char *receipt_json;
+	char key_id[STORE_KEY_ID_LEN + 1];
+	char state[16];		/* "held", "released" (or "expired", reserved) */
+	long long released_at;	/* -1 when not released */
+	char *released_by;
+	long long expires_at;
+};
+
+/* Listing filter; zero/NULL fields do not filter.  Newest first. */
+struct store_filter {
+	long long since, until;	/* received_at in [since, until); until 0: no bound */
+	const char *verdict;
+	const char *state;
+	const char *sender;	/* substring, ASCII letters case-insensitive */
+	size_t limit;		/* 0: all */
+};
+
+/* Return non-zero to stop the listing. */
+typedef int (*store_list_fn)(const struct store_item_out *it, void *ctx);
+
+int store_open(struct store **s, const struct store_config *cfg, struct buf *err);
+void store_close(struct store *s);
+
+/* Stores the original (once per content) and the item's row.  0 stored,
+ * STORE_EXISTS (the id is stored with the same content: nothing changed), -1
+ * error (also: the id is stored with other content). */
+int store_put(struct store *s, const struct store_item *it, const void *orig,
+    size_t len, struct buf *err);
+/* Appends the decrypted original to orig (if not NULL; its ceiling bounds
+ * what is read) and fills meta (if not NULL; free with store_item_out_free).
+ * 0, STORE_NOT_FOUND or -1. */
+int store_get(struct store *s, const char *receipt_id, struct buf *orig,
+    struct store_item_out *meta, struct buf *err);
+void store_item_out_free(struct store_item_out *m);
+int store_list(struct store *s, const struct store_filter *f, store_list_fn fn,
+    void *ctx, struct buf *err);
+/* held -> released, recording who and when.  0, STORE_NOT_FOUND, or -1 (also
+ * when the item is not held). */
+int store_mark_released(struct store *s, const char *receipt_id, const char *by,
+    long long when, struct buf *err);
+/* Deletes rows whose expires_at <= now, then their blobs unless another row
+ * still refers to them; counts both. */
+int store_expire(struct store *s, long long now, size_t *rows, size_t *blobs,
+    struct buf *err);
+/* Reads and decrypts one blob and checks its digest (a consistency check). */
+int store_blob_check(struct store *s, const char *sha256, struct buf *err);
+/* Path of a blob (for tests and operators' diagnostics). */
+void store_blob_path(const struct store *s, const char *sha256, struct buf *path);
+
+/* Key files.  generate: a new file with one key, mode 0600, never over an
+ * existing file.  rotate: a new current key put first, the old ones kept. */
+int store_key_generate(const char *path, struct buf *err);
+int store_key_rotate(const char *path, struct buf *err);
+
+/* Create path with the bytes atomically (temporary file, fsync, link, fsync
+ * of the folder); an existing path is never replaced. */
+int store_write_new_file(const char *path, const void *p, size_t n, mode_t mode,
+    struct buf *err);
+
+#endif

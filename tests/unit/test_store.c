@@ -1,0 +1,1092 @@
+/*
+ * test_store - store: the encrypted, content-addressed quarantine store and
+ * its SQLite metadata, in a temporary folder per test: round trips, dedup,
+ * tampering, swapped blobs, wrong and rotated keys, key file permissions,
+ * expiry, listing filters, release, and crash safety (a writer killed at
+ * random moments never leaves a partial blob under a final name).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "core/digest.h"
+#include "store/store.h"
+
+#define NOW 1800000000LL
+#define DAYS(n) ((long long)(n) * 86400)
+#define RETENTION 30
+
+struct fx {
+	char dir[64];
+	char blobs[128], db[128], key[128];
+	struct store *s;
+};
+
+static struct store_config
+config_of(struct fx *f, const char *key)
+{
+	struct store_config c;
+
+	memset(&c, 0, sizeof c);
+	c.blob_dir = f->blobs;
+	c.sqlite_path = f->db;
+	c.key_path = key;
+	c.retention_days = RETENTION;
+	c.create = 1;
+	return c;
+}
+
+static void
+reopen(struct fx *f, const char *key)
+{
+	struct store_config c = config_of(f, key);
+	struct buf err;
+
+	store_close(f->s);
+	f->s = NULL;
+	buf_init(&err, 4096);
+	if (store_open(&f->s, &c, &err) != 0)
+		fail_msg("store_open: %s", buf_str(&err));
+	buf_free(&err);
+}
+
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	struct buf err;
+
+	snprintf(f->dir, sizeof f->dir, "/tmp/sk-store-XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	snprintf(f->blobs, sizeof f->blobs, "%s/q", f->dir);
+	snprintf(f->db, sizeof f->db, "%s/q.db", f->dir);
+	snprintf(f->key, sizeof f->key, "%s/q.key", f->dir);
+	buf_init(&err, 4096);
+	if (store_key_generate(f->key, &err) != 0) {
+		fprintf(stderr, "keygen: %s\n", buf_str(&err));
+		return -1;
+	}
+	buf_free(&err);
+	reopen(f, f->key);
+	*state = f;
+	return 0;
+}
+
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+
+	store_close(f->s);
+	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	free(f);
+	return 0;
+}
+
+static struct store_item
+item(const char *id, long long t, const char *verdict, const char *sender,
+    const char *subject)
+{
+	struct store_item it;
+
+	memset(&it, 0, sizeof it);
+	it.receipt_id = id;
+	it.received_at = t;
+	it.verdict = verdict;
+	it.reason = strcmp(verdict, "withheld") == 0 ? "ambiguous-structure" : NULL;
+	it.sender = sender;
+	it.recipients = "soumu@city.example.lg.jp";
+	it.subject = subject;
+	it.receipt_json = "{\"schema\":\"sekisho.receipt/1\"}";
+	return it;
+}
+
+static void
+put_ok(struct fx *f, const struct store_item *it, const void *p, size_t n)
+{
+	struct buf err;
+
+	buf_init(&err, 4096);
+	if (store_put(f->s, it, p, n, &err) != 0)
+		fail_msg("store_put %s: %s", it->receipt_id, buf_str(&err));
+	buf_free(&err);
+}
+
+static void
+blob_path(struct fx *f, const void *p, size_t n, struct buf *path)
+{
+	char sha[SHA256_HEX_LEN + 1];
+
+	sha256_hex(p, n, sha);
+	buf_init(path, 4096);
+	store_blob_path(f->s, sha, path);
+}
+
+/* Counting files by suffix under a folder. */
+static const char *count_suffix;
+static size_t counted;
+
+static int
+count_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	size_t n = strlen(path), k = strlen(count_suffix);
+
+	if (flag == FTW_F && n >= k && strcmp(path + n - k, count_suffix) == 0)
+		counted++;
+	return 0;
+}
+
+static size_t
+count_files(const char *dir, const char *suffix)
+{
+	count_suffix = suffix;
+	counted = 0;
+	nftw(dir, count_one, 16, FTW_PHYS);
+	return counted;
+}
+
+/* Expect get to fail with a message containing want. */
+static void
+get_fails(struct fx *f, const char *id, const char *want)
+{
+	struct buf orig, err;
+
+	buf_init(&orig, 1 << 24);
+	buf_init(&err, 4096);
+	assert_int_equal(store_get(f->s, id, &orig, NULL, &err), -1);
+	if (strstr(buf_str(&err), want) == NULL)
+		fail_msg("error \"%s\" lacks \"%s\"", buf_str(&err), want);
+	assert_int_equal(orig.len, 0);
+	buf_free(&orig);
+	buf_free(&err);
+}
+
+static void
+flip_byte(const char *path, off_t at)
+{
+	int fd = open(path, O_RDWR);
+	unsigned char c;
+
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &c, 1, at), 1);
+	c ^= 0x01;
+	assert_int_equal(pwrite(fd, &c, 1, at), 1);
+	close(fd);
+}
+
+static const char jp_subject[] = "【重要】会議資料の件（ご確認ください）①㈱髙ｶﾀｶﾅ";
+static const char jp_sender[] = "山田 太郎 <yamada@example.co.jp>";
+
+static void
+test_roundtrip(void **state)
+{
+	struct fx *f = *state;
+	struct store_item it = item("SK-20270115-0123456789abcdef", NOW, "withheld", jp_sender,
+	    jp_subject);
+	unsigned char orig[5000];
+	struct store_item_out m;
+	struct buf out, err;
+	char sha[SHA256_HEX_LEN + 1];
+
+	for (size_t i = 0; i < sizeof orig; i++)
+		orig[i] = (unsigned char)(i * 7);	/* binary, NUL bytes included */
+	it.receipt_json = "{\"schema\":\"sekisho.receipt/1\",\"subject\":\"会議\"}";
+	put_ok(f, &it, orig, sizeof orig);
+	buf_init(&out, 1 << 20);
+	buf_init(&err, 4096);
+	assert_int_equal(store_get(f->s, it.receipt_id, &out, &m, &err), 0);
+	assert_int_equal(out.len, sizeof orig);
+	assert_memory_equal(out.data, orig, sizeof orig);
+	sha256_hex(orig, sizeof orig, sha);
+	assert_string_equal(m.receipt_id, it.receipt_id);
+	assert_int_equal(m.received_at, NOW);
+	assert_string_equal(m.sha256, sha);
+	assert_int_equal(m.bytes, sizeof orig);
+	assert_string_equal(m.verdict, "withheld");
+	assert_string_equal(m.reason, "ambiguous-structure");
+	assert_string_equal(m.sender, jp_sender);
+	assert_string_equal(m.recipients, "soumu@city.example.lg.jp");
+	assert_string_equal(m.subject, jp_subject);
+	assert_string_equal(m.receipt_json, it.receipt_json);
+	assert_string_equal(m.state, "held");
+	assert_int_equal(m.released_at, -1);
+	assert_null(m.released_by);
+	assert_int_equal(m.expires_at, NOW + DAYS(RETENTION));
+	assert_int_equal(strlen(m.key_id), 16);
+	store_item_out_free(&m);
+
+	/* metadata only, and an unknown id */
+	assert_int_equal(store_get(f->s, it.receipt_id, NULL, &m, &err), 0);
+	assert_string_equal(m.subject, jp_subject);
+	store_item_out_free(&m);
+	assert_int_equal(store_get(f->s, "SK-20270115-ffffffffffffffff", NULL, &m, &err),
+	    STORE_NOT_FOUND);
+	store_item_out_free(&m);
+
+	/* survives closing and reopening */
+	reopen(f, f->key);
+	buf_reset(&out);
+	assert_int_equal(store_get(f->s, it.receipt_id, &out, NULL, &err), 0);
+	assert_memory_equal(out.data, orig, sizeof orig);
+
+	/* an empty original is an original too */
+	it.receipt_id = "SK-empty";
+	put_ok(f, &it, "", 0);
+	buf_reset(&out);
+	assert_int_equal(store_get(f->s, "SK-empty", &out, NULL, &err), 0);
+	assert_int_equal(out.len, 0);
+
+	/* the caller's ceiling bounds what is read */
+	{
+		struct buf small;
+
+		buf_init(&small, 100);
+		assert_int_equal(store_get(f->s, "SK-20270115-0123456789abcdef", &small, NULL,
+		    &err), -1);
+		assert_non_null(strstr(buf_str(&err), "larger"));
+		buf_free(&small);
+	}
+	buf_free(&out);
+	buf_free(&err);
+}
+
+static void
+test_files_private(void **state)
+{
+	struct fx *f = *state;
+	struct store_item it = item("SK-a", NOW, "sanitized", "a@example.com", "x");
+	struct buf path;
+	struct stat st;
+
+	put_ok(f, &it, "secret original", 15);
+	blob_path(f, "secret original", 15, &path);
+	assert_int_equal(stat(buf_str(&path), &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(stat(f->blobs, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	assert_int_equal(stat(f->db, &st), 0);
+	assert_int_equal(st.st_mode & 077, 0);
+	assert_int_equal(stat(f->key, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	/* the plaintext is nowhere in the blob */
+	{
+		FILE *fp = fopen(buf_str(&path), "rb");
+		char data[256];
+		size_t n = fread(data, 1, sizeof data, fp);
+
+		fclose(fp);
+		assert_int_equal(n, 4 + 16 + 24 + 15 + 16);
+		assert_memory_equal(data, "SKQ1", 4);
+		assert_null(memmem(data, n, "secret", 6));
+	}
+	/* <dir>/ab/cd/<sha256>.sk */
+	{
+		char sha[SHA256_HEX_LEN + 1], want[512];
+
+		sha256_hex("secret original", 15, sha);
+		snprintf(want, sizeof want, "%s/%.2s/%.2s/%s.sk", f->blobs, sha, sha + 2, sha);
+		assert_string_equal(buf_str(&path), want);
+	}
+	buf_free(&path);
+}
+
+static void
+test_dedup(void **state)
+{
+	struct fx *f = *state;
+	struct store_item a = item("SK-a", NOW, "sanitized", "a@example.com", "one");
+	struct store_item b = item("SK-b", NOW + 1, "withheld", "b@example.com", "two");
+	struct store_item c = item("SK-c", NOW + 2, "withheld", "c@example.com", "three");
+	struct store_item_out ma, mb;
+	struct buf out, err;
+
+	put_ok(f, &a, "same bytes", 10);
+	put_ok(f, &b, "same bytes", 10);
+	put_ok(f, &c, "other bytes", 11);
+	assert_int_equal(count_files(f->blobs, ".sk"), 2);
+	buf_init(&out, 1024);
+	buf_init(&err, 4096);
+	assert_int_equal(store_get(f->s, "SK-a", &out, &ma, &err), 0);
+	assert_int_equal(store_get(f->s, "SK-b", &out, &mb, &err), 0);
+	assert_string_equal(buf_str(&out), "same bytessame bytes");
+	assert_string_equal(ma.sha256, mb.sha256);
+	assert_string_equal(mb.subject, "two");
+	store_item_out_free(&ma);
+	store_item_out_free(&mb);
+
+	/* same id again: same content is no change, other content is refused */
+	assert_int_equal(store_put(f->s, &a, "same bytes", 10, &err), STORE_EXISTS);
+	assert_int_equal(store_put(f->s, &a, "changed", 7, &err), -1);
+	assert_non_null(strstr(buf_str(&err), "other content"));
+	buf_free(&out);
+	buf_free(&err);
+}
+
+static void
+test_dedup_repairs_damaged_blob(void **state)
+{
+	struct fx *f = *state;
+	struct store_item a = item("SK-a", NOW, "withheld", "a@example.com", "one");
+	struct store_item b = item("SK-b", NOW, "withheld", "a@example.com", "two");
+	struct buf path, out, err;
+
+	put_ok(f, &a, "the original message", 20);
+	blob_path(f, "the original message", 20, &path);
+	flip_byte(buf_str(&path), 50);
+	get_fails(f, "SK-a", "authentication failed");
+	/* storing the same content again writes a sound blob, for both rows */
+	put_ok(f, &b, "the original message", 20);
+	buf_init(&out, 1024);
+	buf_init(&err, 4096);
+	assert_int_equal(store_get(f->s, "SK-a", &out, NULL, &err), 0);
+	assert_int_equal(store_get(f->s, "SK-b", &out, NULL, &err), 0);
+	buf_free(&out);
+	buf_free(&err);
+	buf_free(&path);
+}
+
+static void
+test_tampered_blob(void **state)
+{
+	struct fx *f = *state;
+	struct store_item it = item("SK-t", NOW, "withheld", "a@example.com", "x");
+	struct buf path;
+
+	put_ok(f, &it, "a message to tamper with", 24);
+	blob_path(f, "a message to tamper with", 24, &path);
+	flip_byte(buf_str(&path), 4 + 16 + 24 + 3);	/* ciphertext */
+	get_fails(f, "SK-t", "authentication failed");
+	flip_byte(buf_str(&path), 4 + 16 + 24 + 3);	/* undone: readable again */
+	flip_byte(buf_str(&path), 4 + 16 + 5);		/* nonce */
+	get_fails(f, "SK-t", "authentication failed");
+	flip_byte(buf_str(&path), 4 + 16 + 5);
+	flip_byte(buf_str(&path), 4 + 16 + 24 + 24 + 10);	/* tag */
+	get_fails(f, "SK-t", "authentication failed");
+	flip_byte(buf_str(&path), 4 + 16 + 24 + 24 + 10);
+	flip_byte(buf_str(&path), 0);			/* magic */
+	get_fails(f, "SK-t", "bad header");
+	flip_byte(buf_str(&path), 0);
+	{
+		struct buf out, err;
+
+		buf_init(&out, 1024);
+		buf_init(&err, 4096);
+		assert_int_equal(store_get(f->s, "SK-t", &out, NULL, &err), 0);
+		assert_string_equal(buf_str(&out), "a message to tamper with");
+		buf_free(&out);
+		buf_free(&err);
+	}
+	/* truncated, and missing */
+	assert_int_equal(truncate(buf_str(&path), 30), 0);
+	get_fails(f, "SK-t", "impossible size");
+	assert_int_equal(unlink(buf_str(&path)), 0);
+	get_fails(f, "SK-t", "missing");
+	buf_free(&path);
+}
+
+static void
+test_swapped_blob(void **state)
+{
+	struct fx *f = *state;
+	struct store_item a = item("SK-a", NOW, "withheld", "a@example.com", "a");
+	struct store_item b = item("SK-b", NOW, "withheld", "b@example.com", "b");
+	struct buf pa, pb;
+	char cmd[1024];
+
+	put_ok(f, &a, "content of A", 12);
+	put_ok(f, &b, "content of B", 12);
+	blob_path(f, "content of A", 12, &pa);
+	blob_path(f, "content of B", 12, &pb);
+	snprintf(cmd, sizeof cmd, "cp '%s' '%s'", buf_str(&pa), buf_str(&pb));
+	assert_int_equal(system(cmd), 0);
+	get_fails(f, "SK-b", "authentication failed");
+	buf_free(&pa);
+	buf_free(&pb);
+}
+
+static void
+test_wrong_key(void **state)
+{
+	struct fx *f = *state;
+	struct store_item it = item("SK-k", NOW, "withheld", "a@example.com", "x");
+	char other[256];
+	struct buf err;
+
+	put_ok(f, &it, "keyed content", 13);
+	snprintf(other, sizeof other, "%s/other.key", f->dir);
+	buf_init(&err, 4096);
+	assert_int_equal(store_key_generate(other, &err), 0);
+	reopen(f, other);
+	get_fails(f, "SK-k", "which the key file does not hold");
+	/* a key file naming the old key id with another key is refused on load */
+	{
+		FILE *fp;
+		char line[256], id[17], forged[256];
+		struct store *s2;
+		struct store_config c;
+
+		fp = fopen(f->key, "r");
+		assert_non_null(fgets(line, sizeof line, fp));
+		fclose(fp);
+		memcpy(id, line, 16);
+		id[16] = '\0';
+		fp = fopen(other, "r");
+		assert_non_null(fgets(line, sizeof line, fp));
+		fclose(fp);
+		snprintf(forged, sizeof forged, "%s/forged.key", f->dir);
+		fp = fopen(forged, "w");
+		fprintf(fp, "%s%s", id, line + 16);
+		fclose(fp);
+		chmod(forged, 0600);
+		c = config_of(f, forged);
+		assert_int_equal(store_open(&s2, &c, &err), -1);
+		assert_non_null(strstr(buf_str(&err), "does not match the key"));
+		assert_null(s2);
+	}
+	buf_free(&err);
+}
+
+static void
+test_key_rotation(void **state)
+{
+	struct fx *f = *state;
+	struct store_item a = item("SK-old", NOW, "withheld", "a@example.com", "old");
+	struct store_item b = item("SK-new", NOW, "withheld", "a@example.com", "new");
+	struct store_item c = item("SK-dup", NOW, "withheld", "a@example.com", "dup");
+	struct store_item_out ma, mb, mc;
+	struct buf out, err;
+	char newonly[256];
+	struct stat st;
+
+	put_ok(f, &a, "stored under the first key", 26);
+	buf_init(&err, 4096);
+	assert_int_equal(store_key_rotate(f->key, &err), 0);
+	assert_int_equal(stat(f->key, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	reopen(f, f->key);
+	put_ok(f, &b, "stored under the second key", 27);
+	put_ok(f, &c, "stored under the first key", 26);	/* dedup keeps the old blob */
+	buf_init(&out, 1024);
+	assert_int_equal(store_get(f->s, "SK-old", &out, &ma, &err), 0);
+	assert_string_equal(buf_str(&out), "stored under the first key");
+	buf_reset(&out);
+	assert_int_equal(store_get(f->s, "SK-new", &out, &mb, &err), 0);
+	assert_string_equal(buf_str(&out), "stored under the second key");
+	assert_int_equal(store_get(f->s, "SK-dup", NULL, &mc, &err), 0);
+	assert_string_not_equal(ma.key_id, mb.key_id);
+	assert_string_equal(mc.key_id, ma.key_id);
+
+	/* the second line still decrypts; with the old key gone it does not */
+	{
+		FILE *in = fopen(f->key, "r"), *o;
+		char line[256];
+
+		assert_non_null(fgets(line, sizeof line, in));
+		fclose(in);
+		assert_memory_equal(line, mb.key_id, 16);
+		snprintf(newonly, sizeof newonly, "%s/new-only.key", f->dir);
+		o = fopen(newonly, "w");
+		fputs(line, o);
+		fclose(o);
+		chmod(newonly, 0600);
+	}
+	reopen(f, newonly);
+	get_fails(f, "SK-old", "does not hold");
+	buf_reset(&out);
+	assert_int_equal(store_get(f->s, "SK-new", &out, NULL, &err), 0);
+	store_item_out_free(&ma);
+	store_item_out_free(&mb);
+	store_item_out_free(&mc);
+	buf_free(&out);
+	buf_free(&err);
+}
+
+static void
+test_key_file_checks(void **state)
+{
+	struct fx *f = *state;
+	struct store *s2 = NULL;
+	struct store_config c = config_of(f, f->key);
+	struct buf err;
+	char path[256];
+	FILE *fp;
+
+	buf_init(&err, 4096);
+	/* never overwritten */
+	assert_int_equal(store_key_generate(f->key, &err), -1);
+	assert_non_null(strstr(buf_str(&err), "exists"));
+	/* group or world access refused */
+	chmod(f->key, 0644);
+	buf_reset(&err);
+	assert_int_equal(store_open(&s2, &c, &err), -1);
+	assert_non_null(strstr(buf_str(&err), "permissions 0644"));
+	chmod(f->key, 0640);
+	assert_int_equal(store_open(&s2, &c, &err), -1);
+	chmod(f->key, 0604);
+	assert_int_equal(store_open(&s2, &c, &err), -1);
+	chmod(f->key, 0400);
+	buf_reset(&err);
+	assert_int_equal(store_open(&s2, &c, &err), 0);
+	store_close(s2);
+	/* malformed contents */
+	snprintf(path, sizeof path, "%s/bad.key", f->dir);
+	c.key_path = path;
+	const char *bad[] = {
+		"",
+		"# only a comment\n",
+		"0123456789abcdef\n",
+		"0123456789abcdef bm90IGEga2V5\n",
+		"0123456789ABCDEF AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
+		"nothex!!nothex!! AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		unlink(path);
+		fp = fopen(path, "w");
+		fputs(bad[i], fp);
+		fclose(fp);
+		chmod(path, 0600);
+		buf_reset(&err);
+		assert_int_equal(store_open(&s2, &c, &err), -1);
+		assert_non_null(strstr(buf_str(&err), "key file"));
+	}
+	/* a key listed twice */
+	{
+		char line[256], twice[600];
+
+		fp = fopen(f->key, "r");
+		assert_non_null(fgets(line, sizeof line, fp));
+		fclose(fp);
+		snprintf(twice, sizeof twice, "%s%s", line, line);
+		unlink(path);
+		fp = fopen(path, "w");
+		fputs(twice, fp);
+		fclose(fp);
+		chmod(path, 0600);
+		buf_reset(&err);
+		assert_int_equal(store_open(&s2, &c, &err), -1);
+		assert_non_null(strstr(buf_str(&err), "twice"));
+	}
+	/* a missing key file */
+	c.key_path = "/nonexistent/sekisho.key";
+	assert_int_equal(store_open(&s2, &c, &err), -1);
+	buf_free(&err);
+}
+
+static void
+test_no_key_is_metadata_only(void **state)
+{
+	struct fx *f = *state;
+	struct store_item it = item("SK-m", NOW, "withheld", "a@example.com", "x");
+	struct store_item_out m;
+	struct buf out, err;
+
+	put_ok(f, &it, "abc", 3);
+	reopen(f, NULL);
+	buf_init(&out, 1024);
+	buf_init(&err, 4096);
+	assert_int_equal(store_get(f->s, "SK-m", NULL, &m, &err), 0);
+	store_item_out_free(&m);
+	assert_int_equal(store_get(f->s, "SK-m", &out, NULL, &err), -1);
+	assert_non_null(strstr(buf_str(&err), "no key"));
+	it.receipt_id = "SK-n";
+	buf_reset(&err);
+	assert_int_equal(store_put(f->s, &it, "abc", 3, &err), -1);
+	assert_non_null(strstr(buf_str(&err), "no key"));
+	buf_free(&out);
+	buf_free(&err);
+}
+
+static void
+test_expire(void **state)
+{
+	struct fx *f = *state;
+	long long old = NOW - DAYS(RETENTION + 10);
+	struct store_item a = item("SK-old-unique", old, "withheld", "a@example.com", "a");
+	struct store_item b = item("SK-old-shared", old, "withheld", "a@example.com", "b");
+	struct store_item c = item("SK-new-shared", NOW, "withheld", "a@example.com", "c");
+	struct store_item d = item("SK-new-unique", NOW, "sanitized", "a@example.com", "d");
+	struct store_item e = item("SK-edge", NOW - DAYS(RETENTION), "withheld", "a@example.com", "e");
+	struct buf pa, out, err;
+	size_t rows, blobs;
+	struct stat st;
+
+	put_ok(f, &a, "old and alone", 13);
+	put_ok(f, &b, "shared content", 14);
+	put_ok(f, &c, "shared content", 14);
+	put_ok(f, &d, "new and alone", 13);
+	put_ok(f, &e, "exactly due", 11);
+	blob_path(f, "old and alone", 13, &pa);
+	assert_int_equal(count_files(f->blobs, ".sk"), 4);
+	buf_init(&err, 4096);
+	/* nothing is due before its time */
+	assert_int_equal(store_expire(f->s, old, &rows, &blobs, &err), 0);
+	assert_int_equal(rows, 0);
+	assert_int_equal(blobs, 0);
+	assert_int_equal(store_expire(f->s, NOW, &rows, &blobs, &err), 0);
+	assert_int_equal(rows, 3);	/* a, b, e (expires_at <= now) */
+	assert_int_equal(blobs, 2);	/* a's and e's; b's is still c's */
+	assert_int_equal(count_files(f->blobs, ".sk"), 2);
+	assert_int_equal(stat(buf_str(&pa), &st), -1);
+	buf_init(&out, 1024);
+	assert_int_equal(store_get(f->s, "SK-old-unique", &out, NULL, &err), STORE_NOT_FOUND);
+	assert_int_equal(store_get(f->s, "SK-old-shared", &out, NULL, &err), STORE_NOT_FOUND);
+	assert_int_equal(store_get(f->s, "SK-new-shared", &out, NULL, &err), 0);
+	assert_int_equal(store_get(f->s, "SK-new-unique", &out, NULL, &err), 0);
+	assert_string_equal(buf_str(&out), "shared contentnew and alone");
+	/* idempotent; then everything, once its time has come */
+	assert_int_equal(store_expire(f->s, NOW, &rows, &blobs, &err), 0);
+	assert_int_equal(rows, 0);
+	assert_int_equal(store_expire(f->s, NOW + DAYS(RETENTION), &rows, &blobs, &err), 0);
+	assert_int_equal(rows, 2);
+	assert_int_equal(blobs, 2);
+	assert_int_equal(count_files(f->blobs, ".sk"), 0);
+	/* the same content stored again after its blob expired */
+	put_ok(f, &a, "old and alone", 13);
+	buf_reset(&out);
+	assert_int_equal(store_get(f->s, "SK-old-unique", &out, NULL, &err), 0);
+	buf_free(&pa);
+	buf_free(&out);
+	buf_free(&err);
+}
+
+static void
+test_expire_many(void **state)
+{
+	struct fx *f = *state;
+	struct buf err;
+	size_t rows, blobs;
+	char id[32], body[32];
+
+	/* more than one batch */
+	for (int i = 0; i < 600; i++) {
+		struct store_item it;
+
+		snprintf(id, sizeof id, "SK-%04d", i);
+		snprintf(body, sizeof body, "body %d", i % 450);
+		it = item(id, NOW - DAYS(100) + i, "withheld", "a@example.com", "x");
+		put_ok(f, &it, body, strlen(body));
+	}
+	buf_init(&err, 4096);
+	assert_int_equal(store_expire(f->s, NOW, &rows, &blobs, &err), 0);
+	assert_int_equal(rows, 600);
+	assert_int_equal(blobs, 450);
+	assert_int_equal(count_files(f->blobs, ".sk"), 0);
+	buf_free(&err);
+}
+
+struct seen {
+	char ids[64][STORE_ID_MAX];
+	size_t n;
+	size_t stop_after;
+};
+
+static int
+collect(const struct store_item_out *it, void *ctx)
+{
+	struct seen *s = ctx;
+
+	assert_null(it->receipt_json);
+	snprintf(s->ids[s->n++], STORE_ID_MAX, "%s", it->receipt_id);
+	return s->stop_after > 0 && s->n >= s->stop_after;
+}
+
+static void
+list_ids(struct fx *f, const struct store_filter *flt, struct seen *s)
+{
+	struct buf err;
+
+	memset(s, 0, sizeof *s);
+	buf_init(&err, 4096);
+	if (store_list(f->s, flt, collect, s, &err) != 0)
+		fail_msg("store_list: %s", buf_str(&err));
+	buf_free(&err);
+}
+
+static void
+test_list_filters(void **state)
+{
+	struct fx *f = *state;
+	struct store_item it[] = {
+		item("SK-1", NOW - 300, "withheld", "Alice <alice@example.com>", "one"),
+		item("SK-2", NOW - 200, "sanitized", "bob@example.org", "two"),
+		item("SK-3", NOW - 100, "withheld", "山田 <yamada@example.jp>", jp_subject),
+		item("SK-4", NOW, "sanitized", "100%_off@spam.example", "four"),
+	};
+	struct store_filter flt;
+	struct seen s;
+	struct buf err;
+
+	for (size_t i = 0; i < 4; i++)
+		put_ok(f, &it[i], it[i].receipt_id, strlen(it[i].receipt_id));
+	memset(&flt, 0, sizeof flt);
+	list_ids(f, &flt, &s);
+	assert_int_equal(s.n, 4);
+	assert_string_equal(s.ids[0], "SK-4");	/* newest first */
+	assert_string_equal(s.ids[3], "SK-1");
+	flt.since = NOW - 200;
+	list_ids(f, &flt, &s);
+	assert_int_equal(s.n, 3);
+	flt.until = NOW;
+	list_ids(f, &flt, &s);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.ids[0], "SK-3");
+	assert_string_equal(s.ids[1], "SK-2");
+	memset(&flt, 0, sizeof flt);
+	flt.verdict = "withheld";
+	list_ids(f, &flt, &s);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.ids[0], "SK-3");
+	flt.verdict = NULL;
+	flt.sender = "ALICE";		/* case-insensitive */
+	list_ids(f, &flt, &s);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.ids[0], "SK-1");
+	flt.sender = "山田";
+	list_ids(f, &flt, &s);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.ids[0], "SK-3");
+	flt.sender = "%";		/* literal, not a wildcard */
+	list_ids(f, &flt, &s);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.ids[0], "SK-4");
+	flt.sender = "0_o";
+	list_ids(f, &flt, &s);
+	assert_int_equal(s.n, 0);
+	flt.sender = NULL;
+	flt.limit = 3;
+	list_ids(f, &flt, &s);
+	assert_int_equal(s.n, 3);
+	flt.limit = 0;
+	memset(&s, 0, sizeof s);
+	s.stop_after = 2;
+	buf_init(&err, 4096);
+	assert_int_equal(store_list(f->s, &flt, collect, &s, &err), 0);
+	assert_int_equal(s.n, 2);
+	/* state, after a release */
+	assert_int_equal(store_mark_released(f->s, "SK-2", "承認者 suzuki", NOW + 5, &err), 0);
+	flt.state = "released";
+	list_ids(f, &flt, &s);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.ids[0], "SK-2");
+	flt.state = "held";
+	list_ids(f, &flt, &s);
+	assert_int_equal(s.n, 3);
+	buf_free(&err);
+}
+
+static void
+test_mark_released(void **state)
+{
+	struct fx *f = *state;
+	struct store_item it = item("SK-r", NOW, "withheld", "a@example.com", "x");
+	struct store_item_out m;
+	struct buf err;
+
+	put_ok(f, &it, "release me", 10);
+	buf_init(&err, 4096);
+	assert_int_equal(store_mark_released(f->s, "SK-r", "承認者 suzuki", NOW + 60, &err), 0);
+	assert_int_equal(store_get(f->s, "SK-r", NULL, &m, &err), 0);
+	assert_string_equal(m.state, "released");
+	assert_int_equal(m.released_at, NOW + 60);
+	assert_string_equal(m.released_by, "承認者 suzuki");
+	store_item_out_free(&m);
+	assert_int_equal(store_mark_released(f->s, "SK-r", "x", NOW + 61, &err), -1);
+	assert_non_null(strstr(buf_str(&err), "not held"));
+	assert_int_equal(store_mark_released(f->s, "SK-none", "x", NOW, &err), STORE_NOT_FOUND);
+	assert_int_equal(store_mark_released(f->s, "../etc", "x", NOW, &err), STORE_NOT_FOUND);
+	/* the store still works after the failed update (no transaction left open) */
+	it.receipt_id = "SK-r2";
+	put_ok(f, &it, "more", 4);
+	buf_free(&err);
+}
+
+static void
+test_bad_items(void **state)
+{
+	struct fx *f = *state;
+	struct store_item it = item("SK-x", NOW, "withheld", "a@example.com", "x");
+	struct store_item_out m;
+	struct buf err, subject;
+	const char *bad_ids[] = { "", "../../etc/passwd", "SK x", "SK/x", ".hidden",
+	    "SK-0123456789012345678901234567890123456789012345678901234567890123" };
+
+	buf_init(&err, 4096);
+	for (size_t i = 0; i < sizeof bad_ids / sizeof bad_ids[0]; i++) {
+		it.receipt_id = bad_ids[i];
+		buf_reset(&err);
+		assert_int_equal(store_put(f->s, &it, "x", 1, &err), -1);
+		assert_non_null(strstr(buf_str(&err), "receipt id"));
+	}
+	it.receipt_id = "SK-x";
+	it.verdict = "delivered";
+	assert_int_equal(store_put(f->s, &it, "x", 1, &err), -1);
+	it.verdict = "withheld";
+	it.received_at = -5;
+	assert_int_equal(store_put(f->s, &it, "x", 1, &err), -1);
+	it.received_at = NOW;
+	it.receipt_json = NULL;
+	assert_int_equal(store_put(f->s, &it, "x", 1, &err), -1);
+	it.receipt_json = "{}";
+
+	/* invalid UTF-8 becomes U+FFFD; long fields are cut at a character */
+	buf_init(&subject, 1 << 20);
+	buf_puts(&subject, "bad \xff\xfe byte ");
+	while (subject.len < 3 * STORE_FIELD_MAX)
+		buf_puts(&subject, "漢");
+	it.subject = buf_str(&subject);
+	it.sender = NULL;
+	put_ok(f, &it, "x", 1);
+	assert_int_equal(store_get(f->s, "SK-x", NULL, &m, &err), 0);
+	assert_true(strncmp(m.subject, "bad \xef\xbf\xbd\xef\xbf\xbd byte 漢",
+	    strlen("bad \xef\xbf\xbd\xef\xbf\xbd byte 漢")) == 0);
+	assert_true(strlen(m.subject) <= STORE_FIELD_MAX);
+	assert_int_equal((strlen(m.subject) - 16) % 3, 0);
+	assert_string_equal(m.sender, "");
+	store_item_out_free(&m);
+	buf_free(&subject);
+	buf_free(&err);
+}
+
+static void
+test_schema(void **state)
+{
+	struct fx *f = *state;
+	struct store_config c = config_of(f, f->key);
+	struct store *s2 = NULL;
+	struct buf err;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+
+	store_close(f->s);
+	f->s = NULL;
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	/* WAL mode, version 1, the two indexes asked for */
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
+	sqlite3_finalize(st);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT version FROM schema_version", -1, &st,
+	    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 1);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE "
+	    "type = 'index' AND name IN ('items_received_at', 'items_sha256')", -1, &st, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 2);
+	sqlite3_finalize(st);
+	/* a newer schema is refused, not misread */
+	assert_int_equal(sqlite3_exec(db, "UPDATE schema_version SET version = 99", NULL, NULL,
+	    NULL), SQLITE_OK);
+	sqlite3_close(db);
+	buf_init(&err, 4096);
+	assert_int_equal(store_open(&s2, &c, &err), -1);
+	assert_non_null(strstr(buf_str(&err), "newer"));
+	/* without create, a missing database is an error, not a new store */
+	c.sqlite_path = "/nonexistent/q.db";
+	c.create = 0;
+	assert_int_equal(store_open(&s2, &c, &err), -1);
+	buf_free(&err);
+}
+
+/*
+ * Crash safety: a child stores 2 MiB items in a loop and is killed at
+ * random moments; afterwards every blob under a final name decrypts whole,
+ * and every row that was committed has its blob.
+ */
+struct check_ctx {
+	struct fx *f;
+	size_t rows, bad;
+};
+
+static int
+check_row(const struct store_item_out *it, void *ctx)
+{
+	struct check_ctx *c = ctx;
+	struct buf err;
+
+	c->rows++;
+	buf_init(&err, 4096);
+	if (store_blob_check(c->f->s, it->sha256, &err) != 0) {
+		fprintf(stderr, "row %s: %s\n", it->receipt_id, buf_str(&err));
+		c->bad++;
+	}
+	buf_free(&err);
+	return 0;
+}
+
+static struct fx *crash_fx;
+static size_t crash_bad_blobs, crash_blobs;
+
+static int
+check_blob_file(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	const char *base = path + ftw->base;
+	size_t n = strlen(base);
+	char sha[SHA256_HEX_LEN + 1];
+	struct buf err;
+
+	if (flag != FTW_F || n != SHA256_HEX_LEN + 3 || strcmp(base + SHA256_HEX_LEN, ".sk") != 0)
+		return 0;
+	memcpy(sha, base, SHA256_HEX_LEN);
+	sha[SHA256_HEX_LEN] = '\0';
+	crash_blobs++;
+	buf_init(&err, 4096);
+	if (store_blob_check(crash_fx->s, sha, &err) != 0) {
+		fprintf(stderr, "%s: %s\n", path, buf_str(&err));
+		crash_bad_blobs++;
+	}
+	buf_free(&err);
+	return 0;
+}
+
+static void
+test_crash_safety(void **state)
+{
+	struct fx *f = *state;
+	const size_t size = 2 * 1024 * 1024;
+	struct store_filter flt;
+	struct check_ctx cc = { f, 0, 0 };
+	struct buf err;
+	size_t tmps;
+
+	store_close(f->s);
+	f->s = NULL;
+	for (int round = 0; round < 12; round++) {
+		int progress[2], status;
+		pid_t pid;
+		char byte;
+
+		assert_int_equal(pipe(progress), 0);
+		pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			struct store_config c = config_of(f, f->key);
+			struct store *s;
+			unsigned char *data = malloc(size);
+			struct buf e;
+
+			buf_init(&e, 4096);
+			if (store_open(&s, &c, &e) != 0)
+				_exit(3);
+			for (int i = 0;; i++) {
+				char id[64];
+				struct store_item it;
+
+				snprintf(id, sizeof id, "SK-crash-%d-%d", round, i);
+				randombytes_buf(data, size);
+				it = item(id, NOW, "withheld", "a@example.com", "crash");
+				buf_reset(&e);
+				if (store_put(s, &it, data, size, &e) != 0)
+					_exit(4);
+				if (write(progress[1], "", 1) != 1)
+					_exit(5);
+			}
+		}
+		/* let it store 0 to 2 items, then kill it somewhere in the next */
+		close(progress[1]);
+		for (uint32_t k = randombytes_uniform(3); k > 0; k--)
+			assert_int_equal(read(progress[0], &byte, 1), 1);
+		struct timespec ts = { 0, (long)randombytes_uniform(30) * 1000000L };
+
+		nanosleep(&ts, NULL);
+		kill(pid, SIGKILL);
+		close(progress[0]);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFSIGNALED(status));
+	}
+	reopen(f, f->key);
+	crash_fx = f;
+	crash_bad_blobs = crash_blobs = 0;
+	nftw(f->blobs, check_blob_file, 16, FTW_PHYS);
+	assert_int_equal(crash_bad_blobs, 0);
+	memset(&flt, 0, sizeof flt);
+	buf_init(&err, 4096);
+	assert_int_equal(store_list(f->s, &flt, check_row, &cc, &err), 0);
+	assert_int_equal(cc.bad, 0);
+	tmps = count_files(f->blobs, ".tmp");
+	print_message("crash rounds: %zu blobs whole, %zu rows with their blobs, "
+	    "%zu temporary files left by killed writers\n", crash_blobs, cc.rows, tmps);
+	assert_true(crash_blobs >= cc.rows);
+	assert_true(cc.rows >= 1);
+	buf_free(&err);
+}
+
+static void
+test_write_new_file(void **state)
+{
+	struct fx *f = *state;
+	struct buf err;
+	char path[256], data[64];
+	struct stat st;
+	FILE *fp;
+
+	snprintf(path, sizeof path, "%s/export.eml", f->dir);
+	buf_init(&err, 4096);
+	assert_int_equal(store_write_new_file(path, "first", 5, 0600, &err), 0);
+	assert_int_equal(store_write_new_file(path, "second", 6, 0600, &err), -1);
+	assert_non_null(strstr(buf_str(&err), "exists"));
+	fp = fopen(path, "r");
+	assert_int_equal(fread(data, 1, sizeof data, fp), 5);
+	fclose(fp);
+	assert_memory_equal(data, "first", 5);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(count_files(f->dir, ".tmp"), 0);
+	buf_free(&err);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_files_private, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dedup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dedup_repairs_damaged_blob, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tampered_blob, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_swapped_blob, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wrong_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_key_rotation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_key_file_checks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_key_is_metadata_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_expire, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_expire_many, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_filters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mark_released, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_items, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_schema, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_crash_safety, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_new_file, setup, teardown),
+	};
+
+	digest_init();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
