@@ -41,9 +41,25 @@ receipt_field(const char *json, size_t len, const char *key, struct buf *out)
 	const char *p, *end = json + len;
 	int n = snprintf(pat, sizeof pat, "\"%s\":\"", key);
 
+	const char *input, *from = json;
+	size_t span = len;
+
 	if (n <= 0 || (size_t)n >= sizeof pat)
 		return -1;
-	if ((p = memmem(json, len, pat, (size_t)n)) == NULL)
+	/* Only the receipt's own level: top-level keys come before "input", the
+	 * input summary's keys inside it; parts have keys of the same names. */
+	input = memmem(json, len, ",\"input\":{", 10);
+	if (input == NULL)
+		return -1;
+	if (strcmp(key, "subject") == 0 || strcmp(key, "from") == 0 ||
+	    strcmp(key, "to") == 0 || strcmp(key, "message_id") == 0) {
+		const char *close = memmem(input, len - (size_t)(input - json), "},\"output\":", 11);
+
+		from = input;
+		span = close != NULL ? (size_t)(close - input) : len - (size_t)(input - json);
+	} else
+		span = (size_t)(input - json);
+	if ((p = memmem(from, span, pat, (size_t)n)) == NULL)
 		return -1;
 	for (p += n; p < end && *p != '"'; p++) {
 		if (*p != '\\') {
