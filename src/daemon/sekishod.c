@@ -130,6 +130,14 @@ child_common(const char *name)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+static volatile sig_atomic_t acceptor_draining;
+
+static void
+on_acceptor_hup(int sig)
+{
+	acceptor_draining = 1;
+}
+
 static void __attribute__((noreturn))
 run_acceptor(const struct policy *pol, int lfd)
 {
@@ -141,8 +149,16 @@ run_acceptor(const struct policy *pol, int lfd)
 
 	child_common("sk-acceptor");
 	signal(SIGCHLD, SIG_DFL);
-	signal(SIGHUP, SIG_IGN);
 	signal(SIGTERM, SIG_DFL);
+	{
+		/* SIGHUP (a reload): stop accepting, let open sessions finish, exit */
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_acceptor_hup;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGHUP, &sa, NULL);
+	}
 	buf_init(&err, 1024);
 	if (spool_open(&sp, pol->spool_dir, &err) != 0) {
 		syslog(LOG_ERR, "%s", buf_str(&err));
@@ -168,6 +184,12 @@ run_acceptor(const struct policy *pol, int lfd)
 
 		while (sessions > 0 && waitpid(-1, NULL, WNOHANG) > 0)
 			sessions--;
+		if (acceptor_draining) {
+			close(lfd);
+			while (wait(NULL) > 0)
+				;
+			_exit(0);
+		}
 		cfd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
 		if (cfd < 0) {
 			if (errno != EINTR)
@@ -399,7 +421,15 @@ main(int argc, char **argv)
 			if (load_policy(&fresh, config) == 0) {
 				syslog(LOG_NOTICE, "reloading configuration");
 				pol = fresh;
-				stop_all(&ch, SIGTERM);	/* agents finish their item; sessions go on */
+				/* the old acceptor stops accepting and waits for its
+				 * sessions; agents finish their item; new ones start now */
+				if (ch.acceptor > 0)
+					kill(ch.acceptor, SIGHUP);
+				ch.acceptor = 0;
+				for (size_t i = 0; i < ch.nagents; i++) {
+					if (ch.agents[i] > 0)
+						kill(ch.agents[i], SIGTERM);
+				}
 				start_all(&ch, &pol, lfd);
 			} else
 				syslog(LOG_ERR, "reload refused: configuration error; keeping the old one");
