@@ -31,6 +31,7 @@
 #include <sodium.h>
 
 #include "core/json.h"
+#include "core/fdio.h"
 #include "core/xalloc.h"
 
 #define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
@@ -117,27 +118,6 @@ pread_full(int fd, void *p, size_t n, off_t at)
 }
 
 /* Whole-buffer write, retried on EINTR and short writes (side files only). */
-static int
-write_full(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-
-	while (n > 0) {
-		ssize_t w = write(fd, c, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			if (w == 0)
-				errno = ENOSPC;
-			return -1;
-		}
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* flock() retried on EINTR. */
 static int
 lock_fd(int fd, int how)
@@ -197,7 +177,7 @@ append_durable(const char *path, const void *p, size_t n, struct buf *err)
 		return -1;
 	}
 	if (lock_fd(fd, LOCK_EX) != 0 || fstat(fd, &st) != 0 ||
-	    write_full(fd, p, n) != 0 || fdatasync(fd) != 0 ||
+	    write_all(fd, p, n) != 0 || fdatasync(fd) != 0 ||
 	    (st.st_size == 0 && sync_parent(path) != 0)) {
 		buf_printf(err, "%s: %s", path, strerror(errno));
 		goto out;
@@ -922,7 +902,7 @@ write_new_file(const char *path, mode_t mode, const char *p, size_t n, struct bu
 		buf_printf(err, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (fchmod(fd, mode) != 0 || write_full(fd, p, n) != 0 ||
+	if (fchmod(fd, mode) != 0 || write_all(fd, p, n) != 0 ||
 	    fsync(fd) != 0) {
 		buf_printf(err, "%s: %s", path, strerror(errno));
 		close(fd);

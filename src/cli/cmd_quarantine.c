@@ -4,8 +4,9 @@
  * import of items sanitised by hand ("sekisho mail --receipt").
  *
  * Where the store lives comes from the configuration (quarantine_dir,
- * quarantine_db, quarantine_key, quarantine_retention_days).  Listing and
- * showing read metadata only and never load the key; export and import do.
+ * quarantine_db or quarantine_backend = postgresql with quarantine_pg,
+ * quarantine_key, quarantine_retention_days).  Listing and showing read
+ * metadata only and never load the key; export and import do.
  * Everything printed from the store (subjects, senders, receipts: text chosen
  * by the sender of the mail) passes through a filter that replaces control
  * and bidirectional-override characters, so nothing reaches the operator's
@@ -13,6 +14,8 @@
  * refused), 2 usage or configuration error.
  */
 #include "cli/cli.h"
+
+#include "core/utf8.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -53,32 +56,13 @@ usage(FILE *f)
 static size_t
 u8_next(const unsigned char *s, size_t n, uint32_t *cp)
 {
-	size_t len, i;
-	uint32_t c;
+	unsigned int c;
+	size_t len = utf8_next(s, n, &c);
 
-	*cp = 0xfffd;
-	if (s[0] < 0x80) {
-		*cp = s[0];
+	if (len == 0) {
+		*cp = 0xfffd;
 		return 1;
 	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, c = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, c = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, c = s[0] & 0x07;
-	else
-		return 1;
-	if (len > n)
-		return 1;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 1;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return 1;
 	*cp = c;
 	return len;
 }
@@ -231,6 +215,9 @@ open_store(const char *config, int need_key, int create, struct store **s)
 	memset(&cfg, 0, sizeof cfg);
 	cfg.blob_dir = pol.quarantine_dir;
 	cfg.sqlite_path = pol.quarantine_db;
+	cfg.backend = pol.quarantine_backend == QUARANTINE_POSTGRESQL ?
+	    STORE_BACKEND_POSTGRESQL : STORE_BACKEND_SQLITE;
+	cfg.pg_conninfo = pol.quarantine_pg;
 	cfg.key_path = need_key ? pol.quarantine_key : NULL;
 	cfg.retention_days = (unsigned)pol.quarantine_retention_days;
 	cfg.create = create;

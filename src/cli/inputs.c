@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/fdio.h"
 #include "core/xalloc.h"
 
 static int
@@ -131,22 +132,7 @@ write_file_at(int dirfd, const char *name, const void *p, size_t n)
 	}
 	fd = openat(dirfd, buf_str(&tmp), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
 	if (fd >= 0) {
-		const char *c = p;
-		size_t left = n;
-
-		r = 0;
-		while (left > 0) {
-			ssize_t w = write(fd, c, left);
-
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0) {
-				r = -1;
-				break;
-			}
-			c += w;
-			left -= (size_t)w;
-		}
+		r = write_all(fd, p, n);
 		if (close(fd) != 0)
 			r = -1;
 		if (r == 0 && renameat(dirfd, buf_str(&tmp), dirfd, name) != 0)

@@ -3,41 +3,11 @@
  */
 #include "core/json.h"
 
+#include "core/utf8.h"
+
 #include <string.h>
 
 static const char hexd[] = "0123456789abcdef";
-
-/* Length of a valid UTF-8 sequence at p, 0 if invalid (same rules as text/). */
-static size_t
-u8len(const unsigned char *p, size_t n)
-{
-	unsigned c = p[0];
-	size_t len;
-
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	}
-	if (c == 0xe0 && p[1] < 0xa0)
-		return 0;
-	if (c == 0xed && p[1] >= 0xa0)
-		return 0;
-	if (c == 0xf0 && p[1] < 0x90)
-		return 0;
-	if (c == 0xf4 && p[1] >= 0x90)
-		return 0;
-	return len;
-}
 
 int
 json_strn(struct buf *b, const char *s, size_t n)
@@ -50,12 +20,13 @@ json_strn(struct buf *b, const char *s, size_t n)
 		unsigned char c = p[i];
 		char esc[7];
 		size_t l;
+		unsigned int cp;
 
 		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x7f) {
 			i++;
 			continue;
 		}
-		if (c >= 0x80 && (l = u8len(p + i, n - i)) != 0) {
+		if (c >= 0x80 && (l = utf8_next(p + i, n - i, &cp)) != 0) {
 			i += l;
 			continue;
 		}

@@ -1,6 +1,7 @@
 /*
  * outcome - quarantine and journal, in that order.  See outcome.h.
  */
+#include "core/utf8.h"
 #include "daemon/outcome.h"
 
 #include <errno.h>
@@ -21,18 +22,6 @@ struct outcome {
 	struct store *store;
 	struct journal *journal;
 };
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 int
 receipt_field(const char *json, size_t len, const char *key, struct buf *out)
@@ -77,7 +66,7 @@ receipt_field(const char *json, size_t len, const char *key, struct buf *out)
 			unsigned v = 0;
 
 			for (int i = 1; i <= 4; i++) {
-				int h = p + i < end ? hexval(p[i]) : -1;
+				int h = p + i < end ? hex_digit(p[i]) : -1;
 
 				if (h < 0)
 					return -1;
@@ -131,6 +120,9 @@ outcome_open(struct outcome **op, const struct policy *pol, struct buf *err)
 	struct store_config sc = {
 		.blob_dir = pol->quarantine_dir,
 		.sqlite_path = pol->quarantine_db,
+		.backend = pol->quarantine_backend == QUARANTINE_POSTGRESQL ?
+		    STORE_BACKEND_POSTGRESQL : STORE_BACKEND_SQLITE,
+		.pg_conninfo = pol->quarantine_pg,
 		.key_path = pol->quarantine_key,
 		.retention_days = (unsigned)pol->quarantine_retention_days,
 		.create = 1,

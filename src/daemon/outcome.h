@@ -4,10 +4,10 @@
  * durably, before the message may leave the spool (or the MTA's queue).
  *
  * Every gateway process that decides messages (delivery agents, the milter)
- * opens its own handle; the store is safe for several processes (SQLite WAL)
- * and the journal serialises appends with flock().  The receipt comes from a
- * sandboxed worker and is read here as untrusted input: only bounded string
- * fields are taken from it.
+ * opens its own handle; the store is safe for several processes (SQLite WAL,
+ * or PostgreSQL) and the journal serialises appends with flock().  The
+ * receipt comes from a sandboxed worker and is read here as untrusted input:
+ * only bounded string fields are taken from it.
  */
 #ifndef SEKISHO_DAEMON_OUTCOME_H
 #define SEKISHO_DAEMON_OUTCOME_H

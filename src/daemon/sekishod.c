@@ -11,6 +11,8 @@
  *   session   speaks SMTP or LMTP and spools each message durably before 250.
  *   agents    (workers of them) deliver from the spool, each through its own
  *             sandboxed worker (src/daemon/agent.c).
+ *   milter    when milter_listen is set: the Postfix milter with its own pool
+ *             of sandboxed workers (src/daemon/milter.c).
  * Every child dies with the master (PR_SET_PDEATHSIG), so "kill -9 the
  * daemon" stops everything at once; the spool keeps every accepted message.
  *
@@ -32,6 +34,7 @@
 
 #include "core/xalloc.h"
 #include "daemon/agent.h"
+#include "daemon/milter.h"
 #include "daemon/outcome.h"
 #include "gateway/metrics.h"
 #include "gateway/smtpd.h"
@@ -247,6 +250,7 @@ struct children {
 	pid_t acceptor;
 	pid_t agents[AGENTS_MAX];
 	size_t nagents;
+	pid_t milter;
 };
 
 static pid_t
@@ -278,6 +282,20 @@ agent_entry(const struct policy *pol, int lfd)
 }
 
 static void
+milter_entry(const struct policy *pol, int lfd)
+{
+	close(lfd);
+	if (metrics_fd >= 0)
+		close(metrics_fd);
+	child_common("sk-milter");
+	signal(SIGCHLD, SIG_DFL);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	_exit(milter_run(pol));
+}
+
+static void
 metrics_entry(const struct policy *pol, int lfd)
 {
 	close(lfd);
@@ -297,6 +315,7 @@ start_all(struct children *ch, const struct policy *pol, int lfd)
 	for (size_t i = 0; i < ch->nagents; i++)
 		ch->agents[i] = spawn(agent_entry, pol, lfd);
 	ch->acceptor = spawn(acceptor_entry, pol, lfd);
+	ch->milter = pol->milter_listen[0] != '\0' ? spawn(milter_entry, pol, lfd) : 0;
 }
 
 static void
@@ -308,6 +327,8 @@ stop_all(struct children *ch, int sig)
 	}
 	if (ch->acceptor > 0)
 		kill(ch->acceptor, sig);
+	if (ch->milter > 0)
+		kill(ch->milter, sig);
 	for (size_t i = 0; i < ch->nagents; i++) {
 		if (ch->agents[i] > 0)
 			kill(ch->agents[i], sig);
@@ -333,6 +354,12 @@ reap_and_restart(struct children *ch, const struct policy *pol, int lfd)
 			syslog(LOG_WARNING, "acceptor exited (status %d); restarting", st);
 			sleep(RESTART_DELAY_S);
 			ch->acceptor = spawn(acceptor_entry, pol, lfd);
+			found = 1;
+		}
+		if (!found && pid == ch->milter) {
+			syslog(LOG_WARNING, "milter exited (status %d); restarting", st);
+			sleep(RESTART_DELAY_S);
+			ch->milter = spawn(milter_entry, pol, lfd);
 			found = 1;
 		}
 		for (size_t i = 0; i < ch->nagents && !found; i++) {
@@ -370,6 +397,10 @@ main(int argc, char **argv)
 	if (load_policy(&pol, config) != 0)
 		return 2;
 	buf_init(&err, 1024);
+	if (pol.milter_listen[0] != '\0' && milter_check_spec(pol.milter_listen, &err) != 0) {
+		fprintf(stderr, "sekishod: configuration error: %s\n", buf_str(&err));
+		return 2;
+	}
 	if (spool_open(&sp, pol.spool_dir, &err) != 0) {
 		fprintf(stderr, "sekishod: %s\n", buf_str(&err));
 		return 1;
@@ -406,8 +437,9 @@ main(int argc, char **argv)
 	set_signals(on_signal, 0);
 	memset(&ch, 0, sizeof ch);
 	start_all(&ch, &pol, lfd);
-	syslog(LOG_NOTICE, "listening on %s (%s), delivering to %s, %zu agent(s)", pol.listen,
-	    pol.listen_lmtp ? "LMTP" : "SMTP", pol.deliver_to, ch.nagents);
+	syslog(LOG_NOTICE, "listening on %s (%s), delivering to %s, %zu agent(s)%s%s", pol.listen,
+	    pol.listen_lmtp ? "LMTP" : "SMTP", pol.deliver_to, ch.nagents,
+	    pol.milter_listen[0] != '\0' ? "; milter on " : "", pol.milter_listen);
 	while (!got_term) {
 		pause();
 		if (got_chld) {
@@ -430,6 +462,11 @@ main(int argc, char **argv)
 					if (ch.agents[i] > 0)
 						kill(ch.agents[i], SIGTERM);
 				}
+				/* the old milter stops listening at once and
+				 * finishes its messages; the new one binds after */
+				if (ch.milter > 0)
+					kill(ch.milter, SIGTERM);
+				ch.milter = 0;
 				start_all(&ch, &pol, lfd);
 			} else
 				syslog(LOG_ERR, "reload refused: configuration error; keeping the old one");

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/fdio.h"
 #include "gateway/lineio.h"
 
 #define CLIENT_TIMEOUT_MS 60000
@@ -94,18 +95,11 @@ deliver_maildir(const struct deliver_target *t, const struct envelope *env,
 		buf_printf(err, "%s: %s", tmp, strerror(errno));
 		return DELIVER_TEMPFAIL;
 	}
-	for (size_t off = 0; off < len;) {
-		ssize_t w = write(fd, msg + off, len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			buf_printf(err, "%s: %s", tmp, strerror(errno));
-			close(fd);
-			unlink(tmp);
-			return DELIVER_TEMPFAIL;
-		}
-		off += (size_t)w;
+	if (write_all(fd, msg, len) != 0) {
+		buf_printf(err, "%s: %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		return DELIVER_TEMPFAIL;
 	}
 	if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, dst) != 0) {
 		buf_printf(err, "%s: %s", dst, strerror(errno));

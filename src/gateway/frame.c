@@ -46,24 +46,6 @@ writev_all(int fd, struct iovec *iov, int cnt)
 }
 
 int
-write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-
-	while (n > 0) {
-		ssize_t w = write(fd, c, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-int
 read_all(int fd, void *p, size_t n, long long deadline_ms)
 {
 	char *c = p;

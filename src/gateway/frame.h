@@ -15,10 +15,10 @@
 #include <stdint.h>
 
 #include "core/buf.h"
+#include "core/fdio.h"	/* write_all */
 
 #define FRAME_ID_MAX 64
 
-int write_all(int fd, const void *p, size_t n);
 /* 0 on success, -1 on error or EOF before n bytes; deadline_ms < 0: none. */
 int read_all(int fd, void *p, size_t n, long long deadline_ms);
 long long now_ms(void);

@@ -3,6 +3,8 @@
  */
 #include "gateway/lineio.h"
 
+#include "core/fdio.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -91,17 +93,7 @@ lineio_read(struct lineio *io, char *line, size_t max, size_t *len)
 int
 lineio_write(struct lineio *io, const char *s, size_t n)
 {
-	while (n > 0) {
-		ssize_t w = write(io->fd, s, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		s += w;
-		n -= (size_t)w;
-	}
-	return 0;
+	return write_all(io->fd, s, n);
 }
 
 int

@@ -77,6 +77,7 @@ render(struct buf *b, const char *spool_dir)
 		{ "sekisho_worker_failures_total", "Sandboxed workers that died or ran out of time", offsetof(struct metrics, worker_failures) },
 		{ "sekisho_agent_restarts_total", "Delivery agents restarted by the master", offsetof(struct metrics, agent_restarts) },
 		{ "sekisho_smtp_sessions_total", "SMTP/LMTP sessions started", offsetof(struct metrics, sessions) },
+		{ "sekisho_milter_tempfail_total", "Messages the milter refused for now (the MTA keeps and retries them)", offsetof(struct metrics, tempfailed) },
 	};
 	uint64_t cum = 0;
 	struct spool sp;

@@ -25,6 +25,7 @@ struct metrics {
 	uint64_t worker_failures;	/* worker died or timed out */
 	uint64_t agent_restarts;
 	uint64_t sessions;		/* SMTP sessions started */
+	uint64_t tempfailed;		/* milter: refused for now, the MTA retries */
 	uint64_t latency_bucket[METRICS_BUCKETS];	/* cumulative as exported */
 	uint64_t latency_count;
 	uint64_t latency_sum_ms;

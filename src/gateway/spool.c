@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/fdio.h"
 #include "core/num.h"
 #include "core/xalloc.h"
 
@@ -86,22 +87,6 @@ spool_new_qid(char qid[40])
 	    ts.tv_nsec / 1000, r[0], r[1], r[2], r[3], r[4]);
 }
 
-static int
-write_all_fd(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static void
 envelope_text(const struct envelope *env, struct buf *b)
 {
@@ -126,8 +111,8 @@ write_durable(struct spool *sp, int dirfd, const char *name, const struct buf *h
 		buf_printf(err, "spool: %s", strerror(errno));
 		return -1;
 	}
-	if (write_all_fd(fd, buf_str(head), head->len) != 0 ||
-	    write_all_fd(fd, body, len) != 0 || fsync(fd) != 0) {
+	if (write_all(fd, buf_str(head), head->len) != 0 ||
+	    write_all(fd, body, len) != 0 || fsync(fd) != 0) {
 		buf_printf(err, "spool write: %s", strerror(errno));
 		close(fd);
 		unlinkat(sp->incoming_fd, tmp, 0);
@@ -274,7 +259,7 @@ spool_read(struct spool *sp, const char *name, struct envelope *env,
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len;
-		uint64_t v;
+		uint64_t v = 0;
 
 		if (nl == NULL)
 			break;

@@ -117,6 +117,12 @@ worker_start(struct worker *wk, const struct policy *pol)
 		return -1;
 	}
 	if (pid == 0) {
+		sigset_t none;
+
+		/* A threaded parent (the milter) blocks some signals; a worker
+		 * must not, or SIGXCPU could not end a runaway item. */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
 		close(sv[0]);
 		close_other_fds(sv[1]);
 		serve(pol);
@@ -185,7 +191,16 @@ worker_run(struct worker *wk, const char *id, long long time, const void *item,
 	else
 		r = frame_read_response(wk->fd, &status, out, receipt, deadline);
 	if (r == 0) {
-		wk->items++;
+		/* retire a worker after worker_max_items: whatever an item may
+		 * have left behind in its memory does not outlive the next one */
+		if (++wk->items >= wk->pol->worker_max_items) {
+			const struct policy *pol = wk->pol;
+
+			worker_stop(wk);
+			wk->pol = pol;
+			wk->fd = -1;
+			wk->items = 0;
+		}
 		return status;
 	}
 	buf_reset(out);

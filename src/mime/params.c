@@ -1,6 +1,7 @@
 /*
  * params - MIME parameter extraction with RFC 2231 and RFC 2047.
  */
+#include "core/utf8.h"
 #include "mime/params.h"
 
 #include <ctype.h>
@@ -39,17 +40,6 @@ read_value(const char **pp, const char *end, struct buf *val, int *quoted)
 	*pp = p;
 }
 
-static int
-hexv(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (unsigned char)tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 static void
 pct_decode(const char *s, size_t n, struct buf *out)
 {
@@ -57,8 +47,8 @@ pct_decode(const char *s, size_t n, struct buf *out)
 		int h, l;
 
 		if (s[i] == '%' && i + 2 < n &&
-		    (h = hexv((unsigned char)s[i + 1])) >= 0 &&
-		    (l = hexv((unsigned char)s[i + 2])) >= 0) {
+		    (h = hex_digit((unsigned char)s[i + 1])) >= 0 &&
+		    (l = hex_digit((unsigned char)s[i + 2])) >= 0) {
 			buf_putc(out, h * 16 + l);
 			i += 2;
 		} else

@@ -37,6 +37,7 @@ static const char *const out_charsets[] = { "utf-8", "iso-2022-jp", NULL };
 static const char *const langs[] = { "ja", "en", NULL };
 static const char *const ambig[] = { "withhold", "rebuild", NULL };
 static const char *const protocols[] = { "smtp", "lmtp", NULL };
+static const char *const qbackends[] = { "sqlite", "postgresql", NULL };
 
 #define OFF(f) offsetof(struct policy, f)
 #define KiB ((size_t)1024)
@@ -100,14 +101,23 @@ static const struct setting settings[] = {
 	  "sekishod: idle seconds before an SMTP session is closed" },
 	{ "retry_seconds", C_SECONDS, OFF(retry_seconds), "60", 1, 86400, NULL,
 	  "sekishod: first retry delay after a failed delivery (doubles, at most an hour)" },
+	{ "worker_max_items", C_COUNT, OFF(worker_max_items), "1000", 1, 1000000, NULL,
+	  "items one sandboxed worker handles before it is retired and replaced" },
 	{ "worker_attempts", C_COUNT, OFF(worker_attempts), "3", 1, 100, NULL,
 	  "sekishod: tries before a message whose worker keeps failing is withheld" },
+	{ "milter_listen", C_STRING, OFF(milter_listen), "", 0, sizeof(((struct policy *)0)->milter_listen), NULL,
+	  "sekishod: Postfix milter socket (inet:HOST:PORT or unix:/path; empty: off)" },
 	{ "quarantine_dir", C_PATH, OFF(quarantine_dir), "/var/lib/sekisho/quarantine", 0,
 	  sizeof(((struct policy *)0)->quarantine_dir), NULL,
 	  "quarantine: folder of the encrypted originals (content-addressed blobs)" },
 	{ "quarantine_db", C_PATH, OFF(quarantine_db), "/var/lib/sekisho/quarantine.db", 0,
 	  sizeof(((struct policy *)0)->quarantine_db), NULL,
 	  "quarantine: SQLite database of the quarantined items' metadata" },
+	{ "quarantine_backend", C_ENUM, OFF(quarantine_backend), "sqlite", 0, 0, qbackends,
+	  "quarantine: where the metadata lives: sqlite (one node) or postgresql (several)" },
+	{ "quarantine_pg", C_STRING, OFF(quarantine_pg), "", 0,
+	  sizeof(((struct policy *)0)->quarantine_pg), NULL,
+	  "quarantine: PostgreSQL connection string (libpq; no password: use a passfile)" },
 	{ "quarantine_key", C_PATH, OFF(quarantine_key), "/etc/sekisho/quarantine.key", 0,
 	  sizeof(((struct policy *)0)->quarantine_key), NULL,
 	  "quarantine: key file (mode 0600; 'sekisho quarantine keygen' makes one)" },

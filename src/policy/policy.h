@@ -12,6 +12,7 @@
 enum out_charset { OUT_UTF8, OUT_ISO2022JP };
 enum lang { LANG_JA, LANG_EN };
 enum ambiguity_action { AMBIG_WITHHOLD, AMBIG_REBUILD };
+enum quarantine_backend { QUARANTINE_SQLITE, QUARANTINE_POSTGRESQL };
 
 #define POLICY_HEADER_LIST_MAX 32
 #define POLICY_HEADER_NAME_MAX 64
@@ -41,10 +42,14 @@ struct policy {
 	size_t smtp_timeout;
 	size_t retry_seconds;
 	size_t worker_attempts;
+	size_t worker_max_items;	/* a worker is retired after this many items */
+	char milter_listen[256];	/* inet:HOST:PORT or unix:/path, "" = off */
 
 	/* quarantine store */
 	char quarantine_dir[512];
 	char quarantine_db[512];
+	enum quarantine_backend quarantine_backend;	/* where the metadata lives */
+	char quarantine_pg[1024];	/* libpq connection string */
 	char quarantine_key[512];
 	size_t quarantine_retention_days;
 };

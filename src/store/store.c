@@ -25,6 +25,8 @@
 
 #include <sodium.h>
 
+#include "core/fdio.h"
+#include "core/utf8.h"
 #include "core/xalloc.h"
 #include "store/store_backend.h"
 
@@ -115,36 +117,6 @@ valid_id(const char *s)
 	return s[0] != '.';
 }
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), or 0. */
-static size_t
-utf8_seq(const unsigned char *s, size_t n)
-{
-	size_t len;
-	uint32_t c;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, c = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, c = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, c = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	return len;
-}
-
 /* s as valid UTF-8 (invalid bytes as U+FFFD), cut at a character boundary
  * before max bytes; NULL as "". */
 static void
@@ -152,11 +124,12 @@ clean_text(const char *s, size_t max, struct buf *out)
 {
 	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
 	size_t n = strlen((const char *)p);
+	unsigned int cp;
 
 	buf_init(out, max);
 	buf_puts(out, "");
 	while (n > 0) {
-		size_t k = utf8_seq(p, n);
+		size_t k = utf8_next(p, n, &cp);
 		int r = k > 0 ? buf_append(out, p, k) : buf_append(out, "\xef\xbf\xbd", 3);
 
 		if (r != 0)
@@ -165,24 +138,6 @@ clean_text(const char *s, size_t max, struct buf *out)
 		p += k;
 		n -= k;
 	}
-}
-
-static int
-write_all_fd(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-
-	while (n > 0) {
-		ssize_t w = write(fd, c, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 /* ".<base>.<pid>.<random>.tmp": unique, hidden, recognisable. */
@@ -208,7 +163,7 @@ write_synced(int dirfd, const char *name, const void *p, size_t n, mode_t mode,
 		buf_printf(err, "%s: %s", name, strerror(errno));
 		return -1;
 	}
-	if (write_all_fd(fd, p, n) != 0 || fsync(fd) != 0) {
+	if (write_all(fd, p, n) != 0 || fsync(fd) != 0) {
 		buf_printf(err, "%s: %s", name, strerror(errno));
 		close(fd);
 		unlinkat(dirfd, name, 0);
@@ -809,7 +764,10 @@ store_open(struct store **sp, const struct store_config *cfg, struct buf *err)
 		buf_puts(err, "libsodium cannot be initialised");
 		return -1;
 	}
-	if (cfg->blob_dir == NULL || cfg->sqlite_path == NULL || cfg->retention_days < 1) {
+	if (cfg->blob_dir == NULL || cfg->retention_days < 1 ||
+	    (cfg->backend == STORE_BACKEND_SQLITE && cfg->sqlite_path == NULL) ||
+	    (cfg->backend == STORE_BACKEND_POSTGRESQL && cfg->pg_conninfo == NULL) ||
+	    (cfg->backend != STORE_BACKEND_SQLITE && cfg->backend != STORE_BACKEND_POSTGRESQL)) {
 		buf_puts(err, "quarantine store: blob folder, database and a retention of at "
 		    "least one day are needed");
 		return -1;
@@ -817,7 +775,7 @@ store_open(struct store **sp, const struct store_config *cfg, struct buf *err)
 	digest_init();
 	s = xcalloc(1, sizeof *s);
 	s->dirfd = -1;
-	s->ops = &store_sqlite_ops;
+	s->ops = cfg->backend == STORE_BACKEND_POSTGRESQL ? &store_pg_ops : &store_sqlite_ops;
 	s->blob_dir = xstrdup(cfg->blob_dir);
 	s->retention = (long long)cfg->retention_days * DAY;
 	if (cfg->create && mkdir(cfg->blob_dir, 0700) != 0 && errno != EEXIST) {

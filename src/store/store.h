@@ -17,9 +17,11 @@
  *    a regular file without group or other permissions.  Keys live in
  *    sodium_malloc'd memory and are wiped when the store closes.
  *  - Metadata.  One row per receipt id in the table "items" (store_schema[]
- *    in store.c), through a backend: SQLite now, PostgreSQL later with the
- *    same schema.  store_put() returns only after blob and row are durable,
- *    so a caller may acknowledge the item then.
+ *    in store.c), through a backend chosen by store_config.backend: SQLite
+ *    (one node, the default) or PostgreSQL (several nodes sharing one
+ *    database, and then one blob folder), same schema.  store_put() returns
+ *    only after blob and row are durable, so a caller may acknowledge the
+ *    item then.
  *  - Errors in data, files and the database are returned (-1, or the codes
  *    below) with a message in err; broken internal invariants die().
  * Not thread-safe: one struct store per thread or process.
@@ -45,12 +47,19 @@
 
 struct store;
 
+enum store_backend_kind {
+	STORE_BACKEND_SQLITE,		/* zero: the default */
+	STORE_BACKEND_POSTGRESQL
+};
+
 struct store_config {
 	const char *blob_dir;
-	const char *sqlite_path;
+	const char *sqlite_path;	/* SQLite: the database file */
 	const char *key_path;	/* NULL: metadata only (list, show, expire) */
 	unsigned retention_days;	/* expires_at = received_at + days */
-	int create;		/* create blob_dir and the database if missing */
+	int create;		/* create blob_dir and the database (tables) if missing */
+	enum store_backend_kind backend;
+	const char *pg_conninfo;	/* PostgreSQL: a libpq connection string */
 };
 
 /* What the gateway knows about an item when it quarantines it.  Strings are

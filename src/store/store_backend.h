@@ -1,6 +1,6 @@
 /*
  * store_backend - what a metadata backend of the quarantine store provides
- * (SQLite in meta_sqlite.c; PostgreSQL later, for several nodes).
+ * (SQLite in meta_sqlite.c; PostgreSQL in meta_pg.c, for several nodes).
  *
  * Contract: the schema is store_schema[] for every backend, plain portable
  * SQL (TEXT, BIGINT, CHECK, CREATE ... IF NOT EXISTS), so the same rows can
@@ -51,5 +51,6 @@ struct store_backend_ops {
 };
 
 extern const struct store_backend_ops store_sqlite_ops;
+extern const struct store_backend_ops store_pg_ops;
 
 #endif

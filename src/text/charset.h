@@ -22,6 +22,7 @@
 #include <stddef.h>
 
 #include "core/buf.h"
+#include "core/utf8.h"	/* utf8_next, utf8_valid, utf8_put */
 
 #define CHARSET_NAME_MAX 40
 
@@ -39,12 +40,6 @@ int charset_decode(const char *label, const void *in, size_t len,
 const char *charset_canonical(const char *label);
 /* Guess the charset of unlabelled bytes (never NULL). */
 const char *charset_detect(const unsigned char *p, size_t len);
-/* 1 if p[0..len) is valid UTF-8 (no overlongs, no surrogates). */
-int utf8_valid(const unsigned char *p, size_t len);
-/* Append the UTF-8 encoding of code point cp. */
-int utf8_put(struct buf *out, unsigned int cp);
-/* Decode one UTF-8 sequence at p (len > 0); returns its length, 0 if invalid. */
-size_t utf8_next(const unsigned char *p, size_t len, unsigned int *cp);
 
 /* UTF-8 to ISO-2022-JP (CP50221 style, via CP932); characters with no JIS
  * form become the geta mark 〓 and are counted in *unmappable. */

@@ -1,6 +1,7 @@
 /*
  * rfc2047 - encoded-word decoding with joining.  See rfc2047.h.
  */
+#include "core/utf8.h"
 #include "text/rfc2047.h"
 
 #include <ctype.h>
@@ -54,18 +55,6 @@ b64_decode(const char *in, size_t len, struct buf *out)
 	return bad ? -1 : 0;
 }
 
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 qp_word_decode(const char *in, size_t len, struct buf *out, int q_underscore)
 {
@@ -74,8 +63,8 @@ qp_word_decode(const char *in, size_t len, struct buf *out, int q_underscore)
 		int h, l;
 
 		if (c == '=' && i + 2 < len &&
-		    (h = hexval((unsigned char)in[i + 1])) >= 0 &&
-		    (l = hexval((unsigned char)in[i + 2])) >= 0) {
+		    (h = hex_digit((unsigned char)in[i + 1])) >= 0 &&
+		    (l = hex_digit((unsigned char)in[i + 2])) >= 0) {
 			c = (unsigned char)(h * 16 + l);
 			i += 2;
 		} else if (c == '_' && q_underscore)

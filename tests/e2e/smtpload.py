@@ -8,6 +8,10 @@ handed over only when the server answered 250 after DATA; connection failures
 and 4xx answers are retried (with a pause) until DEADLINE seconds have passed.
 Writes the handed-over numbers, one per line, to ACKED.
 
+SMTPLOAD_MSGID_FIRST=1 puts the Message-ID first instead, before any mbox
+"From " line: Postfix ends the header block at such a line (it is no header
+field), so a Message-ID after it would be body to Postfix and its milter.
+
 usage: smtpload.py HOST PORT COUNT CONCURRENCY CORPUS TAG ACKED [DEADLINE]
 """
 import os
@@ -31,6 +35,8 @@ def message(n):
     mid = b"Message-ID: <e2e-%s-%d@sekisho.test>\n" % (tag.encode(), n)
     end = re.search(rb"\r?\n\r?\n", raw)
     head, body = (raw[:end.start() + 1], raw[end.start() + 1:]) if end else (raw, b"")
+    if os.environ.get("SMTPLOAD_MSGID_FIRST"):
+        return mid + MID.sub(b"", head, count=1) + body
     if MID.search(head):             # only the message's own header, never the body's
         return MID.sub(lambda m: mid, head, count=1) + body
     if head.startswith(b"From "):    # keep an mbox From_ line first

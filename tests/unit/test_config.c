@@ -372,6 +372,19 @@ test_quarantine_settings(void **state)
 	buf_free(&err);
 	assert_int_equal(parse(&p, "quarantine_retention_days = 36501\n", &err), -1);
 	buf_free(&err);
+	/* the metadata backend: SQLite unless PostgreSQL is chosen */
+	config_defaults(&p);
+	assert_int_equal(p.quarantine_backend, QUARANTINE_SQLITE);
+	assert_string_equal(p.quarantine_pg, "");
+	assert_int_equal(parse(&p, "quarantine_backend = postgresql\n"
+	    "quarantine_pg = host=127.0.0.1 port=5432 dbname=sekisho user=sekisho\n", &err), 0);
+	assert_int_equal(p.quarantine_backend, QUARANTINE_POSTGRESQL);
+	assert_string_equal(p.quarantine_pg, "host=127.0.0.1 port=5432 dbname=sekisho user=sekisho");
+	buf_free(&err);
+	check_roundtrip(&p, 1);
+	assert_int_equal(parse(&p, "quarantine_backend = mysql\n", &err), -1);
+	assert_non_null(strstr(buf_str(&err), "sqlite postgresql"));
+	buf_free(&err);
 }
 
 int

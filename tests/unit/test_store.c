@@ -4,6 +4,13 @@
  * tampering, swapped blobs, wrong and rotated keys, key file permissions,
  * expiry, listing filters, release, and crash safety (a writer killed at
  * random moments never leaves a partial blob under a final name).
+ *
+ * Built twice: test_store runs on SQLite; test_store_pg (STORE_TEST_PG) runs
+ * the same tests on the PostgreSQL named by SEKISHO_TEST_PG (a libpq
+ * connection string; tests/store-pg/run starts a server and sets it), with
+ * PostgreSQL's own schema checks, reconnection after the server ends the
+ * connection, and writers racing expire in several processes.  Without
+ * SEKISHO_TEST_PG it says SKIPPED and exits 77 (ctest: skipped).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,6 +37,38 @@
 #include "core/digest.h"
 #include "store/store.h"
 
+#ifdef STORE_TEST_PG
+#include <libpq-fe.h>
+
+#define SKIP_EXIT 77
+static const char *pg_conninfo;	/* SEKISHO_TEST_PG */
+
+/* Run SQL on a connection of the test's own; the first value of the first
+ * row goes to out (if not NULL).  0, or -1 with a message on stderr. */
+static int
+pg_sql(const char *sql, char *out, size_t n)
+{
+	PGconn *c = PQconnectdb(pg_conninfo);
+	PGresult *r;
+	int ok;
+
+	if (PQstatus(c) != CONNECTION_OK) {
+		fprintf(stderr, "test connection: %s", PQerrorMessage(c));
+		PQfinish(c);
+		return -1;
+	}
+	r = PQexec(c, sql);
+	ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+	if (!ok)
+		fprintf(stderr, "%s: %s", sql, PQresultErrorMessage(r));
+	else if (out != NULL)
+		snprintf(out, n, "%s", PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "");
+	PQclear(r);
+	PQfinish(c);
+	return ok ? 0 : -1;
+}
+#endif
+
 #define NOW 1800000000LL
 #define DAYS(n) ((long long)(n) * 86400)
 #define RETENTION 30
@@ -51,6 +90,10 @@ config_of(struct fx *f, const char *key)
 	c.key_path = key;
 	c.retention_days = RETENTION;
 	c.create = 1;
+#ifdef STORE_TEST_PG
+	c.backend = STORE_BACKEND_POSTGRESQL;
+	c.pg_conninfo = pg_conninfo;
+#endif
 	return c;
 }
 
@@ -86,6 +129,12 @@ setup(void **state)
 		return -1;
 	}
 	buf_free(&err);
+#ifdef STORE_TEST_PG
+	/* every test starts with an empty database, as with a new folder */
+	if (pg_sql("SET client_min_messages = warning; "
+	    "DROP TABLE IF EXISTS items, schema_version", NULL, 0) != 0)
+		return -1;
+#endif
 	reopen(f, f->key);
 	*state = f;
 	return 0;
@@ -289,8 +338,10 @@ test_files_private(void **state)
 	assert_int_equal(st.st_mode & 0777, 0600);
 	assert_int_equal(stat(f->blobs, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0700);
+#ifndef STORE_TEST_PG
 	assert_int_equal(stat(f->db, &st), 0);
 	assert_int_equal(st.st_mode & 077, 0);
+#endif
 	assert_int_equal(stat(f->key, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
 	/* the plaintext is nowhere in the blob */
@@ -872,6 +923,7 @@ test_bad_items(void **state)
 	buf_free(&err);
 }
 
+#ifndef STORE_TEST_PG
 static void
 test_schema(void **state)
 {
@@ -915,6 +967,326 @@ test_schema(void **state)
 	assert_int_equal(store_open(&s2, &c, &err), -1);
 	buf_free(&err);
 }
+#else
+/* Expect store_open with this configuration to fail with want in the message. */
+static void
+open_fails(const struct store_config *c, const char *want)
+{
+	struct store *s2 = NULL;
+	struct buf err;
+
+	buf_init(&err, 4096);
+	assert_int_equal(store_open(&s2, c, &err), -1);
+	assert_null(s2);
+	if (strstr(buf_str(&err), want) == NULL)
+		fail_msg("error \"%s\" lacks \"%s\"", buf_str(&err), want);
+	buf_free(&err);
+}
+
+static void
+test_schema(void **state)
+{
+	struct fx *f = *state;
+	struct store_config c = config_of(f, f->key);
+	char v[256], conninfo[1024];
+	struct buf err;
+
+	store_close(f->s);
+	f->s = NULL;
+	/* version 1, the three indexes, the same column types as in SQLite */
+	assert_int_equal(pg_sql("SELECT max(version) FROM schema_version", v, sizeof v), 0);
+	assert_string_equal(v, "1");
+	assert_int_equal(pg_sql("SELECT count(*) FROM pg_indexes WHERE tablename = 'items' "
+	    "AND indexname IN ('items_received_at', 'items_sha256', 'items_expires_at')", v,
+	    sizeof v), 0);
+	assert_string_equal(v, "3");
+	assert_int_equal(pg_sql("SELECT string_agg(column_name || ' ' || data_type, ', ' "
+	    "ORDER BY ordinal_position) FROM information_schema.columns "
+	    "WHERE table_name = 'items' AND data_type <> 'text'", v, sizeof v), 0);
+	assert_string_equal(v, "received_at bigint, bytes bigint, released_at bigint, "
+	    "expires_at bigint");
+	/* opening again changes nothing (no second version row) */
+	reopen(f, f->key);
+	store_close(f->s);
+	f->s = NULL;
+	assert_int_equal(pg_sql("SELECT count(*) FROM schema_version", v, sizeof v), 0);
+	assert_string_equal(v, "1");
+	/* a newer schema is refused, not misread */
+	assert_int_equal(pg_sql("UPDATE schema_version SET version = 99", NULL, 0), 0);
+	open_fails(&c, "newer");
+	/* without create, a database without the tables is an error and stays empty */
+	assert_int_equal(pg_sql("DROP TABLE items, schema_version", NULL, 0), 0);
+	c.create = 0;
+	open_fails(&c, "no quarantine store");
+	assert_int_equal(pg_sql("SELECT to_regclass('items') IS NULL", v, sizeof v), 0);
+	assert_string_equal(v, "t");
+	c.create = 1;
+	/* a password in the connection string is refused, and not repeated */
+	snprintf(conninfo, sizeof conninfo, "%s password=sekrit-word", pg_conninfo);
+	c.pg_conninfo = conninfo;
+	open_fails(&c, "password file");
+	buf_init(&err, 4096);
+	assert_int_equal(store_open(&f->s, &c, &err), -1);
+	assert_null(strstr(buf_str(&err), "sekrit"));
+	buf_free(&err);
+	c.pg_conninfo = "postgresql://sekisho:sekrit-word@127.0.0.1/sekisho";
+	open_fails(&c, "password file");
+	/* malformed, empty, and a server that is not there (quickly) */
+	c.pg_conninfo = "host=127.0.0.1 nonsense";
+	open_fails(&c, "quarantine_pg");
+	c.pg_conninfo = "";
+	open_fails(&c, "needs a connection string");
+	c.pg_conninfo = "host=127.0.0.1 port=1 dbname=none user=none connect_timeout=3";
+	open_fails(&c, "cannot connect");
+	c.pg_conninfo = NULL;
+	open_fails(&c, "needed");
+	/* and the tables appear with create */
+	c.pg_conninfo = pg_conninfo;
+	reopen(f, f->key);
+	assert_int_equal(pg_sql("SELECT max(version) FROM schema_version", v, sizeof v), 0);
+	assert_string_equal(v, "1");
+}
+
+static int
+count_rows(const struct store_item_out *it, void *ctx)
+{
+	(*(size_t *)ctx)++;
+	return 0;
+}
+
+/* End the server side of the store's connection (as a restart or an
+ * administrator would) and wait until it is gone. */
+static void
+kill_connection(void)
+{
+	char v[64];
+
+	assert_int_equal(pg_sql("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 10000)) "
+	    "FROM pg_stat_activity WHERE datname = current_database() "
+	    "AND application_name = 'sekisho' AND pid <> pg_backend_pid()", v, sizeof v), 0);
+	assert_string_equal(v, "1");
+}
+
+static void
+test_pg_reconnect(void **state)
+{
+	struct fx *f = *state;
+	struct store_item a = item("SK-before", NOW, "withheld", "a@example.com", "a");
+	struct store_item b = item("SK-after", NOW, "withheld", "a@example.com", "b");
+	struct store_item_out m;
+	struct store_filter flt;
+	size_t seen = 0;
+	struct buf out, err;
+	size_t rows, blobs;
+
+	put_ok(f, &a, "before the break", 16);
+	buf_init(&out, 1024);
+	buf_init(&err, 4096);
+	/* a read after the break: reconnected, answered */
+	kill_connection();
+	assert_int_equal(store_get(f->s, "SK-before", &out, &m, &err), 0);
+	assert_string_equal(buf_str(&out), "before the break");
+	store_item_out_free(&m);
+	/* a write after the break: the transaction starts on a new connection */
+	kill_connection();
+	put_ok(f, &b, "after the break", 15);
+	kill_connection();
+	assert_int_equal(store_mark_released(f->s, "SK-after", "suzuki", NOW + 1, &err), 0);
+	kill_connection();
+	memset(&flt, 0, sizeof flt);
+	assert_int_equal(store_list(f->s, &flt, count_rows, &seen, &err), 0);
+	assert_int_equal(seen, 2);
+	kill_connection();
+	assert_int_equal(store_expire(f->s, NOW + DAYS(RETENTION), &rows, &blobs, &err), 0);
+	assert_int_equal(rows, 2);
+	assert_int_equal(blobs, 2);
+	buf_free(&out);
+	buf_free(&err);
+}
+
+/*
+ * Writers in several processes store new items whose contents are shared
+ * with expired ones, while another process expires again and again: the
+ * writers' lock must keep expire from removing a blob a new row is being
+ * committed for.  Afterwards every row has its blob.
+ */
+#define RACE_WRITERS 3
+#define RACE_ITEMS 60
+
+static int
+check_blob_of_row(const struct store_item_out *it, void *ctx)
+{
+	struct fx *f = ((struct fx **)ctx)[0];
+	size_t *bad = ((size_t **)ctx)[1];
+	struct buf err;
+
+	buf_init(&err, 4096);
+	if (store_blob_check(f->s, it->sha256, &err) != 0) {
+		fprintf(stderr, "row %s: %s\n", it->receipt_id, buf_str(&err));
+		(*bad)++;
+	}
+	buf_free(&err);
+	return 0;
+}
+
+static void
+test_pg_writers_race_expire(void **state)
+{
+	struct fx *f = *state;
+	pid_t pids[RACE_WRITERS + 1];
+	struct store_filter flt;
+	size_t bad = 0, rows, blobs;
+	void *ctx[2] = { f, &bad };
+	char v[64];
+	struct buf err;
+
+	store_close(f->s);
+	f->s = NULL;
+	for (int w = 0; w <= RACE_WRITERS; w++) {
+		pids[w] = fork();
+		assert_true(pids[w] >= 0);
+		if (pids[w] == 0) {
+			struct store_config c = config_of(f, f->key);
+			struct store *s;
+			struct buf e;
+
+			buf_init(&e, 4096);
+			if (store_open(&s, &c, &e) != 0) {
+				fprintf(stderr, "child: %s\n", buf_str(&e));
+				_exit(3);
+			}
+			if (w == RACE_WRITERS) {
+				/* the expirer: until the writers are done */
+				for (int k = 0; k < 400; k++) {
+					buf_reset(&e);
+					if (store_expire(s, NOW, &rows, &blobs, &e) != 0) {
+						fprintf(stderr, "expire: %s\n", buf_str(&e));
+						_exit(4);
+					}
+					if (getppid() == 1)
+						break;
+				}
+				_exit(0);
+			}
+			for (int i = 0; i < RACE_ITEMS; i++) {
+				char id[64], body[32];
+				struct store_item it;
+
+				/* an old item, then a new one, with the same content:
+				 * its blob is in use only by the expired row when the
+				 * new row is being committed */
+				snprintf(body, sizeof body, "race body %d %d", w, i);
+				snprintf(id, sizeof id, "SK-old-%d-%d", w, i);
+				it = item(id, NOW - DAYS(RETENTION + 1), "withheld", "a@example.com", "o");
+				buf_reset(&e);
+				if (store_put(s, &it, body, strlen(body), &e) != 0) {
+					fprintf(stderr, "put: %s\n", buf_str(&e));
+					_exit(5);
+				}
+				snprintf(id, sizeof id, "SK-new-%d-%d", w, i);
+				it = item(id, NOW, "withheld", "a@example.com", "n");
+				buf_reset(&e);
+				if (store_put(s, &it, body, strlen(body), &e) != 0) {
+					fprintf(stderr, "put: %s\n", buf_str(&e));
+					_exit(5);
+				}
+			}
+			_exit(0);
+		}
+	}
+	for (int w = 0; w <= RACE_WRITERS; w++) {
+		int st;
+
+		assert_int_equal(waitpid(pids[w], &st, 0), pids[w]);
+		assert_true(WIFEXITED(st));
+		assert_int_equal(WEXITSTATUS(st), 0);
+	}
+	reopen(f, f->key);
+	buf_init(&err, 4096);
+	assert_int_equal(store_expire(f->s, NOW, &rows, &blobs, &err), 0);
+	assert_int_equal(pg_sql("SELECT count(*) FROM items", v, sizeof v), 0);
+	assert_int_equal(strtol(v, NULL, 10), RACE_WRITERS * RACE_ITEMS);
+	memset(&flt, 0, sizeof flt);
+	assert_int_equal(store_list(f->s, &flt, check_blob_of_row, ctx, &err), 0);
+	assert_int_equal(bad, 0);
+	buf_free(&err);
+}
+
+/*
+ * Listing pages through the rows LIST_PAGE (256) at a time: across pages
+ * nothing is repeated or skipped, also where rows share a time, ids in byte
+ * order ('B' before 'a') whatever the database's collation.
+ */
+struct order_ctx {
+	size_t n, bad;
+	long long t;
+	char id[STORE_ID_MAX];
+};
+
+static int
+check_order(const struct store_item_out *it, void *ctx)
+{
+	struct order_ctx *o = ctx;
+
+	if (o->n > 0 && (it->received_at > o->t ||
+	    (it->received_at == o->t && strcmp(it->receipt_id, o->id) >= 0))) {
+		fprintf(stderr, "%s after %s\n", it->receipt_id, o->id);
+		o->bad++;
+	}
+	o->n++;
+	o->t = it->received_at;
+	snprintf(o->id, sizeof o->id, "%s", it->receipt_id);
+	return 0;
+}
+
+static void
+test_pg_list_pages(void **state)
+{
+	struct fx *f = *state;
+	struct store_filter flt;
+	struct order_ctx o;
+	struct seen s;
+	struct buf err;
+
+	for (int i = 0; i < 300; i++) {
+		char id[64];
+		struct store_item it;
+
+		/* three rows per second: ids differing in case only within it */
+		snprintf(id, sizeof id, "SK-a%03d", i);
+		it = item(id, NOW - i / 3, "withheld", "a@example.com", "x");
+		put_ok(f, &it, "paged", 5);
+		snprintf(id, sizeof id, "SK-B%03d", i);
+		it = item(id, NOW - i / 3, "sanitized", "B@example.com", "x");
+		put_ok(f, &it, "paged", 5);
+	}
+	buf_init(&err, 4096);
+	memset(&flt, 0, sizeof flt);
+	memset(&o, 0, sizeof o);
+	assert_int_equal(store_list(f->s, &flt, check_order, &o, &err), 0);
+	assert_int_equal(o.n, 600);
+	assert_int_equal(o.bad, 0);
+	flt.limit = 257;
+	memset(&o, 0, sizeof o);
+	assert_int_equal(store_list(f->s, &flt, check_order, &o, &err), 0);
+	assert_int_equal(o.n, 257);
+	flt.limit = 0;
+	flt.verdict = "sanitized";
+	flt.sender = "b@EXAMPLE";
+	memset(&o, 0, sizeof o);
+	assert_int_equal(store_list(f->s, &flt, check_order, &o, &err), 0);
+	assert_int_equal(o.n, 300);
+	assert_int_equal(o.bad, 0);
+	/* the newest second holds SK-a000..2 and SK-B000..2: 'a' > 'B' in bytes */
+	memset(&flt, 0, sizeof flt);
+	flt.limit = 4;
+	list_ids(f, &flt, &s);
+	assert_int_equal(s.n, 4);
+	assert_string_equal(s.ids[0], "SK-a002");
+	assert_string_equal(s.ids[3], "SK-B002");
+	buf_free(&err);
+}
+#endif
 
 /*
  * Crash safety: a child stores 2 MiB items in a loop and is killed at
@@ -1085,8 +1457,20 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_schema, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_safety, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_new_file, setup, teardown),
+#ifdef STORE_TEST_PG
+		cmocka_unit_test_setup_teardown(test_pg_reconnect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pg_writers_race_expire, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pg_list_pages, setup, teardown),
+#endif
 	};
 
+#ifdef STORE_TEST_PG
+	pg_conninfo = getenv("SEKISHO_TEST_PG");
+	if (pg_conninfo == NULL || pg_conninfo[0] == '\0') {
+		printf("SKIPPED (SEKISHO_TEST_PG is not set: no PostgreSQL server to test on)\n");
+		return SKIP_EXIT;
+	}
+#endif
 	digest_init();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# postfix_milter.sh - Postfix with sekishod's milter against the same Postfix
+# without it, in one run, delivering to Dovecot over LMTP (TRANSPORT=discard:
+# to Postfix's discard transport instead, to take Dovecot out of the figures:
+# then a message counts as done at its 250, and there is no e2e latency).
+#
+# One private Postfix, Dovecot and sekishod on loopback (tests/e2e/mta.sh).
+# The messages are the bench corpus's "plain" category, less those sekisho
+# withholds (they never arrive, so they would only blur the timing), sent by
+# bench/smtp_bench.py over CONCURRENCY sessions.  Phases:
+#   1. bare Postfix, as fast as it takes them             -> throughput Ta
+#   2. Postfix + milter, as fast as it takes them         -> throughput Tb
+#      (1 and 2 alternate ROUNDS times; each one's best round counts)
+#   3. Postfix + milter, open-loop at Ta/2 msg/s          -> latencies
+#   4. bare Postfix, open-loop at Ta/2 msg/s              -> latencies
+# MILTER=inet (default: smtpd_milters = inet:127.0.0.1:PORT) or unix (a Unix
+# socket: no TCP, and Postfix streams headers without waiting for answers).
+# Latency of a message: from the client's MAIL FROM to the 250 after DATA
+# ("smtp": the milter works inside it), and to its appearance in the Maildir
+# ("e2e", inotify).  Added latency = the milter run's percentile minus the
+# bare run's.  sekishod's own histogram (first header -> verdict) is read
+# from its metrics endpoint as well.
+#
+# Targets (issue 4): Tb >= 0.5 x Ta on 2 cores; p99 added latency < 50 ms at
+# half load.
+#
+# usage: bench/postfix_milter.sh [BUILD_DIR] [CORPUS_DIR]
+#   (defaults build, ../shared/corpus/bench; N=2000 messages per throughput
+#   phase, ROUNDS=3, NLAT=1000 per latency phase, CONCURRENCY=16, WARMUP=100)
+# Needs root (Postfix and Dovecot); installs them with apt-get if missing.
+set -u
+cd "$(dirname "$0")/.."
+build=$(realpath "${1:-build}")
+corpus=${2:-../shared/corpus/bench}
+N=${N:-2000}
+NLAT=${NLAT:-1000}
+C=${CONCURRENCY:-16}
+WARMUP=${WARMUP:-100}
+ROUNDS=${ROUNDS:-3}
+transport=${TRANSPORT:-}
+mkind=${MILTER:-inet}
+
+. tests/e2e/mta.sh
+[ -f "$corpus/MANIFEST.tsv" ] || { echo "skipped: corpus not found ($corpus)"; exit 0; }
+[ -x "$build/sekishod" ] || { echo "skipped: $build/sekishod is not built"; exit 0; }
+mta_install || { echo "skipped: $MTA_SKIP"; exit 0; }
+
+tmp=$(mktemp -d)
+chmod 755 "$tmp"
+cleanup() {
+	postfix_stop "$tmp"
+	pkill -TERM -f "sekishod -c $tmp/sekisho.conf" 2>/dev/null
+	dovecot_stop "$tmp"
+	sleep 1
+	pkill -9 -f "sekishod -c $tmp/sekisho.conf" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# the messages: plain text that sekisho sanitises
+mkdir -p "$tmp/pre/out" "$tmp/pre/rc"
+awk -F'\t' -v d="$corpus/msgs" '$2 == "plain" { print d "/" $1 }' "$corpus/MANIFEST.tsv" >"$tmp/plain"
+mapfile -t plain <"$tmp/plain"
+"$build/sekisho" mail --out-dir "$tmp/pre/out" --receipt-dir "$tmp/pre/rc" "${plain[@]}" \
+	>/dev/null 2>&1
+for f in "$tmp"/pre/out/*; do echo "$corpus/msgs/$(basename "$f")"; done >"$tmp/list"
+nmsg=$(wc -l <"$tmp/list")
+
+lmtp=$(port); smtp=$(port); mport=$(port); metrics=$(port)
+if [ "$mkind" = unix ]; then
+	msock=unix:$tmp/milter.sock
+else
+	msock=inet:127.0.0.1:$mport
+fi
+cat >"$tmp/sekisho.conf" <<CONF
+listen = 127.0.0.1:$(port)
+metrics_listen = 127.0.0.1:$metrics
+milter_listen = $msock
+spool_dir = $tmp/spool
+deliver_to = maildir:$tmp/Maildir
+journal = $tmp/journal.jsonl
+quarantine_dir = $tmp/quarantine
+quarantine_db = $tmp/quarantine.db
+quarantine_key = $tmp/quarantine.key
+workers = 2
+CONF
+"$build/sekisho" quarantine keygen "$tmp/quarantine.key" >/dev/null 2>&1
+dovecot_start "$tmp" "$lmtp" || exit 1
+"$build/sekishod" -c "$tmp/sekisho.conf" -f >>"$tmp/sekishod.log" 2>&1 &
+for _ in $(seq 100); do
+	grep -q "milter listening" "$tmp/sekishod.log" 2>/dev/null && break
+	sleep 0.1
+done
+grep -q "milter listening" "$tmp/sekishod.log" ||
+	{ echo "sekishod's milter did not start"; tail -3 "$tmp/sekishod.log"; exit 1; }
+postfix_start "$tmp" "$smtp" "$lmtp" "" $transport || exit 1
+cf=$tmp/postfix
+
+milter() {	# milter on|off: switch the same Postfix
+	if [ "$1" = on ]; then
+		postconf -c "$cf" -e "smtpd_milters = $msock" \
+		    "milter_protocol = 6" "milter_default_action = tempfail"
+	else
+		postconf -c "$cf" -e "smtpd_milters ="
+	fi
+	postfix -c "$cf" reload >/dev/null 2>&1
+	sleep 1
+}
+
+# run TAG COUNT RATE: one phase, into a mailbox of its own (no phase pays
+# for the files of another); its JSON result goes to $tmp/TAG.json
+run() {
+	local maildir=$tmp/mail/$1
+	mkdir -p "$maildir/new" "$maildir/cur" "$maildir/tmp"
+	chown -R "$MTA_USER:" "$maildir"
+	[ -n "$transport" ] && maildir=-	# discarded: counted at the 250
+	python3 bench/smtp_bench.py 127.0.0.1 "$smtp" "$2" "$C" "$tmp/list" "$1" "$maildir" "$3" \
+		>"$tmp/$1.json" || { echo "phase $1 failed"; exit 1; }
+	postfix_drain "$tmp" 300 >/dev/null
+}
+field() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$tmp/$1.json" "$2"; }
+scrape() { python3 -c "import urllib.request,sys; print(urllib.request.urlopen(sys.argv[1]).read().decode())" \
+	"http://127.0.0.1:$metrics/metrics" >"$tmp/$1.metrics"; }
+
+echo "postfix_milter: $nmsg plain messages, $(nproc) cores, concurrency $C," \
+	"milter over $mkind, delivering to ${transport:-Dovecot LMTP}"
+best() {	# best NAME: copy the round of NAME with the highest throughput to NAME.json
+	local b="" bt=0 t
+	for r in $(seq "$ROUNDS"); do
+		t=$(field "$1-$r" throughput)
+		if awk -v a="$t" -v b="$bt" 'BEGIN { exit !(a > b) }'; then b=$r; bt=$t; fi
+	done
+	cp "$tmp/$1-$b.json" "$tmp/$1.json"
+}
+for r in $(seq "$ROUNDS"); do
+	milter off
+	run "warm-bare-$r" "$WARMUP" 0
+	run "bare-$r" "$N" 0
+	milter on
+	run "warm-milter-$r" "$WARMUP" 0
+	run "milter-$r" "$N" 0
+	echo "round $r: bare $(field "bare-$r" throughput) msg/s, milter $(field "milter-$r" throughput) msg/s"
+done
+best bare
+best milter
+ta=$(field bare throughput)
+half=$(awk -v t="$ta" 'BEGIN { printf "%.1f", t / 2 }')
+scrape before
+run milter-half "$NLAT" "$half"
+scrape after
+milter off
+run bare-half "$NLAT" "$half"
+
+printf '\n%-22s %6s %6s %8s %8s %17s %17s\n' run sent arrived seconds msg/s "smtp p50/p99 ms" \
+	"e2e p50/p99 ms"
+for t in bare milter bare-half milter-half; do
+	python3 - "$tmp/$t.json" "$t" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+name = {"bare": "bare, full speed", "milter": "milter, full speed",
+        "bare-half": "bare, half load", "milter-half": "milter, half load"}[sys.argv[2]]
+f = lambda a, b: f"{a}/{b}" if a is not None else "-"
+print(f"{name:<22} {r['sent']:>6} {r['delivered']:>6} {r['seconds']:>8} {r['throughput']:>8} "
+      f"{f(r['smtp_p50'], r['smtp_p99']):>17} {f(r['e2e_p50'], r['e2e_p99']):>17}")
+PY
+done
+python3 - "$tmp" "$half" <<'PY'
+import json, re, sys
+d, half = sys.argv[1], sys.argv[2]
+r = {t: json.load(open(f"{d}/{t}.json")) for t in ("bare", "milter", "bare-half", "milter-half")}
+ratio = r["milter"]["throughput"] / r["bare"]["throughput"]
+print(f"\nthroughput, milter/bare: {ratio:.2f} (target >= 0.50): {'met' if ratio >= 0.5 else 'NOT met'}")
+key = "e2e" if r["bare-half"]["e2e_p99"] is not None else "smtp"
+for k in ("smtp", "e2e"):
+    a, b = r["bare-half"], r["milter-half"]
+    if a[f"{k}_p50"] is None or b[f"{k}_p50"] is None:
+        continue
+    p50 = b[f"{k}_p50"] - a[f"{k}_p50"]
+    p99 = b[f"{k}_p99"] - a[f"{k}_p99"]
+    verdict = f" (target p99 < 50 ms): {'met' if p99 < 50 else 'NOT met'}" if k == key else ""
+    print(f"added latency at {half} msg/s, {k}: p50 {p50:+.1f} ms, p99 {p99:+.1f} ms{verdict}")
+# sekishod's histogram over the milter half-load phase
+def hist(name):
+    b = {}
+    for m in re.finditer(r'sekisho_processing_seconds_bucket\{le="([^"]+)"\} (\d+)', open(f"{d}/{name}.metrics").read()):
+        b[m.group(1)] = int(m.group(2))
+    return b
+h0, h1 = hist("before"), hist("after")
+diff = [(k, h1[k] - h0.get(k, 0)) for k in h1]
+total = dict(diff).get("+Inf", 0)
+def q(p):
+    for k, v in diff:
+        if total and v >= p * total:
+            return k
+    return "?"
+print(f"sekishod, first header -> verdict, {total} messages at half load: "
+      f"p50 <= {q(0.5)} s, p99 <= {q(0.99)} s (histogram buckets)")
+PY

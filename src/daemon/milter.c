@@ -1,0 +1,1094 @@
+/*
+ * milter - the libmilter filter.  See milter.h for what it does to mail.
+ *
+ * Threads.  libmilter runs one thread per MTA connection (Postfix opens one
+ * per SMTP session) plus a signal thread.  A connection thread collects its
+ * message, checks a worker out of the pool (mutex + condition variable,
+ * waiting at most time_limit), runs it, checks it back in, and records the
+ * outcome through one of `workers` quarantine/journal handles (a handle is
+ * not thread-safe; the store and the journal serialise writers themselves).
+ *
+ * Forking.  The `workers` sandboxed workers are forked before any thread
+ * exists.  A worker that dies (crash, sandbox kill, timeout) is restarted by
+ * one dedicated thread, the forker, never by a connection thread, so the
+ * pool has a single owner of fork().  Forking from a threaded process is safe
+ * here because of what the child does before it serves: it resets its signal
+ * mask and closes descriptors (system calls only), allocates with malloc
+ * (glibc's fork() holds every arena lock across the fork, so the child's heap
+ * is consistent), and runs GMime, glib, libxml2, iconv and libseccomp, whose
+ * global state the single-threaded master set up (sanitize_init()) and which
+ * no connection thread ever calls: none of their locks can be held by another
+ * thread at the moment of the fork.  The one library both sides use is
+ * OpenSSL (SHA-256: the worker for receipts, connection threads through the
+ * store and the journal); connection threads call it only while holding
+ * fork_lock shared, and the forker forks holding it exclusively, so no
+ * OpenSSL lock is ever copied held.  The other libraries the connection
+ * threads use (libmilter, SQLite, libsodium, syslog) are never called in a
+ * worker.
+ *
+ * Bounds.  One message is at most message_size_limit bytes in memory (its
+ * header names and recipients are bounded by the same ceiling and
+ * SPOOL_RCPT_MAX); more is withheld, never passed on.  Worker failures are
+ * remembered per message (digest of body and Message-ID, the Received
+ * headers change on every retry) in a table of POISON_SLOTS entries, so a
+ * message that keeps killing workers is withheld after worker_attempts
+ * tries instead of being refused for ever.
+ *
+ * Metrics: sanitised, withheld, worker failures, temporary refusals, and the
+ * processing-time histogram from the first header to the verdict (the time
+ * the milter adds to an SMTP transaction, apart from the transfer itself).
+ */
+#include "daemon/milter.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <libmilter/mfapi.h>
+
+#include "core/digest.h"
+#include "core/num.h"
+#include "core/xalloc.h"
+#include "daemon/outcome.h"
+#include "gateway/metrics.h"
+#include "gateway/spool.h"
+#include "gateway/worker.h"
+#include "receipt/receipt.h"
+
+#define POOL_MAX 64
+#define OUTCOME_MAX 128
+#define POISON_SLOTS 256
+#define RECEIPT_MAX (64u * 1024 * 1024)
+#define MSGID_MAX 998
+#define BIND_WAIT_MS 15000	/* a stopping predecessor may still hold the socket */
+#define RESTART_PAUSE_US 50000	/* between two worker restarts (no crash loop spin) */
+#define BODY_CHUNK (1024 * 1024)
+#define KEEP_BYTES (1024 * 1024)	/* message buffer kept between messages */
+#define NO_WORKER (-100)	/* no worker became free within time_limit */
+
+enum slot_state { SLOT_IDLE, SLOT_BUSY, SLOT_DEAD };
+
+struct slot {
+	struct worker wk;
+	enum slot_state state;
+};
+
+struct poison {
+	char key[SHA256_HEX_LEN + 1];
+	size_t failures;
+	long long last;		/* for replacing the oldest */
+};
+
+/* Process-wide state of the milter (one per sk-milter process). */
+static struct {
+	const struct policy *pol;
+	pthread_mutex_t mu;		/* slots, stopping, inflight, poison */
+	pthread_cond_t idle_cv;		/* a worker became idle */
+	pthread_cond_t dead_cv;		/* a worker died: the forker restarts it */
+	struct slot slots[POOL_MAX];
+	size_t n;
+	int stopping;
+	size_t inflight;		/* messages between MAIL and their end */
+	struct poison poison[POISON_SLOTS];
+	pthread_cond_t oc_cv;		/* a quarantine/journal handle came free */
+	struct outcome *oc[OUTCOME_MAX];
+	int oc_busy[OUTCOME_MAX];
+	size_t noc;
+	int local;			/* listening on a Unix socket */
+	pthread_rwlock_t fork_lock;	/* see "Forking" above */
+} M = {
+	.mu = PTHREAD_MUTEX_INITIALIZER,
+	.idle_cv = PTHREAD_COND_INITIALIZER,
+	.dead_cv = PTHREAD_COND_INITIALIZER,
+	.oc_cv = PTHREAD_COND_INITIALIZER,
+};
+
+/* One MTA connection; the message fields are reset at each MAIL. */
+struct conn {
+	unsigned long pflags;	/* negotiated protocol flags (SMFIP_NR_*) */
+	int in_msg;
+	struct buf msg;		/* header block, blank line, body; LF line ends */
+	size_t total;		/* bytes seen, counted past the ceiling too */
+	int too_big;
+	int in_body;
+	int body_cr;		/* the last body byte was a CR not yet written */
+	struct buf names;	/* the original header names, each NUL-terminated */
+	size_t nnames;
+	struct buf msgid;	/* the first Message-ID value */
+	char sender[SPOOL_ADDR_MAX];
+	struct buf rcpts;	/* comma-separated */
+	size_t nrcpt;
+	long long started_ms;	/* first header (monotonic) */
+};
+
+static long long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+deadline_after(struct timespec *ts, size_t seconds)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += (time_t)seconds;
+}
+
+/* SK-YYYYMMDD-16hex, as the delivery agents make them. */
+static void
+receipt_id(char *id, size_t n, long long t)
+{
+	char date[16];
+	time_t tt = (time_t)t;
+	struct tm tm;
+	unsigned char r[8];
+
+	gmtime_r(&tt, &tm);
+	strftime(date, sizeof date, "%Y%m%d", &tm);
+	if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
+		die("getrandom: %s", strerror(errno));
+	snprintf(id, n, "SK-%s-%02x%02x%02x%02x%02x%02x%02x%02x", date, r[0], r[1], r[2],
+	    r[3], r[4], r[5], r[6], r[7]);
+}
+
+/* ---- milter_listen ------------------------------------------------------ */
+
+/*
+ * Postfix names a milter "inet:HOST:PORT" or "unix:/path"; libmilter wants
+ * "inet:PORT@HOST" or "unix:/path".  Both spellings are accepted; conn gets
+ * libmilter's.
+ */
+static int
+conn_spec(const char *spec, char *conn, size_t n, struct buf *err)
+{
+	const char *rest, *colon;
+	uint64_t port;
+	char portstr[16];
+
+	if (strncmp(spec, "unix:", 5) == 0 || strncmp(spec, "local:", 6) == 0) {
+		rest = strchr(spec, ':') + 1;
+		if (rest[0] != '/') {
+			buf_printf(err, "milter_listen: \"%s\": the socket path must be absolute", spec);
+			return -1;
+		}
+		if (strlen(rest) >= 100) {	/* sun_path */
+			buf_printf(err, "milter_listen: \"%s\": socket path too long", spec);
+			return -1;
+		}
+		snprintf(conn, n, "unix:%s", rest);
+		return 0;
+	}
+	if (strncmp(spec, "inet:", 5) != 0 && strncmp(spec, "inet6:", 6) != 0) {
+		buf_printf(err, "milter_listen: \"%s\" is not inet:HOST:PORT or unix:/path", spec);
+		return -1;
+	}
+	rest = strchr(spec, ':') + 1;
+	if (strchr(rest, '@') != NULL) {	/* already libmilter's PORT@HOST */
+		size_t pl = strcspn(rest, "@");
+
+		if (pl == 0 || pl >= sizeof portstr) {
+			buf_printf(err, "milter_listen: \"%s\": bad port", spec);
+			return -1;
+		}
+		memcpy(portstr, rest, pl);
+		portstr[pl] = '\0';
+		if (parse_u64(portstr, &port) != 0 || port == 0 || port > 65535 ||
+		    rest[pl + 1] == '\0') {
+			buf_printf(err, "milter_listen: \"%s\": bad port or host", spec);
+			return -1;
+		}
+		snprintf(conn, n, "%s", spec);
+		return 0;
+	}
+	if ((colon = strrchr(rest, ':')) == NULL || colon == rest ||
+	    parse_u64(colon + 1, &port) != 0 || port == 0 || port > 65535) {
+		buf_printf(err, "milter_listen: \"%s\" is not inet:HOST:PORT", spec);
+		return -1;
+	}
+	if (snprintf(conn, n, "%.*s%llu@%.*s", (int)(rest - spec), spec,
+	    (unsigned long long)port, (int)(colon - rest), rest) >= (int)n) {
+		buf_printf(err, "milter_listen: \"%s\" is too long", spec);
+		return -1;
+	}
+	return 0;
+}
+
+int
+milter_check_spec(const char *spec, struct buf *err)
+{
+	char conn[300];
+
+	return conn_spec(spec, conn, sizeof conn, err);
+}
+
+/* ---- the worker pool ---------------------------------------------------- */
+
+/* An idle worker never writes: readable or hung up means it died. */
+static int
+worker_alive(const struct worker *wk)
+{
+	struct pollfd p = { .fd = wk->fd, .events = POLLIN };
+
+	return wk->fd >= 0 && poll(&p, 1, 0) == 0;
+}
+
+/* Under M.mu: retire a slot whose worker died while idle. */
+static void
+slot_retire(struct slot *s)
+{
+	worker_stop(&s->wk);
+	s->state = SLOT_DEAD;
+	pthread_cond_signal(&M.dead_cv);
+}
+
+/* A live idle worker, waiting at most time_limit; -1 if none came free. */
+static int
+checkout(size_t *slot)
+{
+	struct timespec until;
+
+	deadline_after(&until, M.pol->lim.seconds);
+	pthread_mutex_lock(&M.mu);
+	for (;;) {
+		for (size_t i = 0; i < M.n; i++) {
+			if (M.slots[i].state != SLOT_IDLE)
+				continue;
+			if (!worker_alive(&M.slots[i].wk)) {
+				slot_retire(&M.slots[i]);
+				continue;
+			}
+			M.slots[i].state = SLOT_BUSY;
+			pthread_mutex_unlock(&M.mu);
+			*slot = i;
+			return 0;
+		}
+		if (pthread_cond_timedwait(&M.idle_cv, &M.mu, &until) == ETIMEDOUT) {
+			pthread_mutex_unlock(&M.mu);
+			return -1;
+		}
+	}
+}
+
+static void
+checkin(size_t slot)
+{
+	pthread_mutex_lock(&M.mu);
+	if (M.slots[slot].wk.fd < 0) {	/* worker_run() killed and reaped it */
+		M.slots[slot].state = SLOT_DEAD;
+		pthread_cond_signal(&M.dead_cv);
+	} else {
+		M.slots[slot].state = SLOT_IDLE;
+		pthread_cond_signal(&M.idle_cv);
+	}
+	pthread_mutex_unlock(&M.mu);
+}
+
+/* The forker thread: the only place that forks once threads exist. */
+static void *
+forker(void *arg)
+{
+	int r;
+
+	pthread_mutex_lock(&M.mu);
+	while (!M.stopping) {
+		size_t i;
+		struct worker fresh;
+		struct timespec until;
+
+		for (i = 0; i < M.n; i++) {
+			if (M.slots[i].state == SLOT_IDLE && !worker_alive(&M.slots[i].wk))
+				slot_retire(&M.slots[i]);
+		}
+		for (i = 0; i < M.n && M.slots[i].state != SLOT_DEAD; i++)
+			;
+		if (i == M.n) {
+			deadline_after(&until, 1);
+			pthread_cond_timedwait(&M.dead_cv, &M.mu, &until);
+			continue;
+		}
+		pthread_mutex_unlock(&M.mu);
+		pthread_rwlock_wrlock(&M.fork_lock);
+		r = worker_start(&fresh, M.pol);
+		pthread_rwlock_unlock(&M.fork_lock);
+		if (r != 0) {
+			syslog(LOG_ERR, "milter: cannot start a worker: %s", strerror(errno));
+			sleep(1);
+			pthread_mutex_lock(&M.mu);
+			continue;
+		}
+		pthread_mutex_lock(&M.mu);
+		M.slots[i].wk = fresh;
+		M.slots[i].state = SLOT_IDLE;
+		pthread_cond_signal(&M.idle_cv);
+		pthread_mutex_unlock(&M.mu);
+		usleep(RESTART_PAUSE_US);
+		pthread_mutex_lock(&M.mu);
+	}
+	pthread_mutex_unlock(&M.mu);
+	return NULL;
+}
+
+/* ---- per-connection state ----------------------------------------------- */
+
+static struct conn *
+conn_get(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	if (c == NULL) {
+		c = xcalloc(1, sizeof *c);
+		buf_init(&c->msg, M.pol->lim.message_bytes);
+		buf_init(&c->names, M.pol->lim.message_bytes);
+		buf_init(&c->msgid, MSGID_MAX);
+		buf_init(&c->rcpts, SPOOL_RCPT_MAX * (SPOOL_ADDR_MAX + 1));
+		smfi_setpriv(ctx, c);
+	}
+	return c;
+}
+
+/* The message is over (decided, aborted or the connection closed). */
+static void
+msg_end(struct conn *c)
+{
+	if (c->in_msg) {
+		pthread_mutex_lock(&M.mu);
+		M.inflight--;
+		pthread_mutex_unlock(&M.mu);
+	}
+	c->in_msg = 0;
+	/* keep a small buffer for the next message, give a big one back */
+	if (c->msg.cap > KEEP_BYTES)
+		buf_free(&c->msg);
+	buf_reset(&c->msg);
+	buf_reset(&c->names);
+	buf_reset(&c->msgid);
+	buf_reset(&c->rcpts);
+	c->total = 0;
+	c->too_big = c->in_body = c->body_cr = 0;
+	c->nnames = c->nrcpt = 0;
+	c->sender[0] = '\0';
+	c->started_ms = 0;
+}
+
+static sfsistat
+ok(const struct conn *c, unsigned long nr_bit)
+{
+	return (c->pflags & nr_bit) != 0 ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+/* Append message bytes; past the ceiling only count them. */
+static void
+put(struct conn *c, const void *p, size_t n)
+{
+	c->total += n;
+	if (!c->too_big && buf_append(&c->msg, p, n) != 0) {
+		c->too_big = 1;
+		buf_reset(&c->names);	/* withheld whole: no edits will be needed */
+	}
+}
+
+/* Append text with CRLF made LF; *cr carries a CR across calls. */
+static void
+put_lf(struct conn *c, const char *p, size_t n, int *cr)
+{
+	while (n > 0) {
+		const char *q;
+		size_t k;
+
+		if (*cr) {
+			*cr = 0;
+			if (*p != '\n')
+				put(c, "\r", 1);
+		}
+		q = memchr(p, '\r', n);
+		k = q != NULL ? (size_t)(q - p) : n;
+		put(c, p, k);
+		if (q == NULL)
+			break;
+		*cr = 1;
+		p += k + 1;
+		n -= k + 1;
+	}
+}
+
+/* "<a@b>" -> "a@b" */
+static void
+addr_copy(char *dst, size_t n, const char *arg)
+{
+	size_t len = strlen(arg);
+
+	if (len >= 2 && arg[0] == '<' && arg[len - 1] == '>') {
+		arg++;
+		len -= 2;
+	}
+	if (len >= n)
+		len = n - 1;
+	memcpy(dst, arg, len);
+	dst[len] = '\0';
+}
+
+/* ---- callbacks ---------------------------------------------------------- */
+
+static sfsistat
+cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
+    unsigned long f3, unsigned long *pf0, unsigned long *pf1, unsigned long *pf2,
+    unsigned long *pf3)
+{
+	const unsigned long acts = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY;
+	/*
+	 * Steps not needed are not sent.  Over TCP every step that is sent is
+	 * answered: an unanswered one (SMFIP_NR_*, or the DATA macros without
+	 * the DATA step) leaves the MTA's next small write waiting for our
+	 * delayed ACK (Nagle), about 40 ms on Linux, in every transaction.  A
+	 * Unix socket has no such delay, and there the MTA streams the message
+	 * without waiting for an answer to each header.
+	 */
+	const unsigned long skip = SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOUNKNOWN;
+	const unsigned long nr = SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_DATA |
+	    SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY;
+	struct conn *c;
+
+	if ((f0 & acts) != acts) {
+		syslog(LOG_ERR, "milter: the MTA does not allow header and body edits "
+		    "(offered 0x%lx): refusing the connection", f0);
+		return SMFIS_REJECT;
+	}
+	c = conn_get(ctx);
+	*pf0 = acts;
+	*pf1 = (*pf1 | (f1 & skip)) & ~(unsigned long)SMFIP_NODATA;
+	if (M.local)
+		*pf1 |= f1 & nr;
+	*pf2 = *pf3 = 0;
+	c->pflags = *pf1;
+	return SMFIS_CONTINUE;
+}
+
+/* Only so that the DATA step is sent, and answered (see cb_negotiate). */
+static sfsistat
+cb_data(SMFICTX *ctx)
+{
+	return ok(conn_get(ctx), SMFIP_NR_DATA);
+}
+
+static sfsistat
+cb_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct conn *c = conn_get(ctx);
+
+	msg_end(c);
+	pthread_mutex_lock(&M.mu);
+	M.inflight++;
+	pthread_mutex_unlock(&M.mu);
+	c->in_msg = 1;
+	addr_copy(c->sender, sizeof c->sender, argv[0] != NULL ? argv[0] : "");
+	return ok(c, SMFIP_NR_MAIL);
+}
+
+static sfsistat
+cb_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct conn *c = conn_get(ctx);
+	char a[SPOOL_ADDR_MAX];
+
+	if (argv[0] != NULL && c->nrcpt < SPOOL_RCPT_MAX) {
+		addr_copy(a, sizeof a, argv[0]);
+		buf_printf(&c->rcpts, "%s%s", c->nrcpt > 0 ? "," : "", a);
+		c->nrcpt++;
+	}
+	return ok(c, SMFIP_NR_RCPT);
+}
+
+static sfsistat
+cb_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct conn *c = conn_get(ctx);
+	size_t nl = strlen(name), vl = strlen(value);
+	int cr = 0;
+
+	if (c->started_ms == 0)
+		c->started_ms = mono_ms();
+	put(c, name, nl);
+	put(c, ": ", 2);
+	put_lf(c, value, vl, &cr);
+	if (cr)
+		put(c, "\r", 1);
+	put(c, "\n", 1);
+	if (!c->too_big) {
+		if (buf_append(&c->names, name, nl + 1) != 0)
+			c->too_big = 1;	/* cannot happen before msg's own ceiling */
+		c->nnames++;
+	}
+	if (c->msgid.len == 0 && strcasecmp(name, "Message-ID") == 0)
+		buf_append(&c->msgid, value, vl < MSGID_MAX ? vl : MSGID_MAX);
+	return ok(c, SMFIP_NR_HDR);
+}
+
+static void
+end_of_headers(struct conn *c)
+{
+	if (!c->in_body) {
+		if (c->started_ms == 0)
+			c->started_ms = mono_ms();
+		put(c, "\n", 1);
+		c->in_body = 1;
+	}
+}
+
+static sfsistat
+cb_eoh(SMFICTX *ctx)
+{
+	struct conn *c = conn_get(ctx);
+
+	end_of_headers(c);
+	return ok(c, SMFIP_NR_EOH);
+}
+
+static sfsistat
+cb_body(SMFICTX *ctx, unsigned char *p, size_t n)
+{
+	struct conn *c = conn_get(ctx);
+
+	end_of_headers(c);
+	put_lf(c, (const char *)p, n, &c->body_cr);
+	return ok(c, SMFIP_NR_BODY);
+}
+
+/* ---- the decision ------------------------------------------------------- */
+
+static sfsistat
+tempfail(SMFICTX *ctx, const char *qid, const char *why)
+{
+	syslog(LOG_WARNING, "%s: milter: refused for now (the MTA keeps it): %s", qid, why);
+	smfi_setreply(ctx, "451", "4.3.0", "sekisho: message cannot be sanitised now, "
+	    "try again later");
+	METRIC_ADD(tempfailed, 1);
+	return SMFIS_TEMPFAIL;
+}
+
+/* How many times workers failed on this message (this one included). */
+static size_t
+poison_failures(const struct conn *c)
+{
+	struct buf k;
+	char bodyhex[SHA256_HEX_LEN + 1], key[SHA256_HEX_LEN + 1];
+	const char *body = memmem(buf_str(&c->msg), c->msg.len, "\n\n", 2);
+	size_t off = body != NULL ? (size_t)(body - c->msg.data) + 2 : 0, oldest = 0, n;
+	long long now = mono_ms();
+
+	buf_init(&k, SHA256_HEX_LEN + 1 + MSGID_MAX);
+	pthread_rwlock_rdlock(&M.fork_lock);
+	sha256_hex(c->msg.data + off, c->msg.len - off, bodyhex);
+	buf_printf(&k, "%s %s", bodyhex, buf_str(&c->msgid));
+	sha256_hex(k.data, k.len, key);
+	pthread_rwlock_unlock(&M.fork_lock);
+	buf_free(&k);
+	pthread_mutex_lock(&M.mu);
+	for (size_t i = 0; i < POISON_SLOTS; i++) {
+		if (strcmp(M.poison[i].key, key) == 0) {
+			oldest = i;
+			goto found;
+		}
+		if (M.poison[i].last < M.poison[oldest].last)
+			oldest = i;
+	}
+	memcpy(M.poison[oldest].key, key, sizeof key);
+	M.poison[oldest].failures = 0;
+found:
+	M.poison[oldest].last = now;
+	n = ++M.poison[oldest].failures;
+	pthread_mutex_unlock(&M.mu);
+	return n;
+}
+
+static int
+sanitise(struct conn *c, const char *id, long long now, struct buf *out,
+    struct buf *receipt, char *detail, size_t dn)
+{
+	size_t slot;
+	int r;
+
+	if (checkout(&slot) != 0) {
+		snprintf(detail, dn, "no sandboxed worker free within time_limit (%zu s)",
+		    M.pol->lim.seconds);
+		return NO_WORKER;
+	}
+	r = worker_run(&M.slots[slot].wk, id, now, buf_str(&c->msg), c->msg.len, out,
+	    receipt, detail, dn);
+	checkin(slot);
+	return r;
+}
+
+struct hname {
+	char *name;
+	size_t seq;
+	int idx;
+};
+
+static int
+hname_cmp(const void *a, const void *b)
+{
+	const struct hname *x = a, *y = b;
+	int r = strcasecmp(x->name, y->name);
+
+	if (r != 0)
+		return r;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/*
+ * Delete every original header: per name (case-insensitive, as the MTA
+ * counts) from its last occurrence to its first, so no deletion shifts the
+ * index of one still to be made.
+ */
+static int
+delete_headers(SMFICTX *ctx, struct conn *c, struct buf *err)
+{
+	struct hname *h;
+	char *p = c->names.data;
+	int r = 0;
+
+	if (c->nnames == 0)
+		return 0;
+	h = xcalloc(c->nnames, sizeof *h);
+	for (size_t i = 0; i < c->nnames; i++) {
+		h[i].name = p;
+		h[i].seq = i;
+		p += strlen(p) + 1;
+	}
+	qsort(h, c->nnames, sizeof *h, hname_cmp);
+	for (size_t i = 0; i < c->nnames; i++)
+		h[i].idx = i > 0 && strcasecmp(h[i].name, h[i - 1].name) == 0 ? h[i - 1].idx + 1 : 1;
+	for (size_t i = c->nnames; i-- > 0;) {
+		if (smfi_chgheader(ctx, h[i].name, h[i].idx, NULL) != MI_SUCCESS) {
+			buf_printf(err, "deleting header %s #%d failed", h[i].name, h[i].idx);
+			r = -1;
+			break;
+		}
+	}
+	free(h);
+	return r;
+}
+
+/*
+ * Replace the message by the worker's sanitised one ("Name: value" fields
+ * with LF folding, a blank line, the body with LF line ends).  The worker's
+ * output is checked like any answer from it: a field must have a name.
+ */
+static int
+apply(SMFICTX *ctx, struct conn *c, struct buf *out, struct buf *err)
+{
+	char *p = out->data, *end, *hend;
+	struct buf body;
+	int r = -1;
+
+	if (p == NULL || out->len == 0) {
+		buf_puts(err, "sanitised message is empty");
+		return -1;
+	}
+	end = p + out->len;
+	if (p[0] == '\n')
+		hend = p;
+	else if ((hend = memmem(p, out->len, "\n\n", 2)) != NULL)
+		hend++;
+	else {
+		buf_puts(err, "sanitised message has no end of header");
+		return -1;
+	}
+	if (delete_headers(ctx, c, err) != 0)
+		return -1;
+	/* fields: cut in place (NULs over ':' and the final LF of each field) */
+	while (p < hend) {
+		char *name = p, *colon, *value, *fend;
+
+		fend = p;
+		do {
+			fend = memchr(fend, '\n', (size_t)(hend - fend));
+			if (fend == NULL)
+				fend = hend;
+			else
+				fend++;
+		} while (fend < hend && (*fend == ' ' || *fend == '\t'));
+		colon = memchr(name, ':', (size_t)(fend - name));
+		if (colon == NULL || colon == name) {
+			buf_puts(err, "sanitised message has a header without a name");
+			return -1;
+		}
+		for (char *q = name; q < colon; q++) {
+			if ((unsigned char)*q <= 32 || (unsigned char)*q >= 127) {
+				buf_puts(err, "sanitised message has a malformed header name");
+				return -1;
+			}
+		}
+		*colon = '\0';
+		value = colon + 1;
+		while (value < fend && (*value == ' ' || *value == '\t'))
+			value++;
+		fend[-1] = '\0';	/* the field's final LF */
+		if (smfi_addheader(ctx, name, value) != MI_SUCCESS) {
+			buf_printf(err, "adding header %s failed", name);
+			return -1;
+		}
+		p = fend;
+	}
+	/* body: LF -> CRLF as the MTA expects */
+	buf_init(&body, 2 * (size_t)(end - hend) + 2);
+	for (p = hend + 1; p < end;) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t k = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
+
+		buf_append(&body, p, k);
+		if (nl == NULL)
+			break;
+		buf_append(&body, "\r\n", 2);
+		p = nl + 1;
+	}
+	/* an empty body is one empty replacement; larger ones go in chunks */
+	r = 0;
+	if (body.len == 0)
+		buf_append(&body, "", 0);
+	for (size_t off = 0; r == 0 && (off < body.len || off == 0); off += BODY_CHUNK) {
+		size_t k = body.len - off < BODY_CHUNK ? body.len - off : BODY_CHUNK;
+
+		if (smfi_replacebody(ctx, (unsigned char *)body.data + off, (int)k) != MI_SUCCESS) {
+			buf_puts(err, "replacing the body failed");
+			r = -1;
+		}
+		if (body.len == 0)
+			break;
+	}
+	buf_free(&body);
+	return r;
+}
+
+static int
+record(struct conn *c, const char *id, long long now, const struct buf *receipt,
+    struct buf *err)
+{
+	struct outcome_item oi = {
+		.receipt_id = id, .received = now, .sender = c->sender,
+		.recipients = buf_str(&c->rcpts),
+		.receipt_json = buf_str(receipt), .receipt_len = receipt->len,
+		.original = buf_str(&c->msg), .original_len = c->msg.len,
+	};
+	int r;
+
+	size_t i;
+
+	pthread_mutex_lock(&M.mu);
+	for (;;) {
+		for (i = 0; i < M.noc && M.oc_busy[i]; i++)
+			;
+		if (i < M.noc)
+			break;
+		pthread_cond_wait(&M.oc_cv, &M.mu);
+	}
+	M.oc_busy[i] = 1;
+	pthread_mutex_unlock(&M.mu);
+	pthread_rwlock_rdlock(&M.fork_lock);
+	r = outcome_record(M.oc[i], &oi, err);
+	pthread_rwlock_unlock(&M.fork_lock);
+	pthread_mutex_lock(&M.mu);
+	M.oc_busy[i] = 0;
+	pthread_cond_signal(&M.oc_cv);
+	pthread_mutex_unlock(&M.mu);
+	return r;
+}
+
+static sfsistat
+decide(SMFICTX *ctx, struct conn *c)
+{
+	const struct policy *pol = M.pol;
+	const char *qid = smfi_getsymval(ctx, "i");
+	struct buf out, receipt, err;
+	char id[RECEIPT_ID_MAX], detail[256];
+	long long now = (long long)time(NULL);
+	sfsistat r;
+	int status;
+
+	if (qid == NULL)
+		qid = "NOQUEUE";
+	end_of_headers(c);
+	if (c->body_cr) {
+		put(c, "\r", 1);
+		c->body_cr = 0;
+	}
+	receipt_id(id, sizeof id, now);
+	buf_init(&out, worker_output_max(pol));
+	buf_init(&receipt, RECEIPT_MAX);
+	buf_init(&err, 1024);
+	if (c->too_big) {
+		snprintf(detail, sizeof detail, "%zu bytes, more than message_size_limit (%zu); "
+		    "the first %zu are kept in quarantine", c->total, pol->lim.message_bytes,
+		    c->msg.len);
+		worker_parent_receipt(pol, id, now, NULL, c->total, "message_size_limit", detail,
+		    &receipt);
+		status = WORKER_WITHHELD;
+	} else {
+		status = sanitise(c, id, now, &out, &receipt, detail, sizeof detail);
+		if (status == NO_WORKER) {
+			r = tempfail(ctx, qid, detail);
+			goto out;
+		}
+		if (status == WORKER_FAILED || status == WORKER_TIMEOUT) {
+			size_t n = poison_failures(c);
+
+			METRIC_ADD(worker_failures, 1);
+			if (n < pol->worker_attempts) {
+				buf_printf(&err, "%s (attempt %zu of %zu)", detail, n, pol->worker_attempts);
+				r = tempfail(ctx, qid, buf_str(&err));
+				goto out;
+			}
+			syslog(LOG_WARNING, "%s: %s (attempt %zu of %zu): withheld", qid, detail, n,
+			    pol->worker_attempts);
+			buf_reset(&receipt);
+			worker_parent_receipt(pol, id, now, &c->msg, c->msg.len,
+			    status == WORKER_TIMEOUT ? "time_limit" : "worker-failed", detail, &receipt);
+			status = WORKER_WITHHELD;
+		}
+	}
+	if (status == WORKER_SANITIZED && apply(ctx, c, &out, &err) != 0) {
+		r = tempfail(ctx, qid, buf_str(&err));
+		goto out;
+	}
+	if (record(c, id, now, &receipt, &err) != 0) {
+		buf_printf(&err, " (quarantine or journal)");
+		r = tempfail(ctx, qid, buf_str(&err));
+		goto out;
+	}
+	if (status == WORKER_SANITIZED) {
+		METRIC_ADD(sanitized, 1);
+		r = SMFIS_CONTINUE;
+	} else {
+		METRIC_ADD(withheld, 1);
+		r = SMFIS_DISCARD;
+	}
+	metrics_latency((double)(mono_ms() - c->started_ms) / 1000.0);
+	syslog(LOG_INFO, "%s: %s id=%s from=<%s> nrcpt=%zu", qid,
+	    status == WORKER_SANITIZED ? "sanitized" : "withheld", id, c->sender, c->nrcpt);
+out:
+	buf_free(&out);
+	buf_free(&receipt);
+	buf_free(&err);
+	return r;
+}
+
+static sfsistat
+cb_eom(SMFICTX *ctx)
+{
+	struct conn *c = conn_get(ctx);
+	sfsistat r = decide(ctx, c);
+
+	msg_end(c);
+	return r;
+}
+
+static sfsistat
+cb_abort(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	if (c != NULL)
+		msg_end(c);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+cb_close(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	if (c != NULL) {
+		msg_end(c);
+		buf_free(&c->msg);
+		buf_free(&c->names);
+		buf_free(&c->msgid);
+		buf_free(&c->rcpts);
+		free(c);
+		smfi_setpriv(ctx, NULL);
+	}
+	return SMFIS_CONTINUE;
+}
+
+/* ---- start and stop ----------------------------------------------------- */
+
+/*
+ * libmilter writes every edit of a message (each header deleted or added,
+ * each body chunk) as a small packet of its own that the MTA does not
+ * answer: under Nagle's algorithm each one after the first waits for the
+ * MTA's delayed ACK, about 40 ms per message on Linux.  libmilter has no
+ * option for this, so TCP_NODELAY goes on its listening socket (the only one
+ * in this process), which accepted connections inherit on Linux.
+ */
+static void
+nodelay_listener(void)
+{
+	for (int fd = 0; fd < 1024; fd++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof ss, ol = sizeof(int);
+		int on = 0;
+
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &ol) != 0 || !on)
+			continue;
+		if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0 ||
+		    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
+			continue;
+		on = 1;
+		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) != 0)
+			syslog(LOG_WARNING, "milter: TCP_NODELAY: %s", strerror(errno));
+	}
+}
+
+static size_t
+inflight_now(void)
+{
+	size_t n;
+
+	pthread_mutex_lock(&M.mu);
+	n = M.inflight;
+	pthread_mutex_unlock(&M.mu);
+	return n;
+}
+
+static char filter_name[] = "sekisho";
+
+int
+milter_run(const struct policy *pol)
+{
+	struct smfiDesc desc = {
+		.xxfi_name = filter_name,
+		.xxfi_version = SMFI_VERSION,
+		.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY,
+		.xxfi_envfrom = cb_envfrom,
+		.xxfi_envrcpt = cb_envrcpt,
+		.xxfi_header = cb_header,
+		.xxfi_eoh = cb_eoh,
+		.xxfi_body = cb_body,
+		.xxfi_eom = cb_eom,
+		.xxfi_abort = cb_abort,
+		.xxfi_close = cb_close,
+		.xxfi_data = cb_data,
+		.xxfi_negotiate = cb_negotiate,
+	};
+	char conn[300];
+	struct buf err;
+	sigset_t block;
+	pthread_t forker_thread;
+	long long give_up;
+	int r = 1;
+
+	M.pol = pol;
+	buf_init(&err, 1024);
+	if (conn_spec(pol->milter_listen, conn, sizeof conn, &err) != 0) {
+		syslog(LOG_ERR, "%s", buf_str(&err));
+		buf_free(&err);
+		return 1;
+	}
+	M.local = strncmp(conn, "unix:", 5) == 0;
+	{
+		pthread_rwlockattr_t ra;
+
+		/* the forker must not starve behind a stream of records */
+		pthread_rwlockattr_init(&ra);
+		pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+		pthread_rwlock_init(&M.fork_lock, &ra);
+		pthread_rwlockattr_destroy(&ra);
+	}
+	/* the pool first, while this process has one thread */
+	M.n = pol->workers < POOL_MAX ? pol->workers : POOL_MAX;
+	for (size_t i = 0; i < M.n; i++) {
+		if (worker_start(&M.slots[i].wk, pol) == 0)
+			M.slots[i].state = SLOT_IDLE;
+		else {
+			M.slots[i].wk.fd = -1;
+			M.slots[i].state = SLOT_DEAD;
+		}
+	}
+	/*
+	 * One quarantine/journal handle per worker: recording waits mostly on
+	 * fsync, so two records overlap well; more contend for SQLite's write
+	 * lock, whose busy handler sleeps (measured: 3 or 4 handles are slower
+	 * than 2 on a 2-core node).
+	 */
+	M.noc = M.n < OUTCOME_MAX ? M.n : OUTCOME_MAX;
+	for (size_t i = 0; i < M.noc; i++) {
+		if (outcome_open(&M.oc[i], pol, &err) != 0) {
+			syslog(LOG_ERR, "milter: quarantine/journal: %s", buf_str(&err));
+			goto out;
+		}
+	}
+	/*
+	 * libmilter's signal thread takes SIGTERM, SIGINT and SIGHUP with
+	 * sigwait(); every other thread must block them, the forker included.
+	 */
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &block, NULL);
+	if (smfi_setconn(conn) != MI_SUCCESS || smfi_register(desc) != MI_SUCCESS) {
+		syslog(LOG_ERR, "milter: cannot set up %s", conn);
+		goto out;
+	}
+	/* a predecessor stopping after a reload may still hold the address */
+	give_up = mono_ms() + BIND_WAIT_MS;
+	while (smfi_opensocket(true) != MI_SUCCESS) {
+		if (mono_ms() > give_up) {
+			syslog(LOG_ERR, "milter: cannot listen on %s", pol->milter_listen);
+			goto out;
+		}
+		usleep(200000);
+	}
+	nodelay_listener();
+	if (M.local && chmod(conn + 5, 0666) != 0)	/* access: the folder's permissions */
+		syslog(LOG_WARNING, "milter: chmod %s: %s", conn + 5, strerror(errno));
+	if (pthread_create(&forker_thread, NULL, forker, NULL) != 0) {
+		syslog(LOG_ERR, "milter: cannot start the forker thread");
+		goto out;
+	}
+	syslog(LOG_NOTICE, "milter listening on %s, %zu worker(s)", pol->milter_listen, M.n);
+	r = smfi_main() == MI_SUCCESS ? 0 : 1;
+	/* stopped: let messages in progress finish, within time_limit */
+	give_up = mono_ms() + (long long)pol->lim.seconds * 1000 + 1000;
+	while (inflight_now() > 0 && mono_ms() < give_up)
+		usleep(50000);
+	pthread_mutex_lock(&M.mu);
+	M.stopping = 1;
+	pthread_cond_broadcast(&M.dead_cv);
+	pthread_mutex_unlock(&M.mu);
+	pthread_join(forker_thread, NULL);
+	if (inflight_now() == 0) {	/* else a thread may still be recording */
+		for (size_t i = 0; i < M.noc; i++)
+			outcome_close(M.oc[i]);
+		M.noc = 0;
+	}
+	syslog(LOG_NOTICE, "milter stopped");
+out:
+	/* workers exit when their socket closes; busy ones are killed */
+	pthread_mutex_lock(&M.mu);
+	for (size_t i = 0; i < M.n; i++) {
+		if (M.slots[i].state == SLOT_IDLE)
+			worker_stop(&M.slots[i].wk);
+	}
+	pthread_mutex_unlock(&M.mu);
+	buf_free(&err);
+	return r;
+}
