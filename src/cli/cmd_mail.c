@@ -68,14 +68,8 @@ make_identity(const struct run *run, const struct buf *item, char *id, size_t n,
 
 		sha256_hex(buf_str(item), item->len, hex);
 		snprintf(id, n, "SK-%s-%.16s", date, hex);
-	} else {
-		unsigned char rnd[8];
-
-		if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
-			die("getrandom: %s", strerror(errno));
-		snprintf(id, n, "SK-%s-%02x%02x%02x%02x%02x%02x%02x%02x", date, rnd[0], rnd[1],
-		    rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
-	}
+	} else
+		receipt_id_new(id, n, *t);
 }
 
 /*

@@ -21,22 +21,6 @@
 #define IDLE_WAIT_MS 1000	/* rescan for deferred items at least this often */
 #define RETRY_MAX_SECONDS 3600
 
-static void
-receipt_id(char *id, size_t n, long long t)
-{
-	char date[16];
-	time_t tt = (time_t)t;
-	struct tm tm;
-	unsigned char r[8];
-
-	gmtime_r(&tt, &tm);
-	strftime(date, sizeof date, "%Y%m%d", &tm);
-	if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
-		die("getrandom: %s", strerror(errno));
-	snprintf(id, n, "SK-%s-%02x%02x%02x%02x%02x%02x%02x%02x", date, r[0], r[1], r[2],
-	    r[3], r[4], r[5], r[6], r[7]);
-}
-
 static long long
 backoff(const struct policy *pol, int attempts)
 {
@@ -76,7 +60,7 @@ process(const struct policy *pol, struct spool *sp, struct worker *wk,
 		r = -1;
 		goto out;
 	}
-	receipt_id(id, sizeof id, now);
+	receipt_id_new(id, sizeof id, now);
 	outcome = worker_run(wk, id, now, buf_str(&msg), msg.len, &out, &receipt, detail,
 	    sizeof detail);
 	if (outcome == WORKER_FAILED || outcome == WORKER_TIMEOUT) {

@@ -153,23 +153,6 @@ deadline_after(struct timespec *ts, size_t seconds)
 	ts->tv_sec += (time_t)seconds;
 }
 
-/* SK-YYYYMMDD-16hex, as the delivery agents make them. */
-static void
-receipt_id(char *id, size_t n, long long t)
-{
-	char date[16];
-	time_t tt = (time_t)t;
-	struct tm tm;
-	unsigned char r[8];
-
-	gmtime_r(&tt, &tm);
-	strftime(date, sizeof date, "%Y%m%d", &tm);
-	if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
-		die("getrandom: %s", strerror(errno));
-	snprintf(id, n, "SK-%s-%02x%02x%02x%02x%02x%02x%02x%02x", date, r[0], r[1], r[2],
-	    r[3], r[4], r[5], r[6], r[7]);
-}
-
 /* ---- milter_listen ------------------------------------------------------ */
 
 /*
@@ -831,7 +814,7 @@ decide(SMFICTX *ctx, struct conn *c)
 		put(c, "\r", 1);
 		c->body_cr = 0;
 	}
-	receipt_id(id, sizeof id, now);
+	receipt_id_new(id, sizeof id, now);
 	buf_init(&out, worker_output_max(pol));
 	buf_init(&receipt, RECEIPT_MAX);
 	buf_init(&err, 1024);

@@ -3,9 +3,11 @@
  */
 #include "receipt/receipt.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include "core/json.h"
@@ -120,6 +122,22 @@ receipt_withhold(struct receipt *r, const char *reason, const char *detail)
 	r->verdict = VERDICT_WITHHELD;
 	receipt_set(&r->reason, reason);
 	receipt_set(&r->detail, detail);
+}
+
+void
+receipt_id_new(char *id, size_t n, long long t)
+{
+	char date[16];
+	time_t tt = (time_t)t;
+	struct tm tm;
+	unsigned char r[8];
+
+	gmtime_r(&tt, &tm);
+	strftime(date, sizeof date, "%Y%m%d", &tm);
+	if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
+		die("getrandom: %s", strerror(errno));
+	snprintf(id, n, "SK-%s-%02x%02x%02x%02x%02x%02x%02x%02x", date, r[0], r[1], r[2],
+	    r[3], r[4], r[5], r[6], r[7]);
 }
 
 void

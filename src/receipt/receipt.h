@@ -98,6 +98,8 @@ void receipt_limit(struct receipt *r, const char *name, unsigned long long limit
 void receipt_withhold(struct receipt *r, const char *reason, const char *detail);
 void receipt_set(char **field, const char *value);
 int receipt_json(const struct receipt *r, struct buf *out);
+/* A new receipt id "SK-YYYYMMDD-" and 16 random hex digits for time t. */
+void receipt_id_new(char *id, size_t n, long long t);
 /* "2026-11-21T09:30:00Z" */
 void receipt_time_iso(long long t, char *s, size_t n);
 
