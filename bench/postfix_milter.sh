@@ -83,7 +83,7 @@ journal = $tmp/journal.jsonl
 quarantine_dir = $tmp/quarantine
 quarantine_db = $tmp/quarantine.db
 quarantine_key = $tmp/quarantine.key
-workers = 2
+workers = ${WORKERS:-2}
 CONF
 "$build/sekisho" quarantine keygen "$tmp/quarantine.key" >/dev/null 2>&1
 dovecot_start "$tmp" "$lmtp" || exit 1
@@ -152,8 +152,8 @@ scrape after
 milter off
 run bare-half "$NLAT" "$half"
 
-printf '\n%-22s %6s %6s %8s %8s %17s %17s\n' run sent arrived seconds msg/s "smtp p50/p99 ms" \
-	"e2e p50/p99 ms"
+printf '\n%-20s %6s %7s %7s %8s %7s %16s %16s\n' run sent arrived retries seconds msg/s \
+	"smtp p50/p99 ms" "e2e p50/p99 ms"
 for t in bare milter bare-half milter-half; do
 	python3 - "$tmp/$t.json" "$t" <<'PY'
 import json, sys
@@ -161,8 +161,8 @@ r = json.load(open(sys.argv[1]))
 name = {"bare": "bare, full speed", "milter": "milter, full speed",
         "bare-half": "bare, half load", "milter-half": "milter, half load"}[sys.argv[2]]
 f = lambda a, b: f"{a}/{b}" if a is not None else "-"
-print(f"{name:<22} {r['sent']:>6} {r['delivered']:>6} {r['seconds']:>8} {r['throughput']:>8} "
-      f"{f(r['smtp_p50'], r['smtp_p99']):>17} {f(r['e2e_p50'], r['e2e_p99']):>17}")
+print(f"{name:<20} {r['sent']:>6} {r['delivered']:>7} {r['retries']:>7} {r['seconds']:>8} "
+      f"{r['throughput']:>7} {f(r['smtp_p50'], r['smtp_p99']):>16} {f(r['e2e_p50'], r['e2e_p99']):>16}")
 PY
 done
 python3 - "$tmp" "$half" <<'PY'

@@ -5,8 +5,8 @@
  * per SMTP session) plus a signal thread.  A connection thread collects its
  * message, checks a worker out of the pool (mutex + condition variable,
  * waiting at most time_limit), runs it, checks it back in, and records the
- * outcome through one of `workers` quarantine/journal handles (a handle is
- * not thread-safe; the store and the journal serialise writers themselves).
+ * outcome through one of two quarantine/journal handles (a handle is not
+ * thread-safe; the store and the journal serialise writers themselves).
  *
  * Forking.  The `workers` sandboxed workers are forked before any thread
  * exists.  A worker that dies (crash, sandbox kill, timeout) is restarted by
@@ -72,7 +72,7 @@
 #include "receipt/receipt.h"
 
 #define POOL_MAX 64
-#define OUTCOME_MAX 128
+#define OUTCOME_HANDLES 2
 #define POISON_SLOTS 256
 #define RECEIPT_MAX (64u * 1024 * 1024)
 #define MSGID_MAX 998
@@ -107,8 +107,8 @@ static struct {
 	size_t inflight;		/* messages between MAIL and their end */
 	struct poison poison[POISON_SLOTS];
 	pthread_cond_t oc_cv;		/* a quarantine/journal handle came free */
-	struct outcome *oc[OUTCOME_MAX];
-	int oc_busy[OUTCOME_MAX];
+	struct outcome *oc[OUTCOME_HANDLES];
+	int oc_busy[OUTCOME_HANDLES];
 	size_t noc;
 	int local;			/* listening on a Unix socket */
 	pthread_rwlock_t fork_lock;	/* see "Forking" above */
@@ -1006,12 +1006,12 @@ milter_run(const struct policy *pol)
 		}
 	}
 	/*
-	 * One quarantine/journal handle per worker: recording waits mostly on
-	 * fsync, so two records overlap well; more contend for SQLite's write
-	 * lock, whose busy handler sleeps (measured: 3 or 4 handles are slower
-	 * than 2 on a 2-core node).
+	 * Two quarantine/journal handles (one with a single worker): recording
+	 * waits mostly on the disk, so two records overlap well; more contend
+	 * for SQLite's write lock, whose busy handler sleeps (measured on a
+	 * 2-core node: 3 or 4 handles are slower than 2, at any `workers`).
 	 */
-	M.noc = M.n < OUTCOME_MAX ? M.n : OUTCOME_MAX;
+	M.noc = M.n < OUTCOME_HANDLES ? M.n : OUTCOME_HANDLES;
 	for (size_t i = 0; i < M.noc; i++) {
 		if (outcome_open(&M.oc[i], pol, &err) != 0) {
 			syslog(LOG_ERR, "milter: quarantine/journal: %s", buf_str(&err));
