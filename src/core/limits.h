@@ -22,6 +22,18 @@ struct limits {
 	size_t html_nodes;	/* html_node_limit */
 	size_t seconds;		/* time_limit, per item */
 	size_t memory_bytes;	/* memory_limit, per worker */
+
+	/* files (src/cdr) */
+	size_t file_bytes;	/* file_size_limit: one file given to sekisho file */
+	size_t file_out_bytes;	/* file_output_size_limit: one sanitised file */
+	size_t pdf_pages;	/* pdf_page_limit */
+	size_t image_pixels;	/* image_pixel_limit: width x height of one image */
+	size_t archive_entries;	/* archive_entry_limit: members of one archive, all levels */
+	size_t archive_total;	/* archive_total_size_limit: unpacked bytes, all levels */
+	size_t archive_entry_bytes;	/* archive_entry_size_limit: one unpacked member */
+	size_t archive_ratio;	/* archive_ratio_limit: unpacked/packed of one member */
+	size_t archive_depth;	/* archive_depth_limit: archives inside archives */
+	size_t office_parts;	/* office_part_limit: members of one OOXML package */
 };
 
 #endif

@@ -38,6 +38,10 @@ static const char *const langs[] = { "ja", "en", NULL };
 static const char *const ambig[] = { "withhold", "rebuild", NULL };
 static const char *const protocols[] = { "smtp", "lmtp", NULL };
 static const char *const qbackends[] = { "sqlite", "postgresql", NULL };
+static const char *const attach_modes[] = { "sanitize", "remove", NULL };
+static const char *const pdf_modes[] = { "rasterize", "rebuild", NULL };
+static const char *const text_charsets[] = { "utf-8", "cp932", NULL };
+static const char *const legacy_modes[] = { "convert", "withhold", NULL };
 
 #define OFF(f) offsetof(struct policy, f)
 #define KiB ((size_t)1024)
@@ -123,6 +127,54 @@ static const struct setting settings[] = {
 	  "quarantine: key file (mode 0600; 'sekisho quarantine keygen' makes one)" },
 	{ "quarantine_retention_days", C_COUNT, OFF(quarantine_retention_days), "1827", 1, 36500,
 	  NULL, "quarantine: days an item is kept before 'sekisho quarantine expire' removes it" },
+	{ "attachments", C_ENUM, OFF(attachments), "sanitize", 0, 0, attach_modes,
+	  "mail attachments: sanitize (rebuild and keep what can be made harmless) or remove all" },
+	{ "file_size_limit", C_SIZE, OFF(lim.file_bytes), "256m", 1 * KiB, 4 * GiB, NULL,
+	  "largest file given to 'sekisho file'; larger is withheld" },
+	{ "file_output_size_limit", C_SIZE, OFF(lim.file_out_bytes), "512m", 64 * KiB, 4 * GiB, NULL,
+	  "largest sanitised file (a rasterised PDF grows); larger is withheld" },
+	{ "pdf_mode", C_ENUM, OFF(pdf_mode), "rasterize", 0, 0, pdf_modes,
+	  "PDF: rasterize (pages become images) or rebuild (text and vectors kept, active content removed)" },
+	{ "pdf_resolution", C_COUNT, OFF(pdf_dpi), "150", 36, 600, NULL,
+	  "PDF rasterize: dots per inch of the page images" },
+	{ "pdf_jpeg_quality", C_COUNT, OFF(pdf_jpeg_quality), "85", 10, 100, NULL,
+	  "PDF rasterize: JPEG quality of the page images" },
+	{ "pdf_text_layer", C_BOOL, OFF(pdf_text_layer), "yes", 0, 0, NULL,
+	  "PDF rasterize: add a searchable text layer by OCR (tesseract jpn) when installed" },
+	{ "tesseract", C_PATH, OFF(tesseract), "/usr/bin/tesseract", 0,
+	  sizeof(((struct policy *)0)->tesseract), NULL,
+	  "tesseract program for the PDF text layer (missing: no text layer)" },
+	{ "pdf_page_limit", C_COUNT, OFF(lim.pdf_pages), "500", 1, 100000, NULL,
+	  "most pages in one PDF; more is withheld" },
+	{ "image_pixel_limit", C_COUNT, OFF(lim.image_pixels), "100000000", 1000, 4000000000ULL, NULL,
+	  "most pixels (width x height) in one image or rendered page; more is withheld" },
+	{ "office_part_limit", C_COUNT, OFF(lim.office_parts), "10000", 10, 1000000, NULL,
+	  "most members in one Office Open XML package" },
+	{ "archive_entry_limit", C_COUNT, OFF(lim.archive_entries), "10000", 1, 1000000, NULL,
+	  "most members in one archive, counting nested archives" },
+	{ "archive_total_size_limit", C_SIZE, OFF(lim.archive_total), "1g", 1 * KiB, 64 * GiB, NULL,
+	  "most unpacked bytes of one archive, counting nested archives" },
+	{ "archive_entry_size_limit", C_SIZE, OFF(lim.archive_entry_bytes), "256m", 1 * KiB, 16 * GiB, NULL,
+	  "largest unpacked member of an archive" },
+	{ "archive_ratio_limit", C_COUNT, OFF(lim.archive_ratio), "100", 2, 100000, NULL,
+	  "highest unpacked-to-packed size ratio of a member (decompression bombs)" },
+	{ "archive_depth_limit", C_COUNT, OFF(lim.archive_depth), "4", 1, 32, NULL,
+	  "deepest nesting of archives inside archives" },
+	{ "text_output_charset", C_ENUM, OFF(text_charset), "utf-8", 0, 0, text_charsets,
+	  "charset of sanitised text and CSV files" },
+	{ "csv_bom", C_BOOL, OFF(csv_bom), "yes", 0, 0, NULL,
+	  "start UTF-8 CSV files with a byte order mark (so Japanese Excel opens them)" },
+	{ "legacy_office", C_ENUM, OFF(legacy_office), "convert", 0, 0, legacy_modes,
+	  "doc/xls/ppt/rtf: convert with LibreOffice (macros off) to a rasterised PDF, or withhold" },
+	{ "libreoffice", C_PATH, OFF(libreoffice), "/usr/bin/soffice", 0,
+	  sizeof(((struct policy *)0)->libreoffice), NULL,
+	  "LibreOffice program for legacy Office files (missing: they are withheld)" },
+	{ "clamd_socket", C_PATH, OFF(clamd_socket), "", 0,
+	  sizeof(((struct policy *)0)->clamd_socket), NULL,
+	  "clamd unix socket: items are scanned before and after sanitising (empty: no scan)" },
+	{ "yara_rules", C_PATH, OFF(yara_rules), "", 0,
+	  sizeof(((struct policy *)0)->yara_rules), NULL,
+	  "folder of YARA rules (*.yar): files are matched before and after sanitising (empty: none)" },
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])

@@ -13,6 +13,10 @@ enum out_charset { OUT_UTF8, OUT_ISO2022JP };
 enum lang { LANG_JA, LANG_EN };
 enum ambiguity_action { AMBIG_WITHHOLD, AMBIG_REBUILD };
 enum quarantine_backend { QUARANTINE_SQLITE, QUARANTINE_POSTGRESQL };
+enum attach_mode { ATTACH_SANITIZE, ATTACH_REMOVE };
+enum pdf_mode { PDF_RASTERIZE, PDF_REBUILD };
+enum text_charset { TEXT_UTF8, TEXT_CP932 };
+enum legacy_office { LEGACY_CONVERT, LEGACY_WITHHOLD };
 
 #define POLICY_HEADER_LIST_MAX 32
 #define POLICY_HEADER_NAME_MAX 64
@@ -52,6 +56,20 @@ struct policy {
 	char quarantine_pg[1024];	/* libpq connection string */
 	char quarantine_key[512];
 	size_t quarantine_retention_days;
+
+	/* files and attachments (src/cdr) */
+	enum attach_mode attachments;	/* sanitise attachments, or remove them all */
+	enum pdf_mode pdf_mode;
+	size_t pdf_dpi;			/* pdf_resolution */
+	int pdf_text_layer;		/* OCR text layer (tesseract jpn) when installed */
+	size_t pdf_jpeg_quality;	/* pdf_jpeg_quality */
+	enum text_charset text_charset;	/* text_output_charset for text and CSV files */
+	int csv_bom;			/* UTF-8 CSV with a BOM (Japanese Excel) */
+	enum legacy_office legacy_office;	/* doc/xls/ppt/rtf: LibreOffice then PDF */
+	char libreoffice[512];		/* soffice program; "" = not used */
+	char tesseract[512];		/* tesseract program; "" = not used */
+	char clamd_socket[512];		/* clamd unix socket; "" = no virus scan */
+	char yara_rules[512];		/* folder of YARA rules; "" = none */
 };
 
 #endif

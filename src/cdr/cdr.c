@@ -1,0 +1,85 @@
+/*
+ * cdr - the decision for one file: type from content, name checked against
+ * it, then the sanitiser for the type.  See cdr.h.
+ */
+#include "cdr/cdr.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cdr/filetype.h"
+
+int
+cdr_withhold(struct cdr_result *r, const char *reason, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->reason[0] != '\0')	/* the first reason wins */
+		return CDR_WITHHELD;
+	snprintf(r->reason, sizeof r->reason, "%s", reason);
+	va_start(ap, fmt);
+	vsnprintf(r->detail, sizeof r->detail, fmt, ap);
+	va_end(ap);
+	return CDR_WITHHELD;
+}
+
+int
+cdr_limit(struct cdr_result *r, const char *limit_name, unsigned long long value,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->reason[0] != '\0')
+		return CDR_WITHHELD;
+	snprintf(r->reason, sizeof r->reason, "%s", limit_name);
+	snprintf(r->limit_name, sizeof r->limit_name, "%s", limit_name);
+	r->limit_value = value;
+	va_start(ap, fmt);
+	vsnprintf(r->detail, sizeof r->detail, fmt, ap);
+	va_end(ap);
+	return CDR_WITHHELD;
+}
+
+/* Append name to names unless it is already there or there is no room. */
+static void
+add_example(char *names, size_t size, const char *name)
+{
+	size_t have = strlen(names), n = strlen(name);
+	const char *p = names;
+
+	while ((p = strstr(p, name)) != NULL) {
+		if ((p == names || p[-1] == ' ') && (p[n] == '\0' || p[n] == ','))
+			return;
+		p++;
+	}
+	if (have + (have ? 2 : 0) + n + 1 > size)
+		return;
+	if (have)
+		memcpy(names + have, ", ", 2), have += 2;
+	memcpy(names + have, name, n + 1);
+}
+
+void
+cdr_removed(struct cdr_result *r, const char *what, const char *name)
+{
+	struct cdr_removal *e = NULL;
+
+	for (size_t i = 0; i < r->nremoved; i++)
+		if (strcmp(r->removed[i].what, what) == 0) {
+			e = &r->removed[i];
+			break;
+		}
+	if (e == NULL) {
+		if (r->nremoved == CDR_REMOVED_MAX) {
+			r->removed_dropped++;
+			return;
+		}
+		e = &r->removed[r->nremoved++];
+		memset(e, 0, sizeof *e);
+		snprintf(e->what, sizeof e->what, "%s", what);
+	}
+	e->count++;
+	if (name != NULL && *name != '\0')
+		add_example(e->names, sizeof e->names, name);
+}
