@@ -224,7 +224,8 @@ set_value(struct policy *p, const struct setting *s, const char *val,
 			buf_printf(err, " %s", s->choices[i]);
 		return -1;
 	case C_PATH:
-		if (val[0] != '/' && val[0] != '\0') {	/* empty: not used */
+		/* empty is allowed where the default is empty ("not used") */
+		if (val[0] != '/' && !(val[0] == '\0' && s->def[0] == '\0')) {
 			buf_printf(err, "%s: \"%s\" is not an absolute path", s->name, val);
 			return -1;
 		}
