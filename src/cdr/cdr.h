@@ -88,6 +88,17 @@ int cdr_text(struct cdr_ctx *c, const unsigned char *in, size_t len, int mode,
 int cdr_archive(struct cdr_ctx *c, const unsigned char *in, size_t len,
     struct buf *out, struct cdr_result *r);
 
+/*
+ * Legacy Office and RTF files are converted to PDF by LibreOffice, which
+ * cannot run in the sandbox: the worker asks its parent through this hook
+ * (set by the worker; NULL = no converter, such files are withheld).
+ * ext is the extension LibreOffice should see (".doc").  Returns 0 with the
+ * PDF in pdf, or -1 with err set.
+ */
+typedef int (*cdr_convert_fn)(const unsigned char *in, size_t len, const char *ext,
+    struct buf *pdf, char *err, size_t errlen);
+void cdr_set_converter(cdr_convert_fn fn);
+
 /* Helpers for the sanitisers (cdr.c). */
 int cdr_withhold(struct cdr_result *r, const char *reason, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));	/* returns CDR_WITHHELD */

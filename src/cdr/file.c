@@ -5,9 +5,8 @@
  * Order: YARA on the input; type from content; the name checked against
  * the content; the sanitiser for the type; YARA on the output.  Types
  * sekisho cannot rebuild are withheld with their name in the reason; legacy
- * Office and RTF are answered "needs-conversion" (the parent converts them
- * with LibreOffice outside this sandbox and sends the PDF back), or withheld
- * when the policy says so.
+ * Office and RTF are converted to PDF by the parent (cdr_set_converter) and
+ * rasterised, or withheld when the policy says so.
  */
 #include "cdr/cdr.h"
 
@@ -16,6 +15,52 @@
 
 #include "cdr/filetype.h"
 #include "cdr/yarascan.h"
+
+static cdr_convert_fn converter;
+
+void
+cdr_set_converter(cdr_convert_fn fn)
+{
+	converter = fn;
+}
+
+/*
+ * Legacy Office, RTF, OpenDocument: LibreOffice (in the parent's converter
+ * sandbox) makes a PDF, which is then rasterised like any PDF: the pixels
+ * are all that crosses, whatever the original's macros or objects.
+ */
+static int
+convert_legacy(struct cdr_ctx *c, const struct filetype *ft, const unsigned char *in,
+    size_t len, struct buf *out, struct cdr_result *r)
+{
+	struct policy pol = *c->pol;
+	struct cdr_ctx pc = *c;
+	struct buf pdf;
+	char err[256];
+	int rc;
+
+	if (c->pol->legacy_office == LEGACY_WITHHOLD)
+		return cdr_withhold(r, "unsupported-format",
+		    "%s files are withheld by policy (legacy_office = withhold)", ft->label);
+	if (converter == NULL)
+		return cdr_withhold(r, "unsupported-format",
+		    "%s files need LibreOffice, which is not available here", ft->label);
+	buf_init(&pdf, c->pol->lim.file_out_bytes);
+	if (converter(in, len, ft->ext != NULL ? ft->ext : ".bin", &pdf, err, sizeof err) != 0) {
+		buf_free(&pdf);
+		return cdr_withhold(r, "conversion-failed", "%s could not be converted: %s",
+		    ft->label, err);
+	}
+	pol.pdf_mode = PDF_RASTERIZE;	/* a converted document is only ever pixels */
+	pc.pol = &pol;
+	rc = cdr_pdf(&pc, (const unsigned char *)pdf.data, pdf.len, out, r);
+	buf_free(&pdf);
+	if (rc == CDR_OK) {
+		snprintf(r->method, sizeof r->method, "convert+rasterize");
+		cdr_removed(r, "original-format", ft->label);
+	}
+	return rc;
+}
 
 int
 cdr_init(const struct policy *pol, char *err, size_t errlen)
@@ -84,11 +129,7 @@ dispatch(struct cdr_ctx *c, const struct filetype *ft, const unsigned char *in, 
 	case FT_RTF:
 	case FT_ODF:
 		r->kind = "office-legacy";
-		if (c->pol->legacy_office == LEGACY_WITHHOLD)
-			return cdr_withhold(r, "unsupported-format",
-			    "%s files are withheld by policy (legacy_office = withhold)", ft->label);
-		return cdr_withhold(r, "needs-conversion",
-		    "%s is converted with LibreOffice, then rasterised", ft->label);
+		return convert_legacy(c, ft, in, len, out, r);
 	case FT_ENCRYPTED:
 		r->kind = "encrypted";
 		return cdr_withhold(r, "encrypted", "%s: it cannot be inspected without its password",

@@ -21,6 +21,7 @@
 #define INPUTS_MAX 1000000	/* items named on one command line, folders expanded */
 
 int cmd_mail(int argc, char **argv);
+int cmd_file(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_quarantine(int argc, char **argv);

@@ -1,9 +1,11 @@
 /*
- * cmd_mail - "sekisho mail": sanitise one message or many.
+ * cmd_mail - "sekisho mail" and "sekisho file": sanitise one item or many.
  *
- * The parent reads inputs and writes outputs; it never parses a message.
- * Every message goes to one sandboxed worker (restarted if it dies), whose
- * answer is validated before anything is written.  Outputs and receipts are
+ * The parent reads inputs and writes outputs; it never parses an item.
+ * Every message or file goes to one sandboxed worker (restarted if it dies),
+ * whose answer is validated before anything is written.  With clamd
+ * configured, the parent has clamd scan the input before and the output
+ * after sanitising; a signature or a scan that gives no verdict withholds.  Outputs and receipts are
  * written atomically (temporary file + rename), so a reader never sees half
  * a message.
  */
@@ -32,16 +34,26 @@
 #include "receipt/receipt.h"
 
 static void
-usage(FILE *f)
+usage(FILE *f, int kind)
 {
-	fputs("usage: sekisho mail [-c CONFIG] [-o OUT] [--receipt FILE] [IN]\n"
-	    "       sekisho mail [-c CONFIG] --out-dir DIR [--receipt-dir DIR] IN...\n"
-	    "IN may be a file, '-' (standard input) or, with --out-dir, a folder\n"
-	    "(a Maildir's cur/ and new/, or every file in it).\n"
-	    "exit status: 0 sanitised, 10 withheld, 2 usage/configuration, 1 internal\n", f);
+	if (kind == FRAME_FILE)
+		fputs("usage: sekisho file [-c CONFIG] -o OUT [--receipt FILE] IN\n"
+		    "       sekisho file [-c CONFIG] --out-dir DIR [--receipt-dir DIR] IN...\n"
+		    "IN may be a file, '-' (standard input) or, with --out-dir, a folder.\n"
+		    "With --out-dir each output is named after its input, with the extension\n"
+		    "of what it became (report.docm -> report.docx).\n"
+		    "exit status: 0 sanitised, 10 withheld, 2 usage/configuration, 1 internal\n", f);
+	else
+		fputs("usage: sekisho mail [-c CONFIG] [-o OUT] [--receipt FILE] [IN]\n"
+		    "       sekisho mail [-c CONFIG] --out-dir DIR [--receipt-dir DIR] IN...\n"
+		    "IN may be a file, '-' (standard input) or, with --out-dir, a folder\n"
+		    "(a Maildir's cur/ and new/, or every file in it).\n"
+		    "exit status: 0 sanitised, 10 withheld, 2 usage/configuration, 1 internal\n", f);
 }
 
 struct run {
+	int kind;		/* FRAME_MAIL or FRAME_FILE */
+	size_t in_max;		/* message_size_limit or file_size_limit */
 	const struct policy *pol;
 	struct worker wk;
 	long long fixed_time;	/* SOURCE_DATE_EPOCH, or -1 */
@@ -80,13 +92,16 @@ static int
 process(struct run *run, const char *path, struct buf *out, struct buf *json)
 {
 	struct buf item;
-	char id[RECEIPT_ID_MAX], detail[256];
+	char id[RECEIPT_ID_MAX], detail[512], reason[32];
+	const char *name = NULL;
 	long long t;
 	int over, r;
 	size_t total;
 
-	buf_init(&item, run->pol->lim.message_bytes);
-	if (read_input(path, run->pol->lim.message_bytes, &item, &over, &total) != 0) {
+	if (run->kind == FRAME_FILE && strcmp(path, "-") != 0)
+		name = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
+	buf_init(&item, run->in_max);
+	if (read_input(path, run->in_max, &item, &over, &total) != 0) {
 		fprintf(stderr, "sekisho: %s: %s\n", path, strerror(errno));
 		buf_free(&item);
 		run->failed++;
@@ -94,15 +109,29 @@ process(struct run *run, const char *path, struct buf *out, struct buf *json)
 	}
 	make_identity(run, &item, id, sizeof id, &t);
 	if (over) {
-		worker_parent_receipt(run->pol, id, t, NULL, total, "message_size_limit",
+		worker_parent_receipt_item(run->pol, run->kind, name, id, t, NULL, total,
+		    run->kind == FRAME_FILE ? "file_size_limit" : "message_size_limit",
+		    run->kind == FRAME_FILE ? "the file is larger than file_size_limit" :
 		    "the message is larger than message_size_limit", json);
 		r = EXIT_WITHHELD;
+	} else if (worker_clamd_check(run->pol, buf_str(&item), item.len, "original",
+	    reason, sizeof reason, detail, sizeof detail)) {
+		worker_parent_receipt_item(run->pol, run->kind, name, id, t, &item, total,
+		    reason, detail, json);
+		r = EXIT_WITHHELD;
 	} else {
-		r = worker_run(&run->wk, id, t, buf_str(&item), item.len, out, json, detail,
-		    sizeof detail);
+		r = worker_run_item(&run->wk, run->kind, name, id, t, buf_str(&item), item.len,
+		    out, json, detail, sizeof detail);
 		if (r == WORKER_FAILED || r == WORKER_TIMEOUT) {
-			worker_parent_receipt(run->pol, id, t, &item, total,
+			worker_parent_receipt_item(run->pol, run->kind, name, id, t, &item, total,
 			    r == WORKER_TIMEOUT ? "time_limit" : "worker-failed", detail, json);
+			r = EXIT_WITHHELD;
+		} else if (r == WORKER_SANITIZED && worker_clamd_check(run->pol, buf_str(out),
+		    out->len, "sanitised output", reason, sizeof reason, detail, sizeof detail)) {
+			buf_reset(out);
+			buf_reset(json);
+			worker_parent_receipt_item(run->pol, run->kind, name, id, t, &item, total,
+			    reason, detail, json);
 			r = EXIT_WITHHELD;
 		}
 	}
@@ -110,29 +139,73 @@ process(struct run *run, const char *path, struct buf *out, struct buf *json)
 	if (r == EXIT_WITHHELD) {
 		run->withheld++;
 		if (!run->quiet) {
-			const char *reason = strstr(buf_str(json), "\"reason\":");
+			const char *why = strstr(buf_str(json), "\"reason\":");
 
 			fprintf(stderr, "sekisho: withheld %s: %.*s\n", path,
-			    reason ? (int)strcspn(reason + 9, ",") : 0, reason ? reason + 9 : "");
+			    why ? (int)strcspn(why + 9, ",") : 0, why ? why + 9 : "");
 		}
 	} else
 		run->sanitized++;
 	return r;
 }
 
-/* out-dir name for an input: its base name, made unique. */
-static char *
-output_name(GHashTable *used, const char *path)
+/*
+ * The extension a sanitised file's receipt gives it, if it is one sekisho
+ * writes (the worker's answer is untrusted: anything else is ignored).
+ */
+static const char *
+sanitized_ext(const struct buf *json)
 {
-	char *copy = xstrdup(path), *base = basename(copy);
-	struct buf name;
+	static const char *const allowed[] = {
+		".pdf", ".docx", ".xlsx", ".pptx", ".dotx", ".xltx", ".potx", ".ppsx",
+		".jpg", ".png", ".webp", ".txt", ".csv", ".tsv", ".zip",
+	};
+	const char *s = strstr(buf_str(json), "\"sanitized\":{");
+	const char *f, *end, *dot;
+
+	if (s == NULL || (f = strstr(s, "\"filename\":\"")) == NULL)
+		return NULL;
+	f += 12;
+	if ((end = strchr(f, '"')) == NULL)
+		return NULL;
+	for (dot = end; dot > f && dot[-1] != '.'; dot--)
+		;
+	if (dot == f)
+		return NULL;
+	dot--;
+	for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
+		if ((size_t)(end - dot) == strlen(allowed[i]) &&
+		    strncmp(dot, allowed[i], (size_t)(end - dot)) == 0)
+			return allowed[i];
+	return NULL;
+}
+
+/* out-dir name for an input: its base name (extension corrected), made unique. */
+static char *
+output_name(GHashTable *used, const char *path, int kind, const char *ext)
+{
+	char *copy = xstrdup(path), *base = basename(copy), *dot;
+	struct buf name, stem;
 
 	buf_init(&name, 8192);
-	buf_puts(&name, strcmp(path, "-") == 0 ? "stdin.eml" : base);
+	buf_init(&stem, 8192);
+	if (strcmp(path, "-") == 0)
+		buf_puts(&stem, kind == FRAME_FILE ? "stdin" : "stdin.eml");
+	else
+		buf_puts(&stem, base);
+	if (ext != NULL) {
+		dot = strrchr(stem.data, '.');
+		if (dot != NULL && dot != stem.data && strlen(dot) <= 6)
+			stem.len = (size_t)(dot - stem.data);
+		stem.data[stem.len] = '\0';
+	} else
+		ext = "";
+	buf_printf(&name, "%s%s", buf_str(&stem), ext);
 	for (int k = 2; g_hash_table_contains(used, buf_str(&name)); k++) {
 		buf_reset(&name);
-		buf_printf(&name, "%s-%d", base, k);
+		buf_printf(&name, "%s-%d%s", buf_str(&stem), k, ext);
 	}
+	buf_free(&stem);
 	free(copy);
 	g_hash_table_add(used, xstrdup(buf_str(&name)));
 	return buf_steal(&name, NULL);
@@ -154,8 +227,8 @@ dir_write(int dirfd, const char *dir, const char *name, const char *suffix,
 	return r;
 }
 
-int
-cmd_mail(int argc, char **argv)
+static int
+run_items(int kind, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -184,18 +257,21 @@ cmd_mail(int argc, char **argv)
 		case 'O': outdir = optarg; break;
 		case 'R': receiptdir = optarg; break;
 		case 'q': run.quiet = 1; break;
-		case 'h': usage(stdout); return EXIT_SANITIZED;
-		default: usage(stderr); return EXIT_USAGE;
+		case 'h': usage(stdout, kind); return EXIT_SANITIZED;
+		default: usage(stderr, kind); return EXIT_USAGE;
 		}
 	}
 	if ((outdir == NULL && (receiptdir != NULL || argc - optind > 1)) ||
-	    (outdir != NULL && (outfile != NULL || receipt != NULL || optind >= argc))) {
-		usage(stderr);
+	    (outdir != NULL && (outfile != NULL || receipt != NULL || optind >= argc)) ||
+	    (kind == FRAME_FILE && outdir == NULL && outfile == NULL)) {
+		usage(stderr, kind);
 		return EXIT_USAGE;
 	}
 	if (cli_load_policy(&pol, config) != 0)
 		return EXIT_USAGE;
 	run.pol = &pol;
+	run.kind = kind;
+	run.in_max = kind == FRAME_FILE ? pol.lim.file_bytes : pol.lim.message_bytes;
 	run.fixed_time = -1;
 	if ((sde = getenv("SOURCE_DATE_EPOCH")) != NULL) {
 		uint64_t v;
@@ -263,7 +339,8 @@ cmd_mail(int argc, char **argv)
 				status = EXIT_INTERNAL;
 				continue;
 			}
-			name = output_name(used, in.paths[i]);
+			name = output_name(used, in.paths[i], kind, kind == FRAME_FILE &&
+			    r == EXIT_SANITIZED ? sanitized_ext(&json) : NULL);
 			if (r == EXIT_SANITIZED && dir_write(outfd, outdir, name, "", &out) != 0)
 				r = EXIT_INTERNAL;
 			if (receiptdir != NULL && dir_write(rfd, receiptdir, name, ".json", &json) != 0)
@@ -278,12 +355,25 @@ cmd_mail(int argc, char **argv)
 		close(outfd);
 		if (rfd >= 0)
 			close(rfd);
-		fprintf(stderr, "sekisho: %zu message(s): %zu sanitised, %zu withheld, %zu failed\n",
-		    in.n, run.sanitized, run.withheld, run.failed);
+		fprintf(stderr, "sekisho: %zu %s: %zu sanitised, %zu withheld, %zu failed\n",
+		    in.n, kind == FRAME_FILE ? "file(s)" : "message(s)", run.sanitized,
+		    run.withheld, run.failed);
 	}
 	worker_stop(&run.wk);
 	buf_free(&out);
 	buf_free(&json);
 	inputs_free(&in);
 	return status;
+}
+
+int
+cmd_mail(int argc, char **argv)
+{
+	return run_items(FRAME_MAIL, argc, argv);
+}
+
+int
+cmd_file(int argc, char **argv)
+{
+	return run_items(FRAME_FILE, argc, argv);
 }

@@ -12,6 +12,7 @@ usage(FILE *f)
 	fputs("usage: sekisho <command> [options]\n"
 	    "commands:\n"
 	    "  mail           sanitise mail: internet mail in, readable harmless text out\n"
+	    "  file           sanitise files: PDF, Office, images, text, archives rebuilt\n"
 	    "  config check   validate and print the effective configuration\n"
 	    "  audit          verify the audit journal; keygen, checkpoint, append\n"
 	    "  quarantine     list, show, export and expire quarantined items; keygen, import\n"
@@ -28,6 +29,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "mail") == 0)
 		return cmd_mail(argc - 1, argv + 1);
+	if (strcmp(argv[1], "file") == 0)
+		return cmd_file(argc - 1, argv + 1);
 	if (strcmp(argv[1], "config") == 0)
 		return cmd_config(argc - 1, argv + 1);
 	if (strcmp(argv[1], "audit") == 0)

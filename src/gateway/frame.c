@@ -117,26 +117,31 @@ get_u64(const unsigned char *p)
 }
 
 int
-frame_write_request(int fd, const char *id, long long time, const void *item,
-    size_t len)
+frame_write_request(int fd, const char *id, long long time, int kind, const char *name,
+    const void *item, size_t len)
 {
-	unsigned char h[4 + 4 + FRAME_ID_MAX + 8 + 8];
-	size_t idlen = strnlen(id, FRAME_ID_MAX), n = 0;
+	unsigned char h[4 + 4 + FRAME_ID_MAX + 8 + 4 + 4], t[8];
+	size_t idlen = strnlen(id, FRAME_ID_MAX - 1), n = 0;
+	size_t namelen = name != NULL ? strnlen(name, FRAME_NAME_MAX - 1) : 0;
 
 	memcpy(h, "SKRQ", 4);
 	put_u32(h + 4, (uint32_t)idlen);
 	memcpy(h + 8, id, idlen);
 	n = 8 + idlen;
 	put_u64(h + n, (uint64_t)time);
-	put_u64(h + n + 8, (uint64_t)len);
+	put_u32(h + n + 8, (uint32_t)kind);
+	put_u32(h + n + 12, (uint32_t)namelen);
 	n += 16;
+	put_u64(t, (uint64_t)len);
 	{
-		struct iovec iov[2] = {
+		struct iovec iov[4] = {
 			{ .iov_base = h, .iov_len = n },
+			{ .iov_base = (void *)(uintptr_t)(name != NULL ? name : ""), .iov_len = namelen },
+			{ .iov_base = t, .iov_len = 8 },
 			{ .iov_base = (void *)(uintptr_t)item, .iov_len = len },
 		};
 
-		return writev_all(fd, iov, 2);
+		return writev_all(fd, iov, 4);
 	}
 }
 
@@ -167,10 +172,11 @@ read_blob(int fd, struct buf *b, long long deadline)
 }
 
 int
-frame_read_request(int fd, char id[FRAME_ID_MAX], long long *time, struct buf *item)
+frame_read_request(int fd, char id[FRAME_ID_MAX], long long *time, int *kind,
+    char name[FRAME_NAME_MAX], struct buf *item)
 {
 	unsigned char h[8];
-	uint32_t idlen;
+	uint32_t idlen, namelen;
 
 	if (read_all(fd, h, 8, -1) != 0 || memcmp(h, "SKRQ", 4) != 0)
 		return -1;
@@ -181,6 +187,15 @@ frame_read_request(int fd, char id[FRAME_ID_MAX], long long *time, struct buf *i
 	if (read_all(fd, id, idlen, -1) != 0 || read_all(fd, h, 8, -1) != 0)
 		return -1;
 	*time = (long long)get_u64(h);
+	if (read_all(fd, h, 8, -1) != 0)
+		return -1;
+	*kind = (int)get_u32(h);
+	namelen = get_u32(h + 4);
+	if (*kind < FRAME_MAIL || *kind > FRAME_FILE_CONVERTED || namelen >= FRAME_NAME_MAX)
+		return -1;
+	memset(name, 0, FRAME_NAME_MAX);
+	if (read_all(fd, name, namelen, -1) != 0 || memchr(name, '\0', namelen) != NULL)
+		return -1;
 	return read_blob(fd, item, -1);
 }
 
@@ -202,15 +217,96 @@ frame_write_response(int fd, int status, const struct buf *out, const struct buf
 	return writev_all(fd, iov, 4);
 }
 
+#define FRAME_EXT_MAX 16
+
+int
+frame_request_convert(int fd, const char *ext, const void *in, size_t len, struct buf *answer)
+{
+	unsigned char h[8 + FRAME_EXT_MAX + 8];
+	size_t extlen = strnlen(ext, FRAME_EXT_MAX);
+	uint32_t st;
+
+	memcpy(h, "SKCV", 4);
+	put_u32(h + 4, (uint32_t)extlen);
+	memcpy(h + 8, ext, extlen);
+	put_u64(h + 8 + extlen, (uint64_t)len);
+	{
+		struct iovec iov[2] = {
+			{ .iov_base = h, .iov_len = 16 + extlen },
+			{ .iov_base = (void *)(uintptr_t)in, .iov_len = len },
+		};
+
+		if (writev_all(fd, iov, 2) != 0)
+			return -1;
+	}
+	if (read_all(fd, h, 8, -1) != 0 || memcmp(h, "SKCR", 4) != 0)
+		return -1;
+	st = get_u32(h + 4);
+	if (st > 1 || read_blob(fd, answer, -1) != 0)
+		return -1;
+	return (int)st;
+}
+
+/* The rest of a conversion request whose header h was read; answered on fd. */
+static int
+serve_convert(int fd, const unsigned char h[8], const struct frame_converter *conv,
+    long long deadline_ms)
+{
+	char ext[FRAME_EXT_MAX + 1], err[512];
+	uint32_t extlen = get_u32(h + 4);
+	struct buf in, pdf;
+	unsigned char a[16];
+	int r, ok;
+
+	if (conv == NULL || extlen > FRAME_EXT_MAX)
+		return -1;
+	memset(ext, 0, sizeof ext);
+	if ((r = read_all(fd, ext, extlen, deadline_ms)) != 0)
+		return r;
+	buf_init(&in, conv->in_max);
+	buf_init(&pdf, conv->pdf_max);
+	if ((r = read_blob(fd, &in, deadline_ms)) != 0) {
+		buf_free(&in);
+		buf_free(&pdf);
+		return r;
+	}
+	err[0] = '\0';
+	ok = conv->convert(conv->arg, ext, &in, &pdf, deadline_ms, err, sizeof err) == 0;
+	memcpy(a, "SKCR", 4);
+	put_u32(a + 4, ok ? 0 : 1);
+	if (!ok) {
+		buf_reset(&pdf);
+		buf_puts(&pdf, err[0] ? err : "conversion failed");
+	}
+	put_u64(a + 8, pdf.len);
+	{
+		struct iovec iov[2] = {
+			{ .iov_base = a, .iov_len = 16 },
+			{ .iov_base = (void *)(uintptr_t)buf_str(&pdf), .iov_len = pdf.len },
+		};
+
+		r = writev_all(fd, iov, 2);
+	}
+	buf_free(&in);
+	buf_free(&pdf);
+	return r;
+}
+
 int
 frame_read_response(int fd, int *status, struct buf *out, struct buf *receipt,
-    long long deadline_ms)
+    long long deadline_ms, const struct frame_converter *conv)
 {
 	unsigned char h[8];
 	int r;
 
-	if ((r = read_all(fd, h, 8, deadline_ms)) != 0)
-		return r;
+	for (;;) {
+		if ((r = read_all(fd, h, 8, deadline_ms)) != 0)
+			return r;
+		if (memcmp(h, "SKCV", 4) != 0)
+			break;
+		if ((r = serve_convert(fd, h, conv, deadline_ms)) != 0)
+			return r;
+	}
 	if (memcmp(h, "SKRS", 4) != 0)
 		return -1;
 	*status = (int)get_u32(h + 4);

@@ -1,8 +1,13 @@
 /*
  * frame - the length-prefixed messages between the parent and a worker.
  *
- * Request:  "SKRQ" u32 id_len, id, i64 time, u64 len, item bytes
+ * Request:  "SKRQ" u32 id_len, id, i64 time, u32 kind, u32 name_len, name,
+ *           u64 len, item bytes   (kind: FRAME_MAIL or FRAME_FILE)
  * Response: "SKRS" u32 status, u64 out_len, out bytes, u64 receipt_len, receipt
+ * While an item is being sanitised the worker may ask its parent to convert
+ * a file it cannot open itself (LibreOffice runs outside the sandbox):
+ * Convert:  "SKCV" u32 ext_len, ext, u64 len, file bytes
+ * Answer:   "SKCR" u32 status (0 converted, 1 failed), u64 len, PDF or reason
  * Integers are little-endian.  Every length read is checked against the
  * reader's ceiling before anything is allocated (a worker's answer is
  * untrusted input, like OpenSMTPD's m_get/m_end), and a frame must be
@@ -18,20 +23,42 @@
 #include "core/fdio.h"	/* write_all */
 
 #define FRAME_ID_MAX 64
+#define FRAME_NAME_MAX 1024	/* a file's name (UTF-8), with its NUL */
+
+enum frame_kind { FRAME_MAIL = 0, FRAME_FILE = 1, FRAME_FILE_CONVERTED = 2 };
 
 /* 0 on success, -1 on error or EOF before n bytes; deadline_ms < 0: none. */
 int read_all(int fd, void *p, size_t n, long long deadline_ms);
 long long now_ms(void);
 
-int frame_write_request(int fd, const char *id, long long time,
-    const void *item, size_t len);
-/* Returns 0, or -1 on EOF/malformed.  id gets FRAME_ID_MAX bytes. */
-int frame_read_request(int fd, char id[FRAME_ID_MAX], long long *time,
-    struct buf *item);
+/* name may be NULL (mail, or a file without a name). */
+int frame_write_request(int fd, const char *id, long long time, int kind,
+    const char *name, const void *item, size_t len);
+/* Returns 0, or -1 on EOF/malformed.  id and name get their _MAX bytes. */
+int frame_read_request(int fd, char id[FRAME_ID_MAX], long long *time, int *kind,
+    char name[FRAME_NAME_MAX], struct buf *item);
 int frame_write_response(int fd, int status, const struct buf *out,
     const struct buf *receipt);
-/* Returns 0, -1 on EOF/error/malformed, -2 on deadline. */
+/*
+ * The parent's converter: 0 with the PDF in pdf, or -1 with the reason in
+ * err.  in_max is the ceiling on the bytes the worker may send.
+ */
+struct frame_converter {
+	int (*convert)(void *arg, const char *ext, const struct buf *in, struct buf *pdf,
+	    long long deadline_ms, char *err, size_t errlen);
+	void *arg;
+	size_t in_max, pdf_max;
+};
+
+/*
+ * Returns 0, -1 on EOF/error/malformed, -2 on deadline.  Conversion
+ * requests on the way are served with conv (NULL: such a request is a
+ * malformed answer).
+ */
 int frame_read_response(int fd, int *status, struct buf *out,
-    struct buf *receipt, long long deadline_ms);
+    struct buf *receipt, long long deadline_ms, const struct frame_converter *conv);
+/* Worker side: ask for a conversion and wait for the answer. 0 converted, 1 failed, -1 broken. */
+int frame_request_convert(int fd, const char *ext, const void *in, size_t len,
+    struct buf *answer);
 
 #endif

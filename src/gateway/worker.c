@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -13,11 +14,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cdr/cdr.h"
+#include "cdr/item.h"
 #include "core/xalloc.h"
+#include "gateway/convert.h"
 #include "gateway/frame.h"
 #include "gateway/sandbox.h"
 #include "mime/sanitize.h"
 #include "receipt/receipt.h"
+#include "scan/clamd.h"
 
 #define RECEIPT_MAX (64u * 1024 * 1024)
 #define WORKER_FD 3
@@ -27,13 +32,28 @@ worker_parent_receipt(const struct policy *pol, const char *id, long long time,
     const struct buf *item, size_t total, const char *reason, const char *detail,
     struct buf *json)
 {
+	worker_parent_receipt_item(pol, FRAME_MAIL, NULL, id, time, item, total, reason,
+	    detail, json);
+}
+
+void
+worker_parent_receipt_item(const struct policy *pol, int kind, const char *name,
+    const char *id, long long time, const struct buf *item, size_t total,
+    const char *reason, const char *detail, struct buf *json)
+{
 	struct receipt rc;
 
 	receipt_init(&rc, id, time);
+	if (kind == FRAME_FILE) {
+		rc.kind = "file";
+		receipt_set(&rc.in.filename, name);
+	}
 	memcpy(rc.policy_digest, pol->digest, sizeof rc.policy_digest);
 	rc.in.bytes = total;
 	if (item != NULL)
 		sha256_hex(buf_str(item), item->len, rc.in.sha256);
+	else if (kind == FRAME_FILE)
+		receipt_limit(&rc, "file_size_limit", pol->lim.file_bytes, NULL);
 	else
 		receipt_limit(&rc, "message_size_limit", pol->lim.message_bytes, NULL);
 	receipt_withhold(&rc, reason, detail);
@@ -41,11 +61,58 @@ worker_parent_receipt(const struct policy *pol, const char *id, long long time,
 	receipt_free(&rc);
 }
 
+int
+worker_clamd_check(const struct policy *pol, const void *p, size_t n, const char *when,
+    char *reason, size_t reasonlen, char *detail, size_t detaillen)
+{
+	char what[256];
+	int v;
+
+	if (pol->clamd_socket[0] == '\0')
+		return 0;
+	v = clamd_scan(pol->clamd_socket, p, n, (unsigned)pol->lim.seconds, what, sizeof what);
+	if (v == CLAMD_CLEAN)
+		return 0;
+	if (v == CLAMD_FOUND) {
+		snprintf(reason, reasonlen, "virus");
+		snprintf(detail, detaillen, "clamd found %s in the %s", what, when);
+	} else {
+		snprintf(reason, reasonlen, "scan-failed");
+		snprintf(detail, detaillen, "the %s could not be scanned: %s", when, what);
+	}
+	return 1;
+}
+
 size_t
 worker_output_max(const struct policy *pol)
 {
-	/* base64 of the text (4/3) plus notice and headers */
-	return pol->lim.text_bytes / 3 * 4 + pol->lim.text_bytes / 38 + 4u * 1024 * 1024;
+	/* base64 of the text (4/3) plus notice and headers, plus sanitised
+	 * attachments (base64 of at most file_output_size_limit) */
+	return pol->lim.text_bytes / 3 * 4 + pol->lim.text_bytes / 38 + 4u * 1024 * 1024 +
+	    pol->lim.file_out_bytes / 3 * 4 + pol->lim.file_out_bytes / 38;
+}
+
+size_t
+worker_input_max(const struct policy *pol)
+{
+	return pol->lim.message_bytes > pol->lim.file_bytes ? pol->lim.message_bytes :
+	    pol->lim.file_bytes;
+}
+
+/* Worker side of cdr's converter hook: the parent runs LibreOffice. */
+static int
+ask_parent_to_convert(const unsigned char *in, size_t len, const char *ext, struct buf *pdf,
+    char *err, size_t errlen)
+{
+	int r = frame_request_convert(WORKER_FD, ext, in, len, pdf);
+
+	if (r == 0)
+		return 0;
+	if (r < 0)
+		_exit(1);	/* the parent is gone or broke the protocol */
+	snprintf(err, errlen, "%s", buf_str(pdf));
+	buf_reset(pdf);
+	return -1;
 }
 
 static void
@@ -75,25 +142,34 @@ serve(const struct policy *pol)
 		.cpu_seconds = pol->lim.seconds,
 	};
 	struct buf item, out, receipt;
+	char err[512];
 
 	prctl(PR_SET_NAME, "sk-worker");	/* visible to operators (and the fault test) */
+	if (cdr_init(pol, err, sizeof err) != 0)
+		die("worker: %s", err);
+	cdr_set_converter(pol->legacy_office == LEGACY_CONVERT && pol->libreoffice[0] != '\0' ?
+	    ask_parent_to_convert : NULL);
 	sandbox_enter(&sl);
-	buf_init(&item, pol->lim.message_bytes);
+	buf_init(&item, worker_input_max(pol));
 	buf_init(&out, worker_output_max(pol));
 	buf_init(&receipt, RECEIPT_MAX);
 	for (;;) {
-		char id[FRAME_ID_MAX];
+		char id[FRAME_ID_MAX], name[FRAME_NAME_MAX];
 		long long t;
-		int status;
+		int status, kind;
 
 		buf_reset(&item);
 		buf_reset(&out);
 		buf_reset(&receipt);
-		if (frame_read_request(WORKER_FD, id, &t, &item) != 0)
+		if (frame_read_request(WORKER_FD, id, &t, &kind, name, &item) != 0)
 			_exit(0);
 		sandbox_item_cpu(pol->lim.seconds);
-		status = sanitize_mail(pol, id, t, (const unsigned char *)buf_str(&item),
-		    item.len, &out, &receipt);
+		if (kind == FRAME_FILE)
+			status = cdr_file_item(pol, id, t, name[0] ? name : NULL,
+			    (const unsigned char *)buf_str(&item), item.len, &out, &receipt);
+		else
+			status = sanitize_mail(pol, id, t, (const unsigned char *)buf_str(&item),
+			    item.len, &out, &receipt);
 		if (frame_write_response(WORKER_FD, status, &out, &receipt) != 0)
 			_exit(1);
 	}
@@ -174,11 +250,35 @@ describe_death(pid_t pid, char *detail, size_t n)
 		snprintf(detail, n, "worker answered a malformed frame");
 }
 
+static int
+parent_convert(void *arg, const char *ext, const struct buf *in, struct buf *pdf,
+    long long deadline_ms, char *err, size_t errlen)
+{
+	const struct policy *pol = arg;
+
+	return convert_to_pdf(pol, ext, in->data, in->len, pdf, deadline_ms, err, errlen);
+}
+
 int
 worker_run(struct worker *wk, const char *id, long long time, const void *item,
     size_t len, struct buf *out, struct buf *receipt, char *detail, size_t detail_size)
 {
+	return worker_run_item(wk, FRAME_MAIL, NULL, id, time, item, len, out, receipt,
+	    detail, detail_size);
+}
+
+int
+worker_run_item(struct worker *wk, int kind, const char *name, const char *id,
+    long long time, const void *item, size_t len, struct buf *out, struct buf *receipt,
+    char *detail, size_t detail_size)
+{
 	long long deadline = now_ms() + (long long)wk->pol->lim.seconds * 1000;
+	const struct frame_converter conv = {
+		.convert = parent_convert,
+		.arg = (void *)(uintptr_t)wk->pol,
+		.in_max = worker_input_max(wk->pol),
+		.pdf_max = wk->pol->lim.file_out_bytes,
+	};
 	int status = -1, r;
 
 	detail[0] = '\0';
@@ -186,10 +286,10 @@ worker_run(struct worker *wk, const char *id, long long time, const void *item,
 		snprintf(detail, detail_size, "cannot start worker: %s", strerror(errno));
 		return WORKER_FAILED;
 	}
-	if (frame_write_request(wk->fd, id, time, item, len) != 0)
+	if (frame_write_request(wk->fd, id, time, kind, name, item, len) != 0)
 		r = -1;
 	else
-		r = frame_read_response(wk->fd, &status, out, receipt, deadline);
+		r = frame_read_response(wk->fd, &status, out, receipt, deadline, &conv);
 	if (r == 0) {
 		/* retire a worker after worker_max_items: whatever an item may
 		 * have left behind in its memory does not outlive the next one */

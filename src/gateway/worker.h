@@ -38,6 +38,10 @@ void worker_stop(struct worker *wk);
 int worker_run(struct worker *wk, const char *id, long long time,
     const void *item, size_t len, struct buf *out, struct buf *receipt,
     char *detail, size_t detail_size);
+/* The same for any item: kind FRAME_MAIL or FRAME_FILE, name (may be NULL). */
+int worker_run_item(struct worker *wk, int kind, const char *name, const char *id,
+    long long time, const void *item, size_t len, struct buf *out, struct buf *receipt,
+    char *detail, size_t detail_size);
 /*
  * The receipt the parent writes when the worker could not give one: the item
  * is withheld with reason ("worker-failed", "time_limit", or
@@ -46,7 +50,19 @@ int worker_run(struct worker *wk, const char *id, long long time,
 void worker_parent_receipt(const struct policy *pol, const char *id, long long time,
     const struct buf *item, size_t total, const char *reason, const char *detail,
     struct buf *json);
+void worker_parent_receipt_item(const struct policy *pol, int kind, const char *name,
+    const char *id, long long time, const struct buf *item, size_t total,
+    const char *reason, const char *detail, struct buf *json);
+/*
+ * Parent side: scan bytes with clamd when clamd_socket is set.  0 when clean
+ * or no scanner is configured; 1 when the item must be withheld (a
+ * signature: reason "virus"; no verdict: "scan-failed"), with detail set.
+ */
+int worker_clamd_check(const struct policy *pol, const void *p, size_t n, const char *when,
+    char *reason, size_t reasonlen, char *detail, size_t detaillen);
 /* Output ceiling for one item under a policy (validation of answers). */
 size_t worker_output_max(const struct policy *pol);
+/* Input ceiling: the larger of message_size_limit and file_size_limit. */
+size_t worker_input_max(const struct policy *pol);
 
 #endif

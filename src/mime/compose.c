@@ -4,6 +4,7 @@
 #include "mime/compose.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <gmime/gmime.h>
@@ -314,5 +315,74 @@ compose_body(struct buf *out, const char *utf8, size_t len, enum out_charset cs)
 		r |= charset_utf8_to_jis(buf_str(&wrapped), wrapped.len, out, &unmappable);
 		buf_free(&wrapped);
 	}
+	return r ? -1 : 0;
+}
+
+/* RFC 2231 extended value: UTF-8'' then percent-encoded bytes. */
+static int
+put_rfc2231(struct buf *out, const char *utf8)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	int r = buf_puts(out, "UTF-8''");
+
+	for (const unsigned char *p = (const unsigned char *)utf8; *p != '\0' && r == 0; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("!#$&+-.^_`|~", *p) != NULL)
+			r = buf_putc(out, *p);
+		else
+			r = buf_printf(out, "%%%c%c", hex[*p >> 4], hex[*p & 15]) < 0;
+	}
+	return r ? -1 : 0;
+}
+
+/* A boundary that occurs nowhere in what it separates. */
+static void
+make_boundary(char *b, size_t n, const char *seed, const struct buf *text)
+{
+	for (unsigned k = 0;; k++) {
+		snprintf(b, n, "=_sekisho_%.24s_%u", seed != NULL ? seed : "", k);
+		if (memmem(text->data, text->len, b, strlen(b)) == NULL)
+			return;
+	}
+}
+
+int
+compose_body_mixed(struct buf *out, const char *utf8, size_t len, enum out_charset cs,
+    const struct compose_attachment *att, size_t n, const char *seed)
+{
+	struct buf text;
+	char boundary[64];
+	const char *body;
+	int r = 0;
+
+	if (n == 0)
+		return compose_body(out, utf8, len, cs);
+	/* the text part as compose_body() writes it, without MIME-Version */
+	buf_init(&text, out->max);
+	if (compose_body(&text, utf8, len, cs) != 0) {
+		buf_free(&text);
+		return -1;
+	}
+	body = strstr(buf_str(&text), "Content-Type:");
+	make_boundary(boundary, sizeof boundary, seed, &text);
+	r |= buf_printf(out, "MIME-Version: 1.0\nContent-Type: multipart/mixed; "
+	    "boundary=\"%s\"\n\nThis is a multi-part message in MIME format.\n\n", boundary) < 0;
+	r |= buf_printf(out, "--%s\n", boundary) < 0;
+	r |= buf_puts(out, body);
+	if (text.len > 0 && text.data[text.len - 1] != '\n')
+		r |= buf_putc(out, '\n');
+	buf_free(&text);
+	for (size_t i = 0; i < n && r == 0; i++) {
+		size_t col;
+
+		r |= buf_printf(out, "--%s\nContent-Type: %s;\n name=\"", boundary, att[i].type) < 0;
+		col = 7;
+		r |= compose_encode_words(out, att[i].name, strlen(att[i].name), cs, &col);
+		r |= buf_puts(out, "\"\nContent-Disposition: attachment;\n filename*=");
+		r |= put_rfc2231(out, att[i].name);
+		r |= buf_puts(out, "\nContent-Transfer-Encoding: base64\n\n");
+		r |= b64_encode(out, att[i].data, att[i].len, 76);
+	}
+	r |= buf_printf(out, "--%s--\n", boundary) < 0;
 	return r ? -1 : 0;
 }

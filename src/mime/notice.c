@@ -40,7 +40,111 @@ static const struct reason_text reasons[] = {
 	{ "parse-failed", "メールを解析できませんでした", "the message could not be parsed" },
 	{ "time_limit", "処理時間の上限を超えました（time_limit）", "processing time limit (time_limit)" },
 	{ "worker-failed", "処理プロセスが異常終了しました", "the sanitising worker failed" },
+	{ "attachments-removed-by-policy", "設定により添付ファイルはすべて削除しています",
+	  "attachments are removed by policy" },
+	{ "unsupported-format", "無害化できない形式のため削除しました",
+	  "a format that cannot be made harmless" },
+	{ "type-mismatch", "ファイル名（拡張子）と中身の種類が一致しないため削除しました",
+	  "the file name does not match the content" },
+	{ "malformed", "ファイルが壊れているため削除しました", "the file is damaged" },
+	{ "ambiguous", "解釈が一意に定まらない構造のため削除しました",
+	  "structure that could be read in more than one way" },
+	{ "virus", "ウイルスが検出されたため削除しました", "a virus was found" },
+	{ "scan-failed", "ウイルス検査を完了できなかったため削除しました",
+	  "the virus scan could not be completed" },
+	{ "conversion-failed", "変換できなかったため削除しました", "the file could not be converted" },
+	{ "empty-archive", "圧縮ファイル内に無害化できるファイルがないため削除しました",
+	  "nothing in the archive could be made harmless" },
+	{ "internal", "内部エラーのため削除しました", "internal error" },
+	{ "file_output_size_limit", "無害化後のファイルが大きすぎます（file_output_size_limit）",
+	  "the sanitised file is too large (file_output_size_limit)" },
+	{ "pdf_page_limit", "ページ数が多すぎます（pdf_page_limit）", "too many pages (pdf_page_limit)" },
+	{ "image_pixel_limit", "画像が大きすぎます（image_pixel_limit）",
+	  "image too large (image_pixel_limit)" },
+	{ "office_part_limit", "Officeファイルの部品が多すぎます（office_part_limit）",
+	  "too many parts in the Office file (office_part_limit)" },
+	{ "archive_entry_limit", "圧縮ファイル内のファイルが多すぎます（archive_entry_limit）",
+	  "too many files in the archive (archive_entry_limit)" },
+	{ "archive_total_size_limit", "展開後の合計サイズが大きすぎます（archive_total_size_limit）",
+	  "archive too large when unpacked (archive_total_size_limit)" },
+	{ "archive_entry_size_limit", "展開後のファイルが大きすぎます（archive_entry_size_limit）",
+	  "a file in the archive is too large (archive_entry_size_limit)" },
+	{ "archive_ratio_limit", "圧縮率が異常に高いため削除しました（archive_ratio_limit）",
+	  "abnormal compression ratio (archive_ratio_limit)" },
+	{ "archive_depth_limit", "圧縮ファイルの入れ子が深すぎます（archive_depth_limit）",
+	  "archives nested too deeply (archive_depth_limit)" },
 };
+
+/* What the file sanitisers remove (cdr_removed kinds), for people. */
+static const struct reason_text removals[] = {
+	{ "javascript", "JavaScript", "JavaScript" },
+	{ "open-action", "自動実行アクション", "open action" },
+	{ "additional-actions", "追加アクション", "additional actions" },
+	{ "launch", "外部プログラム起動", "launch actions" },
+	{ "remote-goto", "外部文書へのリンク", "links to other documents" },
+	{ "embedded-file", "埋め込みファイル", "embedded files" },
+	{ "xfa", "XFAフォーム", "XFA forms" },
+	{ "richmedia", "動画・Flash等", "rich media" },
+	{ "3d", "3Dコンテンツ", "3D content" },
+	{ "submit-form", "フォーム送信", "form submission" },
+	{ "import-data", "データ読み込み", "data import" },
+	{ "form-fields", "入力フォーム", "form fields" },
+	{ "vba-project", "マクロ(VBA)", "macros (VBA)" },
+	{ "vba-data", "マクロ情報", "macro data" },
+	{ "vba-signature", "マクロ署名", "macro signatures" },
+	{ "excel4-macro-sheet", "Excel 4.0マクロシート", "Excel 4.0 macro sheets" },
+	{ "activex", "ActiveXコントロール", "ActiveX controls" },
+	{ "ole-object", "OLE埋め込みオブジェクト", "OLE objects" },
+	{ "embedded-package", "埋め込みパッケージ", "embedded packages" },
+	{ "external-relationship", "外部参照", "external references" },
+	{ "remote-template", "外部テンプレート参照", "remote templates" },
+	{ "dde-field", "DDEフィールド", "DDE fields" },
+	{ "dde-link", "DDEリンク", "DDE links" },
+	{ "external-data", "外部データ接続", "external data connections" },
+	{ "custom-ui", "カスタムUI", "custom UI" },
+	{ "exif", "撮影情報(Exif)", "Exif metadata" },
+	{ "xmp", "XMPメタデータ", "XMP metadata" },
+	{ "icc-profile", "色プロファイル", "colour profile" },
+	{ "comment", "コメント", "comments" },
+	{ "text-chunk", "テキスト情報", "text chunks" },
+	{ "trailing-data", "末尾の余分なデータ", "data after the image" },
+	{ "thumbnail", "サムネイル", "thumbnails" },
+	{ "animation-frames", "アニメーションの2枚目以降", "animation frames after the first" },
+	{ "extra-pages", "2ページ目以降", "pages after the first" },
+	{ "control-characters", "制御文字", "control characters" },
+	{ "csv-formula", "数式として実行されうるセル", "cells that would run as formulas" },
+	{ "member", "圧縮ファイル内の無害化できないファイル", "archive members that could not be made harmless" },
+	{ "unsafe-name", "危険な名前のファイル", "members with unsafe names" },
+	{ "original-format", "元の形式（PDFに変換）", "the original format (converted to PDF)" },
+};
+
+static const char *
+removal_text(const char *what, enum lang lang)
+{
+	for (size_t i = 0; i < sizeof removals / sizeof removals[0]; i++)
+		if (strcmp(removals[i].code, what) == 0)
+			return lang == LANG_EN ? removals[i].en : removals[i].ja;
+	return what;
+}
+
+static const char *
+method_text(const char *method, enum lang lang)
+{
+	static const struct reason_text methods[] = {
+		{ "rasterize", "画像化したPDFに変換", "rendered to an image-only PDF" },
+		{ "convert+rasterize", "PDFに変換して画像化", "converted to PDF and rendered to images" },
+		{ "rebuild", "安全な要素だけで再構成", "rebuilt from safe parts only" },
+		{ "re-encode", "画像を再エンコード", "image re-encoded" },
+		{ "transcode", "文字コードを変換したテキスト", "text re-encoded" },
+		{ "html-to-text", "HTMLをテキストに変換", "HTML converted to text" },
+		{ "repack", "中身を無害化して再圧縮", "contents sanitised and repacked" },
+	};
+
+	for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
+		if (strcmp(methods[i].code, method) == 0)
+			return lang == LANG_EN ? methods[i].en : methods[i].ja;
+	return method;
+}
 
 const char *
 notice_reason_text(const char *code, enum lang lang)
@@ -123,17 +227,54 @@ notice_render(const struct receipt *r, enum lang lang, struct buf *out)
 			    undecodable);
 	}
 	if (natt > 0) {
-		size_t k = 0;
+		size_t nkept = 0, k = 0;
 
-		if (en)
-			buf_printf(out, "Attachments removed (%zu):\n", natt);
-		else
-			buf_printf(out, "添付ファイル（%zu件）を削除しました:\n", natt);
+		for (size_t i = 0; i < r->nparts; i++)
+			if (r->parts[i].is_attachment && r->parts[i].action != NULL &&
+			    strcmp(r->parts[i].action, "sanitized") == 0)
+				nkept++;
+		if (nkept > 0) {
+			if (en)
+				buf_printf(out, "Attachments made harmless and kept (%zu):\n", nkept);
+			else
+				buf_printf(out, "添付ファイル（%zu件）を無害化して添付しています:\n", nkept);
+			for (size_t i = 0; i < r->nparts; i++) {
+				const struct receipt_part *p = &r->parts[i];
+
+				if (!p->is_attachment || p->action == NULL ||
+				    strcmp(p->action, "sanitized") != 0)
+					continue;
+				buf_printf(out, "  %zu. %s", ++k, p->out_name != NULL ? p->out_name :
+				    (en ? "(no name)" : "（名前なし）"));
+				if (p->filename != NULL && p->out_name != NULL &&
+				    strcmp(p->filename, p->out_name) != 0)
+					buf_printf(out, en ? " (was %s)" : "（元のファイル名: %s）",
+					    p->filename);
+				buf_putc(out, '\n');
+				buf_printf(out, en ? "     %s" : "     %s",
+				    method_text(p->method != NULL ? p->method : "", lang));
+				if (p->nremoved > 0) {
+					buf_puts(out, en ? "; removed: " : "。削除: ");
+					for (size_t j = 0; j < p->nremoved; j++)
+						buf_printf(out, "%s%s", j ? (en ? ", " : "、") : "",
+						    removal_text(p->removed[j].what, lang));
+				}
+				buf_puts(out, en ? "\n" : "\n");
+			}
+		}
+		if (natt > nkept) {
+			k = 0;
+			if (en)
+				buf_printf(out, "Attachments removed (%zu):\n", natt - nkept);
+			else
+				buf_printf(out, "添付ファイル（%zu件）を削除しました:\n", natt - nkept);
+		}
 		for (size_t i = 0; i < r->nparts; i++) {
 			const struct receipt_part *p = &r->parts[i];
 			const char *warn;
 
-			if (!p->is_attachment)
+			if (!p->is_attachment || (p->action != NULL &&
+			    strcmp(p->action, "sanitized") == 0))
 				continue;
 			buf_printf(out, "  %zu. %s", ++k,
 			    p->filename != NULL ? p->filename : (en ? "(no name)" : "（名前なし）"));

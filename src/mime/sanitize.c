@@ -373,17 +373,19 @@ sanitize_mail(const struct policy *pol, const char *id, long long time,
 	buf_reserve(&text, w.body.len + 4096);
 	notice_render(&rc, pol->lang, &text);
 	buf_append(&text, buf_str(&w.body), w.body.len);
-	walk_free(&w);
 
 	buf_reserve(out, text.len / 3 * 4 + text.len / 57 + 1024);
 	snprintf(xh, sizeof xh, "X-Sekisho-Sanitized: %s; policy=%.16s\n", rc.id, rc.policy_digest);
 	buf_puts(out, xh);
-	if (compose_body(out, buf_str(&text), text.len, pol->out_charset) != 0) {
+	if (compose_body_mixed(out, buf_str(&text), text.len, pol->out_charset, w.kept, w.nkept,
+	    rc.id) != 0) {
+		walk_free(&w);
 		buf_free(&text);
 		receipt_limit(&rc, "text_size_limit", pol->lim.text_bytes, NULL);
 		receipt_withhold(&rc, "text_size_limit", "the sanitised message is too large");
 		return finish_withheld(&rc, out, rjson);
 	}
+	walk_free(&w);
 	buf_free(&text);
 	rc.has_output = 1;
 	sha256_hex(out->data, out->len, rc.out.sha256);

@@ -5,9 +5,12 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "cdr/cdr.h"
+#include "cdr/item.h"
 #include "cdr/sniff.h"
 #include "core/digest.h"
 #include "core/xalloc.h"
@@ -48,6 +51,11 @@ void
 walk_free(struct walker *w)
 {
 	buf_free(&w->body);
+	for (size_t i = 0; i < w->nkept; i++) {
+		free(w->kept[i].name);
+		free(w->kept[i].data);
+	}
+	free(w->kept);
 }
 
 static void
@@ -255,11 +263,62 @@ text_part(struct walker *w, GMimeObject *obj, struct receipt_part *rp,
 	buf_free(&utf8);
 }
 
+/*
+ * Rebuild an attachment with src/cdr; kept when that succeeds, removed with
+ * the sanitiser's reason otherwise.  A YARA signature in an attachment
+ * withholds the whole message: it is an attack, not a document.
+ */
+static void
+sanitize_attachment(struct walker *w, struct receipt_part *rp, const GByteArray *ba)
+{
+	struct cdr_ctx ctx = { .pol = w->pol };
+	struct cdr_result res;
+	struct buf out, name;
+	size_t room = w->pol->lim.file_out_bytes - w->kept_bytes;
+
+	memset(&res, 0, sizeof res);
+	buf_init(&out, room);
+	buf_init(&name, FNAME_DISPLAY_MAX * 4 + 32);
+	if (cdr_sanitize(&ctx, rp->filename, ba->data, ba->len, &out, &res) == CDR_OK) {
+		struct compose_attachment *a;
+
+		cdr_out_name(rp->filename, res.out_ext, &name);
+		cdr_result_to_part(&res, &out, buf_str(&name), rp);
+		receipt_set(&rp->rule, "attachments.sanitize");
+		w->kept = xrealloc(w->kept, (w->nkept + 1) * sizeof *w->kept);
+		a = &w->kept[w->nkept++];
+		a->name = buf_steal(&name, NULL);
+		a->type = res.out_type != NULL ? res.out_type : "application/octet-stream";
+		a->len = out.len;
+		a->data = (unsigned char *)buf_steal(&out, NULL);
+		w->kept_bytes += a->len;
+	} else {
+		cdr_result_to_part(&res, NULL, NULL, rp);
+		rp->action = ACT_REMOVED;
+		receipt_set(&rp->rule, "attachments.sanitize");
+		if (strcmp(res.reason, "signature") == 0)
+			receipt_withhold(w->rc, "signature", res.detail);
+		if (res.limit_name[0] != '\0')
+			receipt_limit(w->rc, res.limit_name, res.limit_value, rp->path);
+	}
+	rp->is_attachment = 1;
+	buf_free(&out);
+	buf_free(&name);
+}
+
 static void
 attachment_part(struct walker *w, struct receipt_part *rp, const char *type,
-    int inline_image)
+    int inline_image, const GByteArray *ba)
 {
 	const char *reason = inline_image ? "inline-image" : "attachment-not-sanitised";
+
+	if (!inline_image && w->pol->attachments == ATTACH_SANITIZE &&
+	    strcmp(type, "message/external-body") != 0) {
+		sanitize_attachment(w, rp, ba);
+		return;
+	}
+	if (w->pol->attachments == ATTACH_REMOVE)
+		reason = "attachments-removed-by-policy";
 
 	if (sniff_is_executable(rp->detected_type)) {
 		reason = "executable";
@@ -318,7 +377,7 @@ leaf(struct walker *w, GMimeObject *obj, const char *path, const char *type,
 		receipt_set(&rp->rule, "attachments.encrypted");
 	} else
 		attachment_part(w, rp, type, in_related && strncmp(type, "image/", 6) == 0 &&
-		    !is_attachment_disposition(obj));
+		    !is_attachment_disposition(obj), ba);
 	g_byte_array_unref(ba);
 }
 

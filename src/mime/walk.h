@@ -4,9 +4,11 @@
  * Text parts (text/plain, text/html, delivery reports) become body text;
  * multipart/alternative shows one alternative (the sender's text/plain when
  * policy prefers it, else HTML rendered as text); attached messages are shown
- * inline as forwarded; everything else is an attachment and is removed (until
- * file sanitising lands), with its decoded name, sniffed type, size, digest
- * and reason in the receipt.  Part count and nesting are limited; a limit hit
+ * inline as forwarded; everything else is an attachment: by policy
+ * (attachments = sanitize) it is rebuilt by src/cdr and kept when that
+ * succeeds (with its corrected name), otherwise removed - with its decoded
+ * name, type from content, size, digest, what was removed and the reason in
+ * the receipt.  Part count and nesting are limited; a limit hit
  * is recorded and the walk stops (the caller withholds).
  */
 #ifndef SEKISHO_MIME_WALK_H
@@ -15,6 +17,7 @@
 #include <gmime/gmime.h>
 
 #include "core/buf.h"
+#include "mime/compose.h"
 #include "policy/policy.h"
 #include "receipt/receipt.h"
 
@@ -26,6 +29,8 @@ struct walker {
 	int stopped;		/* a limit was hit */
 	int saw_html, saw_plain;
 	int is_report;		/* a delivery report (bounce) */
+	struct compose_attachment *kept;	/* sanitised attachments to carry */
+	size_t nkept, kept_bytes;	/* kept_bytes <= file_output_size_limit */
 };
 
 void walk_init(struct walker *w, const struct policy *pol, struct receipt *rc);

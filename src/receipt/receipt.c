@@ -31,6 +31,19 @@ receipt_set(char **field, const char *value)
 }
 
 void
+receipt_part_removed(struct receipt_part *p, const char *what, size_t count,
+    const char *names)
+{
+	struct receipt_removal *e;
+
+	p->removed = xrealloc(p->removed, (p->nremoved + 1) * sizeof *p->removed);
+	e = &p->removed[p->nremoved++];
+	e->what = xstrdup(what);
+	e->count = count;
+	e->names = names != NULL && *names != '\0' ? xstrdup(names) : NULL;
+}
+
+void
 receipt_free(struct receipt *r)
 {
 	for (size_t i = 0; i < r->nparts; i++) {
@@ -45,6 +58,14 @@ receipt_free(struct receipt *r)
 		free(p->decoded_as);
 		free(p->reason);
 		free(p->rule);
+		free(p->method);
+		free(p->out_type);
+		free(p->out_name);
+		for (size_t j = 0; j < p->nremoved; j++) {
+			free(p->removed[j].what);
+			free(p->removed[j].names);
+		}
+		free(p->removed);
 	}
 	free(r->parts);
 	for (size_t i = 0; i < r->nanomalies; i++) {
@@ -58,6 +79,7 @@ receipt_free(struct receipt *r)
 	free(r->reason);
 	free(r->detail);
 	free(r->in.message_id);
+	free(r->in.filename);
 	free(r->in.from);
 	free(r->in.to);
 	free(r->in.subject);
@@ -199,7 +221,31 @@ part_json(struct buf *b, const struct receipt_part *p)
 	kv_str(b, "reason", p->reason, 0);
 	kv_str(b, "rule", p->rule, 0);
 	kv_num(b, "undecodable_bytes", p->undecodable_bytes, 0);
-	buf_putc(b, '}');
+	json_key(b, "sanitized", 0);
+	if (p->method == NULL) {
+		buf_puts(b, "null}");
+		return;
+	}
+	buf_putc(b, '{');
+	kv_str(b, "method", p->method, 1);
+	kv_str(b, "type", p->out_type, 0);
+	kv_str(b, "filename", p->out_name, 0);
+	kv_num(b, "bytes", p->out_bytes, 0);
+	kv_str(b, "sha256", p->out_sha256[0] ? p->out_sha256 : NULL, 0);
+	json_key(b, "removed", 0);
+	buf_putc(b, '[');
+	for (size_t i = 0; i < p->nremoved; i++) {
+		if (i)
+			buf_putc(b, ',');
+		buf_putc(b, '{');
+		kv_str(b, "what", p->removed[i].what, 1);
+		kv_num(b, "count", p->removed[i].count, 0);
+		kv_str(b, "names", p->removed[i].names, 0);
+		buf_putc(b, '}');
+	}
+	buf_putc(b, ']');
+	kv_num(b, "removed_not_listed", p->removed_not_listed, 0);
+	buf_puts(b, "}}");
 }
 
 int
@@ -226,6 +272,8 @@ receipt_json(const struct receipt *r, struct buf *b)
 	kv_str(b, "from", r->in.from, 0);
 	kv_str(b, "to", r->in.to, 0);
 	kv_str(b, "subject", r->in.subject, 0);
+	if (r->in.filename != NULL)
+		kv_str(b, "filename", r->in.filename, 0);
 	buf_putc(b, '}');
 
 	json_key(b, "output", 0);

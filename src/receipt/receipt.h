@@ -29,6 +29,14 @@ enum verdict { VERDICT_SANITIZED, VERDICT_WITHHELD };
 #define ACT_REMOVED "removed"
 #define ACT_KEPT "kept"
 #define ACT_WITHHELD "withheld"
+#define ACT_SANITIZED "sanitized"	/* a file rebuilt and kept (src/cdr) */
+
+/* Something a file sanitiser removed: kind, how many, some names. */
+struct receipt_removal {
+	char *what;
+	size_t count;
+	char *names;
+};
 
 struct receipt_part {
 	char *path;		/* "1", "1.2", "2.1.1" */
@@ -45,6 +53,15 @@ struct receipt_part {
 	char *rule;
 	size_t undecodable_bytes;
 	int is_attachment;	/* listed in the notice */
+	/* set when a file was rebuilt (action "sanitized") */
+	char *method;		/* "rasterize", "rebuild", "re-encode"... */
+	char *out_type;
+	char *out_name;		/* the name it carries now (extension corrected) */
+	size_t out_bytes;
+	char out_sha256[SHA256_HEX_LEN + 1];
+	struct receipt_removal *removed;
+	size_t nremoved;
+	size_t removed_not_listed;
 };
 
 struct receipt_anomaly {
@@ -70,6 +87,7 @@ struct receipt {
 		char sha256[SHA256_HEX_LEN + 1];
 		size_t bytes;
 		char *message_id, *from, *to, *subject;
+		char *filename;	/* files: the name the file came with */
 	} in;
 	int has_output;
 	struct {
@@ -97,6 +115,8 @@ void receipt_limit(struct receipt *r, const char *name, unsigned long long limit
 /* Mark withheld with a reason code (first reason wins) and detail. */
 void receipt_withhold(struct receipt *r, const char *reason, const char *detail);
 void receipt_set(char **field, const char *value);
+void receipt_part_removed(struct receipt_part *p, const char *what, size_t count,
+    const char *names);
 int receipt_json(const struct receipt *r, struct buf *out);
 /* A new receipt id "SK-YYYYMMDD-" and 16 random hex digits for time t. */
 void receipt_id_new(char *id, size_t n, long long t);

@@ -107,7 +107,7 @@ parse_answer(const void *bytes, size_t n, size_t out_max)
 	close(sv[1]);
 	buf_init(&out, out_max);
 	buf_init(&receipt, 1024);
-	r = frame_read_response(sv[0], &status, &out, &receipt, now_ms() + 2000);
+	r = frame_read_response(sv[0], &status, &out, &receipt, now_ms() + 2000, NULL);
 	close(sv[0]);
 	buf_free(&out);
 	buf_free(&receipt);
@@ -146,22 +146,33 @@ static void
 test_frame_request_round_trip(void **state)
 {
 	int sv[2];
-	char id[FRAME_ID_MAX];
+	char id[FRAME_ID_MAX], name[FRAME_NAME_MAX];
 	long long t = 0;
+	int kind = -1;
 	struct buf item;
 
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	assert_int_equal(frame_write_request(sv[1], "SK-1", 1700000000, "abc", 3), 0);
+	/* a file item carries its kind and name */
+	assert_int_equal(frame_write_request(sv[1], "SK-0", 1, FRAME_FILE, "報告書.pdf", "xy", 2), 0);
 	buf_init(&item, 10);
-	assert_int_equal(frame_read_request(sv[0], id, &t, &item), 0);
+	assert_int_equal(frame_read_request(sv[0], id, &t, &kind, name, &item), 0);
+	assert_int_equal(kind, FRAME_FILE);
+	assert_string_equal(name, "報告書.pdf");
+	assert_string_equal(buf_str(&item), "xy");
+	buf_free(&item);
+	assert_int_equal(frame_write_request(sv[1], "SK-1", 1700000000, FRAME_MAIL, NULL, "abc", 3), 0);
+	buf_init(&item, 10);
+	assert_int_equal(frame_read_request(sv[0], id, &t, &kind, name, &item), 0);
 	assert_string_equal(id, "SK-1");
 	assert_int_equal(t, 1700000000);
+	assert_int_equal(kind, FRAME_MAIL);
+	assert_string_equal(name, "");
 	assert_string_equal(buf_str(&item), "abc");
 	/* an item over the reader's ceiling is refused */
 	buf_free(&item);
 	buf_init(&item, 2);
-	assert_int_equal(frame_write_request(sv[1], "SK-2", 0, "abc", 3), 0);
-	assert_int_equal(frame_read_request(sv[0], id, &t, &item), -1);
+	assert_int_equal(frame_write_request(sv[1], "SK-2", 0, FRAME_MAIL, NULL, "abc", 3), 0);
+	assert_int_equal(frame_read_request(sv[0], id, &t, &kind, name, &item), -1);
 	buf_free(&item);
 	close(sv[0]);
 	close(sv[1]);

@@ -265,12 +265,14 @@ static void
 test_attachment_removed_and_listed(void **state)
 {
 	struct result r;
+	struct policy rmpol = defpol;
 
-	run(&defpol, att_msg, &r);
+	rmpol.attachments = ATTACH_REMOVE;
+	run(&rmpol, att_msg, &r);
 	assert_int_equal(r.status, SANITIZE_OK);
 	assert_valid_message(&r.out);
-	/* receipt: the PDF is an attachment not sanitised, its name decoded */
-	assert_non_null(strstr(buf_str(&r.rjson), "\"reason\":\"attachment-not-sanitised\""));
+	/* receipt: the PDF is an attachment removed by policy, its name decoded */
+	assert_non_null(strstr(buf_str(&r.rjson), "\"reason\":\"attachments-removed-by-policy\""));
 	assert_non_null(strstr(buf_str(&r.rjson), "\"filename\":\"見積.pdf\""));
 	assert_non_null(strstr(buf_str(&r.rjson), "\"detected_type\":\"application/pdf\""));
 	/* the executable with a double extension */
@@ -288,6 +290,16 @@ test_attachment_removed_and_listed(void **state)
 	assert_null(strstr(buf_str(&r.out), "JVBERi0"));
 	assert_null(strstr(buf_str(&r.out), "TVqQ"));
 	assert_null(strstr(buf_str(&r.out), "multipart"));
+	result_free(&r);
+
+	/* sanitising policy (the default): the executable is never kept, the
+	 * broken PDF stub cannot be rebuilt; both are listed with reasons */
+	run(&defpol, att_msg, &r);
+	assert_int_equal(r.status, SANITIZE_OK);
+	assert_non_null(strstr(buf_str(&r.rjson), "\"reason\":\"executable\""));
+	assert_non_null(strstr(buf_str(&r.rjson), "\"rule\":\"attachments.sanitize\""));
+	assert_non_null(strstr(buf_str(&r.body), "添付ファイル（2件）を削除しました"));
+	assert_null(strstr(buf_str(&r.out), "TVqQ"));
 	result_free(&r);
 }
 
