@@ -92,7 +92,7 @@ static int
 process(struct run *run, const char *path, struct buf *out, struct buf *json)
 {
 	struct buf item;
-	char id[RECEIPT_ID_MAX], detail[512], reason[32];
+	char id[RECEIPT_ID_MAX], detail[512];
 	const char *name = NULL;
 	long long t;
 	int over, r;
@@ -114,24 +114,13 @@ process(struct run *run, const char *path, struct buf *out, struct buf *json)
 		    run->kind == FRAME_FILE ? "the file is larger than file_size_limit" :
 		    "the message is larger than message_size_limit", json);
 		r = EXIT_WITHHELD;
-	} else if (worker_clamd_check(run->pol, buf_str(&item), item.len, "original",
-	    reason, sizeof reason, detail, sizeof detail)) {
-		worker_parent_receipt_item(run->pol, run->kind, name, id, t, &item, total,
-		    reason, detail, json);
-		r = EXIT_WITHHELD;
 	} else {
-		r = worker_run_item(&run->wk, run->kind, name, id, t, buf_str(&item), item.len,
+		r = worker_run_scanned(&run->wk, run->kind, name, id, t, buf_str(&item), item.len,
 		    out, json, detail, sizeof detail);
-		if (r == WORKER_FAILED || r == WORKER_TIMEOUT) {
+		if (r == WORKER_FAILED || r == WORKER_TIMEOUT || r == WORKER_SCAN_FAILED) {
 			worker_parent_receipt_item(run->pol, run->kind, name, id, t, &item, total,
-			    r == WORKER_TIMEOUT ? "time_limit" : "worker-failed", detail, json);
-			r = EXIT_WITHHELD;
-		} else if (r == WORKER_SANITIZED && worker_clamd_check(run->pol, buf_str(out),
-		    out->len, "sanitised output", reason, sizeof reason, detail, sizeof detail)) {
-			buf_reset(out);
-			buf_reset(json);
-			worker_parent_receipt_item(run->pol, run->kind, name, id, t, &item, total,
-			    reason, detail, json);
+			    r == WORKER_TIMEOUT ? "time_limit" : r == WORKER_SCAN_FAILED ?
+			    "scan-failed" : "worker-failed", detail, json);
 			r = EXIT_WITHHELD;
 		}
 	}

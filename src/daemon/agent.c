@@ -15,6 +15,7 @@
 #include "daemon/outcome.h"
 #include "gateway/deliver.h"
 #include "gateway/metrics.h"
+#include "gateway/frame.h"
 #include "gateway/worker.h"
 #include "receipt/receipt.h"
 
@@ -61,9 +62,10 @@ process(const struct policy *pol, struct spool *sp, struct worker *wk,
 		goto out;
 	}
 	receipt_id_new(id, sizeof id, now);
-	outcome = worker_run(wk, id, now, buf_str(&msg), msg.len, &out, &receipt, detail,
-	    sizeof detail);
-	if (outcome == WORKER_FAILED || outcome == WORKER_TIMEOUT) {
+	outcome = worker_run_scanned(wk, FRAME_MAIL, NULL, id, now, buf_str(&msg), msg.len, &out,
+	    &receipt, detail, sizeof detail);
+	if (outcome == WORKER_FAILED || outcome == WORKER_TIMEOUT ||
+	    outcome == WORKER_SCAN_FAILED) {
 		METRIC_ADD(worker_failures, 1);
 		env.attempts++;
 		syslog(LOG_WARNING, "%s: %s (attempt %d of %zu)", env.qid, detail, env.attempts,
@@ -73,7 +75,8 @@ process(const struct policy *pol, struct spool *sp, struct worker *wk,
 			goto out;
 		}
 		worker_parent_receipt(pol, id, now, &msg, msg.len,
-		    outcome == WORKER_TIMEOUT ? "time_limit" : "worker-failed", detail, &receipt);
+		    outcome == WORKER_TIMEOUT ? "time_limit" : outcome == WORKER_SCAN_FAILED ?
+		    "scan-failed" : "worker-failed", detail, &receipt);
 		outcome = WORKER_WITHHELD;
 	}
 	if (outcome == WORKER_SANITIZED) {

@@ -68,6 +68,7 @@
 #include "daemon/outcome.h"
 #include "gateway/metrics.h"
 #include "gateway/spool.h"
+#include "gateway/frame.h"
 #include "gateway/worker.h"
 #include "receipt/receipt.h"
 
@@ -614,8 +615,8 @@ sanitise(struct conn *c, const char *id, long long now, struct buf *out,
 		    M.pol->lim.seconds);
 		return NO_WORKER;
 	}
-	r = worker_run(&M.slots[slot].wk, id, now, buf_str(&c->msg), c->msg.len, out,
-	    receipt, detail, dn);
+	r = worker_run_scanned(&M.slots[slot].wk, FRAME_MAIL, NULL, id, now, buf_str(&c->msg),
+	    c->msg.len, out, receipt, detail, dn);
 	checkin(slot);
 	return r;
 }
@@ -831,7 +832,8 @@ decide(SMFICTX *ctx, struct conn *c)
 			r = tempfail(ctx, qid, detail);
 			goto out;
 		}
-		if (status == WORKER_FAILED || status == WORKER_TIMEOUT) {
+		if (status == WORKER_FAILED || status == WORKER_TIMEOUT ||
+		    status == WORKER_SCAN_FAILED) {
 			size_t n = poison_failures(c);
 
 			METRIC_ADD(worker_failures, 1);
@@ -844,7 +846,8 @@ decide(SMFICTX *ctx, struct conn *c)
 			    pol->worker_attempts);
 			buf_reset(&receipt);
 			worker_parent_receipt(pol, id, now, &c->msg, c->msg.len,
-			    status == WORKER_TIMEOUT ? "time_limit" : "worker-failed", detail, &receipt);
+			    status == WORKER_TIMEOUT ? "time_limit" : status == WORKER_SCAN_FAILED ?
+			    "scan-failed" : "worker-failed", detail, &receipt);
 			status = WORKER_WITHHELD;
 		}
 	}

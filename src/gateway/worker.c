@@ -320,3 +320,30 @@ worker_run_item(struct worker *wk, int kind, const char *name, const char *id,
 	wk->pid = 0;
 	return r == -2 ? WORKER_TIMEOUT : WORKER_FAILED;
 }
+
+int
+worker_run_scanned(struct worker *wk, int kind, const char *name, const char *id,
+    long long time, const void *item, size_t len, struct buf *out, struct buf *receipt,
+    char *detail, size_t detail_size)
+{
+	const struct policy *pol = wk->pol;
+	char reason[32];
+	struct buf in = { .data = (char *)(uintptr_t)item, .len = len, .cap = len, .max = len };
+	int r;
+
+	if (worker_clamd_check(pol, item, len, "original", reason, sizeof reason, detail,
+	    detail_size))
+		goto hit;
+	r = worker_run_item(wk, kind, name, id, time, item, len, out, receipt, detail,
+	    detail_size);
+	if (r != WORKER_SANITIZED || !worker_clamd_check(pol, buf_str(out), out->len,
+	    "sanitised output", reason, sizeof reason, detail, detail_size))
+		return r;
+hit:
+	buf_reset(out);
+	buf_reset(receipt);
+	if (strcmp(reason, "scan-failed") == 0)
+		return WORKER_SCAN_FAILED;
+	worker_parent_receipt_item(pol, kind, name, id, time, &in, len, reason, detail, receipt);
+	return WORKER_WITHHELD;
+}

@@ -30,6 +30,7 @@ enum worker_outcome {
 	WORKER_WITHHELD = 10,
 	WORKER_FAILED = -1,	/* died or answered garbage: item withheld by caller */
 	WORKER_TIMEOUT = -2,
+	WORKER_SCAN_FAILED = -3,	/* clamd gave no verdict: caller retries or withholds */
 };
 
 int worker_start(struct worker *wk, const struct policy *pol);
@@ -53,6 +54,15 @@ void worker_parent_receipt(const struct policy *pol, const char *id, long long t
 void worker_parent_receipt_item(const struct policy *pol, int kind, const char *name,
     const char *id, long long time, const struct buf *item, size_t total,
     const char *reason, const char *detail, struct buf *json);
+/*
+ * worker_run_item() with clamd around it (when clamd_socket is set): the
+ * input is scanned before and the output after.  A signature gives
+ * WORKER_WITHHELD with the parent's receipt (reason "virus") in receipt; no
+ * verdict gives WORKER_SCAN_FAILED with detail set.
+ */
+int worker_run_scanned(struct worker *wk, int kind, const char *name, const char *id,
+    long long time, const void *item, size_t len, struct buf *out, struct buf *receipt,
+    char *detail, size_t detail_size);
 /*
  * Parent side: scan bytes with clamd when clamd_socket is set.  0 when clean
  * or no scanner is configured; 1 when the item must be withheld (a
