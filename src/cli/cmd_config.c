@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cdr/cdr.h"
 #include "gateway/frame.h"
 #include "policy/config.h"
 
@@ -55,6 +56,15 @@ cmd_config(int argc, char **argv)
 	}
 	if (cli_load_policy(&pol, config) != 0)
 		return EXIT_USAGE;
+	{
+		/* what workers load before their sandbox must load (YARA rules) */
+		char err[512];
+
+		if (cdr_init(&pol, err, sizeof err) != 0) {
+			fprintf(stderr, "sekisho: %s: %s\n", config != NULL ? config : "defaults", err);
+			return EXIT_USAGE;
+		}
+	}
 	buf_init(&out, 1024 * 1024);
 	buf_printf(&out, "# sekisho effective configuration (%s)\n# policy digest: %s\n",
 	    config != NULL ? config : "built-in defaults", pol.digest);

@@ -25,6 +25,7 @@
 
 #include <glib.h>
 
+#include "cdr/cdr.h"
 #include "core/digest.h"
 #include "core/num.h"
 #include "core/xalloc.h"
@@ -282,6 +283,15 @@ run_items(int kind, int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN);
 	sanitize_init();
+	{
+		char err[512];
+
+		if (cdr_init(&pol, err, sizeof err) != 0) {
+			fprintf(stderr, "sekisho: configuration error: %s\n", err);
+			inputs_free(&in);
+			return EXIT_USAGE;
+		}
+	}
 	if (worker_start(&run.wk, &pol) != 0) {
 		fprintf(stderr, "sekisho: cannot start worker: %s\n", strerror(errno));
 		inputs_free(&in);

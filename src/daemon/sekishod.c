@@ -36,6 +36,7 @@
 #include "daemon/agent.h"
 #include "daemon/milter.h"
 #include "daemon/outcome.h"
+#include "cdr/cdr.h"
 #include "gateway/metrics.h"
 #include "gateway/smtpd.h"
 #include "gateway/spool.h"
@@ -96,6 +97,16 @@ load_policy(struct policy *pol, const char *path)
 		syslog(LOG_ERR, "configuration error: %s", buf_str(&err));
 		fprintf(stderr, "sekishod: configuration error: %s\n", buf_str(&err));
 		r = -1;
+	} else {
+		/* what the workers load before their sandbox (YARA rules...) must
+		 * load here too, or every worker would die on it */
+		char e[512];
+
+		if (cdr_init(pol, e, sizeof e) != 0) {
+			syslog(LOG_ERR, "configuration error: %s", e);
+			fprintf(stderr, "sekishod: configuration error: %s\n", e);
+			r = -1;
+		}
 	}
 	buf_free(&err);
 	return r;
