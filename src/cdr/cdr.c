@@ -10,6 +10,26 @@
 
 #include "cdr/filetype.h"
 
+/* A detail cut at its buffer's end must not end inside a UTF-8 character. */
+static void
+utf8_trim(char *s, size_t size)
+{
+	size_t n = strlen(s), i;
+
+	if (n + 1 < size || n == 0)
+		return;	/* not truncated */
+	i = n;
+	while (i > 0 && ((unsigned char)s[i - 1] & 0xc0) == 0x80)
+		i--;
+	if (i > 0 && (unsigned char)s[i - 1] >= 0xc0) {
+		unsigned char lead = (unsigned char)s[i - 1];
+		size_t want = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+
+		if (n - (i - 1) < want)
+			s[i - 1] = '\0';
+	}
+}
+
 int
 cdr_withhold(struct cdr_result *r, const char *reason, const char *fmt, ...)
 {
@@ -21,6 +41,7 @@ cdr_withhold(struct cdr_result *r, const char *reason, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(r->detail, sizeof r->detail, fmt, ap);
 	va_end(ap);
+	utf8_trim(r->detail, sizeof r->detail);
 	return CDR_WITHHELD;
 }
 
@@ -38,6 +59,7 @@ cdr_limit(struct cdr_result *r, const char *limit_name, unsigned long long value
 	va_start(ap, fmt);
 	vsnprintf(r->detail, sizeof r->detail, fmt, ap);
 	va_end(ap);
+	utf8_trim(r->detail, sizeof r->detail);
 	return CDR_WITHHELD;
 }
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cdr/archive.h"
 #include "cdr/filetype.h"
 #include "cdr/yarascan.h"
 
@@ -66,6 +67,8 @@ int
 cdr_init(const struct policy *pol, char *err, size_t errlen)
 {
 	if (filetype_init(err, errlen) != 0)
+		return -1;
+	if (cdr_archive_init(err, errlen) != 0)
 		return -1;
 	if (yarascan_init(pol->yara_rules, err, errlen) != 0)
 		return -1;

@@ -75,8 +75,9 @@ add_entry(struct zipw *z, const char *name, const void *data, size_t len, int de
 	archive_entry_set_perm(z->e, is_dir ? 0755 : 0644);
 	archive_entry_set_mtime(z->e, ZIP_EPOCH, 0);
 	archive_entry_set_size(z->e, is_dir ? 0 : (la_int64_t)len);
-	if (archive_write_set_options(z->a, deflate ? "zip:compression=deflate" :
-	    "zip:compression=store") != ARCHIVE_OK)
+	/* per entry: options can only be set before the archive is opened */
+	if ((deflate ? archive_write_zip_set_compression_deflate(z->a) :
+	    archive_write_zip_set_compression_store(z->a)) != ARCHIVE_OK)
 		return fail(z);
 	if (archive_write_header(z->a, z->e) != ARCHIVE_OK)
 		return fail(z);
