@@ -15,6 +15,7 @@
 
 #include "cdr/archive.h"
 #include "cdr/filetype.h"
+#include "cdr/pdf.h"
 #include "cdr/yarascan.h"
 
 static cdr_convert_fn converter;
@@ -69,6 +70,8 @@ cdr_init(const struct policy *pol, char *err, size_t errlen)
 	if (filetype_init(err, errlen) != 0)
 		return -1;
 	if (cdr_archive_init(err, errlen) != 0)
+		return -1;
+	if (cdr_pdf_init(err, errlen) != 0)
 		return -1;
 	if (yarascan_init(pol->yara_rules, err, errlen) != 0)
 		return -1;

@@ -1,0 +1,85 @@
+#!/bin/bash
+# pdf_rasterize.sh - PDF rasterising throughput at one resolution, in one run:
+#   (a) sekisho: cdr_pdf() in-process (sekisho-pdfcheck -m rasterize): render,
+#       JPEG, new PDF, with the text layer (default) and without (-n);
+#   (b) pdftoppm -r DPI -jpeg, then img2pdf;
+#   (c) mutool draw -r DPI -o page%d.png, then img2pdf.
+# Prints pages/second for each, the ratios sekisho/pdftoppm and
+# sekisho/mutool, and peak RSS (/usr/bin/time -v).
+#
+# usage: bench/pdf_rasterize.sh [BUILD_DIR] [DPI]
+# The PDFs (62 pages in 5 files) are read from the shared hostile corpus;
+# without it the benchmark is skipped (exit 0).  Override with PDF_BENCH_FILES.
+set -eu
+here=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$here/build}
+dpi=${2:-150}
+check=$build/tests/sekisho-pdfcheck
+[ -x "$check" ] || { echo "pdf_rasterize: build $check first (ninja sekisho-pdfcheck)"; exit 2; }
+for t in pdftoppm img2pdf mutool /usr/bin/time; do
+	command -v $t >/dev/null || { echo "pdf_rasterize: SKIP: $t not installed"; exit 0; }
+done
+c=/work/shared/corpus/hostile
+files=${PDF_BENCH_FILES:-"$c/qpdf/qtest/issue-202.pdf $c/tika/pdf/testPDF-TIKA-4444.pdf
+    $c/pdfjs/active/standard_fonts.pdf $c/tika/pdf/testPDF_bad_page_303226.pdf
+    $c/pdfjs/active/issue14847.pdf"}
+files=$(echo $files)	# one line: it is pasted into the scripts below
+for f in $files; do
+	[ -f "$f" ] || { echo "pdf_rasterize: SKIP: $f is absent (shared corpus not here)"; exit 0; }
+done
+pages=0
+for f in $files; do
+	pages=$((pages + $(pdfinfo "$f" | awk '/^Pages:/ {print $2}')))
+done
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# run NAME COMMAND...: wall seconds and peak RSS (KiB) of the command
+run() {
+	local name=$1; shift
+	/usr/bin/time -v -o "$work/$name.time" "$@" >/dev/null 2>"$work/$name.err" ||
+	    { echo "$name failed:"; cat "$work/$name.err"; exit 1; }
+}
+secs() {	# elapsed "h:mm:ss" or "m:ss.cc" -> seconds
+	awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, a, ":"); s = 0;
+	    for (i = 1; i <= n; i++) s = s * 60 + a[i]; print s}' "$work/$1.time"
+}
+rss() { awk -F': ' '/Maximum resident set size/ {print $2}' "$work/$1.time"; }
+
+cat >"$work/poppler.sh" <<EOS
+set -e
+for f in $files; do
+	d=\$(mktemp -d -p "$work"); pdftoppm -r $dpi -jpeg "\$f" "\$d/p" 2>/dev/null || true
+	img2pdf \$(ls "\$d"/p-*.jpg | sort -V) -o "\$d/out.pdf"; rm -rf "\$d"
+done
+EOS
+cat >"$work/mutool.sh" <<EOS
+set -e
+for f in $files; do
+	d=\$(mktemp -d -p "$work"); mutool draw -q -r $dpi -o "\$d/page%d.png" "\$f" 2>/dev/null || true	# bad pages: drawn blank
+	img2pdf \$(ls "\$d"/page*.png | sort -V) -o "\$d/out.pdf"; rm -rf "\$d"
+done
+EOS
+# one warm-up pass so every method reads the files from the page cache
+cat $files >/dev/null
+run sekisho "$check" -m rasterize -r "$dpi" $files
+run sekisho_notext "$check" -m rasterize -r "$dpi" -n $files
+run pdftoppm bash "$work/poppler.sh"
+run mutool bash "$work/mutool.sh"
+
+printf 'PDF rasterise at %s dpi: %d pages in %d files\n' "$dpi" "$pages" "$(echo $files | wc -w)"
+printf '%-34s %9s %10s %12s\n' method seconds pages/s "peak RSS MiB"
+for m in sekisho sekisho_notext pdftoppm mutool; do
+	s=$(secs $m)
+	case $m in
+	sekisho) label="sekisho (in-process, text layer)";;
+	sekisho_notext) label="sekisho (in-process, pixels only)";;
+	pdftoppm) label="pdftoppm -jpeg + img2pdf";;
+	mutool) label="mutool draw png + img2pdf";;
+	esac
+	printf '%-34s %9.2f %10.2f %12.1f\n' "$label" "$s" "$(echo "$pages / $s" | bc -l)" \
+	    "$(echo "$(rss $m) / 1024" | bc -l)"
+done
+a=$(secs sekisho); b=$(secs pdftoppm); m=$(secs mutool)
+printf 'ratio sekisho/pdftoppm+img2pdf: %.2f\n' "$(echo "$b / $a" | bc -l)"
+printf 'ratio sekisho/mutool+img2pdf:   %.2f\n' "$(echo "$m / $a" | bc -l)"
