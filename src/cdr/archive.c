@@ -23,7 +23,7 @@
  *   outer one too.
  * - Encryption anywhere (an encrypted member, encrypted headers, a member
  *   withheld as "encrypted") withholds the whole archive: "encrypted".  So
- *   does a YARA signature in a member ("signature"), and a read error
+ *   does a YARA signature in a member ("signature-match"), and a read error
  *   (bad CRC, truncation: "damaged"): a partly readable archive is not
  *   repacked as if it were whole.
  * - A member with a dangerous name is DROPPED and recorded as
@@ -537,9 +537,9 @@ take_member(struct pass *ps)
 		if (strcmp(mr.reason, "encrypted") == 0)
 			return cdr_withhold(ps->r, "encrypted", "%s is encrypted: %.*s",
 			    buf_str(&ps->shown), utf8_room(mr.detail, 300), mr.detail);
-		if (strcmp(mr.reason, "signature") == 0) {
+		if (strcmp(mr.reason, "signature-match") == 0) {
 			snprintf(ps->r->signature, sizeof ps->r->signature, "%s", mr.signature);
-			return cdr_withhold(ps->r, "signature", "%s: %.*s", buf_str(&ps->shown),
+			return cdr_withhold(ps->r, "signature-match", "%s: %.*s", buf_str(&ps->shown),
 			    utf8_room(mr.detail, 300), mr.detail);
 		}
 		if (strncmp(mr.limit_name, "archive_", 8) == 0)

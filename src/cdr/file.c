@@ -90,7 +90,7 @@ yara_check(struct cdr_ctx *c, const unsigned char *p, size_t len, const char *wh
 	m = yarascan_match(p, len, (unsigned)c->pol->lim.seconds, what, sizeof what);
 	if (m == 1) {
 		snprintf(r->signature, sizeof r->signature, "%s", what);
-		cdr_withhold(r, "signature", "YARA rule %s matched the %s file", what, when);
+		cdr_withhold(r, "signature-match", "YARA rule %s matched the %s file", what, when);
 		return -1;
 	}
 	if (m < 0) {

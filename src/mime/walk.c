@@ -296,8 +296,8 @@ sanitize_attachment(struct walker *w, struct receipt_part *rp, const GByteArray 
 		cdr_result_to_part(&res, NULL, NULL, rp);
 		rp->action = ACT_REMOVED;
 		receipt_set(&rp->rule, "attachments.sanitize");
-		if (strcmp(res.reason, "signature") == 0)
-			receipt_withhold(w->rc, "signature", res.detail);
+		if (strcmp(res.reason, "signature-match") == 0)
+			receipt_withhold(w->rc, "signature-match", res.detail);
 		if (res.limit_name[0] != '\0')
 			receipt_limit(w->rc, res.limit_name, res.limit_value, rp->path);
 	}
