@@ -17,6 +17,7 @@
 #include "cdr/filetype.h"
 #include "cdr/pdf.h"
 #include "cdr/yarascan.h"
+#include "text/charset.h"
 
 static cdr_convert_fn converter;
 
@@ -67,6 +68,7 @@ convert_legacy(struct cdr_ctx *c, const struct filetype *ft, const unsigned char
 int
 cdr_init(const struct policy *pol, char *err, size_t errlen)
 {
+	charset_init();	/* text, CSV and archive names: converters opened now */
 	if (filetype_init(err, errlen) != 0)
 		return -1;
 	if (cdr_archive_init(err, errlen) != 0)

@@ -144,6 +144,15 @@ static const struct reason_text removals[] = {
 	{ "special-file", "特殊ファイル", "special files" },
 	{ "unrepresentable-characters", "変換できない文字", "characters the output charset lacks" },
 	{ "undecodable-bytes", "判別できない文字", "undecodable bytes" },
+	{ "extra-images", "2枚目以降の画像", "images after the first" },
+	{ "private-chunk", "独自拡張データ", "private data chunks" },
+	{ "application-extension", "アプリケーション拡張データ", "application extensions" },
+	{ "iptc", "IPTC情報", "IPTC metadata" },
+	{ "metadata", "メタデータ", "metadata" },
+	{ "script", "スクリプト", "scripts" },
+	{ "form", "入力フォーム", "forms" },
+	{ "hidden-content", "非表示の内容", "hidden content" },
+	{ "html-markup", "HTMLの書式", "HTML markup" },
 };
 
 static const char *

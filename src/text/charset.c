@@ -618,19 +618,20 @@ cp932_alias(unsigned int cp)
 	}
 }
 
-int
-charset_utf8_to_jis(const char *utf8, size_t len, struct buf *out, size_t *unmappable)
+/*
+ * UTF-8 to CP932 bytes appended to sj; characters CP932 lacks become bad
+ * (badlen bytes), each counted in *unmappable.  -1 when sj's ceiling is hit.
+ */
+static int
+utf8_to_cp932(const char *utf8, size_t len, struct buf *sj, const char *bad, size_t badlen,
+    size_t *unmappable)
 {
-	struct buf sj;
 	char chunk[4096];
 	char *ip = (char *)(uintptr_t)utf8;
 	size_t il = len;
-	int r;
 
-	*unmappable = 0;
 	if (to_cp932 == (iconv_t)-1)
 		die("charset_init() was not called");
-	buf_init(&sj, len * 2 + 16);
 	iconv(to_cp932, NULL, NULL, NULL, NULL);
 	while (il > 0) {
 		char *op = chunk;
@@ -638,7 +639,8 @@ charset_utf8_to_jis(const char *utf8, size_t len, struct buf *out, size_t *unmap
 		size_t res = iconv(to_cp932, &ip, &il, &op, &ol);
 		int e = errno;
 
-		buf_append(&sj, chunk, (size_t)(op - chunk));
+		if (buf_append(sj, chunk, (size_t)(op - chunk)) != 0)
+			return -1;
 		if (res != (size_t)-1 || e == E2BIG)
 			continue;
 		{
@@ -662,15 +664,36 @@ charset_utf8_to_jis(const char *utf8, size_t len, struct buf *out, size_t *unmap
 				ail = one.len;
 				buf_free(&one);
 				if (iconv(to_cp932, &aip, &ail, &aop, &aol) != (size_t)-1) {
-					buf_append(&sj, chunk, (size_t)(aop - chunk));
+					if (buf_append(sj, chunk, (size_t)(aop - chunk)) != 0)
+						return -1;
 					continue;
 				}
 				iconv(to_cp932, NULL, NULL, NULL, NULL);
 			}
 			(*unmappable)++;
-			buf_append(&sj, JIS_BAD_MARK, 2);
+			if (buf_append(sj, bad, badlen) != 0)
+				return -1;
 		}
 	}
+	return 0;
+}
+
+int
+charset_utf8_to_cp932(const char *utf8, size_t len, struct buf *out, size_t *unmappable)
+{
+	*unmappable = 0;
+	return utf8_to_cp932(utf8, len, out, "?", 1, unmappable);
+}
+
+int
+charset_utf8_to_jis(const char *utf8, size_t len, struct buf *out, size_t *unmappable)
+{
+	struct buf sj;
+	int r;
+
+	*unmappable = 0;
+	buf_init(&sj, len * 2 + 16);
+	utf8_to_cp932(utf8, len, &sj, JIS_BAD_MARK, 2, unmappable);
 	/* IBM extensions to their NEC twins; user-defined characters have no JIS form */
 	for (size_t i = 0; i < sj.len; i++) {
 		unsigned char c = (unsigned char)sj.data[i];

@@ -46,4 +46,10 @@ const char *charset_detect(const unsigned char *p, size_t len);
 int charset_utf8_to_jis(const char *utf8, size_t len, struct buf *out,
     size_t *unmappable);
 
+/* UTF-8 to CP932 (Windows Shift_JIS) for text files: characters CP932 has
+ * no code for become "?" and are counted in *unmappable.  -1 only when
+ * out's ceiling is reached. */
+int charset_utf8_to_cp932(const char *utf8, size_t len, struct buf *out,
+    size_t *unmappable);
+
 #endif
