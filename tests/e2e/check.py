@@ -3,7 +3,8 @@
 
 Every number in ACKED must end up either delivered sanitised (a message in
 the Maildir with its Message-ID, made by sekisho: one text/plain part with
-X-Sekisho-Sanitized) or withheld (a receipt in the audit journal with that
+X-Sekisho-Sanitized, alone or first in a multipart/mixed of sanitised
+attachments) or withheld (a receipt in the audit journal with that
 Message-ID and verdict "withheld").  Anything else is lost; a delivered
 message that is not sekisho's output is unsanitised.  Prints one line:
 
@@ -36,8 +37,9 @@ for sub in ("new", "cur"):
         if not m:
             continue
         n = int(m.group(1))
+        first = next(msg.iter_parts()) if msg.get_content_type() == "multipart/mixed" else msg
         ok = (msg.get("X-Sekisho-Sanitized", "").startswith("SK-")
-              and not msg.is_multipart() and msg.get_content_type() == "text/plain")
+              and not first.is_multipart() and first.get_content_type() == "text/plain")
         if not ok:
             unsanitised.add(n)
         if n in delivered:
