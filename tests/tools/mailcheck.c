@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cdr/cdr.h"
 #include "core/buf.h"
 #include "mime/sanitize.h"
 #include "policy/config.h"
@@ -76,6 +77,14 @@ main(int argc, char **argv)
 
 	config_defaults(&pol);
 	sanitize_init();
+	{
+		char err[512];
+
+		if (cdr_init(&pol, err, sizeof err) != 0) {	/* as the worker does */
+			fprintf(stderr, "mailcheck: %s\n", err);
+			return 2;
+		}
+	}
 	for (int i = 1; i < argc; i++) {
 		const char *err = check_one(&pol, argv[i]);
 
