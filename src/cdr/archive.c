@@ -57,6 +57,7 @@
  */
 #include "cdr/archive.h"
 #include "cdr/cdr.h"
+#include "cdr/item.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -339,23 +340,6 @@ out:
 	return rc;
 }
 
-/* Spellings of one type that need no new extension. */
-static int
-same_ext(const char *have, const char *want)
-{
-	static const char *const alias[][2] = {
-		{ ".jpeg", ".jpg" }, { ".jpe", ".jpg" }, { ".tiff", ".tif" },
-		{ ".htm", ".html" }, { ".text", ".txt" },
-	};
-
-	if (strcasecmp(have, want) == 0)
-		return 1;
-	for (size_t i = 0; i < sizeof alias / sizeof alias[0]; i++)
-		if (strcasecmp(have, alias[i][0]) == 0 && strcasecmp(want, alias[i][1]) == 0)
-			return 1;
-	return 0;
-}
-
 /*
  * The output name: name with the sanitised type's extension (replacing a
  * short one, else appended), and " (n)" before it when already used.
@@ -373,7 +357,7 @@ out_name(const char *name, const char *ext, struct nameset *seen, struct buf *o)
 		ext = "";
 	if (dot == NULL || dot == base)
 		stem = strlen(name);		/* no extension: append */
-	else if (*ext == '\0' || same_ext(dot, ext)) {
+	else if (*ext == '\0' || cdr_same_ext(dot, ext)) {
 		stem = (size_t)(dot - name);	/* already right: keep */
 		ext = dot;
 	} else if (strlen(dot) <= 6)

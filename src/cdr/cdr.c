@@ -105,3 +105,16 @@ cdr_removed(struct cdr_result *r, const char *what, const char *name)
 	if (name != NULL && *name != '\0')
 		add_example(e->names, sizeof e->names, name);
 }
+
+void
+cdr_removed_n(struct cdr_result *r, const char *what, const char *name, size_t n)
+{
+	if (n == 0)
+		return;
+	cdr_removed(r, what, name);
+	for (size_t i = 0; i < r->nremoved; i++)
+		if (strcmp(r->removed[i].what, what) == 0) {
+			r->removed[i].count += n - 1;
+			break;
+		}
+}

@@ -98,21 +98,6 @@ img_alloc(struct img *im, unsigned int w, unsigned int h, int ch)
 	im->px = xcalloc((size_t)w * h, (size_t)ch);
 }
 
-/* Record n removals of one kind (cdr_removed counts one per call). */
-static void
-removed_n(struct cdr_result *r, const char *what, const char *name, size_t n)
-{
-	if (n == 0)
-		return;
-	cdr_removed(r, what, name);
-	for (size_t i = 0; i < r->nremoved; i++) {
-		if (strcmp(r->removed[i].what, what) == 0) {
-			r->removed[i].count += n - 1;
-			break;
-		}
-	}
-}
-
 static int
 out_full(struct cdr_result *r, const struct buf *out)
 {
@@ -684,7 +669,7 @@ png_meta(png_structp png, png_infop info, struct cdr_result *r)
 		if (strcmp(n, "acTL") == 0 && unk[i].size >= 8) {
 			unsigned long frames = rd32(unk[i].data, 1);
 
-			removed_n(r, "animation-frames", "APNG",
+			cdr_removed_n(r, "animation-frames", "APNG",
 			    frames > 1 ? (frames - 1 < 100000 ? frames - 1 : 100000) : 0);
 		} else if (strcmp(n, "fcTL") == 0 || strcmp(n, "fdAT") == 0)
 			continue;	/* parts of the APNG frames counted above */
@@ -933,7 +918,7 @@ do_gif(struct cdr_ctx *c, const unsigned char *in, size_t len, struct buf *out,
 		cdr_withhold(r, "malformed", "the GIF holds no picture");
 		goto out;
 	}
-	removed_n(r, "animation-frames", NULL, frames - 1);
+	cdr_removed_n(r, "animation-frames", NULL, frames - 1);
 	if (s.pos < len) {
 		char n[32];
 
@@ -1112,7 +1097,7 @@ do_tiff(struct cdr_ctx *c, const unsigned char *in, size_t len, struct buf *out,
 	/* further pages: count them (libtiff detects IFD loops) */
 	while (pages < TIFF_PAGES_MAX && TIFFReadDirectory(tif))
 		pages++;
-	removed_n(r, "extra-pages", NULL, pages);
+	cdr_removed_n(r, "extra-pages", NULL, pages);
 	if (img_opaque(&im))
 		img_drop_alpha(&im);
 	rc = encode_png(&im, out, r);

@@ -12,9 +12,8 @@
 #include "core/xalloc.h"
 #include "text/fname.h"
 
-/* Same extension, allowing the usual spellings of one type. */
-static int
-same_ext(const char *have, const char *want)
+int
+cdr_same_ext(const char *have, const char *want)
 {
 	static const char *const alias[][2] = {
 		{ ".jpeg", ".jpg" }, { ".jpe", ".jpg" }, { ".tiff", ".tif" },
@@ -44,7 +43,7 @@ cdr_out_name(const char *name, const char *out_ext, struct buf *out)
 	fname_display(name, strlen(name), &shown);
 	base = buf_str(&shown);
 	dot = strrchr(base, '.');
-	if (out_ext == NULL || (dot != NULL && same_ext(dot, out_ext)))
+	if (out_ext == NULL || (dot != NULL && cdr_same_ext(dot, out_ext)))
 		buf_puts(out, base);
 	else if (dot != NULL && dot != base && strlen(dot) <= 6)
 		buf_printf(out, "%.*s%s", (int)(dot - base), base, out_ext);

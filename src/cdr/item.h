@@ -25,6 +25,8 @@
  * "a.docx", "scan.gif" -> "scan.png"); "file" + out_ext without a name.
  */
 void cdr_out_name(const char *name, const char *out_ext, struct buf *out);
+/* 1 when extension have needs no change to be want (".jpeg" is ".jpg"). */
+int cdr_same_ext(const char *have, const char *want);
 /* Record r (and the output, when sanitised) in the part rp. */
 void cdr_result_to_part(const struct cdr_result *r, const struct buf *out,
     const char *out_name, struct receipt_part *rp);

@@ -49,21 +49,6 @@
 
 enum { MODE_TEXT, MODE_CSV, MODE_HTML };
 
-/* Count n removals of one kind with one call's example name. */
-static void
-removed_n(struct cdr_result *r, const char *what, const char *name, size_t n)
-{
-	if (n == 0)
-		return;
-	cdr_removed(r, what, name);
-	for (size_t i = 0; i < r->nremoved; i++) {
-		if (strcmp(r->removed[i].what, what) == 0) {
-			r->removed[i].count += n - 1;
-			break;
-		}
-	}
-}
-
 static int
 too_big(struct cdr_ctx *c, struct cdr_result *r, const char *what)
 {
@@ -434,10 +419,10 @@ render_html(struct cdr_ctx *c, const struct buf *dec, struct buf *o, struct cdr_
 			if (strncasecmp(q + 1, "script", 6) == 0)
 				tags++;
 		}
-		removed_n(r, "script", NULL, tags > hi.scripts_skipped ? tags : hi.scripts_skipped);
+		cdr_removed_n(r, "script", NULL, tags > hi.scripts_skipped ? tags : hi.scripts_skipped);
 	}
-	removed_n(r, "form", NULL, hi.forms_skipped);
-	removed_n(r, "hidden-content", NULL, hi.hidden_skipped);
+	cdr_removed_n(r, "form", NULL, hi.forms_skipped);
+	cdr_removed_n(r, "hidden-content", NULL, hi.hidden_skipped);
 	cdr_removed(r, "html-markup", NULL);
 	return 0;
 }
@@ -492,8 +477,8 @@ cdr_text(struct cdr_ctx *c, const unsigned char *in, size_t len, int mode,
 		}
 		final = &csv;
 	}
-	removed_n(r, "undecodable-bytes", ci.used, bad);
-	removed_n(r, "control-characters", NULL, ctl);
+	cdr_removed_n(r, "undecodable-bytes", ci.used, bad);
+	cdr_removed_n(r, "control-characters", NULL, ctl);
 
 	if (pol->text_charset == TEXT_CP932) {
 		size_t unmappable = 0;
@@ -502,7 +487,7 @@ cdr_text(struct cdr_ctx *c, const unsigned char *in, size_t len, int mode,
 			out_full(r, out);
 			goto out;
 		}
-		removed_n(r, "unrepresentable-characters", NULL, unmappable);
+		cdr_removed_n(r, "unrepresentable-characters", NULL, unmappable);
 	} else {
 		if (mode == MODE_CSV && pol->csv_bom && buf_append(out, "\xef\xbb\xbf", 3) != 0) {
 			out_full(r, out);
