@@ -2,7 +2,7 @@
  * filetype - what a file is, from its content; whether its name agrees.
  * See filetype.h.  Order of checks: our own signatures for what we sanitise
  * (exact and cheap), zip members and OLE2 directory names for the
- * containers, then libmagic for everything else (its answer only decides
+ * containers, then libmagic (only then: it is the slow part) for everything else (its answer only decides
  * between "unsupported" and "executable"; it never makes a file acceptable).
  */
 #include "cdr/filetype.h"
@@ -234,11 +234,6 @@ filetype_detect(const unsigned char *p, size_t len, const char *name, struct fil
 
 	memset(ft, 0, sizeof *ft);
 	name_ext(name, ext, sizeof ext);
-	if (magic_cookie != NULL) {
-		const char *d = magic_buffer(magic_cookie, p, len);
-
-		snprintf(ft->magic, sizeof ft->magic, "%s", d != NULL ? d : "");
-	}
 
 	/* PDF: the header may be preceded by junk within the first 1024 bytes */
 	if (find(p, len < 1024 ? len : 1024, "%PDF-") != NULL) {
@@ -319,6 +314,12 @@ filetype_detect(const unsigned char *p, size_t len, const char *name, struct fil
 	    starts(p, len, "%XDW", 4))) {
 		set(ft, FT_UNSUPPORTED, "application/vnd.fujixerox.docuworks", "DocuWorks", ".xdw");
 		return;
+	}
+	/* libmagic only for what sekisho's own signatures did not name */
+	if (magic_cookie != NULL) {
+		const char *d = magic_buffer(magic_cookie, p, len);
+
+		snprintf(ft->magic, sizeof ft->magic, "%s", d != NULL ? d : "");
 	}
 	/* what runs when opened */
 	if ((m = sniff_type(p, len)) != NULL && sniff_is_executable(m)) {

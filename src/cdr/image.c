@@ -202,6 +202,8 @@ png_wr_flush(png_structp png)
 }
 
 /* Encode as PNG into out (which is empty).  Only IHDR, IDAT and IEND. */
+#define PNG_OUT_ZLIB_LEVEL 3
+
 static int
 encode_png(const struct img *im, struct buf *out, struct cdr_result *r)
 {
@@ -224,6 +226,8 @@ encode_png(const struct img *im, struct buf *out, struct cdr_result *r)
 		return cdr_withhold(r, "internal", "libpng could not encode the image");
 	}
 	png_set_write_fn(png, &w, png_wr_data, png_wr_flush);
+	/* zlib level 3: about twice as fast as the default 6, a few % larger */
+	png_set_compression_level(png, PNG_OUT_ZLIB_LEVEL);
 	png_set_IHDR(png, info, im->w, im->h, 8, types[im->ch], PNG_INTERLACE_NONE,
 	    PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
 	png_write_info(png, info);
