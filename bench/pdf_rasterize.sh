@@ -7,14 +7,19 @@
 # Prints pages/second for each, the ratios sekisho/pdftoppm and
 # sekisho/mutool, and peak RSS (/usr/bin/time -v).
 #
-# usage: bench/pdf_rasterize.sh [BUILD_DIR] [DPI]
+# The machine is shared: each method runs ROUNDS times (default 3), the
+# methods taking turns so a burst of someone else's load falls on all of
+# them; seconds are the best and the median of the rounds (wall clock, ns).
+#
+# usage: [ROUNDS=N] [PDF_CHECK=BIN] bench/pdf_rasterize.sh [BUILD_DIR] [DPI]
 # The PDFs (62 pages in 5 files) are read from the shared hostile corpus;
 # without it the benchmark is skipped (exit 0).  Override with PDF_BENCH_FILES.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build}
 dpi=${2:-150}
-check=$build/tests/sekisho-pdfcheck
+rounds=${ROUNDS:-3}
+check=${PDF_CHECK:-$build/tests/sekisho-pdfcheck}	# PDF_CHECK: another build's, to compare
 [ -x "$check" ] || { echo "pdf_rasterize: build $check first (ninja sekisho-pdfcheck)"; exit 2; }
 for t in pdftoppm img2pdf mutool /usr/bin/time; do
 	command -v $t >/dev/null || { echo "pdf_rasterize: SKIP: $t not installed"; exit 0; }
@@ -29,21 +34,23 @@ for f in $files; do
 done
 pages=0
 for f in $files; do
-	pages=$((pages + $(pdfinfo "$f" | awk '/^Pages:/ {print $2}')))
+	pages=$((pages + $(pdfinfo "$f" 2>/dev/null | awk '/^Pages:/ {print $2}')))
 done
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# run NAME COMMAND...: wall seconds and peak RSS (KiB) of the command
+# run NAME COMMAND...: one round; wall seconds appended to NAME.secs, the
+# peak RSS (KiB) kept from /usr/bin/time
 run() {
-	local name=$1; shift
+	local name=$1 t0 t1; shift
+	t0=$(date +%s.%N)
 	/usr/bin/time -v -o "$work/$name.time" "$@" >/dev/null 2>"$work/$name.err" ||
 	    { echo "$name failed:"; cat "$work/$name.err"; exit 1; }
+	t1=$(date +%s.%N)
+	echo "$t1 - $t0" | bc -l >>"$work/$name.secs"
 }
-secs() {	# elapsed "h:mm:ss" or "m:ss.cc" -> seconds
-	awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, a, ":"); s = 0;
-	    for (i = 1; i <= n; i++) s = s * 60 + a[i]; print s}' "$work/$1.time"
-}
+best() { sort -g "$work/$1.secs" | head -1; }
+median() { sort -g "$work/$1.secs" | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 rss() { awk -F': ' '/Maximum resident set size/ {print $2}' "$work/$1.time"; }
 
 cat >"$work/poppler.sh" <<EOS
@@ -62,24 +69,32 @@ done
 EOS
 # one warm-up pass so every method reads the files from the page cache
 cat $files >/dev/null
-run sekisho "$check" -m rasterize -r "$dpi" $files
-run sekisho_notext "$check" -m rasterize -r "$dpi" -n $files
-run pdftoppm bash "$work/poppler.sh"
-run mutool bash "$work/mutool.sh"
+for i in $(seq "$rounds"); do
+	run sekisho "$check" -m rasterize -r "$dpi" $files
+	run sekisho_notext "$check" -m rasterize -r "$dpi" -n $files
+	run pdftoppm bash "$work/poppler.sh"
+	run mutool bash "$work/mutool.sh"
+done
 
-printf 'PDF rasterise at %s dpi: %d pages in %d files\n' "$dpi" "$pages" "$(echo $files | wc -w)"
-printf '%-34s %9s %10s %12s\n' method seconds pages/s "peak RSS MiB"
+printf 'PDF rasterise at %s dpi: %d pages in %d files, best and median of %d rounds\n' \
+    "$dpi" "$pages" "$(echo $files | wc -w)" "$rounds"
+printf '%-34s %7s %7s %9s %9s %8s\n' method best median "pages/s" "(median)" "RSS MiB"
 for m in sekisho sekisho_notext pdftoppm mutool; do
-	s=$(secs $m)
+	s=$(best $m); md=$(median $m)
 	case $m in
 	sekisho) label="sekisho (in-process, text layer)";;
 	sekisho_notext) label="sekisho (in-process, pixels only)";;
 	pdftoppm) label="pdftoppm -jpeg + img2pdf";;
 	mutool) label="mutool draw png + img2pdf";;
 	esac
-	printf '%-34s %9.2f %10.2f %12.1f\n' "$label" "$s" "$(echo "$pages / $s" | bc -l)" \
+	printf '%-34s %7.3f %7.3f %9.2f %9.2f %8.1f\n' "$label" "$s" "$md" \
+	    "$(echo "$pages / $s" | bc -l)" "$(echo "$pages / $md" | bc -l)" \
 	    "$(echo "$(rss $m) / 1024" | bc -l)"
 done
-a=$(secs sekisho); b=$(secs pdftoppm); m=$(secs mutool)
-printf 'ratio sekisho/pdftoppm+img2pdf: %.2f\n' "$(echo "$b / $a" | bc -l)"
-printf 'ratio sekisho/mutool+img2pdf:   %.2f\n' "$(echo "$m / $a" | bc -l)"
+for o in pdftoppm mutool; do
+	printf 'ratio sekisho/%-15s best %.2f, median %.2f (text layer); pixels only %.2f, %.2f\n' \
+	    "$o+img2pdf:" "$(echo "$(best $o) / $(best sekisho)" | bc -l)" \
+	    "$(echo "$(median $o) / $(median sekisho)" | bc -l)" \
+	    "$(echo "$(best $o) / $(best sekisho_notext)" | bc -l)" \
+	    "$(echo "$(median $o) / $(median sekisho_notext)" | bc -l)"
+done

@@ -10,7 +10,13 @@
  * the sandbox cannot run tesseract) is laid over the image invisibly (text
  * render mode 3) in a font of our own making that carries no glyphs, only
  * a ToUnicode map, so the result can be searched and copied in Japanese.
- * Nothing but pixels and decoded characters reaches the output.
+ * Nothing but pixels and decoded characters reaches the output.  For speed
+ * (bench/pdf_rasterize.sh): a page that paints only in gray (MuPDF's test
+ * device) is drawn and coded gray; the page transparency group Office
+ * writes on every page is left out when nothing on the page blends (the
+ * pixels are the same); the pixmap is reused from page to page; content
+ * streams are deflated at the fastest level; the PDF is written straight
+ * into the caller's buffer.
  *
  * rebuild: a NEW document gets only the pages, grafted one by one (content,
  * resources, boxes, rotation: what pages reference); the catalog (open
@@ -42,6 +48,7 @@
 #include <mupdf/pdf.h>
 
 #include <jpeglib.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -260,6 +267,10 @@ struct job {
 	uint16_t *width;	/* cid -> advance in 1/1000 em */
 	int ncid;
 	int font_num;
+	/* rasterize: one pixmap per kind (gray, RGB), reused while pages
+	 * keep their size (a fresh one per page is a page fault per 4 KiB) */
+	fz_pixmap *pix[2];
+	size_t out_hint;	/* bytes of images and contents made so far */
 };
 
 static double
@@ -507,7 +518,8 @@ encode_jpeg(const fz_pixmap *pix, int n, int quality, unsigned char **jpg, unsig
 		ci.input_components = n;
 		ci.in_color_space = n == 1 ? JCS_GRAYSCALE : JCS_RGB;
 		jpeg_set_defaults(&ci);
-		ci.dct_method = JDCT_IFAST;
+		/* libjpeg-turbo's ISLOW: faster than IFAST here, more accurate */
+		ci.dct_method = JDCT_ISLOW;
 		jpeg_set_quality(&ci, quality, TRUE);
 		jpeg_start_compress(&ci, TRUE);
 		while (ci.next_scanline < ci.image_height) {
@@ -527,23 +539,37 @@ encode_jpeg(const fz_pixmap *pix, int n, int quality, unsigned char **jpg, unsig
 	return 0;
 }
 
-/* A coordinate as PDF wants it: two decimals, no locale, no exponent. */
+/*
+ * A number as PDF wants it, in hundredths (two decimals, trailing zeros
+ * dropped, no locale, no exponent), followed by a space.
+ */
 static void
 put_num(fz_context *ctx, fz_buffer *b, float v)
 {
+	char d[32], *e = d + sizeof d, *p = e;
 	long x;
+	int neg;
 
 	if (!(v > -1e6f && v < 1e6f))	/* also NaN */
 		v = 0;
 	x = (long)(v * 100.0f + (v < 0 ? -0.5f : 0.5f));
-	if (x < 0) {
-		fz_append_byte(ctx, b, '-');
+	if ((neg = x < 0))
 		x = -x;
+	*--p = ' ';
+	if (x % 10 != 0)
+		*--p = (char)('0' + x % 10);
+	if (x % 100 != 0) {
+		*--p = (char)('0' + x / 10 % 10);
+		*--p = '.';
 	}
-	fz_append_printf(ctx, b, "%ld", x / 100);
-	if (x % 100 != 0)
-		fz_append_printf(ctx, b, ".%02ld", x % 100);
-	fz_append_byte(ctx, b, ' ');
+	x /= 100;
+	do {
+		*--p = (char)('0' + x % 10);
+		x /= 10;
+	} while (x > 0);
+	if (neg)
+		*--p = '-';
+	fz_append_data(ctx, b, p, (size_t)(e - p));
 }
 
 /*
@@ -584,15 +610,37 @@ text_cid(struct job *j, int u, float adv)
 	return cid;
 }
 
+/* Where the text layer's pen is: one run of characters along one line. */
+struct run {
+	int open;	/* a run is under way (its Tm was written) */
+	int glyphs;
+	float x, y;	/* the run's origin (Tm), new page coordinates */
+	float ux, uy;	/* its direction */
+	float size;	/* its font size, as written */
+	float pen;	/* the last origin written, as distance from x, y along ux, uy */
+};
+
+#define RUN_GLYPHS 200	/* characters in one run: a fresh Tm now and then */
+
 /*
- * The page's characters as invisible text (render mode 3), each placed by
- * its own text matrix at its origin along its line's direction, in the
+ * The page's characters as invisible text (render mode 3) in the
  * coordinates of the new page (origin bottom left; bounds b of the old).
+ * Each line is one or more runs: a text matrix at the run's first
+ * character along the line's direction, then each further character moved
+ * to its own origin with Td (from the previous character's origin, in
+ * hundredths, no error adding up) and shown with its own Tj: pdftotext
+ * reads exactly what it read when every character had its own Tf and Tm,
+ * at well under half the bytes (TJ arrays would be smaller still, but
+ * pdftotext groups the characters of one TJ into words and lines
+ * differently).  A character off the run's baseline or in another size
+ * starts a new run; Tf only when the size changes.
  */
 static void
 text_layer(struct job *j, fz_stext_page *tp, fz_rect b, fz_buffer *cs)
 {
 	fz_context *ctx = j->ctx;
+	struct run rn = { 0 };
+	float tf = 0;	/* the size last set with Tf */
 	int begun = 0;
 
 	for (fz_stext_block *blk = tp->first_block; blk; blk = blk->next) {
@@ -602,7 +650,7 @@ text_layer(struct job *j, fz_stext_page *tp, fz_rect b, fz_buffer *cs)
 			float ux = ln->dir.x, uy = -ln->dir.y;
 
 			for (fz_stext_char *ch = ln->first_char; ch; ch = ch->next) {
-				float size = ch->size, adv;
+				float size = ch->size, adv, ox, oy, t = 0, off = 1;
 				int cid;
 
 				if (!(size > 0.1f && size < 10000.0f))
@@ -611,21 +659,67 @@ text_layer(struct job *j, fz_stext_page *tp, fz_rect b, fz_buffer *cs)
 				    fz_abs(ch->quad.ur.y - ch->quad.ul.y);
 				if ((cid = text_cid(j, ch->c, adv / size * 1000.0f)) == 0)
 					continue;
+				/* the size as written: 11.999997 and 12 are one size */
+				size = roundf(size * 100.0f) / 100.0f;
+				ox = ch->origin.x - b.x0;
+				oy = b.y1 - ch->origin.y;
+				if (!(ox > -1e6f && ox < 1e6f && oy > -1e6f && oy < 1e6f))
+					continue;
+				if (rn.open && size == rn.size && ux == rn.ux && uy == rn.uy &&
+				    rn.glyphs < RUN_GLYPHS) {
+					float dx = ox - rn.x, dy = oy - rn.y;
+
+					t = dx * ux + dy * uy;	/* along the line */
+					off = -dx * uy + dy * ux;	/* across it */
+				}
 				if (!begun) {
 					fz_append_string(ctx, cs, "BT 3 Tr\n");
 					begun = 1;
 				}
-				fz_append_string(ctx, cs, "/SkT ");
-				put_num(ctx, cs, size);
-				fz_append_string(ctx, cs, "Tf ");
-				put_num(ctx, cs, ux);
-				put_num(ctx, cs, uy);
-				put_num(ctx, cs, -uy);
-				put_num(ctx, cs, ux);
-				put_num(ctx, cs, ch->origin.x - b.x0);
-				put_num(ctx, cs, b.y1 - ch->origin.y);
-				fz_append_printf(ctx, cs, "Tm <%04x> Tj\n", cid);
+				if (!(off > -0.05f && off < 0.05f)) {
+					/* a new run at this character */
+					if (size != tf) {
+						fz_append_string(ctx, cs, "/SkT ");
+						put_num(ctx, cs, size);
+						fz_append_string(ctx, cs, "Tf ");
+						tf = size;
+					}
+					/* the origin as written (hundredths), so the
+					 * pen's arithmetic starts where the reader's does */
+					rn.x = roundf(ox * 100.0f) / 100.0f;
+					rn.y = roundf(oy * 100.0f) / 100.0f;
+					rn.ux = ux;
+					rn.uy = uy;
+					rn.size = size;
+					put_num(ctx, cs, ux);
+					put_num(ctx, cs, uy);
+					put_num(ctx, cs, -uy);
+					put_num(ctx, cs, ux);
+					put_num(ctx, cs, rn.x);
+					put_num(ctx, cs, rn.y);
+					fz_append_string(ctx, cs, "Tm ");
+					rn.open = 1;
+					rn.glyphs = 0;
+					rn.pen = 0;
+				}
+				if (rn.glyphs > 0) {
+					/* Td from the previous character's origin */
+					float tr = roundf(t * 100.0f) / 100.0f;
+
+					put_num(ctx, cs, tr - rn.pen);
+					fz_append_string(ctx, cs, "0 Td ");
+					rn.pen = tr;
+				}
+				{
+					static const char hx[] = "0123456789abcdef";
+					char g[9] = { '<', hx[cid >> 12 & 15], hx[cid >> 8 & 15],
+					    hx[cid >> 4 & 15], hx[cid & 15], '>', 'T', 'j', '\n' };
+
+					fz_append_data(ctx, cs, g, sizeof g);
+				}
+				rn.glyphs++;
 			}
+			rn.open = 0;	/* a new line, a new run */
 		}
 	}
 	if (begun)
@@ -711,8 +805,224 @@ text_font(struct job *j, pdf_document *out)
 		fz_rethrow(ctx);
 }
 
+#define PDF_BLEND_DEPTH 8	/* resources nested inside resources */
+#define PDF_BLEND_VISITS 2048	/* resource dictionaries looked into per page */
+
+/* A /BM that blends otherwise than painting over (not Normal, Compatible). */
+static int
+blends(fz_context *ctx, pdf_obj *bm)
+{
+	if (bm == NULL)
+		return 0;
+	if (pdf_is_name(ctx, bm))
+		return !pdf_name_eq(ctx, bm, PDF_NAME(Normal)) &&
+		    strcmp(pdf_to_name(ctx, bm), "Compatible") != 0;
+	if (pdf_is_array(ctx, bm)) {
+		int n = pdf_array_len(ctx, bm);
+
+		for (int i = 0; i < n; i++)
+			if (blends(ctx, pdf_array_get(ctx, bm, i)))
+				return 1;
+		return 0;
+	}
+	return 1;	/* not understood: assume it blends */
+}
+
+/*
+ * Whether anything under resource dictionary res could blend with what is
+ * below it or knock it out: a blend mode other than Normal in a graphics
+ * state, a knockout group, in res or the resources of its forms, patterns
+ * and Type 3 fonts.  1 also when too deep or too many (assume it does).
+ */
+static int
+res_blends(fz_context *ctx, pdf_obj *res, int depth, int *visits)
+{
+	static pdf_obj *const kinds[] = {
+		PDF_NAME(XObject), PDF_NAME(Pattern), PDF_NAME(Font),
+	};
+	pdf_obj *d;
+	volatile int found = 0;
+	int n;
+
+	if (!pdf_is_dict(ctx, res))
+		return 0;
+	if (depth > PDF_BLEND_DEPTH || --*visits < 0)
+		return 1;
+	if (pdf_mark_obj(ctx, res))
+		return 0;	/* on the way here already: a cycle */
+	fz_try(ctx) {
+		d = pdf_dict_get(ctx, res, PDF_NAME(ExtGState));
+		n = pdf_dict_len(ctx, d);
+		for (int i = 0; i < n && !found; i++) {
+			pdf_obj *gs = pdf_dict_get_val(ctx, d, i);
+
+			found = blends(ctx, pdf_dict_get(ctx, gs, PDF_NAME(BM)));
+		}
+		for (size_t k = 0; k < sizeof kinds / sizeof kinds[0] && !found; k++) {
+			d = pdf_dict_get(ctx, res, kinds[k]);
+			n = pdf_dict_len(ctx, d);
+			for (int i = 0; i < n && !found; i++) {
+				pdf_obj *o = pdf_dict_get_val(ctx, d, i);
+				pdf_obj *g = pdf_dict_get(ctx, o, PDF_NAME(Group));
+				pdf_obj *gs = pdf_dict_get(ctx, o, PDF_NAME(ExtGState));
+
+				if (pdf_dict_get_bool(ctx, g, PDF_NAME(K)) ||
+				    blends(ctx, pdf_dict_get(ctx, gs, PDF_NAME(BM))))
+					found = 1;
+				else
+					found = res_blends(ctx, pdf_dict_get(ctx, o, PDF_NAME(Resources)),
+					    depth + 1, visits);
+			}
+		}
+	}
+	fz_always(ctx)
+		pdf_unmark_obj(ctx, res);
+	fz_catch(ctx)
+		fz_rethrow(ctx);
+	return found;
+}
+
+/*
+ * MuPDF draws a page with /Group /S /Transparency (what Word and Excel
+ * write on every page) into a page-sized transparency group and then
+ * composites that onto the page: two more passes over the pixels, and
+ * in RGB even on a gray page.  When nothing on the page blends other than
+ * by painting over, and the group is not knockout and blends in gray or
+ * RGB, the result is the same painted straight onto the page (over is
+ * associative); then the group is left out.  Annotations' appearances are
+ * looked into as well.  Broken objects: MuPDF's choice stands.
+ */
+static void
+skip_page_group(fz_context *ctx, fz_page *page)
+{
+	pdf_page *pp = pdf_page_from_fz_page(ctx, page);
+	pdf_obj *grp, *cs;
+	int visits = PDF_BLEND_VISITS;
+	volatile int found = 1;
+
+	if (pp == NULL || !pp->transparency)
+		return;
+	fz_try(ctx) {
+		grp = pdf_dict_get(ctx, pp->obj, PDF_NAME(Group));
+		cs = pdf_dict_get(ctx, grp, PDF_NAME(CS));
+		if (pdf_dict_get_bool(ctx, grp, PDF_NAME(K)) || (cs != NULL &&
+		    !pdf_name_eq(ctx, cs, PDF_NAME(DeviceRGB)) &&
+		    !pdf_name_eq(ctx, cs, PDF_NAME(DeviceGray))))
+			break;
+		found = res_blends(ctx, pdf_page_resources(ctx, pp), 0, &visits);
+		for (pdf_annot *a = pdf_first_annot(ctx, pp); a && !found; a = pdf_next_annot(ctx, a))
+			found = res_blends(ctx, pdf_xobject_resources(ctx, pdf_annot_ap(ctx, a)), 0, &visits);
+		for (pdf_annot *a = pdf_first_widget(ctx, pp); a && !found; a = pdf_next_widget(ctx, a))
+			found = res_blends(ctx, pdf_xobject_resources(ctx, pdf_annot_ap(ctx, a)), 0, &visits);
+	}
+	fz_catch(ctx) {
+		if (fz_caught(ctx) == FZ_ERROR_MEMORY)
+			fz_rethrow(ctx);
+		found = 1;
+	}
+	if (!found)
+		pp->transparency = 0;
+}
+
+enum page_color { PAGE_GRAY, PAGE_MAYBE_COLOR, PAGE_COLOR };
+
+#define PDF_GRAY_TOLERANCE 0.01f	/* channels this close are gray (of 1) */
+
+/*
+ * Whether the page's display list paints in colour, from MuPDF's test
+ * device (it stops at the first colour): a gray page is drawn into a gray
+ * pixmap, a third of the painting and of the JPEG coding.  Images and
+ * shadings in colour spaces other than gray are not looked into (that
+ * would decode them twice): MAYBE, and the drawn pixels decide.
+ */
+static enum page_color
+page_color(fz_context *ctx, fz_display_list *list)
+{
+	fz_device *dev;
+	int is_color = 0;
+
+	dev = fz_new_test_device(ctx, &is_color, PDF_GRAY_TOLERANCE, 0, NULL);
+	fz_try(ctx) {
+		fz_run_display_list(ctx, list, dev, fz_identity, fz_infinite_rect, NULL);
+		fz_close_device(ctx, dev);
+	}
+	fz_always(ctx)
+		fz_drop_device(ctx, dev);
+	fz_catch(ctx) {
+		if (fz_caught(ctx) != FZ_ERROR_ABORT)
+			fz_rethrow(ctx);
+		is_color = 2;	/* found colour (it stops with ABORT) */
+	}
+	return is_color == 0 ? PAGE_GRAY : is_color == 1 ? PAGE_MAYBE_COLOR : PAGE_COLOR;
+}
+
 /* Outcome of one step, for the caller to turn into the result. */
 enum step { STEP_OK, STEP_LIMIT, STEP_FAIL };
+
+/*
+ * The page's content stream deflated here, fastest level: the text layer
+ * makes it tens of kilobytes a page, and pdf_write_document would deflate
+ * it at zlib's default level, several times slower for a few per cent.
+ */
+static size_t
+deflate_contents(fz_context *ctx, pdf_document *out, pdf_obj *pg, fz_buffer *cs)
+{
+	pdf_obj *c = pdf_dict_get(ctx, pg, PDF_NAME(Contents));
+	fz_buffer *zb;
+	unsigned char *z;
+	size_t zlen = 0;
+
+	if (!pdf_is_stream(ctx, c))
+		return 0;
+	z = fz_new_deflated_data_from_buffer(ctx, &zlen, cs, FZ_DEFLATE_BEST_SPEED);
+	zb = fz_new_buffer_from_data(ctx, z, zlen);
+	fz_try(ctx) {
+		pdf_update_stream(ctx, out, c, zb, 1);
+		pdf_dict_put(ctx, c, PDF_NAME(Filter), PDF_NAME(FlateDecode));
+	}
+	fz_always(ctx)
+		fz_drop_buffer(ctx, zb);
+	fz_catch(ctx)
+		fz_rethrow(ctx);
+	return zlen;
+}
+
+/*
+ * The page drawn from its display list with ctm, white below, into the
+ * job's gray or RGB pixmap (made again only when the size changes) of the
+ * page's bounds b (the ones the pixel limit was checked against, not the
+ * list's own, which are the page's boxes even when they are nonsense).
+ * Borrowed: the job drops it.
+ */
+static fz_pixmap *
+draw_page(struct job *j, fz_display_list *list, fz_rect b, fz_matrix ctm, int gray)
+{
+	fz_context *ctx = j->ctx;
+	fz_irect bbox = fz_round_rect(fz_transform_rect(b, ctm));
+	fz_pixmap **pp = &j->pix[gray ? 0 : 1], *pix;
+	fz_device *dev;
+
+	if (*pp != NULL && ((*pp)->x != bbox.x0 || (*pp)->y != bbox.y0 ||
+	    (*pp)->w != bbox.x1 - bbox.x0 || (*pp)->h != bbox.y1 - bbox.y0)) {
+		fz_drop_pixmap(ctx, *pp);
+		*pp = NULL;
+	}
+	if (*pp == NULL)
+		*pp = fz_new_pixmap_with_bbox(ctx, gray ? fz_device_gray(ctx) : fz_device_rgb(ctx),
+		    bbox, NULL, 0);
+	pix = *pp;
+	fz_clear_pixmap_with_value(ctx, pix, 0xff);
+	dev = fz_new_draw_device(ctx, fz_identity, pix);
+	fz_try(ctx) {
+		fz_run_display_list(ctx, list, dev, ctm, fz_infinite_rect, NULL);
+		fz_close_device(ctx, dev);
+	}
+	fz_always(ctx)
+		fz_drop_device(ctx, dev);
+	fz_catch(ctx)
+		fz_rethrow(ctx);
+	return pix;
+}
 
 /* Page number pno of doc as one JPEG page of out.  Throws on MuPDF errors. */
 static enum step
@@ -730,6 +1040,7 @@ raster_page(struct job *j, fz_document *doc, pdf_document *out, int pno)
 	unsigned char *jpg = NULL;
 	unsigned long jlen = 0;
 	enum step st = STEP_OK;
+	enum page_color color;
 	fz_rect b;
 	float zoom = (float)pol->pdf_dpi / 72.0f, pw, ph;
 	double px;
@@ -738,6 +1049,7 @@ raster_page(struct job *j, fz_document *doc, pdf_document *out, int pno)
 	fz_var(img); fz_var(res); fz_var(im); fz_var(pg); fz_var(jpg); fz_var(st);
 	fz_try(ctx) {
 		page = fz_load_page(ctx, doc, pno);
+		skip_page_group(ctx, page);
 		b = fz_bound_page(ctx, page);
 		pw = b.x1 - b.x0;
 		ph = b.y1 - b.y0;
@@ -755,13 +1067,13 @@ raster_page(struct job *j, fz_document *doc, pdf_document *out, int pno)
 			break;
 		}
 		list = fz_new_display_list_from_page(ctx, page);
-		pix = fz_new_pixmap_from_display_list(ctx, list,
-		    fz_pre_translate(fz_scale(zoom, zoom), -b.x0, -b.y0), fz_device_rgb(ctx), 0);
-		if (encode_jpeg(pix, make_gray(pix) ? 1 : 3, (int)pol->pdf_jpeg_quality,
-		    &jpg, &jlen) != 0)
+		color = page_color(ctx, list);
+		pix = draw_page(j, list, b, fz_pre_translate(fz_scale(zoom, zoom), -b.x0, -b.y0),
+		    color == PAGE_GRAY);
+		if (encode_jpeg(pix, pix->n == 1 || (color == PAGE_MAYBE_COLOR && make_gray(pix)) ?
+		    1 : 3, (int)pol->pdf_jpeg_quality, &jpg, &jlen) != 0)
 			fz_throw(ctx, FZ_ERROR_MEMORY, "cannot encode the page as JPEG");
-		fz_drop_pixmap(ctx, pix);
-		pix = NULL;
+		j->out_hint += jlen;
 		jb = fz_new_buffer_from_copied_data(ctx, jpg, jlen);
 		free(jpg);
 		jpg = NULL;
@@ -785,6 +1097,7 @@ raster_page(struct job *j, fz_document *doc, pdf_document *out, int pno)
 			    "SkT", pdf_new_indirect(ctx, out, j->font_num, 0));
 		}
 		pg = pdf_add_page(ctx, out, fz_make_rect(0, 0, pw, ph), 0, res, cs);
+		j->out_hint += deflate_contents(ctx, out, pg, cs);
 		pdf_insert_page(ctx, out, -1, pg);
 	}
 	fz_always(ctx) {
@@ -796,7 +1109,6 @@ raster_page(struct job *j, fz_document *doc, pdf_document *out, int pno)
 		fz_drop_buffer(ctx, cs);
 		fz_drop_buffer(ctx, jb);
 		fz_drop_stext_page(ctx, tp);
-		fz_drop_pixmap(ctx, pix);
 		fz_drop_display_list(ctx, list);
 		fz_drop_page(ctx, page);
 	}
@@ -979,19 +1291,34 @@ rebuild_page(struct job *j, pdf_graft_map *map, pdf_document *src, pdf_document 
 
 /* ---- the whole file ------------------------------------------------------ */
 
-/* The written document into out (the caller's ceiling).  CDR_OK or withheld. */
-static int
-copy_out(struct job *j, fz_buffer *fb, struct buf *out)
-{
-	unsigned char *data;
-	size_t n = fz_buffer_storage(j->ctx, fb, &data);
+/*
+ * pdf_write_document writes straight into the caller's buffer (under its
+ * ceiling): no second copy of the whole file, no growing of one in MuPDF's
+ * share of memory.
+ */
+struct out_state {
+	struct buf *b;
+	volatile int full;	/* the ceiling was reached (read after a throw) */
+};
 
-	if (buf_append(out, data, n) != 0) {
-		buf_reset(out);
-		return cdr_limit(j->r, "file_output_size_limit", out->max,
-		    "the sanitised PDF would be %zu bytes", n);
+static void
+out_write(fz_context *ctx, void *state, const void *data, size_t n)
+{
+	struct out_state *o = state;
+
+	if (buf_append(o->b, data, n) != 0) {
+		o->full = 1;
+		fz_throw(ctx, FZ_ERROR_GENERIC, "the output reached its ceiling");
 	}
-	return CDR_OK;
+}
+
+static int64_t
+out_tell(fz_context *ctx, void *state)
+{
+	struct out_state *o = state;
+
+	(void)ctx;
+	return (int64_t)o->b->len;
 }
 
 static int
@@ -1011,12 +1338,12 @@ run(struct job *j, const unsigned char *in, size_t len, struct buf *out)
 	fz_stream *stm = NULL;
 	pdf_document *src = NULL, *dst = NULL;
 	pdf_graft_map *map = NULL;
-	fz_buffer *fb = NULL;
 	fz_output *fo = NULL;
+	struct out_state os = { out, 0 };
 	volatile int rc = CDR_OK, npages = 0, opened = 0;
 	enum step st;
 
-	fz_var(stm); fz_var(src); fz_var(dst); fz_var(map); fz_var(fb); fz_var(fo);
+	fz_var(stm); fz_var(src); fz_var(dst); fz_var(map); fz_var(fo);
 	fz_try(ctx) {
 		stm = fz_open_memory(ctx, in, len);
 		src = pdf_open_document_with_stream(ctx, stm);
@@ -1069,8 +1396,10 @@ run(struct job *j, const unsigned char *in, size_t len, struct buf *out)
 		if (pdf_was_repaired(ctx, src))
 			cdr_removed(r, "repaired-xref", NULL);
 
-		fb = fz_new_buffer(ctx, 64 * 1024);
-		fo = fz_new_output_with_buffer(ctx, fb);
+		/* objects and the xref: a few per cent over the streams */
+		(void)buf_reserve(out, j->out_hint + j->out_hint / 16 + 65536);
+		fo = fz_new_output(ctx, 64 * 1024, &os, out_write, NULL, NULL);
+		fo->tell = out_tell;
 		{
 			pdf_write_options wo = pdf_default_write_options;
 
@@ -1084,11 +1413,9 @@ run(struct job *j, const unsigned char *in, size_t len, struct buf *out)
 			pdf_write_document(ctx, dst, fo, &wo);
 		}
 		fz_close_output(ctx, fo);
-		rc = copy_out(j, fb, out);
 	}
 	fz_always(ctx) {
 		fz_drop_output(ctx, fo);
-		fz_drop_buffer(ctx, fb);
 		pdf_drop_graft_map(ctx, map);
 		pdf_drop_document(ctx, dst);
 		pdf_drop_document(ctx, src);
@@ -1096,6 +1423,9 @@ run(struct job *j, const unsigned char *in, size_t len, struct buf *out)
 	}
 	fz_catch(ctx) {
 		buf_reset(out);
+		if (os.full)
+			return cdr_limit(r, "file_output_size_limit", out->max,
+			    "the sanitised PDF would be over %zu bytes", out->max);
 		if (j->mem.hit)
 			return cdr_limit(r, "memory_limit", pol->lim.memory_bytes,
 			    "MuPDF needed more than %zu bytes", j->mem.limit);
@@ -1147,6 +1477,8 @@ cdr_pdf(struct cdr_ctx *c, const unsigned char *in, size_t len, struct buf *out,
 	}
 
 	rc = run(&j, in, len, out);
+	fz_drop_pixmap(j.ctx, j.pix[0]);
+	fz_drop_pixmap(j.ctx, j.pix[1]);
 
 	fz_drop_context(j.ctx);
 	pdf_mem_left = j.mem.used;

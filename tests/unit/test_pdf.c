@@ -3,8 +3,9 @@
  * SOURCES.md), both modes, with the results inspected by other software:
  * qpdf (the output parses; no action, script, attachment or form names among
  * its objects), poppler (pdfinfo page counts, pdftoppm renders every page,
- * pdftotext finds the original's text and the Japanese text layer,
- * pdfimages sees one JPEG per page) and tesseract (OCR of a rasterised
+ * pdftotext finds the original's text and the Japanese text layer, and with
+ * -bbox where the original has it, pdfimages sees one JPEG per page, gray
+ * for a gray page) and tesseract (OCR of a rasterised
  * Japanese page with non-embedded fonts reads Japanese, i.e. no tofu).
  * Inspections whose tool is missing are skipped, not passed.
  */
@@ -329,6 +330,88 @@ test_text_layer(void **state)
 	pol.pdf_text_layer = 1;
 }
 
+/* Words of pdftotext -bbox: up to max of them into w; how many. */
+struct word {
+	double x0, y0, x1, y1;
+	char text[128];
+};
+
+static size_t
+bbox_words(const char *path, struct word *w, size_t max)
+{
+	struct buf o;
+	const char *p;
+	size_t n = 0;
+
+	run(&o, "pdftotext -bbox '%s' - 2>/dev/null", path);
+	for (p = buf_str(&o); n < max && (p = strstr(p, "<word ")) != NULL; p++)
+		if (sscanf(p, "<word xMin=\"%lf\" yMin=\"%lf\" xMax=\"%lf\" yMax=\"%lf\">%127[^<]",
+		    &w[n].x0, &w[n].y0, &w[n].x1, &w[n].y1, w[n].text) == 5)
+			n++;
+	buf_free(&o);
+	return n;
+}
+
+/*
+ * The text layer puts every word where the original has it (each
+ * character moved by Td from the one before: no error may add up along a
+ * line), as pdftotext -bbox reads both.
+ */
+static void
+test_text_positions(void **state)
+{
+	static struct word a[4096], b[4096];
+	struct cdr_result r;
+	struct buf out;
+	char path[4096], orig[4096];
+	size_t na, nb;
+
+	(void)state;
+	if (!have("pdftotext"))
+		skip();
+	pol.pdf_text_layer = 1;
+	assert_int_equal(sanitize("testPDF.pdf", PDF_RASTERIZE, &out, &r), CDR_OK);
+	save(&out, "pos.pdf", path, sizeof path);
+	corpus_path("testPDF.pdf", orig, sizeof orig);
+	na = bbox_words(orig, a, 4096);
+	nb = bbox_words(path, b, 4096);
+	assert_true(na > 100);
+	assert_int_equal(na, nb);
+	for (size_t i = 0; i < na; i++) {
+		assert_string_equal(a[i].text, b[i].text);
+		assert_true(a[i].x0 - b[i].x0 < 0.5 && b[i].x0 - a[i].x0 < 0.5);
+		assert_true(a[i].x1 - b[i].x1 < 0.5 && b[i].x1 - a[i].x1 < 0.5);
+		assert_true(a[i].y1 - b[i].y1 < 1.0 && b[i].y1 - a[i].y1 < 1.0);
+	}
+	buf_free(&out);
+}
+
+/* A page in gray is drawn and coded gray (one component); colour stays RGB. */
+static void
+test_gray_pages(void **state)
+{
+	struct cdr_result r;
+	struct buf out, o;
+	char path[4096];
+
+	(void)state;
+	if (!have("pdfimages"))
+		skip();
+	assert_int_equal(sanitize("japanese-nonembedded.pdf", PDF_RASTERIZE, &out, &r), CDR_OK);
+	save(&out, "gray.pdf", path, sizeof path);
+	run(&o, "pdfimages -list '%s' | awk 'NR > 2 {print $6, $7}' | sort | uniq -c", path);
+	assert_string_equal(buf_str(&o), "      2 gray 1\n");
+	buf_free(&o);
+	buf_free(&out);
+
+	assert_int_equal(sanitize("testPDF.pdf", PDF_RASTERIZE, &out, &r), CDR_OK);
+	save(&out, "rgb.pdf", path, sizeof path);
+	run(&o, "pdfimages -list '%s' | awk 'NR > 2 {print $6, $7}' | sort | uniq -c", path);
+	assert_string_equal(buf_str(&o), "      1 rgb 3\n");
+	buf_free(&o);
+	buf_free(&out);
+}
+
 /*
  * Non-embedded MS-Mincho/MS-Gothic render as Japanese, not tofu: tesseract
  * (jpn) reads the rasterised page's pixels without the text layer.
@@ -513,6 +596,8 @@ main(void)
 		cmocka_unit_test(test_rasterize_images),
 		cmocka_unit_test(test_rebuild_text),
 		cmocka_unit_test(test_text_layer),
+		cmocka_unit_test(test_text_positions),
+		cmocka_unit_test(test_gray_pages),
 		cmocka_unit_test(test_japanese_pixels),
 		cmocka_unit_test(test_encrypted),
 		cmocka_unit_test(test_malformed),
