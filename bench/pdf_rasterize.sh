@@ -2,7 +2,7 @@
 # pdf_rasterize.sh - PDF rasterising throughput at one resolution, in one run:
 #   (a) sekisho: cdr_pdf() in-process (sekisho-pdfcheck -m rasterize): render,
 #       JPEG, new PDF, with the text layer (default) and without (-n);
-#   (b) pdftoppm -r DPI -jpeg, then img2pdf;
+#   (b) pdftoppm -r DPI -jpeg -jpegopt quality=Q, then img2pdf (same Q as sekisho);
 #   (c) mutool draw -r DPI -o page%d.png, then img2pdf.
 # Prints pages/second for each, the ratios sekisho/pdftoppm and
 # sekisho/mutool, and peak RSS (/usr/bin/time -v).
@@ -18,13 +18,16 @@ set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build}
 dpi=${2:-150}
+# JPEG quality for both sides: sekisho's default pdf_jpeg_quality (pdftoppm's
+# own default would be 75, cheaper to encode than what sekisho writes)
+quality=${PDF_JPEG_QUALITY:-85}
 rounds=${ROUNDS:-3}
 check=${PDF_CHECK:-$build/tests/sekisho-pdfcheck}	# PDF_CHECK: another build's, to compare
 [ -x "$check" ] || { echo "pdf_rasterize: build $check first (ninja sekisho-pdfcheck)"; exit 2; }
 for t in pdftoppm img2pdf mutool /usr/bin/time; do
 	command -v $t >/dev/null || { echo "pdf_rasterize: SKIP: $t not installed"; exit 0; }
 done
-c=/work/shared/corpus/hostile
+c=${SEKISHO_SHARED:-$here/../shared}/corpus/hostile
 files=${PDF_BENCH_FILES:-"$c/qpdf/qtest/issue-202.pdf $c/tika/pdf/testPDF-TIKA-4444.pdf
     $c/pdfjs/active/standard_fonts.pdf $c/tika/pdf/testPDF_bad_page_303226.pdf
     $c/pdfjs/active/issue14847.pdf"}
@@ -56,7 +59,7 @@ rss() { awk -F': ' '/Maximum resident set size/ {print $2}' "$work/$1.time"; }
 cat >"$work/poppler.sh" <<EOS
 set -e
 for f in $files; do
-	d=\$(mktemp -d -p "$work"); pdftoppm -r $dpi -jpeg "\$f" "\$d/p" 2>/dev/null || true
+	d=\$(mktemp -d -p "$work"); pdftoppm -r $dpi -jpeg -jpegopt quality=$quality "\$f" "\$d/p" 2>/dev/null || true
 	img2pdf \$(ls "\$d"/p-*.jpg | sort -V) -o "\$d/out.pdf"; rm -rf "\$d"
 done
 EOS
@@ -70,8 +73,8 @@ EOS
 # one warm-up pass so every method reads the files from the page cache
 cat $files >/dev/null
 for i in $(seq "$rounds"); do
-	run sekisho "$check" -m rasterize -r "$dpi" $files
-	run sekisho_notext "$check" -m rasterize -r "$dpi" -n $files
+	run sekisho "$check" -m rasterize -r "$dpi" -q "$quality" $files
+	run sekisho_notext "$check" -m rasterize -r "$dpi" -q "$quality" -n $files
 	run pdftoppm bash "$work/poppler.sh"
 	run mutool bash "$work/mutool.sh"
 done
