@@ -27,17 +27,20 @@
 #define RECEIPT_MAX (64u * 1024 * 1024)
 #define WORKER_FD 3
 
-void
-worker_parent_receipt(const struct policy *pol, const char *id, long long time,
-    const struct buf *item, size_t total, const char *reason, const char *detail,
-    struct buf *json)
+/* A Message-ID the MTA handed over, kept only if it is plain printable ASCII. */
+static int
+printable_id(const char *s)
 {
-	worker_parent_receipt_item(pol, FRAME_MAIL, NULL, id, time, item, total, reason,
-	    detail, json);
+	size_t n = 0;
+
+	for (; *s != '\0'; s++, n++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e || n >= 998)
+			return 0;
+	return n > 0;
 }
 
-void
-worker_parent_receipt_item(const struct policy *pol, int kind, const char *name,
+static void
+parent_receipt(const struct policy *pol, int kind, const char *name, const char *message_id,
     const char *id, long long time, const struct buf *item, size_t total,
     const char *reason, const char *detail, struct buf *json)
 {
@@ -48,6 +51,8 @@ worker_parent_receipt_item(const struct policy *pol, int kind, const char *name,
 		rc.kind = "file";
 		receipt_set(&rc.in.filename, name);
 	}
+	if (message_id != NULL && printable_id(message_id))
+		receipt_set(&rc.in.message_id, message_id);
 	memcpy(rc.policy_digest, pol->digest, sizeof rc.policy_digest);
 	rc.in.bytes = total;
 	if (item != NULL)
@@ -59,6 +64,31 @@ worker_parent_receipt_item(const struct policy *pol, int kind, const char *name,
 	receipt_withhold(&rc, reason, detail);
 	receipt_json(&rc, json);
 	receipt_free(&rc);
+}
+
+void
+worker_parent_receipt(const struct policy *pol, const char *id, long long time,
+    const struct buf *item, size_t total, const char *reason, const char *detail,
+    struct buf *json)
+{
+	parent_receipt(pol, FRAME_MAIL, NULL, NULL, id, time, item, total, reason, detail, json);
+}
+
+void
+worker_parent_receipt_msgid(const struct policy *pol, const char *id, long long time,
+    const struct buf *item, size_t total, const char *reason, const char *detail,
+    const char *message_id, struct buf *json)
+{
+	parent_receipt(pol, FRAME_MAIL, NULL, message_id, id, time, item, total, reason, detail,
+	    json);
+}
+
+void
+worker_parent_receipt_item(const struct policy *pol, int kind, const char *name,
+    const char *id, long long time, const struct buf *item, size_t total,
+    const char *reason, const char *detail, struct buf *json)
+{
+	parent_receipt(pol, kind, name, NULL, id, time, item, total, reason, detail, json);
 }
 
 int

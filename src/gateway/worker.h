@@ -51,6 +51,11 @@ int worker_run_item(struct worker *wk, int kind, const char *name, const char *i
 void worker_parent_receipt(const struct policy *pol, const char *id, long long time,
     const struct buf *item, size_t total, const char *reason, const char *detail,
     struct buf *json);
+/* The same for mail whose Message-ID the MTA told us (the milter): recorded
+ * so a withheld message can be found by it. */
+void worker_parent_receipt_msgid(const struct policy *pol, const char *id, long long time,
+    const struct buf *item, size_t total, const char *reason, const char *detail,
+    const char *message_id, struct buf *json);
 void worker_parent_receipt_item(const struct policy *pol, int kind, const char *name,
     const char *id, long long time, const struct buf *item, size_t total,
     const char *reason, const char *detail, struct buf *json);
