@@ -56,6 +56,8 @@
 #include <libxml/tree.h>
 
 #include "cdr/zipw.h"
+#include "core/num.h"
+#include "core/utf8.h"
 #include "core/xalloc.h"
 
 #define NAME_MAX_LEN 1024	/* longest member name accepted */
@@ -686,9 +688,8 @@ pct_decode(char *s)
 
 	for (; *s; s++) {
 		if (s[0] == '%' && isxdigit((unsigned char)s[1]) && isxdigit((unsigned char)s[2])) {
-			char hex[3] = { s[1], s[2], 0 };
-
-			*o++ = (char)strtol(hex, NULL, 16);
+			*o++ = (char)(hex_digit((unsigned char)s[1]) << 4 |
+			    hex_digit((unsigned char)s[2]));
 			s += 2;
 		} else
 			*o++ = *s;
@@ -1518,8 +1519,11 @@ workbook(struct pkg *pk, struct part *p)
 				if (removed_name[i] != NULL && txt != NULL &&
 				    strstr((const char *)txt, removed_name[i]) != NULL)
 					gone = 1;
-			if (!gone && lsid != NULL) {
-				long v = strtol((const char *)lsid, NULL, 10), shift = 0;
+			uint64_t u;
+
+			if (!gone && lsid != NULL && parse_u64((const char *)lsid, &u) == 0 &&
+			    u <= 1000000) {
+				long v = (long)u, shift = 0;
 
 				for (size_t i = 0; i < nrem; i++) {
 					if (removed_idx[i] == v)
