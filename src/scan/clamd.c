@@ -102,6 +102,33 @@ clamd_connect(const char *path, long long deadline, unsigned timeout_s, char *er
 }
 
 /*
+ * poll() for events until the deadline: 1 ready (pfd filled), 0 interrupted
+ * (call again), -1 with err set (poll failed, or "<what> within N s").
+ */
+static int
+wait_fd(int fd, short events, long long deadline, struct pollfd *pfd, const char *what,
+    unsigned timeout_s, char *err, size_t errlen)
+{
+	int r;
+
+	pfd->fd = fd;
+	pfd->events = events;
+	pfd->revents = 0;
+	r = poll(pfd, 1, left_ms(deadline));
+	if (r < 0 && errno == EINTR)
+		return 0;
+	if (r < 0) {
+		snprintf(err, errlen, "clamd: poll: %s", strerror(errno));
+		return -1;
+	}
+	if (r == 0) {
+		snprintf(err, errlen, "clamd: %s within %u s (time limit)", what, timeout_s);
+		return -1;
+	}
+	return 1;
+}
+
+/*
  * Send all n bytes before deadline.  0 sent; 1 clamd has something to say
  * (readable: it answered early, or closed); -1 failed (err set).
  */
@@ -115,21 +142,11 @@ send_all(int fd, const void *p, size_t n, long long deadline, unsigned timeout_s
 	int r;
 
 	while (n > 0) {
-		pfd.fd = fd;
-		pfd.events = POLLOUT | POLLIN;
-		pfd.revents = 0;
-		r = poll(&pfd, 1, left_ms(deadline));
-		if (r < 0 && errno == EINTR)
+		if ((r = wait_fd(fd, POLLOUT | POLLIN, deadline, &pfd, "no progress", timeout_s,
+		    err, errlen)) < 0)
+			return -1;
+		if (r == 0)
 			continue;
-		if (r < 0) {
-			snprintf(err, errlen, "clamd: poll: %s", strerror(errno));
-			return -1;
-		}
-		if (r == 0) {
-			snprintf(err, errlen, "clamd: no progress within %u s (time limit)",
-			    timeout_s);
-			return -1;
-		}
 		if (pfd.revents & (POLLIN | POLLHUP | POLLERR))
 			return 1;
 		w = send(fd, s, n, MSG_NOSIGNAL);
@@ -162,21 +179,11 @@ read_answer(int fd, char *ans, long long deadline, unsigned timeout_s, char *err
 	int r;
 
 	for (;;) {
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		pfd.revents = 0;
-		r = poll(&pfd, 1, left_ms(deadline));
-		if (r < 0 && errno == EINTR)
+		if ((r = wait_fd(fd, POLLIN, deadline, &pfd, "no answer", timeout_s, err,
+		    errlen)) < 0)
+			return -1;
+		if (r == 0)
 			continue;
-		if (r < 0) {
-			snprintf(err, errlen, "clamd: poll: %s", strerror(errno));
-			return -1;
-		}
-		if (r == 0) {
-			snprintf(err, errlen, "clamd: no answer within %u s (time limit)",
-			    timeout_s);
-			return -1;
-		}
 		if (have == CLAMD_ANSWER_MAX)	/* full: only the end may follow */
 			got = recv(fd, &extra, 1, 0);
 		else
