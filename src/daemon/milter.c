@@ -4,9 +4,13 @@
  * Threads.  libmilter runs one thread per MTA connection (Postfix opens one
  * per SMTP session) plus a signal thread.  A connection thread collects its
  * message, checks a worker out of the pool (mutex + condition variable,
- * waiting at most time_limit), runs it, checks it back in, and records the
- * outcome through one of two quarantine/journal handles (a handle is not
- * thread-safe; the store and the journal serialise writers themselves).
+ * waiting at most time_limit), runs it, checks it back in, and hands the
+ * outcome to the recorders (outcome_queue: OUTCOME_RECORDERS threads, each
+ * with its quarantine/journal handle), waiting until it is durable.  A
+ * recorder commits what several connections handed it together (group
+ * commit: one fsync round for the originals, one store transaction, one
+ * journal sync), so recording does not queue behind per-message syncs under
+ * load.
  *
  * Forking.  The `workers` sandboxed workers are forked before any thread
  * exists.  A worker that dies (crash, sandbox kill, timeout) is restarted by
@@ -19,12 +23,12 @@
  * global state the single-threaded master set up (sanitize_init()) and which
  * no connection thread ever calls: none of their locks can be held by another
  * thread at the moment of the fork.  The one library both sides use is
- * OpenSSL (SHA-256: the worker for receipts, connection threads through the
- * store and the journal); connection threads call it only while holding
- * fork_lock shared, and the forker forks holding it exclusively, so no
- * OpenSSL lock is ever copied held.  The other libraries the connection
- * threads use (libmilter, SQLite, libsodium, syslog) are never called in a
- * worker.
+ * OpenSSL (SHA-256: the worker for receipts, the connection threads and the
+ * recorder through the store and the journal); those threads call it only
+ * while holding fork_lock shared, and the forker forks holding it
+ * exclusively, so no OpenSSL lock is ever copied held.  The other
+ * libraries these threads use (libmilter, SQLite, libsodium, syslog) are
+ * never called in a worker.
  *
  * Bounds.  One message is at most message_size_limit bytes in memory (its
  * header names and recipients are bounded by the same ceiling and
@@ -73,7 +77,6 @@
 #include "receipt/receipt.h"
 
 #define POOL_MAX 64
-#define OUTCOME_HANDLES 2
 #define POISON_SLOTS 256
 #define RECEIPT_MAX (64u * 1024 * 1024)
 #define MSGID_MAX 998
@@ -107,17 +110,13 @@ static struct {
 	int stopping;
 	size_t inflight;		/* messages between MAIL and their end */
 	struct poison poison[POISON_SLOTS];
-	pthread_cond_t oc_cv;		/* a quarantine/journal handle came free */
-	struct outcome *oc[OUTCOME_HANDLES];
-	int oc_busy[OUTCOME_HANDLES];
-	size_t noc;
+	struct outcome_queue *oq;	/* the recorder */
 	int local;			/* listening on a Unix socket */
 	pthread_rwlock_t fork_lock;	/* see "Forking" above */
 } M = {
 	.mu = PTHREAD_MUTEX_INITIALIZER,
 	.idle_cv = PTHREAD_COND_INITIALIZER,
 	.dead_cv = PTHREAD_COND_INITIALIZER,
-	.oc_cv = PTHREAD_COND_INITIALIZER,
 };
 
 /* One MTA connection; the message fields are reset at each MAIL. */
@@ -773,28 +772,8 @@ record(struct conn *c, const char *id, long long now, const struct buf *receipt,
 		.receipt_json = buf_str(receipt), .receipt_len = receipt->len,
 		.original = buf_str(&c->msg), .original_len = c->msg.len,
 	};
-	int r;
 
-	size_t i;
-
-	pthread_mutex_lock(&M.mu);
-	for (;;) {
-		for (i = 0; i < M.noc && M.oc_busy[i]; i++)
-			;
-		if (i < M.noc)
-			break;
-		pthread_cond_wait(&M.oc_cv, &M.mu);
-	}
-	M.oc_busy[i] = 1;
-	pthread_mutex_unlock(&M.mu);
-	pthread_rwlock_rdlock(&M.fork_lock);
-	r = outcome_record(M.oc[i], &oi, err);
-	pthread_rwlock_unlock(&M.fork_lock);
-	pthread_mutex_lock(&M.mu);
-	M.oc_busy[i] = 0;
-	pthread_cond_signal(&M.oc_cv);
-	pthread_mutex_unlock(&M.mu);
-	return r;
+	return outcome_queue_record(M.oq, &oi, err);
 }
 
 static sfsistat
@@ -823,8 +802,8 @@ decide(SMFICTX *ctx, struct conn *c)
 		snprintf(detail, sizeof detail, "%zu bytes, more than message_size_limit (%zu); "
 		    "the first %zu are kept in quarantine", c->total, pol->lim.message_bytes,
 		    c->msg.len);
-		worker_parent_receipt(pol, id, now, NULL, c->total, "message_size_limit", detail,
-		    &receipt);
+		worker_parent_receipt_msgid(pol, id, now, NULL, c->total, "message_size_limit", detail,
+		    buf_str(&c->msgid), &receipt);
 		status = WORKER_WITHHELD;
 	} else {
 		status = sanitise(c, id, now, &out, &receipt, detail, sizeof detail);
@@ -845,9 +824,9 @@ decide(SMFICTX *ctx, struct conn *c)
 			syslog(LOG_WARNING, "%s: %s (attempt %zu of %zu): withheld", qid, detail, n,
 			    pol->worker_attempts);
 			buf_reset(&receipt);
-			worker_parent_receipt(pol, id, now, &c->msg, c->msg.len,
+			worker_parent_receipt_msgid(pol, id, now, &c->msg, c->msg.len,
 			    status == WORKER_TIMEOUT ? "time_limit" : status == WORKER_SCAN_FAILED ?
-			    "scan-failed" : "worker-failed", detail, &receipt);
+			    "scan-failed" : "worker-failed", detail, buf_str(&c->msgid), &receipt);
 			status = WORKER_WITHHELD;
 		}
 	}
@@ -1009,19 +988,6 @@ milter_run(const struct policy *pol)
 		}
 	}
 	/*
-	 * Two quarantine/journal handles (one with a single worker): recording
-	 * waits mostly on the disk, so two records overlap well; more contend
-	 * for SQLite's write lock, whose busy handler sleeps (measured on a
-	 * 2-core node: 3 or 4 handles are slower than 2, at any `workers`).
-	 */
-	M.noc = M.n < OUTCOME_HANDLES ? M.n : OUTCOME_HANDLES;
-	for (size_t i = 0; i < M.noc; i++) {
-		if (outcome_open(&M.oc[i], pol, &err) != 0) {
-			syslog(LOG_ERR, "milter: quarantine/journal: %s", buf_str(&err));
-			goto out;
-		}
-	}
-	/*
 	 * libmilter's signal thread takes SIGTERM, SIGINT and SIGHUP with
 	 * sigwait(); every other thread must block them, the forker included.
 	 */
@@ -1030,6 +996,16 @@ milter_run(const struct policy *pol)
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &block, NULL);
+	/*
+	 * The recorders (their threads start after the mask above): group
+	 * commit replaces the two handles that recorded one message each,
+	 * which at half of bare Postfix's rate queued behind each other's
+	 * syncs (bench/README.md).
+	 */
+	if (outcome_queue_open(&M.oq, pol, &M.fork_lock, &err) != 0) {
+		syslog(LOG_ERR, "milter: quarantine/journal: %s", buf_str(&err));
+		goto out;
+	}
 	if (smfi_setconn(conn) != MI_SUCCESS || smfi_register(desc) != MI_SUCCESS) {
 		syslog(LOG_ERR, "milter: cannot set up %s", conn);
 		goto out;
@@ -1062,9 +1038,13 @@ milter_run(const struct policy *pol)
 	pthread_mutex_unlock(&M.mu);
 	pthread_join(forker_thread, NULL);
 	if (inflight_now() == 0) {	/* else a thread may still be recording */
-		for (size_t i = 0; i < M.noc; i++)
-			outcome_close(M.oc[i]);
-		M.noc = 0;
+		unsigned long long batches, items;
+
+		outcome_queue_stats(M.oq, &batches, &items);
+		syslog(LOG_NOTICE, "milter: %llu message(s) recorded in %llu group commit(s)",
+		    items, batches);
+		outcome_queue_close(M.oq);
+		M.oq = NULL;
 	}
 	syslog(LOG_NOTICE, "milter stopped");
 out:

@@ -1,10 +1,13 @@
 /*
- * outcome - quarantine and journal, in that order.  See outcome.h.
+ * outcome - quarantine and journal, in that order, one batch at a time: the
+ * originals and rows of a batch through store_put_many, then its receipts
+ * appended and the journal synced once.  See outcome.h.
  */
 #include "core/utf8.h"
 #include "daemon/outcome.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +20,8 @@
 #include "store/store.h"
 
 #define FIELD_MAX 4096
+
+_Static_assert(OUTCOME_BATCH_MAX <= STORE_PUT_MANY_MAX, "a batch is one store_put_many");
 
 struct outcome {
 	struct store *store;
@@ -137,41 +142,98 @@ outcome_open(struct outcome **op, const struct policy *pol, struct buf *err)
 		free(o);
 		return -1;
 	}
+	journal_set_sync(o->journal, 0);	/* one fdatasync per batch */
 	*op = o;
 	return 0;
 }
 
 int
+outcome_record_batch(struct outcome *o, const struct outcome_item *const *items, size_t n,
+    int *status, struct buf *const *errs)
+{
+	struct store_item *si;
+	struct store_put *sp;
+	struct buf *fields;	/* verdict, reason, subject per item */
+	size_t i, appended = 0;
+	int r = 0;
+
+	if (n > OUTCOME_BATCH_MAX)
+		die("outcome_record_batch: more than OUTCOME_BATCH_MAX items");
+	if (n == 0)
+		return 0;
+	si = xcalloc(n, sizeof *si);
+	sp = xcalloc(n, sizeof *sp);
+	fields = xcalloc(3 * n, sizeof *fields);
+	for (i = 0; i < n; i++) {
+		const struct outcome_item *it = items[i];
+		struct buf *f = &fields[3 * i];
+
+		buf_init(&f[0], 32);
+		buf_init(&f[1], FIELD_MAX);
+		buf_init(&f[2], FIELD_MAX);
+		receipt_field(it->receipt_json, it->receipt_len, "verdict", &f[0]);
+		receipt_field(it->receipt_json, it->receipt_len, "reason", &f[1]);
+		receipt_field(it->receipt_json, it->receipt_len, "subject", &f[2]);
+		si[i].receipt_id = it->receipt_id;
+		si[i].received_at = it->received;
+		si[i].verdict = strcmp(buf_str(&f[0]), "sanitized") == 0 ? "sanitized" : "withheld";
+		si[i].reason = f[1].len > 0 ? buf_str(&f[1]) : NULL;
+		si[i].sender = it->sender;
+		si[i].recipients = it->recipients;
+		si[i].subject = buf_str(&f[2]);
+		si[i].receipt_json = it->receipt_json;
+		sp[i].it = &si[i];
+		sp[i].orig = it->original;
+		sp[i].len = it->original_len;
+		sp[i].err = errs[i];
+	}
+	/* quarantine first: a journal record always has its original stored */
+	store_put_many(o->store, sp, n);
+	for (i = 0; i < n; i++) {
+		/* STORE_EXISTS: recorded before a crash, the same item again */
+		status[i] = sp[i].status == STORE_EXISTS ? 0 : sp[i].status;
+		if (status[i] != 0)
+			continue;
+		if (journal_append(o->journal, items[i]->receipt_json, items[i]->receipt_len,
+		    items[i]->received, errs[i]) != 0)
+			status[i] = -1;
+		else
+			appended++;
+	}
+	if (appended > 0) {
+		struct buf serr;
+
+		buf_init(&serr, 1024);
+		if (journal_sync(o->journal, &serr) != 0) {
+			for (i = 0; i < n; i++) {
+				if (status[i] == 0) {
+					buf_printf(errs[i], "journal: %s", buf_str(&serr));
+					status[i] = -1;
+				}
+			}
+		}
+		buf_free(&serr);
+	}
+	for (i = 0; i < n; i++) {
+		if (status[i] != 0)
+			r = -1;
+		buf_free(&fields[3 * i]);
+		buf_free(&fields[3 * i + 1]);
+		buf_free(&fields[3 * i + 2]);
+	}
+	free(fields);
+	free(sp);
+	free(si);
+	return r;
+}
+
+int
 outcome_record(struct outcome *o, const struct outcome_item *it, struct buf *err)
 {
-	struct buf verdict, reason, subject;
-	struct store_item si;
-	int r;
+	int status;
 
-	buf_init(&verdict, 32);
-	buf_init(&reason, FIELD_MAX);
-	buf_init(&subject, FIELD_MAX);
-	receipt_field(it->receipt_json, it->receipt_len, "verdict", &verdict);
-	receipt_field(it->receipt_json, it->receipt_len, "reason", &reason);
-	receipt_field(it->receipt_json, it->receipt_len, "subject", &subject);
-	memset(&si, 0, sizeof si);
-	si.receipt_id = it->receipt_id;
-	si.received_at = it->received;
-	si.verdict = strcmp(buf_str(&verdict), "sanitized") == 0 ? "sanitized" : "withheld";
-	si.reason = reason.len > 0 ? buf_str(&reason) : NULL;
-	si.sender = it->sender;
-	si.recipients = it->recipients;
-	si.subject = buf_str(&subject);
-	si.receipt_json = it->receipt_json;
-	r = store_put(o->store, &si, it->original, it->original_len, err);
-	if (r == STORE_EXISTS)
-		r = 0;	/* recorded before a crash: the same item again */
-	if (r == 0)
-		r = journal_append(o->journal, it->receipt_json, it->receipt_len, it->received, err);
-	buf_free(&verdict);
-	buf_free(&reason);
-	buf_free(&subject);
-	return r;
+	outcome_record_batch(o, &it, 1, &status, &err);
+	return status;
 }
 
 void
@@ -182,4 +244,163 @@ outcome_close(struct outcome *o)
 	journal_close(o->journal);
 	store_close(o->store);
 	free(o);
+}
+
+/* ---- the recorder (group commit) ---------------------------------------- */
+
+/* A caller's item, on the caller's stack while it waits. */
+struct waiter {
+	const struct outcome_item *it;
+	struct buf *err;
+	int status, done;
+	pthread_cond_t cv;
+	struct waiter *next;
+};
+
+struct recorder {
+	struct outcome_queue *q;
+	struct outcome *o;
+	pthread_t thread;
+	int started;
+};
+
+struct outcome_queue {
+	struct recorder rec[OUTCOME_RECORDERS];
+	pthread_rwlock_t *guard;
+	pthread_mutex_t mu;		/* everything below */
+	pthread_cond_t work_cv;		/* an item came, or stop */
+	pthread_cond_t room_cv;		/* the queue has room again */
+	struct waiter *head, **tail;
+	size_t queued;
+	int stopping;
+	unsigned long long batches, items;
+};
+
+static void *
+recorder(void *arg)
+{
+	struct recorder *rec = arg;
+	struct outcome_queue *q = rec->q;
+	struct waiter *batch[OUTCOME_BATCH_MAX];
+	const struct outcome_item *items[OUTCOME_BATCH_MAX];
+	struct buf *errs[OUTCOME_BATCH_MAX];
+	int status[OUTCOME_BATCH_MAX];
+	size_t n;
+
+	pthread_mutex_lock(&q->mu);
+	for (;;) {
+		while (q->head == NULL && !q->stopping)
+			pthread_cond_wait(&q->work_cv, &q->mu);
+		if (q->head == NULL)
+			break;	/* stopping, and nothing left */
+		for (n = 0; n < OUTCOME_BATCH_MAX && q->head != NULL; n++) {
+			batch[n] = q->head;
+			q->head = q->head->next;
+			items[n] = batch[n]->it;
+			errs[n] = batch[n]->err;
+		}
+		if (q->head == NULL)
+			q->tail = &q->head;
+		q->queued -= n;
+		pthread_cond_broadcast(&q->room_cv);
+		pthread_mutex_unlock(&q->mu);
+
+		if (q->guard != NULL)
+			pthread_rwlock_rdlock(q->guard);
+		outcome_record_batch(rec->o, items, n, status, errs);
+		if (q->guard != NULL)
+			pthread_rwlock_unlock(q->guard);
+
+		pthread_mutex_lock(&q->mu);
+		q->batches++;
+		q->items += n;
+		for (size_t i = 0; i < n; i++) {
+			batch[i]->status = status[i];
+			batch[i]->done = 1;
+			pthread_cond_signal(&batch[i]->cv);
+		}
+	}
+	pthread_mutex_unlock(&q->mu);
+	return NULL;
+}
+
+int
+outcome_queue_open(struct outcome_queue **qp, const struct policy *pol,
+    pthread_rwlock_t *guard, struct buf *err)
+{
+	struct outcome_queue *q = xcalloc(1, sizeof *q);
+
+	q->guard = guard;
+	q->tail = &q->head;
+	pthread_mutex_init(&q->mu, NULL);
+	pthread_cond_init(&q->work_cv, NULL);
+	pthread_cond_init(&q->room_cv, NULL);
+	for (size_t i = 0; i < OUTCOME_RECORDERS; i++) {
+		struct recorder *rec = &q->rec[i];
+
+		rec->q = q;
+		if (outcome_open(&rec->o, pol, err) != 0)
+			goto fail;
+		if (pthread_create(&rec->thread, NULL, recorder, rec) != 0) {
+			buf_puts(err, "cannot start a recorder thread");
+			goto fail;
+		}
+		rec->started = 1;
+	}
+	*qp = q;
+	return 0;
+fail:
+	outcome_queue_close(q);
+	return -1;
+}
+
+int
+outcome_queue_record(struct outcome_queue *q, const struct outcome_item *it,
+    struct buf *err)
+{
+	struct waiter w = { .it = it, .err = err, .status = -1 };
+
+	pthread_cond_init(&w.cv, NULL);
+	pthread_mutex_lock(&q->mu);
+	while (q->queued >= OUTCOME_QUEUE_MAX)
+		pthread_cond_wait(&q->room_cv, &q->mu);
+	*q->tail = &w;
+	q->tail = &w.next;
+	q->queued++;
+	pthread_cond_signal(&q->work_cv);
+	while (!w.done)
+		pthread_cond_wait(&w.cv, &q->mu);
+	pthread_mutex_unlock(&q->mu);
+	pthread_cond_destroy(&w.cv);
+	return w.status;
+}
+
+void
+outcome_queue_stats(struct outcome_queue *q, unsigned long long *batches,
+    unsigned long long *items)
+{
+	pthread_mutex_lock(&q->mu);
+	*batches = q->batches;
+	*items = q->items;
+	pthread_mutex_unlock(&q->mu);
+}
+
+void
+outcome_queue_close(struct outcome_queue *q)
+{
+	if (q == NULL)
+		return;
+	pthread_mutex_lock(&q->mu);
+	q->stopping = 1;
+	pthread_cond_broadcast(&q->work_cv);
+	pthread_mutex_unlock(&q->mu);
+	for (size_t i = 0; i < OUTCOME_RECORDERS; i++) {
+		if (q->rec[i].started)
+			pthread_join(q->rec[i].thread, NULL);
+		outcome_close(q->rec[i].o);
+	}
+	pthread_mutex_destroy(&q->mu);
+	pthread_cond_destroy(&q->work_cv);
+	pthread_cond_destroy(&q->room_cv);
+	free(q);
 }

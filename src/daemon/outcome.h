@@ -7,11 +7,14 @@
  * opens its own handle; the store is safe for several processes (SQLite WAL,
  * or PostgreSQL) and the journal serialises appends with flock().  The
  * receipt comes from a sandboxed worker and is read here as untrusted input:
- * only bounded string fields are taken from it.
+ * only bounded string fields are taken from it.  Processes with many
+ * threads (the milter) record through an outcome_queue, which commits the
+ * items of several threads together (group commit).
  */
 #ifndef SEKISHO_DAEMON_OUTCOME_H
 #define SEKISHO_DAEMON_OUTCOME_H
 
+#include <pthread.h>
 #include <stddef.h>
 
 #include "core/buf.h"
@@ -35,7 +38,42 @@ struct outcome_item {
 int outcome_prepare(const struct policy *pol, struct buf *err);
 int outcome_open(struct outcome **o, const struct policy *pol, struct buf *err);
 int outcome_record(struct outcome *o, const struct outcome_item *it, struct buf *err);
+/*
+ * Group commit: n items (at most OUTCOME_BATCH_MAX) recorded with one fsync
+ * round for their originals, one store transaction and one journal sync;
+ * status[i] gets 0 (durable: the message may be acknowledged) or -1 (with
+ * the reason appended to errs[i]: the message must be refused for now).  A
+ * failure fails the items it touches only.  Returns 0 when all succeeded.
+ */
+#define OUTCOME_BATCH_MAX 32
+int outcome_record_batch(struct outcome *o, const struct outcome_item *const *items,
+    size_t n, int *status, struct buf *const *errs);
 void outcome_close(struct outcome *o);
+
+/*
+ * The recorders: OUTCOME_RECORDERS threads, each owning an outcome handle,
+ * to which any number of threads hand their items (outcome_queue_record
+ * blocks until its item is durable or failed).  A free recorder takes
+ * everything pending, up to OUTCOME_BATCH_MAX, as one batch: at low load an
+ * item is taken at once (two recorders overlap their syncs, as two handles
+ * did), under load the batches grow while the other recorder commits, so
+ * the syncs per message fall.  At most OUTCOME_QUEUE_MAX items wait; more
+ * callers wait to enter.  guard,
+ * if not NULL, is held shared while a batch is recorded (the milter's
+ * fork lock).  close: only once no caller is inside record; it records what
+ * is still queued first.
+ */
+#define OUTCOME_QUEUE_MAX 256
+#define OUTCOME_RECORDERS 2
+struct outcome_queue;
+int outcome_queue_open(struct outcome_queue **q, const struct policy *pol,
+    pthread_rwlock_t *guard, struct buf *err);
+int outcome_queue_record(struct outcome_queue *q, const struct outcome_item *it,
+    struct buf *err);
+/* Batches and items recorded so far (for tests and metrics). */
+void outcome_queue_stats(struct outcome_queue *q, unsigned long long *batches,
+    unsigned long long *items);
+void outcome_queue_close(struct outcome_queue *q);
 
 /* A top-level string field of a receipt ("verdict", "reason", "subject"),
  * unescaped into out; 0 if found.  Bounded, for untrusted JSON. */

@@ -502,19 +502,14 @@ store_blob_path(const struct store *s, const char *sha256, struct buf *path)
 	blob_rel(sha256, path);
 }
 
-/* Open (creating if asked) the folder at name under dirfd; a folder created
- * is made durable by syncing its parent. */
+/* Open (creating if asked) the folder at name under dirfd.  Not synced:
+ * the caller fsyncs the parent (blob_dirs_sync). */
 static int
-sub_dir(int dirfd, const char *name, struct buf *err)
+sub_dir(int dirfd, const char *name, int create, struct buf *err)
 {
 	int fd;
 
-	if (mkdirat(dirfd, name, 0700) == 0) {
-		if (fsync(dirfd) != 0) {
-			buf_printf(err, "quarantine folder: %s", strerror(errno));
-			return -1;
-		}
-	} else if (errno != EEXIST) {
+	if (create && mkdirat(dirfd, name, 0700) != 0 && errno != EEXIST) {
 		buf_printf(err, "quarantine folder %s: %s", name, strerror(errno));
 		return -1;
 	}
@@ -523,23 +518,71 @@ sub_dir(int dirfd, const char *name, struct buf *err)
 	return fd;
 }
 
-/* Encrypt and write a blob under the current key; on success key_id is set. */
+/* A blob being written: its folders, and its temporary file until placed. */
+struct blob_w {
+	int abfd, cdfd, fd;
+	struct buf tmp;		/* the temporary file's name */
+	char key_id[STORE_KEY_ID_LEN + 1];
+};
+
+/* The folders ab and ab/cd of a blob into w (created if create). */
 static int
-blob_write(struct store *s, const char *sha, const void *p, size_t len,
-    char key_id[STORE_KEY_ID_LEN + 1], struct buf *err)
+blob_dir_open(struct store *s, const char *sha, int create, struct blob_w *w,
+    struct buf *err)
+{
+	char ab[3] = { sha[0], sha[1], '\0' }, cd[3] = { sha[2], sha[3], '\0' };
+
+	if ((w->abfd = sub_dir(s->dirfd, ab, create, err)) < 0)
+		return -1;
+	if ((w->cdfd = sub_dir(w->abfd, cd, create, err)) < 0) {
+		close(w->abfd);
+		w->abfd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+blob_w_init(struct blob_w *w)
+{
+	w->abfd = w->cdfd = w->fd = -1;
+	buf_init(&w->tmp, 1024);
+	w->key_id[0] = '\0';
+}
+
+/* Close what is open; a temporary file not placed is removed. */
+static void
+blob_w_free(struct blob_w *w)
+{
+	if (w->fd >= 0) {
+		close(w->fd);
+		unlinkat(w->cdfd, buf_str(&w->tmp), 0);
+	}
+	if (w->cdfd >= 0)
+		close(w->cdfd);
+	if (w->abfd >= 0)
+		close(w->abfd);
+	w->abfd = w->cdfd = w->fd = -1;
+	buf_free(&w->tmp);
+}
+
+/*
+ * Encrypt under the current key into a new temporary file in the blob's
+ * folder and start its writeback (sync_file_range, a hint: when several
+ * blobs are written before any is fsynced, the file system allocates and
+ * writes them together, and the fsyncs that follow find most of the work
+ * done, on ext4 often in one journal commit).  Not yet durable.
+ */
+static int
+blob_start(struct store *s, const char *sha, const void *p, size_t len, struct blob_w *w,
+    struct buf *err)
 {
 	const struct store_key *k = &s->keys[0];
-	char ab[3] = { sha[0], sha[1], '\0' }, cd[3] = { sha[2], sha[3], '\0' };
 	unsigned char *blob;
 	unsigned long long clen;
-	struct buf tmp, final;
-	int abfd, cdfd, r = -1;
+	int r = -1;
 
-	if ((abfd = sub_dir(s->dirfd, ab, err)) < 0)
-		return -1;
-	cdfd = sub_dir(abfd, cd, err);
-	close(abfd);
-	if (cdfd < 0)
+	if (blob_dir_open(s, sha, 1, w, err) != 0)
 		return -1;
 	blob = xmalloc(BLOB_HEADER_LEN + len + TAG_LEN);
 	memcpy(blob, BLOB_MAGIC, BLOB_MAGIC_LEN);
@@ -550,28 +593,78 @@ blob_write(struct store *s, const char *sha, const void *p, size_t len,
 	    blob + BLOB_MAGIC_LEN + STORE_KEY_ID_LEN, k->key);
 	if (clen != len + TAG_LEN)
 		die("aead: unexpected ciphertext length");
-	buf_init(&tmp, 1024);
-	buf_init(&final, 1024);
-	tmp_name(sha, &tmp);
-	buf_printf(&final, "%s" BLOB_SUFFIX, sha);
-	if (write_synced(cdfd, buf_str(&tmp), blob, BLOB_HEADER_LEN + clen, 0600, err) != 0)
-		goto out;
-	if (renameat(cdfd, buf_str(&tmp), cdfd, buf_str(&final)) != 0) {
-		buf_printf(err, "blob %s: %s", sha, strerror(errno));
-		unlinkat(cdfd, buf_str(&tmp), 0);
-		goto out;
-	}
-	if (fsync(cdfd) != 0) {
+	buf_reset(&w->tmp);
+	tmp_name(sha, &w->tmp);
+	w->fd = openat(w->cdfd, buf_str(&w->tmp), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+	    O_NOFOLLOW, 0600);
+	if (w->fd < 0) {
 		buf_printf(err, "blob %s: %s", sha, strerror(errno));
 		goto out;
 	}
-	memcpy(key_id, k->id, STORE_KEY_ID_LEN + 1);
+	if (write_all(w->fd, blob, BLOB_HEADER_LEN + clen) != 0) {
+		buf_printf(err, "blob %s: %s", sha, strerror(errno));
+		goto out;
+	}
+	(void)sync_file_range(w->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+	memcpy(w->key_id, k->id, STORE_KEY_ID_LEN + 1);
 	r = 0;
 out:
 	free(blob);
-	buf_free(&tmp);
-	buf_free(&final);
-	close(cdfd);
+	return r;
+}
+
+/* fsync and close the temporary file (removed if that fails). */
+static int
+blob_sync(struct blob_w *w, const char *sha, struct buf *err)
+{
+	int fd = w->fd;
+
+	w->fd = -1;
+	if (fsync(fd) != 0 || close(fd) != 0) {
+		buf_printf(err, "blob %s: %s", sha, strerror(errno));
+		unlinkat(w->cdfd, buf_str(&w->tmp), 0);
+		return -1;
+	}
+	return 0;
+}
+
+/* Rename the synced temporary file into place.  The folders' fsyncs, which
+ * make the name durable, are the caller's (once per folder). */
+static int
+blob_rename(struct blob_w *w, const char *sha, struct buf *err)
+{
+	char final[SHA256_HEX_LEN + sizeof BLOB_SUFFIX];
+
+	snprintf(final, sizeof final, "%s" BLOB_SUFFIX, sha);
+	if (renameat(w->cdfd, buf_str(&w->tmp), w->cdfd, final) != 0) {
+		buf_printf(err, "blob %s: %s", sha, strerror(errno));
+		unlinkat(w->cdfd, buf_str(&w->tmp), 0);
+		return -1;
+	}
+	return 0;
+}
+
+/* Encrypt and write a blob under the current key, durably; on success key_id
+ * is set. */
+static int
+blob_write(struct store *s, const char *sha, const void *p, size_t len,
+    char key_id[STORE_KEY_ID_LEN + 1], struct buf *err)
+{
+	struct blob_w w;
+	int r = -1;
+
+	blob_w_init(&w);
+	if (blob_start(s, sha, p, len, &w, err) != 0 || blob_sync(&w, sha, err) != 0 ||
+	    blob_rename(&w, sha, err) != 0)
+		goto out;
+	if (fsync(w.cdfd) != 0 || fsync(w.abfd) != 0 || fsync(s->dirfd) != 0) {
+		buf_printf(err, "blob %s: %s", sha, strerror(errno));
+		goto out;
+	}
+	memcpy(key_id, w.key_id, STORE_KEY_ID_LEN + 1);
+	r = 0;
+out:
+	blob_w_free(&w);
 	return r;
 }
 
@@ -812,89 +905,262 @@ store_close(struct store *s)
 	free(s);
 }
 
-int
-store_put(struct store *s, const struct store_item *it, const void *orig, size_t len,
-    struct buf *err)
-{
-	char sha[SHA256_HEX_LEN + 1], have[SHA256_HEX_LEN + 1], key_id[STORE_KEY_ID_LEN + 1];
+/* One item of store_put_many on its way. */
+struct pending {
+	int failed;
+	int placing;		/* a new blob, synced, still to be renamed */
+	size_t same;		/* an earlier item with the same original, or SIZE_MAX */
+	char sha[SHA256_HEX_LEN + 1], key_id[STORE_KEY_ID_LEN + 1];
 	struct buf reason, sender, rcpts, subject, receipt;
 	struct store_item clean;
-	int r = -1;
+	struct blob_w w;	/* w.cdfd open: the folder is to be fsynced */
+};
+
+static void
+put_fail(struct store_put *p, struct pending *q)
+{
+	p->status = -1;
+	q->failed = 1;
+}
+
+/* Checks and cleans one item; -1 (with the reason) when it cannot be stored. */
+static int
+put_prepare(struct store *s, struct store_put *p, struct pending *q)
+{
+	const struct store_item *it = p->it;
 
 	if (s->nkeys == 0) {
-		buf_puts(err, "no key loaded: the quarantine key file is needed to store originals");
+		buf_puts(p->err, "no key loaded: the quarantine key file is needed to store originals");
 		return -1;
 	}
 	if (!valid_id(it->receipt_id)) {
-		buf_puts(err, "receipt id: expected 1 to 63 of A-Z a-z 0-9 . _ -");
+		buf_puts(p->err, "receipt id: expected 1 to 63 of A-Z a-z 0-9 . _ -");
 		return -1;
 	}
 	if (it->verdict == NULL || (strcmp(it->verdict, "sanitized") != 0 &&
 	    strcmp(it->verdict, "withheld") != 0)) {
-		buf_printf(err, "%s: verdict must be sanitized or withheld", it->receipt_id);
+		buf_printf(p->err, "%s: verdict must be sanitized or withheld", it->receipt_id);
 		return -1;
 	}
 	if (it->received_at < 0 || it->received_at > TIME_MAX) {
-		buf_printf(err, "%s: received_at %lld is not a time", it->receipt_id, it->received_at);
+		buf_printf(p->err, "%s: received_at %lld is not a time", it->receipt_id,
+		    it->received_at);
 		return -1;
 	}
 	if (it->receipt_json == NULL || strlen(it->receipt_json) > STORE_RECEIPT_MAX) {
-		buf_printf(err, "%s: the receipt is missing or larger than %zu bytes",
+		buf_printf(p->err, "%s: the receipt is missing or larger than %zu bytes",
 		    it->receipt_id, STORE_RECEIPT_MAX);
 		return -1;
 	}
-	if (len > STORE_BLOB_MAX) {
-		buf_printf(err, "%s: the original is larger than %zu bytes", it->receipt_id,
+	if (p->len > STORE_BLOB_MAX) {
+		buf_printf(p->err, "%s: the original is larger than %zu bytes", it->receipt_id,
 		    STORE_BLOB_MAX);
 		return -1;
 	}
-	clean_text(it->reason, STORE_FIELD_MAX, &reason);
-	clean_text(it->sender, STORE_FIELD_MAX, &sender);
-	clean_text(it->recipients, STORE_FIELD_MAX, &rcpts);
-	clean_text(it->subject, STORE_FIELD_MAX, &subject);
-	clean_text(it->receipt_json, STORE_RECEIPT_MAX, &receipt);
-	clean = *it;
-	clean.reason = it->reason != NULL ? buf_str(&reason) : NULL;
-	clean.sender = buf_str(&sender);
-	clean.recipients = buf_str(&rcpts);
-	clean.subject = buf_str(&subject);
-	clean.receipt_json = buf_str(&receipt);
+	clean_text(it->reason, STORE_FIELD_MAX, &q->reason);
+	clean_text(it->sender, STORE_FIELD_MAX, &q->sender);
+	clean_text(it->recipients, STORE_FIELD_MAX, &q->rcpts);
+	clean_text(it->subject, STORE_FIELD_MAX, &q->subject);
+	clean_text(it->receipt_json, STORE_RECEIPT_MAX, &q->receipt);
+	q->clean = *it;
+	q->clean.reason = it->reason != NULL ? buf_str(&q->reason) : NULL;
+	q->clean.sender = buf_str(&q->sender);
+	q->clean.recipients = buf_str(&q->rcpts);
+	q->clean.subject = buf_str(&q->subject);
+	q->clean.receipt_json = buf_str(&q->receipt);
+	sha256_hex(p->orig, p->len, q->sha);
+	return 0;
+}
 
-	sha256_hex(orig, len, sha);
-	/* the costly part (encrypt, write, fsync) outside the transaction */
-	if (ensure_blob(s, sha, orig, len, 1, key_id, err) != 0)
+/*
+ * The blob of one item: one already stored and whole needs only its
+ * folders fsynced (another writer may have renamed or created them without
+ * that sync yet); otherwise a new one is started (blob_start).
+ */
+static int
+put_blob(struct store *s, struct store_put *p, struct pending *q)
+{
+	struct buf check, ignored;
+	int r;
+
+	buf_init(&check, p->len + 1);
+	buf_init(&ignored, 1024);
+	r = blob_read(s, q->sha, &check, NULL, &ignored);
+	buf_free(&check);
+	buf_free(&ignored);
+	if (r == 0)
+		return blob_dir_open(s, q->sha, 0, &q->w, p->err);
+	return blob_start(s, q->sha, p->orig, p->len, &q->w, p->err);
+}
+
+/*
+ * The rows, in one transaction.  An insert that fails takes its item out
+ * and the transaction is run again without it (an aborted transaction holds
+ * nothing); a failed begin or commit fails every item that was in it.
+ */
+static void
+put_rows(struct store *s, struct store_put *p, struct pending *q, size_t n)
+{
+	char have[SHA256_HEX_LEN + 1];
+	struct buf err;
+	size_t i;
+	int r;
+
+	buf_init(&err, 1024);
+again:
+	for (i = 0; i < n && q[i].failed; i++)
+		;
+	if (i == n)
 		goto out;
-	if (s->ops->begin(s->be, err) != 0)
-		goto out;
-	/* expire may have removed an unreferenced blob meanwhile */
-	if (ensure_blob(s, sha, orig, len, 0, key_id, err) != 0)
-		goto rollback;
-	r = s->ops->insert(s->be, &clean, sha, len, key_id, it->received_at + s->retention,
-	    have, err);
-	if (r == STORE_EXISTS) {
-		s->ops->rollback(s->be);
-		if (strcmp(have, sha) != 0) {
-			buf_printf(err, "%s is stored already, with other content", it->receipt_id);
-			r = -1;
+	buf_reset(&err);
+	if (s->ops->begin(s->be, &err) != 0)
+		goto all_fail;
+	for (i = 0; i < n; i++) {
+		if (q[i].failed)
+			continue;
+		p[i].status = 0;
+		/* expire may have removed an unreferenced blob meanwhile */
+		if (ensure_blob(s, q[i].sha, p[i].orig, p[i].len, 0, q[i].key_id, p[i].err) != 0) {
+			put_fail(&p[i], &q[i]);
+			continue;
 		}
-		goto out;
+		r = s->ops->insert(s->be, &q[i].clean, q[i].sha, p[i].len, q[i].key_id,
+		    q[i].clean.received_at + s->retention, have, p[i].err);
+		if (r == STORE_EXISTS && strcmp(have, q[i].sha) != 0) {
+			buf_printf(p[i].err, "%s is stored already, with other content",
+			    q[i].clean.receipt_id);
+			put_fail(&p[i], &q[i]);
+		} else if (r == STORE_EXISTS)
+			p[i].status = STORE_EXISTS;
+		else if (r != 0) {
+			put_fail(&p[i], &q[i]);
+			s->ops->rollback(s->be);
+			goto again;
+		}
 	}
-	if (r != 0)
-		goto rollback;
-	r = s->ops->commit(s->be, err);
-	if (r != 0)
-		goto rollback;
-	goto out;
-rollback:
+	if (s->ops->commit(s->be, &err) == 0)
+		goto out;
 	s->ops->rollback(s->be);
-	r = -1;
+all_fail:
+	for (i = 0; i < n; i++) {
+		if (!q[i].failed) {
+			buf_puts(p[i].err, buf_str(&err));
+			put_fail(&p[i], &q[i]);
+		}
+	}
 out:
-	buf_free(&reason);
-	buf_free(&sender);
-	buf_free(&rcpts);
-	buf_free(&subject);
-	buf_free(&receipt);
+	buf_free(&err);
+}
+
+/*
+ * fsync the folders of the items' blobs at one depth: cd (prefix 4 hex
+ * digits), ab (2) or the top (0), each once.  When one fails, every item
+ * whose blob name lives there fails.  Still cheap when nothing changed: the
+ * first fsync commits what the others would.
+ */
+static void
+dirs_sync(struct store *s, struct store_put *p, struct pending *q, size_t n, size_t prefix)
+{
+	size_t i, j;
+	int e;
+
+	for (i = 0; i < n; i++) {
+		int fd = prefix == 4 ? q[i].w.cdfd : prefix == 2 ? q[i].w.abfd : s->dirfd;
+
+		if (q[i].failed || q[i].w.cdfd < 0)
+			continue;
+		for (j = 0; j < i; j++) {
+			if (!q[j].failed && q[j].w.cdfd >= 0 &&
+			    memcmp(q[j].sha, q[i].sha, prefix) == 0)
+				break;
+		}
+		if (j < i)
+			continue;	/* synced already */
+		if (fsync(fd) == 0)
+			continue;
+		e = errno;
+		for (j = i; j < n; j++) {
+			if (!q[j].failed && q[j].w.cdfd >= 0 &&
+			    memcmp(q[j].sha, q[i].sha, prefix) == 0) {
+				buf_printf(p[j].err, "blob %s: folder: %s", q[j].sha, strerror(e));
+				put_fail(&p[j], &q[j]);
+			}
+		}
+	}
+}
+
+int
+store_put_many(struct store *s, struct store_put *p, size_t n)
+{
+	struct pending *q;
+	size_t i, j;
+	int r = 0;
+
+	if (n > STORE_PUT_MANY_MAX)
+		die("store_put_many: more than STORE_PUT_MANY_MAX items");
+	q = xcalloc(n > 0 ? n : 1, sizeof *q);
+	/* 1. check each item, start writing the blobs not stored yet */
+	for (i = 0; i < n; i++) {
+		p[i].status = 0;
+		q[i].same = SIZE_MAX;
+		blob_w_init(&q[i].w);
+		if (put_prepare(s, &p[i], &q[i]) != 0) {
+			put_fail(&p[i], &q[i]);
+			continue;
+		}
+		for (j = 0; j < i && q[i].same == SIZE_MAX; j++) {
+			if (!q[j].failed && strcmp(q[j].sha, q[i].sha) == 0)
+				q[i].same = j;
+		}
+		if (q[i].same == SIZE_MAX && put_blob(s, &p[i], &q[i]) != 0)
+			put_fail(&p[i], &q[i]);
+	}
+	/* 2. make every new blob durable, then (no metadata change between the
+	 * fsyncs, which would make each one a journal commit of its own) place
+	 * them all */
+	for (i = 0; i < n; i++) {
+		q[i].placing = !q[i].failed && q[i].w.fd >= 0;
+		if (q[i].placing && blob_sync(&q[i].w, q[i].sha, p[i].err) != 0)
+			put_fail(&p[i], &q[i]);
+	}
+	for (i = 0; i < n; i++) {
+		if (!q[i].failed && q[i].placing && blob_rename(&q[i].w, q[i].sha, p[i].err) != 0)
+			put_fail(&p[i], &q[i]);
+	}
+	/* 3. make the names durable: each folder fsynced once, the top one too */
+	dirs_sync(s, p, q, n, 4);
+	dirs_sync(s, p, q, n, 2);
+	dirs_sync(s, p, q, n, 0);
+	for (i = 0; i < n; i++) {
+		if (!q[i].failed && q[i].same != SIZE_MAX && q[q[i].same].failed) {
+			buf_printf(p[i].err, "blob %s: %s", q[i].sha, buf_str(p[q[i].same].err));
+			put_fail(&p[i], &q[i]);
+		}
+	}
+	/* 4. the rows */
+	put_rows(s, p, q, n);
+	for (i = 0; i < n; i++) {
+		if (p[i].status == -1)
+			r = -1;
+		blob_w_free(&q[i].w);
+		buf_free(&q[i].reason);
+		buf_free(&q[i].sender);
+		buf_free(&q[i].rcpts);
+		buf_free(&q[i].subject);
+		buf_free(&q[i].receipt);
+	}
+	free(q);
 	return r;
+}
+
+int
+store_put(struct store *s, const struct store_item *it, const void *orig, size_t len,
+    struct buf *err)
+{
+	struct store_put p = { .it = it, .orig = orig, .len = len, .err = err };
+
+	store_put_many(s, &p, 1);
+	return p.status;
 }
 
 int

@@ -112,6 +112,23 @@ void store_close(struct store *s);
  * error (also: the id is stored with other content). */
 int store_put(struct store *s, const struct store_item *it, const void *orig,
     size_t len, struct buf *err);
+/* Group commit: n items (at most STORE_PUT_MANY_MAX) stored as store_put
+ * would, each with its own status, but with one fsync round for the blobs
+ * (every file, then once per folder) and every row in one transaction.  An
+ * item that cannot be stored fails alone (a failed insert is taken out and
+ * the transaction run again without it); a failed begin or commit fails
+ * every item that was in the transaction.  No item's status is 0 or
+ * STORE_EXISTS unless its blob and row are durable.  Returns 0 when every
+ * item is stored, else -1. */
+#define STORE_PUT_MANY_MAX 64
+struct store_put {
+	const struct store_item *it;
+	const void *orig;
+	size_t len;
+	int status;		/* set: 0, STORE_EXISTS or -1 */
+	struct buf *err;	/* the reason is appended here when -1 */
+};
+int store_put_many(struct store *s, struct store_put *items, size_t n);
 /* Appends the decrypted original to orig (if not NULL; its ceiling bounds
  * what is read) and fills meta (if not NULL; free with store_item_out_free).
  * 0, STORE_NOT_FOUND or -1. */

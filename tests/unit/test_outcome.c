@@ -1,7 +1,12 @@
 /*
  * test_outcome - receipt fields are read at the receipt's own level (a
  * part's "reason" is not the receipt's), unescaped, and bounded, from JSON
- * that a sandboxed worker produced (untrusted).
+ * that a sandboxed worker produced (untrusted).  Group commit: many threads
+ * recording through one outcome_queue all get durable records, in fewer
+ * batches than items; the journal verifies, holds each receipt once and the
+ * database (read with SQLite directly) a row per item whose original
+ * decrypts to the bytes given; a failure (a row the database refuses, a
+ * receipt the journal refuses) fails exactly its item and no other.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,7 +16,18 @@
 
 #include <cmocka.h>
 
+#include <ftw.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "audit/journal.h"
 #include "daemon/outcome.h"
+#include "policy/config.h"
+#include "store/store.h"
 
 static const char sanitized[] =
     "{\"schema\":\"sekisho.receipt/1\",\"id\":\"SK-1\",\"verdict\":\"sanitized\",\"reason\":null,"
@@ -72,6 +88,314 @@ test_bounded_and_malformed(void **state)
 	field("", "verdict", NULL);
 }
 
+/* ---- group commit ---- */
+
+#define THREADS 16
+#define PER_THREAD 25
+#define NOW 1800000000LL
+
+static struct policy pol;
+static char dir[64];
+
+static int
+rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+	return remove(p);
+}
+
+static int
+setup_dir(void **state)
+{
+	struct buf err;
+
+	snprintf(dir, sizeof dir, "/tmp/sk-outcome-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	config_defaults(&pol);
+	snprintf(pol.quarantine_dir, sizeof pol.quarantine_dir, "%s/q", dir);
+	snprintf(pol.quarantine_db, sizeof pol.quarantine_db, "%s/q.db", dir);
+	snprintf(pol.quarantine_key, sizeof pol.quarantine_key, "%s/q.key", dir);
+	snprintf(pol.journal, sizeof pol.journal, "%s/journal", dir);
+	pol.quarantine_backend = QUARANTINE_SQLITE;
+	pol.quarantine_retention_days = 30;
+	buf_init(&err, 1024);
+	assert_int_equal(outcome_prepare(&pol, &err), 0);
+	buf_free(&err);
+	return 0;
+}
+
+static int
+teardown_dir(void **state)
+{
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return 0;
+}
+
+/* A receipt as a worker writes it; bad: not JSON (the journal refuses it). */
+static void
+make_item(struct outcome_item *it, char *id, char *json, size_t jn, char *orig, size_t on,
+    const char *tag, int k, int bad)
+{
+	snprintf(id, 32, "SK-%s-%04d", tag, k);
+	snprintf(json, jn, bad ? "{\"id\":\"%s\",\"verdict\":\"sanitized\"" :
+	    "{\"schema\":\"sekisho.receipt/1\",\"id\":\"%s\",\"verdict\":\"sanitized\","
+	    "\"reason\":null,\"input\":{\"subject\":\"s %d\"},\"output\":null,\"parts\":[]}",
+	    id, k);
+	snprintf(orig, on, "Subject: s %d\nFrom: a@x\n\nbody of %s\n", k, id);
+	memset(it, 0, sizeof *it);
+	it->receipt_id = id;
+	it->received = NOW;
+	it->sender = "a@x";
+	it->recipients = "b@x";
+	it->receipt_json = json;
+	it->receipt_len = strlen(json);
+	it->original = orig;
+	it->original_len = strlen(orig);
+}
+
+/* Refuse rows whose id has FAIL in it, as a broken database would. */
+static void
+db_refuse_fail_ids(void)
+{
+	struct outcome *o;
+	struct buf err;
+	sqlite3 *db;
+
+	buf_init(&err, 1024);
+	assert_int_equal(outcome_open(&o, &pol, &err), 0);	/* creates the database */
+	outcome_close(o);
+	buf_free(&err);
+	assert_int_equal(sqlite3_open(pol.quarantine_db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TRIGGER refuse BEFORE INSERT ON items "
+	    "WHEN NEW.receipt_id LIKE '%FAIL%' BEGIN SELECT RAISE(ABORT, 'refused'); END",
+	    NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static long long
+db_count(const char *where)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char sql[256];
+	long long n = -1;
+
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM items WHERE %s", where);
+	assert_int_equal(sqlite3_open_v2(pol.quarantine_db, &db, SQLITE_OPEN_READONLY, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+/* The journal's text: lines, and how many name id. */
+static void
+journal_scan(const char *id, size_t *lines, size_t *hits)
+{
+	FILE *f = fopen(pol.journal, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	char pat[64];
+
+	assert_non_null(f);
+	snprintf(pat, sizeof pat, "\"id\":\"%s\"", id != NULL ? id : "");
+	*lines = *hits = 0;
+	while (getline(&line, &cap, f) > 0) {
+		(*lines)++;
+		if (id != NULL && strstr(line, pat) != NULL)
+			(*hits)++;
+	}
+	free(line);
+	fclose(f);
+}
+
+static void
+assert_journal_intact(void)
+{
+	struct buf rep;
+
+	buf_init(&rep, 1 << 20);
+	assert_int_equal(journal_verify(pol.journal, NULL, NULL, &rep), 0);
+	buf_free(&rep);
+}
+
+/* The original stored for id, decrypted, is orig. */
+static void
+assert_original(const char *id, const char *orig)
+{
+	struct store_config sc = {
+		.blob_dir = pol.quarantine_dir, .sqlite_path = pol.quarantine_db,
+		.key_path = pol.quarantine_key, .retention_days = 30,
+	};
+	struct store *st;
+	struct buf got, err;
+
+	buf_init(&got, 1 << 20);
+	buf_init(&err, 1024);
+	assert_int_equal(store_open(&st, &sc, &err), 0);
+	assert_int_equal(store_get(st, id, &got, NULL, &err), 0);
+	assert_string_equal(buf_str(&got), orig);
+	store_close(st);
+	buf_free(&got);
+	buf_free(&err);
+}
+
+struct job {
+	struct outcome_queue *q;
+	int t;
+	int fail_every;		/* 0: none; else every n-th item has FAIL in its id */
+	int status[PER_THREAD];
+	char id[PER_THREAD][32];
+	char orig[PER_THREAD][128];
+};
+
+static void *
+job_run(void *arg)
+{
+	struct job *j = arg;
+
+	for (int k = 0; k < PER_THREAD; k++) {
+		struct outcome_item it;
+		char json[512], tag[16];
+		struct buf err;
+
+		snprintf(tag, sizeof tag, "%s%d", j->fail_every > 0 && k % j->fail_every == 0 ?
+		    "FAIL" : "t", j->t);
+		make_item(&it, j->id[k], json, sizeof json, j->orig[k], sizeof j->orig[k], tag, k,
+		    0);
+		buf_init(&err, 4096);
+		j->status[k] = outcome_queue_record(j->q, &it, &err);
+		if (j->status[k] != 0 && err.len == 0)
+			j->status[k] = -2;	/* a failure must say why */
+		buf_free(&err);
+	}
+	return NULL;
+}
+
+/* Every thread's items through one queue; FAIL ids are refused by the database. */
+static void
+run_threads(int fail_every)
+{
+	static struct job jobs[THREADS];
+	pthread_t th[THREADS];
+	struct outcome_queue *q;
+	unsigned long long batches, items;
+	struct buf err;
+	size_t lines, hits, want = 0, failed = 0;
+
+	buf_init(&err, 1024);
+	assert_int_equal(outcome_queue_open(&q, &pol, NULL, &err), 0);
+	for (int t = 0; t < THREADS; t++) {
+		memset(&jobs[t], 0, sizeof jobs[t]);
+		jobs[t].q = q;
+		jobs[t].t = t;
+		jobs[t].fail_every = fail_every;
+		assert_int_equal(pthread_create(&th[t], NULL, job_run, &jobs[t]), 0);
+	}
+	for (int t = 0; t < THREADS; t++)
+		pthread_join(th[t], NULL);
+	outcome_queue_stats(q, &batches, &items);
+	outcome_queue_close(q);
+	print_message("%llu items in %llu batches\n", items, batches);
+	assert_int_equal(items, THREADS * PER_THREAD);
+	assert_true(batches < items);	/* items were committed together */
+	assert_journal_intact();
+	for (int t = 0; t < THREADS; t++) {
+		for (int k = 0; k < PER_THREAD; k++) {
+			int refused = strstr(jobs[t].id[k], "FAIL") != NULL;
+
+			journal_scan(jobs[t].id[k], &lines, &hits);
+			if (refused) {
+				assert_int_equal(jobs[t].status[k], -1);
+				assert_int_equal(hits, 0);
+				failed++;
+				continue;
+			}
+			assert_int_equal(jobs[t].status[k], 0);
+			assert_int_equal(hits, 1);
+			want++;
+			if (k % 7 == 0)
+				assert_original(jobs[t].id[k], jobs[t].orig[k]);
+		}
+	}
+	journal_scan(NULL, &lines, &hits);
+	assert_int_equal(lines, want);
+	assert_int_equal(db_count("1"), (long long)want);
+	assert_int_equal(db_count("receipt_id LIKE '%FAIL%'"), 0);
+	if (fail_every > 0)
+		assert_true(failed > 0);
+	buf_free(&err);
+}
+
+static void
+test_queue_many_threads(void **state)
+{
+	run_threads(0);
+}
+
+static void
+test_queue_failure_isolated(void **state)
+{
+	db_refuse_fail_ids();
+	run_threads(4);
+}
+
+/* One batch: a refused row, a bad id and a receipt the journal refuses fail
+ * alone; the others in the same batch are durable. */
+static void
+test_batch_failures(void **state)
+{
+	enum { N = 6 };
+	struct outcome_item it[N];
+	const struct outcome_item *items[N];
+	char id[N][32], json[N][512], orig[N][128];
+	struct buf eb[N], *errs[N];
+	int status[N];
+	struct outcome *o;
+	struct buf err;
+	size_t lines, hits;
+	const char *tags[N] = { "a", "FAIL", "b", "bad id", "c", "badjson" };
+
+	db_refuse_fail_ids();
+	buf_init(&err, 1024);
+	assert_int_equal(outcome_open(&o, &pol, &err), 0);
+	for (int i = 0; i < N; i++) {
+		make_item(&it[i], id[i], json[i], sizeof json[i], orig[i], sizeof orig[i], tags[i],
+		    i, strcmp(tags[i], "badjson") == 0);
+		items[i] = &it[i];
+		buf_init(&eb[i], 4096);
+		errs[i] = &eb[i];
+	}
+	/* the same original twice in one batch: stored once, both rows refer to it */
+	it[4].original = orig[0];
+	it[4].original_len = strlen(orig[0]);
+	assert_int_equal(outcome_record_batch(o, items, N, status, errs), -1);
+	outcome_close(o);
+	for (int i = 0; i < N; i++) {
+		int bad = i == 1 || i == 3 || i == 5;
+
+		assert_int_equal(status[i], bad ? -1 : 0);
+		assert_true(bad ? eb[i].len > 0 : eb[i].len == 0);
+		journal_scan(id[i], &lines, &hits);
+		assert_int_equal(hits, bad ? 0 : 1);
+		buf_free(&eb[i]);
+	}
+	assert_string_equal(buf_str(&err), "");
+	journal_scan(NULL, &lines, &hits);
+	assert_int_equal(lines, 3);
+	assert_journal_intact();
+	/* the row of the receipt the journal refused is stored: its retry gets
+	 * a new receipt id, the row stays as a record of the attempt */
+	assert_int_equal(db_count("1"), 4);
+	assert_int_equal(db_count("receipt_id LIKE '%FAIL%'"), 0);
+	assert_original(id[0], orig[0]);
+	assert_original(id[2], orig[2]);
+	assert_original(id[4], orig[0]);
+	buf_free(&err);
+}
+
 int
 main(void)
 {
@@ -79,6 +403,10 @@ main(void)
 		cmocka_unit_test(test_top_level_only),
 		cmocka_unit_test(test_input_fields_unescaped),
 		cmocka_unit_test(test_bounded_and_malformed),
+		cmocka_unit_test_setup_teardown(test_queue_many_threads, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_queue_failure_isolated, setup_dir,
+		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_batch_failures, setup_dir, teardown_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1435,6 +1435,68 @@ test_write_new_file(void **state)
 	buf_free(&err);
 }
 
+/* Group commit: one call stores many items, each with its own status; a bad
+ * item fails alone, the same original twice is one blob, an id stored
+ * already with the same content is STORE_EXISTS and with other content -1;
+ * the rows and blobs of the others read back. */
+static void
+test_put_many(void **state)
+{
+	struct fx *f = *state;
+	enum { N = 8 };
+	struct store_item it[N];
+	struct store_put p[N];
+	struct buf eb[N], got, path;
+	char ids[N][16], body[N][64];
+	struct store_item_out m;
+	struct stat st;
+
+	for (int i = 0; i < N; i++) {
+		snprintf(ids[i], sizeof ids[i], "SK-M-%d", i);
+		snprintf(body[i], sizeof body[i], "Subject: %d\n\nbody %d\n", i, i);
+		it[i] = item(ids[i], NOW + i, "sanitized", "a@x", "s");
+		buf_init(&eb[i], 4096);
+		p[i] = (struct store_put){ .it = &it[i], .orig = body[i], .len = strlen(body[i]),
+		    .err = &eb[i] };
+	}
+	put_ok(f, &it[6], body[6], strlen(body[6]));	/* stored before */
+	put_ok(f, &it[7], body[0], strlen(body[0]));	/* stored before, other content */
+	it[2].receipt_id = "bad id";
+	p[3].orig = body[1];	/* same original as item 1 */
+	p[3].len = strlen(body[1]);
+	assert_int_equal(store_put_many(f->s, p, N), -1);
+	for (int i = 0; i < N; i++) {
+		int want = i == 2 || i == 7 ? -1 : i == 6 ? STORE_EXISTS : 0;
+
+		assert_int_equal(p[i].status, want);
+		assert_true(want == -1 ? eb[i].len > 0 : eb[i].len == 0);
+		buf_free(&eb[i]);
+	}
+	for (int i = 0; i < N; i++) {
+		const char *want = i == 3 ? body[1] : i == 7 ? body[0] : body[i];
+
+		if (i == 2)
+			continue;
+		buf_init(&got, 4096);
+		buf_init(&eb[0], 4096);
+		assert_int_equal(store_get(f->s, ids[i], &got, &m, &eb[0]), 0);
+		assert_string_equal(buf_str(&got), want);
+		store_item_out_free(&m);
+		buf_free(&got);
+		buf_free(&eb[0]);
+	}
+	buf_init(&eb[0], 4096);
+	assert_int_equal(store_get(f->s, "bad id", NULL, NULL, &eb[0]), STORE_NOT_FOUND);
+	buf_free(&eb[0]);
+	/* item 2's blob was never written (it failed before); no temporary left */
+	blob_path(f, body[2], strlen(body[2]), &path);
+	assert_int_not_equal(stat(buf_str(&path), &st), 0);
+	buf_free(&path);
+	assert_int_equal(count_files(f->blobs, ".tmp"), 0);
+	/* 0 1 4 5 6, and 7 (written before its row was refused, as store_put does) */
+	assert_int_equal(count_files(f->blobs, ".sk"), 6);
+}
+
 int
 main(void)
 {
@@ -1457,6 +1519,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_schema, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_safety, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_new_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_put_many, setup, teardown),
 #ifdef STORE_TEST_PG
 		cmocka_unit_test_setup_teardown(test_pg_reconnect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pg_writers_race_expire, setup, teardown),
