@@ -5,6 +5,7 @@
 #include "cdr/cdr.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -82,16 +83,20 @@ add_example(char *names, size_t size, const char *name)
 	memcpy(names + have, name, n + 1);
 }
 
+const struct cdr_removal *
+cdr_removal_find(const struct cdr_result *r, const char *what)
+{
+	for (size_t i = 0; i < r->nremoved; i++)
+		if (strcmp(r->removed[i].what, what) == 0)
+			return &r->removed[i];
+	return NULL;
+}
+
 void
 cdr_removed(struct cdr_result *r, const char *what, const char *name)
 {
-	struct cdr_removal *e = NULL;
+	struct cdr_removal *e = (struct cdr_removal *)(uintptr_t)cdr_removal_find(r, what);
 
-	for (size_t i = 0; i < r->nremoved; i++)
-		if (strcmp(r->removed[i].what, what) == 0) {
-			e = &r->removed[i];
-			break;
-		}
 	if (e == NULL) {
 		if (r->nremoved == CDR_REMOVED_MAX) {
 			r->removed_dropped++;
@@ -111,10 +116,9 @@ cdr_removed_n(struct cdr_result *r, const char *what, const char *name, size_t n
 {
 	if (n == 0)
 		return;
+	const struct cdr_removal *e;
+
 	cdr_removed(r, what, name);
-	for (size_t i = 0; i < r->nremoved; i++)
-		if (strcmp(r->removed[i].what, what) == 0) {
-			r->removed[i].count += n - 1;
-			break;
-		}
+	if ((e = cdr_removal_find(r, what)) != NULL)	/* NULL: past CDR_REMOVED_MAX */
+		((struct cdr_removal *)(uintptr_t)e)->count += n - 1;
 }

@@ -107,6 +107,8 @@ int cdr_limit(struct cdr_result *r, const char *limit_name,
 	__attribute__((format(printf, 4, 5)));	/* reason = the limit's name */
 /* Count one removed thing of kind what; name (may be NULL) kept as example. */
 void cdr_removed(struct cdr_result *r, const char *what, const char *name);
+/* The entry for kind what, or NULL when nothing of that kind was removed. */
+const struct cdr_removal *cdr_removal_find(const struct cdr_result *r, const char *what);
 /* The same for n things of one kind at once (nothing when n is 0). */
 void cdr_removed_n(struct cdr_result *r, const char *what, const char *name, size_t n);
 

@@ -107,10 +107,7 @@ run(const char *name, const struct buf *in, struct buf *out, struct cdr_result *
 static const struct cdr_removal *
 removed(const struct cdr_result *r, const char *what)
 {
-	for (size_t i = 0; i < r->nremoved; i++)
-		if (strcmp(r->removed[i].what, what) == 0)
-			return &r->removed[i];
-	return NULL;
+	return cdr_removal_find(r, what);
 }
 
 static void

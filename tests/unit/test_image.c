@@ -109,19 +109,17 @@ run(const char *name, struct buf *out, struct cdr_result *r)
 static size_t
 removed(const struct cdr_result *r, const char *what)
 {
-	for (size_t i = 0; i < r->nremoved; i++)
-		if (strcmp(r->removed[i].what, what) == 0)
-			return r->removed[i].count;
-	return 0;
+	const struct cdr_removal *e = cdr_removal_find(r, what);
+
+	return e != NULL ? e->count : 0;
 }
 
 static const char *
 removed_names(const struct cdr_result *r, const char *what)
 {
-	for (size_t i = 0; i < r->nremoved; i++)
-		if (strcmp(r->removed[i].what, what) == 0)
-			return r->removed[i].names;
-	return "";
+	const struct cdr_removal *e = cdr_removal_find(r, what);
+
+	return e != NULL ? e->names : "";
 }
 
 static unsigned long

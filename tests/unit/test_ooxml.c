@@ -89,10 +89,9 @@ rebuild_file(const char *name, struct run *x)
 static size_t
 removed(const struct cdr_result *r, const char *what)
 {
-	for (size_t i = 0; i < r->nremoved; i++)
-		if (strcmp(r->removed[i].what, what) == 0)
-			return r->removed[i].count;
-	return 0;
+	const struct cdr_removal *e = cdr_removal_find(r, what);
+
+	return e != NULL ? e->count : 0;
 }
 
 /*

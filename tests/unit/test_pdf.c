@@ -117,10 +117,9 @@ sanitize(const char *name, enum pdf_mode mode, struct buf *out, struct cdr_resul
 static size_t
 removed(const struct cdr_result *r, const char *what)
 {
-	for (size_t i = 0; i < r->nremoved; i++)
-		if (strcmp(r->removed[i].what, what) == 0)
-			return r->removed[i].count;
-	return 0;
+	const struct cdr_removal *e = cdr_removal_find(r, what);
+
+	return e != NULL ? e->count : 0;
 }
 
 /* Pages of a PDF file according to poppler's pdfinfo (0 if unreadable). */

@@ -58,19 +58,17 @@ run(const void *in, size_t len, int mode, struct res *x)
 static size_t
 removed(const struct cdr_result *r, const char *what)
 {
-	for (size_t i = 0; i < r->nremoved; i++)
-		if (strcmp(r->removed[i].what, what) == 0)
-			return r->removed[i].count;
-	return 0;
+	const struct cdr_removal *e = cdr_removal_find(r, what);
+
+	return e != NULL ? e->count : 0;
 }
 
 static const char *
 removed_names(const struct cdr_result *r, const char *what)
 {
-	for (size_t i = 0; i < r->nremoved; i++)
-		if (strcmp(r->removed[i].what, what) == 0)
-			return r->removed[i].names;
-	return "";
+	const struct cdr_removal *e = cdr_removal_find(r, what);
+
+	return e != NULL ? e->names : "";
 }
 
 static void
