@@ -11,10 +11,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/buf.h"
+#include "policy/config.h"
 #include "text/charset.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The defaults with a target's own settings over them; aborts if they do not parse. */
+static inline void
+fuzz_policy(struct policy *pol, const char *config, size_t len, const char *target)
+{
+	struct buf err;
+
+	buf_init(&err, 1024);
+	config_defaults(pol);
+	if (config_parse(pol, config, len, "fuzz", &err) != 0) {
+		fprintf(stderr, "%s: %s\n", target, buf_str(&err));
+		abort();
+	}
+	buf_free(&err);
+}
 
 #define FUZZ_CHECK(cond) do { \
 	if (!(cond)) { \

@@ -28,18 +28,11 @@ static struct policy pol;
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct buf err;
 	char e[256];
 
 	(void)argc;
 	(void)argv;
-	buf_init(&err, 1024);
-	config_defaults(&pol);
-	if (config_parse(&pol, fuzz_config, sizeof fuzz_config - 1, "fuzz", &err) != 0) {
-		fprintf(stderr, "fuzz_archive: %s\n", buf_str(&err));
-		abort();
-	}
-	buf_free(&err);
+	fuzz_policy(&pol, fuzz_config, sizeof fuzz_config - 1, "fuzz_archive");
 	charset_init();
 	if (cdr_init(&pol, e, sizeof e) != 0 || cdr_archive_init(e, sizeof e) != 0) {
 		fprintf(stderr, "fuzz_archive: %s\n", e);

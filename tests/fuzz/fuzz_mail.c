@@ -33,15 +33,7 @@ static struct policy pol;
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct buf err;
-
-	buf_init(&err, 1024);
-	config_defaults(&pol);
-	if (config_parse(&pol, fuzz_config, sizeof fuzz_config - 1, "fuzz", &err) != 0) {
-		fprintf(stderr, "fuzz_mail: %s\n", buf_str(&err));
-		abort();
-	}
-	buf_free(&err);
+	fuzz_policy(&pol, fuzz_config, sizeof fuzz_config - 1, "fuzz_mail");
 	sanitize_init();
 	return 0;
 }

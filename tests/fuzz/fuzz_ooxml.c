@@ -25,16 +25,8 @@ static struct policy pol;
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct buf err;
-
 	(void)argc; (void)argv;
-	buf_init(&err, 1024);
-	config_defaults(&pol);
-	if (config_parse(&pol, fuzz_config, sizeof fuzz_config - 1, "fuzz", &err) != 0) {
-		fprintf(stderr, "fuzz_ooxml: %s\n", buf_str(&err));
-		abort();
-	}
-	buf_free(&err);
+	fuzz_policy(&pol, fuzz_config, sizeof fuzz_config - 1, "fuzz_ooxml");
 	return 0;
 }
 

@@ -31,18 +31,11 @@ static unsigned long long abytes;
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct buf err;
 	char e[256];
 
 	(void)argc;
 	(void)argv;
-	buf_init(&err, 1024);
-	config_defaults(&pol);
-	if (config_parse(&pol, fuzz_config, sizeof fuzz_config - 1, "fuzz", &err) != 0) {
-		fprintf(stderr, "fuzz_pdf: %s\n", buf_str(&err));
-		abort();
-	}
-	buf_free(&err);
+	fuzz_policy(&pol, fuzz_config, sizeof fuzz_config - 1, "fuzz_pdf");
 	if (cdr_pdf_init(e, sizeof e) != 0) {
 		fprintf(stderr, "fuzz_pdf: %s\n", e);
 		abort();
