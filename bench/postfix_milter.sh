@@ -196,4 +196,28 @@ def q(p):
     return "?"
 print(f"sekishod, first header -> verdict, {total} messages at half load: "
       f"p50 <= {q(0.5)} s, p99 <= {q(0.99)} s (histogram buckets)")
+# and each step of it (sekisho_stage_seconds): mean, and p50/p99 as buckets
+def stages(name):
+    st = {}
+    for m in re.finditer(r'sekisho_stage_seconds_(bucket|sum|count)\{stage="([^"]+)"(?:,le="([^"]+)")?\} (\S+)',
+                         open(f"{d}/{name}.metrics").read()):
+        kind, stage, le, v = m.groups()
+        e = st.setdefault(stage, {"b": [], "sum": 0.0, "count": 0})
+        if kind == "bucket":
+            e["b"].append((le, int(v)))
+        else:
+            e[kind] = float(v)
+    return st
+s0, s1 = stages("before"), stages("after")
+for stage, e in s1.items():
+    z = s0.get(stage, {"b": [], "sum": 0.0, "count": 0})
+    n = e["count"] - z["count"]
+    if n <= 0:
+        continue
+    b0 = dict(z["b"])
+    diff = [(le, v - b0.get(le, 0)) for le, v in e["b"]]
+    def sq(p):
+        return next((le for le, v in diff if v >= p * n), "?")
+    print(f"  {stage:<12} mean {1000 * (e['sum'] - z['sum']) / n:7.2f} ms, "
+          f"p50 <= {float(sq(0.5)) * 1000:g} ms, p99 <= {float(sq(0.99)) * 1000 if sq(0.99) != '+Inf' else float('inf'):g} ms")
 PY

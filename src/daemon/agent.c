@@ -50,6 +50,7 @@ process(const struct policy *pol, struct spool *sp, struct worker *wk,
 	char id[RECEIPT_ID_MAX], detail[256];
 	long long now = (long long)time(NULL);
 	int r, outcome;
+	double t;
 
 	buf_init(&msg, pol->lim.message_bytes);
 	buf_init(&out, worker_output_max(pol));
@@ -62,8 +63,10 @@ process(const struct policy *pol, struct spool *sp, struct worker *wk,
 		goto out;
 	}
 	receipt_id_new(id, sizeof id, now);
+	t = metrics_clock();
 	outcome = worker_run_scanned(wk, FRAME_MAIL, NULL, id, now, buf_str(&msg), msg.len, &out,
 	    &receipt, detail, sizeof detail);
+	metrics_stage(STAGE_SANITIZE, t);
 	if (outcome == WORKER_FAILED || outcome == WORKER_TIMEOUT ||
 	    outcome == WORKER_SCAN_FAILED) {
 		METRIC_ADD(worker_failures, 1);
@@ -83,7 +86,9 @@ process(const struct policy *pol, struct spool *sp, struct worker *wk,
 		enum deliver_result dr;
 
 		buf_reset(&err);
+		t = metrics_clock();
 		dr = deliver(target, &env, buf_str(&out), out.len, helo, &err);
+		metrics_stage(STAGE_DELIVER, t);
 		if (dr == DELIVER_TEMPFAIL) {
 			METRIC_ADD(deferred, 1);
 			env.attempts++;
@@ -112,7 +117,9 @@ process(const struct policy *pol, struct spool *sp, struct worker *wk,
 			buf_printf(&rcpts, "%s%s", i ? "," : "", env.rcpt[i]);
 		oi.recipients = buf_str(&rcpts);
 		buf_reset(&err);
+		t = metrics_clock();
 		r = outcome_record(oc, &oi, &err);
+		metrics_stage(STAGE_RECORD, t);
 		buf_free(&rcpts);
 		if (r != 0) {
 			/* not recorded: keep it in the spool and try again */

@@ -134,7 +134,7 @@ struct conn {
 	char sender[SPOOL_ADDR_MAX];
 	struct buf rcpts;	/* comma-separated */
 	size_t nrcpt;
-	long long started_ms;	/* first header (monotonic) */
+	double started;		/* first header (metrics_clock), 0 before */
 };
 
 static long long
@@ -369,7 +369,7 @@ msg_end(struct conn *c)
 	c->too_big = c->in_body = c->body_cr = 0;
 	c->nnames = c->nrcpt = 0;
 	c->sender[0] = '\0';
-	c->started_ms = 0;
+	c->started = 0;
 }
 
 static sfsistat
@@ -507,8 +507,8 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	size_t nl = strlen(name), vl = strlen(value);
 	int cr = 0;
 
-	if (c->started_ms == 0)
-		c->started_ms = mono_ms();
+	if (c->started == 0)
+		c->started = metrics_clock();
 	put(c, name, nl);
 	put(c, ": ", 2);
 	put_lf(c, value, vl, &cr);
@@ -529,8 +529,8 @@ static void
 end_of_headers(struct conn *c)
 {
 	if (!c->in_body) {
-		if (c->started_ms == 0)
-			c->started_ms = mono_ms();
+		if (c->started == 0)
+			c->started = metrics_clock();
 		put(c, "\n", 1);
 		c->in_body = 1;
 	}
@@ -608,14 +608,19 @@ sanitise(struct conn *c, const char *id, long long now, struct buf *out,
 {
 	size_t slot;
 	int r;
+	double t = metrics_clock();
 
-	if (checkout(&slot) != 0) {
+	r = checkout(&slot);
+	metrics_stage(STAGE_WORKER_WAIT, t);
+	if (r != 0) {
 		snprintf(detail, dn, "no sandboxed worker free within time_limit (%zu s)",
 		    M.pol->lim.seconds);
 		return NO_WORKER;
 	}
+	t = metrics_clock();
 	r = worker_run_scanned(&M.slots[slot].wk, FRAME_MAIL, NULL, id, now, buf_str(&c->msg),
 	    c->msg.len, out, receipt, detail, dn);
+	metrics_stage(STAGE_SANITIZE, t);
 	checkin(slot);
 	return r;
 }
@@ -785,11 +790,13 @@ decide(SMFICTX *ctx, struct conn *c)
 	char id[RECEIPT_ID_MAX], detail[256];
 	long long now = (long long)time(NULL);
 	sfsistat r;
-	int status;
+	int status, failed;
+	double t;
 
 	if (qid == NULL)
 		qid = "NOQUEUE";
 	end_of_headers(c);
+	metrics_stage(STAGE_RECEIVE, c->started);
 	if (c->body_cr) {
 		put(c, "\r", 1);
 		c->body_cr = 0;
@@ -830,11 +837,19 @@ decide(SMFICTX *ctx, struct conn *c)
 			status = WORKER_WITHHELD;
 		}
 	}
-	if (status == WORKER_SANITIZED && apply(ctx, c, &out, &err) != 0) {
-		r = tempfail(ctx, qid, buf_str(&err));
-		goto out;
+	if (status == WORKER_SANITIZED) {
+		t = metrics_clock();
+		failed = apply(ctx, c, &out, &err);
+		metrics_stage(STAGE_EDIT, t);
+		if (failed) {
+			r = tempfail(ctx, qid, buf_str(&err));
+			goto out;
+		}
 	}
-	if (record(c, id, now, &receipt, &err) != 0) {
+	t = metrics_clock();
+	failed = record(c, id, now, &receipt, &err);
+	metrics_stage(STAGE_RECORD, t);
+	if (failed) {
 		buf_printf(&err, " (quarantine or journal)");
 		r = tempfail(ctx, qid, buf_str(&err));
 		goto out;
@@ -846,7 +861,7 @@ decide(SMFICTX *ctx, struct conn *c)
 		METRIC_ADD(withheld, 1);
 		r = SMFIS_DISCARD;
 	}
-	metrics_latency((double)(mono_ms() - c->started_ms) / 1000.0);
+	metrics_latency(metrics_clock() - c->started);
 	syslog(LOG_INFO, "%s: %s id=%s from=<%s> nrcpt=%zu", qid,
 	    status == WORKER_SANITIZED ? "sanitized" : "withheld", id, c->sender, c->nrcpt);
 out:

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/buf.h"
@@ -19,6 +20,16 @@ struct metrics *metrics;
 
 static const double bounds[METRICS_BUCKETS] = {
 	0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+};
+
+static const double stage_bounds[METRICS_STAGE_BUCKETS] = {
+	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 30,
+};
+
+static const char *const stage_names[STAGE_COUNT] = {
+	[STAGE_RECEIVE] = "receive", [STAGE_WORKER_WAIT] = "worker_wait",
+	[STAGE_SANITIZE] = "sanitize", [STAGE_EDIT] = "edit",
+	[STAGE_DELIVER] = "deliver", [STAGE_RECORD] = "record",
 };
 
 int
@@ -53,6 +64,34 @@ metrics_latency(double seconds)
 	}
 	metrics_add(&metrics->latency_count, 1);
 	metrics_add(&metrics->latency_sum_ms, (uint64_t)(seconds * 1000));
+}
+
+double
+metrics_clock(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void
+metrics_stage(enum metrics_stage stage, double start)
+{
+	double s = metrics_clock() - start;
+
+	if (metrics == NULL || (unsigned)stage >= STAGE_COUNT)
+		return;
+	if (s < 0)
+		s = 0;
+	for (int i = 0; i < METRICS_STAGE_BUCKETS; i++) {
+		if (s <= stage_bounds[i]) {
+			metrics_add(&metrics->stage_bucket[stage][i], 1);
+			break;
+		}
+	}
+	metrics_add(&metrics->stage_count[stage], 1);
+	metrics_add(&metrics->stage_sum_us[stage], (uint64_t)(s * 1e6));
 }
 
 static uint64_t
@@ -99,6 +138,24 @@ render(struct buf *b, const char *spool_dir)
 	    (unsigned long long)get(&metrics->latency_count),
 	    (double)get(&metrics->latency_sum_ms) / 1000.0,
 	    (unsigned long long)get(&metrics->latency_count));
+	buf_puts(b, "# HELP sekisho_stage_seconds Time of each step of one message\n"
+	    "# TYPE sekisho_stage_seconds histogram\n");
+	for (int st = 0; st < STAGE_COUNT; st++) {
+		if (get(&metrics->stage_count[st]) == 0)
+			continue;
+		cum = 0;
+		for (int i = 0; i < METRICS_STAGE_BUCKETS; i++) {
+			cum += get(&metrics->stage_bucket[st][i]);
+			buf_printf(b, "sekisho_stage_seconds_bucket{stage=\"%s\",le=\"%g\"} %llu\n",
+			    stage_names[st], stage_bounds[i], (unsigned long long)cum);
+		}
+		buf_printf(b, "sekisho_stage_seconds_bucket{stage=\"%s\",le=\"+Inf\"} %llu\n"
+		    "sekisho_stage_seconds_sum{stage=\"%s\"} %.6f\n"
+		    "sekisho_stage_seconds_count{stage=\"%s\"} %llu\n", stage_names[st],
+		    (unsigned long long)get(&metrics->stage_count[st]), stage_names[st],
+		    (double)get(&metrics->stage_sum_us[st]) / 1e6, stage_names[st],
+		    (unsigned long long)get(&metrics->stage_count[st]));
+	}
 	buf_init(&err, 256);
 	if (spool_open(&sp, spool_dir, &err) == 0) {
 		buf_printf(b, "# HELP sekisho_queue_depth Messages waiting in the spool\n"

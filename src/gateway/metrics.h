@@ -14,6 +14,21 @@
 #include <stdint.h>
 
 #define METRICS_BUCKETS 10
+#define METRICS_STAGE_BUCKETS 12
+
+/*
+ * The steps one message goes through, each timed on its own so that an
+ * operator can tell a slow disk from busy workers from a slow next hop.
+ */
+enum metrics_stage {
+	STAGE_RECEIVE,		/* milter: first header to end of message */
+	STAGE_WORKER_WAIT,	/* milter: waiting for a free sandboxed worker */
+	STAGE_SANITIZE,		/* the worker's round trip, scanning included */
+	STAGE_EDIT,		/* milter: sending the MTA the sanitised message */
+	STAGE_DELIVER,		/* relay: handing the message to the next hop */
+	STAGE_RECORD,		/* quarantine and journal, until durable */
+	STAGE_COUNT
+};
 
 struct metrics {
 	uint64_t accepted;		/* messages spooled (250 given) */
@@ -29,6 +44,9 @@ struct metrics {
 	uint64_t latency_bucket[METRICS_BUCKETS];	/* cumulative as exported */
 	uint64_t latency_count;
 	uint64_t latency_sum_ms;
+	uint64_t stage_bucket[STAGE_COUNT][METRICS_STAGE_BUCKETS];	/* not cumulative */
+	uint64_t stage_count[STAGE_COUNT];
+	uint64_t stage_sum_us[STAGE_COUNT];
 };
 
 extern struct metrics *metrics;	/* NULL until metrics_init() */
@@ -42,6 +60,10 @@ void metrics_add(uint64_t *counter, uint64_t n);
 	} while (0)
 /* Record the time from acceptance to the end of processing. */
 void metrics_latency(double seconds);
+/* Seconds on the monotonic clock, for timing a stage. */
+double metrics_clock(void);
+/* Record that STAGE took the time since START (a metrics_clock() value). */
+void metrics_stage(enum metrics_stage stage, double start);
 /* Serve GET /metrics on fd until killed (runs in its own process). */
 void metrics_serve(int listen_fd, const char *spool_dir) __attribute__((noreturn));
 
