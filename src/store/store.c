@@ -489,8 +489,22 @@ find_key(const struct store *s, const char *id)
 
 /* ------------------------------------------------------------------ blobs */
 
+/*
+ * A blob lives at ab/<sha256>.sk: one level of 256 folders, as git keeps its
+ * objects.  Stores written by sekisho 0.1 used ab/cd/<sha256>.sk; those blobs
+ * are still read, found and expired where they are (blob_rel_old), new ones
+ * go to the one-level place.  One level means a new original never needs a
+ * new folder once the 256 exist: creating a folder (an inode, a block and a
+ * folder fsync) for nearly every message was a third of the recorder's time.
+ */
 static void
 blob_rel(const char *sha, struct buf *p)
+{
+	buf_printf(p, "%.2s/%s" BLOB_SUFFIX, sha, sha);
+}
+
+static void
+blob_rel_old(const char *sha, struct buf *p)
 {
 	buf_printf(p, "%.2s/%.2s/%s" BLOB_SUFFIX, sha, sha + 2, sha);
 }
@@ -518,34 +532,48 @@ sub_dir(int dirfd, const char *name, int create, struct buf *err)
 	return fd;
 }
 
-/* A blob being written: its folders, and its temporary file until placed. */
+/* A blob being written: its folder, and its temporary file until placed. */
 struct blob_w {
-	int abfd, cdfd, fd;
+	int dirfd, fd;
 	struct buf tmp;		/* the temporary file's name */
 	char key_id[STORE_KEY_ID_LEN + 1];
 };
 
-/* The folders ab and ab/cd of a blob into w (created if create). */
+/* The folder ab of a blob into w (created if create). */
 static int
 blob_dir_open(struct store *s, const char *sha, int create, struct blob_w *w,
     struct buf *err)
 {
-	char ab[3] = { sha[0], sha[1], '\0' }, cd[3] = { sha[2], sha[3], '\0' };
+	char ab[3] = { sha[0], sha[1], '\0' };
 
-	if ((w->abfd = sub_dir(s->dirfd, ab, create, err)) < 0)
-		return -1;
-	if ((w->cdfd = sub_dir(w->abfd, cd, create, err)) < 0) {
-		close(w->abfd);
-		w->abfd = -1;
-		return -1;
+	return (w->dirfd = sub_dir(s->dirfd, ab, create, err)) < 0 ? -1 : 0;
+}
+
+/* Remove a blob from where it is: 1 removed, 0 not there, -1 (errno). */
+static int
+blob_unlink(const struct store *s, const char *sha)
+{
+	struct buf rel;
+	int r, e;
+
+	buf_init(&rel, 1024);
+	blob_rel(sha, &rel);
+	r = unlinkat(s->dirfd, buf_str(&rel), 0);
+	if (r != 0 && errno == ENOENT) {
+		buf_reset(&rel);
+		blob_rel_old(sha, &rel);
+		r = unlinkat(s->dirfd, buf_str(&rel), 0);
 	}
-	return 0;
+	e = errno;
+	buf_free(&rel);
+	errno = e;
+	return r == 0 ? 1 : e == ENOENT ? 0 : -1;
 }
 
 static void
 blob_w_init(struct blob_w *w)
 {
-	w->abfd = w->cdfd = w->fd = -1;
+	w->dirfd = w->fd = -1;
 	buf_init(&w->tmp, 1024);
 	w->key_id[0] = '\0';
 }
@@ -556,13 +584,11 @@ blob_w_free(struct blob_w *w)
 {
 	if (w->fd >= 0) {
 		close(w->fd);
-		unlinkat(w->cdfd, buf_str(&w->tmp), 0);
+		unlinkat(w->dirfd, buf_str(&w->tmp), 0);
 	}
-	if (w->cdfd >= 0)
-		close(w->cdfd);
-	if (w->abfd >= 0)
-		close(w->abfd);
-	w->abfd = w->cdfd = w->fd = -1;
+	if (w->dirfd >= 0)
+		close(w->dirfd);
+	w->dirfd = w->fd = -1;
 	buf_free(&w->tmp);
 }
 
@@ -595,7 +621,7 @@ blob_start(struct store *s, const char *sha, const void *p, size_t len, struct b
 		die("aead: unexpected ciphertext length");
 	buf_reset(&w->tmp);
 	tmp_name(sha, &w->tmp);
-	w->fd = openat(w->cdfd, buf_str(&w->tmp), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+	w->fd = openat(w->dirfd, buf_str(&w->tmp), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
 	    O_NOFOLLOW, 0600);
 	if (w->fd < 0) {
 		buf_printf(err, "blob %s: %s", sha, strerror(errno));
@@ -622,7 +648,7 @@ blob_sync(struct blob_w *w, const char *sha, struct buf *err)
 	w->fd = -1;
 	if (fsync(fd) != 0 || close(fd) != 0) {
 		buf_printf(err, "blob %s: %s", sha, strerror(errno));
-		unlinkat(w->cdfd, buf_str(&w->tmp), 0);
+		unlinkat(w->dirfd, buf_str(&w->tmp), 0);
 		return -1;
 	}
 	return 0;
@@ -636,9 +662,9 @@ blob_rename(struct blob_w *w, const char *sha, struct buf *err)
 	char final[SHA256_HEX_LEN + sizeof BLOB_SUFFIX];
 
 	snprintf(final, sizeof final, "%s" BLOB_SUFFIX, sha);
-	if (renameat(w->cdfd, buf_str(&w->tmp), w->cdfd, final) != 0) {
+	if (renameat(w->dirfd, buf_str(&w->tmp), w->dirfd, final) != 0) {
 		buf_printf(err, "blob %s: %s", sha, strerror(errno));
-		unlinkat(w->cdfd, buf_str(&w->tmp), 0);
+		unlinkat(w->dirfd, buf_str(&w->tmp), 0);
 		return -1;
 	}
 	return 0;
@@ -657,7 +683,7 @@ blob_write(struct store *s, const char *sha, const void *p, size_t len,
 	if (blob_start(s, sha, p, len, &w, err) != 0 || blob_sync(&w, sha, err) != 0 ||
 	    blob_rename(&w, sha, err) != 0)
 		goto out;
-	if (fsync(w.cdfd) != 0 || fsync(w.abfd) != 0 || fsync(s->dirfd) != 0) {
+	if (fsync(w.dirfd) != 0 || fsync(s->dirfd) != 0) {
 		buf_printf(err, "blob %s: %s", sha, strerror(errno));
 		goto out;
 	}
@@ -677,6 +703,11 @@ blob_open(const struct store *s, const char *sha, struct stat *st)
 	buf_init(&rel, 1024);
 	blob_rel(sha, &rel);
 	fd = openat(s->dirfd, buf_str(&rel), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 && errno == ENOENT) {
+		buf_reset(&rel);
+		blob_rel_old(sha, &rel);
+		fd = openat(s->dirfd, buf_str(&rel), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	}
 	buf_free(&rel);
 	if (fd >= 0 && (fstat(fd, st) != 0 || !S_ISREG(st->st_mode))) {
 		close(fd);
@@ -913,7 +944,7 @@ struct pending {
 	char sha[SHA256_HEX_LEN + 1], key_id[STORE_KEY_ID_LEN + 1];
 	struct buf reason, sender, rcpts, subject, receipt;
 	struct store_item clean;
-	struct blob_w w;	/* w.cdfd open: the folder is to be fsynced */
+	struct blob_w w;	/* w.dirfd open: the folder is to be fsynced */
 };
 
 static void
@@ -1053,8 +1084,8 @@ out:
 }
 
 /*
- * fsync the folders of the items' blobs at one depth: cd (prefix 4 hex
- * digits), ab (2) or the top (0), each once.  When one fails, every item
+ * fsync the folders of the items' blobs at one depth: ab (prefix 2 hex
+ * digits) or the top (0), each once.  When one fails, every item
  * whose blob name lives there fails.  Still cheap when nothing changed: the
  * first fsync commits what the others would.
  */
@@ -1065,12 +1096,12 @@ dirs_sync(struct store *s, struct store_put *p, struct pending *q, size_t n, siz
 	int e;
 
 	for (i = 0; i < n; i++) {
-		int fd = prefix == 4 ? q[i].w.cdfd : prefix == 2 ? q[i].w.abfd : s->dirfd;
+		int fd = prefix == 2 ? q[i].w.dirfd : s->dirfd;
 
-		if (q[i].failed || q[i].w.cdfd < 0)
+		if (q[i].failed || q[i].w.dirfd < 0)
 			continue;
 		for (j = 0; j < i; j++) {
-			if (!q[j].failed && q[j].w.cdfd >= 0 &&
+			if (!q[j].failed && q[j].w.dirfd >= 0 &&
 			    memcmp(q[j].sha, q[i].sha, prefix) == 0)
 				break;
 		}
@@ -1080,7 +1111,7 @@ dirs_sync(struct store *s, struct store_put *p, struct pending *q, size_t n, siz
 			continue;
 		e = errno;
 		for (j = i; j < n; j++) {
-			if (!q[j].failed && q[j].w.cdfd >= 0 &&
+			if (!q[j].failed && q[j].w.dirfd >= 0 &&
 			    memcmp(q[j].sha, q[i].sha, prefix) == 0) {
 				buf_printf(p[j].err, "blob %s: folder: %s", q[j].sha, strerror(e));
 				put_fail(&p[j], &q[j]);
@@ -1128,7 +1159,6 @@ store_put_many(struct store *s, struct store_put *p, size_t n)
 			put_fail(&p[i], &q[i]);
 	}
 	/* 3. make the names durable: each folder fsynced once, the top one too */
-	dirs_sync(s, p, q, n, 4);
 	dirs_sync(s, p, q, n, 2);
 	dirs_sync(s, p, q, n, 0);
 	for (i = 0; i < n; i++) {
@@ -1267,11 +1297,9 @@ int
 store_expire(struct store *s, long long now, size_t *rows, size_t *blobs, struct buf *err)
 {
 	struct expired_batch *b = xmalloc(sizeof *b);
-	struct buf rel;
-	int r = 0;
+	int r = 0, gone;
 
 	*rows = *blobs = 0;
-	buf_init(&rel, 1024);
 	for (;;) {
 		b->n = 0;
 		b->bad = 0;
@@ -1300,11 +1328,9 @@ store_expire(struct store *s, long long now, size_t *rows, size_t *blobs, struct
 				goto fail;
 			if (in_use)
 				continue;
-			buf_reset(&rel);
-			blob_rel(b->row[i].sha, &rel);
-			if (unlinkat(s->dirfd, buf_str(&rel), 0) == 0)
+			if ((gone = blob_unlink(s, b->row[i].sha)) > 0)
 				(*blobs)++;
-			else if (errno != ENOENT) {
+			else if (gone < 0) {
 				buf_printf(err, "blob %s: %s", b->row[i].sha, strerror(errno));
 				goto fail;
 			}
@@ -1318,7 +1344,6 @@ fail:
 		r = -1;
 		break;
 	}
-	buf_free(&rel);
 	free(b);
 	return r;
 }

@@ -4,7 +4,8 @@
  *
  * Contract:
  *  - Blobs.  An original is stored once per content, named by the SHA-256 of
- *    its plaintext: <blob_dir>/ab/cd/<sha256>.sk (mode 0600, folders 0700).
+ *    its plaintext: <blob_dir>/ab/<sha256>.sk (mode 0600, folders 0700;
+ *    blobs of stores written by 0.1 at ab/cd/<sha256>.sk are still read).
  *    File: "SKQ1", the 16-character key id, a 24-byte random nonce, then
  *    XChaCha20-Poly1305 (IETF) ciphertext and tag; the associated data is the
  *    sha256 hex, so a blob renamed over another cannot be read as it.  A blob

@@ -355,15 +355,59 @@ test_files_private(void **state)
 		assert_memory_equal(data, "SKQ1", 4);
 		assert_null(memmem(data, n, "secret", 6));
 	}
-	/* <dir>/ab/cd/<sha256>.sk */
+	/* <dir>/ab/<sha256>.sk */
 	{
 		char sha[SHA256_HEX_LEN + 1], want[512];
 
 		sha256_hex("secret original", 15, sha);
-		snprintf(want, sizeof want, "%s/%.2s/%.2s/%s.sk", f->blobs, sha, sha + 2, sha);
+		snprintf(want, sizeof want, "%s/%.2s/%s.sk", f->blobs, sha, sha);
 		assert_string_equal(buf_str(&path), want);
 	}
 	buf_free(&path);
+}
+
+/*
+ * Stores written by 0.1 kept blobs at ab/cd/<sha256>.sk: such a blob is
+ * still read, deduplicated against (not written again) and expired.
+ */
+static void
+test_old_layout(void **state)
+{
+	struct fx *f = *state;
+	struct store_item a = item("SK-a", NOW, "withheld", "a@example.com", "one");
+	struct store_item b = item("SK-b", NOW + 1, "withheld", "b@example.com", "two");
+	char sha[SHA256_HEX_LEN + 1], old[1200], cd[1024];
+	struct buf path, out, err;
+	size_t rows, blobs;
+	struct stat st;
+
+	put_ok(f, &a, "kept by 0.1", 11);
+	blob_path(f, "kept by 0.1", 11, &path);
+	sha256_hex("kept by 0.1", 11, sha);
+	snprintf(cd, sizeof cd, "%s/%.2s/%.2s", f->blobs, sha, sha + 2);
+	snprintf(old, sizeof old, "%s/%s.sk", cd, sha);
+	assert_int_equal(mkdir(cd, 0700), 0);
+	assert_int_equal(rename(buf_str(&path), old), 0);
+	buf_init(&out, 1024);
+	buf_init(&err, 4096);
+	assert_int_equal(store_get(f->s, "SK-a", &out, NULL, &err), 0);
+	assert_string_equal(buf_str(&out), "kept by 0.1");
+	/* the same content again: found where it is, not written twice */
+	put_ok(f, &b, "kept by 0.1", 11);
+	assert_int_equal(count_files(f->blobs, ".sk"), 1);
+	assert_int_equal(stat(buf_str(&path), &st), -1);
+	buf_reset(&out);
+	assert_int_equal(store_get(f->s, "SK-b", &out, NULL, &err), 0);
+	assert_string_equal(buf_str(&out), "kept by 0.1");
+	/* expired from where it is */
+	assert_int_equal(store_expire(f->s, NOW + DAYS(RETENTION) + 1, &rows, &blobs, &err), 0);
+	assert_int_equal(rows, 2);
+	assert_int_equal(blobs, 1);
+	assert_int_equal(stat(old, &st), -1);
+	assert_int_equal(count_files(f->blobs, ".sk"), 0);
+	buf_free(&path);
+	buf_free(&out);
+	buf_free(&err);
 }
 
 static void
@@ -1504,6 +1548,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_files_private, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dedup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_old_layout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dedup_repairs_damaged_blob, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tampered_blob, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_swapped_blob, setup, teardown),
