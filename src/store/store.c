@@ -584,7 +584,8 @@ blob_w_free(struct blob_w *w)
 {
 	if (w->fd >= 0) {
 		close(w->fd);
-		unlinkat(w->dirfd, buf_str(&w->tmp), 0);
+		if (w->tmp.len > 0)	/* not placed */
+			unlinkat(w->dirfd, buf_str(&w->tmp), 0);
 	}
 	if (w->dirfd >= 0)
 		close(w->dirfd);
@@ -667,6 +668,20 @@ blob_rename(struct blob_w *w, const char *sha, struct buf *err)
 		unlinkat(w->dirfd, buf_str(&w->tmp), 0);
 		return -1;
 	}
+	return 0;
+}
+
+/* Rename the temporary file into place, keeping it open (store_put_many
+ * fsyncs it after all the renames of a batch).  Removed if that fails. */
+static int
+blob_place(struct blob_w *w, const char *sha, struct buf *err)
+{
+	if (blob_rename(w, sha, err) != 0) {
+		close(w->fd);
+		w->fd = -1;
+		return -1;
+	}
+	buf_reset(&w->tmp);	/* placed: no longer to be removed */
 	return 0;
 }
 
@@ -939,7 +954,7 @@ store_close(struct store *s)
 /* One item of store_put_many on its way. */
 struct pending {
 	int failed;
-	int placing;		/* a new blob, synced, still to be renamed */
+	int placing;		/* a new blob, written, still to be renamed */
 	size_t same;		/* an earlier item with the same original, or SIZE_MAX */
 	char sha[SHA256_HEX_LEN + 1], key_id[STORE_KEY_ID_LEN + 1];
 	struct buf reason, sender, rcpts, subject, receipt;
@@ -1019,8 +1034,20 @@ put_blob(struct store *s, struct store_put *p, struct pending *q)
 	r = blob_read(s, q->sha, &check, NULL, &ignored);
 	buf_free(&check);
 	buf_free(&ignored);
-	if (r == 0)
-		return blob_dir_open(s, q->sha, 0, &q->w, p->err);
+	if (r == 0) {
+		struct stat st;
+
+		/* whole, but perhaps placed by another writer that has not
+		 * fsynced it yet: it is fsynced here too (step 3) */
+		if (blob_dir_open(s, q->sha, 0, &q->w, p->err) != 0)
+			return -1;
+		if ((q->w.fd = blob_open(s, q->sha, &st)) < 0) {
+			buf_printf(p->err, "blob %s: %s", q->sha, strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	q->placing = 1;
 	return blob_start(s, q->sha, p->orig, p->len, &q->w, p->err);
 }
 
@@ -1146,19 +1173,27 @@ store_put_many(struct store *s, struct store_put *p, size_t n)
 		if (q[i].same == SIZE_MAX && put_blob(s, &p[i], &q[i]) != 0)
 			put_fail(&p[i], &q[i]);
 	}
-	/* 2. make every new blob durable, then (no metadata change between the
-	 * fsyncs, which would make each one a journal commit of its own) place
-	 * them all */
+	/*
+	 * 2. place every new blob under its name, then 3. fsync every blob and
+	 * each folder once: all the renames and allocations are then in the
+	 * file system's next journal commit, which the first fsync forces and
+	 * the others find done (fsyncing before renaming took two commits).
+	 * A name placed but not yet synced is safe: no row points to it before
+	 * step 4, a crash can leave it damaged but never believed (a blob is
+	 * authenticated on every read, and a damaged one is written again the
+	 * next time its content comes), and a writer that finds it meanwhile
+	 * fsyncs it too (put_blob).
+	 */
 	for (i = 0; i < n; i++) {
-		q[i].placing = !q[i].failed && q[i].w.fd >= 0;
-		if (q[i].placing && blob_sync(&q[i].w, q[i].sha, p[i].err) != 0)
+		if (!q[i].failed && q[i].placing && blob_place(&q[i].w, q[i].sha, p[i].err) != 0)
 			put_fail(&p[i], &q[i]);
 	}
 	for (i = 0; i < n; i++) {
-		if (!q[i].failed && q[i].placing && blob_rename(&q[i].w, q[i].sha, p[i].err) != 0)
+		if (!q[i].failed && q[i].w.fd >= 0 && fsync(q[i].w.fd) != 0) {
+			buf_printf(p[i].err, "blob %s: %s", q[i].sha, strerror(errno));
 			put_fail(&p[i], &q[i]);
+		}
 	}
-	/* 3. make the names durable: each folder fsynced once, the top one too */
 	dirs_sync(s, p, q, n, 2);
 	dirs_sync(s, p, q, n, 0);
 	for (i = 0; i < n; i++) {
