@@ -28,7 +28,8 @@
 # usage: bench/postfix_milter.sh [BUILD_DIR] [CORPUS_DIR]
 #   (defaults build, ../shared/corpus/bench; N=2000 messages per throughput
 #   phase, ROUNDS=3, NLAT=1000 per latency phase, LROUNDS=3, CONCURRENCY=16,
-#   WARMUP=100)
+#   WARMUP=100; RATE=R runs the latency phases at R msg/s instead of half of
+#   bare Postfix's rate, to compare two builds at the same load)
 # Needs root (Postfix and Dovecot); installs them with apt-get if missing.
 set -u
 cd "$(dirname "$0")/.."
@@ -148,7 +149,7 @@ done
 best bare
 best milter
 ta=$(field bare throughput)
-half=$(awk -v t="$ta" 'BEGIN { printf "%.1f", t / 2 }')
+half=${RATE:-$(awk -v t="$ta" 'BEGIN { printf "%.1f", t / 2 }')}
 # latency at half load: LROUNDS pairs, the order alternating (a quiet or a
 # busy moment of the machine falls on both sides alike); each pair gives an
 # added p99, and the median pair counts
