@@ -640,43 +640,24 @@ out:
 	return r;
 }
 
-/* fsync and close the temporary file (removed if that fails). */
+/*
+ * Rename the temporary file into place, keeping it open: the caller fsyncs
+ * it, and the folder, afterwards (store_put_many: after all the renames of
+ * a batch).  A file already under that name (a damaged blob, or one under a
+ * key this key file does not hold) is replaced only by a synced file, so a
+ * crash never leaves an unsynced file where a whole one was.  On failure
+ * the temporary file is removed.
+ */
 static int
-blob_sync(struct blob_w *w, const char *sha, struct buf *err)
-{
-	int fd = w->fd;
-
-	w->fd = -1;
-	if (fsync(fd) != 0 || close(fd) != 0) {
-		buf_printf(err, "blob %s: %s", sha, strerror(errno));
-		unlinkat(w->dirfd, buf_str(&w->tmp), 0);
-		return -1;
-	}
-	return 0;
-}
-
-/* Rename the synced temporary file into place.  The folders' fsyncs, which
- * make the name durable, are the caller's (once per folder). */
-static int
-blob_rename(struct blob_w *w, const char *sha, struct buf *err)
+blob_place(struct blob_w *w, const char *sha, struct buf *err)
 {
 	char final[SHA256_HEX_LEN + sizeof BLOB_SUFFIX];
 
 	snprintf(final, sizeof final, "%s" BLOB_SUFFIX, sha);
-	if (renameat(w->dirfd, buf_str(&w->tmp), w->dirfd, final) != 0) {
+	if ((faccessat(w->dirfd, final, F_OK, AT_SYMLINK_NOFOLLOW) == 0 && fsync(w->fd) != 0) ||
+	    renameat(w->dirfd, buf_str(&w->tmp), w->dirfd, final) != 0) {
 		buf_printf(err, "blob %s: %s", sha, strerror(errno));
 		unlinkat(w->dirfd, buf_str(&w->tmp), 0);
-		return -1;
-	}
-	return 0;
-}
-
-/* Rename the temporary file into place, keeping it open (store_put_many
- * fsyncs it after all the renames of a batch).  Removed if that fails. */
-static int
-blob_place(struct blob_w *w, const char *sha, struct buf *err)
-{
-	if (blob_rename(w, sha, err) != 0) {
 		close(w->fd);
 		w->fd = -1;
 		return -1;
@@ -695,10 +676,9 @@ blob_write(struct store *s, const char *sha, const void *p, size_t len,
 	int r = -1;
 
 	blob_w_init(&w);
-	if (blob_start(s, sha, p, len, &w, err) != 0 || blob_sync(&w, sha, err) != 0 ||
-	    blob_rename(&w, sha, err) != 0)
+	if (blob_start(s, sha, p, len, &w, err) != 0 || blob_place(&w, sha, err) != 0)
 		goto out;
-	if (fsync(w.dirfd) != 0 || fsync(s->dirfd) != 0) {
+	if (fsync(w.fd) != 0 || fsync(w.dirfd) != 0 || fsync(s->dirfd) != 0) {
 		buf_printf(err, "blob %s: %s", sha, strerror(errno));
 		goto out;
 	}
@@ -1181,8 +1161,9 @@ store_put_many(struct store *s, struct store_put *p, size_t n)
 	 * A name placed but not yet synced is safe: no row points to it before
 	 * step 4, a crash can leave it damaged but never believed (a blob is
 	 * authenticated on every read, and a damaged one is written again the
-	 * next time its content comes), and a writer that finds it meanwhile
-	 * fsyncs it too (put_blob).
+	 * next time its content comes), a name already taken is replaced only
+	 * by a synced file (blob_place), and a writer that finds a placed blob
+	 * meanwhile fsyncs it too (put_blob).
 	 */
 	for (i = 0; i < n; i++) {
 		if (!q[i].failed && q[i].placing && blob_place(&q[i].w, q[i].sha, p[i].err) != 0)
