@@ -69,6 +69,7 @@
 #include "core/digest.h"
 #include "core/num.h"
 #include "core/xalloc.h"
+#include "daemon/milter_sock.h"
 #include "daemon/outcome.h"
 #include "gateway/metrics.h"
 #include "gateway/spool.h"
@@ -112,6 +113,8 @@ static struct {
 	struct poison poison[POISON_SLOTS];
 	struct outcome_queue *oq;	/* the recorder */
 	int local;			/* listening on a Unix socket */
+	int tcp;			/* listen_addr is the TCP listener's */
+	struct sockaddr_storage listen_addr;
 	pthread_rwlock_t fork_lock;	/* see "Forking" above */
 } M = {
 	.mu = PTHREAD_MUTEX_INITIALIZER,
@@ -122,6 +125,7 @@ static struct {
 /* One MTA connection; the message fields are reset at each MAIL. */
 struct conn {
 	unsigned long pflags;	/* negotiated protocol flags (SMFIP_NR_*) */
+	int sock;		/* the TCP socket, when streaming over TCP; else -1 */
 	int in_msg;
 	struct buf msg;		/* header block, blank line, body; LF line ends */
 	size_t total;		/* bytes seen, counted past the ceiling too */
@@ -339,6 +343,7 @@ conn_get(SMFICTX *ctx)
 
 	if (c == NULL) {
 		c = xcalloc(1, sizeof *c);
+		c->sock = -1;
 		buf_init(&c->msg, M.pol->lim.message_bytes);
 		buf_init(&c->names, M.pol->lim.message_bytes);
 		buf_init(&c->msgid, MSGID_MAX);
@@ -372,10 +377,19 @@ msg_end(struct conn *c)
 	c->started = 0;
 }
 
+/*
+ * The answer to a step: none if the MTA was told not to wait for one, and
+ * then over TCP the ACK goes out now, so that the MTA's next write does not
+ * wait for it (milter_sock.h).
+ */
 static sfsistat
 ok(const struct conn *c, unsigned long nr_bit)
 {
-	return (c->pflags & nr_bit) != 0 ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+	if ((c->pflags & nr_bit) == 0)
+		return SMFIS_CONTINUE;
+	if (c->sock >= 0)
+		(void)milter_sock_quickack(c->sock);
+	return SMFIS_NOREPLY;
 }
 
 /* Append message bytes; past the ceiling only count them. */
@@ -438,12 +452,15 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 {
 	const unsigned long acts = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY;
 	/*
-	 * Steps not needed are not sent.  Over TCP every step that is sent is
-	 * answered: an unanswered one (SMFIP_NR_*, or the DATA macros without
-	 * the DATA step) leaves the MTA's next small write waiting for our
-	 * delayed ACK (Nagle), about 40 ms on Linux, in every transaction.  A
-	 * Unix socket has no such delay, and there the MTA streams the message
-	 * without waiting for an answer to each header.
+	 * Steps not needed are not sent, and the MTA is told not to wait for
+	 * an answer to those that are (it streams the message) where that
+	 * costs no time: on a Unix socket, and on a TCP connection whose
+	 * socket was found for quick ACKs (milter_sock.h).  A TCP connection
+	 * without it answers every step: an unanswered one would leave the
+	 * MTA's next small write waiting for our delayed ACK (Nagle), about
+	 * 40 ms on Linux, in every transaction.  The DATA step is always sent
+	 * (SMFIP_NODATA off), so that no macro packet without a step of its
+	 * own goes unacknowledged before the headers.
 	 */
 	const unsigned long skip = SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOUNKNOWN;
 	const unsigned long nr = SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_DATA |
@@ -458,8 +475,13 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 	c = conn_get(ctx);
 	*pf0 = acts;
 	*pf1 = (*pf1 | (f1 & skip)) & ~(unsigned long)SMFIP_NODATA;
-	if (M.local)
+	if (M.tcp && c->sock < 0)
+		c->sock = milter_sock_find(ctx, MILTER_SOCK_CTX_WORDS, &M.listen_addr);
+	if (M.local || c->sock >= 0) {
 		*pf1 |= f1 & nr;
+		METRIC_ADD(milter_streamed, 1);
+	} else
+		METRIC_ADD(milter_stepwise, 1);
 	*pf2 = *pf3 = 0;
 	c->pflags = *pf1;
 	return SMFIS_CONTINUE;
@@ -910,33 +932,6 @@ cb_close(SMFICTX *ctx)
 
 /* ---- start and stop ----------------------------------------------------- */
 
-/*
- * libmilter writes every edit of a message (each header deleted or added,
- * each body chunk) as a small packet of its own that the MTA does not
- * answer: under Nagle's algorithm each one after the first waits for the
- * MTA's delayed ACK, about 40 ms per message on Linux.  libmilter has no
- * option for this, so TCP_NODELAY goes on its listening socket (the only one
- * in this process), which accepted connections inherit on Linux.
- */
-static void
-nodelay_listener(void)
-{
-	for (int fd = 0; fd < 1024; fd++) {
-		struct sockaddr_storage ss;
-		socklen_t sl = sizeof ss, ol = sizeof(int);
-		int on = 0;
-
-		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &ol) != 0 || !on)
-			continue;
-		if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0 ||
-		    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
-			continue;
-		on = 1;
-		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) != 0)
-			syslog(LOG_WARNING, "milter: TCP_NODELAY: %s", strerror(errno));
-	}
-}
-
 static size_t
 inflight_now(void)
 {
@@ -1034,7 +1029,9 @@ milter_run(const struct policy *pol)
 		}
 		usleep(200000);
 	}
-	nodelay_listener();
+	/* libmilter's edits are small packets the MTA does not answer:
+	 * TCP_NODELAY on its listener sends each at once (milter_sock.h) */
+	M.tcp = !M.local && milter_sock_listener(&M.listen_addr) == 0;
 	if (M.local && chmod(conn + 5, 0666) != 0)	/* access: the folder's permissions */
 		syslog(LOG_WARNING, "milter: chmod %s: %s", conn + 5, strerror(errno));
 	if (pthread_create(&forker_thread, NULL, forker, NULL) != 0) {

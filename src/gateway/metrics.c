@@ -117,6 +117,8 @@ render(struct buf *b, const char *spool_dir)
 		{ "sekisho_agent_restarts_total", "Delivery agents restarted by the master", offsetof(struct metrics, agent_restarts) },
 		{ "sekisho_smtp_sessions_total", "SMTP/LMTP sessions started", offsetof(struct metrics, sessions) },
 		{ "sekisho_milter_tempfail_total", "Messages the milter refused for now (the MTA keeps and retries them)", offsetof(struct metrics, tempfailed) },
+		{ "sekisho_milter_connections_streamed_total", "MTA connections to the milter that stream the message (Unix socket, or TCP with quick ACKs)", offsetof(struct metrics, milter_streamed) },
+		{ "sekisho_milter_connections_stepwise_total", "MTA connections to the milter over TCP that answer every step (the socket for quick ACKs was not found)", offsetof(struct metrics, milter_stepwise) },
 	};
 	uint64_t cum = 0;
 	struct spool sp;

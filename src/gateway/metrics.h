@@ -41,6 +41,8 @@ struct metrics {
 	uint64_t agent_restarts;
 	uint64_t sessions;		/* SMTP sessions started */
 	uint64_t tempfailed;		/* milter: refused for now, the MTA retries */
+	uint64_t milter_streamed;	/* milter connections not answered step by step */
+	uint64_t milter_stepwise;	/* milter TCP connections answered step by step */
 	uint64_t latency_bucket[METRICS_BUCKETS];	/* cumulative as exported */
 	uint64_t latency_count;
 	uint64_t latency_sum_ms;

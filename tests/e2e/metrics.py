@@ -7,8 +7,11 @@ each of those went through was timed once in sekisho_stage_seconds
 (STAGES, comma-separated: those every message passes).  The histograms must
 be well formed: cumulative buckets that never go down, +Inf equal to
 _count, a sum that is not negative.  Prints one line; exits 1 on a mismatch.
+With "streamed" (a milter run over TCP): every connection the MTA made to
+the milter must have streamed the message (TCP quick ACKs, no step-by-step
+answers; src/daemon/milter_sock.h).
 
-usage: metrics.py NAME HOST:PORT JOURNAL STAGES
+usage: metrics.py NAME HOST:PORT JOURNAL STAGES [streamed]
 """
 import json
 import re
@@ -16,6 +19,7 @@ import sys
 import urllib.request
 
 name, addr, journal, stages = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4].split(",")
+want_streamed = len(sys.argv) > 5 and sys.argv[5] == "streamed"
 text = urllib.request.urlopen(f"http://{addr}/metrics", timeout=10).read().decode()
 problems = []
 
@@ -62,9 +66,15 @@ for stage in stages:
     if n < receipts:
         problems.append(f"stage {stage} timed {n:g} times for {receipts} messages")
 
+streamed = ""
+if want_streamed:
+    n, k = value("sekisho_milter_connections_streamed_total"), value("sekisho_milter_connections_stepwise_total")
+    if n == 0 or k != 0:
+        problems.append(f"milter connections: {n:g} streamed, {k:g} answered step by step (expected all streamed)")
+    streamed = f"; {n:g} milter connections streamed"
 summary = ", ".join(f"{s} {hist[s]['count']:g}x mean {1000 * hist[s]['sum'] / hist[s]['count']:.2f} ms"
                     for s in sorted(hist) if hist[s]["count"])
-print(f"e2e {name} metrics: {done:g} processed = {receipts} journal receipts; {summary}")
+print(f"e2e {name} metrics: {done:g} processed = {receipts} journal receipts; {summary}{streamed}")
 for p in problems:
     print(f"   {p}")
 sys.exit(1 if problems else 0)
