@@ -221,6 +221,7 @@ open_store(const char *config, int need_key, int create, struct store **s)
 	cfg.pg_conninfo = pol.quarantine_pg;
 	cfg.key_path = need_key ? pol.quarantine_key : NULL;
 	cfg.retention_days = (unsigned)pol.quarantine_retention_days;
+	cfg.inline_max = pol.quarantine_inline_limit;
 	cfg.create = create;
 	buf_init(&err, 4096);
 	if (store_open(s, &cfg, &err) != 0) {

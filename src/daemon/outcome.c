@@ -130,6 +130,7 @@ outcome_open(struct outcome **op, const struct policy *pol, struct buf *err)
 		.pg_conninfo = pol->quarantine_pg,
 		.key_path = pol->quarantine_key,
 		.retention_days = (unsigned)pol->quarantine_retention_days,
+		.inline_max = pol->quarantine_inline_limit,
 		.create = 1,
 	};
 

@@ -125,6 +125,8 @@ static const struct setting settings[] = {
 	{ "quarantine_key", C_PATH, OFF(quarantine_key), "/etc/sekisho/quarantine.key", 0,
 	  sizeof(((struct policy *)0)->quarantine_key), NULL,
 	  "quarantine: key file (mode 0600; 'sekisho quarantine keygen' makes one)" },
+	{ "quarantine_inline_limit", C_SIZE, OFF(quarantine_inline_limit), "256k", 0, 16 * MiB, NULL,
+	  "quarantine: originals up to this size go into the database with their row (one sync); larger ones, or all with 0, are files in quarantine_dir" },
 	{ "quarantine_retention_days", C_COUNT, OFF(quarantine_retention_days), "1827", 1, 36500,
 	  NULL, "quarantine: days an item is kept before 'sekisho quarantine expire' removes it" },
 	{ "attachments", C_ENUM, OFF(attachments), "sanitize", 0, 0, attach_modes,

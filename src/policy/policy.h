@@ -56,6 +56,7 @@ struct policy {
 	char quarantine_pg[1024];	/* libpq connection string */
 	char quarantine_key[512];
 	size_t quarantine_retention_days;
+	size_t quarantine_inline_limit;	/* bytes; 0: every original is a file */
 
 	/* files and attachments (src/cdr) */
 	enum attach_mode attachments;	/* sanitise attachments, or remove them all */

@@ -27,8 +27,9 @@
  *  - Passwords do not belong in quarantine_pg (the configuration is printed
  *    by "sekisho config check"): a connection string with one is refused;
  *    libpq reads them from a password file (passfile=, ~/.pgpass).
- *  - The DDL runs only when the database holds no schema yet, so after the
- *    first start a role with SELECT, INSERT, UPDATE and DELETE is enough.
+ *  - The DDL runs only when the database holds no schema yet, or an older
+ *    one (version 1 gains the blobs table), so after the first start a role
+ *    with SELECT, INSERT, UPDATE and DELETE is enough.
  *  - Error messages are libpq's terse ones (no DETAIL lines quoting row
  *    values), control characters replaced, prefixed with the database.
  */
@@ -95,6 +96,10 @@ static const char sql_expired[] = "SELECT receipt_id, sha256 FROM items "
     "WHERE expires_at <= $1::bigint ORDER BY expires_at LIMIT $2::bigint";
 static const char sql_delete[] = "DELETE FROM items WHERE receipt_id = $1::text";
 static const char sql_in_use[] = "SELECT 1 FROM items WHERE sha256 = $1::text LIMIT 1";
+static const char sql_blob_put[] = "INSERT INTO blobs (sha256, sealed) VALUES ($1::text, $2::bytea) "
+    "ON CONFLICT (sha256) DO UPDATE SET sealed = excluded.sealed";
+static const char sql_blob_get[] = "SELECT sealed FROM blobs WHERE sha256 = $1::text";
+static const char sql_blob_del[] = "DELETE FROM blobs WHERE sha256 = $1::text";
 
 struct meta {
 	PGconn *conn;
@@ -186,14 +191,15 @@ reconnect(struct meta *m, struct buf *err)
 }
 
 /*
- * Run one constant statement with n text parameters (NULL for SQL NULL).
- * Returns the result (the caller PQclears it) or NULL with a message.  A
- * broken connection outside a transaction is reset and the statement tried
- * once more.
+ * Run one constant statement with n parameters (NULL for SQL NULL), text
+ * unless lens and fmts say otherwise (PQexecParams), the result in text, or
+ * in binary when binary_result.  Returns the result (the caller PQclears it)
+ * or NULL with a message.  A broken connection outside a transaction is
+ * reset and the statement tried once more.
  */
 static PGresult *
-exec(struct meta *m, const char *sql, int n, const char *const *vals, const char *what,
-    struct buf *err)
+exec_params(struct meta *m, const char *sql, int n, const char *const *vals,
+    const int *lens, const int *fmts, int binary_result, const char *what, struct buf *err)
 {
 	int retried = 0;
 
@@ -202,7 +208,7 @@ exec(struct meta *m, const char *sql, int n, const char *const *vals, const char
 		ExecStatusType st = PGRES_FATAL_ERROR;
 
 		if (PQstatus(m->conn) == CONNECTION_OK) {
-			res = PQexecParams(m->conn, sql, n, NULL, vals, NULL, NULL, 0);
+			res = PQexecParams(m->conn, sql, n, NULL, vals, lens, fmts, binary_result);
 			st = PQresultStatus(res);
 		}
 		if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
@@ -217,6 +223,14 @@ exec(struct meta *m, const char *sql, int n, const char *const *vals, const char
 		if (reconnect(m, err) != 0)
 			return NULL;
 	}
+}
+
+/* exec_params with text parameters and a text result. */
+static PGresult *
+exec(struct meta *m, const char *sql, int n, const char *const *vals, const char *what,
+    struct buf *err)
+{
+	return exec_params(m, sql, n, vals, NULL, NULL, 0, what, err);
 }
 
 /* Run a statement whose result is not needed. */
@@ -367,7 +381,7 @@ migrate(struct meta *m, int create, struct buf *err)
 		meta_rollback(m);	/* nothing written */
 		return 0;
 	}
-	if (!create) {
+	if (!create && version == 0) {
 		buf_printf(err, "%s: no quarantine store in this database (its tables are "
 		    "created when sekishod or 'sekisho quarantine import' first stores an item)",
 		    m->label);
@@ -686,6 +700,65 @@ meta_sha_in_use(void *be, const char *sha256, int *in_use, struct buf *err)
 	return 0;
 }
 
+/* The sealed bytes travel in binary (no hex or escaping). */
+static int
+meta_blob_put(void *be, const char *sha256, const void *sealed, size_t len, struct buf *err)
+{
+	struct meta *m = be;
+	const char *vals[2] = { sha256, sealed };
+	const int lens[2] = { 0, (int)len }, fmts[2] = { 0, 1 };
+	PGresult *res;
+
+	if (len > INT_MAX) {
+		buf_printf(err, "%s: blob %s: too large to store inline", m->label, sha256);
+		return -1;
+	}
+	if ((res = exec_params(m, sql_blob_put, 2, vals, lens, fmts, 0, "storing an original",
+	    err)) == NULL)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
+static int
+meta_blob_get(void *be, const char *sha256, struct buf *out, struct buf *err)
+{
+	struct meta *m = be;
+	const char *vals[1] = { sha256 };
+	PGresult *res = exec_params(m, sql_blob_get, 1, vals, NULL, NULL, 1,
+	    "reading an original", err);
+	int r = STORE_NOT_FOUND;
+
+	if (res == NULL)
+		return -1;
+	if (PQntuples(res) == 1) {
+		r = 0;
+		if (PQgetisnull(res, 0, 0) || PQgetlength(res, 0, 0) < 0) {
+			buf_printf(err, "%s: blob %s: malformed row", m->label, sha256);
+			r = -1;
+		} else if (buf_append(out, PQgetvalue(res, 0, 0),
+		    (size_t)PQgetlength(res, 0, 0)) != 0) {
+			buf_printf(err, "%s: blob %s: larger than allowed here", m->label, sha256);
+			r = -1;
+		}
+	}
+	PQclear(res);
+	return r;
+}
+
+static int
+meta_blob_del(void *be, const char *sha256, int *gone, struct buf *err)
+{
+	const char *vals[1] = { sha256 };
+	PGresult *res = exec(be, sql_blob_del, 1, vals, "deleting an original", err);
+
+	if (res == NULL)
+		return -1;
+	*gone = strcmp(PQcmdTuples(res), "0") != 0;
+	PQclear(res);
+	return 0;
+}
+
 const struct store_backend_ops store_pg_ops = {
 	.name = "postgresql",
 	.open = meta_open,
@@ -700,4 +773,7 @@ const struct store_backend_ops store_pg_ops = {
 	.expired = meta_expired,
 	.delete_item = meta_delete_item,
 	.sha_in_use = meta_sha_in_use,
+	.blob_put = meta_blob_put,
+	.blob_get = meta_blob_get,
+	.blob_del = meta_blob_del,
 };

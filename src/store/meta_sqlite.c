@@ -30,7 +30,8 @@
 
 enum stmt {
 	S_BEGIN, S_COMMIT, S_ROLLBACK, S_VERSION_GET, S_VERSION_SET, S_SHA_OF,
-	S_INSERT, S_GET, S_LIST, S_MARK, S_EXPIRED, S_DELETE, S_IN_USE, S_COUNT
+	S_INSERT, S_GET, S_LIST, S_MARK, S_EXPIRED, S_DELETE, S_IN_USE, S_BLOB_PUT, S_BLOB_GET,
+	S_BLOB_DEL, S_COUNT
 };
 
 static const char *const stmt_sql[S_COUNT] = {
@@ -56,6 +57,10 @@ static const char *const stmt_sql[S_COUNT] = {
 	    "ORDER BY expires_at LIMIT ?2",
 	[S_DELETE] = "DELETE FROM items WHERE receipt_id = ?1",
 	[S_IN_USE] = "SELECT 1 FROM items WHERE sha256 = ?1 LIMIT 1",
+	[S_BLOB_PUT] = "INSERT INTO blobs (sha256, sealed) VALUES (?1, ?2) "
+	    "ON CONFLICT (sha256) DO UPDATE SET sealed = excluded.sealed",
+	[S_BLOB_GET] = "SELECT sealed FROM blobs WHERE sha256 = ?1",
+	[S_BLOB_DEL] = "DELETE FROM blobs WHERE sha256 = ?1",
 };
 
 struct meta {
@@ -167,7 +172,7 @@ migrate(struct meta *m, struct buf *err)
 		    m->path, version, STORE_SCHEMA_VERSION);
 		goto fail;
 	}
-	if (version == 0) {
+	if (version < STORE_SCHEMA_VERSION) {	/* new, or 1 given its blobs table */
 		st = use(m, S_VERSION_SET);
 		sqlite3_bind_int64(st, 1, STORE_SCHEMA_VERSION);
 		if (run(m, st, err, "writing the schema version") != 0)
@@ -500,6 +505,56 @@ meta_sha_in_use(void *be, const char *sha256, int *in_use, struct buf *err)
 	return 0;
 }
 
+static int
+meta_blob_put(void *be, const char *sha256, const void *sealed, size_t len, struct buf *err)
+{
+	struct meta *m = be;
+	sqlite3_stmt *st = use(m, S_BLOB_PUT);
+
+	bind_text(st, 1, sha256);
+	sqlite3_bind_blob64(st, 2, sealed, len, SQLITE_STATIC);
+	return run(m, st, err, "storing an original");
+}
+
+static int
+meta_blob_get(void *be, const char *sha256, struct buf *out, struct buf *err)
+{
+	struct meta *m = be;
+	sqlite3_stmt *st = use(m, S_BLOB_GET);
+	int rc, r = STORE_NOT_FOUND;
+
+	bind_text(st, 1, sha256);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const void *p = sqlite3_column_blob(st, 0);
+		int n = sqlite3_column_bytes(st, 0);
+
+		r = 0;
+		if (sqlite3_column_type(st, 0) != SQLITE_BLOB || n < 0) {
+			buf_printf(err, "%s: blob %s: malformed row", m->path, sha256);
+			r = -1;
+		} else if (buf_append(out, p, (size_t)n) != 0) {
+			buf_printf(err, "%s: blob %s: larger than allowed here", m->path, sha256);
+			r = -1;
+		}
+	} else if (rc != SQLITE_DONE)
+		r = db_error(m, err, "reading an original");
+	sqlite3_reset(st);
+	return r;
+}
+
+static int
+meta_blob_del(void *be, const char *sha256, int *gone, struct buf *err)
+{
+	struct meta *m = be;
+	sqlite3_stmt *st = use(m, S_BLOB_DEL);
+
+	bind_text(st, 1, sha256);
+	if (run(m, st, err, "deleting an original") != 0)
+		return -1;
+	*gone = sqlite3_changes(m->db) > 0;
+	return 0;
+}
+
 const struct store_backend_ops store_sqlite_ops = {
 	.name = "sqlite",
 	.open = meta_open,
@@ -514,4 +569,7 @@ const struct store_backend_ops store_sqlite_ops = {
 	.expired = meta_expired,
 	.delete_item = meta_delete_item,
 	.sha_in_use = meta_sha_in_use,
+	.blob_put = meta_blob_put,
+	.blob_get = meta_blob_get,
+	.blob_del = meta_blob_del,
 };

@@ -3,12 +3,14 @@
  * API over the metadata backends.  See store.h for the contract.
  *
  * Consistency between blobs and rows: a row is inserted only after its blob
- * is durable, and both store_put's insert and store_expire's deletions run in
- * the backend's write transaction, inside which put checks again that the blob
- * is still there (expire may have removed it since) and expire removes a blob
- * only when no row refers to it.  A crash leaves at worst an unreferenced blob
- * or a temporary file, never a row without its blob (expired rows aside) and
- * never a partial blob under a final name.
+ * is durable (a file: fsynced before the transaction; inline: written in the
+ * same transaction), and both store_put's insert and store_expire's
+ * deletions run in the backend's write transaction, inside which put checks
+ * again that the blob is still there (expire may have removed it since) and
+ * expire removes a blob only when no row refers to it.  A crash leaves at
+ * worst an unreferenced blob or a temporary file, never a row without its
+ * blob (expired rows aside), and a file blob damaged by a crash is never
+ * believed (see store.h).
  */
 #include "store/store.h"
 
@@ -64,6 +66,10 @@ const char *const store_schema[] = {
 	"CREATE INDEX IF NOT EXISTS items_received_at ON items (received_at)",
 	"CREATE INDEX IF NOT EXISTS items_sha256 ON items (sha256)",
 	"CREATE INDEX IF NOT EXISTS items_expires_at ON items (expires_at)",
+	/* BYTEA: PostgreSQL's binary type; SQLite keeps a BLOB value as it is */
+	"CREATE TABLE IF NOT EXISTS blobs ("
+	    "sha256 TEXT PRIMARY KEY, "
+	    "sealed BYTEA NOT NULL)",
 	NULL
 };
 
@@ -80,6 +86,7 @@ struct store {
 	struct store_key *keys;		/* sodium_allocarray; [0] is current */
 	size_t nkeys;
 	long long retention;		/* seconds */
+	size_t inline_max;		/* originals up to this size are inline */
 };
 
 /* ---------------------------------------------------------------- helpers */
@@ -593,6 +600,26 @@ blob_w_free(struct blob_w *w)
 	buf_free(&w->tmp);
 }
 
+/* The sealed form of an original under the current key (malloc'd, *n bytes). */
+static unsigned char *
+blob_seal(const struct store *s, const char *sha, const void *p, size_t len, size_t *n)
+{
+	const struct store_key *k = &s->keys[0];
+	unsigned char *blob = xmalloc(BLOB_HEADER_LEN + len + TAG_LEN);
+	unsigned long long clen;
+
+	memcpy(blob, BLOB_MAGIC, BLOB_MAGIC_LEN);
+	memcpy(blob + BLOB_MAGIC_LEN, k->id, STORE_KEY_ID_LEN);
+	randombytes_buf(blob + BLOB_MAGIC_LEN + STORE_KEY_ID_LEN, NONCE_LEN);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(blob + BLOB_HEADER_LEN, &clen, p, len,
+	    (const unsigned char *)sha, SHA256_HEX_LEN, NULL,
+	    blob + BLOB_MAGIC_LEN + STORE_KEY_ID_LEN, k->key);
+	if (clen != len + TAG_LEN)
+		die("aead: unexpected ciphertext length");
+	*n = BLOB_HEADER_LEN + (size_t)clen;
+	return blob;
+}
+
 /*
  * Encrypt under the current key into a new temporary file in the blob's
  * folder and start its writeback (sync_file_range, a hint: when several
@@ -606,20 +633,12 @@ blob_start(struct store *s, const char *sha, const void *p, size_t len, struct b
 {
 	const struct store_key *k = &s->keys[0];
 	unsigned char *blob;
-	unsigned long long clen;
+	size_t n;
 	int r = -1;
 
 	if (blob_dir_open(s, sha, 1, w, err) != 0)
 		return -1;
-	blob = xmalloc(BLOB_HEADER_LEN + len + TAG_LEN);
-	memcpy(blob, BLOB_MAGIC, BLOB_MAGIC_LEN);
-	memcpy(blob + BLOB_MAGIC_LEN, k->id, STORE_KEY_ID_LEN);
-	randombytes_buf(blob + BLOB_MAGIC_LEN + STORE_KEY_ID_LEN, NONCE_LEN);
-	crypto_aead_xchacha20poly1305_ietf_encrypt(blob + BLOB_HEADER_LEN, &clen, p, len,
-	    (const unsigned char *)sha, SHA256_HEX_LEN, NULL,
-	    blob + BLOB_MAGIC_LEN + STORE_KEY_ID_LEN, k->key);
-	if (clen != len + TAG_LEN)
-		die("aead: unexpected ciphertext length");
+	blob = blob_seal(s, sha, p, len, &n);
 	buf_reset(&w->tmp);
 	tmp_name(sha, &w->tmp);
 	w->fd = openat(w->dirfd, buf_str(&w->tmp), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
@@ -628,7 +647,7 @@ blob_start(struct store *s, const char *sha, const void *p, size_t len, struct b
 		buf_printf(err, "blob %s: %s", sha, strerror(errno));
 		goto out;
 	}
-	if (write_all(w->fd, blob, BLOB_HEADER_LEN + clen) != 0) {
+	if (write_all(w->fd, blob, n) != 0) {
 		buf_printf(err, "blob %s: %s", sha, strerror(errno));
 		goto out;
 	}
@@ -730,79 +749,119 @@ read_full(int fd, void *p, size_t n)
 	return 0;
 }
 
+#define SEALED_MAX (STORE_BLOB_MAX + BLOB_HEADER_LEN + TAG_LEN)
+
+/* The sealed bytes of a blob's file, appended to sealed: 0, STORE_NOT_FOUND
+ * or -1 with the reason. */
+static int
+blob_load_file(const struct store *s, const char *sha, struct buf *sealed, struct buf *err)
+{
+	struct stat st;
+	int fd, r = -1;
+
+	if ((fd = blob_open(s, sha, &st)) < 0) {
+		if (errno == ENOENT)
+			return STORE_NOT_FOUND;
+		buf_printf(err, "blob %s: %s", sha, strerror(errno));
+		return -1;
+	}
+	if ((uint64_t)st.st_size > (uint64_t)SEALED_MAX) {
+		buf_printf(err, "blob %s: impossible size %lld", sha, (long long)st.st_size);
+		goto out;
+	}
+	if (buf_reserve(sealed, (size_t)st.st_size) != 0) {
+		buf_printf(err, "blob %s: larger than allowed here", sha);
+		goto out;
+	}
+	if (read_full(fd, sealed->data + sealed->len, (size_t)st.st_size) != 0) {
+		buf_printf(err, "blob %s: %s", sha, errno ? strerror(errno) : "short read");
+		goto out;
+	}
+	sealed->len += (size_t)st.st_size;
+	r = 0;
+out:
+	close(fd);
+	return r;
+}
+
 /*
- * Read, decrypt and verify one blob, appending the plaintext to out; the
+ * Decrypt and verify a sealed blob, appending the plaintext to out; the
  * blob's key id goes to key_id if not NULL.  0, or -1 with the reason.
  */
 static int
-blob_read(const struct store *s, const char *sha, struct buf *out,
-    char key_id[STORE_KEY_ID_LEN + 1], struct buf *err)
+blob_unseal(const struct store *s, const char *sha, const struct buf *sealed,
+    struct buf *out, char key_id[STORE_KEY_ID_LEN + 1], struct buf *err)
 {
+	const unsigned char *blob = (const unsigned char *)sealed->data;
 	const struct store_key *k;
-	unsigned char *blob = NULL;
 	unsigned long long mlen;
 	char check[SHA256_HEX_LEN + 1];
-	struct stat st;
-	size_t size;
-	int fd, r = -1;
+	size_t size = sealed->len;
 
-	if (s->nkeys == 0) {
-		buf_puts(err, "no key loaded: the quarantine key file is needed to read originals");
+	if (size < BLOB_HEADER_LEN + TAG_LEN || size > SEALED_MAX) {
+		buf_printf(err, "blob %s: impossible size %zu", sha, size);
 		return -1;
-	}
-	if ((fd = blob_open(s, sha, &st)) < 0) {
-		buf_printf(err, "blob %s: %s", sha, errno == ENOENT ? "missing" : strerror(errno));
-		return -1;
-	}
-	size = (size_t)st.st_size;
-	if (st.st_size < (off_t)(BLOB_HEADER_LEN + TAG_LEN) ||
-	    (uint64_t)st.st_size > (uint64_t)STORE_BLOB_MAX + BLOB_HEADER_LEN + TAG_LEN) {
-		buf_printf(err, "blob %s: impossible size %lld", sha, (long long)st.st_size);
-		goto out;
 	}
 	if (buf_reserve(out, size - BLOB_HEADER_LEN - TAG_LEN) != 0) {
 		buf_printf(err, "blob %s: the original (%zu bytes) is larger than allowed here",
 		    sha, size - BLOB_HEADER_LEN - TAG_LEN);
-		goto out;
-	}
-	blob = xmalloc(size);
-	if (read_full(fd, blob, size) != 0) {
-		buf_printf(err, "blob %s: %s", sha, errno ? strerror(errno) : "short read");
-		goto out;
+		return -1;
 	}
 	if (memcmp(blob, BLOB_MAGIC, BLOB_MAGIC_LEN) != 0 ||
 	    !is_hex((const char *)blob + BLOB_MAGIC_LEN, STORE_KEY_ID_LEN)) {
 		buf_printf(err, "blob %s: not a sekisho quarantine blob (bad header)", sha);
-		goto out;
+		return -1;
 	}
 	if ((k = find_key(s, (const char *)blob + BLOB_MAGIC_LEN)) == NULL) {
 		buf_printf(err, "blob %s: encrypted under key id %.16s, which the key file "
 		    "does not hold", sha, (const char *)blob + BLOB_MAGIC_LEN);
-		goto out;
+		return -1;
 	}
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt((unsigned char *)out->data + out->len,
 	    &mlen, NULL, blob + BLOB_HEADER_LEN, size - BLOB_HEADER_LEN,
 	    (const unsigned char *)sha, SHA256_HEX_LEN, blob + BLOB_MAGIC_LEN + STORE_KEY_ID_LEN,
 	    k->key) != 0) {
-		buf_printf(err, "blob %s: authentication failed: the file is damaged, was "
+		buf_printf(err, "blob %s: authentication failed: the blob is damaged, was "
 		    "tampered with, or holds other content", sha);
-		goto out;
+		return -1;
 	}
 	sha256_hex(out->data + out->len, (size_t)mlen, check);
 	if (strcmp(check, sha) != 0) {
 		sodium_memzero(out->data + out->len, (size_t)mlen);
 		buf_printf(err, "blob %s: decrypted content has digest %s", sha, check);
-		goto out;
+		return -1;
 	}
 	out->len += (size_t)mlen;
 	out->data[out->len] = '\0';
 	if (key_id != NULL)
 		memcpy(key_id, k->id, STORE_KEY_ID_LEN + 1);
-	r = 0;
-out:
-	free(blob);
-	close(fd);
-	return r;
+	return 0;
+}
+
+/*
+ * Read, decrypt and verify one blob (inline in the database, else its file),
+ * appending the plaintext to out; the blob's key id goes to key_id if not
+ * NULL.  0, or -1 with the reason.
+ */
+static int
+blob_read(const struct store *s, const char *sha, struct buf *out,
+    char key_id[STORE_KEY_ID_LEN + 1], struct buf *err)
+{
+	struct buf sealed;
+	int r;
+
+	if (s->nkeys == 0) {
+		buf_puts(err, "no key loaded: the quarantine key file is needed to read originals");
+		return -1;
+	}
+	buf_init(&sealed, SEALED_MAX);
+	if ((r = s->ops->blob_get(s->be, sha, &sealed, err)) == STORE_NOT_FOUND &&
+	    (r = blob_load_file(s, sha, &sealed, err)) == STORE_NOT_FOUND)
+		buf_printf(err, "blob %s: missing", sha);
+	if (r == 0)
+		r = blob_unseal(s, sha, &sealed, out, key_id, err);
+	buf_free(&sealed);
+	return r == 0 ? 0 : -1;
 }
 
 /* Key id in a blob's header: 0, STORE_NOT_FOUND (no blob), -1 (unreadable). */
@@ -897,6 +956,7 @@ store_open(struct store **sp, const struct store_config *cfg, struct buf *err)
 	s->ops = cfg->backend == STORE_BACKEND_POSTGRESQL ? &store_pg_ops : &store_sqlite_ops;
 	s->blob_dir = xstrdup(cfg->blob_dir);
 	s->retention = (long long)cfg->retention_days * DAY;
+	s->inline_max = cfg->inline_max;
 	if (cfg->create && mkdir(cfg->blob_dir, 0700) != 0 && errno != EEXIST) {
 		buf_printf(err, "quarantine folder %s: %s", cfg->blob_dir, strerror(errno));
 		goto fail;
@@ -934,6 +994,9 @@ store_close(struct store *s)
 /* One item of store_put_many on its way. */
 struct pending {
 	int failed;
+	int inline_;		/* the blob goes in the database (sealed, below) */
+	unsigned char *sealed;
+	size_t sealed_len;
 	int placing;		/* a new blob, written, still to be renamed */
 	size_t same;		/* an earlier item with the same original, or SIZE_MAX */
 	char sha[SHA256_HEX_LEN + 1], key_id[STORE_KEY_ID_LEN + 1];
@@ -1021,14 +1084,47 @@ put_blob(struct store *s, struct store_put *p, struct pending *q)
 		 * fsynced it yet: it is fsynced here too (step 3) */
 		if (blob_dir_open(s, q->sha, 0, &q->w, p->err) != 0)
 			return -1;
-		if ((q->w.fd = blob_open(s, q->sha, &st)) < 0) {
+		if ((q->w.fd = blob_open(s, q->sha, &st)) >= 0)
+			return 0;
+		if (errno != ENOENT) {
 			buf_printf(p->err, "blob %s: %s", q->sha, strerror(errno));
 			return -1;
 		}
-		return 0;
+		/* expired since it was read: written anew, as if it had not been there */
+		close(q->w.dirfd);
+		q->w.dirfd = -1;
 	}
 	q->placing = 1;
 	return blob_start(s, q->sha, p->orig, p->len, &q->w, p->err);
+}
+
+/*
+ * An inline blob, inside the rows' transaction: one already whole (stored
+ * for an earlier item with this content) is kept with its key; else the one
+ * sealed for this item is written, replacing a damaged one.
+ */
+static int
+inline_ensure(struct store *s, struct store_put *p, struct pending *q)
+{
+	struct buf sealed, plain, ignored;
+	int r;
+
+	buf_init(&sealed, SEALED_MAX);
+	buf_init(&plain, p->len + 1);
+	buf_init(&ignored, 1024);
+	r = s->ops->blob_get(s->be, q->sha, &sealed, p->err);
+	if (r == 0 && blob_unseal(s, q->sha, &sealed, &plain, q->key_id, &ignored) != 0)
+		r = STORE_NOT_FOUND;	/* damaged: written again */
+	if (r == STORE_NOT_FOUND) {
+		r = s->ops->blob_put(s->be, q->sha, q->sealed, q->sealed_len, p->err);
+		memcpy(q->key_id, s->keys[0].id, STORE_KEY_ID_LEN + 1);
+	}
+	if (plain.data != NULL)
+		sodium_memzero(plain.data, plain.cap);
+	buf_free(&sealed);
+	buf_free(&plain);
+	buf_free(&ignored);
+	return r;
 }
 
 /*
@@ -1058,7 +1154,8 @@ again:
 			continue;
 		p[i].status = 0;
 		/* expire may have removed an unreferenced blob meanwhile */
-		if (ensure_blob(s, q[i].sha, p[i].orig, p[i].len, 0, q[i].key_id, p[i].err) != 0) {
+		if (q[i].inline_ ? inline_ensure(s, &p[i], &q[i]) != 0 :
+		    ensure_blob(s, q[i].sha, p[i].orig, p[i].len, 0, q[i].key_id, p[i].err) != 0) {
 			put_fail(&p[i], &q[i]);
 			continue;
 		}
@@ -1146,8 +1243,13 @@ store_put_many(struct store *s, struct store_put *p, size_t n)
 			put_fail(&p[i], &q[i]);
 			continue;
 		}
+		if (p[i].len <= s->inline_max) {	/* written with the rows (step 4) */
+			q[i].inline_ = 1;
+			q[i].sealed = blob_seal(s, q[i].sha, p[i].orig, p[i].len, &q[i].sealed_len);
+			continue;
+		}
 		for (j = 0; j < i && q[i].same == SIZE_MAX; j++) {
-			if (!q[j].failed && strcmp(q[j].sha, q[i].sha) == 0)
+			if (!q[j].failed && !q[j].inline_ && strcmp(q[j].sha, q[i].sha) == 0)
 				q[i].same = j;
 		}
 		if (q[i].same == SIZE_MAX && put_blob(s, &p[i], &q[i]) != 0)
@@ -1189,6 +1291,7 @@ store_put_many(struct store *s, struct store_put *p, size_t n)
 		if (p[i].status == -1)
 			r = -1;
 		blob_w_free(&q[i].w);
+		free(q[i].sealed);
 		buf_free(&q[i].reason);
 		buf_free(&q[i].sender);
 		buf_free(&q[i].rcpts);
@@ -1313,7 +1416,7 @@ int
 store_expire(struct store *s, long long now, size_t *rows, size_t *blobs, struct buf *err)
 {
 	struct expired_batch *b = xmalloc(sizeof *b);
-	int r = 0, gone;
+	int r = 0, gone, in_db;
 
 	*rows = *blobs = 0;
 	for (;;) {
@@ -1344,12 +1447,14 @@ store_expire(struct store *s, long long now, size_t *rows, size_t *blobs, struct
 				goto fail;
 			if (in_use)
 				continue;
-			if ((gone = blob_unlink(s, b->row[i].sha)) > 0)
-				(*blobs)++;
-			else if (gone < 0) {
+			if (s->ops->blob_del(s->be, b->row[i].sha, &in_db, err) != 0)
+				goto fail;
+			if ((gone = blob_unlink(s, b->row[i].sha)) < 0) {
 				buf_printf(err, "blob %s: %s", b->row[i].sha, strerror(errno));
 				goto fail;
 			}
+			if (gone > 0 || in_db)
+				(*blobs)++;
 		}
 		if (s->ops->commit(s->be, err) != 0)
 			goto fail;

@@ -4,14 +4,24 @@
  *
  * Contract:
  *  - Blobs.  An original is stored once per content, named by the SHA-256 of
- *    its plaintext: <blob_dir>/ab/<sha256>.sk (mode 0600, folders 0700;
- *    blobs of stores written by 0.1 at ab/cd/<sha256>.sk are still read).
- *    File: "SKQ1", the 16-character key id, a 24-byte random nonce, then
- *    XChaCha20-Poly1305 (IETF) ciphertext and tag; the associated data is the
- *    sha256 hex, so a blob renamed over another cannot be read as it.  A blob
- *    is written to a temporary file, fsynced, renamed into place and its
- *    folder fsynced: under its final name a blob is always whole.  Reading
- *    decrypts and checks the SHA-256 again.
+ *    its plaintext, sealed as "SKQ1", the 16-character key id, a 24-byte
+ *    random nonce, then XChaCha20-Poly1305 (IETF) ciphertext and tag; the
+ *    associated data is the sha256 hex, so a blob put in another's place
+ *    cannot be read as it.  Reading decrypts and checks the SHA-256 again.
+ *    Where a blob lives:
+ *    - inline: an original of at most store_config.inline_max bytes is kept
+ *      in the metadata database (table "blobs"), written in the same
+ *      transaction as its row, so one commit makes both durable: no file to
+ *      create and sync per message (bench/README.md, the milter);
+ *    - a file: larger ones (and all when inline_max is 0) at
+ *      <blob_dir>/ab/<sha256>.sk (mode 0600, folders 0700; blobs of stores
+ *      written by 0.1 at ab/cd/<sha256>.sk are still read), written to a
+ *      temporary file, renamed into place, fsynced with its folder before
+ *      any row points to it: a name no row points to may be damaged by a
+ *      crash, but it is never believed (authenticated on every read) and is
+ *      written again when its content comes again.
+ *    A reader looks in the database first, then for the file, so a store
+ *    whose inline_max changed reads what it wrote before.
  *  - Keys.  A key file holds lines "keyid base64key" (32-byte keys; key id =
  *    first 16 hex digits of the key's SHA-256); the first line is the current
  *    key, the others still decrypt what they encrypted (rotation).  It must be
@@ -58,6 +68,7 @@ struct store_config {
 	const char *sqlite_path;	/* SQLite: the database file */
 	const char *key_path;	/* NULL: metadata only (list, show, expire) */
 	unsigned retention_days;	/* expires_at = received_at + days */
+	size_t inline_max;	/* originals up to this many bytes go in the database; 0: none */
 	int create;		/* create blob_dir and the database (tables) if missing */
 	enum store_backend_kind backend;
 	const char *pg_conninfo;	/* PostgreSQL: a libpq connection string */

@@ -16,7 +16,9 @@
 
 #include "store/store.h"
 
-#define STORE_SCHEMA_VERSION 1
+/* 1: items; 2: blobs (inline originals).  An older sekisho refuses a newer
+ * database instead of reporting its inline originals missing. */
+#define STORE_SCHEMA_VERSION 2
 
 /* Portable DDL, run in order inside one transaction on open. */
 extern const char *const store_schema[];
@@ -48,6 +50,13 @@ struct store_backend_ops {
 	    void *ctx, struct buf *err);
 	int (*delete_item)(void *be, const char *receipt_id, struct buf *err);
 	int (*sha_in_use)(void *be, const char *sha256, int *in_use, struct buf *err);
+	/* Inline blobs (the sealed bytes, opaque here), by sha256.  put replaces
+	 * what is stored under the digest; get appends to out (its ceiling
+	 * bounds what is read) -> 0, STORE_NOT_FOUND or -1; del sets *gone. */
+	int (*blob_put)(void *be, const char *sha256, const void *sealed, size_t len,
+	    struct buf *err);
+	int (*blob_get)(void *be, const char *sha256, struct buf *out, struct buf *err);
+	int (*blob_del)(void *be, const char *sha256, int *gone, struct buf *err);
 };
 
 extern const struct store_backend_ops store_sqlite_ops;

@@ -3,7 +3,11 @@
  * its SQLite metadata, in a temporary folder per test: round trips, dedup,
  * tampering, swapped blobs, wrong and rotated keys, key file permissions,
  * expiry, listing filters, release, and crash safety (a writer killed at
- * random moments never leaves a partial blob under a final name).
+ * random moments never leaves a partial blob under a final name); inline
+ * blobs (small originals in the database with their rows): round trip,
+ * dedup, expiry, repair of a damaged one, batches mixing inline and files,
+ * reading after quarantine_inline_limit changed, upgrade of a version-1
+ * database.  Most tests use files (inline_max 0), the inline ones set it.
  *
  * Built twice: test_store runs on SQLite; test_store_pg (STORE_TEST_PG) runs
  * the same tests on the PostgreSQL named by SEKISHO_TEST_PG (a libpq
@@ -76,6 +80,7 @@ pg_sql(const char *sql, char *out, size_t n)
 struct fx {
 	char dir[64];
 	char blobs[128], db[128], key[128];
+	size_t inline_max;	/* 0 unless a test sets it and reopens */
 	struct store *s;
 };
 
@@ -89,6 +94,7 @@ config_of(struct fx *f, const char *key)
 	c.sqlite_path = f->db;
 	c.key_path = key;
 	c.retention_days = RETENTION;
+	c.inline_max = f->inline_max;
 	c.create = 1;
 #ifdef STORE_TEST_PG
 	c.backend = STORE_BACKEND_POSTGRESQL;
@@ -132,7 +138,7 @@ setup(void **state)
 #ifdef STORE_TEST_PG
 	/* every test starts with an empty database, as with a new folder */
 	if (pg_sql("SET client_min_messages = warning; "
-	    "DROP TABLE IF EXISTS items, schema_version", NULL, 0) != 0)
+	    "DROP TABLE IF EXISTS items, schema_version, blobs", NULL, 0) != 0)
 		return -1;
 #endif
 	reopen(f, f->key);
@@ -247,6 +253,96 @@ flip_byte(const char *path, off_t at)
 	assert_int_equal(pwrite(fd, &c, 1, at), 1);
 	close(fd);
 }
+
+/* ---- inline blobs: looked at and damaged in the database itself ---------- */
+
+#ifdef STORE_TEST_PG
+static long long
+inline_count(struct fx *f)
+{
+	char v[32];
+
+	assert_int_equal(pg_sql("SELECT count(*) FROM blobs", v, sizeof v), 0);
+	return strtoll(v, NULL, 10);
+}
+
+/* Flip one byte of every inline blob's ciphertext. */
+static void
+inline_damage(struct fx *f)
+{
+	assert_int_equal(pg_sql("UPDATE blobs SET sealed = set_byte(sealed, 50, "
+	    "(get_byte(sealed, 50) + 1) % 256)", NULL, 0), 0);
+}
+#else
+static long long
+inline_count(struct fx *f)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	long long n;
+
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM blobs", -1, &st, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+static void
+inline_damage(struct fx *f)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st, *up;
+
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT sha256, sealed FROM blobs", -1, &st,
+	    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "UPDATE blobs SET sealed = ?2 WHERE sha256 = ?1",
+	    -1, &up, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int n = sqlite3_column_bytes(st, 1);
+		unsigned char *b = malloc((size_t)n);
+
+		assert_true(n > 50);
+		memcpy(b, sqlite3_column_blob(st, 1), (size_t)n);
+		b[50] ^= 0x01;
+		sqlite3_bind_text(up, 1, (const char *)sqlite3_column_text(st, 0), -1,
+		    SQLITE_TRANSIENT);
+		sqlite3_bind_blob(up, 2, b, n, SQLITE_TRANSIENT);
+		assert_int_equal(sqlite3_step(up), SQLITE_DONE);
+		sqlite3_reset(up);
+		free(b);
+	}
+	sqlite3_finalize(st);
+	sqlite3_finalize(up);
+	sqlite3_close(db);
+}
+#endif
+
+static void
+reopen_inline(struct fx *f, size_t max)
+{
+	f->inline_max = max;
+	reopen(f, f->key);
+}
+
+static void
+get_is(struct fx *f, const char *id, const char *want)
+{
+	struct buf out, err;
+
+	buf_init(&out, 1 << 20);
+	buf_init(&err, 4096);
+	if (store_get(f->s, id, &out, NULL, &err) != 0)
+		fail_msg("store_get %s: %s", id, buf_str(&err));
+	assert_string_equal(buf_str(&out), want);
+	buf_free(&out);
+	buf_free(&err);
+}
+
 
 static const char jp_subject[] = "【重要】会議資料の件（ご確認ください）①㈱髙ｶﾀｶﾅ";
 static const char jp_sender[] = "山田 太郎 <yamada@example.co.jp>";
@@ -973,6 +1069,8 @@ test_schema(void **state)
 {
 	struct fx *f = *state;
 	struct store_config c = config_of(f, f->key);
+	struct store_item old = item("SK-old", NOW, "withheld", "a@example.com", "v1");
+	struct store_item old2 = item("SK-old2", NOW, "withheld", "a@example.com", "v2");
 	struct store *s2 = NULL;
 	struct buf err;
 	sqlite3 *db;
@@ -981,7 +1079,7 @@ test_schema(void **state)
 	store_close(f->s);
 	f->s = NULL;
 	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
-	/* WAL mode, version 1, the two indexes asked for */
+	/* WAL mode, version 2, the two indexes asked for, the blobs table */
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
@@ -989,8 +1087,31 @@ test_schema(void **state)
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT version FROM schema_version", -1, &st,
 	    NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 1);
+	assert_int_equal(sqlite3_column_int(st, 0), 2);
 	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	/* a version-1 database (no blobs table) is upgraded, its items kept */
+	sqlite3_close(db);
+	reopen(f, f->key);
+	put_ok(f, &old, "from version 1", 14);
+	store_close(f->s);
+	f->s = NULL;
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE blobs; DELETE FROM schema_version; "
+	    "INSERT INTO schema_version (version) VALUES (1)", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	reopen_inline(f, 64);
+	get_is(f, "SK-old", "from version 1");
+	put_ok(f, &old2, "inline after the upgrade", 24);
+	get_is(f, "SK-old2", "inline after the upgrade");
+	assert_int_equal(inline_count(f), 1);
+	store_close(f->s);
+	f->s = NULL;
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT max(version) FROM schema_version", -1,
+	    &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 2);
 	sqlite3_finalize(st);
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE "
 	    "type = 'index' AND name IN ('items_received_at', 'items_sha256')", -1, &st, NULL),
@@ -1037,9 +1158,12 @@ test_schema(void **state)
 
 	store_close(f->s);
 	f->s = NULL;
-	/* version 1, the three indexes, the same column types as in SQLite */
+	/* version 2, the three indexes, the same column types as in SQLite */
 	assert_int_equal(pg_sql("SELECT max(version) FROM schema_version", v, sizeof v), 0);
-	assert_string_equal(v, "1");
+	assert_string_equal(v, "2");
+	assert_int_equal(pg_sql("SELECT data_type FROM information_schema.columns "
+	    "WHERE table_name = 'blobs' AND column_name = 'sealed'", v, sizeof v), 0);
+	assert_string_equal(v, "bytea");
 	assert_int_equal(pg_sql("SELECT count(*) FROM pg_indexes WHERE tablename = 'items' "
 	    "AND indexname IN ('items_received_at', 'items_sha256', 'items_expires_at')", v,
 	    sizeof v), 0);
@@ -1055,11 +1179,35 @@ test_schema(void **state)
 	f->s = NULL;
 	assert_int_equal(pg_sql("SELECT count(*) FROM schema_version", v, sizeof v), 0);
 	assert_string_equal(v, "1");
+	/* a version-1 database (no blobs table) is upgraded, without create too */
+	assert_int_equal(pg_sql("DROP TABLE blobs; UPDATE schema_version SET version = 1", NULL,
+	    0), 0);
+	c.create = 0;
+	f->inline_max = 64;
+	{
+		struct store_config c1 = config_of(f, f->key);
+		struct store_item old = item("SK-old2", NOW, "withheld", "a@example.com", "v2");
+		struct buf e1;
+
+		c1.create = 0;
+		buf_init(&e1, 4096);
+		if (store_open(&f->s, &c1, &e1) != 0)
+			fail_msg("store_open: %s", buf_str(&e1));
+		buf_free(&e1);
+		put_ok(f, &old, "inline after the upgrade", 24);
+		get_is(f, "SK-old2", "inline after the upgrade");
+		assert_int_equal(inline_count(f), 1);
+		store_close(f->s);
+		f->s = NULL;
+	}
+	c.create = 1;
+	assert_int_equal(pg_sql("SELECT max(version) FROM schema_version", v, sizeof v), 0);
+	assert_string_equal(v, "2");
 	/* a newer schema is refused, not misread */
 	assert_int_equal(pg_sql("UPDATE schema_version SET version = 99", NULL, 0), 0);
 	open_fails(&c, "newer");
 	/* without create, a database without the tables is an error and stays empty */
-	assert_int_equal(pg_sql("DROP TABLE items, schema_version", NULL, 0), 0);
+	assert_int_equal(pg_sql("DROP TABLE items, schema_version, blobs", NULL, 0), 0);
 	c.create = 0;
 	open_fails(&c, "no quarantine store");
 	assert_int_equal(pg_sql("SELECT to_regclass('items') IS NULL", v, sizeof v), 0);
@@ -1088,7 +1236,7 @@ test_schema(void **state)
 	c.pg_conninfo = pg_conninfo;
 	reopen(f, f->key);
 	assert_int_equal(pg_sql("SELECT max(version) FROM schema_version", v, sizeof v), 0);
-	assert_string_equal(v, "1");
+	assert_string_equal(v, "2");
 }
 
 static int
@@ -1541,6 +1689,132 @@ test_put_many(void **state)
 	assert_int_equal(count_files(f->blobs, ".sk"), 6);
 }
 
+
+#define SMALL "a short text message, stored inline"	/* 35 bytes */
+#define LARGE "a longer message with attachments, over the inline limit of 64 bytes, so a file"
+
+static void
+test_inline(void **state)
+{
+	struct fx *f = *state;
+	struct store_item a = item("SK-a", NOW, "sanitized", "a@example.com", "one");
+	struct store_item b = item("SK-b", NOW + DAYS(1), "withheld", "b@example.com", "two");
+	struct store_item c = item("SK-c", NOW, "sanitized", "c@example.com", "three");
+	struct store_item_out ma, mc;
+	char sha[SHA256_HEX_LEN + 1];
+	struct buf err;
+	size_t rows, blobs;
+
+	reopen_inline(f, 64);
+	put_ok(f, &a, SMALL, strlen(SMALL));
+	put_ok(f, &b, SMALL, strlen(SMALL));	/* same content: the same blob */
+	put_ok(f, &c, LARGE, strlen(LARGE));	/* over the limit: a file */
+	assert_int_equal(inline_count(f), 1);
+	assert_int_equal(count_files(f->blobs, ".sk"), 1);
+	get_is(f, "SK-a", SMALL);
+	get_is(f, "SK-b", SMALL);
+	get_is(f, "SK-c", LARGE);
+	buf_init(&err, 4096);
+	assert_int_equal(store_get(f->s, "SK-a", NULL, &ma, &err), 0);
+	assert_int_equal(store_get(f->s, "SK-c", NULL, &mc, &err), 0);
+	assert_string_equal(ma.key_id, mc.key_id);	/* the current key, either way */
+	assert_int_equal(ma.bytes, strlen(SMALL));
+	sha256_hex(SMALL, strlen(SMALL), sha);
+	assert_string_equal(ma.sha256, sha);
+	assert_int_equal(store_blob_check(f->s, sha, &err), 0);
+	store_item_out_free(&ma);
+	store_item_out_free(&mc);
+	/* expiry: a and c go, the inline blob stays for b, then goes with it */
+	assert_int_equal(store_expire(f->s, NOW + DAYS(RETENTION), &rows, &blobs, &err), 0);
+	assert_int_equal(rows, 2);
+	assert_int_equal(blobs, 1);	/* c's file */
+	assert_int_equal(inline_count(f), 1);
+	assert_int_equal(count_files(f->blobs, ".sk"), 0);
+	get_is(f, "SK-b", SMALL);
+	assert_int_equal(store_expire(f->s, NOW + DAYS(RETENTION + 1), &rows, &blobs, &err), 0);
+	assert_int_equal(rows, 1);
+	assert_int_equal(blobs, 1);
+	assert_int_equal(inline_count(f), 0);
+	assert_int_equal(store_blob_check(f->s, sha, &err), -1);
+	assert_non_null(strstr(buf_str(&err), "missing"));
+	buf_free(&err);
+}
+
+static void
+test_inline_repaired(void **state)
+{
+	struct fx *f = *state;
+	struct store_item a = item("SK-a", NOW, "withheld", "a@example.com", "one");
+	struct store_item b = item("SK-b", NOW, "withheld", "a@example.com", "two");
+
+	reopen_inline(f, 64);
+	put_ok(f, &a, SMALL, strlen(SMALL));
+	inline_damage(f);
+	get_fails(f, "SK-a", "authentication failed");
+	/* the same content stored again replaces the damaged blob, for both rows */
+	put_ok(f, &b, SMALL, strlen(SMALL));
+	assert_int_equal(inline_count(f), 1);
+	get_is(f, "SK-a", SMALL);
+	get_is(f, "SK-b", SMALL);
+}
+
+/* What was stored under one quarantine_inline_limit is read under another. */
+static void
+test_inline_limit_changed(void **state)
+{
+	struct fx *f = *state;
+	struct store_item a = item("SK-a", NOW, "sanitized", "a@example.com", "one");
+	struct store_item d = item("SK-d", NOW, "sanitized", "d@example.com", "two");
+	struct store_item e = item("SK-e", NOW, "sanitized", "e@example.com", "three");
+
+	reopen_inline(f, 64);
+	put_ok(f, &a, SMALL, strlen(SMALL));
+	reopen_inline(f, 0);
+	get_is(f, "SK-a", SMALL);
+	put_ok(f, &d, "now a file", 10);
+	assert_int_equal(count_files(f->blobs, ".sk"), 1);
+	reopen_inline(f, 1024);
+	get_is(f, "SK-d", "now a file");
+	/* a file blob with this content does not keep it out of the database */
+	put_ok(f, &e, "now a file", 10);
+	get_is(f, "SK-e", "now a file");
+	assert_int_equal(inline_count(f), 2);
+}
+
+/* One batch: inline items (two with the same original), files, a bad one. */
+static void
+test_inline_put_many(void **state)
+{
+	struct fx *f = *state;
+	enum { N = 6 };
+	static const char *const body[N] = { SMALL, "another short one", SMALL, LARGE,
+	    LARGE " (2)", "short but refused" };
+	struct store_item it[N];
+	struct store_put p[N];
+	struct buf eb[N];
+	char ids[N][16];
+
+	reopen_inline(f, 64);
+	for (int i = 0; i < N; i++) {
+		snprintf(ids[i], sizeof ids[i], "SK-I-%d", i);
+		it[i] = item(ids[i], NOW + i, "sanitized", "a@x", "s");
+		buf_init(&eb[i], 4096);
+		p[i] = (struct store_put){ .it = &it[i], .orig = body[i], .len = strlen(body[i]),
+		    .err = &eb[i] };
+	}
+	it[5].verdict = "maybe";
+	assert_int_equal(store_put_many(f->s, p, N), -1);
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(p[i].status, i == 5 ? -1 : 0);
+		buf_free(&eb[i]);
+		if (i != 5)
+			get_is(f, ids[i], body[i]);
+	}
+	assert_int_equal(inline_count(f), 2);
+	assert_int_equal(count_files(f->blobs, ".sk"), 2);
+	assert_int_equal(count_files(f->blobs, ".tmp"), 0);
+}
+
 int
 main(void)
 {
@@ -1565,6 +1839,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_crash_safety, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_new_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_put_many, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inline_repaired, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inline_limit_changed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inline_put_many, setup, teardown),
 #ifdef STORE_TEST_PG
 		cmocka_unit_test_setup_teardown(test_pg_reconnect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pg_writers_race_expire, setup, teardown),
