@@ -69,6 +69,7 @@
 #include "core/digest.h"
 #include "core/num.h"
 #include "core/xalloc.h"
+#include "daemon/header_edit.h"
 #include "daemon/milter_sock.h"
 #include "daemon/outcome.h"
 #include "gateway/metrics.h"
@@ -133,6 +134,7 @@ struct conn {
 	int in_body;
 	int body_cr;		/* the last body byte was a CR not yet written */
 	struct buf names;	/* the original header names, each NUL-terminated */
+	struct buf values;	/* per name: offset and length of its value in msg */
 	size_t nnames;
 	struct buf msgid;	/* the first Message-ID value */
 	char sender[SPOOL_ADDR_MAX];
@@ -346,6 +348,7 @@ conn_get(SMFICTX *ctx)
 		c->sock = -1;
 		buf_init(&c->msg, M.pol->lim.message_bytes);
 		buf_init(&c->names, M.pol->lim.message_bytes);
+		buf_init(&c->values, M.pol->lim.message_bytes);
 		buf_init(&c->msgid, MSGID_MAX);
 		buf_init(&c->rcpts, SPOOL_RCPT_MAX * (SPOOL_ADDR_MAX + 1));
 		smfi_setpriv(ctx, c);
@@ -368,6 +371,7 @@ msg_end(struct conn *c)
 		buf_free(&c->msg);
 	buf_reset(&c->msg);
 	buf_reset(&c->names);
+	buf_reset(&c->values);
 	buf_reset(&c->msgid);
 	buf_reset(&c->rcpts);
 	c->total = 0;
@@ -400,6 +404,7 @@ put(struct conn *c, const void *p, size_t n)
 	if (!c->too_big && buf_append(&c->msg, p, n) != 0) {
 		c->too_big = 1;
 		buf_reset(&c->names);	/* withheld whole: no edits will be needed */
+		buf_reset(&c->values);
 	}
 }
 
@@ -529,16 +534,21 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	size_t nl = strlen(name), vl = strlen(value);
 	int cr = 0;
 
+	size_t span[2];
+
 	if (c->started == 0)
 		c->started = metrics_clock();
 	put(c, name, nl);
 	put(c, ": ", 2);
+	span[0] = c->msg.len;
 	put_lf(c, value, vl, &cr);
 	if (cr)
 		put(c, "\r", 1);
+	span[1] = c->msg.len - span[0];
 	put(c, "\n", 1);
 	if (!c->too_big) {
-		if (buf_append(&c->names, name, nl + 1) != 0)
+		if (buf_append(&c->names, name, nl + 1) != 0 ||
+		    buf_append(&c->values, span, sizeof span) != 0)
 			c->too_big = 1;	/* cannot happen before msg's own ceiling */
 		c->nnames++;
 	}
@@ -647,61 +657,108 @@ sanitise(struct conn *c, const char *id, long long now, struct buf *out,
 	return r;
 }
 
-struct hname {
-	char *name;
-	size_t seq;
-	int idx;
-};
-
-static int
-hname_cmp(const void *a, const void *b)
-{
-	const struct hname *x = a, *y = b;
-	int r = strcasecmp(x->name, y->name);
-
-	if (r != 0)
-		return r;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
 /*
- * Delete every original header: per name (case-insensitive, as the MTA
- * counts) from its last occurrence to its first, so no deletion shifts the
- * index of one still to be made.
+ * The sanitised header ("Name: value" fields with LF folding, p to hend) in
+ * place of the original one, by the fewest edits (header_edit.h): fields
+ * already right are kept, others changed in place or deleted, the rest
+ * added.  The worker's output is checked like any answer from it: a field
+ * must have a name.  Fields are cut in place (NULs over ':' and each
+ * field's final LF).
  */
 static int
-delete_headers(SMFICTX *ctx, struct conn *c, struct buf *err)
+apply_headers(SMFICTX *ctx, struct conn *c, char *p, char *hend, struct buf *err)
 {
-	struct hname *h;
-	char *p = c->names.data;
-	int r = 0;
+	size_t cap = 1, nsan = 0, ne;
+	struct hfield *orig, *san;
+	char **oname, **sname, **sval;
+	struct hedit *e;
+	unsigned char *keep;
+	char *names = c->names.data;
+	int r = -1;
 
-	if (c->nnames == 0)
-		return 0;
-	h = xcalloc(c->nnames, sizeof *h);
-	for (size_t i = 0; i < c->nnames; i++) {
-		h[i].name = p;
-		h[i].seq = i;
-		p += strlen(p) + 1;
+	for (const char *q = p; q < hend; q++)
+		cap += *q == '\n';
+	san = xcalloc(cap, sizeof *san);
+	sname = xcalloc(cap, sizeof *sname);
+	sval = xcalloc(cap, sizeof *sval);
+	orig = xcalloc(c->nnames + 1, sizeof *orig);
+	oname = xcalloc(c->nnames + 1, sizeof *oname);
+	e = xcalloc(c->nnames + cap, sizeof *e);
+	keep = xcalloc(c->nnames + 1, 1);
+	while (p < hend) {
+		char *name = p, *colon, *value, *fend;
+
+		fend = p;
+		do {
+			fend = memchr(fend, '\n', (size_t)(hend - fend));
+			if (fend == NULL)
+				fend = hend;
+			else
+				fend++;
+		} while (fend < hend && (*fend == ' ' || *fend == '\t'));
+		colon = memchr(name, ':', (size_t)(fend - name));
+		if (colon == NULL || colon == name) {
+			buf_puts(err, "sanitised message has a header without a name");
+			goto out;
+		}
+		for (char *q = name; q < colon; q++) {
+			if ((unsigned char)*q <= 32 || (unsigned char)*q >= 127) {
+				buf_puts(err, "sanitised message has a malformed header name");
+				goto out;
+			}
+		}
+		*colon = '\0';
+		value = colon + 1;
+		while (value < fend && (*value == ' ' || *value == '\t'))
+			value++;
+		fend[-1] = '\0';	/* the field's final LF */
+		sname[nsan] = name;
+		sval[nsan] = value;
+		san[nsan] = (struct hfield){ name, value, strlen(value) };
+		nsan++;
+		p = fend;
 	}
-	qsort(h, c->nnames, sizeof *h, hname_cmp);
-	for (size_t i = 0; i < c->nnames; i++)
-		h[i].idx = i > 0 && strcasecmp(h[i].name, h[i - 1].name) == 0 ? h[i - 1].idx + 1 : 1;
-	for (size_t i = c->nnames; i-- > 0;) {
-		if (smfi_chgheader(ctx, h[i].name, h[i].idx, NULL) != MI_SUCCESS) {
-			buf_printf(err, "deleting header %s #%d failed", h[i].name, h[i].idx);
-			r = -1;
-			break;
+	for (size_t i = 0; i < c->nnames; i++) {
+		size_t span[2];
+
+		memcpy(span, c->values.data + i * sizeof span, sizeof span);
+		oname[i] = names;
+		orig[i] = (struct hfield){ names, c->msg.data + span[0], span[1] };
+		names += strlen(names) + 1;
+	}
+	ne = header_edits(orig, c->nnames, san, nsan, e, keep);
+	for (size_t k = 0; k < ne; k++) {
+		const struct hedit *x = &e[k];
+		int ok;
+
+		if (x->op == HEDIT_ADD)
+			ok = smfi_addheader(ctx, sname[x->with], sval[x->with]) == MI_SUCCESS;
+		else if (x->op == HEDIT_CHANGE)	/* the sanitised spelling of the name */
+			ok = smfi_chgheader(ctx, sname[x->with], (int)x->idx, sval[x->with]) ==
+			    MI_SUCCESS;
+		else
+			ok = smfi_chgheader(ctx, oname[x->field], (int)x->idx, NULL) == MI_SUCCESS;
+		if (!ok) {
+			buf_printf(err, "editing header %s failed",
+			    x->op == HEDIT_DELETE ? oname[x->field] : sname[x->with]);
+			goto out;
 		}
 	}
-	free(h);
+	r = 0;
+out:
+	free(san);
+	free(sname);
+	free(sval);
+	free(orig);
+	free(oname);
+	free(e);
+	free(keep);
 	return r;
 }
 
 /*
- * Replace the message by the worker's sanitised one ("Name: value" fields
- * with LF folding, a blank line, the body with LF line ends).  The worker's
- * output is checked like any answer from it: a field must have a name.
+ * Replace the message by the worker's sanitised one (its header, a blank
+ * line, the body with LF line ends).
  */
 static int
 apply(SMFICTX *ctx, struct conn *c, struct buf *out, struct buf *err)
@@ -723,42 +780,8 @@ apply(SMFICTX *ctx, struct conn *c, struct buf *out, struct buf *err)
 		buf_puts(err, "sanitised message has no end of header");
 		return -1;
 	}
-	if (delete_headers(ctx, c, err) != 0)
+	if (apply_headers(ctx, c, p, hend, err) != 0)
 		return -1;
-	/* fields: cut in place (NULs over ':' and the final LF of each field) */
-	while (p < hend) {
-		char *name = p, *colon, *value, *fend;
-
-		fend = p;
-		do {
-			fend = memchr(fend, '\n', (size_t)(hend - fend));
-			if (fend == NULL)
-				fend = hend;
-			else
-				fend++;
-		} while (fend < hend && (*fend == ' ' || *fend == '\t'));
-		colon = memchr(name, ':', (size_t)(fend - name));
-		if (colon == NULL || colon == name) {
-			buf_puts(err, "sanitised message has a header without a name");
-			return -1;
-		}
-		for (char *q = name; q < colon; q++) {
-			if ((unsigned char)*q <= 32 || (unsigned char)*q >= 127) {
-				buf_puts(err, "sanitised message has a malformed header name");
-				return -1;
-			}
-		}
-		*colon = '\0';
-		value = colon + 1;
-		while (value < fend && (*value == ' ' || *value == '\t'))
-			value++;
-		fend[-1] = '\0';	/* the field's final LF */
-		if (smfi_addheader(ctx, name, value) != MI_SUCCESS) {
-			buf_printf(err, "adding header %s failed", name);
-			return -1;
-		}
-		p = fend;
-	}
 	/* body: LF -> CRLF as the MTA expects */
 	buf_init(&body, 2 * (size_t)(end - hend) + 2);
 	for (p = hend + 1; p < end;) {
@@ -922,6 +945,7 @@ cb_close(SMFICTX *ctx)
 		msg_end(c);
 		buf_free(&c->msg);
 		buf_free(&c->names);
+		buf_free(&c->values);
 		buf_free(&c->msgid);
 		buf_free(&c->rcpts);
 		free(c);

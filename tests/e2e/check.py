@@ -4,7 +4,9 @@
 Every number in ACKED must end up either delivered sanitised (a message in
 the Maildir with its Message-ID, made by sekisho: one text/plain part with
 X-Sekisho-Sanitized, alone or first in a multipart/mixed of sanitised
-attachments) or withheld (a receipt in the audit journal with that
+attachments, and no header field but those sekisho writes and the trace
+fields the hops after it add: so none of the original's is left, which
+matters for the milter, which edits the original header in place) or withheld (a receipt in the audit journal with that
 Message-ID and verdict "withheld").  Anything else is lost; a delivered
 message that is not sekisho's output is unsanitised.  Prints one line:
 
@@ -22,6 +24,13 @@ import re
 import sys
 
 name, tag, acked_path, maildir, journal = sys.argv[1:6]
+# src/mime/sanitize.c (kept) and compose.c; Return-Path, Delivered-To and
+# Received come from Postfix and Dovecot after sekisho (at most one each
+# per hop: the corpus messages' own Received fields must be gone)
+SANITISED_FIELDS = {"date", "from", "to", "cc", "reply-to", "subject", "message-id",
+                    "in-reply-to", "references", "x-sekisho-sanitized", "mime-version",
+                    "content-type", "content-transfer-encoding"}
+TRACE_MAX = {"return-path": 1, "delivered-to": 1, "received": 2}
 acked = {int(l) for l in open(acked_path) if l.strip()}
 pat = re.compile(r"<e2e-%s-(\d+)@sekisho\.test>" % re.escape(tag))
 
@@ -38,8 +47,12 @@ for sub in ("new", "cur"):
             continue
         n = int(m.group(1))
         first = next(msg.iter_parts()) if msg.get_content_type() == "multipart/mixed" else msg
+        names = [k.lower() for k in msg.keys()]
         ok = (msg.get("X-Sekisho-Sanitized", "").startswith("SK-")
-              and not first.is_multipart() and first.get_content_type() == "text/plain")
+              and not first.is_multipart() and first.get_content_type() == "text/plain"
+              and all(k in SANITISED_FIELDS or k in TRACE_MAX for k in names)
+              and all(names.count(k) <= TRACE_MAX[k] for k in TRACE_MAX)
+              and all(names.count(k) <= 1 for k in SANITISED_FIELDS))
         if not ok:
             unsanitised.add(n)
         if n in delivered:
