@@ -277,6 +277,18 @@ struct outcome_queue {
 	unsigned long long batches, items;
 };
 
+static void
+checkpoint(struct outcome *o)
+{
+	struct buf err;
+
+	buf_init(&err, 1024);
+	if (store_checkpoint(o->store, &err) != 0)
+		syslog(LOG_WARNING, "quarantine: %s (tried again after the next batch)",
+		    buf_str(&err));
+	buf_free(&err);
+}
+
 static void *
 recorder(void *arg)
 {
@@ -320,6 +332,11 @@ recorder(void *arg)
 			batch[i]->done = 1;
 			pthread_cond_signal(&batch[i]->cv);
 		}
+		/* nobody waits for this recorder now: the store's log is folded
+		 * here, while the other recorder takes what comes (store.h) */
+		pthread_mutex_unlock(&q->mu);
+		checkpoint(rec->o);
+		pthread_mutex_lock(&q->mu);
 	}
 	pthread_mutex_unlock(&q->mu);
 	return NULL;
@@ -342,6 +359,7 @@ outcome_queue_open(struct outcome_queue **qp, const struct policy *pol,
 		rec->q = q;
 		if (outcome_open(&rec->o, pol, err) != 0)
 			goto fail;
+		store_defer_checkpoints(rec->o->store);
 		if (pthread_create(&rec->thread, NULL, recorder, rec) != 0) {
 			buf_puts(err, "cannot start a recorder thread");
 			goto fail;

@@ -67,6 +67,7 @@ struct meta {
 	sqlite3 *db;
 	sqlite3_stmt *st[S_COUNT];
 	const char *path;
+	int wal_pages;		/* deferred checkpoints: the log's size after the last commit */
 };
 
 static int
@@ -555,6 +556,37 @@ meta_blob_del(void *be, const char *sha256, int *gone, struct buf *err)
 	return 0;
 }
 
+/* Replaces SQLite's automatic checkpoint hook: only notes the log's size. */
+static int
+wal_noted(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	((struct meta *)arg)->wal_pages = pages;
+	return SQLITE_OK;
+}
+
+static void
+meta_defer_checkpoints(void *be)
+{
+	struct meta *m = be;
+
+	sqlite3_wal_hook(m->db, wal_noted, m);
+}
+
+static int
+meta_checkpoint(void *be, struct buf *err)
+{
+	struct meta *m = be;
+	int log = 0, done = 0, rc;
+
+	if (m->wal_pages < STORE_CHECKPOINT_PAGES)
+		return 0;
+	rc = sqlite3_wal_checkpoint_v2(m->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		return db_error(m, err, "checkpoint");
+	m->wal_pages = 0;	/* noted again at the next commit */
+	return 0;
+}
+
 const struct store_backend_ops store_sqlite_ops = {
 	.name = "sqlite",
 	.open = meta_open,
@@ -572,4 +604,6 @@ const struct store_backend_ops store_sqlite_ops = {
 	.blob_put = meta_blob_put,
 	.blob_get = meta_blob_get,
 	.blob_del = meta_blob_del,
+	.defer_checkpoints = meta_defer_checkpoints,
+	.checkpoint = meta_checkpoint,
 };

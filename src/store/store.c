@@ -912,6 +912,19 @@ ensure_blob(struct store *s, const char *sha, const void *p, size_t len, int ver
 	return blob_write(s, sha, p, len, key_id, err);
 }
 
+void
+store_defer_checkpoints(struct store *s)
+{
+	if (s->ops->defer_checkpoints != NULL)
+		s->ops->defer_checkpoints(s->be);
+}
+
+int
+store_checkpoint(struct store *s, struct buf *err)
+{
+	return s->ops->checkpoint != NULL ? s->ops->checkpoint(s->be, err) : 0;
+}
+
 int
 store_blob_check(struct store *s, const char *sha256, struct buf *err)
 {

@@ -57,6 +57,9 @@ struct store_backend_ops {
 	    struct buf *err);
 	int (*blob_get)(void *be, const char *sha256, struct buf *out, struct buf *err);
 	int (*blob_del)(void *be, const char *sha256, int *gone, struct buf *err);
+	/* store_defer_checkpoints / store_checkpoint (store.h); may be NULL */
+	void (*defer_checkpoints)(void *be);
+	int (*checkpoint)(void *be, struct buf *err);
 };
 
 extern const struct store_backend_ops store_sqlite_ops;

@@ -1815,6 +1815,66 @@ test_inline_put_many(void **state)
 	assert_int_equal(count_files(f->blobs, ".tmp"), 0);
 }
 
+
+#ifndef STORE_TEST_PG
+static long long
+file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (long long)st.st_size : -1;
+}
+
+/* Deferred checkpoints: the log is folded only by store_checkpoint, past
+ * STORE_CHECKPOINT_PAGES, and everything reads the same before and after. */
+static void
+test_deferred_checkpoint(void **state)
+{
+	struct fx *f = *state;
+	enum { BATCH = 32, ROUNDS = 9, SIZE = 60000 };	/* ~17 MB: past 4000 pages */
+	static char body[BATCH * ROUNDS][SIZE];
+	struct store_item it[BATCH];
+	struct store_put p[BATCH];
+	struct buf eb[BATCH], err;
+	char ids[BATCH * ROUNDS][24], wal[160];
+	long long db_before;
+
+	reopen_inline(f, 1 << 20);
+	store_defer_checkpoints(f->s);
+	snprintf(wal, sizeof wal, "%s-wal", f->db);
+	for (int r = 0; r < ROUNDS; r++) {
+		for (int i = 0; i < BATCH; i++) {
+			int k = r * BATCH + i;
+
+			snprintf(ids[k], sizeof ids[k], "SK-C-%d", k);
+			randombytes_buf(body[k], SIZE - 1);
+			for (int j = 0; j < SIZE - 1; j++)
+				body[k][j] = (char)('a' + (unsigned char)body[k][j] % 26);
+			body[k][SIZE - 1] = '\0';
+			it[i] = item(ids[k], NOW, "withheld", "a@x", "s");
+			buf_init(&eb[i], 4096);
+			p[i] = (struct store_put){ .it = &it[i], .orig = body[k], .len = SIZE - 1,
+			    .err = &eb[i] };
+		}
+		assert_int_equal(store_put_many(f->s, p, BATCH), 0);
+		for (int i = 0; i < BATCH; i++)
+			buf_free(&eb[i]);
+	}
+	db_before = file_size(f->db);
+	assert_true(file_size(wal) > (long long)STORE_CHECKPOINT_PAGES * 4096);
+	assert_true(db_before < 4 * 1024 * 1024);	/* no automatic checkpoint ran */
+	buf_init(&err, 4096);
+	assert_int_equal(store_checkpoint(f->s, &err), 0);
+	assert_true(file_size(f->db) > (long long)BATCH * ROUNDS * SIZE);	/* folded in */
+	assert_int_equal(store_checkpoint(f->s, &err), 0);	/* again: nothing to do */
+	buf_free(&err);
+	for (int k = 0; k < BATCH * ROUNDS; k += 37)
+		get_is(f, ids[k], body[k]);
+	reopen_inline(f, 0);
+	get_is(f, ids[BATCH * ROUNDS - 1], body[BATCH * ROUNDS - 1]);
+}
+#endif
+
 int
 main(void)
 {
@@ -1843,6 +1903,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_inline_repaired, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inline_limit_changed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inline_put_many, setup, teardown),
+#ifndef STORE_TEST_PG
+		cmocka_unit_test_setup_teardown(test_deferred_checkpoint, setup, teardown),
+#endif
 #ifdef STORE_TEST_PG
 		cmocka_unit_test_setup_teardown(test_pg_reconnect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pg_writers_race_expire, setup, teardown),
