@@ -15,7 +15,9 @@
 #      (LROUNDS pairs, the order alternating; the median pair counts, since
 #      one busy moment of a shared machine can move a single p99 by 50 ms)
 # MILTER=inet (default: smtpd_milters = inet:127.0.0.1:PORT) or unix (a Unix
-# socket: no TCP, and Postfix streams headers without waiting for answers).
+# socket; both stream the message, TCP with quick ACKs).  Each phase also
+# shows the machine's idle share (/proc/stat), since how near the two cores
+# are to full decides the tail more than anything else.
 # Latency of a message: from the client's MAIL FROM to the 250 after DATA
 # ("smtp": the milter works inside it), and to its appearance in the Maildir
 # ("e2e", inotify).  Added latency = the milter run's percentile minus the
@@ -27,7 +29,7 @@
 #
 # usage: bench/postfix_milter.sh [BUILD_DIR] [CORPUS_DIR]
 #   (defaults build, ../shared/corpus/bench; N=2000 messages per throughput
-#   phase, ROUNDS=3, NLAT=1000 per latency phase, LROUNDS=3, CONCURRENCY=16,
+#   phase, ROUNDS=3, NLAT=1500 per latency phase, LROUNDS=5, CONCURRENCY=16,
 #   WARMUP=100; RATE=R runs the latency phases at R msg/s instead of half of
 #   bare Postfix's rate, to compare two builds at the same load)
 # Needs root (Postfix and Dovecot); installs them with apt-get if missing.
@@ -36,11 +38,11 @@ cd "$(dirname "$0")/.."
 build=$(realpath "${1:-build}")
 corpus=${2:-../shared/corpus/bench}
 N=${N:-2000}
-NLAT=${NLAT:-1000}
+NLAT=${NLAT:-1500}
 C=${CONCURRENCY:-16}
 WARMUP=${WARMUP:-100}
 ROUNDS=${ROUNDS:-3}
-LROUNDS=${LROUNDS:-3}
+LROUNDS=${LROUNDS:-5}
 transport=${TRANSPORT:-}
 mkind=${MILTER:-inet}
 
@@ -119,8 +121,10 @@ run() {
 	mkdir -p "$maildir/new" "$maildir/cur" "$maildir/tmp"
 	chown -R "$MTA_USER:" "$maildir"
 	[ -n "$transport" ] && maildir=-	# discarded: counted at the 250
+	head -1 /proc/stat >"$tmp/$1.cpu0"
 	python3 bench/smtp_bench.py 127.0.0.1 "$smtp" "$2" "$C" "$tmp/list" "$1" "$maildir" "$3" \
 		>"$tmp/$1.json" || { echo "phase $1 failed"; exit 1; }
+	head -1 /proc/stat >"$tmp/$1.cpu1"
 	postfix_drain "$tmp" 300 >/dev/null
 }
 field() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$tmp/$1.json" "$2"; }
@@ -135,7 +139,7 @@ best() {	# best NAME: copy the round of NAME with the highest throughput to NAME
 		t=$(field "$1-$r" throughput)
 		if awk -v a="$t" -v b="$bt" 'BEGIN { exit !(a > b) }'; then b=$r; bt=$t; fi
 	done
-	cp "$tmp/$1-$b.json" "$tmp/$1.json"
+	for x in json cpu0 cpu1; do cp "$tmp/$1-$b.$x" "$tmp/$1.$x"; done
 }
 for r in $(seq "$ROUNDS"); do
 	milter off
@@ -164,18 +168,22 @@ done
 milter on
 scrape after
 
-printf '\n%-20s %6s %7s %7s %8s %7s %16s %16s\n' run sent arrived retries seconds msg/s \
-	"smtp p50/p99 ms" "e2e p50/p99 ms"
+printf '\n%-20s %6s %7s %7s %8s %7s %16s %16s %5s\n' run sent arrived retries seconds msg/s \
+	"smtp p50/p99 ms" "e2e p50/p99 ms" idle
 for t in bare milter $(for r in $(seq "$LROUNDS"); do echo "bare-half-$r milter-half-$r"; done); do
 	python3 - "$tmp/$t.json" "$t" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 t = sys.argv[2]
+# the machine's idle share over the phase (/proc/stat; both cores)
+c0, c1 = (open(sys.argv[1][:-5] + x).read().split()[1:9] for x in (".cpu0", ".cpu1"))
+d = [int(b) - int(a) for a, b in zip(c0, c1)]
+idle = f"{100 * (d[3] + d[4]) / max(1, sum(d)):.0f}%"
 name = {"bare": "bare, full speed", "milter": "milter, full speed"}.get(t) or \
     ("bare" if t.startswith("bare") else "milter") + ", half load #" + t.rsplit("-", 1)[1]
 f = lambda a, b: f"{a}/{b}" if a is not None else "-"
 print(f"{name:<20} {r['sent']:>6} {r['delivered']:>7} {r['retries']:>7} {r['seconds']:>8} "
-      f"{r['throughput']:>7} {f(r['smtp_p50'], r['smtp_p99']):>16} {f(r['e2e_p50'], r['e2e_p99']):>16}")
+      f"{r['throughput']:>7} {f(r['smtp_p50'], r['smtp_p99']):>16} {f(r['e2e_p50'], r['e2e_p99']):>16} {idle:>5}")
 PY
 done
 python3 - "$tmp" "$half" "$LROUNDS" <<'PY'
