@@ -1082,12 +1082,16 @@ put_prepare(struct store *s, struct store_put *p, struct pending *q)
 static int
 put_blob(struct store *s, struct store_put *p, struct pending *q)
 {
-	struct buf check, ignored;
+	struct buf check, ignored, sealed;
 	int r;
 
 	buf_init(&check, p->len + 1);
 	buf_init(&ignored, 1024);
-	r = blob_read(s, q->sha, &check, NULL, &ignored);
+	buf_init(&sealed, SEALED_MAX);
+	r = blob_load_file(s, q->sha, &sealed, &ignored);
+	if (r == 0)
+		r = blob_unseal(s, q->sha, &sealed, &check, NULL, &ignored);
+	buf_free(&sealed);
 	buf_free(&check);
 	buf_free(&ignored);
 	if (r == 0) {
@@ -1109,6 +1113,21 @@ put_blob(struct store *s, struct store_put *p, struct pending *q)
 	}
 	q->placing = 1;
 	return blob_start(s, q->sha, p->orig, p->len, &q->w, p->err);
+}
+
+/* Whether the database holds an inline blob for sha (whole or not). */
+static int
+inline_exists(struct store *s, const char *sha)
+{
+	struct buf sealed, ignored;
+	int r;
+
+	buf_init(&sealed, SEALED_MAX);
+	buf_init(&ignored, 1024);
+	r = s->ops->blob_get(s->be, sha, &sealed, &ignored);
+	buf_free(&sealed);
+	buf_free(&ignored);
+	return r == 0;
 }
 
 /*
@@ -1256,7 +1275,9 @@ store_put_many(struct store *s, struct store_put *p, size_t n)
 			put_fail(&p[i], &q[i]);
 			continue;
 		}
-		if (p[i].len <= s->inline_max) {	/* written with the rows (step 4) */
+		/* inline: small, or stored inline before (under a higher limit);
+		 * written with the rows (step 4) */
+		if (p[i].len <= s->inline_max || inline_exists(s, q[i].sha)) {
 			q[i].inline_ = 1;
 			q[i].sealed = blob_seal(s, q[i].sha, p[i].orig, p[i].len, &q[i].sealed_len);
 			continue;

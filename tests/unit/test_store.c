@@ -1766,6 +1766,7 @@ test_inline_limit_changed(void **state)
 	struct store_item a = item("SK-a", NOW, "sanitized", "a@example.com", "one");
 	struct store_item d = item("SK-d", NOW, "sanitized", "d@example.com", "two");
 	struct store_item e = item("SK-e", NOW, "sanitized", "e@example.com", "three");
+	struct store_item g = item("SK-g", NOW, "sanitized", "g@example.com", "four");
 
 	reopen_inline(f, 64);
 	put_ok(f, &a, SMALL, strlen(SMALL));
@@ -1779,6 +1780,13 @@ test_inline_limit_changed(void **state)
 	put_ok(f, &e, "now a file", 10);
 	get_is(f, "SK-e", "now a file");
 	assert_int_equal(inline_count(f), 2);
+	/* under a lower limit, content stored inline before stays inline */
+	reopen_inline(f, 0);
+	put_ok(f, &g, SMALL, strlen(SMALL));
+	get_is(f, "SK-g", SMALL);
+	get_is(f, "SK-a", SMALL);
+	assert_int_equal(inline_count(f), 2);
+	assert_int_equal(count_files(f->blobs, ".sk"), 1);	/* d's only */
 }
 
 /* One batch: inline items (two with the same original), files, a bad one. */
