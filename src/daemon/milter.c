@@ -531,10 +531,8 @@ static sfsistat
 cb_header(SMFICTX *ctx, char *name, char *value)
 {
 	struct conn *c = conn_get(ctx);
-	size_t nl = strlen(name), vl = strlen(value);
+	size_t nl = strlen(name), vl = strlen(value), span[2];
 	int cr = 0;
-
-	size_t span[2];
 
 	if (c->started == 0)
 		c->started = metrics_clock();
@@ -549,7 +547,7 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	if (!c->too_big) {
 		if (buf_append(&c->names, name, nl + 1) != 0 ||
 		    buf_append(&c->values, span, sizeof span) != 0)
-			c->too_big = 1;	/* cannot happen before msg's own ceiling */
+			c->too_big = 1;	/* first only with millions of empty fields */
 		c->nnames++;
 	}
 	if (c->msgid.len == 0 && strcasecmp(name, "Message-ID") == 0)
