@@ -57,8 +57,9 @@ match(const struct hfield *orig, size_t norig, const struct hfield *s,
 
 size_t
 header_edits(const struct hfield *orig, size_t norig, const struct hfield *san,
-    size_t nsan, struct hedit *out, unsigned char *keep)
+    size_t nsan, struct hedit *out)
 {
+	unsigned char *keep = xcalloc(norig > 0 ? norig : 1, 1);
 	size_t *used_by = xcalloc(norig > 0 ? norig : 1, sizeof *used_by);	/* san index */
 	unsigned char *placed = xcalloc(nsan > 0 ? nsan : 1, 1);
 	struct pos *p = xcalloc(norig > 0 ? norig : 1, sizeof *p);
@@ -103,6 +104,7 @@ header_edits(const struct hfield *orig, size_t norig, const struct hfield *san,
 		if (!placed[s])
 			out[n++] = (struct hedit){ .op = HEDIT_ADD, .with = s };
 	}
+	free(keep);
 	free(used_by);
 	free(placed);
 	free(p);

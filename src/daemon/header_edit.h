@@ -48,8 +48,8 @@ struct hedit {
 };
 
 /* Plans the edits into out (room for norig + nsan) and returns how many.
- * keep (room for norig) is set to 1 for each original field kept as it is. */
+ * An original field that no CHANGE or DELETE names is kept as it is. */
 size_t header_edits(const struct hfield *orig, size_t norig, const struct hfield *san,
-    size_t nsan, struct hedit *out, unsigned char *keep);
+    size_t nsan, struct hedit *out);
 
 #endif

@@ -59,8 +59,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -670,7 +668,6 @@ apply_headers(SMFICTX *ctx, struct conn *c, char *p, char *hend, struct buf *err
 	struct hfield *orig, *san;
 	char **oname, **sname, **sval;
 	struct hedit *e;
-	unsigned char *keep;
 	char *names = c->names.data;
 	int r = -1;
 
@@ -682,7 +679,6 @@ apply_headers(SMFICTX *ctx, struct conn *c, char *p, char *hend, struct buf *err
 	orig = xcalloc(c->nnames + 1, sizeof *orig);
 	oname = xcalloc(c->nnames + 1, sizeof *oname);
 	e = xcalloc(c->nnames + cap, sizeof *e);
-	keep = xcalloc(c->nnames + 1, 1);
 	while (p < hend) {
 		char *name = p, *colon, *value, *fend;
 
@@ -724,7 +720,7 @@ apply_headers(SMFICTX *ctx, struct conn *c, char *p, char *hend, struct buf *err
 		orig[i] = (struct hfield){ names, c->msg.data + span[0], span[1] };
 		names += strlen(names) + 1;
 	}
-	ne = header_edits(orig, c->nnames, san, nsan, e, keep);
+	ne = header_edits(orig, c->nnames, san, nsan, e);
 	for (size_t k = 0; k < ne; k++) {
 		const struct hedit *x = &e[k];
 		int ok;
@@ -750,7 +746,6 @@ out:
 	free(orig);
 	free(oname);
 	free(e);
-	free(keep);
 	return r;
 }
 
