@@ -838,13 +838,15 @@ blob_unseal(const struct store *s, const char *sha, const struct buf *sealed,
 	return 0;
 }
 
+enum blob_where { BLOB_ANYWHERE, BLOB_FILE_ONLY };
+
 /*
- * Read, decrypt and verify one blob (inline in the database, else its file),
- * appending the plaintext to out; the blob's key id goes to key_id if not
- * NULL.  0, or -1 with the reason.
+ * Read, decrypt and verify one blob (inline in the database, else its file;
+ * or only its file), appending the plaintext to out; the blob's key id goes
+ * to key_id if not NULL.  0, or -1 with the reason.
  */
 static int
-blob_read(const struct store *s, const char *sha, struct buf *out,
+blob_read(const struct store *s, const char *sha, enum blob_where where, struct buf *out,
     char key_id[STORE_KEY_ID_LEN + 1], struct buf *err)
 {
 	struct buf sealed;
@@ -855,8 +857,8 @@ blob_read(const struct store *s, const char *sha, struct buf *out,
 		return -1;
 	}
 	buf_init(&sealed, SEALED_MAX);
-	if ((r = s->ops->blob_get(s->be, sha, &sealed, err)) == STORE_NOT_FOUND &&
-	    (r = blob_load_file(s, sha, &sealed, err)) == STORE_NOT_FOUND)
+	r = where == BLOB_FILE_ONLY ? STORE_NOT_FOUND : s->ops->blob_get(s->be, sha, &sealed, err);
+	if (r == STORE_NOT_FOUND && (r = blob_load_file(s, sha, &sealed, err)) == STORE_NOT_FOUND)
 		buf_printf(err, "blob %s: missing", sha);
 	if (r == 0)
 		r = blob_unseal(s, sha, &sealed, out, key_id, err);
@@ -902,7 +904,7 @@ ensure_blob(struct store *s, const char *sha, const void *p, size_t len, int ver
 
 		buf_init(&check, len + 1);
 		buf_init(&ignored, 1024);
-		r = blob_read(s, sha, &check, key_id, &ignored);
+		r = blob_read(s, sha, BLOB_ANYWHERE, &check, key_id, &ignored);
 		buf_free(&check);
 		buf_free(&ignored);
 		if (r == 0)
@@ -936,7 +938,7 @@ store_blob_check(struct store *s, const char *sha256, struct buf *err)
 		return -1;
 	}
 	buf_init(&out, STORE_BLOB_MAX);
-	r = blob_read(s, sha256, &out, NULL, err);
+	r = blob_read(s, sha256, BLOB_ANYWHERE, &out, NULL, err);
 	if (out.data != NULL)
 		sodium_memzero(out.data, out.cap);
 	buf_free(&out);
@@ -1082,16 +1084,12 @@ put_prepare(struct store *s, struct store_put *p, struct pending *q)
 static int
 put_blob(struct store *s, struct store_put *p, struct pending *q)
 {
-	struct buf check, ignored, sealed;
+	struct buf check, ignored;
 	int r;
 
 	buf_init(&check, p->len + 1);
 	buf_init(&ignored, 1024);
-	buf_init(&sealed, SEALED_MAX);
-	r = blob_load_file(s, q->sha, &sealed, &ignored);
-	if (r == 0)
-		r = blob_unseal(s, q->sha, &sealed, &check, NULL, &ignored);
-	buf_free(&sealed);
+	r = blob_read(s, q->sha, BLOB_FILE_ONLY, &check, NULL, &ignored);
 	buf_free(&check);
 	buf_free(&ignored);
 	if (r == 0) {
@@ -1364,7 +1362,7 @@ store_get(struct store *s, const char *receipt_id, struct buf *orig,
 		if (!valid_sha(m.sha256)) {
 			buf_printf(err, "%s: malformed sha256 in the metadata", receipt_id);
 			r = -1;
-		} else if ((r = blob_read(s, m.sha256, orig, NULL, err)) == 0 &&
+		} else if ((r = blob_read(s, m.sha256, BLOB_ANYWHERE, orig, NULL, err)) == 0 &&
 		    orig->len - before != m.bytes) {
 			buf_printf(err, "%s: the original has %zu bytes, the metadata says %llu",
 			    receipt_id, orig->len - before, m.bytes);
