@@ -211,7 +211,8 @@ meta_open(void **be, const struct store_config *cfg, struct buf *err)
 		goto fail;
 	}
 	sqlite3_extended_result_codes(m->db, 1);
-	sqlite3_busy_timeout(m->db, BUSY_TIMEOUT_MS);
+	sqlite3_busy_timeout(m->db, cfg->lock_wait_ms > 0 && cfg->lock_wait_ms < BUSY_TIMEOUT_MS ?
+	    (int)cfg->lock_wait_ms : BUSY_TIMEOUT_MS);
 	sqlite3_db_config(m->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	sqlite3_db_config(m->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
 	if (sqlite3_exec(m->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK ||

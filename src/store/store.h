@@ -72,6 +72,10 @@ struct store_config {
 	int create;		/* create blob_dir and the database (tables) if missing */
 	enum store_backend_kind backend;
 	const char *pg_conninfo;	/* PostgreSQL: a libpq connection string */
+	unsigned lock_wait_ms;	/* SQLite: how long a write waits for another
+				 * process's write lock before it fails; 0: 30 s.
+				 * Handles of one process take turns instead
+				 * (store.c, tx_begin) and never wait here. */
 };
 
 /* What the gateway knows about an item when it quarantines it.  Strings are

@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1824,6 +1825,85 @@ test_inline_put_many(void **state)
 }
 
 
+/*
+ * Two handles of one process writing at once, as the gateway's two recorders
+ * do, with a lock wait of 1 ms: they take turns in the process (tx_begin),
+ * so neither finds the database locked, and every write succeeds.  Without
+ * the turns, SQLite makes the second writer sleep, and past 1 ms fail.
+ */
+enum { TURN_WRITERS = 2, TURN_PUTS = 300 };
+
+struct turn_ctx {
+	struct store *s;
+	int w, failed;
+};
+
+static void *
+turn_writer(void *arg)
+{
+	struct turn_ctx *t = arg;
+	struct buf e;
+
+	buf_init(&e, 4096);
+	for (int i = 0; i < TURN_PUTS; i++) {
+		char id[64], body[64];
+		struct store_item it;
+
+		snprintf(id, sizeof id, "SK-turn-%d-%d", t->w, i);
+		snprintf(body, sizeof body, "turn body %d %d", t->w, i);
+		it = item(id, NOW, "sanitized", "turns@example.com", "turns");
+		buf_reset(&e);
+		if (store_put(t->s, &it, body, strlen(body), &e) != 0) {
+			if (t->failed++ == 0)
+				fprintf(stderr, "writer %d: %s\n", t->w, buf_str(&e));
+		}
+	}
+	buf_free(&e);
+	return NULL;
+}
+
+static int
+count_row(const struct store_item_out *it, void *ctx)
+{
+	(void)it;
+	(*(size_t *)ctx)++;
+	return 0;
+}
+
+static void
+test_writers_take_turns(void **state)
+{
+	struct fx *f = *state;
+	pthread_t th[TURN_WRITERS];
+	struct turn_ctx t[TURN_WRITERS];
+	struct store_filter flt;
+	struct buf err;
+	size_t rows = 0;
+
+	buf_init(&err, 4096);
+	for (int w = 0; w < TURN_WRITERS; w++) {
+		struct store_config c = config_of(f, f->key);
+
+		c.lock_wait_ms = 1;
+		c.inline_max = 4096;
+		t[w] = (struct turn_ctx){ .w = w };
+		assert_int_equal(store_open(&t[w].s, &c, &err), 0);
+	}
+	for (int w = 0; w < TURN_WRITERS; w++)
+		assert_int_equal(pthread_create(&th[w], NULL, turn_writer, &t[w]), 0);
+	for (int w = 0; w < TURN_WRITERS; w++) {
+		assert_int_equal(pthread_join(th[w], NULL), 0);
+		store_close(t[w].s);
+	}
+	for (int w = 0; w < TURN_WRITERS; w++)
+		assert_int_equal(t[w].failed, 0);
+	memset(&flt, 0, sizeof flt);
+	flt.sender = "turns@";
+	assert_int_equal(store_list(f->s, &flt, count_row, &rows, &err), 0);
+	assert_int_equal(rows, TURN_WRITERS * TURN_PUTS);
+	buf_free(&err);
+}
+
 #ifndef STORE_TEST_PG
 static long long
 file_size(const char *path)
@@ -1911,6 +1991,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_inline_repaired, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inline_limit_changed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inline_put_many, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writers_take_turns, setup, teardown),
 #ifndef STORE_TEST_PG
 		cmocka_unit_test_setup_teardown(test_deferred_checkpoint, setup, teardown),
 #endif
