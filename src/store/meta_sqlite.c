@@ -2,8 +2,9 @@
  * meta_sqlite - the quarantine store's metadata in SQLite (one node).
  *
  * WAL mode (readers do not block the writer), synchronous=FULL (a committed
- * row survives power loss, so store_put may be acknowledged), a busy timeout
- * so that a second process waits instead of failing, and the defensive
+ * row survives power loss, so store_put may be acknowledged), a busy handler
+ * so that a second process waits (looking again every 250 us, up to
+ * lock_wait_ms) instead of failing, and the defensive
  * configuration.  Every statement is prepared once at open from a constant
  * text; values are bound, never spliced into SQL.  The database file is
  * created with mode 0600 (its WAL and shared-memory files follow it), since
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -24,6 +26,7 @@
 #include "core/xalloc.h"
 
 #define BUSY_TIMEOUT_MS 30000
+#define LOCK_POLL_US 250		/* between two looks at a locked database */
 
 #define COLS "receipt_id, received_at, sha256, bytes, verdict, reason, sender, " \
 	"recipients, subject, key_id, state, released_at, released_by, expires_at"
@@ -68,7 +71,40 @@ struct meta {
 	sqlite3_stmt *st[S_COUNT];
 	const char *path;
 	int wal_pages;		/* deferred checkpoints: the log's size after the last commit */
+	long long lock_wait_us;	/* how long to wait for another process's lock */
+	long long waiting_since;	/* monotonic us, when this wait began */
 };
+
+static long long
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/*
+ * The database is locked by a writer in another process (the relay's agents,
+ * the milter, the CLI): look again every LOCK_POLL_US until lock_wait_us has
+ * passed.  SQLite's own handler sleeps 1, 2, 5, 10 ... 100 ms between looks,
+ * so a writer could wait 10 ms for a lock freed after 2; this one is at most
+ * LOCK_POLL_US late.  0 (give up): SQLITE_BUSY reaches the caller.
+ */
+static int
+lock_wait(void *arg, int tries)
+{
+	struct meta *m = arg;
+	long long t = now_us();
+	struct timespec pause = { 0, LOCK_POLL_US * 1000 };
+
+	if (tries == 0)
+		m->waiting_since = t;
+	if (t - m->waiting_since >= m->lock_wait_us)
+		return 0;
+	nanosleep(&pause, NULL);
+	return 1;
+}
 
 static int
 db_error(struct meta *m, struct buf *err, const char *what)
@@ -211,8 +247,9 @@ meta_open(void **be, const struct store_config *cfg, struct buf *err)
 		goto fail;
 	}
 	sqlite3_extended_result_codes(m->db, 1);
-	sqlite3_busy_timeout(m->db, cfg->lock_wait_ms > 0 && cfg->lock_wait_ms < BUSY_TIMEOUT_MS ?
-	    (int)cfg->lock_wait_ms : BUSY_TIMEOUT_MS);
+	m->lock_wait_us = 1000LL * (cfg->lock_wait_ms > 0 && cfg->lock_wait_ms < BUSY_TIMEOUT_MS ?
+	    cfg->lock_wait_ms : BUSY_TIMEOUT_MS);
+	sqlite3_busy_handler(m->db, lock_wait, m);
 	sqlite3_db_config(m->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	sqlite3_db_config(m->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
 	if (sqlite3_exec(m->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK ||

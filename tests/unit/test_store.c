@@ -7,7 +7,10 @@
  * blobs (small originals in the database with their rows): round trip,
  * dedup, expiry, repair of a damaged one, batches mixing inline and files,
  * reading after quarantine_inline_limit changed, upgrade of a version-1
- * database.  Most tests use files (inline_max 0), the inline ones set it.
+ * database.  Writers: two handles of one process take turns without ever
+ * finding the database locked; a writer waiting for another connection's
+ * lock goes on promptly after it is freed.  Most tests use files
+ * (inline_max 0), the inline ones set it.
  *
  * Built twice: test_store runs on SQLite; test_store_pg (STORE_TEST_PG) runs
  * the same tests on the PostgreSQL named by SEKISHO_TEST_PG (a libpq
@@ -1913,6 +1916,76 @@ file_size(const char *path)
 	return stat(path, &st) == 0 ? (long long)st.st_size : -1;
 }
 
+/*
+ * A writer of another connection (another process, as far as the store can
+ * tell) holds the database for HOLD_MS; a put waiting for it goes on within
+ * LATE_MS of the commit.  SQLite's own busy handler would look again only
+ * at 128 and then 178 ms, 48 ms late.
+ */
+enum { HOLD_MS = 130, LATE_MS = 30 };
+
+struct late_ctx {
+	struct store *s;
+	int status;
+	long long done_us;
+};
+
+static long long
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void *
+late_writer(void *arg)
+{
+	struct late_ctx *l = arg;
+	struct store_item it = item("SK-late-1", NOW, "sanitized", "late@example.com", "late");
+	struct buf e;
+
+	buf_init(&e, 4096);
+	l->status = store_put(l->s, &it, "late body", 9, &e);
+	l->done_us = mono_us();
+	if (l->status != 0)
+		fprintf(stderr, "late writer: %s\n", buf_str(&e));
+	buf_free(&e);
+	return NULL;
+}
+
+static void
+test_lock_wait_is_prompt(void **state)
+{
+	struct fx *f = *state;
+	struct store_config c = config_of(f, f->key);
+	struct late_ctx l = { .status = -2 };
+	struct timespec hold = { 0, HOLD_MS * 1000000L };
+	long long committed;
+	pthread_t th;
+	sqlite3 *other;
+	struct buf err;
+
+	buf_init(&err, 4096);
+	c.lock_wait_ms = 5000;
+	c.inline_max = 4096;
+	assert_int_equal(store_open(&l.s, &c, &err), 0);
+	assert_int_equal(sqlite3_open(f->db, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(pthread_create(&th, NULL, late_writer, &l), 0);
+	nanosleep(&hold, NULL);
+	committed = mono_us();
+	assert_int_equal(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_int_equal(l.status, 0);
+	assert_true(l.done_us >= committed);	/* it did wait */
+	assert_true(l.done_us - committed < LATE_MS * 1000LL);
+	sqlite3_close(other);
+	store_close(l.s);
+	buf_free(&err);
+}
+
 /* Deferred checkpoints: the log is folded only by store_checkpoint, past
  * STORE_CHECKPOINT_PAGES, and everything reads the same before and after. */
 static void
@@ -1994,6 +2067,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_writers_take_turns, setup, teardown),
 #ifndef STORE_TEST_PG
 		cmocka_unit_test_setup_teardown(test_deferred_checkpoint, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock_wait_is_prompt, setup, teardown),
 #endif
 #ifdef STORE_TEST_PG
 		cmocka_unit_test_setup_teardown(test_pg_reconnect, setup, teardown),
