@@ -17,7 +17,8 @@
 # MILTER=inet (default: smtpd_milters = inet:127.0.0.1:PORT) or unix (a Unix
 # socket; both stream the message, TCP with quick ACKs).  Each phase also
 # shows the machine's idle share (/proc/stat), since how near the two cores
-# are to full decides the tail more than anything else.
+# are to full decides the tail more than anything else, and its steal share
+# (time the host ran someone else while this VM had work: a busy host).
 # Latency of a message: from the client's MAIL FROM to the 250 after DATA
 # ("smtp": the milter works inside it), and to its appearance in the Maildir
 # ("e2e", inotify).  Added latency = the milter run's percentile minus the
@@ -168,22 +169,24 @@ done
 milter on
 scrape after
 
-printf '\n%-20s %6s %7s %7s %8s %7s %16s %16s %5s\n' run sent arrived retries seconds msg/s \
-	"smtp p50/p99 ms" "e2e p50/p99 ms" idle
+printf '\n%-20s %6s %7s %7s %8s %7s %16s %16s %5s %5s\n' run sent arrived retries seconds msg/s \
+	"smtp p50/p99 ms" "e2e p50/p99 ms" idle steal
 for t in bare milter $(for r in $(seq "$LROUNDS"); do echo "bare-half-$r milter-half-$r"; done); do
 	python3 - "$tmp/$t.json" "$t" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 t = sys.argv[2]
-# the machine's idle share over the phase (/proc/stat; both cores)
+# the machine's idle share over the phase (/proc/stat; both cores), and the
+# time the host gave to others while this VM wanted to run (steal)
 c0, c1 = (open(sys.argv[1][:-5] + x).read().split()[1:9] for x in (".cpu0", ".cpu1"))
 d = [int(b) - int(a) for a, b in zip(c0, c1)]
 idle = f"{100 * (d[3] + d[4]) / max(1, sum(d)):.0f}%"
+steal = f"{100 * d[7] / max(1, sum(d)):.0f}%"
 name = {"bare": "bare, full speed", "milter": "milter, full speed"}.get(t) or \
     ("bare" if t.startswith("bare") else "milter") + ", half load #" + t.rsplit("-", 1)[1]
 f = lambda a, b: f"{a}/{b}" if a is not None else "-"
 print(f"{name:<20} {r['sent']:>6} {r['delivered']:>7} {r['retries']:>7} {r['seconds']:>8} "
-      f"{r['throughput']:>7} {f(r['smtp_p50'], r['smtp_p99']):>16} {f(r['e2e_p50'], r['e2e_p99']):>16} {idle:>5}")
+      f"{r['throughput']:>7} {f(r['smtp_p50'], r['smtp_p99']):>16} {f(r['e2e_p50'], r['e2e_p99']):>16} {idle:>5} {steal:>5}")
 PY
 done
 python3 - "$tmp" "$half" "$LROUNDS" <<'PY'
