@@ -64,6 +64,7 @@
 
 #include <libmilter/mfapi.h>
 
+#include "core/clock.h"
 #include "core/digest.h"
 #include "core/num.h"
 #include "core/xalloc.h"
@@ -140,15 +141,6 @@ struct conn {
 	size_t nrcpt;
 	double started;		/* first header (metrics_clock), 0 before */
 };
-
-static long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 deadline_after(struct timespec *ts, size_t seconds)
@@ -603,7 +595,7 @@ poison_failures(const struct conn *c)
 	char bodyhex[SHA256_HEX_LEN + 1], key[SHA256_HEX_LEN + 1];
 	const char *body = memmem(buf_str(&c->msg), c->msg.len, "\n\n", 2);
 	size_t off = body != NULL ? (size_t)(body - c->msg.data) + 2 : 0, oldest = 0, n;
-	long long now = mono_ms();
+	long long now = clock_mono_ms();
 
 	buf_init(&k, SHA256_HEX_LEN + 1 + MSGID_MAX);
 	pthread_rwlock_rdlock(&M.fork_lock);
@@ -1038,9 +1030,9 @@ milter_run(const struct policy *pol)
 		goto out;
 	}
 	/* a predecessor stopping after a reload may still hold the address */
-	give_up = mono_ms() + BIND_WAIT_MS;
+	give_up = clock_mono_ms() + BIND_WAIT_MS;
 	while (smfi_opensocket(true) != MI_SUCCESS) {
-		if (mono_ms() > give_up) {
+		if (clock_mono_ms() > give_up) {
 			syslog(LOG_ERR, "milter: cannot listen on %s", pol->milter_listen);
 			goto out;
 		}
@@ -1058,8 +1050,8 @@ milter_run(const struct policy *pol)
 	syslog(LOG_NOTICE, "milter listening on %s, %zu worker(s)", pol->milter_listen, M.n);
 	r = smfi_main() == MI_SUCCESS ? 0 : 1;
 	/* stopped: let messages in progress finish, within time_limit */
-	give_up = mono_ms() + (long long)pol->lim.seconds * 1000 + 1000;
-	while (inflight_now() > 0 && mono_ms() < give_up)
+	give_up = clock_mono_ms() + (long long)pol->lim.seconds * 1000 + 1000;
+	while (inflight_now() > 0 && clock_mono_ms() < give_up)
 		usleep(50000);
 	pthread_mutex_lock(&M.mu);
 	M.stopping = 1;

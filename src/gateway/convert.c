@@ -28,8 +28,8 @@
 #include <stdint.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/fdio.h"
-#include "gateway/frame.h"	/* now_ms */
 
 #define CONVERT_PATH_MAX 512
 
@@ -201,7 +201,7 @@ convert_to_pdf(const struct policy *pol, const char *ext, const void *in, size_t
 			snprintf(err, errlen, "lost the LibreOffice process");
 			goto out;
 		}
-		if (now_ms() >= deadline_ms) {
+		if (clock_mono_ms() >= deadline_ms) {
 			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
 			waitpid(pid, &st, 0);

@@ -2,6 +2,7 @@
  * frame - parent/worker framing.  See frame.h.
  */
 #include "gateway/frame.h"
+#include "core/clock.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -11,15 +12,6 @@
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
-
-long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Write every iovec fully, in as few system calls as the kernel allows. */
 static int
@@ -58,7 +50,7 @@ read_all(int fd, void *p, size_t n, long long deadline_ms)
 			r = recv(fd, c, n, MSG_DONTWAIT);
 			if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 				struct pollfd pfd = { .fd = fd, .events = POLLIN };
-				long long left = deadline_ms - now_ms();
+				long long left = deadline_ms - clock_mono_ms();
 				int pr;
 
 				if (left <= 0)

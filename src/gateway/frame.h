@@ -27,9 +27,9 @@
 
 enum frame_kind { FRAME_MAIL = 0, FRAME_FILE = 1, FRAME_FILE_CONVERTED = 2 };
 
-/* 0 on success, -1 on error or EOF before n bytes; deadline_ms < 0: none. */
+/* 0 on success, -1 on error or EOF before n bytes; deadline_ms (clock_mono_ms)
+ * < 0: none. */
 int read_all(int fd, void *p, size_t n, long long deadline_ms);
-long long now_ms(void);
 
 /* name may be NULL (mail, or a file without a name). */
 int frame_write_request(int fd, const char *id, long long time, int kind,

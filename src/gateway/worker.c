@@ -16,6 +16,7 @@
 
 #include "cdr/cdr.h"
 #include "cdr/item.h"
+#include "core/clock.h"
 #include "core/xalloc.h"
 #include "gateway/convert.h"
 #include "gateway/frame.h"
@@ -302,7 +303,7 @@ worker_run_item(struct worker *wk, int kind, const char *name, const char *id,
     long long time, const void *item, size_t len, struct buf *out, struct buf *receipt,
     char *detail, size_t detail_size)
 {
-	long long deadline = now_ms() + (long long)wk->pol->lim.seconds * 1000;
+	long long deadline = clock_mono_ms() + (long long)wk->pol->lim.seconds * 1000;
 	const struct frame_converter conv = {
 		.convert = parent_convert,
 		.arg = (void *)(uintptr_t)wk->pol,

@@ -18,6 +18,7 @@
  * an answer that arrives before the whole stream was sent.
  */
 #include "scan/clamd.h"
+#include "core/clock.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -34,20 +35,11 @@
 
 static const char size_limit_answer[] = "INSTREAM size limit exceeded. ERROR";
 
-static long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Milliseconds left before deadline, 0 when it has passed. */
 static int
 left_ms(long long deadline)
 {
-	long long left = deadline - mono_ms();
+	long long left = deadline - clock_mono_ms();
 
 	if (left <= 0)
 		return 0;
@@ -350,7 +342,7 @@ clamd_scan(const char *socket_path, const void *p, size_t len, unsigned timeout_
 	what[0] = '\0';
 	if (timeout_s == 0)
 		timeout_s = 1;
-	deadline = mono_ms() + (long long)timeout_s * 1000;
+	deadline = clock_mono_ms() + (long long)timeout_s * 1000;
 	if ((fd = clamd_connect(socket_path, deadline, timeout_s, what, whatlen)) < 0)
 		return CLAMD_ERROR;
 	sent = send_stream(fd, p, len, deadline, timeout_s, what, whatlen);
@@ -383,7 +375,7 @@ clamd_ping(const char *socket_path, unsigned timeout_s, char *err, size_t errlen
 		err[0] = '\0';
 	if (timeout_s == 0)
 		timeout_s = 1;
-	deadline = mono_ms() + (long long)timeout_s * 1000;
+	deadline = clock_mono_ms() + (long long)timeout_s * 1000;
 	if ((fd = clamd_connect(socket_path, deadline, timeout_s, err, errlen)) < 0)
 		return -1;
 	if (send_all(fd, cmd, sizeof cmd, deadline, timeout_s, err, errlen) < 0) {

@@ -23,6 +23,7 @@
 
 #include <sqlite3.h>
 
+#include "core/clock.h"
 #include "core/xalloc.h"
 
 #define BUSY_TIMEOUT_MS 30000
@@ -75,15 +76,6 @@ struct meta {
 	long long waiting_since;	/* monotonic us, when this wait began */
 };
 
-static long long
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /*
  * The database is locked by a writer in another process (the relay's agents,
  * the milter, the CLI): look again every LOCK_POLL_US until lock_wait_us has
@@ -95,7 +87,7 @@ static int
 lock_wait(void *arg, int tries)
 {
 	struct meta *m = arg;
-	long long t = now_us();
+	long long t = clock_mono_us();
 	struct timespec pause = { 0, LOCK_POLL_US * 1000 };
 
 	if (tries == 0)

@@ -20,6 +20,7 @@
 
 #include "gateway/frame.h"
 #include "gateway/sandbox.h"
+#include "core/clock.h"
 
 #ifdef SEKISHO_SANITIZER_BUILD
 #define FORBIDDEN_KILLS 0	/* sanitizer builds fail forbidden calls with EPERM */
@@ -107,7 +108,7 @@ parse_answer(const void *bytes, size_t n, size_t out_max)
 	close(sv[1]);
 	buf_init(&out, out_max);
 	buf_init(&receipt, 1024);
-	r = frame_read_response(sv[0], &status, &out, &receipt, now_ms() + 2000, NULL);
+	r = frame_read_response(sv[0], &status, &out, &receipt, clock_mono_ms() + 2000, NULL);
 	close(sv[0]);
 	buf_free(&out);
 	buf_free(&receipt);
