@@ -72,6 +72,7 @@ struct meta {
 	sqlite3_stmt *st[S_COUNT];
 	const char *path;
 	int wal_pages;		/* deferred checkpoints: the log's size after the last commit */
+	int wal_folded;		/* how much of it our last checkpoint folded */
 	long long lock_wait_us;	/* how long to wait for another process's lock */
 	long long waiting_since;	/* monotonic us, when this wait began */
 };
@@ -602,18 +603,37 @@ meta_defer_checkpoints(void *be)
 	sqlite3_wal_hook(m->db, wal_noted, m);
 }
 
+/*
+ * Due once STORE_CHECKPOINT_PAGES pages were logged since the last fold.  A
+ * folded log is restarted from its beginning by the next writer that finds
+ * no reader in it; until then it keeps its size, and counting its size
+ * alone would call for a checkpoint after every commit (each one then
+ * keeping the log from restarting, since it reads the log while the next
+ * writer begins).
+ */
+static int
+meta_checkpoint_due(void *be)
+{
+	struct meta *m = be;
+
+	if (m->wal_pages < m->wal_folded)
+		m->wal_folded = 0;	/* the log was restarted */
+	return m->wal_pages - m->wal_folded >= STORE_CHECKPOINT_PAGES;
+}
+
 static int
 meta_checkpoint(void *be, struct buf *err)
 {
 	struct meta *m = be;
 	int log = 0, done = 0, rc;
 
-	if (m->wal_pages < STORE_CHECKPOINT_PAGES)
+	if (!meta_checkpoint_due(m))
 		return 0;
 	rc = sqlite3_wal_checkpoint_v2(m->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
 	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 		return db_error(m, err, "checkpoint");
-	m->wal_pages = 0;	/* noted again at the next commit */
+	if (done > 0)
+		m->wal_folded = done;	/* a reader may have kept the rest */
 	return 0;
 }
 
@@ -636,4 +656,5 @@ const struct store_backend_ops store_sqlite_ops = {
 	.blob_del = meta_blob_del,
 	.defer_checkpoints = meta_defer_checkpoints,
 	.checkpoint = meta_checkpoint,
+	.checkpoint_due = meta_checkpoint_due,
 };

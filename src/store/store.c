@@ -969,6 +969,12 @@ store_checkpoint(struct store *s, struct buf *err)
 }
 
 int
+store_checkpoint_due(struct store *s)
+{
+	return s->ops->checkpoint_due != NULL && s->ops->checkpoint_due(s->be);
+}
+
+int
 store_blob_check(struct store *s, const char *sha256, struct buf *err)
 {
 	struct buf out;

@@ -166,15 +166,17 @@ int store_expire(struct store *s, long long now, size_t *rows, size_t *blobs,
  * every 1000 pages, inside whichever commit crosses that line: with the
  * indexes and inline blobs a busy milter crossed it every ~150 messages, and
  * the messages in that batch waited for it (tens of ms).  A caller with a
- * moment where nobody waits (the milter's recorders, after waking their
- * batch) calls store_defer_checkpoints() once and store_checkpoint() in that
- * moment: a PASSIVE checkpoint (never blocks other writers) once the log has
- * STORE_CHECKPOINT_PAGES pages.  PostgreSQL: nothing to do.  0, or -1 with
+ * moment where nobody waits (the milter's checkpoint thread) calls
+ * store_defer_checkpoints() once and store_checkpoint() in that moment: a
+ * PASSIVE checkpoint (never blocks other writers) once STORE_CHECKPOINT_PAGES
+ * pages were logged since the last one.  PostgreSQL: nothing to do.  0, or -1 with
  * the reason (the log then stays, and is folded next time).
+ * store_checkpoint_due: whether store_checkpoint would fold the log now.
  */
 #define STORE_CHECKPOINT_PAGES 4000
 void store_defer_checkpoints(struct store *s);
 int store_checkpoint(struct store *s, struct buf *err);
+int store_checkpoint_due(struct store *s);
 
 /* Reads and decrypts one blob and checks its digest (a consistency check). */
 int store_blob_check(struct store *s, const char *sha256, struct buf *err);

@@ -60,6 +60,7 @@ struct store_backend_ops {
 	/* store_defer_checkpoints / store_checkpoint (store.h); may be NULL */
 	void (*defer_checkpoints)(void *be);
 	int (*checkpoint)(void *be, struct buf *err);
+	int (*checkpoint_due)(void *be);
 };
 
 extern const struct store_backend_ops store_sqlite_ops;

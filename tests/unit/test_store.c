@@ -1987,7 +1987,9 @@ test_lock_wait_is_prompt(void **state)
 }
 
 /* Deferred checkpoints: the log is folded only by store_checkpoint, past
- * STORE_CHECKPOINT_PAGES, and everything reads the same before and after. */
+ * STORE_CHECKPOINT_PAGES, and everything reads the same before and after; a
+ * log that could not be restarted after its fold (a reader was in it) is not
+ * due again at the next commit, but after STORE_CHECKPOINT_PAGES new pages. */
 static void
 test_deferred_checkpoint(void **state)
 {
@@ -1999,6 +2001,7 @@ test_deferred_checkpoint(void **state)
 	struct buf eb[BATCH], err;
 	char ids[BATCH * ROUNDS][24], wal[160];
 	long long db_before;
+	sqlite3 *reader;
 
 	reopen_inline(f, 1 << 20);
 	store_defer_checkpoints(f->s);
@@ -2025,9 +2028,22 @@ test_deferred_checkpoint(void **state)
 	assert_true(file_size(wal) > (long long)STORE_CHECKPOINT_PAGES * 4096);
 	assert_true(db_before < 4 * 1024 * 1024);	/* no automatic checkpoint ran */
 	buf_init(&err, 4096);
+	/* a reader in the log keeps the next writer from restarting it */
+	assert_int_equal(sqlite3_open(f->db, &reader), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM items",
+	    NULL, NULL, NULL), SQLITE_OK);
+	assert_true(store_checkpoint_due(f->s));
 	assert_int_equal(store_checkpoint(f->s, &err), 0);
 	assert_true(file_size(f->db) > (long long)BATCH * ROUNDS * SIZE);	/* folded in */
+	assert_false(store_checkpoint_due(f->s));
 	assert_int_equal(store_checkpoint(f->s, &err), 0);	/* again: nothing to do */
+	/* a commit to the unrestarted log: not due again before 4000 new pages */
+	it[0] = item("SK-C-after", NOW, "withheld", "a@x", "s");
+	put_ok(f, &it[0], "after the fold", 14);
+	assert_true(file_size(wal) > (long long)STORE_CHECKPOINT_PAGES * 4096);
+	assert_false(store_checkpoint_due(f->s));
+	assert_int_equal(sqlite3_exec(reader, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(reader);
 	buf_free(&err);
 	for (int k = 0; k < BATCH * ROUNDS; k += 37)
 		get_is(f, ids[k], body[k]);
