@@ -5,12 +5,12 @@
  * per SMTP session) plus a signal thread.  A connection thread collects its
  * message, checks a worker out of the pool (mutex + condition variable,
  * waiting at most time_limit), runs it, checks it back in, and hands the
- * outcome to the recorders (outcome_queue: OUTCOME_RECORDERS threads, each
- * with its quarantine/journal handle), waiting until it is durable.  A
- * recorder commits what several connections handed it together (group
- * commit: one fsync round for the originals, one store transaction, one
- * journal sync), so recording does not queue behind per-message syncs under
- * load.
+ * outcome to the outcome queue, waiting until it is durable: a connection
+ * thread that finds one of its OUTCOME_RECORDERS quarantine/journal handles
+ * free records what several connections queued together, its own among it
+ * (group commit: one fsync round for the originals, one store transaction,
+ * one journal sync), so recording does not queue behind per-message syncs
+ * under load.
  *
  * Forking.  The `workers` sandboxed workers are forked before any thread
  * exists.  A worker that dies (crash, sandbox kill, timeout) is restarted by
@@ -23,8 +23,8 @@
  * global state the single-threaded master set up (sanitize_init()) and which
  * no connection thread ever calls: none of their locks can be held by another
  * thread at the moment of the fork.  The one library both sides use is
- * OpenSSL (SHA-256: the worker for receipts, the connection threads and the
- * recorder through the store and the journal); those threads call it only
+ * OpenSSL (SHA-256: the worker for receipts, the connection threads through
+ * the store and the journal when they record); those threads call it only
  * while holding fork_lock shared, and the forker forks holding it
  * exclusively, so no OpenSSL lock is ever copied held.  The other
  * libraries these threads use (libmilter, SQLite, libsodium, syslog) are
@@ -111,7 +111,7 @@ static struct {
 	int stopping;
 	size_t inflight;		/* messages between MAIL and their end */
 	struct poison poison[POISON_SLOTS];
-	struct outcome_queue *oq;	/* the recorder */
+	struct outcome_queue *oq;	/* group commit of the outcomes */
 	int local;			/* listening on a Unix socket */
 	int tcp;			/* listen_addr is the TCP listener's */
 	struct sockaddr_storage listen_addr;
@@ -1016,10 +1016,10 @@ milter_run(const struct policy *pol)
 	sigaddset(&block, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &block, NULL);
 	/*
-	 * The recorders (their threads start after the mask above): group
-	 * commit replaces the two handles that recorded one message each,
-	 * which at half of bare Postfix's rate queued behind each other's
-	 * syncs (bench/README.md).
+	 * The outcome queue (its checkpoint thread starts after the mask
+	 * above): group commit replaces the two handles that recorded one
+	 * message each, which at half of bare Postfix's rate queued behind
+	 * each other's syncs (bench/README.md).
 	 */
 	if (outcome_queue_open(&M.oq, pol, &M.fork_lock, &err) != 0) {
 		syslog(LOG_ERR, "milter: quarantine/journal: %s", buf_str(&err));

@@ -1,7 +1,8 @@
 /*
  * outcome - quarantine and journal, in that order, one batch at a time: the
  * originals and rows of a batch through store_put_many, then its receipts
- * appended and the journal synced once.  See outcome.h.
+ * appended and the journal synced once; the queue's callers take turns
+ * leading a batch (see outcome.h).
  */
 #include "core/utf8.h"
 #include "daemon/outcome.h"
@@ -247,7 +248,7 @@ outcome_close(struct outcome *o)
 	free(o);
 }
 
-/* ---- the recorder (group commit) ---------------------------------------- */
+/* ---- the queue (group commit, leader and followers) ---------------------- */
 
 /* A caller's item, on the caller's stack while it waits. */
 struct waiter {
@@ -258,24 +259,90 @@ struct waiter {
 	struct waiter *next;
 };
 
-struct recorder {
-	struct outcome_queue *q;
-	struct outcome *o;
-	pthread_t thread;
-	int started;
-};
-
 struct outcome_queue {
-	struct recorder rec[OUTCOME_RECORDERS];
+	struct outcome *o[OUTCOME_RECORDERS];
+	int busy[OUTCOME_RECORDERS];	/* a leader or the checkpointer has it */
+	int due[OUTCOME_RECORDERS];	/* its log is to be folded */
 	pthread_rwlock_t *guard;
-	pthread_mutex_t mu;		/* everything below */
-	pthread_cond_t work_cv;		/* an item came, or stop */
+	pthread_mutex_t mu;		/* everything below and above */
 	pthread_cond_t room_cv;		/* the queue has room again */
+	pthread_cond_t ckpt_cv;		/* a log is due, or stop */
+	pthread_t checkpointer;
+	int ckpt_started, stopping;
 	struct waiter *head, **tail;
 	size_t queued;
-	int stopping;
 	unsigned long long batches, items;
 };
+
+static int
+free_handle(const struct outcome_queue *q)
+{
+	for (int h = 0; h < OUTCOME_RECORDERS; h++) {
+		if (!q->busy[h])
+			return h;
+	}
+	return -1;
+}
+
+/* A handle was freed: the oldest waiter, if any, may lead now. */
+static void
+wake_next_leader(struct outcome_queue *q)
+{
+	if (q->head != NULL)
+		pthread_cond_signal(&q->head->cv);
+}
+
+/*
+ * With q->mu held and handle h free: take what is pending (the oldest
+ * first, at most OUTCOME_BATCH_MAX) and record it on h, as this caller's
+ * thread, then wake the batch.  Returns with q->mu held again.
+ */
+static void
+lead(struct outcome_queue *q, int h)
+{
+	struct waiter *batch[OUTCOME_BATCH_MAX];
+	const struct outcome_item *items[OUTCOME_BATCH_MAX];
+	struct buf *errs[OUTCOME_BATCH_MAX];
+	int status[OUTCOME_BATCH_MAX];
+	size_t n;
+
+	q->busy[h] = 1;
+	for (n = 0; n < OUTCOME_BATCH_MAX && q->head != NULL; n++) {
+		batch[n] = q->head;
+		q->head = q->head->next;
+		items[n] = batch[n]->it;
+		errs[n] = batch[n]->err;
+	}
+	if (q->head == NULL)
+		q->tail = &q->head;
+	q->queued -= n;
+	pthread_cond_broadcast(&q->room_cv);
+	if (free_handle(q) >= 0)
+		wake_next_leader(q);	/* more than one batch is waiting */
+	pthread_mutex_unlock(&q->mu);
+
+	if (q->guard != NULL)
+		pthread_rwlock_rdlock(q->guard);
+	outcome_record_batch(q->o[h], items, n, status, errs);
+	if (q->guard != NULL)
+		pthread_rwlock_unlock(q->guard);
+
+	pthread_mutex_lock(&q->mu);
+	q->batches++;
+	q->items += n;
+	for (size_t i = 0; i < n; i++) {
+		batch[i]->status = status[i];
+		batch[i]->done = 1;
+		pthread_cond_signal(&batch[i]->cv);
+	}
+	/* the log is folded by the checkpointer, so that nobody waits for it */
+	if (store_checkpoint_due(q->o[h]->store)) {
+		q->due[h] = 1;
+		pthread_cond_signal(&q->ckpt_cv);
+	} else
+		q->busy[h] = 0;
+	wake_next_leader(q);
+}
 
 static void
 checkpoint(struct outcome *o)
@@ -290,53 +357,30 @@ checkpoint(struct outcome *o)
 }
 
 static void *
-recorder(void *arg)
+checkpointer(void *arg)
 {
-	struct recorder *rec = arg;
-	struct outcome_queue *q = rec->q;
-	struct waiter *batch[OUTCOME_BATCH_MAX];
-	const struct outcome_item *items[OUTCOME_BATCH_MAX];
-	struct buf *errs[OUTCOME_BATCH_MAX];
-	int status[OUTCOME_BATCH_MAX];
-	size_t n;
+	struct outcome_queue *q = arg;
 
 	pthread_mutex_lock(&q->mu);
 	for (;;) {
-		while (q->head == NULL && !q->stopping)
-			pthread_cond_wait(&q->work_cv, &q->mu);
-		if (q->head == NULL)
-			break;	/* stopping, and nothing left */
-		for (n = 0; n < OUTCOME_BATCH_MAX && q->head != NULL; n++) {
-			batch[n] = q->head;
-			q->head = q->head->next;
-			items[n] = batch[n]->it;
-			errs[n] = batch[n]->err;
-		}
-		if (q->head == NULL)
-			q->tail = &q->head;
-		q->queued -= n;
-		pthread_cond_broadcast(&q->room_cv);
-		pthread_mutex_unlock(&q->mu);
+		int h = -1;
 
-		if (q->guard != NULL)
-			pthread_rwlock_rdlock(q->guard);
-		outcome_record_batch(rec->o, items, n, status, errs);
-		if (q->guard != NULL)
-			pthread_rwlock_unlock(q->guard);
-
-		pthread_mutex_lock(&q->mu);
-		q->batches++;
-		q->items += n;
-		for (size_t i = 0; i < n; i++) {
-			batch[i]->status = status[i];
-			batch[i]->done = 1;
-			pthread_cond_signal(&batch[i]->cv);
+		for (int i = 0; i < OUTCOME_RECORDERS && h < 0; i++) {
+			if (q->due[i])
+				h = i;
 		}
-		/* nobody waits for this recorder now: the store's log is folded
-		 * here, while the other recorder takes what comes (store.h) */
+		if (h < 0) {
+			if (q->stopping)
+				break;
+			pthread_cond_wait(&q->ckpt_cv, &q->mu);
+			continue;
+		}
 		pthread_mutex_unlock(&q->mu);
-		checkpoint(rec->o);
+		checkpoint(q->o[h]);
 		pthread_mutex_lock(&q->mu);
+		q->due[h] = 0;
+		q->busy[h] = 0;
+		wake_next_leader(q);
 	}
 	pthread_mutex_unlock(&q->mu);
 	return NULL;
@@ -351,21 +395,18 @@ outcome_queue_open(struct outcome_queue **qp, const struct policy *pol,
 	q->guard = guard;
 	q->tail = &q->head;
 	pthread_mutex_init(&q->mu, NULL);
-	pthread_cond_init(&q->work_cv, NULL);
 	pthread_cond_init(&q->room_cv, NULL);
+	pthread_cond_init(&q->ckpt_cv, NULL);
 	for (size_t i = 0; i < OUTCOME_RECORDERS; i++) {
-		struct recorder *rec = &q->rec[i];
-
-		rec->q = q;
-		if (outcome_open(&rec->o, pol, err) != 0)
+		if (outcome_open(&q->o[i], pol, err) != 0)
 			goto fail;
-		store_defer_checkpoints(rec->o->store);
-		if (pthread_create(&rec->thread, NULL, recorder, rec) != 0) {
-			buf_puts(err, "cannot start a recorder thread");
-			goto fail;
-		}
-		rec->started = 1;
+		store_defer_checkpoints(q->o[i]->store);
 	}
+	if (pthread_create(&q->checkpointer, NULL, checkpointer, q) != 0) {
+		buf_puts(err, "cannot start the checkpoint thread");
+		goto fail;
+	}
+	q->ckpt_started = 1;
 	*qp = q;
 	return 0;
 fail:
@@ -378,6 +419,7 @@ outcome_queue_record(struct outcome_queue *q, const struct outcome_item *it,
     struct buf *err)
 {
 	struct waiter w = { .it = it, .err = err, .status = -1 };
+	int h;
 
 	pthread_cond_init(&w.cv, NULL);
 	pthread_mutex_lock(&q->mu);
@@ -386,9 +428,14 @@ outcome_queue_record(struct outcome_queue *q, const struct outcome_item *it,
 	*q->tail = &w;
 	q->tail = &w.next;
 	q->queued++;
-	pthread_cond_signal(&q->work_cv);
-	while (!w.done)
-		pthread_cond_wait(&w.cv, &q->mu);
+	/* lead while items wait and a handle is free; else wait: for a
+	 * leader that took this item, or for a handle */
+	while (!w.done) {
+		if (q->head != NULL && (h = free_handle(q)) >= 0)
+			lead(q, h);
+		else
+			pthread_cond_wait(&w.cv, &q->mu);
+	}
 	pthread_mutex_unlock(&q->mu);
 	pthread_cond_destroy(&w.cv);
 	return w.status;
@@ -410,16 +457,15 @@ outcome_queue_close(struct outcome_queue *q)
 	if (q == NULL)
 		return;
 	pthread_mutex_lock(&q->mu);
-	q->stopping = 1;
-	pthread_cond_broadcast(&q->work_cv);
+	q->stopping = 1;	/* the checkpointer folds what is due first */
+	pthread_cond_signal(&q->ckpt_cv);
 	pthread_mutex_unlock(&q->mu);
-	for (size_t i = 0; i < OUTCOME_RECORDERS; i++) {
-		if (q->rec[i].started)
-			pthread_join(q->rec[i].thread, NULL);
-		outcome_close(q->rec[i].o);
-	}
+	if (q->ckpt_started)
+		pthread_join(q->checkpointer, NULL);
+	for (size_t i = 0; i < OUTCOME_RECORDERS; i++)
+		outcome_close(q->o[i]);
 	pthread_mutex_destroy(&q->mu);
-	pthread_cond_destroy(&q->work_cv);
 	pthread_cond_destroy(&q->room_cv);
+	pthread_cond_destroy(&q->ckpt_cv);
 	free(q);
 }

@@ -51,17 +51,23 @@ int outcome_record_batch(struct outcome *o, const struct outcome_item *const *it
 void outcome_close(struct outcome *o);
 
 /*
- * The recorders: OUTCOME_RECORDERS threads, each owning an outcome handle,
- * to which any number of threads hand their items (outcome_queue_record
- * blocks until its item is durable or failed).  A free recorder takes
- * everything pending, up to OUTCOME_BATCH_MAX, as one batch: at low load an
- * item is taken at once (two recorders overlap their syncs, as two handles
- * did), under load the batches grow while the other recorder commits, so
- * the syncs per message fall.  At most OUTCOME_QUEUE_MAX items wait; more
- * callers wait to enter.  guard,
- * if not NULL, is held shared while a batch is recorded (the milter's
- * fork lock).  close: only once no caller is inside record; it records what
- * is still queued first.
+ * The queue: any number of threads hand it their items
+ * (outcome_queue_record blocks until its item is durable or failed), and
+ * at most OUTCOME_RECORDERS batches are recorded at once, each on an
+ * outcome handle of its own.  A caller that finds a handle free leads: it
+ * takes everything pending, its own item among it (the oldest first, up to
+ * OUTCOME_BATCH_MAX), records it as one batch in its own thread and wakes
+ * the others of the batch; a caller that finds none free waits to be woken,
+ * done or to lead.  At low load an item is recorded at once by its own
+ * thread, with no hand-over to another thread (each hand-over is a wake-up
+ * that waits for a CPU on a busy machine); two leaders overlap their syncs;
+ * under load the batches grow while both handles are busy, so the syncs per
+ * message fall.  SQLite's log is folded by a checkpoint thread on a handle
+ * whose log is due (store_checkpoint_due), which no leader uses meanwhile,
+ * so no caller waits for it.  At most OUTCOME_QUEUE_MAX items wait; more
+ * callers wait to enter.  guard, if not NULL, is held shared while a batch
+ * is recorded (the milter's fork lock).  close: only once no caller is
+ * inside record (none can be queued then); it folds a log that is due.
  */
 #define OUTCOME_QUEUE_MAX 256
 #define OUTCOME_RECORDERS 2

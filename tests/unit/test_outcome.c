@@ -6,7 +6,8 @@
  * batches than items; the journal verifies, holds each receipt once and the
  * database (read with SQLite directly) a row per item whose original
  * decrypts to the bytes given; a failure (a row the database refuses, a
- * receipt the journal refuses) fails exactly its item and no other.
+ * receipt the journal refuses) fails exactly its item and no other.  The
+ * log is folded by the queue's checkpoint thread.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +21,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -396,6 +398,61 @@ test_batch_failures(void **state)
 	buf_free(&err);
 }
 
+/*
+ * The log is folded off the callers' path: originals large enough to take
+ * SQLite's log past STORE_CHECKPOINT_PAGES through the queue, and the
+ * checkpoint thread folds it into the database while the queue is open
+ * (without it the database file stays small and everything sits in the log
+ * until the last connection closes).
+ */
+/* n letters of item k's own (no deduplication between items), then NUL */
+static void
+ckpt_original(char *p, size_t n, int k)
+{
+	for (size_t j = 0; j < n; j++)
+		p[j] = (char)('a' + ((uint32_t)(j * 2654435761u + (size_t)k * 40503u) >> 16) % 26);
+	p[n] = '\0';
+}
+
+static void
+test_queue_checkpoints(void **state)
+{
+	enum { ITEMS = 320, SIZE = 60000 };	/* ~19 MB: past 4000 pages */
+	static char orig[SIZE + 1];
+	struct outcome_queue *q;
+	struct buf err;
+	char dbpath[600];
+	struct stat st;
+
+	(void)state;
+	buf_init(&err, 1024);
+	assert_int_equal(outcome_queue_open(&q, &pol, NULL, &err), 0);
+	for (int k = 0; k < ITEMS; k++) {
+		struct outcome_item it;
+		char id[32], json[512], small[128];
+
+		make_item(&it, id, json, sizeof json, small, sizeof small, "ckpt", k, 0);
+		ckpt_original(orig, SIZE, k);
+		it.original = orig;
+		it.original_len = SIZE;
+		buf_reset(&err);
+		assert_int_equal(outcome_queue_record(q, &it, &err), 0);
+	}
+	/* folded while the queue is open (closing would fold it anyway) */
+	snprintf(dbpath, sizeof dbpath, "%s", pol.quarantine_db);
+	for (int i = 0; i < 1000; i++) {
+		assert_int_equal(stat(dbpath, &st), 0);
+		if (st.st_size > (long long)ITEMS * SIZE / 2)
+			break;
+		usleep(10000);
+	}
+	assert_true(st.st_size > (long long)ITEMS * SIZE / 2);
+	outcome_queue_close(q);
+	ckpt_original(orig, SIZE, 7);
+	assert_original("SK-ckpt-0007", orig);
+	buf_free(&err);
+}
+
 int
 main(void)
 {
@@ -407,6 +464,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_queue_failure_isolated, setup_dir,
 		    teardown_dir),
 		cmocka_unit_test_setup_teardown(test_batch_failures, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_queue_checkpoints, setup_dir, teardown_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
