@@ -42,6 +42,7 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "core/clock.h"
 #include "core/digest.h"
 #include "store/store.h"
 
@@ -1930,15 +1931,6 @@ struct late_ctx {
 	long long done_us;
 };
 
-static long long
-mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static void *
 late_writer(void *arg)
 {
@@ -1948,7 +1940,7 @@ late_writer(void *arg)
 
 	buf_init(&e, 4096);
 	l->status = store_put(l->s, &it, "late body", 9, &e);
-	l->done_us = mono_us();
+	l->done_us = clock_mono_us();
 	if (l->status != 0)
 		fprintf(stderr, "late writer: %s\n", buf_str(&e));
 	buf_free(&e);
@@ -1975,7 +1967,7 @@ test_lock_wait_is_prompt(void **state)
 	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(pthread_create(&th, NULL, late_writer, &l), 0);
 	nanosleep(&hold, NULL);
-	committed = mono_us();
+	committed = clock_mono_us();
 	assert_int_equal(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(pthread_join(th, NULL), 0);
 	assert_int_equal(l.status, 0);
