@@ -11,7 +11,7 @@
 #include <stddef.h>
 
 #include "core/buf.h"
-#include "policy/policy.h"
+#include "policy/config.h"
 
 #define EXIT_SANITIZED 0
 #define EXIT_INTERNAL 1
@@ -27,7 +27,7 @@ int cmd_audit(int argc, char **argv);
 int cmd_quarantine(int argc, char **argv);
 
 /* Load -c CONFIG (or defaults); prints the error and returns -1. */
-int cli_load_policy(struct policy *p, const char *path);
+int cli_load_config(struct config *c, const char *path);
 
 /* Expand files and folders (Maildir: cur/ and new/; other folders: their
  * regular files) into a sorted list of paths.  Returns -1 with a message. */

@@ -13,15 +13,15 @@
 #include "policy/config.h"
 
 int
-cli_load_policy(struct policy *p, const char *path)
+cli_load_config(struct config *c, const char *path)
 {
 	struct buf err;
 
-	config_defaults(p);
+	config_defaults(c);
 	if (path == NULL)
 		return 0;
 	buf_init(&err, 4096);
-	if (config_load_file(p, path, &err) != 0) {
+	if (config_load_file(c, path, &err) != 0) {
 		fprintf(stderr, "sekisho: configuration error: %s\n", buf_str(&err));
 		buf_free(&err);
 		return -1;
@@ -34,7 +34,7 @@ int
 cmd_config(int argc, char **argv)
 {
 	const char *config = NULL;
-	struct policy pol;
+	struct config cfg;
 	struct buf out;
 	int c;
 
@@ -54,21 +54,21 @@ cmd_config(int argc, char **argv)
 		fputs("usage: sekisho config check [-c CONFIG]\n", stderr);
 		return EXIT_USAGE;
 	}
-	if (cli_load_policy(&pol, config) != 0)
+	if (cli_load_config(&cfg, config) != 0)
 		return EXIT_USAGE;
 	{
 		/* what workers load before their sandbox must load (YARA rules) */
 		char err[512];
 
-		if (cdr_init(&pol, err, sizeof err) != 0) {
+		if (cdr_init(&cfg.pol, err, sizeof err) != 0) {
 			fprintf(stderr, "sekisho: %s: %s\n", config != NULL ? config : "defaults", err);
 			return EXIT_USAGE;
 		}
 	}
 	buf_init(&out, 1024 * 1024);
 	buf_printf(&out, "# sekisho effective configuration (%s)\n# policy digest: %s\n",
-	    config != NULL ? config : "built-in defaults", pol.digest);
-	config_print(&pol, &out, 1);
+	    config != NULL ? config : "built-in defaults", cfg.pol.digest);
+	config_print(&cfg, &out, 1);
 	write_all(1, buf_str(&out), out.len);
 	buf_free(&out);
 	return EXIT_SANITIZED;

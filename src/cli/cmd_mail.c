@@ -55,7 +55,7 @@ usage(FILE *f, int kind)
 struct run {
 	int kind;		/* FRAME_MAIL or FRAME_FILE */
 	size_t in_max;		/* message_size_limit or file_size_limit */
-	const struct policy *pol;
+	const struct policy *pol;	/* &cfg->pol of the configuration below */
 	struct worker wk;
 	long long fixed_time;	/* SOURCE_DATE_EPOCH, or -1 */
 	size_t sanitized, withheld, failed;
@@ -232,7 +232,8 @@ run_items(int kind, int argc, char **argv)
 	};
 	const char *config = NULL, *outfile = NULL, *receipt = NULL, *outdir = NULL,
 	    *receiptdir = NULL, *sde;
-	struct policy pol;
+	struct config cfg;
+	const struct policy *pol = &cfg.pol;
 	struct run run = { 0 };
 	struct inputs in = { 0 };
 	struct buf out, json;
@@ -257,11 +258,11 @@ run_items(int kind, int argc, char **argv)
 		usage(stderr, kind);
 		return EXIT_USAGE;
 	}
-	if (cli_load_policy(&pol, config) != 0)
+	if (cli_load_config(&cfg, config) != 0)
 		return EXIT_USAGE;
-	run.pol = &pol;
+	run.pol = pol;
 	run.kind = kind;
-	run.in_max = kind == FRAME_FILE ? pol.lim.file_bytes : pol.lim.message_bytes;
+	run.in_max = kind == FRAME_FILE ? pol->lim.file_bytes : pol->lim.message_bytes;
 	run.fixed_time = -1;
 	if ((sde = getenv("SOURCE_DATE_EPOCH")) != NULL) {
 		uint64_t v;
@@ -286,18 +287,18 @@ run_items(int kind, int argc, char **argv)
 	{
 		char err[512];
 
-		if (cdr_init(&pol, err, sizeof err) != 0) {
+		if (cdr_init(pol, err, sizeof err) != 0) {
 			fprintf(stderr, "sekisho: configuration error: %s\n", err);
 			inputs_free(&in);
 			return EXIT_USAGE;
 		}
 	}
-	if (worker_start(&run.wk, &pol) != 0) {
+	if (worker_start(&run.wk, &cfg) != 0) {
 		fprintf(stderr, "sekisho: cannot start worker: %s\n", strerror(errno));
 		inputs_free(&in);
 		return EXIT_INTERNAL;
 	}
-	buf_init(&out, worker_output_max(&pol));
+	buf_init(&out, worker_output_max(pol));
 	buf_init(&json, 64u * 1024 * 1024);
 
 	if (outdir == NULL) {

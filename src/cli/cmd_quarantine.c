@@ -30,6 +30,7 @@
 #include "core/digest.h"
 #include "core/num.h"
 #include "receipt/receipt.h"
+#include "daemon/outcome.h"
 #include "store/store.h"
 
 #define LIST_DEFAULT_LIMIT 100
@@ -206,25 +207,16 @@ parse_date(const char *s, long long *t)
 static int
 open_store(const char *config, int need_key, int create, struct store **s)
 {
-	struct policy pol;
-	struct store_config cfg;
+	struct config cfg;
+	struct store_config sc;
 	struct buf err;
 	int r = 0;
 
-	if (cli_load_policy(&pol, config) != 0)
+	if (cli_load_config(&cfg, config) != 0)
 		return EXIT_USAGE;
-	memset(&cfg, 0, sizeof cfg);
-	cfg.blob_dir = pol.quarantine_dir;
-	cfg.sqlite_path = pol.quarantine_db;
-	cfg.backend = pol.quarantine_backend == QUARANTINE_POSTGRESQL ?
-	    STORE_BACKEND_POSTGRESQL : STORE_BACKEND_SQLITE;
-	cfg.pg_conninfo = pol.quarantine_pg;
-	cfg.key_path = need_key ? pol.quarantine_key : NULL;
-	cfg.retention_days = (unsigned)pol.quarantine_retention_days;
-	cfg.inline_max = pol.quarantine_inline_limit;
-	cfg.create = create;
+	outcome_store_config(&cfg, need_key, create, &sc);
 	buf_init(&err, 4096);
-	if (store_open(s, &cfg, &err) != 0) {
+	if (store_open(s, &sc, &err) != 0) {
 		fprintf(stderr, "sekisho: quarantine: %s\n", buf_str(&err));
 		r = EXIT_INTERNAL;
 	}
@@ -626,7 +618,7 @@ q_keygen(const char *config, int argc, char **argv)
 		{ "rotate", no_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct policy pol;
+	struct config cfg;
 	struct buf err;
 	const char *path;
 	int c, rotate = 0, r = 0;
@@ -643,9 +635,9 @@ q_keygen(const char *config, int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (cli_load_policy(&pol, config) != 0)
+	if (cli_load_config(&cfg, config) != 0)
 		return EXIT_USAGE;
-	path = optind < argc ? argv[optind] : pol.quarantine_key;
+	path = optind < argc ? argv[optind] : cfg.quarantine_key;
 	buf_init(&err, 4096);
 	if ((rotate ? store_key_rotate(path, &err) : store_key_generate(path, &err)) != 0)
 		r = fail(&err, "keygen");

@@ -23,9 +23,9 @@
 #define RETRY_MAX_SECONDS 3600
 
 static long long
-backoff(const struct policy *pol, int attempts)
+backoff(const struct config *cfg, int attempts)
 {
-	long long d = (long long)pol->retry_seconds;
+	long long d = (long long)cfg->retry_seconds;
 
 	for (int i = 1; i < attempts && d < RETRY_MAX_SECONDS; i++)
 		d *= 2;
@@ -41,7 +41,7 @@ is_withheld(const struct buf *receipt)
 
 /* One claimed spool item.  Returns 0 when it left the spool. */
 static int
-process(const struct policy *pol, struct spool *sp, struct worker *wk,
+process(const struct config *cfg, struct spool *sp, struct worker *wk,
     struct outcome *oc, const struct deliver_target *target, const char *helo,
     const char *name)
 {
@@ -52,8 +52,8 @@ process(const struct policy *pol, struct spool *sp, struct worker *wk,
 	int r, outcome;
 	double t;
 
-	buf_init(&msg, pol->lim.message_bytes);
-	buf_init(&out, worker_output_max(pol));
+	buf_init(&msg, cfg->pol.lim.message_bytes);
+	buf_init(&out, worker_output_max(&cfg->pol));
 	buf_init(&receipt, 64u * 1024 * 1024);
 	buf_init(&err, 1024);
 	if (spool_read(sp, name, &env, &msg, &err) != 0) {
@@ -72,12 +72,12 @@ process(const struct policy *pol, struct spool *sp, struct worker *wk,
 		METRIC_ADD(worker_failures, 1);
 		env.attempts++;
 		syslog(LOG_WARNING, "%s: %s (attempt %d of %zu)", env.qid, detail, env.attempts,
-		    pol->worker_attempts);
-		if ((size_t)env.attempts < pol->worker_attempts) {
+		    cfg->worker_attempts);
+		if ((size_t)env.attempts < cfg->worker_attempts) {
 			r = spool_defer(sp, name, &env, now + 1);
 			goto out;
 		}
-		worker_parent_receipt(pol, id, now, &msg, msg.len,
+		worker_parent_receipt(&cfg->pol, id, now, &msg, msg.len,
 		    outcome == WORKER_TIMEOUT ? "time_limit" : outcome == WORKER_SCAN_FAILED ?
 		    "scan-failed" : "worker-failed", detail, &receipt);
 		outcome = WORKER_WITHHELD;
@@ -93,7 +93,7 @@ process(const struct policy *pol, struct spool *sp, struct worker *wk,
 			METRIC_ADD(deferred, 1);
 			env.attempts++;
 			syslog(LOG_WARNING, "%s: delivery deferred: %s", env.qid, buf_str(&err));
-			r = spool_defer(sp, name, &env, now + backoff(pol, env.attempts));
+			r = spool_defer(sp, name, &env, now + backoff(cfg, env.attempts));
 			goto out;
 		}
 		if (dr == DELIVER_OK)
@@ -125,7 +125,7 @@ process(const struct policy *pol, struct spool *sp, struct worker *wk,
 			/* not recorded: keep it in the spool and try again */
 			syslog(LOG_ERR, "%s: cannot quarantine or journal: %s", env.qid, buf_str(&err));
 			env.attempts++;
-			r = spool_defer(sp, name, &env, now + backoff(pol, env.attempts));
+			r = spool_defer(sp, name, &env, now + backoff(cfg, env.attempts));
 			goto out;
 		}
 	}
@@ -153,7 +153,7 @@ out:
 }
 
 int
-agent_run(const struct policy *pol, struct spool *sp, volatile int *stop)
+agent_run(const struct config *cfg, struct spool *sp, volatile int *stop)
 {
 	struct worker wk;
 	struct outcome *oc = NULL;
@@ -162,25 +162,25 @@ agent_run(const struct policy *pol, struct spool *sp, volatile int *stop)
 	char helo[256];
 
 	buf_init(&err, 1024);
-	if (deliver_parse_target(pol->deliver_to, &target, &err) != 0) {
+	if (deliver_parse_target(cfg->deliver_to, &target, &err) != 0) {
 		syslog(LOG_ERR, "%s", buf_str(&err));
 		buf_free(&err);
 		return -1;
 	}
 	buf_free(&err);
-	if (pol->hostname[0] != '\0')
-		snprintf(helo, sizeof helo, "%s", pol->hostname);
+	if (cfg->hostname[0] != '\0')
+		snprintf(helo, sizeof helo, "%s", cfg->hostname);
 	else if (gethostname(helo, sizeof helo) != 0)
 		snprintf(helo, sizeof helo, "localhost");
 	helo[sizeof helo - 1] = '\0';
 	buf_init(&err, 1024);
-	if (outcome_open(&oc, pol, &err) != 0) {
+	if (outcome_open(&oc, cfg, &err) != 0) {
 		syslog(LOG_ERR, "quarantine/journal: %s", buf_str(&err));
 		buf_free(&err);
 		return -1;
 	}
 	buf_free(&err);
-	if (worker_start(&wk, pol) != 0) {
+	if (worker_start(&wk, cfg) != 0) {
 		syslog(LOG_ERR, "cannot start worker: %s", strerror(errno));
 		outcome_close(oc);
 		return -1;
@@ -198,7 +198,7 @@ agent_run(const struct policy *pol, struct spool *sp, volatile int *stop)
 			sleep(1);
 			continue;
 		}
-		process(pol, sp, &wk, oc, &target, helo, name);
+		process(cfg, sp, &wk, oc, &target, helo, name);
 	}
 	worker_stop(&wk);
 	outcome_close(oc);

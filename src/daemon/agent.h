@@ -17,11 +17,11 @@
 #define SEKISHO_DAEMON_AGENT_H
 
 #include "gateway/spool.h"
-#include "policy/policy.h"
+#include "policy/config.h"
 
 struct agent_hooks;
 
 /* Run until *stop is set (by a signal).  Returns 0 on a clean stop. */
-int agent_run(const struct policy *pol, struct spool *sp, volatile int *stop);
+int agent_run(const struct config *cfg, struct spool *sp, volatile int *stop);
 
 #endif

@@ -102,7 +102,7 @@ struct poison {
 
 /* Process-wide state of the milter (one per sk-milter process). */
 static struct {
-	const struct policy *pol;
+	const struct config *cfg;
 	pthread_mutex_t mu;		/* slots, stopping, inflight, poison */
 	pthread_cond_t idle_cv;		/* a worker became idle */
 	pthread_cond_t dead_cv;		/* a worker died: the forker restarts it */
@@ -245,7 +245,7 @@ checkout(size_t *slot)
 {
 	struct timespec until;
 
-	deadline_after(&until, M.pol->lim.seconds);
+	deadline_after(&until, M.cfg->pol.lim.seconds);
 	pthread_mutex_lock(&M.mu);
 	for (;;) {
 		for (size_t i = 0; i < M.n; i++) {
@@ -306,7 +306,7 @@ forker(void *arg)
 		}
 		pthread_mutex_unlock(&M.mu);
 		pthread_rwlock_wrlock(&M.fork_lock);
-		r = worker_start(&fresh, M.pol);
+		r = worker_start(&fresh, M.cfg);
 		pthread_rwlock_unlock(&M.fork_lock);
 		if (r != 0) {
 			syslog(LOG_ERR, "milter: cannot start a worker: %s", strerror(errno));
@@ -336,9 +336,9 @@ conn_get(SMFICTX *ctx)
 	if (c == NULL) {
 		c = xcalloc(1, sizeof *c);
 		c->sock = -1;
-		buf_init(&c->msg, M.pol->lim.message_bytes);
-		buf_init(&c->names, M.pol->lim.message_bytes);
-		buf_init(&c->values, M.pol->lim.message_bytes);
+		buf_init(&c->msg, M.cfg->pol.lim.message_bytes);
+		buf_init(&c->names, M.cfg->pol.lim.message_bytes);
+		buf_init(&c->values, M.cfg->pol.lim.message_bytes);
 		buf_init(&c->msgid, MSGID_MAX);
 		buf_init(&c->rcpts, SPOOL_RCPT_MAX * (SPOOL_ADDR_MAX + 1));
 		smfi_setpriv(ctx, c);
@@ -634,7 +634,7 @@ sanitise(struct conn *c, const char *id, long long now, struct buf *out,
 	metrics_stage(STAGE_WORKER_WAIT, t);
 	if (r != 0) {
 		snprintf(detail, dn, "no sandboxed worker free within time_limit (%zu s)",
-		    M.pol->lim.seconds);
+		    M.cfg->pol.lim.seconds);
 		return NO_WORKER;
 	}
 	t = metrics_clock();
@@ -814,7 +814,7 @@ record(struct conn *c, const char *id, long long now, const struct buf *receipt,
 static sfsistat
 decide(SMFICTX *ctx, struct conn *c)
 {
-	const struct policy *pol = M.pol;
+	const struct config *cfg = M.cfg;
 	const char *qid = smfi_getsymval(ctx, "i");
 	struct buf out, receipt, err;
 	char id[RECEIPT_ID_MAX], detail[256];
@@ -832,14 +832,14 @@ decide(SMFICTX *ctx, struct conn *c)
 		c->body_cr = 0;
 	}
 	receipt_id_new(id, sizeof id, now);
-	buf_init(&out, worker_output_max(pol));
+	buf_init(&out, worker_output_max(&cfg->pol));
 	buf_init(&receipt, RECEIPT_MAX);
 	buf_init(&err, 1024);
 	if (c->too_big) {
 		snprintf(detail, sizeof detail, "%zu bytes, more than message_size_limit (%zu); "
-		    "the first %zu are kept in quarantine", c->total, pol->lim.message_bytes,
+		    "the first %zu are kept in quarantine", c->total, cfg->pol.lim.message_bytes,
 		    c->msg.len);
-		worker_parent_receipt_msgid(pol, id, now, NULL, c->total, "message_size_limit", detail,
+		worker_parent_receipt_msgid(&cfg->pol, id, now, NULL, c->total, "message_size_limit", detail,
 		    buf_str(&c->msgid), &receipt);
 		status = WORKER_WITHHELD;
 	} else {
@@ -853,15 +853,15 @@ decide(SMFICTX *ctx, struct conn *c)
 			size_t n = poison_failures(c);
 
 			METRIC_ADD(worker_failures, 1);
-			if (n < pol->worker_attempts) {
-				buf_printf(&err, "%s (attempt %zu of %zu)", detail, n, pol->worker_attempts);
+			if (n < cfg->worker_attempts) {
+				buf_printf(&err, "%s (attempt %zu of %zu)", detail, n, cfg->worker_attempts);
 				r = tempfail(ctx, qid, buf_str(&err));
 				goto out;
 			}
 			syslog(LOG_WARNING, "%s: %s (attempt %zu of %zu): withheld", qid, detail, n,
-			    pol->worker_attempts);
+			    cfg->worker_attempts);
 			buf_reset(&receipt);
-			worker_parent_receipt_msgid(pol, id, now, &c->msg, c->msg.len,
+			worker_parent_receipt_msgid(&cfg->pol, id, now, &c->msg, c->msg.len,
 			    status == WORKER_TIMEOUT ? "time_limit" : status == WORKER_SCAN_FAILED ?
 			    "scan-failed" : "worker-failed", detail, buf_str(&c->msgid), &receipt);
 			status = WORKER_WITHHELD;
@@ -955,7 +955,7 @@ inflight_now(void)
 static char filter_name[] = "sekisho";
 
 int
-milter_run(const struct policy *pol)
+milter_run(const struct config *cfg)
 {
 	struct smfiDesc desc = {
 		.xxfi_name = filter_name,
@@ -979,9 +979,9 @@ milter_run(const struct policy *pol)
 	long long give_up;
 	int r = 1;
 
-	M.pol = pol;
+	M.cfg = cfg;
 	buf_init(&err, 1024);
-	if (conn_spec(pol->milter_listen, conn, sizeof conn, &err) != 0) {
+	if (conn_spec(cfg->milter_listen, conn, sizeof conn, &err) != 0) {
 		syslog(LOG_ERR, "%s", buf_str(&err));
 		buf_free(&err);
 		return 1;
@@ -997,9 +997,9 @@ milter_run(const struct policy *pol)
 		pthread_rwlockattr_destroy(&ra);
 	}
 	/* the pool first, while this process has one thread */
-	M.n = pol->workers < POOL_MAX ? pol->workers : POOL_MAX;
+	M.n = cfg->workers < POOL_MAX ? cfg->workers : POOL_MAX;
 	for (size_t i = 0; i < M.n; i++) {
-		if (worker_start(&M.slots[i].wk, pol) == 0)
+		if (worker_start(&M.slots[i].wk, cfg) == 0)
 			M.slots[i].state = SLOT_IDLE;
 		else {
 			M.slots[i].wk.fd = -1;
@@ -1021,7 +1021,7 @@ milter_run(const struct policy *pol)
 	 * message each, which at half of bare Postfix's rate queued behind
 	 * each other's syncs (bench/README.md).
 	 */
-	if (outcome_queue_open(&M.oq, pol, &M.fork_lock, &err) != 0) {
+	if (outcome_queue_open(&M.oq, cfg, &M.fork_lock, &err) != 0) {
 		syslog(LOG_ERR, "milter: quarantine/journal: %s", buf_str(&err));
 		goto out;
 	}
@@ -1033,7 +1033,7 @@ milter_run(const struct policy *pol)
 	give_up = clock_mono_ms() + BIND_WAIT_MS;
 	while (smfi_opensocket(true) != MI_SUCCESS) {
 		if (clock_mono_ms() > give_up) {
-			syslog(LOG_ERR, "milter: cannot listen on %s", pol->milter_listen);
+			syslog(LOG_ERR, "milter: cannot listen on %s", cfg->milter_listen);
 			goto out;
 		}
 		usleep(200000);
@@ -1047,10 +1047,10 @@ milter_run(const struct policy *pol)
 		syslog(LOG_ERR, "milter: cannot start the forker thread");
 		goto out;
 	}
-	syslog(LOG_NOTICE, "milter listening on %s, %zu worker(s)", pol->milter_listen, M.n);
+	syslog(LOG_NOTICE, "milter listening on %s, %zu worker(s)", cfg->milter_listen, M.n);
 	r = smfi_main() == MI_SUCCESS ? 0 : 1;
 	/* stopped: let messages in progress finish, within time_limit */
-	give_up = clock_mono_ms() + (long long)pol->lim.seconds * 1000 + 1000;
+	give_up = clock_mono_ms() + (long long)cfg->pol.lim.seconds * 1000 + 1000;
 	while (inflight_now() > 0 && clock_mono_ms() < give_up)
 		usleep(50000);
 	pthread_mutex_lock(&M.mu);

@@ -27,7 +27,7 @@
 #define SEKISHO_DAEMON_MILTER_H
 
 #include "core/buf.h"
-#include "policy/policy.h"
+#include "policy/config.h"
 
 /* Check a milter_listen value ("inet:PORT@HOST" is libmilter's form too):
  * 0 if libmilter can use it, -1 with a message in err. */
@@ -35,6 +35,6 @@ int milter_check_spec(const char *spec, struct buf *err);
 
 /* Run the milter until SIGTERM or SIGINT; messages in progress are finished
  * (within time_limit) before it returns.  Returns 0 after a clean stop. */
-int milter_run(const struct policy *pol);
+int milter_run(const struct config *cfg);
 
 #endif

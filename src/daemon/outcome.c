@@ -106,40 +106,47 @@ receipt_field(const char *json, size_t len, const char *key, struct buf *out)
 }
 
 int
-outcome_prepare(const struct policy *pol, struct buf *err)
+outcome_prepare(const struct config *cfg, struct buf *err)
 {
 	struct stat st;
 
-	if (stat(pol->quarantine_key, &st) == 0 || errno != ENOENT)
+	if (stat(cfg->quarantine_key, &st) == 0 || errno != ENOENT)
 		return 0;
-	if (store_key_generate(pol->quarantine_key, err) != 0)
+	if (store_key_generate(cfg->quarantine_key, err) != 0)
 		return -1;
 	syslog(LOG_NOTICE, "created quarantine key %s (keep a copy offline: without it "
-	    "the originals cannot be read)", pol->quarantine_key);
+	    "the originals cannot be read)", cfg->quarantine_key);
 	return 0;
 }
 
+void
+outcome_store_config(const struct config *cfg, int with_key, int create,
+    struct store_config *sc)
+{
+	memset(sc, 0, sizeof *sc);
+	sc->blob_dir = cfg->quarantine_dir;
+	sc->sqlite_path = cfg->quarantine_db;
+	sc->backend = cfg->quarantine_backend == QUARANTINE_POSTGRESQL ?
+	    STORE_BACKEND_POSTGRESQL : STORE_BACKEND_SQLITE;
+	sc->pg_conninfo = cfg->quarantine_pg;
+	sc->key_path = with_key ? cfg->quarantine_key : NULL;
+	sc->retention_days = (unsigned)cfg->quarantine_retention_days;
+	sc->inline_max = cfg->quarantine_inline_limit;
+	sc->create = create;
+}
+
 int
-outcome_open(struct outcome **op, const struct policy *pol, struct buf *err)
+outcome_open(struct outcome **op, const struct config *cfg, struct buf *err)
 {
 	struct outcome *o = xcalloc(1, sizeof *o);
-	struct store_config sc = {
-		.blob_dir = pol->quarantine_dir,
-		.sqlite_path = pol->quarantine_db,
-		.backend = pol->quarantine_backend == QUARANTINE_POSTGRESQL ?
-		    STORE_BACKEND_POSTGRESQL : STORE_BACKEND_SQLITE,
-		.pg_conninfo = pol->quarantine_pg,
-		.key_path = pol->quarantine_key,
-		.retention_days = (unsigned)pol->quarantine_retention_days,
-		.inline_max = pol->quarantine_inline_limit,
-		.create = 1,
-	};
+	struct store_config sc;
 
+	outcome_store_config(cfg, 1, 1, &sc);
 	if (store_open(&o->store, &sc, err) != 0) {
 		free(o);
 		return -1;
 	}
-	if (journal_open(&o->journal, pol->journal, err) != 0) {
+	if (journal_open(&o->journal, cfg->journal, err) != 0) {
 		store_close(o->store);
 		free(o);
 		return -1;
@@ -387,7 +394,7 @@ checkpointer(void *arg)
 }
 
 int
-outcome_queue_open(struct outcome_queue **qp, const struct policy *pol,
+outcome_queue_open(struct outcome_queue **qp, const struct config *cfg,
     pthread_rwlock_t *guard, struct buf *err)
 {
 	struct outcome_queue *q = xcalloc(1, sizeof *q);
@@ -398,7 +405,7 @@ outcome_queue_open(struct outcome_queue **qp, const struct policy *pol,
 	pthread_cond_init(&q->room_cv, NULL);
 	pthread_cond_init(&q->ckpt_cv, NULL);
 	for (size_t i = 0; i < OUTCOME_RECORDERS; i++) {
-		if (outcome_open(&q->o[i], pol, err) != 0)
+		if (outcome_open(&q->o[i], cfg, err) != 0)
 			goto fail;
 		store_defer_checkpoints(q->o[i]->store);
 	}

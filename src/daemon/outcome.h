@@ -18,7 +18,8 @@
 #include <stddef.h>
 
 #include "core/buf.h"
-#include "policy/policy.h"
+#include "policy/config.h"
+#include "store/store.h"
 
 struct outcome;
 
@@ -35,8 +36,11 @@ struct outcome_item {
 
 /* Once, in the master before any agent starts: create the quarantine key
  * when it does not exist yet (first start of a new installation). */
-int outcome_prepare(const struct policy *pol, struct buf *err);
-int outcome_open(struct outcome **o, const struct policy *pol, struct buf *err);
+int outcome_prepare(const struct config *cfg, struct buf *err);
+/* The store settings of a configuration (with_key: the key file too). */
+void outcome_store_config(const struct config *cfg, int with_key, int create,
+    struct store_config *sc);
+int outcome_open(struct outcome **o, const struct config *cfg, struct buf *err);
 int outcome_record(struct outcome *o, const struct outcome_item *it, struct buf *err);
 /*
  * Group commit: n items (at most OUTCOME_BATCH_MAX) recorded with one fsync
@@ -72,7 +76,7 @@ void outcome_close(struct outcome *o);
 #define OUTCOME_QUEUE_MAX 256
 #define OUTCOME_RECORDERS 2
 struct outcome_queue;
-int outcome_queue_open(struct outcome_queue **q, const struct policy *pol,
+int outcome_queue_open(struct outcome_queue **q, const struct config *cfg,
     pthread_rwlock_t *guard, struct buf *err);
 int outcome_queue_record(struct outcome_queue *q, const struct outcome_item *it,
     struct buf *err);

@@ -84,16 +84,16 @@ set_signals(void (*fn)(int), int flags)
 }
 
 static int
-load_policy(struct policy *pol, const char *path)
+load_policy(struct config *cfg, const char *path)
 {
 	struct buf err;
 	int r = 0;
 
-	config_defaults(pol);
+	config_defaults(cfg);
 	if (path == NULL)
 		return 0;
 	buf_init(&err, 4096);
-	if (config_load_file(pol, path, &err) != 0) {
+	if (config_load_file(cfg, path, &err) != 0) {
 		syslog(LOG_ERR, "configuration error: %s", buf_str(&err));
 		fprintf(stderr, "sekishod: configuration error: %s\n", buf_str(&err));
 		r = -1;
@@ -102,7 +102,7 @@ load_policy(struct policy *pol, const char *path)
 		 * load here too, or every worker would die on it */
 		char e[512];
 
-		if (cdr_init(pol, e, sizeof e) != 0) {
+		if (cdr_init(&cfg->pol, e, sizeof e) != 0) {
 			syslog(LOG_ERR, "configuration error: %s", e);
 			fprintf(stderr, "sekishod: configuration error: %s\n", e);
 			r = -1;
@@ -153,7 +153,7 @@ on_acceptor_hup(int sig)
 }
 
 static void __attribute__((noreturn))
-run_acceptor(const struct policy *pol, int lfd)
+run_acceptor(const struct config *cfg, int lfd)
 {
 	struct smtpd_config sc;
 	struct spool sp;
@@ -174,21 +174,21 @@ run_acceptor(const struct policy *pol, int lfd)
 		sigaction(SIGHUP, &sa, NULL);
 	}
 	buf_init(&err, 1024);
-	if (spool_open(&sp, pol->spool_dir, &err) != 0) {
+	if (spool_open(&sp, cfg->spool_dir, &err) != 0) {
 		syslog(LOG_ERR, "%s", buf_str(&err));
 		_exit(1);
 	}
 	spool_set_wake(&sp, wake[1]);
-	if (pol->hostname[0] != '\0')
-		snprintf(host, sizeof host, "%s", pol->hostname);
+	if (cfg->hostname[0] != '\0')
+		snprintf(host, sizeof host, "%s", cfg->hostname);
 	else if (gethostname(host, sizeof host) != 0)
 		snprintf(host, sizeof host, "localhost");
 	host[sizeof host - 1] = '\0';
 	sc.hostname = host;
-	sc.message_bytes = pol->lim.message_bytes;
+	sc.message_bytes = cfg->pol.lim.message_bytes;
 	sc.max_rcpt = SPOOL_RCPT_MAX;
-	sc.timeout_ms = (int)pol->smtp_timeout * 1000;
-	sc.lmtp = pol->listen_lmtp;
+	sc.timeout_ms = (int)cfg->smtp_timeout * 1000;
+	sc.lmtp = cfg->listen_lmtp;
 	for (;;) {
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof ss;
@@ -211,11 +211,11 @@ run_acceptor(const struct policy *pol, int lfd)
 			continue;
 		}
 		getnameinfo((struct sockaddr *)&ss, sl, peer, sizeof peer, NULL, 0, NI_NUMERICHOST);
-		if (sessions >= pol->max_sessions) {
+		if (sessions >= cfg->max_sessions) {
 			/* wait for one to end before refusing */
 			if (waitpid(-1, NULL, 0) > 0)
 				sessions--;
-			if (sessions >= pol->max_sessions) {
+			if (sessions >= cfg->max_sessions) {
 				static const char busy[] = "421 4.3.2 Too many connections, try later\r\n";
 
 				if (write(cfd, busy, sizeof busy - 1) < 0)
@@ -238,7 +238,7 @@ run_acceptor(const struct policy *pol, int lfd)
 }
 
 static void __attribute__((noreturn))
-run_agent(const struct policy *pol)
+run_agent(const struct config *cfg)
 {
 	struct spool sp;
 	struct buf err;
@@ -248,12 +248,12 @@ run_agent(const struct policy *pol)
 	signal(SIGCHLD, SIG_DFL);
 	signal(SIGHUP, SIG_IGN);
 	buf_init(&err, 1024);
-	if (spool_open(&sp, pol->spool_dir, &err) != 0) {
+	if (spool_open(&sp, cfg->spool_dir, &err) != 0) {
 		syslog(LOG_ERR, "%s", buf_str(&err));
 		_exit(1);
 	}
 	spool_set_wake(&sp, wake[0]);
-	_exit(agent_run(pol, &sp, &agent_stop) == 0 ? 0 : 1);
+	_exit(agent_run(cfg, &sp, &agent_stop) == 0 ? 0 : 1);
 }
 
 struct children {
@@ -265,35 +265,35 @@ struct children {
 };
 
 static pid_t
-spawn(void (*fn)(const struct policy *, int), const struct policy *pol, int lfd)
+spawn(void (*fn)(const struct config *, int), const struct config *cfg, int lfd)
 {
 	pid_t pid;
 
 	fflush(NULL);
 	if ((pid = fork()) == 0)
-		fn(pol, lfd);
+		fn(cfg, lfd);
 	return pid;
 }
 
 static void
-acceptor_entry(const struct policy *pol, int lfd)
+acceptor_entry(const struct config *cfg, int lfd)
 {
 	if (metrics_fd >= 0)
 		close(metrics_fd);
-	run_acceptor(pol, lfd);
+	run_acceptor(cfg, lfd);
 }
 
 static void
-agent_entry(const struct policy *pol, int lfd)
+agent_entry(const struct config *cfg, int lfd)
 {
 	close(lfd);
 	if (metrics_fd >= 0)
 		close(metrics_fd);
-	run_agent(pol);
+	run_agent(cfg);
 }
 
 static void
-milter_entry(const struct policy *pol, int lfd)
+milter_entry(const struct config *cfg, int lfd)
 {
 	close(lfd);
 	if (metrics_fd >= 0)
@@ -303,30 +303,30 @@ milter_entry(const struct policy *pol, int lfd)
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGINT, SIG_DFL);
-	_exit(milter_run(pol));
+	_exit(milter_run(cfg));
 }
 
 static void
-metrics_entry(const struct policy *pol, int lfd)
+metrics_entry(const struct config *cfg, int lfd)
 {
 	close(lfd);
 	child_common("sk-metrics");
 	signal(SIGCHLD, SIG_DFL);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGTERM, SIG_DFL);
-	metrics_serve(metrics_fd, pol->spool_dir);
+	metrics_serve(metrics_fd, cfg->spool_dir);
 }
 
 static void
-start_all(struct children *ch, const struct policy *pol, int lfd)
+start_all(struct children *ch, const struct config *cfg, int lfd)
 {
 	if (metrics_fd >= 0 && ch->metrics <= 0)
-		ch->metrics = spawn(metrics_entry, pol, lfd);
-	ch->nagents = pol->workers < AGENTS_MAX ? pol->workers : AGENTS_MAX;
+		ch->metrics = spawn(metrics_entry, cfg, lfd);
+	ch->nagents = cfg->workers < AGENTS_MAX ? cfg->workers : AGENTS_MAX;
 	for (size_t i = 0; i < ch->nagents; i++)
-		ch->agents[i] = spawn(agent_entry, pol, lfd);
-	ch->acceptor = spawn(acceptor_entry, pol, lfd);
-	ch->milter = pol->milter_listen[0] != '\0' ? spawn(milter_entry, pol, lfd) : 0;
+		ch->agents[i] = spawn(agent_entry, cfg, lfd);
+	ch->acceptor = spawn(acceptor_entry, cfg, lfd);
+	ch->milter = cfg->milter_listen[0] != '\0' ? spawn(milter_entry, cfg, lfd) : 0;
 }
 
 static void
@@ -348,7 +348,7 @@ stop_all(struct children *ch, int sig)
 
 /* Restart whatever died (after a short pause, so a crash loop cannot spin). */
 static void
-reap_and_restart(struct children *ch, const struct policy *pol, int lfd)
+reap_and_restart(struct children *ch, const struct config *cfg, int lfd)
 {
 	pid_t pid;
 	int st;
@@ -358,19 +358,19 @@ reap_and_restart(struct children *ch, const struct policy *pol, int lfd)
 
 		if (pid == ch->metrics) {
 			sleep(RESTART_DELAY_S);
-			ch->metrics = spawn(metrics_entry, pol, lfd);
+			ch->metrics = spawn(metrics_entry, cfg, lfd);
 			found = 1;
 		}
 		if (!found && pid == ch->acceptor) {
 			syslog(LOG_WARNING, "acceptor exited (status %d); restarting", st);
 			sleep(RESTART_DELAY_S);
-			ch->acceptor = spawn(acceptor_entry, pol, lfd);
+			ch->acceptor = spawn(acceptor_entry, cfg, lfd);
 			found = 1;
 		}
 		if (!found && pid == ch->milter) {
 			syslog(LOG_WARNING, "milter exited (status %d); restarting", st);
 			sleep(RESTART_DELAY_S);
-			ch->milter = spawn(milter_entry, pol, lfd);
+			ch->milter = spawn(milter_entry, cfg, lfd);
 			found = 1;
 		}
 		for (size_t i = 0; i < ch->nagents && !found; i++) {
@@ -378,7 +378,7 @@ reap_and_restart(struct children *ch, const struct policy *pol, int lfd)
 				syslog(LOG_WARNING, "agent exited (status %d); restarting", st);
 				METRIC_ADD(agent_restarts, 1);
 				sleep(RESTART_DELAY_S);
-				ch->agents[i] = spawn(agent_entry, pol, lfd);
+				ch->agents[i] = spawn(agent_entry, cfg, lfd);
 				found = 1;
 			}
 		}
@@ -389,7 +389,7 @@ int
 main(int argc, char **argv)
 {
 	const char *config = NULL;
-	struct policy pol;
+	struct config cfg;
 	struct children ch;
 	struct spool sp;
 	struct buf err;
@@ -405,18 +405,18 @@ main(int argc, char **argv)
 		}
 	}
 	openlog("sekishod", LOG_PID | (foreground ? LOG_PERROR : 0), LOG_MAIL);
-	if (load_policy(&pol, config) != 0)
+	if (load_policy(&cfg, config) != 0)
 		return 2;
 	buf_init(&err, 1024);
-	if (pol.milter_listen[0] != '\0' && milter_check_spec(pol.milter_listen, &err) != 0) {
+	if (cfg.milter_listen[0] != '\0' && milter_check_spec(cfg.milter_listen, &err) != 0) {
 		fprintf(stderr, "sekishod: configuration error: %s\n", buf_str(&err));
 		return 2;
 	}
-	if (spool_open(&sp, pol.spool_dir, &err) != 0) {
+	if (spool_open(&sp, cfg.spool_dir, &err) != 0) {
 		fprintf(stderr, "sekishod: %s\n", buf_str(&err));
 		return 1;
 	}
-	if (outcome_prepare(&pol, &err) != 0) {
+	if (outcome_prepare(&cfg, &err) != 0) {
 		fprintf(stderr, "sekishod: %s\n", buf_str(&err));
 		return 1;
 	}
@@ -425,13 +425,13 @@ main(int argc, char **argv)
 		syslog(LOG_NOTICE, "recovered %d message(s) left in progress by a previous run",
 		    recovered);
 	spool_close(&sp);
-	if ((lfd = open_listener(pol.listen)) < 0) {
-		fprintf(stderr, "sekishod: cannot listen on %s: %s\n", pol.listen, strerror(errno));
+	if ((lfd = open_listener(cfg.listen)) < 0) {
+		fprintf(stderr, "sekishod: cannot listen on %s: %s\n", cfg.listen, strerror(errno));
 		return 1;
 	}
-	if (pol.metrics_listen[0] != '\0' && (metrics_init() != 0 ||
-	    (metrics_fd = open_listener(pol.metrics_listen)) < 0)) {
-		fprintf(stderr, "sekishod: cannot serve metrics on %s: %s\n", pol.metrics_listen,
+	if (cfg.metrics_listen[0] != '\0' && (metrics_init() != 0 ||
+	    (metrics_fd = open_listener(cfg.metrics_listen)) < 0)) {
+		fprintf(stderr, "sekishod: cannot serve metrics on %s: %s\n", cfg.metrics_listen,
 		    strerror(errno));
 		return 1;
 	}
@@ -447,23 +447,23 @@ main(int argc, char **argv)
 	sanitize_init();	/* once here, inherited by every worker */
 	set_signals(on_signal, 0);
 	memset(&ch, 0, sizeof ch);
-	start_all(&ch, &pol, lfd);
-	syslog(LOG_NOTICE, "listening on %s (%s), delivering to %s, %zu agent(s)%s%s", pol.listen,
-	    pol.listen_lmtp ? "LMTP" : "SMTP", pol.deliver_to, ch.nagents,
-	    pol.milter_listen[0] != '\0' ? "; milter on " : "", pol.milter_listen);
+	start_all(&ch, &cfg, lfd);
+	syslog(LOG_NOTICE, "listening on %s (%s), delivering to %s, %zu agent(s)%s%s", cfg.listen,
+	    cfg.listen_lmtp ? "LMTP" : "SMTP", cfg.deliver_to, ch.nagents,
+	    cfg.milter_listen[0] != '\0' ? "; milter on " : "", cfg.milter_listen);
 	while (!got_term) {
 		pause();
 		if (got_chld) {
 			got_chld = 0;
-			reap_and_restart(&ch, &pol, lfd);
+			reap_and_restart(&ch, &cfg, lfd);
 		}
 		if (got_hup) {
-			struct policy fresh;
+			struct config fresh;
 
 			got_hup = 0;
 			if (load_policy(&fresh, config) == 0) {
 				syslog(LOG_NOTICE, "reloading configuration");
-				pol = fresh;
+				cfg = fresh;
 				/* the old acceptor stops accepting and waits for its
 				 * sessions; agents finish their item; new ones start now */
 				if (ch.acceptor > 0)
@@ -478,7 +478,7 @@ main(int argc, char **argv)
 				if (ch.milter > 0)
 					kill(ch.milter, SIGTERM);
 				ch.milter = 0;
-				start_all(&ch, &pol, lfd);
+				start_all(&ch, &cfg, lfd);
 			} else
 				syslog(LOG_ERR, "reload refused: configuration error; keeping the old one");
 		}

@@ -100,12 +100,12 @@ safe_ext(const char *ext)
 }
 
 static void __attribute__((noreturn))
-run_soffice(const struct policy *pol, const char *dir, const char *input)
+run_soffice(const struct config *cfg, const char *dir, const char *input)
 {
 	char profile[CONVERT_PATH_MAX + 64], outdir[CONVERT_PATH_MAX + 8];
 	char home[CONVERT_PATH_MAX + 16];
-	struct rlimit cpu = { pol->lim.seconds, pol->lim.seconds };
-	struct rlimit fsz = { pol->lim.file_out_bytes, pol->lim.file_out_bytes };
+	struct rlimit cpu = { cfg->pol.lim.seconds, cfg->pol.lim.seconds };
+	struct rlimit fsz = { cfg->pol.lim.file_out_bytes, cfg->pol.lim.file_out_bytes };
 	struct rlimit core = { 0, 0 };
 	int null;
 
@@ -130,7 +130,7 @@ run_soffice(const struct policy *pol, const char *dir, const char *input)
 	snprintf(home, sizeof home, "HOME=%s", dir);
 	{
 		char *const argv[] = {
-			(char *)(uintptr_t)pol->libreoffice, "--headless", "--invisible",
+			(char *)(uintptr_t)cfg->libreoffice, "--headless", "--invisible",
 			"--nologo", "--norestore", "--nolockcheck", "--nodefault",
 			"--nofirststartwizard", profile, "--convert-to", "pdf", "--outdir", outdir,
 			(char *)(uintptr_t)input, NULL,
@@ -138,20 +138,20 @@ run_soffice(const struct policy *pol, const char *dir, const char *input)
 		char *const envp[] = { "PATH=/usr/bin:/bin", home, "LANG=C.UTF-8",
 			"SAL_USE_VCLPLUGIN=svp", NULL };
 
-		execve(pol->libreoffice, argv, envp);
+		execve(cfg->libreoffice, argv, envp);
 	}
 	_exit(127);
 }
 
 int
-convert_available(const struct policy *pol)
+convert_available(const struct config *cfg)
 {
-	return pol->legacy_office == LEGACY_CONVERT && pol->libreoffice[0] == '/' &&
-	    access(pol->libreoffice, X_OK) == 0;
+	return cfg->pol.legacy_office == LEGACY_CONVERT && cfg->libreoffice[0] == '/' &&
+	    access(cfg->libreoffice, X_OK) == 0;
 }
 
 int
-convert_to_pdf(const struct policy *pol, const char *ext, const void *in, size_t len,
+convert_to_pdf(const struct config *cfg, const char *ext, const void *in, size_t len,
     struct buf *pdf, long long deadline_ms, char *err, size_t errlen)
 {
 	char dir[CONVERT_PATH_MAX], path[CONVERT_PATH_MAX + 64];
@@ -160,8 +160,8 @@ convert_to_pdf(const struct policy *pol, const char *ext, const void *in, size_t
 	pid_t pid;
 	int st = 0, rc = -1, fd;
 
-	if (!convert_available(pol)) {
-		snprintf(err, errlen, "LibreOffice (%s) is not installed", pol->libreoffice);
+	if (!convert_available(cfg)) {
+		snprintf(err, errlen, "LibreOffice (%s) is not installed", cfg->libreoffice);
 		return -1;
 	}
 	if (!safe_ext(ext)) {
@@ -190,7 +190,7 @@ convert_to_pdf(const struct policy *pol, const char *ext, const void *in, size_t
 	if ((pid = fork()) < 0)
 		goto out;
 	if (pid == 0)
-		run_soffice(pol, dir, input);
+		run_soffice(cfg, dir, input);
 	setpgid(pid, pid);
 	for (;;) {
 		pid_t w = waitpid(pid, &st, WNOHANG);

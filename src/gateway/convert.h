@@ -8,15 +8,15 @@
 #include <stddef.h>
 
 #include "core/buf.h"
-#include "policy/policy.h"
+#include "policy/config.h"
 
 /* 1 when the policy converts and LibreOffice is installed. */
-int convert_available(const struct policy *pol);
+int convert_available(const struct config *cfg);
 /*
  * ext: ".doc", ".xls", ".ppt", ".rtf", ".odt"...  0 with the PDF in pdf
  * (bounded by its ceiling), or -1 with the reason in err.
  */
-int convert_to_pdf(const struct policy *pol, const char *ext, const void *in, size_t len,
+int convert_to_pdf(const struct config *cfg, const char *ext, const void *in, size_t len,
     struct buf *pdf, long long deadline_ms, char *err, size_t errlen);
 
 #endif

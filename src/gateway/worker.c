@@ -93,15 +93,15 @@ worker_parent_receipt_item(const struct policy *pol, int kind, const char *name,
 }
 
 int
-worker_clamd_check(const struct policy *pol, const void *p, size_t n, const char *when,
+worker_clamd_check(const struct config *cfg, const void *p, size_t n, const char *when,
     char *reason, size_t reasonlen, char *detail, size_t detaillen)
 {
 	char what[256];
 	int v;
 
-	if (pol->clamd_socket[0] == '\0')
+	if (cfg->clamd_socket[0] == '\0')
 		return 0;
-	v = clamd_scan(pol->clamd_socket, p, n, (unsigned)pol->lim.seconds, what, sizeof what);
+	v = clamd_scan(cfg->clamd_socket, p, n, (unsigned)cfg->pol.lim.seconds, what, sizeof what);
 	if (v == CLAMD_CLEAN)
 		return 0;
 	if (v == CLAMD_FOUND) {
@@ -178,8 +178,7 @@ serve(const struct policy *pol)
 	prctl(PR_SET_NAME, "sk-worker");	/* visible to operators (and the fault test) */
 	if (cdr_init(pol, err, sizeof err) != 0)
 		die("worker: %s", err);
-	cdr_set_converter(pol->legacy_office == LEGACY_CONVERT && pol->libreoffice[0] != '\0' ?
-	    ask_parent_to_convert : NULL);
+	cdr_set_converter(pol->can_convert ? ask_parent_to_convert : NULL);
 	sandbox_enter(&sl);
 	buf_init(&item, worker_input_max(pol));
 	buf_init(&out, worker_output_max(pol));
@@ -207,13 +206,13 @@ serve(const struct policy *pol)
 }
 
 int
-worker_start(struct worker *wk, const struct policy *pol)
+worker_start(struct worker *wk, const struct config *cfg)
 {
 	int sv[2];
 	pid_t pid;
 
 	memset(wk, 0, sizeof *wk);
-	wk->pol = pol;
+	wk->cfg = cfg;
 	wk->fd = -1;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
 		return -1;
@@ -232,7 +231,7 @@ worker_start(struct worker *wk, const struct policy *pol)
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		close(sv[0]);
 		close_other_fds(sv[1]);
-		serve(pol);
+		serve(&cfg->pol);
 	}
 	close(sv[1]);
 	wk->pid = pid;
@@ -285,9 +284,9 @@ static int
 parent_convert(void *arg, const char *ext, const struct buf *in, struct buf *pdf,
     long long deadline_ms, char *err, size_t errlen)
 {
-	const struct policy *pol = arg;
+	const struct config *cfg = arg;
 
-	return convert_to_pdf(pol, ext, in->data, in->len, pdf, deadline_ms, err, errlen);
+	return convert_to_pdf(cfg, ext, in->data, in->len, pdf, deadline_ms, err, errlen);
 }
 
 int
@@ -303,17 +302,18 @@ worker_run_item(struct worker *wk, int kind, const char *name, const char *id,
     long long time, const void *item, size_t len, struct buf *out, struct buf *receipt,
     char *detail, size_t detail_size)
 {
-	long long deadline = clock_mono_ms() + (long long)wk->pol->lim.seconds * 1000;
+	const struct policy *pol = &wk->cfg->pol;
+	long long deadline = clock_mono_ms() + (long long)pol->lim.seconds * 1000;
 	const struct frame_converter conv = {
 		.convert = parent_convert,
-		.arg = (void *)(uintptr_t)wk->pol,
-		.in_max = worker_input_max(wk->pol),
-		.pdf_max = wk->pol->lim.file_out_bytes,
+		.arg = (void *)(uintptr_t)wk->cfg,
+		.in_max = worker_input_max(pol),
+		.pdf_max = pol->lim.file_out_bytes,
 	};
 	int status = -1, r;
 
 	detail[0] = '\0';
-	if (wk->fd < 0 && worker_start(wk, wk->pol) != 0) {
+	if (wk->fd < 0 && worker_start(wk, wk->cfg) != 0) {
 		snprintf(detail, detail_size, "cannot start worker: %s", strerror(errno));
 		return WORKER_FAILED;
 	}
@@ -324,11 +324,11 @@ worker_run_item(struct worker *wk, int kind, const char *name, const char *id,
 	if (r == 0) {
 		/* retire a worker after worker_max_items: whatever an item may
 		 * have left behind in its memory does not outlive the next one */
-		if (++wk->items >= wk->pol->worker_max_items) {
-			const struct policy *pol = wk->pol;
+		if (++wk->items >= wk->cfg->worker_max_items) {
+			const struct config *cfg = wk->cfg;
 
 			worker_stop(wk);
-			wk->pol = pol;
+			wk->cfg = cfg;
 			wk->fd = -1;
 			wk->items = 0;
 		}
@@ -338,7 +338,7 @@ worker_run_item(struct worker *wk, int kind, const char *name, const char *id,
 	buf_reset(receipt);
 	if (r == -2)
 		snprintf(detail, detail_size, "no answer within time_limit (%zu s)",
-		    wk->pol->lim.seconds);
+		    pol->lim.seconds);
 	close(wk->fd);
 	wk->fd = -1;
 	/* kills and reaps; on timeout the description is already set */
@@ -357,17 +357,17 @@ worker_run_scanned(struct worker *wk, int kind, const char *name, const char *id
     long long time, const void *item, size_t len, struct buf *out, struct buf *receipt,
     char *detail, size_t detail_size)
 {
-	const struct policy *pol = wk->pol;
+	const struct config *cfg = wk->cfg;
 	char reason[32];
 	struct buf in = { .data = (char *)(uintptr_t)item, .len = len, .cap = len, .max = len };
 	int r;
 
-	if (worker_clamd_check(pol, item, len, "original", reason, sizeof reason, detail,
+	if (worker_clamd_check(cfg, item, len, "original", reason, sizeof reason, detail,
 	    detail_size))
 		goto hit;
 	r = worker_run_item(wk, kind, name, id, time, item, len, out, receipt, detail,
 	    detail_size);
-	if (r != WORKER_SANITIZED || !worker_clamd_check(pol, buf_str(out), out->len,
+	if (r != WORKER_SANITIZED || !worker_clamd_check(cfg, buf_str(out), out->len,
 	    "sanitised output", reason, sizeof reason, detail, detail_size))
 		return r;
 hit:
@@ -375,6 +375,7 @@ hit:
 	buf_reset(receipt);
 	if (strcmp(reason, "scan-failed") == 0)
 		return WORKER_SCAN_FAILED;
-	worker_parent_receipt_item(pol, kind, name, id, time, &in, len, reason, detail, receipt);
+	worker_parent_receipt_item(&cfg->pol, kind, name, id, time, &in, len, reason, detail,
+	    receipt);
 	return WORKER_WITHHELD;
 }

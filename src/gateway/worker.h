@@ -16,12 +16,12 @@
 #include <sys/types.h>
 
 #include "core/buf.h"
-#include "policy/policy.h"
+#include "policy/config.h"
 
 struct worker {
 	pid_t pid;
 	int fd;
-	const struct policy *pol;
+	const struct config *cfg;	/* the worker itself gets only cfg->pol */
 	size_t items;
 };
 
@@ -33,7 +33,7 @@ enum worker_outcome {
 	WORKER_SCAN_FAILED = -3,	/* clamd gave no verdict: caller retries or withholds */
 };
 
-int worker_start(struct worker *wk, const struct policy *pol);
+int worker_start(struct worker *wk, const struct config *cfg);
 void worker_stop(struct worker *wk);
 /* out/receipt are filled on SANITIZED/WITHHELD; detail on failure. */
 int worker_run(struct worker *wk, const char *id, long long time,
@@ -73,7 +73,7 @@ int worker_run_scanned(struct worker *wk, int kind, const char *name, const char
  * or no scanner is configured; 1 when the item must be withheld (a
  * signature: reason "virus"; no verdict: "scan-failed"), with detail set.
  */
-int worker_clamd_check(const struct policy *pol, const void *p, size_t n, const char *when,
+int worker_clamd_check(const struct config *cfg, const void *p, size_t n, const char *when,
     char *reason, size_t reasonlen, char *detail, size_t detaillen);
 /* Output ceiling for one item under a policy (validation of answers). */
 size_t worker_output_max(const struct policy *pol);

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -26,7 +27,7 @@ enum ctype { C_SIZE, C_COUNT, C_SECONDS, C_BOOL, C_ENUM, C_HEADERS, C_STRING, C_
 struct setting {
 	const char *name;
 	enum ctype type;
-	size_t offset;		/* into struct policy */
+	size_t offset;		/* into struct config */
 	const char *def;
 	uint64_t min, max;	/* numbers; for C_STRING and C_PATH max is the array size */
 	const char *const *choices;	/* enums, NULL-terminated */
@@ -43,59 +44,61 @@ static const char *const pdf_modes[] = { "rasterize", "rebuild", NULL };
 static const char *const text_charsets[] = { "utf-8", "cp932", NULL };
 static const char *const legacy_modes[] = { "convert", "withhold", NULL };
 
-#define OFF(f) offsetof(struct policy, f)
+#define OFF(f) offsetof(struct config, f)
+#define POL(f) offsetof(struct config, pol.f)
+#define SIZEOF(f) sizeof(((struct config *)0)->f)
 #define KiB ((size_t)1024)
 #define MiB ((size_t)1024 * 1024)
 #define GiB ((size_t)1024 * 1024 * 1024)
 
 static const struct setting settings[] = {
-	{ "message_size_limit", C_SIZE, OFF(lim.message_bytes), "64m", 1 * KiB, 4 * GiB, NULL,
+	{ "message_size_limit", C_SIZE, POL(lim.message_bytes), "64m", 1 * KiB, 4 * GiB, NULL,
 	  "largest message accepted, in bytes (k/m/g suffixes); larger is withheld" },
-	{ "header_size_limit", C_SIZE, OFF(lim.header_bytes), "1m", 1 * KiB, 64 * MiB, NULL,
+	{ "header_size_limit", C_SIZE, POL(lim.header_bytes), "1m", 1 * KiB, 64 * MiB, NULL,
 	  "largest header block of one message or part" },
-	{ "line_length_limit", C_SIZE, OFF(lim.line_bytes), "4m", 998, 256 * MiB, NULL,
+	{ "line_length_limit", C_SIZE, POL(lim.line_bytes), "4m", 998, 256 * MiB, NULL,
 	  "longest line of the raw message" },
-	{ "mime_part_limit", C_COUNT, OFF(lim.parts), "1000", 1, 100000, NULL,
+	{ "mime_part_limit", C_COUNT, POL(lim.parts), "1000", 1, 100000, NULL,
 	  "most MIME parts in one message" },
-	{ "mime_nesting_limit", C_COUNT, OFF(lim.nesting), "32", 1, 100, NULL,
+	{ "mime_nesting_limit", C_COUNT, POL(lim.nesting), "32", 1, 100, NULL,
 	  "deepest nesting of multiparts and attached messages" },
-	{ "text_size_limit", C_SIZE, OFF(lim.text_bytes), "32m", 1 * KiB, 1 * GiB, NULL,
+	{ "text_size_limit", C_SIZE, POL(lim.text_bytes), "32m", 1 * KiB, 1 * GiB, NULL,
 	  "most decoded text in one sanitised message" },
-	{ "html_depth_limit", C_COUNT, OFF(lim.html_depth), "256", 8, 100000, NULL,
+	{ "html_depth_limit", C_COUNT, POL(lim.html_depth), "256", 8, 100000, NULL,
 	  "deepest HTML element nesting rendered (deeper content is still read as text)" },
-	{ "html_node_limit", C_COUNT, OFF(lim.html_nodes), "1000000", 100, 100000000, NULL,
+	{ "html_node_limit", C_COUNT, POL(lim.html_nodes), "1000000", 100, 100000000, NULL,
 	  "most HTML elements in one HTML part" },
-	{ "time_limit", C_SECONDS, OFF(lim.seconds), "30", 1, 3600, NULL,
+	{ "time_limit", C_SECONDS, POL(lim.seconds), "30", 1, 3600, NULL,
 	  "most CPU/wall seconds for one item; then it is withheld" },
-	{ "memory_limit", C_SIZE, OFF(lim.memory_bytes), "1g", 64 * MiB, 64 * GiB, NULL,
+	{ "memory_limit", C_SIZE, POL(lim.memory_bytes), "1g", 64 * MiB, 64 * GiB, NULL,
 	  "address space of one sandboxed worker" },
-	{ "output_charset", C_ENUM, OFF(out_charset), "utf-8", 0, 0, out_charsets,
+	{ "output_charset", C_ENUM, POL(out_charset), "utf-8", 0, 0, out_charsets,
 	  "charset of the sanitised message (iso-2022-jp for old clients)" },
-	{ "notice_language", C_ENUM, OFF(lang), "ja", 0, 0, langs,
+	{ "notice_language", C_ENUM, POL(lang), "ja", 0, 0, langs,
 	  "language of the notice at the top of each sanitised message" },
-	{ "on_ambiguous", C_ENUM, OFF(on_ambiguous), "withhold", 0, 0, ambig,
+	{ "on_ambiguous", C_ENUM, POL(on_ambiguous), "withhold", 0, 0, ambig,
 	  "input other software would read differently: withhold, or rebuild conservatively" },
-	{ "prefer_plain_text", C_BOOL, OFF(prefer_plain), "yes", 0, 0, NULL,
+	{ "prefer_plain_text", C_BOOL, POL(prefer_plain), "yes", 0, 0, NULL,
 	  "use the sender's text/plain alternative when there is one" },
-	{ "show_link_urls", C_BOOL, OFF(show_urls), "yes", 0, 0, NULL,
+	{ "show_link_urls", C_BOOL, POL(show_urls), "yes", 0, 0, NULL,
 	  "render HTML links as 'text <URL>'" },
-	{ "defang_urls", C_BOOL, OFF(defang_urls), "no", 0, 0, NULL,
+	{ "defang_urls", C_BOOL, POL(defang_urls), "no", 0, 0, NULL,
 	  "write URLs as hxxp://example[.]com so they are not clickable" },
-	{ "keep_headers", C_HEADERS, OFF(n_keep_headers), "", 0, 0, NULL,
+	{ "keep_headers", C_HEADERS, POL(n_keep_headers), "", 0, 0, NULL,
 	  "extra headers carried to the sanitised message (comma-separated names)" },
-	{ "listen", C_STRING, OFF(listen), "127.0.0.1:2525", 0, sizeof(((struct policy *)0)->listen), NULL,
+	{ "listen", C_STRING, OFF(listen), "127.0.0.1:2525", 0, SIZEOF(listen), NULL,
 	  "sekishod: address and port of the built-in listener (HOST:PORT)" },
-	{ "metrics_listen", C_STRING, OFF(metrics_listen), "127.0.0.1:9125", 0, sizeof(((struct policy *)0)->metrics_listen), NULL,
+	{ "metrics_listen", C_STRING, OFF(metrics_listen), "127.0.0.1:9125", 0, SIZEOF(metrics_listen), NULL,
 	  "sekishod: Prometheus metrics endpoint (HOST:PORT; empty: off)" },
 	{ "listen_protocol", C_ENUM, OFF(listen_lmtp), "smtp", 0, 0, protocols,
 	  "sekishod: protocol of the built-in listener" },
-	{ "hostname", C_STRING, OFF(hostname), "", 0, sizeof(((struct policy *)0)->hostname), NULL,
+	{ "hostname", C_STRING, OFF(hostname), "", 0, SIZEOF(hostname), NULL,
 	  "sekishod: name in greetings and EHLO (empty: the system's host name)" },
-	{ "spool_dir", C_STRING, OFF(spool_dir), "/var/spool/sekisho", 0, sizeof(((struct policy *)0)->spool_dir), NULL,
+	{ "spool_dir", C_STRING, OFF(spool_dir), "/var/spool/sekisho", 0, SIZEOF(spool_dir), NULL,
 	  "sekishod: durable queue of accepted, not yet delivered messages" },
-	{ "deliver_to", C_STRING, OFF(deliver_to), "maildir:/var/mail/sekisho/Maildir", 0, sizeof(((struct policy *)0)->deliver_to), NULL,
+	{ "deliver_to", C_STRING, OFF(deliver_to), "maildir:/var/mail/sekisho/Maildir", 0, SIZEOF(deliver_to), NULL,
 	  "sekishod: where sanitised mail goes: maildir:PATH, smtp:HOST:PORT or lmtp:HOST:PORT" },
-	{ "journal", C_STRING, OFF(journal), "/var/lib/sekisho/journal.jsonl", 0, sizeof(((struct policy *)0)->journal), NULL,
+	{ "journal", C_STRING, OFF(journal), "/var/lib/sekisho/journal.jsonl", 0, SIZEOF(journal), NULL,
 	  "sekishod: the hash-chained audit journal of every receipt" },
 	{ "workers", C_COUNT, OFF(workers), "2", 1, 64, NULL,
 	  "sekishod: delivery agents, each with its own sandboxed worker" },
@@ -109,83 +112,84 @@ static const struct setting settings[] = {
 	  "items one sandboxed worker handles before it is retired and replaced" },
 	{ "worker_attempts", C_COUNT, OFF(worker_attempts), "3", 1, 100, NULL,
 	  "sekishod: tries before a message whose worker keeps failing is withheld" },
-	{ "milter_listen", C_STRING, OFF(milter_listen), "", 0, sizeof(((struct policy *)0)->milter_listen), NULL,
+	{ "milter_listen", C_STRING, OFF(milter_listen), "", 0, SIZEOF(milter_listen), NULL,
 	  "sekishod: Postfix milter socket (inet:HOST:PORT or unix:/path; empty: off)" },
 	{ "quarantine_dir", C_PATH, OFF(quarantine_dir), "/var/lib/sekisho/quarantine", 0,
-	  sizeof(((struct policy *)0)->quarantine_dir), NULL,
+	  SIZEOF(quarantine_dir), NULL,
 	  "quarantine: folder of the encrypted originals (content-addressed blobs)" },
 	{ "quarantine_db", C_PATH, OFF(quarantine_db), "/var/lib/sekisho/quarantine.db", 0,
-	  sizeof(((struct policy *)0)->quarantine_db), NULL,
+	  SIZEOF(quarantine_db), NULL,
 	  "quarantine: SQLite database of the quarantined items' metadata" },
 	{ "quarantine_backend", C_ENUM, OFF(quarantine_backend), "sqlite", 0, 0, qbackends,
 	  "quarantine: where the metadata lives: sqlite (one node) or postgresql (several)" },
 	{ "quarantine_pg", C_STRING, OFF(quarantine_pg), "", 0,
-	  sizeof(((struct policy *)0)->quarantine_pg), NULL,
+	  SIZEOF(quarantine_pg), NULL,
 	  "quarantine: PostgreSQL connection string (libpq; no password: use a passfile)" },
 	{ "quarantine_key", C_PATH, OFF(quarantine_key), "/etc/sekisho/quarantine.key", 0,
-	  sizeof(((struct policy *)0)->quarantine_key), NULL,
+	  SIZEOF(quarantine_key), NULL,
 	  "quarantine: key file (mode 0600; 'sekisho quarantine keygen' makes one)" },
 	{ "quarantine_inline_limit", C_SIZE, OFF(quarantine_inline_limit), "256k", 0, 16 * MiB, NULL,
 	  "quarantine: originals up to this size go into the database with their row (one sync); larger ones, or all with 0, are files in quarantine_dir" },
 	{ "quarantine_retention_days", C_COUNT, OFF(quarantine_retention_days), "1827", 1, 36500,
 	  NULL, "quarantine: days an item is kept before 'sekisho quarantine expire' removes it" },
-	{ "attachments", C_ENUM, OFF(attachments), "sanitize", 0, 0, attach_modes,
+	{ "attachments", C_ENUM, POL(attachments), "sanitize", 0, 0, attach_modes,
 	  "mail attachments: sanitize (rebuild and keep what can be made harmless) or remove all" },
-	{ "file_size_limit", C_SIZE, OFF(lim.file_bytes), "256m", 1 * KiB, 4 * GiB, NULL,
+	{ "file_size_limit", C_SIZE, POL(lim.file_bytes), "256m", 1 * KiB, 4 * GiB, NULL,
 	  "largest file given to 'sekisho file'; larger is withheld" },
-	{ "file_output_size_limit", C_SIZE, OFF(lim.file_out_bytes), "512m", 64 * KiB, 4 * GiB, NULL,
+	{ "file_output_size_limit", C_SIZE, POL(lim.file_out_bytes), "512m", 64 * KiB, 4 * GiB, NULL,
 	  "largest sanitised file (a rasterised PDF grows); larger is withheld" },
-	{ "pdf_mode", C_ENUM, OFF(pdf_mode), "rasterize", 0, 0, pdf_modes,
+	{ "pdf_mode", C_ENUM, POL(pdf_mode), "rasterize", 0, 0, pdf_modes,
 	  "PDF: rasterize (pages become images) or rebuild (text and vectors kept, active content removed)" },
-	{ "pdf_resolution", C_COUNT, OFF(pdf_dpi), "150", 36, 600, NULL,
+	{ "pdf_resolution", C_COUNT, POL(pdf_dpi), "150", 36, 600, NULL,
 	  "PDF rasterize: dots per inch of the page images" },
-	{ "pdf_jpeg_quality", C_COUNT, OFF(pdf_jpeg_quality), "85", 10, 100, NULL,
+	{ "pdf_jpeg_quality", C_COUNT, POL(pdf_jpeg_quality), "85", 10, 100, NULL,
 	  "PDF rasterize: JPEG quality of the page images" },
-	{ "pdf_text_layer", C_BOOL, OFF(pdf_text_layer), "yes", 0, 0, NULL,
+	{ "pdf_text_layer", C_BOOL, POL(pdf_text_layer), "yes", 0, 0, NULL,
 	  "PDF rasterize: keep the original's decoded text as an invisible layer (searchable, copyable)" },
 	{ "tesseract", C_PATH, OFF(tesseract), "/usr/bin/tesseract", 0,
-	  sizeof(((struct policy *)0)->tesseract), NULL,
+	  SIZEOF(tesseract), NULL,
 	  "tesseract program, reserved for OCR of scanned pages (not used yet)" },
-	{ "pdf_page_limit", C_COUNT, OFF(lim.pdf_pages), "500", 1, 100000, NULL,
+	{ "pdf_page_limit", C_COUNT, POL(lim.pdf_pages), "500", 1, 100000, NULL,
 	  "most pages in one PDF; more is withheld" },
-	{ "image_pixel_limit", C_COUNT, OFF(lim.image_pixels), "100000000", 1000, 4000000000ULL, NULL,
+	{ "image_pixel_limit", C_COUNT, POL(lim.image_pixels), "100000000", 1000, 4000000000ULL, NULL,
 	  "most pixels (width x height) in one image or rendered page; more is withheld" },
-	{ "office_part_limit", C_COUNT, OFF(lim.office_parts), "10000", 10, 1000000, NULL,
+	{ "office_part_limit", C_COUNT, POL(lim.office_parts), "10000", 10, 1000000, NULL,
 	  "most members in one Office Open XML package" },
-	{ "archive_entry_limit", C_COUNT, OFF(lim.archive_entries), "10000", 1, 1000000, NULL,
+	{ "archive_entry_limit", C_COUNT, POL(lim.archive_entries), "10000", 1, 1000000, NULL,
 	  "most members in one archive, counting nested archives" },
-	{ "archive_total_size_limit", C_SIZE, OFF(lim.archive_total), "1g", 1 * KiB, 64 * GiB, NULL,
+	{ "archive_total_size_limit", C_SIZE, POL(lim.archive_total), "1g", 1 * KiB, 64 * GiB, NULL,
 	  "most unpacked bytes of one archive, counting nested archives" },
-	{ "archive_entry_size_limit", C_SIZE, OFF(lim.archive_entry_bytes), "256m", 1 * KiB, 16 * GiB, NULL,
+	{ "archive_entry_size_limit", C_SIZE, POL(lim.archive_entry_bytes), "256m", 1 * KiB, 16 * GiB, NULL,
 	  "largest unpacked member of an archive" },
-	{ "archive_ratio_limit", C_COUNT, OFF(lim.archive_ratio), "100", 2, 100000, NULL,
+	{ "archive_ratio_limit", C_COUNT, POL(lim.archive_ratio), "100", 2, 100000, NULL,
 	  "highest unpacked-to-packed size ratio of a member (decompression bombs)" },
-	{ "archive_depth_limit", C_COUNT, OFF(lim.archive_depth), "4", 1, 32, NULL,
+	{ "archive_depth_limit", C_COUNT, POL(lim.archive_depth), "4", 1, 32, NULL,
 	  "deepest nesting of archives inside archives" },
-	{ "text_output_charset", C_ENUM, OFF(text_charset), "utf-8", 0, 0, text_charsets,
+	{ "text_output_charset", C_ENUM, POL(text_charset), "utf-8", 0, 0, text_charsets,
 	  "charset of sanitised text and CSV files" },
-	{ "csv_bom", C_BOOL, OFF(csv_bom), "yes", 0, 0, NULL,
+	{ "csv_bom", C_BOOL, POL(csv_bom), "yes", 0, 0, NULL,
 	  "start UTF-8 CSV files with a byte order mark (so Japanese Excel opens them)" },
-	{ "legacy_office", C_ENUM, OFF(legacy_office), "convert", 0, 0, legacy_modes,
+	{ "legacy_office", C_ENUM, POL(legacy_office), "convert", 0, 0, legacy_modes,
 	  "doc/xls/ppt/rtf: convert with LibreOffice (macros off) to a rasterised PDF, or withhold" },
 	{ "libreoffice", C_PATH, OFF(libreoffice), "/usr/bin/soffice", 0,
-	  sizeof(((struct policy *)0)->libreoffice), NULL,
+	  SIZEOF(libreoffice), NULL,
 	  "LibreOffice program for legacy Office files (missing: they are withheld)" },
 	{ "clamd_socket", C_PATH, OFF(clamd_socket), "", 0,
-	  sizeof(((struct policy *)0)->clamd_socket), NULL,
+	  SIZEOF(clamd_socket), NULL,
 	  "clamd unix socket: items are scanned before and after sanitising (empty: no scan)" },
-	{ "yara_rules", C_PATH, OFF(yara_rules), "", 0,
-	  sizeof(((struct policy *)0)->yara_rules), NULL,
+	{ "yara_rules", C_PATH, POL(yara_rules), "", 0,
+	  SIZEOF(pol.yara_rules), NULL,
 	  "folder of YARA rules (*.yar): files are matched before and after sanitising (empty: none)" },
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 
 static int
-set_value(struct policy *p, const struct setting *s, const char *val,
+set_value(struct config *c, const struct setting *s, const char *val,
     struct buf *err)
 {
-	char *base = (char *)p;
+	struct policy *p = &c->pol;
+	char *base = (char *)c;
 	uint64_t v;
 
 	switch (s->type) {
@@ -265,9 +269,9 @@ set_value(struct policy *p, const struct setting *s, const char *val,
 				return -1;
 			}
 			for (size_t i = 0; i < n; i++) {
-				unsigned char c = (unsigned char)q[i];
+				unsigned char ch = (unsigned char)q[i];
 
-				if (c <= 32 || c >= 127 || c == ':') {
+				if (ch <= 32 || ch >= 127 || ch == ':') {
 					buf_printf(err, "%s: \"%.*s\" is not a header name",
 					    s->name, (int)n, q);
 					return -1;
@@ -284,18 +288,18 @@ set_value(struct policy *p, const struct setting *s, const char *val,
 }
 
 void
-config_defaults(struct policy *p)
+config_defaults(struct config *c)
 {
 	struct buf err;
 
-	memset(p, 0, sizeof *p);
+	memset(c, 0, sizeof *c);
 	buf_init(&err, 1024);
 	for (size_t i = 0; i < NSETTINGS; i++) {
-		if (set_value(p, &settings[i], settings[i].def, &err) != 0)
+		if (set_value(c, &settings[i], settings[i].def, &err) != 0)
 			die("bad built-in default: %s", buf_str(&err));
 	}
 	buf_free(&err);
-	config_finish(p);
+	config_finish(c);
 }
 
 static char *
@@ -312,11 +316,14 @@ trim(char *s)
 }
 
 int
-config_parse(struct policy *p, const char *text, size_t len,
+config_parse(struct config *c, const char *text, size_t len,
     const char *origin, struct buf *err)
 {
 	char line[CONFIG_LINE_MAX];
 	size_t pos = 0, lineno = 0;
+	size_t seen[NSETTINGS];	/* the line that set each setting, 0: none */
+
+	memset(seen, 0, sizeof seen);
 
 	while (pos < len) {
 		size_t n = 0;
@@ -358,17 +365,24 @@ config_parse(struct policy *p, const char *text, size_t len,
 			buf_printf(err, "%s:%zu: unknown setting \"%s\"", origin, lineno, name);
 			return -1;
 		}
+		/* a second line for one setting is a mistake, whichever was meant */
+		if (seen[s - settings] != 0) {
+			buf_printf(err, "%s:%zu: \"%s\" is set again (first on line %zu)",
+			    origin, lineno, name, seen[s - settings]);
+			return -1;
+		}
+		seen[s - settings] = lineno;
 		buf_printf(err, "%s:%zu: ", origin, lineno);
-		if (set_value(p, s, val, err) != 0)
+		if (set_value(c, s, val, err) != 0)
 			return -1;
 		buf_reset(err);
 	}
-	config_finish(p);
+	config_finish(c);
 	return 0;
 }
 
 int
-config_load_file(struct policy *p, const char *path, struct buf *err)
+config_load_file(struct config *c, const char *path, struct buf *err)
 {
 	struct buf text;
 	char chunk[8192];
@@ -394,15 +408,16 @@ config_load_file(struct policy *p, const char *path, struct buf *err)
 		buf_free(&text);
 		return -1;
 	}
-	r = config_parse(p, buf_str(&text), text.len, path, err);
+	r = config_parse(c, buf_str(&text), text.len, path, err);
 	buf_free(&text);
 	return r;
 }
 
 static void
-print_value(const struct policy *p, const struct setting *s, struct buf *out)
+print_value(const struct config *c, const struct setting *s, struct buf *out)
 {
-	const char *base = (const char *)p;
+	const struct policy *p = &c->pol;
+	const char *base = (const char *)c;
 	size_t v;
 
 	switch (s->type) {
@@ -439,7 +454,7 @@ print_value(const struct policy *p, const struct setting *s, struct buf *out)
 }
 
 void
-config_print(const struct policy *p, struct buf *out, int with_docs)
+config_print(const struct config *c, struct buf *out, int with_docs)
 {
 	for (size_t i = 0; i < NSETTINGS; i++) {
 		const struct setting *s = &settings[i];
@@ -452,18 +467,60 @@ config_print(const struct policy *p, struct buf *out, int with_docs)
 			buf_printf(out, " (default: %s)\n", s->def[0] ? s->def : "empty");
 		}
 		buf_printf(out, "%s = ", s->name);
-		print_value(p, s, out);
+		print_value(c, s, out);
 		buf_putc(out, '\n');
 	}
 }
 
 void
-config_finish(struct policy *p)
+config_finish(struct config *c)
 {
 	struct buf canon;
 
 	buf_init(&canon, CONFIG_FILE_MAX);
-	config_print(p, &canon, 0);
-	sha256_hex(canon.data, canon.len, p->digest);
+	config_print(c, &canon, 0);
+	sha256_hex(canon.data, canon.len, c->pol.digest);
 	buf_free(&canon);
+	c->pol.can_convert = c->pol.legacy_office == LEGACY_CONVERT && c->libreoffice[0] != '\0';
+}
+
+void
+policy_defaults(struct policy *p)
+{
+	struct config *c = xmalloc(sizeof *c);
+
+	config_defaults(c);
+	*p = c->pol;
+	free(c);
+}
+
+int
+policy_parse(struct policy *p, const char *text, size_t len, const char *origin,
+    struct buf *err)
+{
+	struct config *c = xmalloc(sizeof *c);
+	int r;
+
+	config_defaults(c);
+	c->pol = *p;
+	r = config_parse(c, text, len, origin, err);
+	if (r == 0)
+		*p = c->pol;
+	free(c);
+	return r;
+}
+
+int
+policy_load_file(struct policy *p, const char *path, struct buf *err)
+{
+	struct config *c = xmalloc(sizeof *c);
+	int r;
+
+	config_defaults(c);
+	c->pol = *p;
+	r = config_load_file(c, path, err);
+	if (r == 0)
+		*p = c->pol;
+	free(c);
+	return r;
 }

@@ -16,14 +16,64 @@
 #include "core/buf.h"
 #include "policy/policy.h"
 
-void config_defaults(struct policy *p);
-/* Parse text (the bytes of a config file); on error fill err and return -1. */
-int config_parse(struct policy *p, const char *text, size_t len,
+enum quarantine_backend { QUARANTINE_SQLITE, QUARANTINE_POSTGRESQL };
+
+/*
+ * The whole configuration: the sanitising policy (what a worker gets) and
+ * the settings of the processes around it (listeners, spool, store, keys,
+ * scanners), which never reach a worker.
+ */
+struct config {
+	struct policy pol;
+
+	/* sekishod: the gateway daemon */
+	char listen[128];	/* HOST:PORT */
+	char metrics_listen[128];	/* HOST:PORT, "" = off */
+	int listen_lmtp;	/* speak LMTP instead of SMTP */
+	char hostname[256];	/* "" = the system's */
+	char spool_dir[512];
+	char deliver_to[600];
+	char journal[512];
+	size_t workers;
+	size_t max_sessions;
+	size_t smtp_timeout;
+	size_t retry_seconds;
+	size_t worker_attempts;
+	size_t worker_max_items;	/* a worker is retired after this many items */
+	char milter_listen[256];	/* inet:HOST:PORT or unix:/path, "" = off */
+
+	/* quarantine store */
+	char quarantine_dir[512];
+	char quarantine_db[512];
+	enum quarantine_backend quarantine_backend;	/* where the metadata lives */
+	char quarantine_pg[1024];	/* libpq connection string */
+	char quarantine_key[512];
+	size_t quarantine_retention_days;
+	size_t quarantine_inline_limit;	/* bytes; 0: every original is a file */
+
+	/* programs and scanners the parent runs for the worker */
+	char libreoffice[512];		/* soffice program; "" = not used */
+	char tesseract[512];		/* tesseract program; "" = not used */
+	char clamd_socket[512];		/* clamd unix socket; "" = no virus scan */
+};
+
+void config_defaults(struct config *c);
+/* Parse text (the bytes of a config file) over c; on error fill err and
+ * return -1. */
+int config_parse(struct config *c, const char *text, size_t len,
     const char *origin, struct buf *err);
-int config_load_file(struct policy *p, const char *path, struct buf *err);
+int config_load_file(struct config *c, const char *path, struct buf *err);
 /* Canonical "name = value" listing; with_docs adds a comment per setting. */
-void config_print(const struct policy *p, struct buf *out, int with_docs);
-/* Recompute p->digest from config_print(p, ..., 0). */
-void config_finish(struct policy *p);
+void config_print(const struct config *c, struct buf *out, int with_docs);
+/* Recompute the derived fields: c->pol.digest from config_print(c, ..., 0),
+ * c->pol.can_convert. */
+void config_finish(struct config *c);
+
+/* Only the sanitising policy (tests and in-process tools): the defaults, or
+ * text parsed over p with the other settings at their defaults. */
+void policy_defaults(struct policy *p);
+int policy_parse(struct policy *p, const char *text, size_t len, const char *origin,
+    struct buf *err);
+int policy_load_file(struct policy *p, const char *path, struct buf *err);
 
 #endif

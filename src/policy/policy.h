@@ -1,8 +1,11 @@
 /*
- * policy - the effective policy one item is sanitised under.
+ * policy - the effective policy one item is sanitised under: the limits and
+ * options of sanitising, and nothing else (no addresses, paths of stores or
+ * keys, connection strings).  It is what a sandboxed worker receives.
  *
- * Built from the configuration table (config.c): defaults first, then the
- * operator's file.  Read-only once loaded; the worker receives a copy.
+ * Built from the configuration table (config.c, struct config holds it with
+ * the daemon's settings): defaults first, then the operator's file.
+ * Read-only once loaded.
  */
 #ifndef SEKISHO_POLICY_POLICY_H
 #define SEKISHO_POLICY_POLICY_H
@@ -12,7 +15,6 @@
 enum out_charset { OUT_UTF8, OUT_ISO2022JP };
 enum lang { LANG_JA, LANG_EN };
 enum ambiguity_action { AMBIG_WITHHOLD, AMBIG_REBUILD };
-enum quarantine_backend { QUARANTINE_SQLITE, QUARANTINE_POSTGRESQL };
 enum attach_mode { ATTACH_SANITIZE, ATTACH_REMOVE };
 enum pdf_mode { PDF_RASTERIZE, PDF_REBUILD };
 enum text_charset { TEXT_UTF8, TEXT_CP932 };
@@ -31,45 +33,20 @@ struct policy {
 	int show_urls;		/* "text <URL>" for links */
 	size_t n_keep_headers;
 	char keep_headers[POLICY_HEADER_LIST_MAX][POLICY_HEADER_NAME_MAX];
-	char digest[65];	/* sha256 hex of the canonical effective config */
-
-	/* sekishod: the gateway daemon */
-	char listen[128];	/* HOST:PORT */
-	char metrics_listen[128];	/* HOST:PORT, "" = off */
-	int listen_lmtp;	/* speak LMTP instead of SMTP */
-	char hostname[256];	/* "" = the system's */
-	char spool_dir[512];
-	char deliver_to[600];
-	char journal[512];
-	size_t workers;
-	size_t max_sessions;
-	size_t smtp_timeout;
-	size_t retry_seconds;
-	size_t worker_attempts;
-	size_t worker_max_items;	/* a worker is retired after this many items */
-	char milter_listen[256];	/* inet:HOST:PORT or unix:/path, "" = off */
-
-	/* quarantine store */
-	char quarantine_dir[512];
-	char quarantine_db[512];
-	enum quarantine_backend quarantine_backend;	/* where the metadata lives */
-	char quarantine_pg[1024];	/* libpq connection string */
-	char quarantine_key[512];
-	size_t quarantine_retention_days;
-	size_t quarantine_inline_limit;	/* bytes; 0: every original is a file */
+	char digest[65];	/* sha256 hex of the canonical effective configuration */
 
 	/* files and attachments (src/cdr) */
 	enum attach_mode attachments;	/* sanitise attachments, or remove them all */
 	enum pdf_mode pdf_mode;
 	size_t pdf_dpi;			/* pdf_resolution */
-	int pdf_text_layer;		/* OCR text layer (tesseract jpn) when installed */
+	int pdf_text_layer;		/* keep the decoded text as an invisible layer */
 	size_t pdf_jpeg_quality;	/* pdf_jpeg_quality */
 	enum text_charset text_charset;	/* text_output_charset for text and CSV files */
 	int csv_bom;			/* UTF-8 CSV with a BOM (Japanese Excel) */
 	enum legacy_office legacy_office;	/* doc/xls/ppt/rtf: LibreOffice then PDF */
-	char libreoffice[512];		/* soffice program; "" = not used */
-	char tesseract[512];		/* tesseract program; "" = not used */
-	char clamd_socket[512];		/* clamd unix socket; "" = no virus scan */
+	int can_convert;		/* the parent converts legacy Office for the worker
+					 * (legacy_office = convert and libreoffice set);
+					 * derived, not a setting */
 	char yara_rules[512];		/* folder of YARA rules; "" = none */
 };
 

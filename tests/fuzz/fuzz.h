@@ -25,8 +25,8 @@ fuzz_policy(struct policy *pol, const char *config, size_t len, const char *targ
 	struct buf err;
 
 	buf_init(&err, 1024);
-	config_defaults(pol);
-	if (config_parse(pol, config, len, "fuzz", &err) != 0) {
+	policy_defaults(pol);
+	if (policy_parse(pol, config, len, "fuzz", &err) != 0) {
 		fprintf(stderr, "%s: %s\n", target, buf_str(&err));
 		abort();
 	}

@@ -18,7 +18,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	struct policy pol;
 
-	config_defaults(&pol);
+	policy_defaults(&pol);
 	charset_init();
 	opts.max_depth = 256;
 	opts.max_nodes = 100000;

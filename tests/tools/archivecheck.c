@@ -128,12 +128,12 @@ main(int argc, char **argv)
 	char e[256];
 	int ch, failed = 0;
 
-	config_defaults(&pol);
+	policy_defaults(&pol);
 	buf_init(&err, 4096);
 	while ((ch = getopt(argc, argv, "c:o:")) != -1) {
 		switch (ch) {
 		case 'c':
-			if (config_load_file(&pol, optarg, &err) != 0) {
+			if (policy_load_file(&pol, optarg, &err) != 0) {
 				fprintf(stderr, "archivecheck: %s\n", buf_str(&err));
 				return 2;
 			}

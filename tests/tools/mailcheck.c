@@ -75,7 +75,7 @@ main(int argc, char **argv)
 	struct policy pol;
 	int passed = 0, failed = 0;
 
-	config_defaults(&pol);
+	policy_defaults(&pol);
 	sanitize_init();
 	{
 		char err[512];

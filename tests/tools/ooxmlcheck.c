@@ -104,9 +104,9 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	config_defaults(&pol);
+	policy_defaults(&pol);
 	buf_init(&err, 4096);
-	if (conf != NULL && config_load_file(&pol, conf, &err) != 0) {
+	if (conf != NULL && policy_load_file(&pol, conf, &err) != 0) {
 		fprintf(stderr, "ooxmlcheck: %s: %s\n", conf, buf_str(&err));
 		return 2;
 	}

@@ -91,7 +91,7 @@ main(int argc, char **argv)
 	double total = 0;
 	int ch, bad = 0;
 
-	config_defaults(&pol);
+	policy_defaults(&pol);
 	while ((ch = getopt(argc, argv, "m:r:q:np:o:")) != -1) {
 		switch (ch) {
 		case 'm': modes = optarg; break;

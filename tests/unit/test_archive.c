@@ -264,7 +264,7 @@ setup(void **state)
 	char err[256];
 
 	(void)state;
-	config_defaults(&pol);
+	policy_defaults(&pol);
 	charset_init();
 	if (cdr_init(&pol, err, sizeof err) != 0)
 		fail_msg("cdr_init: %s", err);
@@ -281,7 +281,7 @@ setup(void **state)
 static void
 reset_limits(void)
 {
-	config_defaults(&pol);
+	policy_defaults(&pol);
 }
 
 /* --- limits ---------------------------------------------------------------- */

@@ -24,7 +24,7 @@ setup(void **state)
 
 /* Parse text over the defaults; returns config_parse's result, err filled. */
 static int
-parse(struct policy *p, const char *text, struct buf *err)
+parse(struct config *p, const char *text, struct buf *err)
 {
 	config_defaults(p);
 	buf_init(err, 1024);
@@ -46,54 +46,54 @@ is_hex64(const char *s)
 static void
 test_defaults(void **state)
 {
-	struct policy p;
+	struct config p;
 
 	config_defaults(&p);
-	assert_int_equal(p.lim.message_bytes, 64 * MiB);
-	assert_int_equal(p.lim.header_bytes, 1 * MiB);
-	assert_int_equal(p.lim.line_bytes, 4 * MiB);
-	assert_int_equal(p.lim.parts, 1000);
-	assert_int_equal(p.lim.nesting, 32);
-	assert_int_equal(p.lim.html_depth, 256);
-	assert_int_equal(p.lim.seconds, 30);
-	assert_int_equal(p.out_charset, OUT_UTF8);
-	assert_int_equal(p.lang, LANG_JA);
-	assert_int_equal(p.on_ambiguous, AMBIG_WITHHOLD);
-	assert_int_equal(p.prefer_plain, 1);
-	assert_int_equal(p.show_urls, 1);
-	assert_int_equal(p.defang_urls, 0);
-	assert_int_equal(p.n_keep_headers, 0);
+	assert_int_equal(p.pol.lim.message_bytes, 64 * MiB);
+	assert_int_equal(p.pol.lim.header_bytes, 1 * MiB);
+	assert_int_equal(p.pol.lim.line_bytes, 4 * MiB);
+	assert_int_equal(p.pol.lim.parts, 1000);
+	assert_int_equal(p.pol.lim.nesting, 32);
+	assert_int_equal(p.pol.lim.html_depth, 256);
+	assert_int_equal(p.pol.lim.seconds, 30);
+	assert_int_equal(p.pol.out_charset, OUT_UTF8);
+	assert_int_equal(p.pol.lang, LANG_JA);
+	assert_int_equal(p.pol.on_ambiguous, AMBIG_WITHHOLD);
+	assert_int_equal(p.pol.prefer_plain, 1);
+	assert_int_equal(p.pol.show_urls, 1);
+	assert_int_equal(p.pol.defang_urls, 0);
+	assert_int_equal(p.pol.n_keep_headers, 0);
 }
 
 static void
 test_defaults_digest_stable(void **state)
 {
-	struct policy a, b;
+	struct config a, b;
 	struct buf canon;
 	char hex[SHA256_HEX_LEN + 1];
 
 	config_defaults(&a);
 	config_defaults(&b);
-	assert_true(is_hex64(a.digest));
-	assert_string_equal(a.digest, b.digest);
+	assert_true(is_hex64(a.pol.digest));
+	assert_string_equal(a.pol.digest, b.pol.digest);
 	/* the digest is the sha256 of the canonical listing */
 	buf_init(&canon, 1 << 20);
 	config_print(&a, &canon, 0);
 	sha256_hex(canon.data, canon.len, hex);
-	assert_string_equal(a.digest, hex);
+	assert_string_equal(a.pol.digest, hex);
 	/* and the docs do not change it */
 	buf_reset(&canon);
 	config_print(&a, &canon, 1);
 	assert_non_null(strstr(buf_str(&canon), "# largest message accepted"));
 	config_finish(&a);
-	assert_string_equal(a.digest, b.digest);
+	assert_string_equal(a.pol.digest, b.pol.digest);
 	buf_free(&canon);
 }
 
 static void
 test_parse_valid(void **state)
 {
-	struct policy p, d;
+	struct config p, d;
 	struct buf err;
 
 	config_defaults(&d);
@@ -111,41 +111,41 @@ test_parse_valid(void **state)
 	    "prefer_plain_text = 0\n"
 	    "keep_headers = X-Mailer, List-Id,Organization\n"
 	    "time_limit = 60\r\n", &err), 0);
-	assert_int_equal(p.lim.message_bytes, 10 * MiB);
-	assert_int_equal(p.lim.nesting, 8);
-	assert_int_equal(p.lim.html_nodes, 5000);
-	assert_int_equal(p.out_charset, OUT_ISO2022JP);
-	assert_int_equal(p.lang, LANG_EN);
-	assert_int_equal(p.on_ambiguous, AMBIG_REBUILD);
-	assert_int_equal(p.defang_urls, 1);
-	assert_int_equal(p.show_urls, 0);
-	assert_int_equal(p.prefer_plain, 0);
-	assert_int_equal(p.lim.seconds, 60);
-	assert_int_equal(p.n_keep_headers, 3);
-	assert_string_equal(p.keep_headers[0], "X-Mailer");
-	assert_string_equal(p.keep_headers[1], "List-Id");
-	assert_string_equal(p.keep_headers[2], "Organization");
-	assert_true(is_hex64(p.digest));
-	assert_string_not_equal(p.digest, d.digest);
+	assert_int_equal(p.pol.lim.message_bytes, 10 * MiB);
+	assert_int_equal(p.pol.lim.nesting, 8);
+	assert_int_equal(p.pol.lim.html_nodes, 5000);
+	assert_int_equal(p.pol.out_charset, OUT_ISO2022JP);
+	assert_int_equal(p.pol.lang, LANG_EN);
+	assert_int_equal(p.pol.on_ambiguous, AMBIG_REBUILD);
+	assert_int_equal(p.pol.defang_urls, 1);
+	assert_int_equal(p.pol.show_urls, 0);
+	assert_int_equal(p.pol.prefer_plain, 0);
+	assert_int_equal(p.pol.lim.seconds, 60);
+	assert_int_equal(p.pol.n_keep_headers, 3);
+	assert_string_equal(p.pol.keep_headers[0], "X-Mailer");
+	assert_string_equal(p.pol.keep_headers[1], "List-Id");
+	assert_string_equal(p.pol.keep_headers[2], "Organization");
+	assert_true(is_hex64(p.pol.digest));
+	assert_string_not_equal(p.pol.digest, d.pol.digest);
 	buf_free(&err);
 }
 
 static void
 test_empty_file_is_defaults(void **state)
 {
-	struct policy p, d;
+	struct config p, d;
 	struct buf err;
 
 	config_defaults(&d);
 	assert_int_equal(parse(&p, "# nothing\n\n   \n", &err), 0);
-	assert_string_equal(p.digest, d.digest);
+	assert_string_equal(p.pol.digest, d.pol.digest);
 	buf_free(&err);
 }
 
 static void
 test_unknown_name_names_line(void **state)
 {
-	struct policy p;
+	struct config p;
 	struct buf err;
 
 	assert_int_equal(parse(&p, "# c\n\nmessage_size_limit = 1m\nmesage_size_limit = 2m\n", &err), -1);
@@ -157,7 +157,7 @@ test_unknown_name_names_line(void **state)
 static void
 test_out_of_range(void **state)
 {
-	struct policy p;
+	struct config p;
 	struct buf err;
 
 	assert_int_equal(parse(&p, "mime_nesting_limit = 101\n", &err), -1);
@@ -175,8 +175,8 @@ test_out_of_range(void **state)
 	buf_free(&err);
 	/* the bounds themselves are allowed */
 	assert_int_equal(parse(&p, "mime_nesting_limit = 100\nmessage_size_limit = 1k\n", &err), 0);
-	assert_int_equal(p.lim.nesting, 100);
-	assert_int_equal(p.lim.message_bytes, 1024);
+	assert_int_equal(p.pol.lim.nesting, 100);
+	assert_int_equal(p.pol.lim.message_bytes, 1024);
 	buf_free(&err);
 }
 
@@ -198,7 +198,7 @@ test_malformed_values(void **state)
 		"notice_language = fr\n",
 		"keep_headers = X-Bad:Name\n",
 	};
-	struct policy p;
+	struct config p;
 	struct buf err;
 
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -219,20 +219,20 @@ test_bool_and_enum(void **state)
 	} bools[] = {
 		{ "yes", 1 }, { "true", 1 }, { "1", 1 }, { "no", 0 }, { "false", 0 }, { "0", 0 },
 	};
-	struct policy p;
+	struct config p;
 	struct buf err;
 	char line[64];
 
 	for (size_t i = 0; i < sizeof bools / sizeof bools[0]; i++) {
 		snprintf(line, sizeof line, "defang_urls = %s\n", bools[i].v);
 		assert_int_equal(parse(&p, line, &err), 0);
-		assert_int_equal(p.defang_urls, bools[i].want);
+		assert_int_equal(p.pol.defang_urls, bools[i].want);
 		buf_free(&err);
 	}
 	/* enum values are case-insensitive */
 	assert_int_equal(parse(&p, "output_charset = ISO-2022-JP\nnotice_language = EN\n", &err), 0);
-	assert_int_equal(p.out_charset, OUT_ISO2022JP);
-	assert_int_equal(p.lang, LANG_EN);
+	assert_int_equal(p.pol.out_charset, OUT_ISO2022JP);
+	assert_int_equal(p.pol.lang, LANG_EN);
 	buf_free(&err);
 	/* a bad enum lists the choices */
 	assert_int_equal(parse(&p, "on_ambiguous = ignore\n", &err), -1);
@@ -244,7 +244,7 @@ test_bool_and_enum(void **state)
 static void
 test_keep_headers_limits(void **state)
 {
-	struct policy p;
+	struct config p;
 	struct buf err, text;
 
 	buf_init(&text, 4096);
@@ -255,16 +255,36 @@ test_keep_headers_limits(void **state)
 	assert_int_equal(parse(&p, buf_str(&text), &err), -1);
 	buf_free(&err);
 	buf_free(&text);
-	/* an empty list clears it */
-	assert_int_equal(parse(&p, "keep_headers = A\nkeep_headers =\n", &err), 0);
-	assert_int_equal(p.n_keep_headers, 0);
+	/* an empty list clears it (a file over another, as policy_parse does) */
+	assert_int_equal(parse(&p, "keep_headers = A\n", &err), 0);
+	assert_int_equal(p.pol.n_keep_headers, 1);
+	buf_free(&err);
+	buf_init(&err, 1024);
+	assert_int_equal(config_parse(&p, "keep_headers =\n", 15, "t2", &err), 0);
+	assert_int_equal(p.pol.n_keep_headers, 0);
+	buf_free(&err);
+}
+
+/* A setting given twice is refused, naming both lines: which one the
+ * operator meant cannot be known (the last one silently won before). */
+static void
+test_setting_twice(void **state)
+{
+	struct config p;
+	struct buf err;
+
+	assert_int_equal(parse(&p, "workers = 2\n# comment\n  workers=3\n", &err), -1);
+	assert_non_null(strstr(buf_str(&err), "test.cf:3"));
+	assert_non_null(strstr(buf_str(&err), "first on line 1"));
+	buf_free(&err);
+	assert_int_equal(parse(&p, "workers = 2\nmax_sessions = 2\n", &err), 0);
 	buf_free(&err);
 }
 
 static void
 test_line_too_long_and_nul(void **state)
 {
-	struct policy p;
+	struct config p;
 	struct buf err;
 	char big[5000];
 
@@ -283,17 +303,17 @@ test_line_too_long_and_nul(void **state)
 
 /* parse(print(p)) must give p back, digest and all. */
 static void
-check_roundtrip(const struct policy *p, int with_docs)
+check_roundtrip(const struct config *p, int with_docs)
 {
-	struct policy q;
+	struct config q;
 	struct buf text, err;
 
 	buf_init(&text, 1 << 20);
 	config_print(p, &text, with_docs);
 	assert_int_equal(parse(&q, buf_str(&text), &err), 0);
-	assert_string_equal(q.digest, p->digest);
-	assert_memory_equal(&q.lim, &p->lim, sizeof q.lim);
-	assert_int_equal(q.n_keep_headers, p->n_keep_headers);
+	assert_string_equal(q.pol.digest, p->pol.digest);
+	assert_memory_equal(&q.pol.lim, &p->pol.lim, sizeof q.pol.lim);
+	assert_int_equal(q.pol.n_keep_headers, p->pol.n_keep_headers);
 	buf_free(&err);
 	buf_free(&text);
 }
@@ -301,7 +321,7 @@ check_roundtrip(const struct policy *p, int with_docs)
 static void
 test_print_roundtrip(void **state)
 {
-	struct policy p;
+	struct config p;
 	struct buf err;
 
 	config_defaults(&p);
@@ -327,7 +347,7 @@ test_print_roundtrip(void **state)
 static void
 test_print_format(void **state)
 {
-	struct policy p;
+	struct config p;
 	struct buf out;
 
 	config_defaults(&p);
@@ -345,7 +365,7 @@ test_print_format(void **state)
 static void
 test_quarantine_settings(void **state)
 {
-	struct policy p;
+	struct config p;
 	struct buf err, out;
 
 	config_defaults(&p);
@@ -363,7 +383,7 @@ test_quarantine_settings(void **state)
 	buf_free(&out);
 	buf_free(&err);
 	check_roundtrip(&p, 1);
-	assert_int_equal(parse(&p, "quarantine_db = q.db\n", &err), -1);
+	assert_int_equal(parse(&p, "quarantine_db = q.pol.db\n", &err), -1);
 	assert_non_null(strstr(buf_str(&err), "absolute"));
 	buf_free(&err);
 	assert_int_equal(parse(&p, "quarantine_key =\n", &err), -1);
@@ -400,6 +420,7 @@ main(void)
 		cmocka_unit_test(test_malformed_values),
 		cmocka_unit_test(test_bool_and_enum),
 		cmocka_unit_test(test_keep_headers_limits),
+		cmocka_unit_test(test_setting_twice),
 		cmocka_unit_test(test_line_too_long_and_nul),
 		cmocka_unit_test(test_print_roundtrip),
 		cmocka_unit_test(test_print_format),

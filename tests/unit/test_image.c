@@ -466,7 +466,7 @@ bombs(void **state)
 	assert_string_equal(r.reason, "image_pixel_limit");
 	assert_int_equal(r.limit_value, 1000);
 	buf_free(&out);
-	config_defaults(&pol);
+	policy_defaults(&pol);
 }
 
 static void
@@ -531,7 +531,7 @@ static int
 setup(void **state)
 {
 	(void)state;
-	config_defaults(&pol);
+	policy_defaults(&pol);
 	return 0;
 }
 

@@ -654,6 +654,6 @@ main(void)
 		cmocka_unit_test(t_limits),
 	};
 
-	config_defaults(&pol);
+	policy_defaults(&pol);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

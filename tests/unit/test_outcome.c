@@ -96,7 +96,7 @@ test_bounded_and_malformed(void **state)
 #define PER_THREAD 25
 #define NOW 1800000000LL
 
-static struct policy pol;
+static struct config cfg;
 static char dir[64];
 
 static int
@@ -112,15 +112,15 @@ setup_dir(void **state)
 
 	snprintf(dir, sizeof dir, "/tmp/sk-outcome-XXXXXX");
 	assert_non_null(mkdtemp(dir));
-	config_defaults(&pol);
-	snprintf(pol.quarantine_dir, sizeof pol.quarantine_dir, "%s/q", dir);
-	snprintf(pol.quarantine_db, sizeof pol.quarantine_db, "%s/q.db", dir);
-	snprintf(pol.quarantine_key, sizeof pol.quarantine_key, "%s/q.key", dir);
-	snprintf(pol.journal, sizeof pol.journal, "%s/journal", dir);
-	pol.quarantine_backend = QUARANTINE_SQLITE;
-	pol.quarantine_retention_days = 30;
+	config_defaults(&cfg);
+	snprintf(cfg.quarantine_dir, sizeof cfg.quarantine_dir, "%s/q", dir);
+	snprintf(cfg.quarantine_db, sizeof cfg.quarantine_db, "%s/q.db", dir);
+	snprintf(cfg.quarantine_key, sizeof cfg.quarantine_key, "%s/q.key", dir);
+	snprintf(cfg.journal, sizeof cfg.journal, "%s/journal", dir);
+	cfg.quarantine_backend = QUARANTINE_SQLITE;
+	cfg.quarantine_retention_days = 30;
 	buf_init(&err, 1024);
-	assert_int_equal(outcome_prepare(&pol, &err), 0);
+	assert_int_equal(outcome_prepare(&cfg, &err), 0);
 	buf_free(&err);
 	return 0;
 }
@@ -163,10 +163,10 @@ db_refuse_fail_ids(void)
 	sqlite3 *db;
 
 	buf_init(&err, 1024);
-	assert_int_equal(outcome_open(&o, &pol, &err), 0);	/* creates the database */
+	assert_int_equal(outcome_open(&o, &cfg, &err), 0);	/* creates the database */
 	outcome_close(o);
 	buf_free(&err);
-	assert_int_equal(sqlite3_open(pol.quarantine_db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_open(cfg.quarantine_db, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "CREATE TRIGGER refuse BEFORE INSERT ON items "
 	    "WHEN NEW.receipt_id LIKE '%FAIL%' BEGIN SELECT RAISE(ABORT, 'refused'); END",
 	    NULL, NULL, NULL), SQLITE_OK);
@@ -182,7 +182,7 @@ db_count(const char *where)
 	long long n = -1;
 
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM items WHERE %s", where);
-	assert_int_equal(sqlite3_open_v2(pol.quarantine_db, &db, SQLITE_OPEN_READONLY, NULL),
+	assert_int_equal(sqlite3_open_v2(cfg.quarantine_db, &db, SQLITE_OPEN_READONLY, NULL),
 	    SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
 	if (sqlite3_step(st) == SQLITE_ROW)
@@ -196,7 +196,7 @@ db_count(const char *where)
 static void
 journal_scan(const char *id, size_t *lines, size_t *hits)
 {
-	FILE *f = fopen(pol.journal, "r");
+	FILE *f = fopen(cfg.journal, "r");
 	char *line = NULL;
 	size_t cap = 0;
 	char pat[64];
@@ -219,7 +219,7 @@ assert_journal_intact(void)
 	struct buf rep;
 
 	buf_init(&rep, 1 << 20);
-	assert_int_equal(journal_verify(pol.journal, NULL, NULL, &rep), 0);
+	assert_int_equal(journal_verify(cfg.journal, NULL, NULL, &rep), 0);
 	buf_free(&rep);
 }
 
@@ -228,8 +228,8 @@ static void
 assert_original(const char *id, const char *orig)
 {
 	struct store_config sc = {
-		.blob_dir = pol.quarantine_dir, .sqlite_path = pol.quarantine_db,
-		.key_path = pol.quarantine_key, .retention_days = 30,
+		.blob_dir = cfg.quarantine_dir, .sqlite_path = cfg.quarantine_db,
+		.key_path = cfg.quarantine_key, .retention_days = 30,
 	};
 	struct store *st;
 	struct buf got, err;
@@ -288,7 +288,7 @@ run_threads(int fail_every)
 	size_t lines, hits, want = 0, failed = 0;
 
 	buf_init(&err, 1024);
-	assert_int_equal(outcome_queue_open(&q, &pol, NULL, &err), 0);
+	assert_int_equal(outcome_queue_open(&q, &cfg, NULL, &err), 0);
 	for (int t = 0; t < THREADS; t++) {
 		memset(&jobs[t], 0, sizeof jobs[t]);
 		jobs[t].q = q;
@@ -362,7 +362,7 @@ test_batch_failures(void **state)
 
 	db_refuse_fail_ids();
 	buf_init(&err, 1024);
-	assert_int_equal(outcome_open(&o, &pol, &err), 0);
+	assert_int_equal(outcome_open(&o, &cfg, &err), 0);
 	for (int i = 0; i < N; i++) {
 		make_item(&it[i], id[i], json[i], sizeof json[i], orig[i], sizeof orig[i], tags[i],
 		    i, strcmp(tags[i], "badjson") == 0);
@@ -426,7 +426,7 @@ test_queue_checkpoints(void **state)
 
 	(void)state;
 	buf_init(&err, 1024);
-	assert_int_equal(outcome_queue_open(&q, &pol, NULL, &err), 0);
+	assert_int_equal(outcome_queue_open(&q, &cfg, NULL, &err), 0);
 	for (int k = 0; k < ITEMS; k++) {
 		struct outcome_item it;
 		char id[32], json[512], small[128];
@@ -439,7 +439,7 @@ test_queue_checkpoints(void **state)
 		assert_int_equal(outcome_queue_record(q, &it, &err), 0);
 	}
 	/* folded while the queue is open (closing would fold it anyway) */
-	snprintf(dbpath, sizeof dbpath, "%s", pol.quarantine_db);
+	snprintf(dbpath, sizeof dbpath, "%s", cfg.quarantine_db);
 	for (int i = 0; i < 1000; i++) {
 		assert_int_equal(stat(dbpath, &st), 0);
 		if (st.st_size > (long long)ITEMS * SIZE / 2)

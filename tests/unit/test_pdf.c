@@ -563,7 +563,7 @@ setup(void **state)
 
 	(void)state;
 	buf_init(&err, 1024);
-	config_defaults(&pol);
+	policy_defaults(&pol);
 	buf_free(&err);
 	memset(&cctx, 0, sizeof cctx);
 	cctx.pol = &pol;

@@ -140,7 +140,7 @@ static int
 setup(void **state)
 {
 	sanitize_init();
-	config_defaults(&defpol);
+	policy_defaults(&defpol);
 	return 0;
 }
 
@@ -206,9 +206,9 @@ test_jis_message_iso2022jp_out(void **state)
 	struct result r;
 	const char *b;
 
-	config_defaults(&pol);
+	policy_defaults(&pol);
 	buf_init(&err, 1024);
-	assert_int_equal(config_parse(&pol, "output_charset = iso-2022-jp\n", 29, "t", &err), 0);
+	assert_int_equal(policy_parse(&pol, "output_charset = iso-2022-jp\n", 29, "t", &err), 0);
 	buf_free(&err);
 	run(&pol, jis_msg, &r);
 	assert_int_equal(r.status, SANITIZE_OK);
@@ -367,9 +367,9 @@ test_too_large_withheld(void **state)
 	struct buf err, msg;
 	struct result r;
 
-	config_defaults(&pol);
+	policy_defaults(&pol);
 	buf_init(&err, 1024);
-	assert_int_equal(config_parse(&pol, "message_size_limit = 1k\n", 24, "t", &err), 0);
+	assert_int_equal(policy_parse(&pol, "message_size_limit = 1k\n", 24, "t", &err), 0);
 	buf_free(&err);
 	buf_init(&msg, 1 << 16);
 	buf_puts(&msg, "From: a@example.com\nTo: b@example.jp\nSubject: big\n\n");

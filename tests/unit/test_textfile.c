@@ -258,7 +258,7 @@ limits(void **state)
 		assert_string_equal(x.r.reason, "text_size_limit");
 		buf_free(&x.out);
 	}
-	config_defaults(&pol);
+	policy_defaults(&pol);
 	/* the caller's output ceiling */
 	{
 		struct cdr_ctx c;
@@ -287,7 +287,7 @@ setup(void **state)
 {
 	(void)state;
 	charset_init();
-	config_defaults(&pol);
+	policy_defaults(&pol);
 	return 0;
 }
 
