@@ -33,6 +33,7 @@
 #include "gateway/worker.h"
 #include "mime/sanitize.h"
 #include "receipt/receipt.h"
+#include "receipt/receipt_read.h"
 
 static void
 usage(FILE *f, int kind)
@@ -129,10 +130,16 @@ process(struct run *run, const char *path, struct buf *out, struct buf *json)
 	if (r == EXIT_WITHHELD) {
 		run->withheld++;
 		if (!run->quiet) {
-			const char *why = strstr(buf_str(json), "\"reason\":");
+			struct receipt_view v;
+			struct buf why;
 
-			fprintf(stderr, "sekisho: withheld %s: %.*s\n", path,
-			    why ? (int)strcspn(why + 9, ",") : 0, why ? why + 9 : "");
+			buf_init(&why, 512);
+			if (receipt_read(buf_str(json), json->len, &v, &why) == 0)
+				fprintf(stderr, "sekisho: withheld %s: %s\n", path, v.reason);
+			else
+				fprintf(stderr, "sekisho: withheld %s (%s)\n", path, buf_str(&why));
+			receipt_view_free(&v);
+			buf_free(&why);
 		}
 	} else
 		run->sanitized++;

@@ -30,6 +30,7 @@
 #include "core/digest.h"
 #include "core/num.h"
 #include "receipt/receipt.h"
+#include "receipt/receipt_read.h"
 #include "daemon/outcome.h"
 #include "store/store.h"
 
@@ -441,27 +442,17 @@ q_export(struct store *s, const char *id, const char *file)
 
 /* --------------------------------------------------------------- import */
 
-static const char *
-jstr(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
 static int
 q_import(struct store *s, const char *rpath, const char *opath)
 {
 	struct buf rj, orig, err;
 	struct store_item it;
-	json_t *j = NULL, *in;
-	json_error_t jerr;
-	const char *schema, *sha, *time_s;
+	struct receipt_view v;
 	char have[SHA256_HEX_LEN + 1];
-	long long t;
 	size_t total;
 	int over, r = EXIT_INTERNAL;
 
+	memset(&v, 0, sizeof v);
 	buf_init(&rj, STORE_RECEIPT_MAX);
 	buf_init(&orig, STORE_BLOB_MAX);
 	buf_init(&err, 4096);
@@ -470,48 +461,31 @@ q_import(struct store *s, const char *rpath, const char *opath)
 		    strerror(errno));
 		goto out;
 	}
-	if (memchr(buf_str(&rj), '\0', rj.len) != NULL) {
-		fprintf(stderr, "sekisho: %s: not a receipt (NUL byte)\n", rpath);
+	if (receipt_read(buf_str(&rj), rj.len, &v, &err) != 0) {
+		fprintf(stderr, "sekisho: %s: %s\n", rpath, buf_str(&err));
 		goto out;
 	}
-	if ((j = json_loadb(buf_str(&rj), rj.len, JSON_REJECT_DUPLICATES, &jerr)) == NULL ||
-	    !json_is_object(j)) {
-		fprintf(stderr, "sekisho: %s: not a receipt (JSON: %s)\n", rpath,
-		    j == NULL ? jerr.text : "not an object");
-		goto out;
-	}
-	schema = jstr(j, "schema");
-	in = json_object_get(j, "input");
-	time_s = jstr(j, "time");
 	memset(&it, 0, sizeof it);
-	it.receipt_id = jstr(j, "id");
-	it.verdict = jstr(j, "verdict");
-	it.reason = jstr(j, "reason");
-	if (schema == NULL || strcmp(schema, RECEIPT_SCHEMA) != 0 || it.receipt_id == NULL ||
-	    it.verdict == NULL || time_s == NULL || parse_date(time_s, &t) != 0 ||
-	    !json_is_object(in)) {
-		fprintf(stderr, "sekisho: %s: not a %s receipt (schema, id, time, verdict "
-		    "and input are needed)\n", rpath, RECEIPT_SCHEMA);
-		goto out;
-	}
-	it.received_at = t;
-	it.sender = jstr(in, "from");
-	it.recipients = jstr(in, "to");
-	it.subject = jstr(in, "subject");
+	it.receipt_id = v.id;
+	it.verdict = v.verdict == VERDICT_SANITIZED ? "sanitized" : "withheld";
+	it.reason = v.reason[0] != '\0' ? v.reason : NULL;
+	it.received_at = v.time;
+	it.sender = v.from;
+	it.recipients = v.to;
+	it.subject = v.subject;
 	it.receipt_json = buf_str(&rj);
 	if (read_input(opath, STORE_BLOB_MAX, &orig, &over, &total) != 0 || over) {
 		fprintf(stderr, "sekisho: %s: %s\n", opath, over ? "too large" : strerror(errno));
 		goto out;
 	}
-	if ((sha = jstr(in, "sha256")) != NULL) {
+	if (v.in_sha256[0] != '\0') {
 		sha256_hex(buf_str(&orig), orig.len, have);
-		if (strcmp(have, sha) != 0) {
+		if (strcmp(have, v.in_sha256) != 0) {
 			fprintf(stderr, "sekisho: %s is not the message %s describes (sha256 %s, "
-			    "the receipt says %s)\n", opath, rpath, have, sha);
+			    "the receipt says %s)\n", opath, rpath, have, v.in_sha256);
 			goto out;
 		}
-	} else if (!json_is_integer(json_object_get(in, "bytes")) ||
-	    json_integer_value(json_object_get(in, "bytes")) != (json_int_t)orig.len) {
+	} else if (v.in_bytes != orig.len) {
 		fprintf(stderr, "sekisho: %s is not the message %s describes (size differs)\n",
 		    opath, rpath);
 		goto out;
@@ -530,8 +504,7 @@ q_import(struct store *s, const char *rpath, const char *opath)
 		break;
 	}
 out:
-	if (j != NULL)
-		json_decref(j);
+	receipt_view_free(&v);
 	buf_free(&rj);
 	buf_free(&orig);
 	buf_free(&err);

@@ -32,13 +32,6 @@ backoff(const struct config *cfg, int attempts)
 	return d > RETRY_MAX_SECONDS ? RETRY_MAX_SECONDS : d;
 }
 
-/* "verdict":"withheld" in a receipt produced by us */
-static int
-is_withheld(const struct buf *receipt)
-{
-	return strstr(buf_str(receipt), "\"verdict\":\"withheld\"") != NULL;
-}
-
 /* One claimed spool item.  Returns 0 when it left the spool. */
 static int
 process(const struct config *cfg, struct spool *sp, struct worker *wk,
@@ -130,9 +123,9 @@ process(const struct config *cfg, struct spool *sp, struct worker *wk,
 		}
 	}
 	syslog(LOG_INFO, "%s: %s id=%s from=<%s> nrcpt=%zu", env.qid,
-	    is_withheld(&receipt) ? "withheld" : "delivered", id, env.sender, env.nrcpt);
+	    outcome == WORKER_WITHHELD ? "withheld" : "delivered", id, env.sender, env.nrcpt);
 	r = spool_done(sp, name);
-	if (is_withheld(&receipt))
+	if (outcome == WORKER_WITHHELD)
 		METRIC_ADD(withheld, 1);
 	else
 		METRIC_ADD(sanitized, 1);

@@ -4,7 +4,6 @@
  * appended and the journal synced once; the queue's callers take turns
  * leading a batch (see outcome.h).
  */
-#include "core/utf8.h"
 #include "daemon/outcome.h"
 
 #include <errno.h>
@@ -18,9 +17,9 @@
 
 #include "audit/journal.h"
 #include "core/xalloc.h"
+#include "receipt/receipt_read.h"
 #include "store/store.h"
 
-#define FIELD_MAX 4096
 
 _Static_assert(OUTCOME_BATCH_MAX <= STORE_PUT_MANY_MAX, "a batch is one store_put_many");
 
@@ -28,82 +27,6 @@ struct outcome {
 	struct store *store;
 	struct journal *journal;
 };
-
-int
-receipt_field(const char *json, size_t len, const char *key, struct buf *out)
-{
-	char pat[64];
-	const char *p, *end = json + len;
-	int n = snprintf(pat, sizeof pat, "\"%s\":\"", key);
-
-	const char *input, *from = json;
-	size_t span = len;
-
-	if (n <= 0 || (size_t)n >= sizeof pat)
-		return -1;
-	/* Only the receipt's own level: top-level keys come before "input", the
-	 * input summary's keys inside it; parts have keys of the same names. */
-	input = memmem(json, len, ",\"input\":{", 10);
-	if (input == NULL)
-		return -1;
-	if (strcmp(key, "subject") == 0 || strcmp(key, "from") == 0 ||
-	    strcmp(key, "to") == 0 || strcmp(key, "message_id") == 0) {
-		const char *close = memmem(input, len - (size_t)(input - json), "},\"output\":", 11);
-
-		from = input;
-		span = close != NULL ? (size_t)(close - input) : len - (size_t)(input - json);
-	} else
-		span = (size_t)(input - json);
-	if ((p = memmem(from, span, pat, (size_t)n)) == NULL)
-		return -1;
-	for (p += n; p < end && *p != '"'; p++) {
-		if (*p != '\\') {
-			if (buf_putc(out, *p) != 0)
-				return 0;	/* cut at the ceiling */
-			continue;
-		}
-		if (++p >= end)
-			return -1;
-		switch (*p) {
-		case 'n': buf_putc(out, ' '); break;
-		case 't': buf_putc(out, ' '); break;
-		case 'r': buf_putc(out, ' '); break;
-		case 'u': {
-			unsigned v = 0;
-
-			for (int i = 1; i <= 4; i++) {
-				int h = p + i < end ? hex_digit(p[i]) : -1;
-
-				if (h < 0)
-					return -1;
-				v = v * 16 + (unsigned)h;
-			}
-			p += 4;
-			/* controls and lone surrogates are not kept */
-			if (v >= 0x20 && (v < 0xd800 || v > 0xdfff)) {
-				char u[4];
-				size_t k = 0;
-
-				if (v < 0x80)
-					u[k++] = (char)v;
-				else if (v < 0x800) {
-					u[k++] = (char)(0xc0 | (v >> 6));
-					u[k++] = (char)(0x80 | (v & 0x3f));
-				} else {
-					u[k++] = (char)(0xe0 | (v >> 12));
-					u[k++] = (char)(0x80 | ((v >> 6) & 0x3f));
-					u[k++] = (char)(0x80 | (v & 0x3f));
-				}
-				buf_append(out, u, k);
-			}
-			break;
-		}
-		default:
-			buf_putc(out, *p);
-		}
-	}
-	return p < end ? 0 : -1;
-}
 
 int
 outcome_prepare(const struct config *cfg, struct buf *err)
@@ -156,13 +79,34 @@ outcome_open(struct outcome **op, const struct config *cfg, struct buf *err)
 	return 0;
 }
 
+/* store_put_many over the items whose receipt was read (status still 0). */
+static void
+put_valid(struct store *s, struct store_put *sp, size_t n)
+{
+	struct store_put *v = xcalloc(n, sizeof *v);
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (sp[i].status == 0)
+			v[k++] = sp[i];
+	}
+	if (k > 0)
+		store_put_many(s, v, k);
+	k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (sp[i].status == 0)
+			sp[i].status = v[k++].status;
+	}
+	free(v);
+}
+
 int
 outcome_record_batch(struct outcome *o, const struct outcome_item *const *items, size_t n,
     int *status, struct buf *const *errs)
 {
 	struct store_item *si;
 	struct store_put *sp;
-	struct buf *fields;	/* verdict, reason, subject per item */
+	struct receipt_view *rv;	/* what each receipt says */
 	size_t i, appended = 0;
 	int r = 0;
 
@@ -172,32 +116,34 @@ outcome_record_batch(struct outcome *o, const struct outcome_item *const *items,
 		return 0;
 	si = xcalloc(n, sizeof *si);
 	sp = xcalloc(n, sizeof *sp);
-	fields = xcalloc(3 * n, sizeof *fields);
+	rv = xcalloc(n, sizeof *rv);
 	for (i = 0; i < n; i++) {
 		const struct outcome_item *it = items[i];
-		struct buf *f = &fields[3 * i];
 
-		buf_init(&f[0], 32);
-		buf_init(&f[1], FIELD_MAX);
-		buf_init(&f[2], FIELD_MAX);
-		receipt_field(it->receipt_json, it->receipt_len, "verdict", &f[0]);
-		receipt_field(it->receipt_json, it->receipt_len, "reason", &f[1]);
-		receipt_field(it->receipt_json, it->receipt_len, "subject", &f[2]);
-		si[i].receipt_id = it->receipt_id;
-		si[i].received_at = it->received;
-		si[i].verdict = strcmp(buf_str(&f[0]), "sanitized") == 0 ? "sanitized" : "withheld";
-		si[i].reason = f[1].len > 0 ? buf_str(&f[1]) : NULL;
-		si[i].sender = it->sender;
-		si[i].recipients = it->recipients;
-		si[i].subject = buf_str(&f[2]);
-		si[i].receipt_json = it->receipt_json;
 		sp[i].it = &si[i];
 		sp[i].orig = it->original;
 		sp[i].len = it->original_len;
 		sp[i].err = errs[i];
+		/* the receipt came from a worker (or a process that read one):
+		 * it must be a receipt, about this item */
+		if (receipt_read(it->receipt_json, it->receipt_len, &rv[i], errs[i]) != 0 ||
+		    strcmp(rv[i].id, it->receipt_id) != 0) {
+			if (errs[i]->len == 0)
+				buf_puts(errs[i], "the receipt is about another item");
+			sp[i].status = -1;
+			continue;
+		}
+		si[i].receipt_id = it->receipt_id;
+		si[i].received_at = it->received;
+		si[i].verdict = rv[i].verdict == VERDICT_SANITIZED ? "sanitized" : "withheld";
+		si[i].reason = rv[i].reason[0] != '\0' ? rv[i].reason : NULL;
+		si[i].sender = it->sender;
+		si[i].recipients = it->recipients;
+		si[i].subject = rv[i].subject != NULL ? rv[i].subject : "";
+		si[i].receipt_json = it->receipt_json;
 	}
 	/* quarantine first: a journal record always has its original stored */
-	store_put_many(o->store, sp, n);
+	put_valid(o->store, sp, n);
 	for (i = 0; i < n; i++) {
 		/* STORE_EXISTS: recorded before a crash, the same item again */
 		status[i] = sp[i].status == STORE_EXISTS ? 0 : sp[i].status;
@@ -226,11 +172,9 @@ outcome_record_batch(struct outcome *o, const struct outcome_item *const *items,
 	for (i = 0; i < n; i++) {
 		if (status[i] != 0)
 			r = -1;
-		buf_free(&fields[3 * i]);
-		buf_free(&fields[3 * i + 1]);
-		buf_free(&fields[3 * i + 2]);
+		receipt_view_free(&rv[i]);
 	}
-	free(fields);
+	free(rv);
 	free(sp);
 	free(si);
 	return r;

@@ -85,8 +85,4 @@ void outcome_queue_stats(struct outcome_queue *q, unsigned long long *batches,
     unsigned long long *items);
 void outcome_queue_close(struct outcome_queue *q);
 
-/* A top-level string field of a receipt ("verdict", "reason", "subject"),
- * unescaped into out; 0 if found.  Bounded, for untrusted JSON. */
-int receipt_field(const char *json, size_t len, const char *key, struct buf *out);
-
 #endif

@@ -23,6 +23,7 @@
 #include "gateway/sandbox.h"
 #include "mime/sanitize.h"
 #include "receipt/receipt.h"
+#include "receipt/receipt_read.h"
 #include "scan/clamd.h"
 
 #define RECEIPT_MAX (64u * 1024 * 1024)
@@ -280,6 +281,33 @@ describe_death(pid_t pid, char *detail, size_t n)
 		snprintf(detail, n, "worker answered a malformed frame");
 }
 
+/*
+ * The worker's receipt is untrusted: read by the one reader, and it must be
+ * about the item asked for, with the verdict the status says.
+ */
+static int
+answer_check(const char *id, int status, const struct buf *receipt, char *detail,
+    size_t detail_size)
+{
+	struct receipt_view v;
+	struct buf why;
+	int r = -1;
+
+	buf_init(&why, 512);
+	if (receipt_read(buf_str(receipt), receipt->len, &v, &why) != 0)
+		snprintf(detail, detail_size, "worker answered a malformed receipt: %s",
+		    buf_str(&why));
+	else if (strcmp(v.id, id) != 0)
+		snprintf(detail, detail_size, "worker answered with the receipt of another item");
+	else if ((status == WORKER_WITHHELD) != (v.verdict == VERDICT_WITHHELD))
+		snprintf(detail, detail_size, "worker's status and receipt disagree");
+	else
+		r = 0;
+	receipt_view_free(&v);
+	buf_free(&why);
+	return r;
+}
+
 static int
 parent_convert(void *arg, const char *ext, const struct buf *in, struct buf *pdf,
     long long deadline_ms, char *err, size_t errlen)
@@ -321,6 +349,8 @@ worker_run_item(struct worker *wk, int kind, const char *name, const char *id,
 		r = -1;
 	else
 		r = frame_read_response(wk->fd, &status, out, receipt, deadline, &conv);
+	if (r == 0 && answer_check(id, status, receipt, detail, detail_size) != 0)
+		r = -3;
 	if (r == 0) {
 		/* retire a worker after worker_max_items: whatever an item may
 		 * have left behind in its memory does not outlive the next one */
@@ -341,8 +371,8 @@ worker_run_item(struct worker *wk, int kind, const char *name, const char *id,
 		    pol->lim.seconds);
 	close(wk->fd);
 	wk->fd = -1;
-	/* kills and reaps; on timeout the description is already set */
-	if (r == -2) {
+	/* kills and reaps; on timeout or a bad receipt the description is set */
+	if (r == -2 || r == -3) {
 		char ignored[8];
 
 		describe_death(wk->pid, ignored, sizeof ignored);

@@ -266,7 +266,8 @@ receipt_json(const struct receipt *r, struct buf *b)
 
 	json_key(b, "input", 0);
 	buf_putc(b, '{');
-	kv_str(b, "sha256", r->in.sha256, 1);
+	/* null when the input was not read whole (docs/receipt.md) */
+	kv_str(b, "sha256", r->in.sha256[0] != '\0' ? r->in.sha256 : NULL, 1);
 	kv_num(b, "bytes", r->in.bytes, 0);
 	kv_str(b, "message_id", r->in.message_id, 0);
 	kv_str(b, "from", r->in.from, 0);
