@@ -2,7 +2,6 @@
  * frame - parent/worker framing.  See frame.h.
  */
 #include "gateway/frame.h"
-#include "core/clock.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -13,99 +12,49 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Write every iovec fully, in as few system calls as the kernel allows. */
-static int
-writev_all(int fd, struct iovec *iov, int cnt)
+int
+frame_write_policy(int fd, const struct policy *pol)
 {
-	while (cnt > 0) {
-		ssize_t w = writev(fd, iov, cnt);
+	unsigned char h[8];
+	struct iovec iov[2] = {
+		{ .iov_base = h, .iov_len = 8 },
+		{ .iov_base = (void *)(uintptr_t)pol, .iov_len = sizeof *pol },
+	};
 
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		while (cnt > 0 && (size_t)w >= iov->iov_len) {
-			w -= (ssize_t)iov->iov_len;
-			iov++;
-			cnt--;
-		}
-		if (cnt > 0) {
-			iov->iov_base = (char *)iov->iov_base + w;
-			iov->iov_len -= (size_t)w;
-		}
-	}
-	return 0;
+	memcpy(h, "SKPO", 4);
+	wire_put_u32(h + 4, (uint32_t)sizeof *pol);
+	return wire_writev_all(fd, iov, 2);
+}
+
+static int
+terminated(const char *s, size_t n)
+{
+	return memchr(s, '\0', n) != NULL;
 }
 
 int
-read_all(int fd, void *p, size_t n, long long deadline_ms)
+frame_read_policy(int fd, struct policy *pol)
 {
-	char *c = p;
+	unsigned char h[8];
 
-	while (n > 0) {
-		ssize_t r;
-
-		if (deadline_ms >= 0) {
-			/* try first; wait only when nothing is there yet */
-			r = recv(fd, c, n, MSG_DONTWAIT);
-			if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-				struct pollfd pfd = { .fd = fd, .events = POLLIN };
-				long long left = deadline_ms - clock_mono_ms();
-				int pr;
-
-				if (left <= 0)
-					return -2;
-				pr = poll(&pfd, 1, left > 1000000 ? 1000000 : (int)left);
-				if (pr < 0 && errno != EINTR)
-					return -1;
-				if (pr == 0)
-					return -2;
-				continue;
-			}
-		} else
-			r = read(fd, c, n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
+	if (wire_read_all(fd, h, 8, -1) != 0 || memcmp(h, "SKPO", 4) != 0 ||
+	    wire_get_u32(h + 4) != sizeof *pol || wire_read_all(fd, pol, sizeof *pol, -1) != 0)
+		return -1;
+	if (!terminated(pol->digest, sizeof pol->digest) ||
+	    !terminated(pol->yara_rules, sizeof pol->yara_rules) ||
+	    pol->n_keep_headers > POLICY_HEADER_LIST_MAX)
+		return -1;
+	for (size_t i = 0; i < pol->n_keep_headers; i++) {
+		if (!terminated(pol->keep_headers[i], sizeof pol->keep_headers[i]))
 			return -1;
-		c += r;
-		n -= (size_t)r;
 	}
+	if ((unsigned)pol->out_charset > OUT_ISO2022JP || (unsigned)pol->lang > LANG_EN ||
+	    (unsigned)pol->on_ambiguous > AMBIG_REBUILD ||
+	    (unsigned)pol->attachments > ATTACH_REMOVE || (unsigned)pol->pdf_mode > PDF_REBUILD ||
+	    (unsigned)pol->text_charset > TEXT_CP932 ||
+	    (unsigned)pol->legacy_office > LEGACY_WITHHOLD)
+		return -1;
 	return 0;
-}
-
-static void
-put_u32(unsigned char *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void
-put_u64(unsigned char *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint32_t
-get_u32(const unsigned char *p)
-{
-	uint32_t v = 0;
-
-	for (int i = 3; i >= 0; i--)
-		v = (v << 8) | p[i];
-	return v;
-}
-
-static uint64_t
-get_u64(const unsigned char *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = (v << 8) | p[i];
-	return v;
 }
 
 int
@@ -117,14 +66,14 @@ frame_write_request(int fd, const char *id, long long time, int kind, const char
 	size_t namelen = name != NULL ? strnlen(name, FRAME_NAME_MAX - 1) : 0;
 
 	memcpy(h, "SKRQ", 4);
-	put_u32(h + 4, (uint32_t)idlen);
+	wire_put_u32(h + 4, (uint32_t)idlen);
 	memcpy(h + 8, id, idlen);
 	n = 8 + idlen;
-	put_u64(h + n, (uint64_t)time);
-	put_u32(h + n + 8, (uint32_t)kind);
-	put_u32(h + n + 12, (uint32_t)namelen);
+	wire_put_u64(h + n, (uint64_t)time);
+	wire_put_u32(h + n + 8, (uint32_t)kind);
+	wire_put_u32(h + n + 12, (uint32_t)namelen);
 	n += 16;
-	put_u64(t, (uint64_t)len);
+	wire_put_u64(t, (uint64_t)len);
 	{
 		struct iovec iov[4] = {
 			{ .iov_base = h, .iov_len = n },
@@ -133,34 +82,8 @@ frame_write_request(int fd, const char *id, long long time, int kind, const char
 			{ .iov_base = (void *)(uintptr_t)item, .iov_len = len },
 		};
 
-		return writev_all(fd, iov, 4);
+		return wire_writev_all(fd, iov, 4);
 	}
-}
-
-/* Read a u64 length and that many bytes into b (within b's ceiling). */
-static int
-read_blob(int fd, struct buf *b, long long deadline)
-{
-	unsigned char l[8];
-	uint64_t len;
-	char chunk[65536];
-	int r;
-
-	if ((r = read_all(fd, l, 8, deadline)) != 0)
-		return r;
-	len = get_u64(l);
-	if (len > b->max)
-		return -1;
-	while (len > 0) {
-		size_t n = len > sizeof chunk ? sizeof chunk : (size_t)len;
-
-		if ((r = read_all(fd, chunk, n, deadline)) != 0)
-			return r;
-		if (buf_append(b, chunk, n) != 0)
-			return -1;
-		len -= n;
-	}
-	return 0;
 }
 
 int
@@ -170,25 +93,25 @@ frame_read_request(int fd, char id[FRAME_ID_MAX], long long *time, int *kind,
 	unsigned char h[8];
 	uint32_t idlen, namelen;
 
-	if (read_all(fd, h, 8, -1) != 0 || memcmp(h, "SKRQ", 4) != 0)
+	if (wire_read_all(fd, h, 8, -1) != 0 || memcmp(h, "SKRQ", 4) != 0)
 		return -1;
-	idlen = get_u32(h + 4);
+	idlen = wire_get_u32(h + 4);
 	if (idlen >= FRAME_ID_MAX)
 		return -1;
 	memset(id, 0, FRAME_ID_MAX);
-	if (read_all(fd, id, idlen, -1) != 0 || read_all(fd, h, 8, -1) != 0)
+	if (wire_read_all(fd, id, idlen, -1) != 0 || wire_read_all(fd, h, 8, -1) != 0)
 		return -1;
-	*time = (long long)get_u64(h);
-	if (read_all(fd, h, 8, -1) != 0)
+	*time = (long long)wire_get_u64(h);
+	if (wire_read_all(fd, h, 8, -1) != 0)
 		return -1;
-	*kind = (int)get_u32(h);
-	namelen = get_u32(h + 4);
+	*kind = (int)wire_get_u32(h);
+	namelen = wire_get_u32(h + 4);
 	if (*kind < FRAME_MAIL || *kind > FRAME_FILE_CONVERTED || namelen >= FRAME_NAME_MAX)
 		return -1;
 	memset(name, 0, FRAME_NAME_MAX);
-	if (read_all(fd, name, namelen, -1) != 0 || memchr(name, '\0', namelen) != NULL)
+	if (wire_read_all(fd, name, namelen, -1) != 0 || memchr(name, '\0', namelen) != NULL)
 		return -1;
-	return read_blob(fd, item, -1);
+	return wire_read_blob(fd, item, -1);
 }
 
 int
@@ -198,15 +121,15 @@ frame_write_response(int fd, int status, const struct buf *out, const struct buf
 	struct iovec iov[4];
 
 	memcpy(h, "SKRS", 4);
-	put_u32(h + 4, (uint32_t)status);
-	put_u64(h + 8, out->len);
-	put_u64(rl, receipt->len);
+	wire_put_u32(h + 4, (uint32_t)status);
+	wire_put_u64(h + 8, out->len);
+	wire_put_u64(rl, receipt->len);
 	iov[0] = (struct iovec){ .iov_base = h, .iov_len = 16 };
 	iov[1] = (struct iovec){ .iov_base = (void *)(uintptr_t)buf_str(out), .iov_len = out->len };
 	iov[2] = (struct iovec){ .iov_base = rl, .iov_len = 8 };
 	iov[3] = (struct iovec){ .iov_base = (void *)(uintptr_t)buf_str(receipt),
 	    .iov_len = receipt->len };
-	return writev_all(fd, iov, 4);
+	return wire_writev_all(fd, iov, 4);
 }
 
 #define FRAME_EXT_MAX 16
@@ -219,22 +142,22 @@ frame_request_convert(int fd, const char *ext, const void *in, size_t len, struc
 	uint32_t st;
 
 	memcpy(h, "SKCV", 4);
-	put_u32(h + 4, (uint32_t)extlen);
+	wire_put_u32(h + 4, (uint32_t)extlen);
 	memcpy(h + 8, ext, extlen);
-	put_u64(h + 8 + extlen, (uint64_t)len);
+	wire_put_u64(h + 8 + extlen, (uint64_t)len);
 	{
 		struct iovec iov[2] = {
 			{ .iov_base = h, .iov_len = 16 + extlen },
 			{ .iov_base = (void *)(uintptr_t)in, .iov_len = len },
 		};
 
-		if (writev_all(fd, iov, 2) != 0)
+		if (wire_writev_all(fd, iov, 2) != 0)
 			return -1;
 	}
-	if (read_all(fd, h, 8, -1) != 0 || memcmp(h, "SKCR", 4) != 0)
+	if (wire_read_all(fd, h, 8, -1) != 0 || memcmp(h, "SKCR", 4) != 0)
 		return -1;
-	st = get_u32(h + 4);
-	if (st > 1 || read_blob(fd, answer, -1) != 0)
+	st = wire_get_u32(h + 4);
+	if (st > 1 || wire_read_blob(fd, answer, -1) != 0)
 		return -1;
 	return (int)st;
 }
@@ -245,7 +168,7 @@ serve_convert(int fd, const unsigned char h[8], const struct frame_converter *co
     long long deadline_ms)
 {
 	char ext[FRAME_EXT_MAX + 1], err[512];
-	uint32_t extlen = get_u32(h + 4);
+	uint32_t extlen = wire_get_u32(h + 4);
 	struct buf in, pdf;
 	unsigned char a[16];
 	int r, ok;
@@ -253,11 +176,11 @@ serve_convert(int fd, const unsigned char h[8], const struct frame_converter *co
 	if (conv == NULL || extlen > FRAME_EXT_MAX)
 		return -1;
 	memset(ext, 0, sizeof ext);
-	if ((r = read_all(fd, ext, extlen, deadline_ms)) != 0)
+	if ((r = wire_read_all(fd, ext, extlen, deadline_ms)) != 0)
 		return r;
 	buf_init(&in, conv->in_max);
 	buf_init(&pdf, conv->pdf_max);
-	if ((r = read_blob(fd, &in, deadline_ms)) != 0) {
+	if ((r = wire_read_blob(fd, &in, deadline_ms)) != 0) {
 		buf_free(&in);
 		buf_free(&pdf);
 		return r;
@@ -265,19 +188,19 @@ serve_convert(int fd, const unsigned char h[8], const struct frame_converter *co
 	err[0] = '\0';
 	ok = conv->convert(conv->arg, ext, &in, &pdf, deadline_ms, err, sizeof err) == 0;
 	memcpy(a, "SKCR", 4);
-	put_u32(a + 4, ok ? 0 : 1);
+	wire_put_u32(a + 4, ok ? 0 : 1);
 	if (!ok) {
 		buf_reset(&pdf);
 		buf_puts(&pdf, err[0] ? err : "conversion failed");
 	}
-	put_u64(a + 8, pdf.len);
+	wire_put_u64(a + 8, pdf.len);
 	{
 		struct iovec iov[2] = {
 			{ .iov_base = a, .iov_len = 16 },
 			{ .iov_base = (void *)(uintptr_t)buf_str(&pdf), .iov_len = pdf.len },
 		};
 
-		r = writev_all(fd, iov, 2);
+		r = wire_writev_all(fd, iov, 2);
 	}
 	buf_free(&in);
 	buf_free(&pdf);
@@ -292,7 +215,7 @@ frame_read_response(int fd, int *status, struct buf *out, struct buf *receipt,
 	int r;
 
 	for (;;) {
-		if ((r = read_all(fd, h, 8, deadline_ms)) != 0)
+		if ((r = wire_read_all(fd, h, 8, deadline_ms)) != 0)
 			return r;
 		if (memcmp(h, "SKCV", 4) != 0)
 			break;
@@ -301,15 +224,15 @@ frame_read_response(int fd, int *status, struct buf *out, struct buf *receipt,
 	}
 	if (memcmp(h, "SKRS", 4) != 0)
 		return -1;
-	*status = (int)get_u32(h + 4);
-	if (*status != 0 && *status != 10)
+	*status = (int)wire_get_u32(h + 4);
+	if ((*status & ~FRAME_STATUS_RETIRE) != 0 && (*status & ~FRAME_STATUS_RETIRE) != 10)
 		return -1;
-	if ((r = read_blob(fd, out, deadline_ms)) != 0)
+	if ((r = wire_read_blob(fd, out, deadline_ms)) != 0)
 		return r;
-	if ((r = read_blob(fd, receipt, deadline_ms)) != 0)
+	if ((r = wire_read_blob(fd, receipt, deadline_ms)) != 0)
 		return r;
 	/* A withheld item carries no output; a receipt is a JSON object. */
-	if ((*status == 10 && out->len != 0) || receipt->len < 2 || receipt->data[0] != '{')
+	if (((*status & ~FRAME_STATUS_RETIRE) == 10 && out->len != 0) || receipt->len < 2 || receipt->data[0] != '{')
 		return -1;
 	return 0;
 }

@@ -1,9 +1,14 @@
 /*
  * frame - the length-prefixed messages between the parent and a worker.
  *
+ * Policy:   "SKPO" u32 size, the struct policy's bytes — once, first, from the
+ *           parent to the worker it just started (the same program built
+ *           both sides: the size must be sizeof(struct policy) exactly)
  * Request:  "SKRQ" u32 id_len, id, i64 time, u32 kind, u32 name_len, name,
  *           u64 len, item bytes   (kind: FRAME_MAIL or FRAME_FILE)
  * Response: "SKRS" u32 status, u64 out_len, out bytes, u64 receipt_len, receipt
+ *           (status 0 sanitised or 10 withheld, plus FRAME_STATUS_RETIRE when
+ *           the worker leaves after this answer: its CPU budget is spent)
  * While an item is being sanitised the worker may ask its parent to convert
  * a file it cannot open itself (LibreOffice runs outside the sandbox):
  * Convert:  "SKCV" u32 ext_len, ext, u64 len, file bytes
@@ -21,15 +26,20 @@
 
 #include "core/buf.h"
 #include "core/fdio.h"	/* write_all */
+#include "gateway/wire.h"
+#include "policy/policy.h"
 
 #define FRAME_ID_MAX 64
 #define FRAME_NAME_MAX 1024	/* a file's name (UTF-8), with its NUL */
 
 enum frame_kind { FRAME_MAIL = 0, FRAME_FILE = 1, FRAME_FILE_CONVERTED = 2 };
 
-/* 0 on success, -1 on error or EOF before n bytes; deadline_ms (clock_mono_ms)
- * < 0: none. */
-int read_all(int fd, void *p, size_t n, long long deadline_ms);
+#define FRAME_STATUS_RETIRE 0x100	/* or'ed into a response's status */
+
+int frame_write_policy(int fd, const struct policy *pol);
+/* 0, or -1 when it is not a whole policy of this build (strings unterminated,
+ * counts or choices out of range). */
+int frame_read_policy(int fd, struct policy *pol);
 
 /* name may be NULL (mail, or a file without a name). */
 int frame_write_request(int fd, const char *id, long long time, int kind,
@@ -51,7 +61,8 @@ struct frame_converter {
 };
 
 /*
- * Returns 0, -1 on EOF/error/malformed, -2 on deadline.  Conversion
+ * Returns 0, -1 on EOF/error/malformed, -2 on deadline.  *status may carry
+ * FRAME_STATUS_RETIRE.  Conversion
  * requests on the way are served with conv (NULL: such a request is a
  * malformed answer).
  */

@@ -20,7 +20,7 @@
 static const int allowed[] = {
 	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev),
 	SCMP_SYS(close), SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(lseek),
-	SCMP_SYS(brk), SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap),
+	SCMP_SYS(brk), SCMP_SYS(munmap), SCMP_SYS(mremap),
 	SCMP_SYS(madvise), SCMP_SYS(futex), SCMP_SYS(exit), SCMP_SYS(exit_group),
 	SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask), SCMP_SYS(clock_gettime),
 	SCMP_SYS(gettimeofday), SCMP_SYS(getrusage), SCMP_SYS(getpid), SCMP_SYS(gettid),
@@ -38,19 +38,22 @@ set_rlimit(int res, rlim_t v)
 		die("setrlimit(%d): %s", res, strerror(errno));
 }
 
-void
-sandbox_item_cpu(size_t seconds)
+static long long
+cpu_used(void)
 {
 	struct rusage ru;
-	struct rlimit rl;
 
-	if (getrusage(RUSAGE_SELF, &ru) != 0 || getrlimit(RLIMIT_CPU, &rl) != 0)
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
 		die("getrusage: %s", strerror(errno));
-	rl.rlim_cur = (rlim_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + seconds + 1;
-	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_cur > rl.rlim_max)
-		rl.rlim_cur = rl.rlim_max;
-	if (setrlimit(RLIMIT_CPU, &rl) != 0)
-		die("setrlimit(RLIMIT_CPU): %s", strerror(errno));
+	return (long long)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec;
+}
+
+static long long cpu_budget;	/* the hard RLIMIT_CPU: the kernel kills there */
+
+long long
+sandbox_cpu_left(void)
+{
+	return cpu_budget - cpu_used();
 }
 
 void
@@ -61,8 +64,17 @@ sandbox_enter(const struct sandbox_limits *l)
 	const struct scmp_arg_cmp no_exec = {
 		.arg = 2, .op = SCMP_CMP_MASKED_EQ, .datum_a = PROT_EXEC, .datum_b = 0,
 	};
+	const struct scmp_arg_cmp mmap_no_exec = {
+		.arg = 2, .op = SCMP_CMP_MASKED_EQ, .datum_a = PROT_EXEC, .datum_b = 0,
+	};
 	const struct scmp_arg_cmp self = {
 		.arg = 0, .op = SCMP_CMP_EQ, .datum_a = 0, .datum_b = 0,
+	};
+	const struct scmp_arg_cmp no_new_limit = {
+		.arg = 2, .op = SCMP_CMP_EQ, .datum_a = 0, .datum_b = 0,
+	};
+	const struct scmp_arg_cmp to_self = {
+		.arg = 0, .op = SCMP_CMP_EQ, .datum_a = (scmp_datum_t)getpid(), .datum_b = 0,
 	};
 
 #ifndef SEKISHO_SANITIZER_BUILD
@@ -75,7 +87,19 @@ sandbox_enter(const struct sandbox_limits *l)
 	set_rlimit(RLIMIT_NPROC, 0);
 	set_rlimit(RLIMIT_CORE, 0);
 	set_rlimit(RLIMIT_NOFILE, 16);
-	sandbox_item_cpu(l->cpu_seconds);
+	/*
+	 * CPU: a budget for this worker's whole life, set once and never
+	 * raised (the filter below refuses that): every item starts with at
+	 * least cpu_seconds + 1 left (the worker retires before one could not,
+	 * sandbox_cpu_left), SIGXCPU a second before the kernel's SIGKILL.
+	 */
+	cpu_budget = cpu_used() + 2 * (long long)l->cpu_seconds + 2;
+	{
+		struct rlimit rl = { (rlim_t)cpu_budget - 1, (rlim_t)cpu_budget };
+
+		if (setrlimit(RLIMIT_CPU, &rl) != 0)
+			die("setrlimit(RLIMIT_CPU): %s", strerror(errno));
+	}
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		die("PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
@@ -85,16 +109,19 @@ sandbox_enter(const struct sandbox_limits *l)
 		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed[i], 0) != 0)
 			die("seccomp_rule_add(%d) failed", allowed[i]);
 	}
-	/* mprotect, but never to make memory executable */
-	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1, no_exec) != 0)
-		die("seccomp mprotect rule failed");
-	/* our own CPU limit only (pid 0 = self) */
-	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 1, self) != 0 ||
-	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setrlimit), 0) != 0 ||
+	/* memory, but never executable memory: no mapping or remapping with
+	 * PROT_EXEC (a JIT or shellcode stage would need one) */
+	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1, mmap_no_exec) != 0 ||
+	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1, no_exec) != 0)
+		die("seccomp memory rules failed");
+	/* limits may be read, never set (getrlimit is prlimit64 with no new
+	 * limit, on ourselves): a worker cannot give itself more time */
+	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 2, self,
+	    no_new_limit) != 0 ||
 	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(getrlimit), 0) != 0)
 		die("seccomp rlimit rules failed");
-	/* Signals only to ourselves (abort()). */
-	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 0) != 0 ||
+	/* Signals only to ourselves (abort() raises SIGABRT with tgkill). */
+	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1, to_self) != 0 ||
 	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(rt_sigaction), 0) != 0)
 		die("seccomp signal rules failed");
 	/* Opening files fails politely: libraries probe optional files. */

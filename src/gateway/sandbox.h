@@ -1,18 +1,22 @@
 /*
  * sandbox - confine the current process before it touches untrusted bytes.
  *
- * sandbox_enter() sets rlimits (address space, file size 0, no new
- * processes, no core dumps, few descriptors), PR_SET_NO_NEW_PRIVS, and a
- * seccomp allow-list whose default action kills the process.  Opening files
- * fails with EACCES instead of killing (libraries probe optional files); any
- * socket, exec, fork, ptrace or other call outside the list kills.  It then
- * checks that the confinement holds (Dovecot's restrict_access() habit): a
- * socket() must fail.  Returns 0, or dies: running unconfined is never an
- * option.
+ * sandbox_enter() sets rlimits (address space, no new processes, no core
+ * dumps, few descriptors, a CPU budget), PR_SET_NO_NEW_PRIVS, and a seccomp
+ * allow-list whose default action kills the process.  Arguments are checked
+ * where a call is allowed at all: mmap and mprotect never with PROT_EXEC,
+ * prlimit64 only to read this process's limits (no limit can be raised),
+ * tgkill only to this process.  Opening files fails with EACCES instead of
+ * killing (libraries probe optional files); any socket, exec, fork, ptrace,
+ * kill or other call outside the list kills.  It then checks that the
+ * confinement holds (Dovecot's restrict_access() habit).  Returns, or dies:
+ * running unconfined is never an option.
  *
- * sandbox_item_cpu() gives the next item time_limit seconds of CPU from now
- * (RLIMIT_CPU soft limit, SIGXCPU kills the worker), so a runaway item ends
- * even if the parent's wall-clock timer is not watching.
+ * The CPU budget is fixed once for the worker's life (2 x cpu_seconds + 2
+ * from now): a runaway item ends by SIGXCPU even if the parent's wall-clock
+ * timer is not watching.  sandbox_cpu_left() tells the worker when to
+ * retire: once fewer than cpu_seconds + 1 seconds are left it answers its
+ * item and leaves (the parent starts a fresh one).
  */
 #ifndef SEKISHO_GATEWAY_SANDBOX_H
 #define SEKISHO_GATEWAY_SANDBOX_H
@@ -25,6 +29,6 @@ struct sandbox_limits {
 };
 
 void sandbox_enter(const struct sandbox_limits *l);
-void sandbox_item_cpu(size_t seconds);
+long long sandbox_cpu_left(void);
 
 #endif

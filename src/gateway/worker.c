@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,20 +15,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cdr/cdr.h"
-#include "cdr/item.h"
 #include "core/clock.h"
+#include "core/digest.h"
 #include "core/xalloc.h"
 #include "gateway/convert.h"
 #include "gateway/frame.h"
-#include "gateway/sandbox.h"
-#include "mime/sanitize.h"
+#include "gateway/privsep.h"
+#include "gateway/spawner.h"
 #include "receipt/receipt.h"
 #include "receipt/receipt_read.h"
 #include "scan/clamd.h"
 
-#define RECEIPT_MAX (64u * 1024 * 1024)
-#define WORKER_FD 3
 
 /* A Message-ID the MTA handed over, kept only if it is plain printable ASCII. */
 static int
@@ -131,112 +129,173 @@ worker_input_max(const struct policy *pol)
 	    pol->lim.file_bytes;
 }
 
-/* Worker side of cdr's converter hook: the parent runs LibreOffice. */
-static int
-ask_parent_to_convert(const unsigned char *in, size_t len, const char *ext, struct buf *pdf,
-    char *err, size_t errlen)
+/* Kill and reap a worker, wherever it was started; its wait status. */
+static void
+reap(struct worker *wk, int *st)
 {
-	int r = frame_request_convert(WORKER_FD, ext, in, len, pdf);
+	*st = 0;
+	if (wk->spawner != NULL) {
+		if (spawner_reap(wk->spawner, wk->pid, st) != 0)
+			*st = -1;
+		return;
+	}
+	kill(wk->pid, SIGKILL);
+	if (waitpid(wk->pid, st, 0) < 0)
+		*st = -1;
+}
 
-	if (r == 0)
+/* ---- starting workers ---------------------------------------------------- */
+
+static struct {
+	int ready;
+	char program[PATH_MAX];	/* the sekisho-worker program */
+	int switch_user;	/* this process is root: workers become user */
+	struct run_user user;
+	struct spawner *spawner;	/* a process that dropped root starts them here */
+} L;
+
+/* The worker program: in the folder of this program (a build tree), else
+ * where the installation puts it (SEKISHO_LIBEXECDIR).  No search path and
+ * no environment variable: root runs whatever is found. */
+static int
+find_program(struct buf *err)
+{
+	char self[PATH_MAX], *slash;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+
+	if (n > 0) {
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/')) != NULL) {
+			*slash = '\0';
+			if ((size_t)snprintf(L.program, sizeof L.program, "%s/sekisho-worker", self) <
+			    sizeof L.program && access(L.program, X_OK) == 0)
+				return 0;
+		}
+	}
+	if ((size_t)snprintf(L.program, sizeof L.program, "%s/sekisho-worker",
+	    SEKISHO_LIBEXECDIR) < sizeof L.program && access(L.program, X_OK) == 0)
 		return 0;
-	if (r < 0)
-		_exit(1);	/* the parent is gone or broke the protocol */
-	snprintf(err, errlen, "%s", buf_str(pdf));
-	buf_reset(pdf);
+	buf_printf(err, "the worker program sekisho-worker is neither beside %s nor in %s",
+	    n > 0 ? self : "this program", SEKISHO_LIBEXECDIR);
 	return -1;
 }
 
-static void
-close_other_fds(int keep)
+int
+worker_launch_init(const struct config *cfg, struct buf *err)
+{
+	if (L.ready)
+		return 0;
+	if (find_program(err) != 0)
+		return -1;
+	L.switch_user = privsep_can_switch();
+	if (L.switch_user && privsep_lookup(cfg->worker_user, &L.user, err) != 0)
+		return -1;
+	L.ready = 1;
+	return 0;
+}
+
+const char *
+worker_program(void)
+{
+	return L.ready ? L.program : NULL;
+}
+
+void
+worker_use_spawner(struct spawner *sp)
+{
+	L.spawner = sp;
+}
+
+void
+worker_exec_prepare(int keep)
 {
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	sigset_t none;
 
+	/* A threaded parent (the milter) blocks some signals; a worker must
+	 * not, or SIGXCPU could not end a runaway item. */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	/* stdin and stdout belong to the parent (it may write output there) */
 	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0)
-		die("cannot redirect worker stdio: %s", strerror(errno));
+		_exit(126);
 	if (null > 2)
 		close(null);
 	if (keep != WORKER_FD) {
 		if (dup2(keep, WORKER_FD) < 0)
-			die("dup2: %s", strerror(errno));
+			_exit(126);
 		close(keep);
-	}
+	} else if (fcntl(WORKER_FD, F_SETFD, 0) != 0)
+		_exit(126);
 	for (int fd = WORKER_FD + 1; fd < 1024; fd++)
 		close(fd);
 }
 
-static void __attribute__((noreturn))
-serve(const struct policy *pol)
+/* fork + exec here (this process may still change users, or need not). */
+static pid_t
+start_direct(int fd)
 {
-	struct sandbox_limits sl = {
-		.memory_bytes = pol->lim.memory_bytes,
-		.cpu_seconds = pol->lim.seconds,
-	};
-	struct buf item, out, receipt;
-	char err[512];
+	pid_t pid;
 
-	prctl(PR_SET_NAME, "sk-worker");	/* visible to operators (and the fault test) */
-	if (cdr_init(pol, err, sizeof err) != 0)
-		die("worker: %s", err);
-	cdr_set_converter(pol->can_convert ? ask_parent_to_convert : NULL);
-	sandbox_enter(&sl);
-	buf_init(&item, worker_input_max(pol));
-	buf_init(&out, worker_output_max(pol));
-	buf_init(&receipt, RECEIPT_MAX);
-	for (;;) {
-		char id[FRAME_ID_MAX], name[FRAME_NAME_MAX];
-		long long t;
-		int status, kind;
+	fflush(NULL);
+	if ((pid = fork()) == 0) {
+		char *argv[] = { (char *)(uintptr_t)"sk-worker", NULL };
 
-		buf_reset(&item);
-		buf_reset(&out);
-		buf_reset(&receipt);
-		if (frame_read_request(WORKER_FD, id, &t, &kind, name, &item) != 0)
-			_exit(0);
-		sandbox_item_cpu(pol->lim.seconds);
-		if (kind == FRAME_FILE)
-			status = cdr_file_item(pol, id, t, name[0] ? name : NULL,
-			    (const unsigned char *)buf_str(&item), item.len, &out, &receipt);
-		else
-			status = sanitize_mail(pol, id, t, (const unsigned char *)buf_str(&item),
-			    item.len, &out, &receipt);
-		if (frame_write_response(WORKER_FD, status, &out, &receipt) != 0)
-			_exit(1);
+		worker_exec_prepare(fd);
+		if (L.switch_user)
+			privsep_become(&L.user, "worker");
+		execve(L.program, argv, environ);
+		_exit(127);
 	}
+	return pid;
 }
 
 int
 worker_start(struct worker *wk, const struct config *cfg)
 {
+	struct buf err;
 	int sv[2];
 	pid_t pid;
 
 	memset(wk, 0, sizeof *wk);
 	wk->cfg = cfg;
 	wk->fd = -1;
+	buf_init(&err, 512);
+	if (worker_launch_init(cfg, &err) != 0) {
+		fprintf(stderr, "sekisho: %s\n", buf_str(&err));
+		buf_free(&err);
+		errno = ENOENT;
+		return -1;
+	}
+	buf_free(&err);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
 		return -1;
-	fflush(NULL);
-	if ((pid = fork()) < 0) {
+	if (L.spawner != NULL) {
+		if (spawner_spawn(L.spawner, sv[1], &pid) != 0) {
+			pid = -1;
+			errno = ECHILD;
+		}
+		wk->spawner = L.spawner;
+	} else
+		pid = start_direct(sv[1]);
+	close(sv[1]);
+	if (pid < 0) {
 		close(sv[0]);
-		close(sv[1]);
 		return -1;
 	}
-	if (pid == 0) {
-		sigset_t none;
-
-		/* A threaded parent (the milter) blocks some signals; a worker
-		 * must not, or SIGXCPU could not end a runaway item. */
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		close(sv[0]);
-		close_other_fds(sv[1]);
-		serve(&cfg->pol);
-	}
-	close(sv[1]);
 	wk->pid = pid;
 	wk->fd = sv[0];
+	/* the policy first: the worker reads it before anything else */
+	if (frame_write_policy(wk->fd, &cfg->pol) != 0) {
+		int st;
+
+		close(wk->fd);
+		wk->fd = -1;
+		reap(wk, &st);
+		return -1;
+	}
 	return 0;
 }
 
@@ -246,28 +305,20 @@ worker_stop(struct worker *wk)
 	int st;
 
 	if (wk->fd >= 0)
-		close(wk->fd);
+		close(wk->fd);	/* it exits when its socket closes; make sure */
 	wk->fd = -1;
-	if (wk->pid > 0) {
-		/* closing the socket makes it exit; make sure */
-		if (waitpid(wk->pid, &st, WNOHANG) == 0) {
-			usleep(1000);
-			if (waitpid(wk->pid, &st, WNOHANG) == 0) {
-				kill(wk->pid, SIGKILL);
-				waitpid(wk->pid, &st, 0);
-			}
-		}
-	}
+	if (wk->pid > 0)
+		reap(wk, &st);
 	wk->pid = 0;
 }
 
 static void
-describe_death(pid_t pid, char *detail, size_t n)
+describe_death(struct worker *wk, char *detail, size_t n)
 {
-	int st = 0;
+	int st;
 
-	kill(pid, SIGKILL);
-	if (waitpid(pid, &st, 0) < 0)
+	reap(wk, &st);
+	if (st == -1)
 		snprintf(detail, n, "worker vanished");
 	else if (WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS)
 		snprintf(detail, n, "worker killed by the sandbox (forbidden system call)");
@@ -349,12 +400,16 @@ worker_run_item(struct worker *wk, int kind, const char *name, const char *id,
 		r = -1;
 	else
 		r = frame_read_response(wk->fd, &status, out, receipt, deadline, &conv);
-	if (r == 0 && answer_check(id, status, receipt, detail, detail_size) != 0)
+	if (r == 0 && answer_check(id, status & ~FRAME_STATUS_RETIRE, receipt, detail, detail_size) != 0)
 		r = -3;
 	if (r == 0) {
-		/* retire a worker after worker_max_items: whatever an item may
-		 * have left behind in its memory does not outlive the next one */
-		if (++wk->items >= wk->cfg->worker_max_items) {
+		int retiring = (status & FRAME_STATUS_RETIRE) != 0;
+
+		status &= ~FRAME_STATUS_RETIRE;
+		/* retire a worker after worker_max_items (whatever an item may
+		 * have left behind in its memory does not outlive the next one),
+		 * or when it leaves on its own (its CPU budget is spent) */
+		if (++wk->items >= wk->cfg->worker_max_items || retiring) {
 			const struct config *cfg = wk->cfg;
 
 			worker_stop(wk);
@@ -375,9 +430,9 @@ worker_run_item(struct worker *wk, int kind, const char *name, const char *id,
 	if (r == -2 || r == -3) {
 		char ignored[8];
 
-		describe_death(wk->pid, ignored, sizeof ignored);
+		describe_death(wk, ignored, sizeof ignored);
 	} else
-		describe_death(wk->pid, detail, detail_size);
+		describe_death(wk, detail, detail_size);
 	wk->pid = 0;
 	return r == -2 ? WORKER_TIMEOUT : WORKER_FAILED;
 }

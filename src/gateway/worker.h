@@ -1,9 +1,13 @@
 /*
  * worker - a sandboxed process that sanitises items sent by its parent.
  *
- * The parent (CLI now, sekishod later) owns files, sockets and keys; it
- * starts a worker with worker_start(), which forks, closes every descriptor
- * but its socket, enters the sandbox and serves requests until EOF.
+ * The parent (the CLI, a delivery agent, the milter) starts a worker with
+ * worker_start(): a fresh program (sekisho-worker, execve'd, so none of the
+ * parent's memory is in it) with only its socket as descriptor 3, run as
+ * worker_user when the parent may choose users (directly when the parent is
+ * root, else through the spawner the parent started while it was root),
+ * given the sanitising policy and nothing else; it enters the sandbox and
+ * serves requests until EOF (gateway/worker_main.c).
  * worker_run() sends one item and waits at most time_limit seconds for the
  * answer, which it validates like any untrusted input.  A worker that dies,
  * answers garbage or runs out of time is killed and reaped, and the item is
@@ -18,11 +22,16 @@
 #include "core/buf.h"
 #include "policy/config.h"
 
+#define WORKER_FD 3	/* the worker's socket, in the worker */
+
+struct spawner;
+
 struct worker {
 	pid_t pid;
 	int fd;
 	const struct config *cfg;	/* the worker itself gets only cfg->pol */
 	size_t items;
+	struct spawner *spawner;	/* started by it, or NULL: our own child */
 };
 
 enum worker_outcome {
@@ -33,6 +42,21 @@ enum worker_outcome {
 	WORKER_SCAN_FAILED = -3,	/* clamd gave no verdict: caller retries or withholds */
 };
 
+/*
+ * Find the worker program and, in a process running as root, the
+ * worker_user (worker_start does it on first use; a threaded process calls
+ * it before its threads, a daemon to fail early).  -1 with a reason.
+ */
+int worker_launch_init(const struct config *cfg, struct buf *err);
+/* The program found by worker_launch_init (NULL before). */
+const char *worker_program(void);
+/* From now on, start workers through this spawner (the process is about to
+ * give up root). */
+void worker_use_spawner(struct spawner *sp);
+/* In a child about to execve the worker: descriptor keep becomes
+ * WORKER_FD, every other one closes, stdin/stdout are /dev/null, signals
+ * are unblocked, death follows the parent's.  System calls only. */
+void worker_exec_prepare(int keep);
 int worker_start(struct worker *wk, const struct config *cfg);
 void worker_stop(struct worker *wk);
 /* out/receipt are filled on SANITIZED/WITHHELD; detail on failure. */

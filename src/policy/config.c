@@ -86,6 +86,10 @@ static const struct setting settings[] = {
 	  "write URLs as hxxp://example[.]com so they are not clickable" },
 	{ "keep_headers", C_HEADERS, POL(n_keep_headers), "", 0, 0, NULL,
 	  "extra headers carried to the sanitised message (comma-separated names)" },
+	{ "daemon_user", C_STRING, OFF(daemon_user), "sekisho", 1, SIZEOF(daemon_user), NULL,
+	  "sekishod: the system user its processes run as when started as root (never root)" },
+	{ "worker_user", C_STRING, OFF(worker_user), "sekisho-worker", 1, SIZEOF(worker_user), NULL,
+	  "the system user sandboxed workers run as when started by root (not daemon_user, never root)" },
 	{ "listen", C_STRING, OFF(listen), "127.0.0.1:2525", 0, SIZEOF(listen), NULL,
 	  "sekishod: address and port of the built-in listener (HOST:PORT)" },
 	{ "metrics_listen", C_STRING, OFF(metrics_listen), "127.0.0.1:9125", 0, SIZEOF(metrics_listen), NULL,
@@ -239,6 +243,10 @@ set_value(struct config *c, const struct setting *s, const char *val,
 	case C_STRING: {
 		size_t n = strlen(val);
 
+		if (n < s->min) {
+			buf_printf(err, "%s: must not be empty", s->name);
+			return -1;
+		}
 		if (n >= s->max) {
 			buf_printf(err, "%s: longer than %llu bytes", s->name,
 			    (unsigned long long)(s->max - 1));

@@ -26,6 +26,10 @@ enum quarantine_backend { QUARANTINE_SQLITE, QUARANTINE_POSTGRESQL };
 struct config {
 	struct policy pol;
 
+	/* who the processes run as (when started as root) */
+	char daemon_user[64];
+	char worker_user[64];
+
 	/* sekishod: the gateway daemon */
 	char listen[128];	/* HOST:PORT */
 	char metrics_listen[128];	/* HOST:PORT, "" = off */
