@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,7 +30,11 @@
 #define FORBIDDEN_KILLS 1
 #endif
 
-enum probe { PROBE_OPEN, PROBE_SOCKET, PROBE_EXEC_MEMORY, PROBE_FORK, PROBE_WORK };
+enum probe {
+	PROBE_OPEN, PROBE_SOCKET, PROBE_EXEC_MEMORY, PROBE_FORK, PROBE_WORK,
+	PROBE_EXEC_MMAP, PROBE_EXEC_MMAP_FILE, PROBE_RAISE_CPU, PROBE_SETRLIMIT, PROBE_KILL_OTHER,
+	PROBE_READ_LIMIT, PROBE_ABORT,
+};
 
 /* Child: enter the sandbox, try one thing, report by exit status. */
 static int
@@ -52,6 +58,39 @@ run_probe(enum probe what)
 		}
 		case PROBE_FORK:
 			_exit(fork() < 0 ? 4 : 3);
+		case PROBE_EXEC_MMAP: {
+			/* what an RWX stage of an exploit asks for first */
+			void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+			_exit(p == MAP_FAILED ? 4 : 3);
+		}
+		case PROBE_EXEC_MMAP_FILE: {
+			void *p = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
+			    -1, 0);
+
+			_exit(p == MAP_FAILED ? 4 : 3);
+		}
+		case PROBE_RAISE_CPU: {
+			/* a worker giving itself more time than the budget */
+			struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+
+			_exit(prlimit(0, RLIMIT_CPU, &rl, NULL) != 0 ? 4 : 3);
+		}
+		case PROBE_SETRLIMIT: {
+			struct rlimit rl = { 1, 1 };	/* even lowering: no limit is set here */
+
+			_exit(syscall(SYS_setrlimit, RLIMIT_CPU, &rl) != 0 ? 4 : 3);
+		}
+		case PROBE_KILL_OTHER:
+			_exit(kill(getppid(), SIGCONT) != 0 ? 4 : 3);
+		case PROBE_READ_LIMIT: {
+			struct rlimit rl;
+
+			_exit(getrlimit(RLIMIT_CPU, &rl) == 0 && rl.rlim_max != RLIM_INFINITY ? 0 : 3);
+		}
+		case PROBE_ABORT:
+			abort();	/* tgkill to itself: allowed, so SIGABRT, not SIGSYS */
 		case PROBE_WORK: {
 			char *p = malloc(1 << 20);	/* memory and time still work */
 
@@ -82,16 +121,26 @@ test_sandbox_open_fails(void **state)
 }
 
 static void
+test_sandbox_reads_its_limits_and_aborts(void **state)
+{
+	assert_int_equal(run_probe(PROBE_READ_LIMIT), 0);	/* and the CPU budget is set */
+	assert_int_equal(run_probe(PROBE_ABORT), -SIGABRT);
+}
+
+static void
 test_sandbox_forbidden_calls(void **state)
 {
-	enum probe p[] = { PROBE_SOCKET, PROBE_EXEC_MEMORY, PROBE_FORK };
+	enum probe p[] = {
+		PROBE_SOCKET, PROBE_EXEC_MEMORY, PROBE_FORK, PROBE_EXEC_MMAP, PROBE_EXEC_MMAP_FILE,
+		PROBE_RAISE_CPU, PROBE_SETRLIMIT, PROBE_KILL_OTHER,
+	};
 
 	for (size_t i = 0; i < sizeof p / sizeof p[0]; i++) {
 		int r = run_probe(p[i]);
 
-		if (FORBIDDEN_KILLS)
-			assert_int_equal(r, -SIGSYS);
-		else
+		if (FORBIDDEN_KILLS && r != -SIGSYS)
+			fail_msg("probe %zu: %d, not killed by the sandbox (SIGSYS)", i, r);
+		if (!FORBIDDEN_KILLS)
 			assert_int_equal(r, 4);	/* failed, not allowed */
 	}
 }
@@ -186,6 +235,7 @@ main(void)
 		cmocka_unit_test(test_sandbox_allows_work),
 		cmocka_unit_test(test_sandbox_open_fails),
 		cmocka_unit_test(test_sandbox_forbidden_calls),
+		cmocka_unit_test(test_sandbox_reads_its_limits_and_aborts),
 		cmocka_unit_test(test_frame_good_answer),
 		cmocka_unit_test(test_frame_bad_answers),
 		cmocka_unit_test(test_frame_request_round_trip),
