@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cdr/cdr.h"
+#include "daemon/daemon_config.h"
 #include "gateway/frame.h"
 #include "policy/config.h"
 
@@ -56,6 +57,19 @@ cmd_config(int argc, char **argv)
 	}
 	if (cli_load_config(&cfg, config) != 0)
 		return EXIT_USAGE;
+	{
+		/* what sekishod would refuse at start-up or reload */
+		struct buf err;
+
+		buf_init(&err, 4096);
+		if (daemon_config_check(&cfg, &err) != 0) {
+			fprintf(stderr, "sekisho: %s: %s\n", config != NULL ? config : "defaults",
+			    buf_str(&err));
+			buf_free(&err);
+			return EXIT_USAGE;
+		}
+		buf_free(&err);
+	}
 	{
 		/* what workers load before their sandbox must load (YARA rules) */
 		char err[512];

@@ -13,6 +13,8 @@
 
 #include "core/xalloc.h"
 #include "daemon/outcome.h"
+#include "daemon/store_client.h"
+#include "daemon/storeowner.h"
 #include "gateway/deliver.h"
 #include "gateway/metrics.h"
 #include "gateway/frame.h"
@@ -35,7 +37,7 @@ backoff(const struct config *cfg, int attempts)
 /* One claimed spool item.  Returns 0 when it left the spool. */
 static int
 process(const struct config *cfg, struct spool *sp, struct worker *wk,
-    struct outcome *oc, const struct deliver_target *target, const char *helo,
+    struct store_client *oc, const struct deliver_target *target, const char *helo,
     const char *name)
 {
 	struct envelope env;
@@ -111,7 +113,7 @@ process(const struct config *cfg, struct spool *sp, struct worker *wk,
 		oi.recipients = buf_str(&rcpts);
 		buf_reset(&err);
 		t = metrics_clock();
-		r = outcome_record(oc, &oi, &err);
+		r = store_client_record(oc, &oi, &err);
 		metrics_stage(STAGE_RECORD, t);
 		buf_free(&rcpts);
 		if (r != 0) {
@@ -149,10 +151,10 @@ int
 agent_run(const struct config *cfg, struct spool *sp, volatile int *stop)
 {
 	struct worker wk;
-	struct outcome *oc = NULL;
+	struct store_client *oc;
 	struct deliver_target target;
 	struct buf err;
-	char helo[256];
+	char helo[256], owner[600];
 
 	buf_init(&err, 1024);
 	if (deliver_parse_target(cfg->deliver_to, &target, &err) != 0) {
@@ -166,16 +168,12 @@ agent_run(const struct config *cfg, struct spool *sp, volatile int *stop)
 	else if (gethostname(helo, sizeof helo) != 0)
 		snprintf(helo, sizeof helo, "localhost");
 	helo[sizeof helo - 1] = '\0';
-	buf_init(&err, 1024);
-	if (outcome_open(&oc, cfg, &err) != 0) {
-		syslog(LOG_ERR, "quarantine/journal: %s", buf_str(&err));
-		buf_free(&err);
-		return -1;
-	}
-	buf_free(&err);
+	/* outcomes are recorded by the store owner: this process holds no key */
+	storeowner_socket_path(cfg, owner, sizeof owner);
+	oc = store_client_new(owner, 1);
 	if (worker_start(&wk, cfg) != 0) {
 		syslog(LOG_ERR, "cannot start worker: %s", strerror(errno));
-		outcome_close(oc);
+		store_client_free(oc);
 		return -1;
 	}
 	while (!*stop) {
@@ -194,6 +192,6 @@ agent_run(const struct config *cfg, struct spool *sp, volatile int *stop)
 		process(cfg, sp, &wk, oc, &target, helo, name);
 	}
 	worker_stop(&wk);
-	outcome_close(oc);
+	store_client_free(oc);
 	return 0;
 }

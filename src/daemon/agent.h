@@ -6,7 +6,8 @@
  *
  * Order for one message (each step durable before the next):
  *   claim (queue/ -> active/) -> sanitise in the worker -> deliver (sanitised)
- *   -> quarantine the original -> journal the receipt -> unlink from spool.
+ *   -> the store owner quarantines the original and journals the receipt
+ *   (store_client.h; the agent holds no key) -> unlink from spool.
  * A crash anywhere leaves the message in the spool (recovered at start-up):
  * at worst it is delivered twice, never lost and never delivered unsanitised.
  * A worker that dies or times out: retried worker_attempts times, then the

@@ -71,6 +71,8 @@
 #include "daemon/header_edit.h"
 #include "daemon/milter_sock.h"
 #include "daemon/outcome.h"
+#include "daemon/store_client.h"
+#include "daemon/storeowner.h"
 #include "gateway/metrics.h"
 #include "gateway/spool.h"
 #include "gateway/frame.h"
@@ -111,11 +113,10 @@ static struct {
 	int stopping;
 	size_t inflight;		/* messages between MAIL and their end */
 	struct poison poison[POISON_SLOTS];
-	struct outcome_queue *oq;	/* group commit of the outcomes */
+	struct store_client *sc;	/* the store owner records the outcomes */
 	int local;			/* listening on a Unix socket */
 	int tcp;			/* listen_addr is the TCP listener's */
 	struct sockaddr_storage listen_addr;
-	pthread_rwlock_t fork_lock;	/* see "Forking" above */
 } M = {
 	.mu = PTHREAD_MUTEX_INITIALIZER,
 	.idle_cv = PTHREAD_COND_INITIALIZER,
@@ -147,76 +148,6 @@ deadline_after(struct timespec *ts, size_t seconds)
 {
 	clock_gettime(CLOCK_REALTIME, ts);
 	ts->tv_sec += (time_t)seconds;
-}
-
-/* ---- milter_listen ------------------------------------------------------ */
-
-/*
- * Postfix names a milter "inet:HOST:PORT" or "unix:/path"; libmilter wants
- * "inet:PORT@HOST" or "unix:/path".  Both spellings are accepted; conn gets
- * libmilter's.
- */
-static int
-conn_spec(const char *spec, char *conn, size_t n, struct buf *err)
-{
-	const char *rest, *colon;
-	uint64_t port;
-	char portstr[16];
-
-	if (strncmp(spec, "unix:", 5) == 0 || strncmp(spec, "local:", 6) == 0) {
-		rest = strchr(spec, ':') + 1;
-		if (rest[0] != '/') {
-			buf_printf(err, "milter_listen: \"%s\": the socket path must be absolute", spec);
-			return -1;
-		}
-		if (strlen(rest) >= 100) {	/* sun_path */
-			buf_printf(err, "milter_listen: \"%s\": socket path too long", spec);
-			return -1;
-		}
-		snprintf(conn, n, "unix:%s", rest);
-		return 0;
-	}
-	if (strncmp(spec, "inet:", 5) != 0 && strncmp(spec, "inet6:", 6) != 0) {
-		buf_printf(err, "milter_listen: \"%s\" is not inet:HOST:PORT or unix:/path", spec);
-		return -1;
-	}
-	rest = strchr(spec, ':') + 1;
-	if (strchr(rest, '@') != NULL) {	/* already libmilter's PORT@HOST */
-		size_t pl = strcspn(rest, "@");
-
-		if (pl == 0 || pl >= sizeof portstr) {
-			buf_printf(err, "milter_listen: \"%s\": bad port", spec);
-			return -1;
-		}
-		memcpy(portstr, rest, pl);
-		portstr[pl] = '\0';
-		if (parse_u64(portstr, &port) != 0 || port == 0 || port > 65535 ||
-		    rest[pl + 1] == '\0') {
-			buf_printf(err, "milter_listen: \"%s\": bad port or host", spec);
-			return -1;
-		}
-		snprintf(conn, n, "%s", spec);
-		return 0;
-	}
-	if ((colon = strrchr(rest, ':')) == NULL || colon == rest ||
-	    parse_u64(colon + 1, &port) != 0 || port == 0 || port > 65535) {
-		buf_printf(err, "milter_listen: \"%s\" is not inet:HOST:PORT", spec);
-		return -1;
-	}
-	if (snprintf(conn, n, "%.*s%llu@%.*s", (int)(rest - spec), spec,
-	    (unsigned long long)port, (int)(colon - rest), rest) >= (int)n) {
-		buf_printf(err, "milter_listen: \"%s\" is too long", spec);
-		return -1;
-	}
-	return 0;
-}
-
-int
-milter_check_spec(const char *spec, struct buf *err)
-{
-	char conn[300];
-
-	return conn_spec(spec, conn, sizeof conn, err);
 }
 
 /* ---- the worker pool ---------------------------------------------------- */
@@ -305,9 +236,7 @@ forker(void *arg)
 			continue;
 		}
 		pthread_mutex_unlock(&M.mu);
-		pthread_rwlock_wrlock(&M.fork_lock);
 		r = worker_start(&fresh, M.cfg);
-		pthread_rwlock_unlock(&M.fork_lock);
 		if (r != 0) {
 			syslog(LOG_ERR, "milter: cannot start a worker: %s", strerror(errno));
 			sleep(1);
@@ -598,11 +527,9 @@ poison_failures(const struct conn *c)
 	long long now = clock_mono_ms();
 
 	buf_init(&k, SHA256_HEX_LEN + 1 + MSGID_MAX);
-	pthread_rwlock_rdlock(&M.fork_lock);
 	sha256_hex(c->msg.data + off, c->msg.len - off, bodyhex);
 	buf_printf(&k, "%s %s", bodyhex, buf_str(&c->msgid));
 	sha256_hex(k.data, k.len, key);
-	pthread_rwlock_unlock(&M.fork_lock);
 	buf_free(&k);
 	pthread_mutex_lock(&M.mu);
 	for (size_t i = 0; i < POISON_SLOTS; i++) {
@@ -808,7 +735,7 @@ record(struct conn *c, const char *id, long long now, const struct buf *receipt,
 		.original = buf_str(&c->msg), .original_len = c->msg.len,
 	};
 
-	return outcome_queue_record(M.oq, &oi, err);
+	return store_client_record(M.sc, &oi, err);
 }
 
 static sfsistat
@@ -955,7 +882,7 @@ inflight_now(void)
 static char filter_name[] = "sekisho";
 
 int
-milter_run(const struct config *cfg)
+milter_run(const struct config *cfg, void (*confine)(void))
 {
 	struct smfiDesc desc = {
 		.xxfi_name = filter_name,
@@ -972,7 +899,7 @@ milter_run(const struct config *cfg)
 		.xxfi_data = cb_data,
 		.xxfi_negotiate = cb_negotiate,
 	};
-	char conn[300];
+	char conn[300], owner[600];
 	struct buf err;
 	sigset_t block;
 	pthread_t forker_thread;
@@ -981,22 +908,38 @@ milter_run(const struct config *cfg)
 
 	M.cfg = cfg;
 	buf_init(&err, 1024);
-	if (conn_spec(cfg->milter_listen, conn, sizeof conn, &err) != 0) {
+	if (milter_conn_spec(cfg->milter_listen, conn, sizeof conn, &err) != 0) {
 		syslog(LOG_ERR, "%s", buf_str(&err));
 		buf_free(&err);
 		return 1;
 	}
 	M.local = strncmp(conn, "unix:", 5) == 0;
-	{
-		pthread_rwlockattr_t ra;
-
-		/* the forker must not starve behind a stream of records */
-		pthread_rwlockattr_init(&ra);
-		pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-		pthread_rwlock_init(&M.fork_lock, &ra);
-		pthread_rwlockattr_destroy(&ra);
+	if (smfi_setconn(conn) != MI_SUCCESS || smfi_register(desc) != MI_SUCCESS) {
+		syslog(LOG_ERR, "milter: cannot set up %s", conn);
+		goto out;
 	}
-	/* the pool first, while this process has one thread */
+	/* the listener first, while this process may still bind anywhere; a
+	 * predecessor stopping after a reload may still hold the address */
+	give_up = clock_mono_ms() + BIND_WAIT_MS;
+	while (smfi_opensocket(true) != MI_SUCCESS) {
+		if (clock_mono_ms() > give_up) {
+			syslog(LOG_ERR, "milter: cannot listen on %s", cfg->milter_listen);
+			goto out;
+		}
+		usleep(200000);
+	}
+	/* libmilter's edits are small packets the MTA does not answer:
+	 * TCP_NODELAY on its listener sends each at once (milter_sock.h) */
+	M.tcp = !M.local && milter_sock_listener(&M.listen_addr) == 0;
+	if (M.local && chmod(conn + 5, 0666) != 0)	/* access: the folder's permissions */
+		syslog(LOG_WARNING, "milter: chmod %s: %s", conn + 5, strerror(errno));
+	/* then the milter gives up root and confines itself (sekishod.c): from
+	 * here on it holds no privilege and no key */
+	if (confine != NULL)
+		confine();
+	storeowner_socket_path(cfg, owner, sizeof owner);
+	M.sc = store_client_new(owner, STORE_CLIENT_CONNS_MAX);
+	/* the pool before any thread (a worker is a fresh program: execve) */
 	M.n = cfg->workers < POOL_MAX ? cfg->workers : POOL_MAX;
 	for (size_t i = 0; i < M.n; i++) {
 		if (worker_start(&M.slots[i].wk, cfg) == 0)
@@ -1015,34 +958,6 @@ milter_run(const struct config *cfg)
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &block, NULL);
-	/*
-	 * The outcome queue (its checkpoint thread starts after the mask
-	 * above): group commit replaces the two handles that recorded one
-	 * message each, which at half of bare Postfix's rate queued behind
-	 * each other's syncs (bench/README.md).
-	 */
-	if (outcome_queue_open(&M.oq, cfg, &M.fork_lock, &err) != 0) {
-		syslog(LOG_ERR, "milter: quarantine/journal: %s", buf_str(&err));
-		goto out;
-	}
-	if (smfi_setconn(conn) != MI_SUCCESS || smfi_register(desc) != MI_SUCCESS) {
-		syslog(LOG_ERR, "milter: cannot set up %s", conn);
-		goto out;
-	}
-	/* a predecessor stopping after a reload may still hold the address */
-	give_up = clock_mono_ms() + BIND_WAIT_MS;
-	while (smfi_opensocket(true) != MI_SUCCESS) {
-		if (clock_mono_ms() > give_up) {
-			syslog(LOG_ERR, "milter: cannot listen on %s", cfg->milter_listen);
-			goto out;
-		}
-		usleep(200000);
-	}
-	/* libmilter's edits are small packets the MTA does not answer:
-	 * TCP_NODELAY on its listener sends each at once (milter_sock.h) */
-	M.tcp = !M.local && milter_sock_listener(&M.listen_addr) == 0;
-	if (M.local && chmod(conn + 5, 0666) != 0)	/* access: the folder's permissions */
-		syslog(LOG_WARNING, "milter: chmod %s: %s", conn + 5, strerror(errno));
 	if (pthread_create(&forker_thread, NULL, forker, NULL) != 0) {
 		syslog(LOG_ERR, "milter: cannot start the forker thread");
 		goto out;
@@ -1059,13 +974,8 @@ milter_run(const struct config *cfg)
 	pthread_mutex_unlock(&M.mu);
 	pthread_join(forker_thread, NULL);
 	if (inflight_now() == 0) {	/* else a thread may still be recording */
-		unsigned long long batches, items;
-
-		outcome_queue_stats(M.oq, &batches, &items);
-		syslog(LOG_NOTICE, "milter: %llu message(s) recorded in %llu group commit(s)",
-		    items, batches);
-		outcome_queue_close(M.oq);
-		M.oq = NULL;
+		store_client_free(M.sc);
+		M.sc = NULL;
 	}
 	syslog(LOG_NOTICE, "milter stopped");
 out:

@@ -29,12 +29,17 @@
 #include "core/buf.h"
 #include "policy/config.h"
 
+/* milter_listen in libmilter's form ("inet:PORT@HOST" or "unix:/path") into
+ * conn; -1 with a message in err. */
+int milter_conn_spec(const char *spec, char *conn, size_t n, struct buf *err);
 /* Check a milter_listen value ("inet:PORT@HOST" is libmilter's form too):
  * 0 if libmilter can use it, -1 with a message in err. */
 int milter_check_spec(const char *spec, struct buf *err);
 
 /* Run the milter until SIGTERM or SIGINT; messages in progress are finished
  * (within time_limit) before it returns.  Returns 0 after a clean stop. */
-int milter_run(const struct config *cfg);
+/* Serve until SIGTERM.  confine, if not NULL, is called once the listener
+ * is open and before any worker or thread starts: it drops privileges. */
+int milter_run(const struct config *cfg, void (*confine)(void));
 
 #endif

@@ -58,6 +58,14 @@ outcome_store_config(const struct config *cfg, int with_key, int create,
 	sc->create = create;
 }
 
+static int quarantine_key_fd = -1;
+
+void
+outcome_use_key_fd(int fd)
+{
+	quarantine_key_fd = fd;
+}
+
 int
 outcome_open(struct outcome **op, const struct config *cfg, struct buf *err)
 {
@@ -65,6 +73,10 @@ outcome_open(struct outcome **op, const struct config *cfg, struct buf *err)
 	struct store_config sc;
 
 	outcome_store_config(cfg, 1, 1, &sc);
+	if (quarantine_key_fd >= 0) {
+		sc.key_from_fd = 1;
+		sc.key_fd = quarantine_key_fd;
+	}
 	if (store_open(&o->store, &sc, err) != 0) {
 		free(o);
 		return -1;

@@ -40,6 +40,9 @@ int outcome_prepare(const struct config *cfg, struct buf *err);
 /* The store settings of a configuration (with_key: the key file too). */
 void outcome_store_config(const struct config *cfg, int with_key, int create,
     struct store_config *sc);
+/* The store owner: read the quarantine key from this open descriptor (its
+ * file may be readable by root only), not from quarantine_key. */
+void outcome_use_key_fd(int fd);
 int outcome_open(struct outcome **o, const struct config *cfg, struct buf *err);
 int outcome_record(struct outcome *o, const struct outcome_item *it, struct buf *err);
 /*

@@ -1,18 +1,27 @@
 /*
  * sekishod - the gateway daemon between the zones.
  *
- * Process layout (Postfix-like, each with one job):
- *   master    owns the configuration and the listening socket, starts and
- *             restarts the others, recovers the spool at start-up, reloads on
- *             SIGHUP (new agents and acceptor; open sessions finish), stops on
- *             SIGTERM/SIGINT.
- *   acceptor  accepts connections and forks one session process per client
- *             (at most max_sessions; more get 421).
- *   session   speaks SMTP or LMTP and spools each message durably before 250.
- *   agents    (workers of them) deliver from the spool, each through its own
- *             sandboxed worker (src/daemon/agent.c).
- *   milter    when milter_listen is set: the Postfix milter with its own pool
- *             of sandboxed workers (src/daemon/milter.c).
+ * Processes (Postfix-like, each with one job and the least it needs; the
+ * users are daemon_user and worker_user when started as root, see
+ * docs/architecture.md):
+ *   master    root, and nothing from outside ever reaches it: reads the
+ *             configuration, prepares the state once (a short-lived child
+ *             creates missing keys as root and checks, as daemon_user, that
+ *             every folder it needs is writable, and recovers the spool),
+ *             binds the listeners, starts the others and restarts them with
+ *             a back-off, reloads on SIGHUP, stops everything on SIGTERM
+ *             within STOP_GRACE_MS.  It never reads a key: the store owner
+ *             gets the key file as an open descriptor.
+ *   sk-store  daemon_user: the only holder of the quarantine key; records
+ *             every outcome (storeowner.h).
+ *   sk-acceptor, sk-smtpd
+ *             daemon_user: accepts connections, one session process per
+ *             client (SMTP/LMTP, spools each message before 250).
+ *   sk-agent  (workers of them) daemon_user: deliver from the spool, each
+ *             with its own sandboxed worker (worker_user, started by the
+ *             agent's sk-spawn) and the store owner (agent.c).
+ *   sk-milter daemon_user: the Postfix milter with its pool of workers.
+ *   sk-metrics daemon_user: GET /metrics.
  * Every child dies with the master (PR_SET_PDEATHSIG), so "kill -9 the
  * daemon" stops everything at once; the spool keeps every accepted message.
  *
@@ -20,7 +29,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,39 +39,49 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "cdr/cdr.h"
+#include "core/clock.h"
 #include "core/xalloc.h"
 #include "daemon/agent.h"
+#include "daemon/daemon_config.h"
 #include "daemon/milter.h"
 #include "daemon/outcome.h"
-#include "cdr/cdr.h"
+#include "daemon/storeowner.h"
 #include "gateway/metrics.h"
+#include "gateway/privsep.h"
 #include "gateway/smtpd.h"
+#include "gateway/spawner.h"
 #include "gateway/spool.h"
+#include "gateway/worker.h"
 #include "mime/sanitize.h"
 #include "policy/config.h"
+#include "store/store.h"
 
 #define AGENTS_MAX 64
-#define RESTART_DELAY_S 1
+#define RESTART_FIRST_MS 250	/* the first restart of a child that died young */
+#define RESTART_MAX_MS 60000	/* the longest pause between two restarts */
+#define RESTART_YOUNG_MS 10000	/* a child that lived less died young */
+#define STOP_GRACE_MS 3000	/* after SIGTERM, the others have this long... */
+#define STOP_STORE_MS 1500	/* ...then the store owner this long; then SIGKILL */
 
-static volatile sig_atomic_t got_term, got_hup, got_chld;
-static volatile int agent_stop;
-static int metrics_fd = -1;
+/* What every child reads after the fork (the master's, read-only there). */
+static struct config dcfg;	/* "cfg" in the functions that take one */
+static const char *config_path;
+static int smtp_lfd = -1, metrics_fd = -1, store_lfd = -1;
 static int wake[2] = { -1, -1 };	/* sessions -> agents: "a message is queued" */
+static volatile int agent_stop;
 
-static void
-on_signal(int sig)
-{
-	if (sig == SIGTERM || sig == SIGINT)
-		got_term = 1;
-	else if (sig == SIGHUP)
-		got_hup = 1;
-	else if (sig == SIGCHLD)
-		got_chld = 1;
-}
+/* Who the processes run as. */
+static struct {
+	int switch_users;	/* the master is root */
+	struct run_user daemon, worker;
+} U;
 
 static void
 on_agent_term(int sig)
@@ -68,45 +89,33 @@ on_agent_term(int sig)
 	agent_stop = 1;
 }
 
-static void
-set_signals(void (*fn)(int), int flags)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = fn;
-	sa.sa_flags = flags;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGCHLD, &sa, NULL);
-}
-
+/* The configuration as the daemon needs it: parsed, and every value
+ * checked as the daemon will use it (daemon_config_check). */
 static int
-load_policy(struct config *cfg, const char *path)
+load_config(struct config *c, const char *path)
 {
 	struct buf err;
 	int r = 0;
 
-	config_defaults(cfg);
-	if (path == NULL)
-		return 0;
+	config_defaults(c);
 	buf_init(&err, 4096);
-	if (config_load_file(cfg, path, &err) != 0) {
-		syslog(LOG_ERR, "configuration error: %s", buf_str(&err));
-		fprintf(stderr, "sekishod: configuration error: %s\n", buf_str(&err));
+	if (path != NULL && config_load_file(c, path, &err) != 0)
 		r = -1;
-	} else {
+	else if (daemon_config_check(c, &err) != 0)
+		r = -1;
+	else {
 		/* what the workers load before their sandbox (YARA rules...) must
 		 * load here too, or every worker would die on it */
 		char e[512];
 
-		if (cdr_init(&cfg->pol, e, sizeof e) != 0) {
-			syslog(LOG_ERR, "configuration error: %s", e);
-			fprintf(stderr, "sekishod: configuration error: %s\n", e);
+		if (cdr_init(&c->pol, e, sizeof e) != 0) {
+			buf_puts(&err, e);
 			r = -1;
 		}
+	}
+	if (r != 0) {
+		syslog(LOG_ERR, "configuration error: %s", buf_str(&err));
+		fprintf(stderr, "sekishod: configuration error: %s\n", buf_str(&err));
 	}
 	buf_free(&err);
 	return r;
@@ -135,13 +144,65 @@ open_listener(const char *listen_addr)
 	return fd;
 }
 
-/* Child setup shared by every process the master starts. */
+/* ---- children ------------------------------------------------------------ */
+
+/* Set up shared by every process the master starts: its name, death with
+ * the master, default signals (the master blocks them for sigtimedwait). */
 static void
 child_common(const char *name)
 {
+	sigset_t none;
+
 	prctl(PR_SET_NAME, name);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGCHLD, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (getppid() == 1)	/* the master died before we were ready */
+		_exit(1);
+}
+
+/* The descriptors of the master a child has no use for. */
+static void
+close_master_fds(int keep_lfd, int keep_metrics, int keep_store)
+{
+	if (!keep_lfd && smtp_lfd >= 0)
+		close(smtp_lfd);
+	if (!keep_metrics && metrics_fd >= 0)
+		close(metrics_fd);
+	if (!keep_store && store_lfd >= 0)
+		close(store_lfd);
+}
+
+static void
+become_daemon_user(const char *what)
+{
+	if (U.switch_users)
+		privsep_become(&U.daemon, what);
+	else
+		privsep_check(what);	/* started by another user: no capability either */
+}
+
+/* Workers of this process through a spawner started now, while root. */
+static void
+start_spawner(const char *what)
+{
+	static struct spawner sp;
+	struct buf err;
+
+	if (!U.switch_users)
+		return;		/* workers run as this user, fork+exec'd directly */
+	buf_init(&err, 512);
+	if (spawner_start(&sp, &U.worker, worker_program(), &err) != 0) {
+		syslog(LOG_ERR, "%s: %s", what, buf_str(&err));
+		_exit(1);
+	}
+	buf_free(&err);
+	worker_use_spawner(&sp);
 }
 
 static volatile sig_atomic_t acceptor_draining;
@@ -162,8 +223,7 @@ run_acceptor(const struct config *cfg, int lfd)
 	size_t sessions = 0;
 
 	child_common("sk-acceptor");
-	signal(SIGCHLD, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
+	become_daemon_user("acceptor");
 	{
 		/* SIGHUP (a reload): stop accepting, let open sessions finish, exit */
 		struct sigaction sa;
@@ -238,202 +298,533 @@ run_acceptor(const struct config *cfg, int lfd)
 }
 
 static void __attribute__((noreturn))
-run_agent(const struct config *cfg)
+run_store(int key_fd)
+{
+	child_common("sk-store");
+	close_master_fds(0, 0, 1);
+	become_daemon_user("store owner");
+	_exit(storeowner_run(&dcfg, store_lfd, key_fd));
+}
+
+static void __attribute__((noreturn))
+run_agent(void)
 {
 	struct spool sp;
 	struct buf err;
+	struct sigaction sa;
 
 	child_common("sk-agent");
-	set_signals(on_agent_term, 0);
-	signal(SIGCHLD, SIG_DFL);
+	close_master_fds(0, 0, 0);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_agent_term;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
 	signal(SIGHUP, SIG_IGN);
+	start_spawner("agent");
+	become_daemon_user("agent");
 	buf_init(&err, 1024);
-	if (spool_open(&sp, cfg->spool_dir, &err) != 0) {
+	if (spool_open(&sp, dcfg.spool_dir, &err) != 0) {
 		syslog(LOG_ERR, "%s", buf_str(&err));
 		_exit(1);
 	}
 	spool_set_wake(&sp, wake[0]);
-	_exit(agent_run(cfg, &sp, &agent_stop) == 0 ? 0 : 1);
+	_exit(agent_run(&dcfg, &sp, &agent_stop) == 0 ? 0 : 1);
 }
 
-struct children {
-	pid_t metrics;
-	pid_t acceptor;
-	pid_t agents[AGENTS_MAX];
-	size_t nagents;
-	pid_t milter;
+static void
+confine_milter(void)
+{
+	start_spawner("milter");
+	become_daemon_user("milter");
+}
+
+static void __attribute__((noreturn))
+run_milter(void)
+{
+	child_common("sk-milter");
+	close_master_fds(0, 0, 0);
+	signal(SIGHUP, SIG_IGN);
+	_exit(milter_run(&dcfg, confine_milter));
+}
+
+static void __attribute__((noreturn))
+run_metrics(void)
+{
+	child_common("sk-metrics");
+	close_master_fds(0, 1, 0);
+	signal(SIGHUP, SIG_IGN);
+	become_daemon_user("metrics");
+	metrics_serve(metrics_fd, dcfg.spool_dir);
+}
+
+/* ---- the supervisor ------------------------------------------------------- */
+
+enum kind { K_STORE, K_METRICS, K_ACCEPTOR, K_MILTER, K_AGENT };
+
+struct child {
+	enum kind kind;
+	const char *name;
+	pid_t pid;
+	long long started, restart_at;	/* clock_mono_ms; restart_at 0: none due */
+	unsigned failures;		/* deaths in a row, each young */
 };
 
+static struct child kids[4 + AGENTS_MAX];
+static size_t nkids;
+
 static pid_t
-spawn(void (*fn)(const struct config *, int), const struct config *cfg, int lfd)
+spawn(struct child *k)
 {
 	pid_t pid;
+	int key_fd = -1;
 
+	if (k->kind == K_STORE) {
+		/* the master opens the key for the store owner, never reads it */
+		if ((key_fd = open(dcfg.quarantine_key, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
+			syslog(LOG_ERR, "quarantine key %s: %s", dcfg.quarantine_key, strerror(errno));
+			return -1;
+		}
+	}
 	fflush(NULL);
-	if ((pid = fork()) == 0)
-		fn(cfg, lfd);
+	if ((pid = fork()) == 0) {
+		switch (k->kind) {
+		case K_STORE: run_store(key_fd);
+		case K_METRICS: run_metrics();
+		case K_ACCEPTOR:
+			close_master_fds(1, 0, 0);
+			run_acceptor(&dcfg, smtp_lfd);
+		case K_MILTER: run_milter();
+		case K_AGENT: run_agent();
+		}
+		_exit(1);
+	}
+	if (key_fd >= 0)
+		close(key_fd);
+	if (pid > 0) {
+		k->pid = pid;
+		k->started = clock_mono_ms();
+	}
 	return pid;
 }
 
 static void
-acceptor_entry(const struct config *cfg, int lfd)
+add_kid(enum kind kind, const char *name)
 {
+	kids[nkids] = (struct child){ .kind = kind, .name = name };
+	nkids++;
+}
+
+/* The children a configuration calls for (none is running yet). */
+static void
+plan(void)
+{
+	nkids = 0;
+	add_kid(K_STORE, "store owner");
 	if (metrics_fd >= 0)
-		close(metrics_fd);
-	run_acceptor(cfg, lfd);
+		add_kid(K_METRICS, "metrics");
+	for (size_t i = 0; i < dcfg.workers && i < AGENTS_MAX; i++)
+		add_kid(K_AGENT, "agent");
+	add_kid(K_ACCEPTOR, "acceptor");
+	if (dcfg.milter_listen[0] != '\0')
+		add_kid(K_MILTER, "milter");
 }
 
-static void
-agent_entry(const struct config *cfg, int lfd)
+static struct child *
+kid_of(pid_t pid)
 {
-	close(lfd);
-	if (metrics_fd >= 0)
-		close(metrics_fd);
-	run_agent(cfg);
-}
-
-static void
-milter_entry(const struct config *cfg, int lfd)
-{
-	close(lfd);
-	if (metrics_fd >= 0)
-		close(metrics_fd);
-	child_common("sk-milter");
-	signal(SIGCHLD, SIG_DFL);
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGINT, SIG_DFL);
-	_exit(milter_run(cfg));
-}
-
-static void
-metrics_entry(const struct config *cfg, int lfd)
-{
-	close(lfd);
-	child_common("sk-metrics");
-	signal(SIGCHLD, SIG_DFL);
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGTERM, SIG_DFL);
-	metrics_serve(metrics_fd, cfg->spool_dir);
-}
-
-static void
-start_all(struct children *ch, const struct config *cfg, int lfd)
-{
-	if (metrics_fd >= 0 && ch->metrics <= 0)
-		ch->metrics = spawn(metrics_entry, cfg, lfd);
-	ch->nagents = cfg->workers < AGENTS_MAX ? cfg->workers : AGENTS_MAX;
-	for (size_t i = 0; i < ch->nagents; i++)
-		ch->agents[i] = spawn(agent_entry, cfg, lfd);
-	ch->acceptor = spawn(acceptor_entry, cfg, lfd);
-	ch->milter = cfg->milter_listen[0] != '\0' ? spawn(milter_entry, cfg, lfd) : 0;
-}
-
-static void
-stop_all(struct children *ch, int sig)
-{
-	if (got_term && ch->metrics > 0) {	/* a reload keeps the metrics process */
-		kill(ch->metrics, sig);
-		ch->metrics = 0;
+	for (size_t i = 0; i < nkids; i++) {
+		if (kids[i].pid == pid)
+			return &kids[i];
 	}
-	if (ch->acceptor > 0)
-		kill(ch->acceptor, sig);
-	if (ch->milter > 0)
-		kill(ch->milter, sig);
-	for (size_t i = 0; i < ch->nagents; i++) {
-		if (ch->agents[i] > 0)
-			kill(ch->agents[i], sig);
-	}
+	return NULL;
 }
 
-/* Restart whatever died (after a short pause, so a crash loop cannot spin). */
+/*
+ * A child died: it restarts after a pause that doubles with every death in
+ * a row of a child that died young (RESTART_FIRST_MS ... RESTART_MAX_MS),
+ * and is logged once per death, with the pause: a child that can never
+ * start costs one line a minute, not a spinning master (Postfix's master
+ * throttles a failing service the same way).
+ */
 static void
-reap_and_restart(struct children *ch, const struct config *cfg, int lfd)
+schedule_restart(struct child *k, int st)
+{
+	long long now = clock_mono_ms(), pause;
+	char how[64];
+
+	if (now - k->started < RESTART_YOUNG_MS)
+		k->failures++;
+	else
+		k->failures = 0;
+	pause = k->failures == 0 ? RESTART_FIRST_MS : RESTART_FIRST_MS;
+	for (unsigned i = 1; i < k->failures && pause < RESTART_MAX_MS; i++)
+		pause *= 2;
+	if (pause > RESTART_MAX_MS)
+		pause = RESTART_MAX_MS;
+	if (WIFSIGNALED(st))
+		snprintf(how, sizeof how, "killed by signal %d", WTERMSIG(st));
+	else
+		snprintf(how, sizeof how, "exited with status %d", WEXITSTATUS(st));
+	syslog(k->failures > 1 ? LOG_ERR : LOG_WARNING, "%s %s; restarting in %.1f s%s",
+	    k->name, how, (double)pause / 1000, k->failures > 1 ?
+	    " (it keeps dying: see the messages before this one)" : "");
+	if (k->kind == K_AGENT)
+		METRIC_ADD(agent_restarts, 1);
+	k->pid = 0;
+	k->restart_at = now + pause;
+}
+
+static void
+reap(void)
 {
 	pid_t pid;
 	int st;
 
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-		int found = 0;
+		struct child *k = kid_of(pid);
 
-		if (pid == ch->metrics) {
-			sleep(RESTART_DELAY_S);
-			ch->metrics = spawn(metrics_entry, cfg, lfd);
-			found = 1;
+		if (k != NULL)
+			schedule_restart(k, st);
+		/* else: one of a previous configuration, finishing after a reload */
+	}
+}
+
+/* Start what is due; the wait until the next one is due (ms, or -1). */
+static long long
+start_due(void)
+{
+	long long now = clock_mono_ms(), next = -1;
+
+	for (size_t i = 0; i < nkids; i++) {
+		struct child *k = &kids[i];
+
+		if (k->pid > 0 || k->restart_at == 0)
+			continue;
+		if (k->restart_at <= now) {
+			k->restart_at = 0;
+			if (spawn(k) < 0)
+				schedule_restart(k, 0);
 		}
-		if (!found && pid == ch->acceptor) {
-			syslog(LOG_WARNING, "acceptor exited (status %d); restarting", st);
-			sleep(RESTART_DELAY_S);
-			ch->acceptor = spawn(acceptor_entry, cfg, lfd);
-			found = 1;
+		if (k->restart_at != 0 && (next < 0 || k->restart_at - now < next))
+			next = k->restart_at - now;
+	}
+	return next;
+}
+
+/* Signal the children of one kind (or all but the store owner). */
+static void
+signal_kids(int sig, int store)
+{
+	for (size_t i = 0; i < nkids; i++) {
+		if (kids[i].pid > 0 && (kids[i].kind == K_STORE) == store)
+			kill(kids[i].pid, sig);
+	}
+}
+
+/* Wait until no child (or none of the old set) is left, at most ms. */
+static int
+wait_children(long long ms)
+{
+	long long until = clock_mono_ms() + ms;
+
+	for (;;) {
+		pid_t pid;
+		int st;
+
+		while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+			struct child *k = kid_of(pid);
+
+			if (k != NULL)
+				k->pid = 0;
 		}
-		if (!found && pid == ch->milter) {
-			syslog(LOG_WARNING, "milter exited (status %d); restarting", st);
-			sleep(RESTART_DELAY_S);
-			ch->milter = spawn(milter_entry, cfg, lfd);
-			found = 1;
+		if (pid < 0 && errno == ECHILD)
+			return 0;
+		if (clock_mono_ms() >= until)
+			return -1;
+		usleep(20000);
+	}
+}
+
+/* SIGTERM: everything stops within STOP_GRACE_MS + STOP_STORE_MS, the store
+ * owner last (so every outcome is recorded, and its final checkpoint). */
+static void
+stop_all(void)
+{
+	signal_kids(SIGTERM, 0);
+	{
+		long long until = clock_mono_ms() + STOP_GRACE_MS;
+		int others;
+
+		do {
+			pid_t pid;
+			int st;
+
+			while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+				struct child *k = kid_of(pid);
+
+				if (k != NULL)
+					k->pid = 0;
+			}
+			others = 0;
+			for (size_t i = 0; i < nkids; i++)
+				others += kids[i].pid > 0 && kids[i].kind != K_STORE;
+			if (others > 0)
+				usleep(20000);
+		} while (others > 0 && clock_mono_ms() < until);
+	}
+	signal_kids(SIGKILL, 0);
+	signal_kids(SIGTERM, 1);
+	if (wait_children(STOP_STORE_MS) != 0) {
+		signal_kids(SIGKILL, 1);
+		for (size_t i = 0; i < nkids; i++) {
+			if (kids[i].pid > 0)
+				kill(kids[i].pid, SIGKILL);
 		}
-		for (size_t i = 0; i < ch->nagents && !found; i++) {
-			if (ch->agents[i] == pid) {
-				syslog(LOG_WARNING, "agent exited (status %d); restarting", st);
-				METRIC_ADD(agent_restarts, 1);
-				sleep(RESTART_DELAY_S);
-				ch->agents[i] = spawn(agent_entry, cfg, lfd);
-				found = 1;
+		wait_children(1000);
+	}
+}
+
+/* SIGHUP: a new configuration, or the old one kept. */
+static void
+reload(void)
+{
+	static struct config fresh;
+	size_t old_n = nkids;
+	struct child old[sizeof kids / sizeof kids[0]];
+
+	if (load_config(&fresh, config_path) != 0) {
+		syslog(LOG_ERR, "reload refused: configuration error; keeping the old one");
+		return;
+	}
+	if (strcmp(fresh.daemon_user, dcfg.daemon_user) != 0 ||
+	    strcmp(fresh.worker_user, dcfg.worker_user) != 0 ||
+	    strcmp(fresh.listen, dcfg.listen) != 0 ||
+	    strcmp(fresh.metrics_listen, dcfg.metrics_listen) != 0 ||
+	    strcmp(fresh.spool_dir, dcfg.spool_dir) != 0) {
+		syslog(LOG_ERR, "reload refused: daemon_user, worker_user, listen, metrics_listen "
+		    "and spool_dir change with a restart only; keeping the old configuration");
+		return;
+	}
+	syslog(LOG_NOTICE, "reloading configuration");
+	memcpy(old, kids, sizeof kids);
+	dcfg = fresh;
+	/* the old acceptor stops accepting and waits for its sessions; agents
+	 * finish their item; the old milter stops listening at once and
+	 * finishes its messages, the new one binds after it; the store owner
+	 * finishes what it was given; the metrics process stays */
+	for (size_t i = 0; i < old_n; i++) {
+		if (old[i].pid <= 0 || old[i].kind == K_METRICS)
+			continue;
+		kill(old[i].pid, old[i].kind == K_ACCEPTOR ? SIGHUP : SIGTERM);
+	}
+	plan();
+	for (size_t i = 0; i < nkids; i++) {
+		if (kids[i].kind == K_METRICS) {
+			for (size_t j = 0; j < old_n; j++) {
+				if (old[j].kind == K_METRICS)
+					kids[i] = old[j];
+			}
+			if (kids[i].pid > 0)
+				continue;
+		}
+		kids[i].restart_at = 1;	/* due now */
+	}
+}
+
+/* ---- start-up ------------------------------------------------------------- */
+
+/* Chown what a root-run sekishod of an earlier version left to root. */
+static int
+chown_one(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+	if (st->st_uid == 0 && lchown(p, U.daemon.uid, U.daemon.gid) != 0)
+		syslog(LOG_WARNING, "chown %s: %s", p, strerror(errno));
+	return 0;
+}
+
+static void
+take_ownership(const char *path, int tree)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0 || st.st_uid != 0)
+		return;
+	syslog(LOG_NOTICE, "%s belonged to root (an earlier sekishod ran as root): now to %s",
+	    path, U.daemon.name);
+	if (tree)
+		nftw(path, chown_one, 32, FTW_PHYS);
+	else
+		chown_one(path, &st, 0, NULL);
+}
+
+/* A folder the daemon user must be able to write in (created if missing). */
+static int
+need_dir(const char *what, const char *dir, struct buf *err)
+{
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		buf_printf(err, "%s: cannot create %s: %s", what, dir, strerror(errno));
+		return -1;
+	}
+	if (access(dir, W_OK | X_OK) != 0) {
+		buf_printf(err, "%s: %s is not writable by %s: %s", what, dir,
+		    U.switch_users ? U.daemon.name : "this user", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The folder a file is in must be writable (SQLite's -wal and -shm files,
+ * the journal's .checkpoints and .torn files are created beside them). */
+static int
+need_dir_of(const char *what, const char *file, struct buf *err)
+{
+	char copy[1024];
+
+	snprintf(copy, sizeof copy, "%s", file);
+	return need_dir(what, dirname(copy), err);
+}
+
+/*
+ * Once at start, in a short-lived child so that the master never holds a
+ * key or touches the data: create the quarantine key if there is none yet
+ * (as root: readable by root only, the store owner gets it opened), give an
+ * earlier root-run installation's state to the daemon user, then as that
+ * user check that every folder it needs is there and writable, and recover
+ * the spool.  0, or -1 after saying what is wrong.
+ */
+static int
+prepare(void)
+{
+	pid_t pid;
+	int st;
+
+	fflush(NULL);
+	if ((pid = fork()) < 0)
+		return -1;
+	if (pid == 0) {
+		struct buf err;
+		struct spool sp;
+		struct stat kst;
+		char sub[1024];
+		int recovered;
+
+		prctl(PR_SET_NAME, "sk-prepare");
+		buf_init(&err, 2048);
+		if (stat(dcfg.quarantine_key, &kst) != 0 && errno == ENOENT) {
+			if (store_key_generate(dcfg.quarantine_key, &err) != 0)
+				goto fail;
+			syslog(LOG_NOTICE, "created quarantine key %s (keep a copy offline: without it "
+			    "the originals cannot be read)", dcfg.quarantine_key);
+		}
+		if (U.switch_users) {
+			take_ownership(dcfg.spool_dir, 1);
+			take_ownership(dcfg.quarantine_dir, 1);
+			take_ownership(dcfg.journal, 0);
+			for (const char *const *x = (const char *const[]){ ".checkpoints", ".torn",
+			    NULL }; *x != NULL; x++) {
+				snprintf(sub, sizeof sub, "%s%s", dcfg.journal, *x);
+				take_ownership(sub, 0);
+			}
+			if (dcfg.quarantine_backend == QUARANTINE_SQLITE) {
+				take_ownership(dcfg.quarantine_db, 0);
+				for (const char *const *x = (const char *const[]){ "-wal", "-shm",
+				    NULL }; *x != NULL; x++) {
+					snprintf(sub, sizeof sub, "%s%s", dcfg.quarantine_db, *x);
+					take_ownership(sub, 0);
+				}
 			}
 		}
+		become_daemon_user("prepare");
+		if (need_dir("spool_dir", dcfg.spool_dir, &err) != 0 ||
+		    need_dir("quarantine_dir", dcfg.quarantine_dir, &err) != 0 ||
+		    need_dir_of("journal", dcfg.journal, &err) != 0 ||
+		    (dcfg.quarantine_backend == QUARANTINE_SQLITE &&
+		    need_dir_of("quarantine_db", dcfg.quarantine_db, &err) != 0))
+			goto fail;
+		if (spool_open(&sp, dcfg.spool_dir, &err) != 0)
+			goto fail;
+		snprintf(sub, sizeof sub, "%s/private", dcfg.spool_dir);
+		if (need_dir("spool_dir", sub, &err) != 0)
+			goto fail;
+		recovered = spool_recover(&sp);
+		if (recovered > 0)
+			syslog(LOG_NOTICE, "recovered %d message(s) left in progress by a previous run",
+			    recovered);
+		spool_close(&sp);
+		_exit(0);
+fail:
+		syslog(LOG_ERR, "%s", buf_str(&err));
+		fprintf(stderr, "sekishod: %s\n", buf_str(&err));
+		_exit(1);
 	}
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		return -1;
+	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
-	const char *config = NULL;
-	struct config cfg;
-	struct children ch;
-	struct spool sp;
 	struct buf err;
-	int c, foreground = 0, lfd, recovered;
+	sigset_t set;
+	int c, foreground = 0;
 
 	while ((c = getopt(argc, argv, "c:fh")) != -1) {
 		switch (c) {
-		case 'c': config = optarg; break;
+		case 'c': config_path = optarg; break;
 		case 'f': foreground = 1; break;
 		default:
 			fputs("usage: sekishod [-c CONFIG] [-f]\n", stderr);
 			return c == 'h' ? 0 : 2;
 		}
 	}
-	openlog("sekishod", LOG_PID | (foreground ? LOG_PERROR : 0), LOG_MAIL);
-	if (load_policy(&cfg, config) != 0)
+	/* connected now, so that a confined child can still log */
+	openlog("sekishod", LOG_PID | LOG_NDELAY | (foreground ? LOG_PERROR : 0), LOG_MAIL);
+	if (load_config(&dcfg, config_path) != 0)
 		return 2;
 	buf_init(&err, 1024);
-	if (cfg.milter_listen[0] != '\0' && milter_check_spec(cfg.milter_listen, &err) != 0) {
-		fprintf(stderr, "sekishod: configuration error: %s\n", buf_str(&err));
-		return 2;
-	}
-	if (spool_open(&sp, cfg.spool_dir, &err) != 0) {
+	U.switch_users = privsep_can_switch();
+	if (U.switch_users) {
+		if (privsep_lookup(dcfg.daemon_user, &U.daemon, &err) != 0 ||
+		    privsep_lookup(dcfg.worker_user, &U.worker, &err) != 0) {
+			fprintf(stderr, "sekishod: %s\n", buf_str(&err));
+			return 2;
+		}
+	} else
+		syslog(LOG_WARNING, "started as uid %u, not root: every process runs as this user "
+		    "(workers are still sandboxed); start sekishod as root to separate %s and %s",
+		    (unsigned)getuid(), dcfg.daemon_user, dcfg.worker_user);
+	if (worker_launch_init(&dcfg, &err) != 0) {
 		fprintf(stderr, "sekishod: %s\n", buf_str(&err));
 		return 1;
 	}
-	if (outcome_prepare(&cfg, &err) != 0) {
-		fprintf(stderr, "sekishod: %s\n", buf_str(&err));
+	if (prepare() != 0)
+		return 1;
+	if ((smtp_lfd = open_listener(dcfg.listen)) < 0) {
+		fprintf(stderr, "sekishod: cannot listen on %s: %s\n", dcfg.listen, strerror(errno));
 		return 1;
 	}
-	recovered = spool_recover(&sp);
-	if (recovered > 0)
-		syslog(LOG_NOTICE, "recovered %d message(s) left in progress by a previous run",
-		    recovered);
-	spool_close(&sp);
-	if ((lfd = open_listener(cfg.listen)) < 0) {
-		fprintf(stderr, "sekishod: cannot listen on %s: %s\n", cfg.listen, strerror(errno));
-		return 1;
-	}
-	if (cfg.metrics_listen[0] != '\0' && (metrics_init() != 0 ||
-	    (metrics_fd = open_listener(cfg.metrics_listen)) < 0)) {
-		fprintf(stderr, "sekishod: cannot serve metrics on %s: %s\n", cfg.metrics_listen,
+	if (dcfg.metrics_listen[0] != '\0' && (metrics_init() != 0 ||
+	    (metrics_fd = open_listener(dcfg.metrics_listen)) < 0)) {
+		fprintf(stderr, "sekishod: cannot serve metrics on %s: %s\n", dcfg.metrics_listen,
 		    strerror(errno));
 		return 1;
+	}
+	/* the store owner's socket is the master's, so that clients wait in
+	 * its backlog while an owner restarts */
+	if ((store_lfd = storeowner_listen(&dcfg, &err)) < 0) {
+		fprintf(stderr, "sekishod: store owner socket: %s\n", buf_str(&err));
+		return 1;
+	}
+	if (U.switch_users) {
+		char path[700];
+
+		storeowner_socket_path(&dcfg, path, sizeof path);
+		if (chown(path, U.daemon.uid, U.daemon.gid) != 0) {
+			fprintf(stderr, "sekishod: chown %s: %s\n", path, strerror(errno));
+			return 1;
+		}
 	}
 	if (!foreground && daemon(1, 0) != 0) {
 		fprintf(stderr, "sekishod: daemon: %s\n", strerror(errno));
@@ -444,48 +835,40 @@ main(int argc, char **argv)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	sanitize_init();	/* once here, inherited by every worker */
-	set_signals(on_signal, 0);
-	memset(&ch, 0, sizeof ch);
-	start_all(&ch, &cfg, lfd);
-	syslog(LOG_NOTICE, "listening on %s (%s), delivering to %s, %zu agent(s)%s%s", cfg.listen,
-	    cfg.listen_lmtp ? "LMTP" : "SMTP", cfg.deliver_to, ch.nagents,
-	    cfg.milter_listen[0] != '\0' ? "; milter on " : "", cfg.milter_listen);
-	while (!got_term) {
-		pause();
-		if (got_chld) {
-			got_chld = 0;
-			reap_and_restart(&ch, &cfg, lfd);
-		}
-		if (got_hup) {
-			struct config fresh;
+	/* the master waits for its signals with sigtimedwait: none can cut a
+	 * restart pause short, none is lost, SIGTERM is always heard */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	plan();
+	for (size_t i = 0; i < nkids; i++)
+		kids[i].restart_at = 1;		/* due now */
+	syslog(LOG_NOTICE, "listening on %s (%s), delivering to %s, %zu agent(s)%s%s%s", dcfg.listen,
+	    dcfg.listen_lmtp ? "LMTP" : "SMTP", dcfg.deliver_to, dcfg.workers,
+	    dcfg.milter_listen[0] != '\0' ? "; milter on " : "", dcfg.milter_listen,
+	    U.switch_users ? "" : " (one user for every process)");
+	for (;;) {
+		long long next = start_due();
+		struct timespec ts = { 1, 0 };
+		siginfo_t si;
+		int sig;
 
-			got_hup = 0;
-			if (load_policy(&fresh, config) == 0) {
-				syslog(LOG_NOTICE, "reloading configuration");
-				cfg = fresh;
-				/* the old acceptor stops accepting and waits for its
-				 * sessions; agents finish their item; new ones start now */
-				if (ch.acceptor > 0)
-					kill(ch.acceptor, SIGHUP);
-				ch.acceptor = 0;
-				for (size_t i = 0; i < ch.nagents; i++) {
-					if (ch.agents[i] > 0)
-						kill(ch.agents[i], SIGTERM);
-				}
-				/* the old milter stops listening at once and
-				 * finishes its messages; the new one binds after */
-				if (ch.milter > 0)
-					kill(ch.milter, SIGTERM);
-				ch.milter = 0;
-				start_all(&ch, &cfg, lfd);
-			} else
-				syslog(LOG_ERR, "reload refused: configuration error; keeping the old one");
+		if (next >= 0 && next < 1000) {
+			ts.tv_sec = 0;
+			ts.tv_nsec = (long)next * 1000000;
 		}
+		sig = sigtimedwait(&set, &si, &ts);
+		if (sig == SIGTERM || sig == SIGINT)
+			break;
+		if (sig == SIGHUP)
+			reload();
+		reap();		/* SIGCHLD, or a timeout: either way */
 	}
 	syslog(LOG_NOTICE, "stopping");
-	stop_all(&ch, SIGTERM);
-	while (wait(NULL) > 0)
-		;
+	stop_all();
+	syslog(LOG_NOTICE, "stopped");
 	return 0;
 }

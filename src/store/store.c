@@ -313,47 +313,55 @@ key_id_of(const unsigned char key[KEY_LEN], char id[STORE_KEY_ID_LEN + 1])
 
 /* Read a key file (checking its type, permissions and size) into text,
  * which the caller wipes. */
+/* A key file's bytes from an open descriptor (the caller closes it); path
+ * only names it in messages. */
+static int
+read_key_fd(int fd, const char *path, char text[KEY_FILE_MAX + 1], size_t *len,
+    struct buf *err)
+{
+	struct stat st;
+	ssize_t n;
+
+	*len = 0;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		buf_printf(err, "key file %s: not a regular file", path);
+		return -1;
+	}
+	if ((st.st_mode & 077) != 0) {
+		buf_printf(err, "key file %s: permissions %04o are too open: group and others "
+		    "must have no access (chmod 600)", path, (unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	while ((n = pread(fd, text + *len, KEY_FILE_MAX + 1 - *len, (off_t)*len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			buf_printf(err, "key file %s: %s", path, strerror(errno));
+			return -1;
+		}
+		*len += (size_t)n;
+		if (*len > KEY_FILE_MAX) {
+			buf_printf(err, "key file %s: larger than %d bytes", path, KEY_FILE_MAX);
+			return -1;
+		}
+	}
+	text[*len] = '\0';
+	return 0;
+}
+
 static int
 read_key_file(const char *path, char text[KEY_FILE_MAX + 1], size_t *len, struct buf *err)
 {
-	struct stat st;
-	int fd;
-	ssize_t n;
+	int fd, r;
 
 	*len = 0;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		buf_printf(err, "key file %s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		buf_printf(err, "key file %s: not a regular file", path);
-		close(fd);
-		return -1;
-	}
-	if ((st.st_mode & 077) != 0) {
-		buf_printf(err, "key file %s: permissions %04o are too open: group and others "
-		    "must have no access (chmod 600)", path, (unsigned)(st.st_mode & 07777));
-		close(fd);
-		return -1;
-	}
-	while ((n = read(fd, text + *len, KEY_FILE_MAX + 1 - *len)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			buf_printf(err, "key file %s: %s", path, strerror(errno));
-			close(fd);
-			return -1;
-		}
-		*len += (size_t)n;
-		if (*len > KEY_FILE_MAX) {
-			buf_printf(err, "key file %s: larger than %d bytes", path, KEY_FILE_MAX);
-			close(fd);
-			return -1;
-		}
-	}
+	r = read_key_fd(fd, path, text, len, err);
 	close(fd);
-	text[*len] = '\0';
-	return 0;
+	return r;
 }
 
 /* Parse "keyid base64key" lines ('#' comments and blank lines allowed). */
@@ -433,14 +441,14 @@ keys_alloc(void)
 }
 
 static int
-load_keys(struct store *s, const char *path, struct buf *err)
+load_keys(struct store *s, const char *path, int fd, struct buf *err)
 {
 	char text[KEY_FILE_MAX + 1];
 	size_t len;
 	int r;
 
 	s->keys = keys_alloc();
-	r = read_key_file(path, text, &len, err);
+	r = fd >= 0 ? read_key_fd(fd, path, text, &len, err) : read_key_file(path, text, &len, err);
 	if (r == 0)
 		r = parse_keys(path, text, len, s->keys, &s->nkeys, err);
 	sodium_memzero(text, sizeof text);
@@ -1028,7 +1036,8 @@ store_open(struct store **sp, const struct store_config *cfg, struct buf *err)
 		buf_printf(err, "quarantine folder %s: %s", cfg->blob_dir, strerror(errno));
 		goto fail;
 	}
-	if (cfg->key_path != NULL && load_keys(s, cfg->key_path, err) != 0)
+	if (cfg->key_path != NULL && load_keys(s, cfg->key_path, cfg->key_from_fd ? cfg->key_fd : -1,
+	    err) != 0)
 		goto fail;
 	/* opening writes too (the schema, an upgrade): in turn, as tx_begin */
 	pthread_mutex_lock(&write_turn);

@@ -67,6 +67,9 @@ struct store_config {
 	const char *blob_dir;
 	const char *sqlite_path;	/* SQLite: the database file */
 	const char *key_path;	/* NULL: metadata only (list, show, expire) */
+	int key_from_fd;	/* read the key file from key_fd (opened by a process
+				 * that may read it; key_path then only names it) */
+	int key_fd;
 	unsigned retention_days;	/* expires_at = received_at + days */
 	size_t inline_max;	/* originals up to this many bytes go in the database; 0: none */
 	int create;		/* create blob_dir and the database (tables) if missing */

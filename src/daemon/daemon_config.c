@@ -1,0 +1,101 @@
+/*
+ * daemon_config - sekishod's checks of its configuration.  See
+ * daemon_config.h.
+ */
+#include "daemon/daemon_config.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/num.h"
+#include "daemon/milter.h"
+#include "gateway/deliver.h"
+#include "gateway/privsep.h"
+
+/* HOST:PORT with a port in 1..65535 and a host without spaces ("" = any). */
+static int
+host_port(const char *name, const char *v, int empty_ok, struct buf *err)
+{
+	const char *colon = strrchr(v, ':');
+	uint64_t port;
+
+	if (v[0] == '\0' && empty_ok)
+		return 0;
+	if (colon == NULL || parse_u64(colon + 1, &port) != 0 || port == 0 || port > 65535) {
+		buf_printf(err, "%s: \"%s\" is not HOST:PORT\n", name, v);
+		return -1;
+	}
+	for (const char *p = v; p < colon; p++) {
+		if (isspace((unsigned char)*p) || *p == '/') {
+			buf_printf(err, "%s: \"%s\": bad host\n", name, v);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* libpq keyword form "password=..." or URI form "postgresql://user:pw@". */
+static int
+has_password(const char *conninfo)
+{
+	const char *p = conninfo;
+
+	if (strncasecmp(p, "postgres://", 11) == 0 || strncasecmp(p, "postgresql://", 13) == 0) {
+		const char *auth = strchr(p, '/') + 2;
+		size_t n = strcspn(auth, "@/?");
+
+		return auth[n] == '@' && memchr(auth, ':', n) != NULL;
+	}
+	for (; *p != '\0'; p++) {
+		if ((p == conninfo || isspace((unsigned char)p[-1])) &&
+		    strncasecmp(p, "password", 8) == 0) {
+			const char *q = p + 8;
+
+			while (isspace((unsigned char)*q))
+				q++;
+			if (*q == '=')
+				return 1;
+		}
+	}
+	return 0;
+}
+
+int
+daemon_config_check(const struct config *cfg, struct buf *err)
+{
+	struct deliver_target t;
+	struct run_user du, wu;
+	size_t before = err->len;
+
+	host_port("listen", cfg->listen, 0, err);
+	host_port("metrics_listen", cfg->metrics_listen, 1, err);
+	if (deliver_parse_target(cfg->deliver_to, &t, err) != 0)
+		buf_putc(err, '\n');
+	if (cfg->milter_listen[0] != '\0' && milter_check_spec(cfg->milter_listen, err) != 0)
+		buf_putc(err, '\n');
+	for (const char *p = cfg->hostname; *p != '\0'; p++) {
+		if (!isalnum((unsigned char)*p) && *p != '.' && *p != '-' && *p != '_') {
+			buf_printf(err, "hostname: \"%s\" is not a host name\n", cfg->hostname);
+			break;
+		}
+	}
+	if (cfg->quarantine_backend == QUARANTINE_POSTGRESQL && cfg->quarantine_pg[0] == '\0')
+		buf_puts(err, "quarantine_pg: needed with quarantine_backend = postgresql\n");
+	if (has_password(cfg->quarantine_pg))
+		buf_puts(err, "quarantine_pg: holds a password; put it in the daemon user's "
+		    "~/.pgpass or PGPASSFILE instead (this file is printed by config check)\n");
+	if (strcmp(cfg->daemon_user, cfg->worker_user) == 0)
+		buf_printf(err, "worker_user: \"%s\" is daemon_user too: workers must not be able "
+		    "to touch the daemon's processes or files\n", cfg->worker_user);
+	if (privsep_lookup(cfg->daemon_user, &du, err) != 0)
+		buf_printf(err, " (daemon_user)\n");
+	if (privsep_lookup(cfg->worker_user, &wu, err) != 0)
+		buf_printf(err, " (worker_user)\n");
+	if (err->len == before)
+		return 0;
+	/* one problem per line, without a final newline */
+	while (err->len > before && err->data[err->len - 1] == '\n')
+		err->data[--err->len] = '\0';
+	return -1;
+}
