@@ -53,6 +53,7 @@
 #include "daemon/milter.h"
 #include "daemon/outcome.h"
 #include "daemon/storeowner.h"
+#include "gateway/confine.h"
 #include "gateway/metrics.h"
 #include "gateway/privsep.h"
 #include "gateway/smtpd.h"
@@ -187,17 +188,16 @@ become_daemon_user(const char *what)
 		privsep_check(what);	/* started by another user: no capability either */
 }
 
-/* Workers of this process through a spawner started now, while root. */
+/* Workers of this process through a spawner started now, while root (or,
+ * started by another user, so that this process never forks itself). */
 static void
 start_spawner(const char *what)
 {
 	static struct spawner sp;
 	struct buf err;
 
-	if (!U.switch_users)
-		return;		/* workers run as this user, fork+exec'd directly */
 	buf_init(&err, 512);
-	if (spawner_start(&sp, &U.worker, worker_program(), &err) != 0) {
+	if (spawner_start(&sp, U.switch_users ? &U.worker : NULL, worker_program(), &err) != 0) {
 		syslog(LOG_ERR, "%s: %s", what, buf_str(&err));
 		_exit(1);
 	}
@@ -288,6 +288,9 @@ run_acceptor(const struct config *cfg, int lfd)
 			close(lfd);
 			prctl(PR_SET_NAME, "sk-smtpd");
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			/* the client's bytes are parsed here: the spool and nothing else */
+			confine_enter(CONFINE_SESSION, (const char *const[]){ cfg->spool_dir, NULL },
+			    NULL);
 			smtpd_session(cfd, &sc, &sp, peer);
 			_exit(0);
 		}
@@ -337,6 +340,9 @@ confine_milter(void)
 {
 	start_spawner("milter");
 	become_daemon_user("milter");
+	/* libmilter parses Postfix's protocol and the message: no files, no
+	 * new connections but to the store owner, no fork */
+	confine_enter(CONFINE_MILTER, NULL, NULL);
 }
 
 static void __attribute__((noreturn))
@@ -355,6 +361,7 @@ run_metrics(void)
 	close_master_fds(0, 1, 0);
 	signal(SIGHUP, SIG_IGN);
 	become_daemon_user("metrics");
+	confine_enter(CONFINE_METRICS, NULL, (const char *const[]){ dcfg.spool_dir, NULL });
 	metrics_serve(metrics_fd, dcfg.spool_dir);
 }
 

@@ -215,7 +215,10 @@ spawner_start(struct spawner *sp, const struct run_user *user, const char *progr
 			if (fd != sv[1])
 				close(fd);
 		}
-		privsep_become(user, "spawner");
+		if (user != NULL)
+			privsep_become(user, "spawner");
+		else
+			privsep_check("spawner");
 		serve(sv[1], program);
 	}
 	close(sv[1]);

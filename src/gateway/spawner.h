@@ -34,8 +34,9 @@ struct spawner {
 	pthread_mutex_t mu;
 };
 
-/* Fork the spawner (the caller is root); it becomes user and runs program
- * for each request.  -1 with a reason. */
+/* Fork the spawner; it becomes user (the caller is root; NULL: it stays
+ * this user, so that a confined owner need never fork) and runs program for
+ * each request.  -1 with a reason. */
 int spawner_start(struct spawner *sp, const struct run_user *user, const char *program,
     struct buf *err);
 /* Start a worker on fd (the worker's end of its socket; the caller closes
