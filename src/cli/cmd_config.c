@@ -10,6 +10,7 @@
 
 #include "cdr/cdr.h"
 #include "gateway/frame.h"
+#include "gateway/tls.h"
 #include "policy/config.h"
 
 int
@@ -64,6 +65,19 @@ cmd_config(int argc, char **argv)
 			fprintf(stderr, "sekisho: %s: %s\n", config != NULL ? config : "defaults", err);
 			return EXIT_USAGE;
 		}
+	}
+	{
+		/* the listener's STARTTLS files: readable, and the key fits the certificate */
+		struct buf terr;
+		int bad;
+
+		buf_init(&terr, 1024);
+		if ((bad = tls_check_files(pol.smtp_tls_cert, pol.smtp_tls_key, &terr) != 0))
+			fprintf(stderr, "sekisho: %s: %s\n", config != NULL ? config : "defaults",
+			    buf_str(&terr));
+		buf_free(&terr);
+		if (bad)
+			return EXIT_USAGE;
 	}
 	buf_init(&out, 1024 * 1024);
 	buf_printf(&out, "# sekisho effective configuration (%s)\n# policy digest: %s\n",

@@ -2,7 +2,9 @@
  * frame - the length-prefixed messages between the parent and a worker.
  *
  * Request:  "SKRQ" u32 id_len, id, i64 time, u32 kind, u32 name_len, name,
- *           u64 len, item bytes   (kind: FRAME_MAIL or FRAME_FILE)
+ *           u32 env_len, envelope, u64 len, item bytes   (kind: FRAME_MAIL or FRAME_FILE)
+ *           envelope: env_len 0 (not known), or the five fields of struct
+ *           receipt_envelope, each u8 length and printable ASCII bytes
  * Response: "SKRS" u32 status, u64 out_len, out bytes, u64 receipt_len, receipt
  * While an item is being sanitised the worker may ask its parent to convert
  * a file it cannot open itself (LibreOffice runs outside the sandbox):
@@ -21,6 +23,7 @@
 
 #include "core/buf.h"
 #include "core/fdio.h"	/* write_all */
+#include "receipt/receipt.h"	/* struct receipt_envelope */
 
 #define FRAME_ID_MAX 64
 #define FRAME_NAME_MAX 1024	/* a file's name (UTF-8), with its NUL */
@@ -31,12 +34,13 @@ enum frame_kind { FRAME_MAIL = 0, FRAME_FILE = 1, FRAME_FILE_CONVERTED = 2 };
  * < 0: none. */
 int read_all(int fd, void *p, size_t n, long long deadline_ms);
 
-/* name may be NULL (mail, or a file without a name). */
+/* name may be NULL (mail, or a file without a name); env may be NULL (not known). */
 int frame_write_request(int fd, const char *id, long long time, int kind,
-    const char *name, const void *item, size_t len);
-/* Returns 0, or -1 on EOF/malformed.  id and name get their _MAX bytes. */
+    const char *name, const struct receipt_envelope *env, const void *item, size_t len);
+/* Returns 0, or -1 on EOF/malformed.  id and name get their _MAX bytes; env
+ * is zeroed when the request carries none. */
 int frame_read_request(int fd, char id[FRAME_ID_MAX], long long *time, int *kind,
-    char name[FRAME_NAME_MAX], struct buf *item);
+    char name[FRAME_NAME_MAX], struct receipt_envelope *env, struct buf *item);
 int frame_write_response(int fd, int status, const struct buf *out,
     const struct buf *receipt);
 /*

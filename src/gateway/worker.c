@@ -186,21 +186,22 @@ serve(const struct policy *pol)
 	buf_init(&receipt, RECEIPT_MAX);
 	for (;;) {
 		char id[FRAME_ID_MAX], name[FRAME_NAME_MAX];
+		struct receipt_envelope env;
 		long long t;
 		int status, kind;
 
 		buf_reset(&item);
 		buf_reset(&out);
 		buf_reset(&receipt);
-		if (frame_read_request(WORKER_FD, id, &t, &kind, name, &item) != 0)
+		if (frame_read_request(WORKER_FD, id, &t, &kind, name, &env, &item) != 0)
 			_exit(0);
 		sandbox_item_cpu(pol->lim.seconds);
 		if (kind == FRAME_FILE)
 			status = cdr_file_item(pol, id, t, name[0] ? name : NULL,
 			    (const unsigned char *)buf_str(&item), item.len, &out, &receipt);
 		else
-			status = sanitize_mail(pol, id, t, (const unsigned char *)buf_str(&item),
-			    item.len, &out, &receipt);
+			status = sanitize_mail_env(pol, id, t, &env,
+			    (const unsigned char *)buf_str(&item), item.len, &out, &receipt);
 		if (frame_write_response(WORKER_FD, status, &out, &receipt) != 0)
 			_exit(1);
 	}
@@ -294,14 +295,14 @@ int
 worker_run(struct worker *wk, const char *id, long long time, const void *item,
     size_t len, struct buf *out, struct buf *receipt, char *detail, size_t detail_size)
 {
-	return worker_run_item(wk, FRAME_MAIL, NULL, id, time, item, len, out, receipt,
+	return worker_run_item(wk, FRAME_MAIL, NULL, NULL, id, time, item, len, out, receipt,
 	    detail, detail_size);
 }
 
 int
-worker_run_item(struct worker *wk, int kind, const char *name, const char *id,
-    long long time, const void *item, size_t len, struct buf *out, struct buf *receipt,
-    char *detail, size_t detail_size)
+worker_run_item(struct worker *wk, int kind, const char *name,
+    const struct receipt_envelope *env, const char *id, long long time, const void *item,
+    size_t len, struct buf *out, struct buf *receipt, char *detail, size_t detail_size)
 {
 	long long deadline = clock_mono_ms() + (long long)wk->pol->lim.seconds * 1000;
 	const struct frame_converter conv = {
@@ -317,7 +318,7 @@ worker_run_item(struct worker *wk, int kind, const char *name, const char *id,
 		snprintf(detail, detail_size, "cannot start worker: %s", strerror(errno));
 		return WORKER_FAILED;
 	}
-	if (frame_write_request(wk->fd, id, time, kind, name, item, len) != 0)
+	if (frame_write_request(wk->fd, id, time, kind, name, env, item, len) != 0)
 		r = -1;
 	else
 		r = frame_read_response(wk->fd, &status, out, receipt, deadline, &conv);
@@ -353,9 +354,9 @@ worker_run_item(struct worker *wk, int kind, const char *name, const char *id,
 }
 
 int
-worker_run_scanned(struct worker *wk, int kind, const char *name, const char *id,
-    long long time, const void *item, size_t len, struct buf *out, struct buf *receipt,
-    char *detail, size_t detail_size)
+worker_run_scanned(struct worker *wk, int kind, const char *name,
+    const struct receipt_envelope *env, const char *id, long long time, const void *item,
+    size_t len, struct buf *out, struct buf *receipt, char *detail, size_t detail_size)
 {
 	const struct policy *pol = wk->pol;
 	char reason[32];
@@ -365,7 +366,7 @@ worker_run_scanned(struct worker *wk, int kind, const char *name, const char *id
 	if (worker_clamd_check(pol, item, len, "original", reason, sizeof reason, detail,
 	    detail_size))
 		goto hit;
-	r = worker_run_item(wk, kind, name, id, time, item, len, out, receipt, detail,
+	r = worker_run_item(wk, kind, name, env, id, time, item, len, out, receipt, detail,
 	    detail_size);
 	if (r != WORKER_SANITIZED || !worker_clamd_check(pol, buf_str(out), out->len,
 	    "sanitised output", reason, sizeof reason, detail, detail_size))

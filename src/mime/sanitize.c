@@ -187,7 +187,15 @@ struct kept_header {
 	enum hdr_mode mode;
 };
 
+/*
+ * Received: only the first, the trace of the hop that handed the message to
+ * sekisho (sekishod's own listener prepends it; in front of the milter it is
+ * the MTA's), unfolded and printable ASCII or dropped.  Older ones are the
+ * claims of hosts on the internet, any of which the sender may have written;
+ * they stay in the quarantined original.
+ */
 static const struct kept_header kept[] = {
+	{ "Received", HK_ASCII, HDR_TEXT },
 	{ "Date", HK_ASCII, HDR_TEXT },
 	{ "From", HK_ADDR, HDR_PHRASE },
 	{ "To", HK_ADDR, HDR_PHRASE },
@@ -283,6 +291,14 @@ int
 sanitize_mail(const struct policy *pol, const char *id, long long time,
     const unsigned char *msg, size_t len, struct buf *out, struct buf *rjson)
 {
+	return sanitize_mail_env(pol, id, time, NULL, msg, len, out, rjson);
+}
+
+int
+sanitize_mail_env(const struct policy *pol, const char *id, long long time,
+    const struct receipt_envelope *env, const unsigned char *msg, size_t len,
+    struct buf *out, struct buf *rjson)
+{
 	struct receipt rc;
 	struct parse_ctx pc;
 	GMimeStream *stream;
@@ -297,6 +313,7 @@ sanitize_mail(const struct policy *pol, const char *id, long long time,
 	char xh[256];
 
 	receipt_init(&rc, id, time);
+	receipt_set_envelope(&rc, env);
 	memcpy(rc.policy_digest, pol->digest, sizeof rc.policy_digest);
 	sha256_hex(msg, len, rc.in.sha256);
 	rc.in.bytes = len;
