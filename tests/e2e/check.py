@@ -25,8 +25,11 @@ import sys
 
 name, tag, acked_path, maildir, journal = sys.argv[1:6]
 # src/mime/sanitize.c (kept) and compose.c; Return-Path, Delivered-To and
-# Received come from Postfix and Dovecot after sekisho (at most one each
-# per hop: the corpus messages' own Received fields must be gone)
+# Received come from Postfix and Dovecot after sekisho, and the sanitised
+# message keeps only the first Received field of the original (the hop that
+# handed it to sekisho: sekishod's own listener, or Postfix in front of the
+# milter), so at most two: the corpus messages' own Received fields must be
+# gone.  Through the built-in listener that first one is sekishod's.
 SANITISED_FIELDS = {"date", "from", "to", "cc", "reply-to", "subject", "message-id",
                     "in-reply-to", "references", "x-sekisho-sanitized", "mime-version",
                     "content-type", "content-transfer-encoding"}
@@ -52,7 +55,10 @@ for sub in ("new", "cur"):
               and not first.is_multipart() and first.get_content_type() == "text/plain"
               and all(k in SANITISED_FIELDS or k in TRACE_MAX for k in names)
               and all(names.count(k) <= TRACE_MAX[k] for k in TRACE_MAX)
-              and all(names.count(k) <= 1 for k in SANITISED_FIELDS))
+              and all(names.count(k) <= 1 for k in SANITISED_FIELDS)
+              and (not name.startswith("relay") or
+                   any("(sekisho) with ESMTP" in " ".join(str(r).split())
+                       for r in msg.get_all("Received") or [])))
         if not ok:
             unsanitised.add(n)
         if n in delivered:
