@@ -12,7 +12,8 @@ message that is not sekisho's output is unsanitised.  Prints one line:
 
   e2e NAME: N sent, D delivered sanitised, W withheld, L lost, U unsanitised[, K duplicates]
 
-and exits 1 if anything was lost or delivered unsanitised.
+and exits 1 if anything was lost or delivered unsanitised, or if nothing was
+handed over at all.
 
 usage: check.py NAME TAG ACKED MAILDIR JOURNAL
 """
@@ -25,11 +26,10 @@ import sys
 
 name, tag, acked_path, maildir, journal = sys.argv[1:6]
 # src/mime/sanitize.c (kept) and compose.c; Return-Path, Delivered-To and
-# Received come from Postfix and Dovecot after sekisho, and the sanitised
-# message keeps only the first Received field of the original (the hop that
-# handed it to sekisho: sekishod's own listener, or Postfix in front of the
-# milter), so at most two: the corpus messages' own Received fields must be
-# gone.  Through the built-in listener that first one is sekishod's.
+# Received come from Postfix and Dovecot after sekisho (Postfix adds its own
+# after the milter), and through the built-in listener the sanitised message
+# keeps sekishod's own Received field (the first): at most two, and the corpus
+# messages' own Received fields must be gone.
 SANITISED_FIELDS = {"date", "from", "to", "cc", "reply-to", "subject", "message-id",
                     "in-reply-to", "references", "x-sekisho-sanitized", "mime-version",
                     "content-type", "content-transfer-encoding"}
@@ -85,4 +85,6 @@ print(f"e2e {name}: {len(acked)} sent, {len(delivered_ok)} delivered sanitised, 
       f"{len(withheld_only)} withheld, {len(lost)} lost, {len(unsanitised)} unsanitised{extra}")
 if lost:
     print(f"   lost: {sorted(lost)[:20]}")
-sys.exit(1 if lost or unsanitised else 0)
+if not acked:
+    print("   nothing was handed over: the run proves nothing")
+sys.exit(1 if lost or unsanitised or not acked else 0)
