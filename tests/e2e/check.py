@@ -65,7 +65,10 @@ for sub in ("new", "cur"):
             dups += 1
         delivered.add(n)
 
-withheld = set()
+# every receipt names the client and its HELO (the listener: 127.0.0.1 and the
+# load client's EHLO name; the milter: what Postfix reported)
+want_proto = "milter" if name == "postfix" else "LMTP" if name == "lmtp" else "ESMTP"
+withheld, no_envelope = set(), set()
 if os.path.exists(journal):
     for line in open(journal, encoding="utf-8"):
         try:
@@ -76,6 +79,11 @@ if os.path.exists(journal):
         m = pat.search(str((r.get("input") or {}).get("message_id") or ""))
         if m and r.get("verdict") == "withheld":
             withheld.add(int(m.group(1)))
+        env = (r.get("input") or {}).get("envelope") or {}
+        if m and r.get("verdict") == "sanitized" and not (
+                env.get("protocol") == want_proto and env.get("client") == "127.0.0.1" and
+                env.get("helo") in ("e2e.sekisho.test", "e2e")):
+            no_envelope.add(int(m.group(1)))
 
 delivered_ok = (delivered - unsanitised) & acked
 withheld_only = (withheld - delivered) & acked
@@ -87,4 +95,7 @@ if lost:
     print(f"   lost: {sorted(lost)[:20]}")
 if not acked:
     print("   nothing was handed over: the run proves nothing")
-sys.exit(1 if lost or unsanitised or not acked else 0)
+if no_envelope:
+    print(f"   {len(no_envelope)} receipt(s) without the client address and HELO "
+          f"({want_proto}): {sorted(no_envelope)[:10]}")
+sys.exit(1 if lost or unsanitised or not acked or no_envelope else 0)
