@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <syslog.h>
 #include <time.h>
 
@@ -24,6 +25,8 @@
 #define ERRORS_MAX 20		/* replies 4xx/5xx to commands before the session is closed */
 #define REFUSED_COMMANDS_MAX 10	/* commands a refused client gets 503 to before we close */
 #define GOODBYE_WRITE_MS 1000	/* the closing 421 is not waited on longer */
+#define REPLY_SNDBUF (64 * 1024)	/* socket send buffer: replies are small, and a
+					 * client that reads none is noticed after this much */
 
 /* Why a message read to its end is refused (the first cause found). */
 enum refusal { KEEP = 0, TOO_BIG, BARE_NEWLINE, NUL_BYTE };
@@ -510,6 +513,11 @@ smtpd_session(int fd, const struct smtpd_config *cfg, const char *peer)
 	s.env.rcpt = xcalloc(cfg->max_rcpt, sizeof *s.env.rcpt);
 	buf_init(&s.msg, cfg->message_bytes);
 	buf_init(&s.err, 1024);
+	{
+		int sndbuf = REPLY_SNDBUF;
+
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+	}
 	lineio_init(&s.io, fd, cfg->timeout_ms);
 	s.io.write_timeout_ms = cfg->write_timeout_ms;
 	s.io.deadline_ms = clock_mono_ms() + cfg->session_ms;
