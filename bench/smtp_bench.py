@@ -51,7 +51,8 @@ def message(n):
     mid = b"Message-ID: <bench-%s-%d@sekisho.test>\n" % (tag.encode(), n)
     end = re.search(rb"\r?\n\r?\n", raw)
     head, body = (raw[:end.start() + 1], raw[end.start() + 1:]) if end else (raw, b"")
-    return mid + MID.sub(b"", head, count=1) + body
+    # CR LF on the wire, as an MTA sends it (sekishod refuses a bare LF)
+    return re.sub(rb"(?<!\r)\n", b"\r\n", mid + MID.sub(b"", head, count=1) + body)
 
 
 # --- the Maildir watcher (inotify: no polling, no CPU taken from the servers)

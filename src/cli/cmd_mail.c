@@ -117,7 +117,7 @@ process(struct run *run, const char *path, struct buf *out, struct buf *json)
 		    "the message is larger than message_size_limit", json);
 		r = EXIT_WITHHELD;
 	} else {
-		r = worker_run_scanned(&run->wk, run->kind, name, id, t, buf_str(&item), item.len,
+		r = worker_run_scanned(&run->wk, run->kind, name, NULL, id, t, buf_str(&item), item.len,
 		    out, json, detail, sizeof detail);
 		if (r == WORKER_FAILED || r == WORKER_TIMEOUT || r == WORKER_SCAN_FAILED) {
 			worker_parent_receipt_item(run->pol, run->kind, name, id, t, &item, total,

@@ -34,6 +34,18 @@ backoff(const struct config *cfg, int attempts)
 	return d > RETRY_MAX_SECONDS ? RETRY_MAX_SECONDS : d;
 }
 
+/* What the listener recorded of how the message arrived, for its receipt. */
+static void
+envelope_facts(const struct envelope *env, struct receipt_envelope *r)
+{
+	memset(r, 0, sizeof *r);
+	snprintf(r->protocol, sizeof r->protocol, "%s", env->proto);
+	snprintf(r->client, sizeof r->client, "%s", env->client);
+	snprintf(r->helo, sizeof r->helo, "%s", env->helo);
+	snprintf(r->tls, sizeof r->tls, "%s", env->tls);
+	snprintf(r->queue_id, sizeof r->queue_id, "%s", env->qid);
+}
+
 /* One claimed spool item.  Returns 0 when it left the spool. */
 static int
 process(const struct config *cfg, struct spool *sp, struct worker *wk,
@@ -41,6 +53,7 @@ process(const struct config *cfg, struct spool *sp, struct worker *wk,
     const char *name)
 {
 	struct envelope env;
+	struct receipt_envelope renv;
 	struct buf msg, out, receipt, err;
 	char id[RECEIPT_ID_MAX], detail[256];
 	long long now = (long long)time(NULL);
@@ -58,9 +71,10 @@ process(const struct config *cfg, struct spool *sp, struct worker *wk,
 		goto out;
 	}
 	receipt_id_new(id, sizeof id, now);
+	envelope_facts(&env, &renv);
 	t = metrics_clock();
-	outcome = worker_run_scanned(wk, FRAME_MAIL, NULL, id, now, buf_str(&msg), msg.len, &out,
-	    &receipt, detail, sizeof detail);
+	outcome = worker_run_scanned(wk, FRAME_MAIL, NULL, &renv, id, now, buf_str(&msg), msg.len,
+	    &out, &receipt, detail, sizeof detail);
 	metrics_stage(STAGE_SANITIZE, t);
 	if (outcome == WORKER_FAILED || outcome == WORKER_TIMEOUT ||
 	    outcome == WORKER_SCAN_FAILED) {

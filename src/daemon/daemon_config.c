@@ -12,6 +12,7 @@
 #include "daemon/milter.h"
 #include "gateway/deliver.h"
 #include "gateway/privsep.h"
+#include "gateway/tls.h"
 
 /* HOST:PORT with a port in 1..65535 and a host without spaces ("" = any). */
 static int
@@ -85,6 +86,9 @@ daemon_config_check(const struct config *cfg, struct buf *err)
 	if (has_password(cfg->quarantine_pg))
 		buf_puts(err, "quarantine_pg: holds a password; put it in the daemon user's "
 		    "~/.pgpass or PGPASSFILE instead (this file is printed by config check)\n");
+	/* the listener's STARTTLS files: readable, and the key fits the certificate */
+	if (tls_check_files(cfg->smtp_tls_cert, cfg->smtp_tls_key, err) != 0)
+		buf_putc(err, '\n');
 	if (strcmp(cfg->daemon_user, cfg->worker_user) == 0)
 		buf_printf(err, "worker_user: \"%s\" is daemon_user too: workers must not be able "
 		    "to touch the daemon's processes or files\n", cfg->worker_user);

@@ -47,6 +47,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -59,6 +60,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -141,6 +143,7 @@ struct conn {
 	struct buf rcpts;	/* comma-separated */
 	size_t nrcpt;
 	double started;		/* first header (metrics_clock), 0 before */
+	struct receipt_envelope env;	/* client and HELO (whole connection), for receipts */
 };
 
 static void
@@ -386,9 +389,9 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 	 * (SMFIP_NODATA off), so that no macro packet without a step of its
 	 * own goes unacknowledged before the headers.
 	 */
-	const unsigned long skip = SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOUNKNOWN;
-	const unsigned long nr = SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_DATA |
-	    SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY;
+	const unsigned long skip = SMFIP_NOUNKNOWN;
+	const unsigned long nr = SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_RCPT |
+	    SMFIP_NR_DATA | SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY;
 	struct conn *c;
 
 	if ((f0 & acts) != acts) {
@@ -409,6 +412,51 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 	*pf2 = *pf3 = 0;
 	c->pflags = *pf1;
 	return SMFIS_CONTINUE;
+}
+
+/* At most n-1 bytes of s into d, anything but printable ASCII as '?'. */
+static void
+copy_printable(char *d, size_t n, const char *s)
+{
+	size_t i = 0;
+
+	for (; s != NULL && s[i] != '\0' && i + 1 < n; i++)
+		d[i] = (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f ? s[i] : '?';
+	d[i] = '\0';
+}
+
+/* The client's address, for the receipts of its messages. */
+static sfsistat
+cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
+{
+	struct conn *c = conn_get(ctx);
+	char addr[NI_MAXHOST];
+
+	(void)hostname;	/* a name from DNS: the address is the fact */
+	memset(&c->env, 0, sizeof c->env);
+	snprintf(c->env.protocol, sizeof c->env.protocol, "milter");
+	if (sa != NULL && (sa->sa_family == AF_INET || sa->sa_family == AF_INET6) &&
+	    getnameinfo(sa, sa->sa_family == AF_INET ? sizeof(struct sockaddr_in) :
+	    sizeof(struct sockaddr_in6), addr, sizeof addr, NULL, 0, NI_NUMERICHOST) == 0)
+		copy_printable(c->env.client, sizeof c->env.client, addr);
+	return ok(c, SMFIP_NR_CONN);
+}
+
+/* The HELO name, and TLS as Postfix reports it (milter_helo_macros). */
+static sfsistat
+cb_helo(SMFICTX *ctx, char *helo)
+{
+	struct conn *c = conn_get(ctx);
+	const char *v = smfi_getsymval(ctx, "{tls_version}");
+	const char *ci = smfi_getsymval(ctx, "{cipher}");
+	char tls[sizeof c->env.tls];
+
+	copy_printable(c->env.helo, sizeof c->env.helo, helo);
+	tls[0] = '\0';
+	if (v != NULL && *v != '\0')
+		snprintf(tls, sizeof tls, "%.40s %.80s", v, ci != NULL ? ci : "");
+	copy_printable(c->env.tls, sizeof c->env.tls, tls);
+	return ok(c, SMFIP_NR_HELO);
 }
 
 /* Only so that the DATA step is sent, and answered (see cb_negotiate). */
@@ -565,8 +613,8 @@ sanitise(struct conn *c, const char *id, long long now, struct buf *out,
 		return NO_WORKER;
 	}
 	t = metrics_clock();
-	r = worker_run_scanned(&M.slots[slot].wk, FRAME_MAIL, NULL, id, now, buf_str(&c->msg),
-	    c->msg.len, out, receipt, detail, dn);
+	r = worker_run_scanned(&M.slots[slot].wk, FRAME_MAIL, NULL, &c->env, id, now,
+	    buf_str(&c->msg), c->msg.len, out, receipt, detail, dn);
 	metrics_stage(STAGE_SANITIZE, t);
 	checkin(slot);
 	return r;
@@ -752,6 +800,9 @@ decide(SMFICTX *ctx, struct conn *c)
 
 	if (qid == NULL)
 		qid = "NOQUEUE";
+	if (c->env.protocol[0] == '\0')	/* no connect step (an MTA that skips it) */
+		snprintf(c->env.protocol, sizeof c->env.protocol, "milter");
+	copy_printable(c->env.queue_id, sizeof c->env.queue_id, qid);
 	end_of_headers(c);
 	metrics_stage(STAGE_RECEIVE, c->started);
 	if (c->body_cr) {
@@ -888,6 +939,8 @@ milter_run(const struct config *cfg, void (*confine)(void))
 		.xxfi_name = filter_name,
 		.xxfi_version = SMFI_VERSION,
 		.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY,
+		.xxfi_connect = cb_connect,
+		.xxfi_helo = cb_helo,
 		.xxfi_envfrom = cb_envfrom,
 		.xxfi_envrcpt = cb_envrcpt,
 		.xxfi_header = cb_header,

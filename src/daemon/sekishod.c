@@ -59,6 +59,7 @@
 #include "gateway/smtpd.h"
 #include "gateway/spawner.h"
 #include "gateway/spool.h"
+#include "gateway/tls.h"
 #include "gateway/worker.h"
 #include "mime/sanitize.h"
 #include "policy/config.h"
@@ -205,7 +206,7 @@ start_spawner(const char *what)
 	worker_use_spawner(&sp);
 }
 
-static volatile sig_atomic_t acceptor_draining;
+static volatile sig_atomic_t acceptor_draining, acceptor_reap;
 
 static void
 on_acceptor_hup(int sig)
@@ -213,51 +214,130 @@ on_acceptor_hup(int sig)
 	acceptor_draining = 1;
 }
 
+static void
+on_acceptor_chld(int sig)
+{
+	acceptor_reap = 1;	/* and accept() returns EINTR: the ended session is reaped now */
+}
+
+/* One open session: its process and its client's address (smtp_client_connection_limit). */
+struct session_slot {
+	pid_t pid;
+	char addr[64];
+};
+
+/* Reap every session that ended; never waits. */
+static void
+reap_sessions(struct session_slot *slot, size_t nslots, size_t *open)
+{
+	pid_t pid;
+
+	acceptor_reap = 0;
+	while ((pid = waitpid(-1, NULL, WNOHANG)) > 0) {
+		for (size_t i = 0; i < nslots; i++) {
+			if (slot[i].pid == pid) {
+				slot[i].pid = 0;
+				(*open)--;
+				break;
+			}
+		}
+	}
+}
+
+/* Tell a client to come back later without waiting for it: the acceptor never blocks. */
+static void
+turn_away(int cfd, const char *reply)
+{
+	if (send(cfd, reply, strlen(reply), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		syslog(LOG_DEBUG, "421 not sent: %s", strerror(errno));
+	close(cfd);
+}
+
+static int
+commit_to_spool(void *arg, const struct envelope *env, const char *msg, size_t len,
+    struct buf *err)
+{
+	return spool_commit(arg, env, msg, len, err);
+}
+
+/*
+ * The acceptor: accepts, checks the limits, forks one session per client.
+ * It never blocks on a session: ended sessions are reaped with WNOHANG (on
+ * SIGCHLD, which also interrupts accept(), and before every decision), and
+ * a client beyond max_sessions or beyond smtp_client_connection_limit for
+ * its address gets a 421 sent without waiting, so the sessions already
+ * open go on undisturbed and one address cannot take them all (Postfix's
+ * anvil and smtpd_client_connection_count_limit).
+ */
 static void __attribute__((noreturn))
 run_acceptor(const struct config *cfg, int lfd)
 {
 	struct smtpd_config sc;
+	struct session_slot *slot;
 	struct spool sp;
 	struct buf err;
 	char host[256];
-	size_t sessions = 0;
+	size_t open = 0, nslots = cfg->max_sessions;
+	SSL_CTX *tls = NULL;
 
 	child_common("sk-acceptor");
+	buf_init(&err, 1024);
+	/* the certificate's key is read as root (it is root's file, 0600), then
+	 * the acceptor gives up root; sessions inherit the context */
+	if (cfg->smtp_tls_cert[0] != '\0' &&
+	    (tls = tls_server_ctx(cfg->smtp_tls_cert, cfg->smtp_tls_key, &err)) == NULL) {
+		syslog(LOG_ERR, "STARTTLS: %s", buf_str(&err));
+		_exit(1);
+	}
 	become_daemon_user("acceptor");
 	{
-		/* SIGHUP (a reload): stop accepting, let open sessions finish, exit */
+		/* SIGHUP (a reload): stop accepting, let open sessions finish, exit;
+		 * neither signal restarts accept(), so the loop sees them at once */
 		struct sigaction sa;
 
 		memset(&sa, 0, sizeof sa);
 		sa.sa_handler = on_acceptor_hup;
 		sigemptyset(&sa.sa_mask);
 		sigaction(SIGHUP, &sa, NULL);
+		sa.sa_handler = on_acceptor_chld;
+		sa.sa_flags = SA_NOCLDSTOP;
+		sigaction(SIGCHLD, &sa, NULL);
 	}
-	buf_init(&err, 1024);
 	if (spool_open(&sp, cfg->spool_dir, &err) != 0) {
 		syslog(LOG_ERR, "%s", buf_str(&err));
 		_exit(1);
 	}
 	spool_set_wake(&sp, wake[1]);
+	if (cfg->relay_domains[0] == '\0')
+		syslog(LOG_WARNING, "relay_domains is empty: the listener refuses every recipient");
 	if (cfg->hostname[0] != '\0')
 		snprintf(host, sizeof host, "%s", cfg->hostname);
 	else if (gethostname(host, sizeof host) != 0)
 		snprintf(host, sizeof host, "localhost");
 	host[sizeof host - 1] = '\0';
+	memset(&sc, 0, sizeof sc);
 	sc.hostname = host;
 	sc.message_bytes = cfg->pol.lim.message_bytes;
 	sc.max_rcpt = SPOOL_RCPT_MAX;
 	sc.timeout_ms = (int)cfg->smtp_timeout * 1000;
+	sc.write_timeout_ms = (int)cfg->smtp_write_timeout * 1000;
+	sc.session_ms = (int)cfg->smtp_session_timeout * 1000;
 	sc.lmtp = cfg->listen_lmtp;
+	sc.mynetworks = cfg->mynetworks;
+	sc.relay_domains = cfg->relay_domains;
+	sc.tls = tls;
+	sc.commit = commit_to_spool;
+	sc.commit_arg = &sp;
+	slot = xcalloc(nslots, sizeof *slot);
 	for (;;) {
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof ss;
 		char peer[64] = "unknown";
+		size_t same = 0, free_slot = nslots;
 		int cfd;
 		pid_t pid;
 
-		while (sessions > 0 && waitpid(-1, NULL, WNOHANG) > 0)
-			sessions--;
+		reap_sessions(slot, nslots, &open);
 		if (acceptor_draining) {
 			close(lfd);
 			while (wait(NULL) > 0)
@@ -271,32 +351,45 @@ run_acceptor(const struct config *cfg, int lfd)
 			continue;
 		}
 		getnameinfo((struct sockaddr *)&ss, sl, peer, sizeof peer, NULL, 0, NI_NUMERICHOST);
-		if (sessions >= cfg->max_sessions) {
-			/* wait for one to end before refusing */
-			if (waitpid(-1, NULL, 0) > 0)
-				sessions--;
-			if (sessions >= cfg->max_sessions) {
-				static const char busy[] = "421 4.3.2 Too many connections, try later\r\n";
-
-				if (write(cfd, busy, sizeof busy - 1) < 0)
-					syslog(LOG_DEBUG, "421 not sent");
-				close(cfd);
-				continue;
-			}
+		reap_sessions(slot, nslots, &open);
+		for (size_t i = 0; i < nslots; i++) {
+			if (slot[i].pid == 0) {
+				if (free_slot == nslots)
+					free_slot = i;
+			} else if (strcmp(slot[i].addr, peer) == 0)
+				same++;
+		}
+		if (open >= cfg->max_sessions || free_slot == nslots) {
+			syslog(LOG_WARNING, "client [%s] turned away: max_sessions (%zu) reached", peer,
+			    cfg->max_sessions);
+			turn_away(cfd, "421 4.3.2 Too many connections, try again later\r\n");
+			continue;
+		}
+		if (same >= cfg->smtp_client_limit) {
+			syslog(LOG_WARNING, "client [%s] turned away: %zu sessions open from it "
+			    "(smtp_client_connection_limit)", peer, same);
+			turn_away(cfd, "421 4.7.0 Too many connections from your address, "
+			    "try again later\r\n");
+			continue;
 		}
 		if ((pid = fork()) == 0) {
 			close(lfd);
 			prctl(PR_SET_NAME, "sk-smtpd");
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			signal(SIGCHLD, SIG_DFL);
+			signal(SIGHUP, SIG_IGN);	/* a reload lets open sessions finish */
 			/* the client's bytes are parsed here: the spool and nothing else */
 			confine_enter(CONFINE_SESSION, (const char *const[]){ cfg->spool_dir, NULL },
 			    NULL);
-			smtpd_session(cfd, &sc, &sp, peer);
+			smtpd_session(cfd, &sc, peer);
 			_exit(0);
 		}
 		close(cfd);
-		if (pid > 0)
-			sessions++;
+		if (pid > 0) {
+			slot[free_slot].pid = pid;
+			snprintf(slot[free_slot].addr, sizeof slot[free_slot].addr, "%s", peer);
+			open++;
+		}
 	}
 }
 

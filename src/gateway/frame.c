@@ -57,12 +57,33 @@ frame_read_policy(int fd, struct policy *pol)
 	return 0;
 }
 
+/* The envelope block: five fields, each a u8 length and its bytes. */
+#define FRAME_ENV_MAX (5 * 256)
+
+static size_t
+put_envelope(unsigned char *p, const struct receipt_envelope *env)
+{
+	const char *f[5] = { env->protocol, env->client, env->helo, env->tls, env->queue_id };
+	const size_t cap[5] = { sizeof env->protocol, sizeof env->client, sizeof env->helo,
+		sizeof env->tls, sizeof env->queue_id };
+	size_t n = 0;
+
+	for (int i = 0; i < 5; i++) {
+		size_t l = strnlen(f[i], cap[i] - 1);
+
+		p[n++] = (unsigned char)l;
+		memcpy(p + n, f[i], l);
+		n += l;
+	}
+	return n;
+}
+
 int
 frame_write_request(int fd, const char *id, long long time, int kind, const char *name,
-    const void *item, size_t len)
+    const struct receipt_envelope *env, const void *item, size_t len)
 {
-	unsigned char h[4 + 4 + FRAME_ID_MAX + 8 + 4 + 4], t[8];
-	size_t idlen = strnlen(id, FRAME_ID_MAX - 1), n = 0;
+	unsigned char h[4 + 4 + FRAME_ID_MAX + 8 + 4 + 4], t[4 + FRAME_ENV_MAX + 8];
+	size_t idlen = strnlen(id, FRAME_ID_MAX - 1), n = 0, tn = 4;
 	size_t namelen = name != NULL ? strnlen(name, FRAME_NAME_MAX - 1) : 0;
 
 	memcpy(h, "SKRQ", 4);
@@ -73,12 +94,16 @@ frame_write_request(int fd, const char *id, long long time, int kind, const char
 	wire_put_u32(h + n + 8, (uint32_t)kind);
 	wire_put_u32(h + n + 12, (uint32_t)namelen);
 	n += 16;
-	wire_put_u64(t, (uint64_t)len);
+	if (env != NULL)
+		tn += put_envelope(t + 4, env);
+	wire_put_u32(t, (uint32_t)(tn - 4));
+	wire_put_u64(t + tn, (uint64_t)len);
+	tn += 8;
 	{
 		struct iovec iov[4] = {
 			{ .iov_base = h, .iov_len = n },
 			{ .iov_base = (void *)(uintptr_t)(name != NULL ? name : ""), .iov_len = namelen },
-			{ .iov_base = t, .iov_len = 8 },
+			{ .iov_base = t, .iov_len = tn },
 			{ .iov_base = (void *)(uintptr_t)item, .iov_len = len },
 		};
 
@@ -86,9 +111,42 @@ frame_write_request(int fd, const char *id, long long time, int kind, const char
 	}
 }
 
+/* The envelope block of a request: consumed exactly, fields within their sizes. */
+static int
+read_envelope(int fd, struct receipt_envelope *env)
+{
+	unsigned char h[4], b[FRAME_ENV_MAX];
+	char *f[5] = { env->protocol, env->client, env->helo, env->tls, env->queue_id };
+	const size_t cap[5] = { sizeof env->protocol, sizeof env->client, sizeof env->helo,
+		sizeof env->tls, sizeof env->queue_id };
+	uint32_t len;
+	size_t at = 0;
+
+	memset(env, 0, sizeof *env);
+	if (wire_read_all(fd, h, 4, -1) != 0)
+		return -1;
+	if ((len = wire_get_u32(h)) == 0)
+		return 0;
+	if (len > sizeof b || wire_read_all(fd, b, len, -1) != 0)
+		return -1;
+	for (int i = 0; i < 5; i++) {
+		size_t l;
+
+		if (at >= len || (l = b[at++]) >= cap[i] || l > len - at)
+			return -1;
+		for (size_t k = 0; k < l; k++) {
+			if (b[at + k] < 0x20 || b[at + k] > 0x7e)
+				return -1;
+		}
+		memcpy(f[i], b + at, l);
+		at += l;
+	}
+	return at == len ? 0 : -1;
+}
+
 int
 frame_read_request(int fd, char id[FRAME_ID_MAX], long long *time, int *kind,
-    char name[FRAME_NAME_MAX], struct buf *item)
+    char name[FRAME_NAME_MAX], struct receipt_envelope *env, struct buf *item)
 {
 	unsigned char h[8];
 	uint32_t idlen, namelen;
@@ -110,6 +168,8 @@ frame_read_request(int fd, char id[FRAME_ID_MAX], long long *time, int *kind,
 		return -1;
 	memset(name, 0, FRAME_NAME_MAX);
 	if (wire_read_all(fd, name, namelen, -1) != 0 || memchr(name, '\0', namelen) != NULL)
+		return -1;
+	if (read_envelope(fd, env) != 0)
 		return -1;
 	return wire_read_blob(fd, item, -1);
 }

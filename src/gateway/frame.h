@@ -5,7 +5,9 @@
  *           parent to the worker it just started (the same program built
  *           both sides: the size must be sizeof(struct policy) exactly)
  * Request:  "SKRQ" u32 id_len, id, i64 time, u32 kind, u32 name_len, name,
- *           u64 len, item bytes   (kind: FRAME_MAIL or FRAME_FILE)
+ *           u32 env_len, envelope, u64 len, item bytes   (kind: FRAME_MAIL or FRAME_FILE)
+ *           envelope: env_len 0 (not known), or the five fields of struct
+ *           receipt_envelope, each u8 length and printable ASCII bytes
  * Response: "SKRS" u32 status, u64 out_len, out bytes, u64 receipt_len, receipt
  *           (status 0 sanitised or 10 withheld, plus FRAME_STATUS_RETIRE when
  *           the worker leaves after this answer: its CPU budget is spent)
@@ -28,6 +30,7 @@
 #include "core/fdio.h"	/* write_all */
 #include "gateway/wire.h"
 #include "policy/policy.h"
+#include "receipt/receipt.h"	/* struct receipt_envelope */
 
 #define FRAME_ID_MAX 64
 #define FRAME_NAME_MAX 1024	/* a file's name (UTF-8), with its NUL */
@@ -41,12 +44,13 @@ int frame_write_policy(int fd, const struct policy *pol);
  * counts or choices out of range). */
 int frame_read_policy(int fd, struct policy *pol);
 
-/* name may be NULL (mail, or a file without a name). */
+/* name may be NULL (mail, or a file without a name); env may be NULL (not known). */
 int frame_write_request(int fd, const char *id, long long time, int kind,
-    const char *name, const void *item, size_t len);
-/* Returns 0, or -1 on EOF/malformed.  id and name get their _MAX bytes. */
+    const char *name, const struct receipt_envelope *env, const void *item, size_t len);
+/* Returns 0, or -1 on EOF/malformed.  id and name get their _MAX bytes; env
+ * is zeroed when the request carries none. */
 int frame_read_request(int fd, char id[FRAME_ID_MAX], long long *time, int *kind,
-    char name[FRAME_NAME_MAX], struct buf *item);
+    char name[FRAME_NAME_MAX], struct receipt_envelope *env, struct buf *item);
 int frame_write_response(int fd, int status, const struct buf *out,
     const struct buf *receipt);
 /*

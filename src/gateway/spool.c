@@ -87,14 +87,28 @@ spool_new_qid(char qid[40])
 	    ts.tv_nsec / 1000, r[0], r[1], r[2], r[3], r[4]);
 }
 
-static void
+/* A field must stay on its line. */
+static int
+one_line(const char *s)
+{
+	return strpbrk(s, "\r\n") == NULL;
+}
+
+static int
 envelope_text(const struct envelope *env, struct buf *b)
 {
+	int ok = one_line(env->qid) && one_line(env->sender) && one_line(env->client) &&
+	    one_line(env->proto) && one_line(env->helo) && one_line(env->tls);
+
 	buf_printf(b, "SKENV1\nqid %s\nfrom %s\n", env->qid, env->sender);
-	for (size_t i = 0; i < env->nrcpt; i++)
+	for (size_t i = 0; i < env->nrcpt; i++) {
+		ok = ok && one_line(env->rcpt[i]);
 		buf_printf(b, "rcpt %s\n", env->rcpt[i]);
-	buf_printf(b, "received %lld\nclient %s\nattempts %d\nSKEND\n", env->received,
-	    env->client, env->attempts);
+	}
+	buf_printf(b, "received %lld\nclient %s\nproto %s\nhelo %s\ntls %s\nattempts %d\n"
+	    "SKEND\n", env->received, env->client, env->proto, env->helo, env->tls,
+	    env->attempts);
+	return ok ? 0 : -1;
 }
 
 /* Write head+body into dirfd/name via a temporary file, durably. */
@@ -135,7 +149,11 @@ spool_commit(struct spool *sp, const struct envelope *env, const char *msg,
 	int r;
 
 	buf_init(&head, ENVELOPE_MAX);
-	envelope_text(env, &head);
+	if (envelope_text(env, &head) != 0) {
+		buf_puts(err, "spool: envelope field with a line end");
+		buf_free(&head);
+		return -1;
+	}
 	r = write_durable(sp, sp->queue_fd, env->qid, &head, msg, len, err);
 	buf_free(&head);
 	if (r == 0 && sp->wake_fd >= 0 && write(sp->wake_fd, "", 1) < 0)
@@ -282,6 +300,12 @@ spool_read(struct spool *sp, const char *name, struct envelope *env,
 			env->received = (long long)v;
 		} else if (len >= 7 && memcmp(p, "client ", 7) == 0)
 			ok = copy_field(env->client, sizeof env->client, p + 7, len - 7) == 0;
+		else if (len >= 6 && memcmp(p, "proto ", 6) == 0)
+			ok = copy_field(env->proto, sizeof env->proto, p + 6, len - 6) == 0;
+		else if (len >= 5 && memcmp(p, "helo ", 5) == 0)
+			ok = copy_field(env->helo, sizeof env->helo, p + 5, len - 5) == 0;
+		else if (len >= 4 && memcmp(p, "tls ", 4) == 0)
+			ok = copy_field(env->tls, sizeof env->tls, p + 4, len - 4) == 0;
 		else if (len > 9 && memcmp(p, "attempts ", 9) == 0) {
 			char num[24];
 

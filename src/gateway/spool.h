@@ -2,7 +2,8 @@
  * spool - the durable queue between "accepted" and "delivered".
  *
  * An item is one file: an envelope block ("SKENV1", then "qid", "from",
- * "rcpt" (repeated), "received", "client", "attempts" lines, then "SKEND")
+ * "rcpt" (repeated), "received", "client", "attempts", and since the
+ * listener records them "proto", "helo" and "tls" lines, then "SKEND")
  * followed by the message exactly as received (line ends made LF).  It is
  * written under
  * incoming/, fsynced, renamed into queue/ and the directory fsynced before
@@ -34,6 +35,9 @@ struct envelope {
 	char (*rcpt)[SPOOL_ADDR_MAX];	/* nrcpt entries */
 	long long received;		/* milliseconds since the epoch */
 	char client[64];		/* peer address */
+	char proto[16];			/* ESMTP, ESMTPS, SMTP, LMTP, LMTPS; "" = unknown */
+	char helo[256];			/* the name the client gave */
+	char tls[128];			/* TLS version and cipher; "" = in the clear */
 	int attempts;
 };
 
@@ -47,7 +51,8 @@ int spool_open(struct spool *sp, const char *dir, struct buf *err);
 void spool_close(struct spool *sp);
 /* A fresh queue id (time + random, sortable). */
 void spool_new_qid(char qid[40]);
-/* Write envelope + message durably into queue/.  0 on success. */
+/* Write envelope + message durably into queue/.  0 on success; an envelope
+ * field holding a line end or NUL is refused. */
 int spool_commit(struct spool *sp, const struct envelope *env, const char *msg,
     size_t len, struct buf *err);
 /* Claim the oldest due item: fills name (its file name in active/). 0 if one

@@ -372,14 +372,14 @@ int
 worker_run(struct worker *wk, const char *id, long long time, const void *item,
     size_t len, struct buf *out, struct buf *receipt, char *detail, size_t detail_size)
 {
-	return worker_run_item(wk, FRAME_MAIL, NULL, id, time, item, len, out, receipt,
+	return worker_run_item(wk, FRAME_MAIL, NULL, NULL, id, time, item, len, out, receipt,
 	    detail, detail_size);
 }
 
 int
-worker_run_item(struct worker *wk, int kind, const char *name, const char *id,
-    long long time, const void *item, size_t len, struct buf *out, struct buf *receipt,
-    char *detail, size_t detail_size)
+worker_run_item(struct worker *wk, int kind, const char *name,
+    const struct receipt_envelope *env, const char *id, long long time, const void *item,
+    size_t len, struct buf *out, struct buf *receipt, char *detail, size_t detail_size)
 {
 	const struct policy *pol = &wk->cfg->pol;
 	long long deadline = clock_mono_ms() + (long long)pol->lim.seconds * 1000;
@@ -396,7 +396,7 @@ worker_run_item(struct worker *wk, int kind, const char *name, const char *id,
 		snprintf(detail, detail_size, "cannot start worker: %s", strerror(errno));
 		return WORKER_FAILED;
 	}
-	if (frame_write_request(wk->fd, id, time, kind, name, item, len) != 0)
+	if (frame_write_request(wk->fd, id, time, kind, name, env, item, len) != 0)
 		r = -1;
 	else
 		r = frame_read_response(wk->fd, &status, out, receipt, deadline, &conv);
@@ -438,9 +438,9 @@ worker_run_item(struct worker *wk, int kind, const char *name, const char *id,
 }
 
 int
-worker_run_scanned(struct worker *wk, int kind, const char *name, const char *id,
-    long long time, const void *item, size_t len, struct buf *out, struct buf *receipt,
-    char *detail, size_t detail_size)
+worker_run_scanned(struct worker *wk, int kind, const char *name,
+    const struct receipt_envelope *env, const char *id, long long time, const void *item,
+    size_t len, struct buf *out, struct buf *receipt, char *detail, size_t detail_size)
 {
 	const struct config *cfg = wk->cfg;
 	char reason[32];
@@ -450,7 +450,7 @@ worker_run_scanned(struct worker *wk, int kind, const char *name, const char *id
 	if (worker_clamd_check(cfg, item, len, "original", reason, sizeof reason, detail,
 	    detail_size))
 		goto hit;
-	r = worker_run_item(wk, kind, name, id, time, item, len, out, receipt, detail,
+	r = worker_run_item(wk, kind, name, env, id, time, item, len, out, receipt, detail,
 	    detail_size);
 	if (r != WORKER_SANITIZED || !worker_clamd_check(cfg, buf_str(out), out->len,
 	    "sanitised output", reason, sizeof reason, detail, detail_size))

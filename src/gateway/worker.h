@@ -21,6 +21,7 @@
 
 #include "core/buf.h"
 #include "policy/config.h"
+#include "receipt/receipt.h"
 
 #define WORKER_FD 3	/* the worker's socket, in the worker */
 
@@ -63,10 +64,11 @@ void worker_stop(struct worker *wk);
 int worker_run(struct worker *wk, const char *id, long long time,
     const void *item, size_t len, struct buf *out, struct buf *receipt,
     char *detail, size_t detail_size);
-/* The same for any item: kind FRAME_MAIL or FRAME_FILE, name (may be NULL). */
-int worker_run_item(struct worker *wk, int kind, const char *name, const char *id,
-    long long time, const void *item, size_t len, struct buf *out, struct buf *receipt,
-    char *detail, size_t detail_size);
+/* The same for any item: kind FRAME_MAIL or FRAME_FILE, name (may be NULL),
+ * env: how a mail item arrived, for its receipt (may be NULL). */
+int worker_run_item(struct worker *wk, int kind, const char *name,
+    const struct receipt_envelope *env, const char *id, long long time, const void *item,
+    size_t len, struct buf *out, struct buf *receipt, char *detail, size_t detail_size);
 /*
  * The receipt the parent writes when the worker could not give one: the item
  * is withheld with reason ("worker-failed", "time_limit", or
@@ -89,9 +91,9 @@ void worker_parent_receipt_item(const struct policy *pol, int kind, const char *
  * WORKER_WITHHELD with the parent's receipt (reason "virus") in receipt; no
  * verdict gives WORKER_SCAN_FAILED with detail set.
  */
-int worker_run_scanned(struct worker *wk, int kind, const char *name, const char *id,
-    long long time, const void *item, size_t len, struct buf *out, struct buf *receipt,
-    char *detail, size_t detail_size);
+int worker_run_scanned(struct worker *wk, int kind, const char *name,
+    const struct receipt_envelope *env, const char *id, long long time, const void *item,
+    size_t len, struct buf *out, struct buf *receipt, char *detail, size_t detail_size);
 /*
  * Parent side: scan bytes with clamd when clamd_socket is set.  0 when clean
  * or no scanner is configured; 1 when the item must be withheld (a

@@ -61,20 +61,21 @@ serve(const struct policy *pol)
 	buf_init(&receipt, RECEIPT_MAX);
 	for (;;) {
 		char id[FRAME_ID_MAX], name[FRAME_NAME_MAX];
+		struct receipt_envelope env;
 		long long t;
 		int status, kind, retire;
 
 		buf_reset(&item);
 		buf_reset(&out);
 		buf_reset(&receipt);
-		if (frame_read_request(WORKER_FD, id, &t, &kind, name, &item) != 0)
+		if (frame_read_request(WORKER_FD, id, &t, &kind, name, &env, &item) != 0)
 			_exit(0);
 		if (kind == FRAME_FILE)
 			status = cdr_file_item(pol, id, t, name[0] ? name : NULL,
 			    (const unsigned char *)buf_str(&item), item.len, &out, &receipt);
 		else
-			status = sanitize_mail(pol, id, t, (const unsigned char *)buf_str(&item),
-			    item.len, &out, &receipt);
+			status = sanitize_mail_env(pol, id, t, &env,
+			    (const unsigned char *)buf_str(&item), item.len, &out, &receipt);
 		/* the next item must find a whole time_limit of CPU left */
 		retire = sandbox_cpu_left() < (long long)pol->lim.seconds + 1;
 		if (frame_write_response(WORKER_FD, status | (retire ? FRAME_STATUS_RETIRE : 0),

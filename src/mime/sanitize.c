@@ -187,7 +187,16 @@ struct kept_header {
 	enum hdr_mode mode;
 };
 
+/*
+ * Received: only the first, and only when sekishod's own listener received
+ * the message (it prepends that field: see keep_received()), unfolded and
+ * printable ASCII or dropped.  Every other Received field is the claim of a
+ * host on the internet, any of which the sender may have written; they stay
+ * in the quarantined original.  In front of the milter the MTA adds its own
+ * trace field after the milter (Postfix does not show it to milters).
+ */
 static const struct kept_header kept[] = {
+	{ "Received", HK_ASCII, HDR_TEXT },
 	{ "Date", HK_ASCII, HDR_TEXT },
 	{ "From", HK_ADDR, HDR_PHRASE },
 	{ "To", HK_ADDR, HDR_PHRASE },
@@ -234,13 +243,22 @@ decode_top(GMimeObject *msg, struct receipt *rc, const char *name,
 	return 0;
 }
 
+/* Is the first Received field sekishod's own?  Only when its listener took the message. */
+static int
+keep_received(const struct receipt_envelope *env)
+{
+	return env != NULL && env->protocol[0] != '\0' && strcmp(env->protocol, "milter") != 0;
+}
+
 static void
 compose_headers(const struct policy *pol, GMimeObject *msg, struct receipt *rc,
-    struct buf *out)
+    int own_received, struct buf *out)
 {
 	for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
 		struct buf v;
 
+		if (!own_received && strcasecmp(kept[i].name, "Received") == 0)
+			continue;
 		buf_init(&v, HEADER_VALUE_MAX);
 		if (decode_top(msg, rc, kept[i].name, kept[i].mode,
 		    kept[i].kind == HK_ASCII, &v) == 0) {
@@ -283,6 +301,14 @@ int
 sanitize_mail(const struct policy *pol, const char *id, long long time,
     const unsigned char *msg, size_t len, struct buf *out, struct buf *rjson)
 {
+	return sanitize_mail_env(pol, id, time, NULL, msg, len, out, rjson);
+}
+
+int
+sanitize_mail_env(const struct policy *pol, const char *id, long long time,
+    const struct receipt_envelope *env, const unsigned char *msg, size_t len,
+    struct buf *out, struct buf *rjson)
+{
 	struct receipt rc;
 	struct parse_ctx pc;
 	GMimeStream *stream;
@@ -297,6 +323,7 @@ sanitize_mail(const struct policy *pol, const char *id, long long time,
 	char xh[256];
 
 	receipt_init(&rc, id, time);
+	receipt_set_envelope(&rc, env);
 	memcpy(rc.policy_digest, pol->digest, sizeof rc.policy_digest);
 	sha256_hex(msg, len, rc.in.sha256);
 	rc.in.bytes = len;
@@ -352,7 +379,7 @@ sanitize_mail(const struct policy *pol, const char *id, long long time,
 	walk_entity(&w, root, "1", 1);
 	buf_init(&text, pol->lim.text_bytes + 64 * 1024);
 	/* Headers first: they fill the receipt's input summary. */
-	compose_headers(pol, root, &rc, out);
+	compose_headers(pol, root, &rc, keep_received(env), out);
 	g_object_unref(root);
 	g_mime_parser_options_free(opts);
 

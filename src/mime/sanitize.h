@@ -17,6 +17,7 @@
 
 #include "core/buf.h"
 #include "policy/policy.h"
+#include "receipt/receipt.h"
 
 #define SANITIZE_OK 0		/* out holds the sanitised message */
 #define SANITIZE_WITHHELD 10	/* nothing in out; the receipt says why */
@@ -24,5 +25,9 @@
 void sanitize_init(void);
 int sanitize_mail(const struct policy *pol, const char *id, long long time,
     const unsigned char *msg, size_t len, struct buf *out, struct buf *rjson);
+/* The same, with how the message arrived recorded in the receipt (env may be NULL). */
+int sanitize_mail_env(const struct policy *pol, const char *id, long long time,
+    const struct receipt_envelope *env, const unsigned char *msg, size_t len,
+    struct buf *out, struct buf *rjson);
 
 #endif

@@ -18,11 +18,14 @@
 #include "core/digest.h"
 #include "core/num.h"
 #include "core/xalloc.h"
+#include "policy/access.h"
 
 #define CONFIG_FILE_MAX (1024 * 1024)	/* a config file larger is refused */
 #define CONFIG_LINE_MAX 4096
 
-enum ctype { C_SIZE, C_COUNT, C_SECONDS, C_BOOL, C_ENUM, C_HEADERS, C_STRING, C_PATH };
+/* C_NETWORKS and C_DOMAINS are strings checked by policy/access.h's parser */
+enum ctype { C_SIZE, C_COUNT, C_SECONDS, C_BOOL, C_ENUM, C_HEADERS, C_STRING, C_PATH, C_NETWORKS,
+	C_DOMAINS };
 
 struct setting {
 	const char *name;
@@ -110,6 +113,24 @@ static const struct setting settings[] = {
 	  "sekishod: simultaneous SMTP sessions; more are told to try later (421)" },
 	{ "smtp_timeout", C_SECONDS, OFF(smtp_timeout), "300", 1, 3600, NULL,
 	  "sekishod: idle seconds before an SMTP session is closed" },
+	{ "smtp_session_timeout", C_SECONDS, OFF(smtp_session_timeout), "1800", 1, 86400, NULL,
+	  "sekishod: most seconds one SMTP session may last, however busy (then 421 and closed)" },
+	{ "smtp_write_timeout", C_SECONDS, OFF(smtp_write_timeout), "60", 1, 3600, NULL,
+	  "sekishod: most seconds to send one reply to a client that does not read (then closed)" },
+	{ "smtp_client_connection_limit", C_COUNT, OFF(smtp_client_limit), "20", 1, 10000, NULL,
+	  "sekishod: simultaneous SMTP sessions from one client address; more are told 421" },
+	{ "mynetworks", C_NETWORKS, OFF(mynetworks), "127.0.0.0/8, ::1/128", 0,
+	  SIZEOF(mynetworks), NULL,
+	  "sekishod: networks whose clients may hand mail to the listener (IPv4/IPv6 address/bits, comma-separated); others get 554" },
+	{ "relay_domains", C_DOMAINS, OFF(relay_domains), "", 0,
+	  SIZEOF(relay_domains), NULL,
+	  "sekishod: recipient domains the listener accepts mail for (example.lg.jp; .example.lg.jp for those below it); others get 554; empty: none" },
+	{ "smtp_tls_cert_file", C_PATH, OFF(smtp_tls_cert), "", 0,
+	  SIZEOF(smtp_tls_cert), NULL,
+	  "sekishod: PEM certificate (chain) for STARTTLS on the listener (empty: STARTTLS not offered)" },
+	{ "smtp_tls_key_file", C_PATH, OFF(smtp_tls_key), "", 0,
+	  SIZEOF(smtp_tls_key), NULL,
+	  "sekishod: PEM private key of smtp_tls_cert_file (mode 0600)" },
 	{ "retry_seconds", C_SECONDS, OFF(retry_seconds), "60", 1, 86400, NULL,
 	  "sekishod: first retry delay after a failed delivery (doubles, at most an hour)" },
 	{ "worker_max_items", C_COUNT, OFF(worker_max_items), "1000", 1, 1000000, NULL,
@@ -238,6 +259,22 @@ set_value(struct config *c, const struct setting *s, const char *val,
 		if (val[0] != '/' && !(val[0] == '\0' && s->def[0] == '\0')) {
 			buf_printf(err, "%s: \"%s\" is not an absolute path", s->name, val);
 			return -1;
+		}
+		__attribute__((fallthrough));
+	case C_NETWORKS:
+	case C_DOMAINS:
+		if (s->type == C_NETWORKS || s->type == C_DOMAINS) {
+			struct buf why;
+			int bad;
+
+			buf_init(&why, 1024);
+			bad = (s->type == C_NETWORKS ? access_networks_check(val, &why) :
+			    access_domains_check(val, &why)) != 0;
+			if (bad)
+				buf_printf(err, "%s: %s", s->name, buf_str(&why));
+			buf_free(&why);
+			if (bad)
+				return -1;
 		}
 		__attribute__((fallthrough));
 	case C_STRING: {
@@ -452,6 +489,8 @@ print_value(const struct config *c, const struct setting *s, struct buf *out)
 		break;
 	case C_STRING:
 	case C_PATH:
+	case C_NETWORKS:
+	case C_DOMAINS:
 		buf_puts(out, base + s->offset);
 		break;
 	case C_HEADERS:

@@ -40,7 +40,14 @@ struct config {
 	char journal[512];
 	size_t workers;
 	size_t max_sessions;
-	size_t smtp_timeout;
+	size_t smtp_timeout;		/* idle: one read */
+	size_t smtp_session_timeout;	/* the whole session */
+	size_t smtp_write_timeout;	/* one reply */
+	size_t smtp_client_limit;	/* simultaneous sessions from one client address */
+	char mynetworks[2048];		/* clients that may hand over mail (policy/access.h) */
+	char relay_domains[4096];	/* recipient domains sekisho accepts mail for */
+	char smtp_tls_cert[512];	/* PEM certificate chain for STARTTLS, "" = no TLS */
+	char smtp_tls_key[512];		/* its PEM private key */
 	size_t retry_seconds;
 	size_t worker_attempts;
 	size_t worker_max_items;	/* a worker is retired after this many items */

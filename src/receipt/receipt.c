@@ -31,6 +31,14 @@ receipt_set(char **field, const char *value)
 }
 
 void
+receipt_set_envelope(struct receipt *r, const struct receipt_envelope *env)
+{
+	r->in.has_envelope = env != NULL && env->protocol[0] != '\0';
+	if (r->in.has_envelope)
+		r->in.envelope = *env;
+}
+
+void
 receipt_part_removed(struct receipt_part *p, const char *what, size_t count,
     const char *names)
 {
@@ -275,6 +283,18 @@ receipt_json(const struct receipt *r, struct buf *b)
 	kv_str(b, "subject", r->in.subject, 0);
 	if (r->in.filename != NULL)
 		kv_str(b, "filename", r->in.filename, 0);
+	if (r->in.has_envelope) {
+		const struct receipt_envelope *e = &r->in.envelope;
+
+		json_key(b, "envelope", 0);
+		buf_putc(b, '{');
+		kv_str(b, "protocol", e->protocol, 1);
+		kv_str(b, "client", e->client[0] ? e->client : NULL, 0);
+		kv_str(b, "helo", e->helo[0] ? e->helo : NULL, 0);
+		kv_str(b, "tls", e->tls[0] ? e->tls : NULL, 0);
+		kv_str(b, "queue_id", e->queue_id[0] ? e->queue_id : NULL, 0);
+		buf_putc(b, '}');
+	}
 	buf_putc(b, '}');
 
 	json_key(b, "output", 0);

@@ -23,6 +23,20 @@
 
 enum verdict { VERDICT_SANITIZED, VERDICT_WITHHELD };
 
+/*
+ * How a mail item reached sekisho, as the process that received it knows
+ * (sekishod's listener, or the milter from its MTA): given to the worker
+ * with the item and copied into the receipt's input section.  Printable
+ * ASCII only; "" where unknown.
+ */
+struct receipt_envelope {
+	char protocol[16];	/* ESMTP, ESMTPS, SMTP, LMTP, LMTPS, milter */
+	char client[64];	/* the client's IP address */
+	char helo[256];		/* the name it gave in HELO/EHLO/LHLO */
+	char tls[128];		/* "TLSv1.3 TLS_AES_256_GCM_SHA384"; "" in the clear */
+	char queue_id[40];	/* the receiving side's queue id */
+};
+
 /* Part actions (the receipt's vocabulary). */
 #define ACT_TEXT "text"			/* shown as text in the body */
 #define ACT_CONVERTED "converted"	/* rendered to text (HTML) */
@@ -88,6 +102,8 @@ struct receipt {
 		size_t bytes;
 		char *message_id, *from, *to, *subject;
 		char *filename;	/* files: the name the file came with */
+		int has_envelope;
+		struct receipt_envelope envelope;
 	} in;
 	int has_output;
 	struct {
@@ -115,6 +131,8 @@ void receipt_limit(struct receipt *r, const char *name, unsigned long long limit
 /* Mark withheld with a reason code (first reason wins) and detail. */
 void receipt_withhold(struct receipt *r, const char *reason, const char *detail);
 void receipt_set(char **field, const char *value);
+/* Record how the item arrived (env may be NULL: not known, e.g. the CLI). */
+void receipt_set_envelope(struct receipt *r, const struct receipt_envelope *env);
 void receipt_part_removed(struct receipt_part *p, const char *what, size_t count,
     const char *names);
 int receipt_json(const struct receipt *r, struct buf *out);

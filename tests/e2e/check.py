@@ -12,7 +12,8 @@ message that is not sekisho's output is unsanitised.  Prints one line:
 
   e2e NAME: N sent, D delivered sanitised, W withheld, L lost, U unsanitised[, K duplicates]
 
-and exits 1 if anything was lost or delivered unsanitised.
+and exits 1 if anything was lost or delivered unsanitised, or if nothing was
+handed over at all.
 
 usage: check.py NAME TAG ACKED MAILDIR JOURNAL
 """
@@ -25,8 +26,10 @@ import sys
 
 name, tag, acked_path, maildir, journal = sys.argv[1:6]
 # src/mime/sanitize.c (kept) and compose.c; Return-Path, Delivered-To and
-# Received come from Postfix and Dovecot after sekisho (at most one each
-# per hop: the corpus messages' own Received fields must be gone)
+# Received come from Postfix and Dovecot after sekisho (Postfix adds its own
+# after the milter), and through the built-in listener the sanitised message
+# keeps sekishod's own Received field (the first): at most two, and the corpus
+# messages' own Received fields must be gone.
 SANITISED_FIELDS = {"date", "from", "to", "cc", "reply-to", "subject", "message-id",
                     "in-reply-to", "references", "x-sekisho-sanitized", "mime-version",
                     "content-type", "content-transfer-encoding"}
@@ -52,14 +55,20 @@ for sub in ("new", "cur"):
               and not first.is_multipart() and first.get_content_type() == "text/plain"
               and all(k in SANITISED_FIELDS or k in TRACE_MAX for k in names)
               and all(names.count(k) <= TRACE_MAX[k] for k in TRACE_MAX)
-              and all(names.count(k) <= 1 for k in SANITISED_FIELDS))
+              and all(names.count(k) <= 1 for k in SANITISED_FIELDS)
+              and (not name.startswith("relay") or
+                   any("(sekisho) with ESMTP" in " ".join(str(r).split())
+                       for r in msg.get_all("Received") or [])))
         if not ok:
             unsanitised.add(n)
         if n in delivered:
             dups += 1
         delivered.add(n)
 
-withheld = set()
+# every receipt names the client and its HELO (the listener: 127.0.0.1 and the
+# load client's EHLO name; the milter: what Postfix reported)
+want_proto = "milter" if name == "postfix" else "LMTP" if name == "lmtp" else "ESMTP"
+withheld, no_envelope = set(), set()
 if os.path.exists(journal):
     for line in open(journal, encoding="utf-8"):
         try:
@@ -70,6 +79,11 @@ if os.path.exists(journal):
         m = pat.search(str((r.get("input") or {}).get("message_id") or ""))
         if m and r.get("verdict") == "withheld":
             withheld.add(int(m.group(1)))
+        env = (r.get("input") or {}).get("envelope") or {}
+        if m and r.get("verdict") == "sanitized" and not (
+                env.get("protocol") == want_proto and env.get("client") == "127.0.0.1" and
+                env.get("helo") in ("e2e.sekisho.test", "e2e")):
+            no_envelope.add(int(m.group(1)))
 
 delivered_ok = (delivered - unsanitised) & acked
 withheld_only = (withheld - delivered) & acked
@@ -79,4 +93,9 @@ print(f"e2e {name}: {len(acked)} sent, {len(delivered_ok)} delivered sanitised, 
       f"{len(withheld_only)} withheld, {len(lost)} lost, {len(unsanitised)} unsanitised{extra}")
 if lost:
     print(f"   lost: {sorted(lost)[:20]}")
-sys.exit(1 if lost or unsanitised else 0)
+if not acked:
+    print("   nothing was handed over: the run proves nothing")
+if no_envelope:
+    print(f"   {len(no_envelope)} receipt(s) without the client address and HELO "
+          f"({want_proto}): {sorted(no_envelope)[:10]}")
+sys.exit(1 if lost or unsanitised or not acked or no_envelope else 0)

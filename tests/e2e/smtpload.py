@@ -8,6 +8,9 @@ handed over only when the server answered 250 after DATA; connection failures
 and 4xx answers are retried (with a pause) until DEADLINE seconds have passed.
 Writes the handed-over numbers, one per line, to ACKED.
 
+Line ends go out as CR LF, as a sending MTA writes them (RFC 5321 2.3.8;
+sekishod refuses a bare LF): smtplib sends bytes as they are.
+
 SMTPLOAD_MSGID_FIRST=1 puts the Message-ID first instead, before any mbox
 "From " line: Postfix ends the header block at such a line (it is no header
 field), so a Message-ID after it would be body to Postfix and its milter.
@@ -30,7 +33,16 @@ bodies = [open(f, "rb").read() for f in files]
 MID = re.compile(rb"^Message-ID:.*(\r?\n[ \t].*)*\r?\n", re.I | re.M)
 
 
+def wire(msg):
+    """LF line ends made CR LF (a CR LF stays one)."""
+    return re.sub(rb"(?<!\r)\n", b"\r\n", msg)
+
+
 def message(n):
+    return wire(compose(n))
+
+
+def compose(n):
     raw = bodies[n % len(bodies)]
     mid = b"Message-ID: <e2e-%s-%d@sekisho.test>\n" % (tag.encode(), n)
     end = re.search(rb"\r?\n\r?\n", raw)

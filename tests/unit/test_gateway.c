@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -200,19 +201,31 @@ test_frame_request_round_trip(void **state)
 	long long t = 0;
 	int kind = -1;
 	struct buf item;
+	struct receipt_envelope env, got;
 
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	/* a file item carries its kind and name */
-	assert_int_equal(frame_write_request(sv[1], "SK-0", 1, FRAME_FILE, "報告書.pdf", "xy", 2), 0);
+	assert_int_equal(frame_write_request(sv[1], "SK-0", 1, FRAME_FILE, "報告書.pdf", NULL, "xy",
+	    2), 0);
 	buf_init(&item, 10);
-	assert_int_equal(frame_read_request(sv[0], id, &t, &kind, name, &item), 0);
+	assert_int_equal(frame_read_request(sv[0], id, &t, &kind, name, &got, &item), 0);
+	assert_string_equal(got.protocol, "");	/* no envelope sent: none read */
 	assert_int_equal(kind, FRAME_FILE);
 	assert_string_equal(name, "報告書.pdf");
 	assert_string_equal(buf_str(&item), "xy");
 	buf_free(&item);
-	assert_int_equal(frame_write_request(sv[1], "SK-1", 1700000000, FRAME_MAIL, NULL, "abc", 3), 0);
+	/* a mail item carries how it arrived, each field whole */
+	memset(&env, 0, sizeof env);
+	snprintf(env.protocol, sizeof env.protocol, "ESMTPS");
+	snprintf(env.client, sizeof env.client, "2001:db8::25");
+	memset(env.helo, 'h', sizeof env.helo - 1);	/* the longest a field may be */
+	snprintf(env.tls, sizeof env.tls, "TLSv1.3 TLS_AES_256_GCM_SHA384");
+	snprintf(env.queue_id, sizeof env.queue_id, "17000000001234567");
+	assert_int_equal(frame_write_request(sv[1], "SK-1", 1700000000, FRAME_MAIL, NULL, &env,
+	    "abc", 3), 0);
 	buf_init(&item, 10);
-	assert_int_equal(frame_read_request(sv[0], id, &t, &kind, name, &item), 0);
+	assert_int_equal(frame_read_request(sv[0], id, &t, &kind, name, &got, &item), 0);
+	assert_memory_equal(&got, &env, sizeof env);
 	assert_string_equal(id, "SK-1");
 	assert_int_equal(t, 1700000000);
 	assert_int_equal(kind, FRAME_MAIL);
@@ -221,8 +234,18 @@ test_frame_request_round_trip(void **state)
 	/* an item over the reader's ceiling is refused */
 	buf_free(&item);
 	buf_init(&item, 2);
-	assert_int_equal(frame_write_request(sv[1], "SK-2", 0, FRAME_MAIL, NULL, "abc", 3), 0);
-	assert_int_equal(frame_read_request(sv[0], id, &t, &kind, name, &item), -1);
+	assert_int_equal(frame_write_request(sv[1], "SK-2", 0, FRAME_MAIL, NULL, NULL, "abc", 3), 0);
+	assert_int_equal(frame_read_request(sv[0], id, &t, &kind, name, &got, &item), -1);
+	buf_free(&item);
+	{
+		/* an envelope field with a control character is a malformed frame */
+		static const unsigned char bad[] = "SKRQ\1\0\0\0X\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"
+		    "\x0b\0\0\0\x01\n\0\0\0\0\0\0\0\0\0\0\0\0\0\0";
+
+		buf_init(&item, 10);
+		assert_int_equal(write(sv[1], bad, sizeof bad - 1), (ssize_t)(sizeof bad - 1));
+		assert_int_equal(frame_read_request(sv[0], id, &t, &kind, name, &got, &item), -1);
+	}
 	buf_free(&item);
 	close(sv[0]);
 	close(sv[1]);

@@ -421,6 +421,62 @@ test_deterministic(void **state)
 	result_free(&b);
 }
 
+/*
+ * Received: the first field survives only when sekishod's listener took the
+ * message (it wrote that field); the sender's own never do, and neither
+ * does anything the MTA in front of the milter received.
+ */
+static void
+test_received_kept_only_from_the_listener(void **state)
+{
+	static const char msg[] =
+	    "Received: from client.test ([192.0.2.1])\n"
+	    "\tby sekisho.test (sekisho) with ESMTP id Q1\n\tfor <s@town.example>; "
+	    "Mon, 07 Dec 2026 01:54:47 +0000\n"
+	    "Received: from forged.example by trusted.example; Mon, 1 Jan 2024 00:00:00 +0000\n"
+	    "From: a@example.net\nSubject: trace\n\nhello\n";
+	struct receipt_envelope env;
+	struct policy pol;
+	struct buf out, rj;
+	const char *r;
+
+	policy_defaults(&pol);
+	memset(&env, 0, sizeof env);
+	snprintf(env.protocol, sizeof env.protocol, "ESMTP");
+	snprintf(env.client, sizeof env.client, "192.0.2.1");
+	snprintf(env.helo, sizeof env.helo, "client.test");
+	snprintf(env.queue_id, sizeof env.queue_id, "Q1");
+	buf_init(&out, 1 << 20);
+	buf_init(&rj, 1 << 20);
+	assert_int_equal(sanitize_mail_env(&pol, ID, T0, &env, (const unsigned char *)msg,
+	    strlen(msg), &out, &rj), SANITIZE_OK);
+	r = buf_str(&out);
+	{
+		static const char top[] = "Received: from client.test ([192.0.2.1]) by sekisho.test";
+
+		assert_memory_equal(r, top, sizeof top - 1);	/* first, unfolded and refolded */
+	}
+	assert_null(strstr(r, "forged"));
+	assert_non_null(strstr(buf_str(&rj), "\"envelope\":{\"protocol\":\"ESMTP\","
+	    "\"client\":\"192.0.2.1\",\"helo\":\"client.test\",\"tls\":null,"
+	    "\"queue_id\":\"Q1\"}"));
+	/* the milter, and the command line: none kept */
+	snprintf(env.protocol, sizeof env.protocol, "milter");
+	buf_reset(&out);
+	buf_reset(&rj);
+	assert_int_equal(sanitize_mail_env(&pol, ID, T0, &env, (const unsigned char *)msg,
+	    strlen(msg), &out, &rj), SANITIZE_OK);
+	assert_null(strstr(buf_str(&out), "Received:"));
+	buf_reset(&out);
+	buf_reset(&rj);
+	assert_int_equal(sanitize_mail(&pol, ID, T0, (const unsigned char *)msg, strlen(msg),
+	    &out, &rj), SANITIZE_OK);
+	assert_null(strstr(buf_str(&out), "Received:"));
+	assert_null(strstr(buf_str(&rj), "\"envelope\""));
+	buf_free(&out);
+	buf_free(&rj);
+}
+
 int
 main(void)
 {
@@ -432,6 +488,7 @@ main(void)
 		cmocka_unit_test(test_multipart_without_boundary_withheld),
 		cmocka_unit_test(test_too_large_withheld),
 		cmocka_unit_test(test_deterministic),
+		cmocka_unit_test(test_received_kept_only_from_the_listener),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
