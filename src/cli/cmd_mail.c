@@ -300,6 +300,18 @@ run_items(int kind, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	{
+		struct buf err;
+
+		buf_init(&err, 512);
+		if (worker_launch_spawner(&cfg, &err) != 0) {
+			fprintf(stderr, "sekisho: %s\n", buf_str(&err));
+			buf_free(&err);
+			inputs_free(&in);
+			return EXIT_INTERNAL;
+		}
+		buf_free(&err);
+	}
 	if (worker_start(&run.wk, &cfg) != 0) {
 		fprintf(stderr, "sekisho: cannot start worker: %s\n", strerror(errno));
 		inputs_free(&in);

@@ -198,7 +198,8 @@ start_spawner(const char *what)
 	struct buf err;
 
 	buf_init(&err, 512);
-	if (spawner_start(&sp, U.switch_users ? &U.worker : NULL, worker_program(), &err) != 0) {
+	if (spawner_start(&sp, U.switch_users ? &U.worker : NULL, worker_program(), &dcfg,
+	    &err) != 0) {
 		syslog(LOG_ERR, "%s: %s", what, buf_str(&err));
 		_exit(1);
 	}

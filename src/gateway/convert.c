@@ -99,6 +99,42 @@ safe_ext(const char *ext)
 	return 1;
 }
 
+/* Write s to an already-open proc file; best effort. */
+static void
+proc_write(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		(void)!write(fd, s, strlen(s));
+		close(fd);
+	}
+}
+
+/*
+ * LibreOffice gets a network namespace of its own, with nothing in it: as
+ * root directly, otherwise inside a user namespace of its own where this
+ * user stays itself (the converter runs as worker_user).  Where the kernel
+ * allows neither it runs without, and the rest of its sandbox holds.
+ */
+static void
+no_network(void)
+{
+	char map[64];
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+
+	if (unshare(CLONE_NEWNET) == 0)
+		return;
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0)
+		return;
+	proc_write("/proc/self/setgroups", "deny");
+	snprintf(map, sizeof map, "%u %u 1\n", (unsigned)uid, (unsigned)uid);
+	proc_write("/proc/self/uid_map", map);
+	snprintf(map, sizeof map, "%u %u 1\n", (unsigned)gid, (unsigned)gid);
+	proc_write("/proc/self/gid_map", map);
+}
+
 static void __attribute__((noreturn))
 run_soffice(const struct config *cfg, const char *dir, const char *input)
 {
@@ -110,7 +146,7 @@ run_soffice(const struct config *cfg, const char *dir, const char *input)
 	int null;
 
 	setpgid(0, 0);
-	(void)unshare(CLONE_NEWNET);	/* no network where permitted (root, userns) */
+	no_network();
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	setrlimit(RLIMIT_CPU, &cpu);

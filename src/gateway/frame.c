@@ -197,6 +197,13 @@ frame_write_response(int fd, int status, const struct buf *out, const struct buf
 int
 frame_request_convert(int fd, const char *ext, const void *in, size_t len, struct buf *answer)
 {
+	return frame_request_convert_by(fd, ext, in, len, answer, -1);
+}
+
+int
+frame_request_convert_by(int fd, const char *ext, const void *in, size_t len,
+    struct buf *answer, long long deadline_ms)
+{
 	unsigned char h[8 + FRAME_EXT_MAX + 8];
 	size_t extlen = strnlen(ext, FRAME_EXT_MAX);
 	uint32_t st;
@@ -214,10 +221,10 @@ frame_request_convert(int fd, const char *ext, const void *in, size_t len, struc
 		if (wire_writev_all(fd, iov, 2) != 0)
 			return -1;
 	}
-	if (wire_read_all(fd, h, 8, -1) != 0 || memcmp(h, "SKCR", 4) != 0)
+	if (wire_read_all(fd, h, 8, deadline_ms) != 0 || memcmp(h, "SKCR", 4) != 0)
 		return -1;
 	st = wire_get_u32(h + 4);
-	if (st > 1 || wire_read_blob(fd, answer, -1) != 0)
+	if (st > 1 || wire_read_blob(fd, answer, deadline_ms) != 0)
 		return -1;
 	return (int)st;
 }
@@ -265,6 +272,19 @@ serve_convert(int fd, const unsigned char h[8], const struct frame_converter *co
 	buf_free(&in);
 	buf_free(&pdf);
 	return r;
+}
+
+int
+frame_serve_convert(int fd, const struct frame_converter *conv, long long deadline_ms)
+{
+	unsigned char h[8];
+	int r;
+
+	if ((r = wire_read_all(fd, h, 8, deadline_ms)) != 0)
+		return r;
+	if (memcmp(h, "SKCV", 4) != 0)
+		return -1;
+	return serve_convert(fd, h, conv, deadline_ms);
 }
 
 int

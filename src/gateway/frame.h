@@ -75,5 +75,11 @@ int frame_read_response(int fd, int *status, struct buf *out,
 /* Worker side: ask for a conversion and wait for the answer. 0 converted, 1 failed, -1 broken. */
 int frame_request_convert(int fd, const char *ext, const void *in, size_t len,
     struct buf *answer);
+/* The same with a deadline for the answer (-1 also when it passed). */
+int frame_request_convert_by(int fd, const char *ext, const void *in, size_t len,
+    struct buf *answer, long long deadline_ms);
+/* Read one conversion request on fd and answer it with conv (a converter
+ * process).  0, -1 malformed or EOF, -2 past the deadline. */
+int frame_serve_convert(int fd, const struct frame_converter *conv, long long deadline_ms);
 
 #endif

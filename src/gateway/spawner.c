@@ -15,10 +15,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/xalloc.h"
+#include "gateway/convert.h"
+#include "gateway/frame.h"
 #include "gateway/worker.h"
 
-enum { OP_SPAWN = 1, OP_KILL_REAP = 2 };
+enum { OP_SPAWN = 1, OP_KILL_REAP = 2, OP_CONVERT = 3 };
 
 struct request {
 	uint32_t op;
@@ -39,6 +42,7 @@ struct child {
 /* ---- the spawner process ------------------------------------------------ */
 
 static struct child kids[SPAWNER_CHILDREN_MAX];
+static const struct config *conf;	/* for conversions: LibreOffice, limits */
 
 static struct child *
 find_kid(pid_t pid)
@@ -81,8 +85,29 @@ free_slot(void)
 	return oldest_exited;	/* an exited one nobody asked about */
 }
 
+static int
+convert(void *arg, const char *ext, const struct buf *in, struct buf *pdf,
+    long long deadline_ms, char *err, size_t errlen)
+{
+	return convert_to_pdf(conf, ext, in->data, in->len, pdf, deadline_ms, err, errlen);
+}
+
+/* A converter: one conversion request on fd, answered, then exit. */
+static void __attribute__((noreturn))
+serve_conversion(int fd)
+{
+	const struct frame_converter conv = {
+		.convert = convert, .arg = NULL,
+		.in_max = worker_input_max(&conf->pol), .pdf_max = conf->pol.lim.file_out_bytes,
+	};
+
+	prctl(PR_SET_NAME, "sk-convert");
+	_exit(frame_serve_convert(fd, &conv, clock_mono_ms() +
+	    (long long)conf->pol.lim.seconds * 1000) == 0 ? 0 : 1);
+}
+
 static void
-spawn_one(int fd, const char *program, struct answer *a)
+spawn_one(int fd, const char *program, int op, struct answer *a)
 {
 	struct child *k;
 	pid_t pid;
@@ -94,6 +119,10 @@ spawn_one(int fd, const char *program, struct answer *a)
 		char *argv[] = { (char *)(uintptr_t)"sk-worker", NULL };
 		extern char **environ;
 
+		if (op == OP_CONVERT) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			serve_conversion(fd);
+		}
 		worker_exec_prepare(fd);
 		execve(program, argv, environ);
 		_exit(127);
@@ -159,8 +188,9 @@ serve(int fd, const char *program)
 		    cm->cmsg_len == CMSG_LEN(sizeof(int)))
 			memcpy(&passed, CMSG_DATA(cm), sizeof passed);
 		if ((size_t)n == sizeof rq && (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) == 0) {
-			if (rq.op == OP_SPAWN && passed >= 0)
-				spawn_one(passed, program, &a);
+			if ((rq.op == OP_SPAWN || (rq.op == OP_CONVERT && conf != NULL)) &&
+			    passed >= 0)
+				spawn_one(passed, program, (int)rq.op, &a);
 			else if (rq.op == OP_KILL_REAP && passed < 0)
 				reap_one(rq.pid, &a);
 		}
@@ -180,7 +210,7 @@ serve(int fd, const char *program)
 
 int
 spawner_start(struct spawner *sp, const struct run_user *user, const char *program,
-    struct buf *err)
+    const struct config *cfg, struct buf *err)
 {
 	int sv[2];
 	pid_t pid;
@@ -215,6 +245,7 @@ spawner_start(struct spawner *sp, const struct run_user *user, const char *progr
 			if (fd != sv[1])
 				close(fd);
 		}
+		conf = cfg;
 		if (user != NULL)
 			privsep_become(user, "spawner");
 		else
@@ -264,6 +295,18 @@ int
 spawner_spawn(struct spawner *sp, int fd, pid_t *pid)
 {
 	struct request rq = { .op = OP_SPAWN, .pid = 0 };
+	struct answer a;
+
+	if (call(sp, &rq, fd, &a) != 0 || a.pid <= 0)
+		return -1;
+	*pid = a.pid;
+	return 0;
+}
+
+int
+spawner_convert(struct spawner *sp, int fd, pid_t *pid)
+{
+	struct request rq = { .op = OP_CONVERT, .pid = 0 };
 	struct answer a;
 
 	if (call(sp, &rq, fd, &a) != 0 || a.pid <= 0)

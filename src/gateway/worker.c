@@ -194,6 +194,21 @@ worker_launch_init(const struct config *cfg, struct buf *err)
 	return 0;
 }
 
+int
+worker_launch_spawner(const struct config *cfg, struct buf *err)
+{
+	static struct spawner sp;
+
+	if (worker_launch_init(cfg, err) != 0)
+		return -1;
+	if (L.spawner != NULL || !L.switch_user)
+		return 0;
+	if (spawner_start(&sp, &L.user, L.program, cfg, err) != 0)
+		return -1;
+	L.spawner = &sp;
+	return 0;
+}
+
 const char *
 worker_program(void)
 {
@@ -363,9 +378,39 @@ static int
 parent_convert(void *arg, const char *ext, const struct buf *in, struct buf *pdf,
     long long deadline_ms, char *err, size_t errlen)
 {
-	const struct config *cfg = arg;
+	const struct worker *wk = arg;
+	const struct config *cfg = wk->cfg;
+	int sv[2], r, st;
+	pid_t pid;
 
-	return convert_to_pdf(cfg, ext, in->data, in->len, pdf, deadline_ms, err, errlen);
+	if (wk->spawner == NULL)
+		return convert_to_pdf(cfg, ext, in->data, in->len, pdf, deadline_ms, err, errlen);
+	/* a process that gave up root (or is confined) has its spawner start a
+	 * converter: LibreOffice runs as worker_user, never in this process */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+		snprintf(err, errlen, "socketpair: %s", strerror(errno));
+		return -1;
+	}
+	r = spawner_convert(wk->spawner, sv[1], &pid);
+	close(sv[1]);
+	if (r != 0) {
+		close(sv[0]);
+		snprintf(err, errlen, "the converter could not be started");
+		return -1;
+	}
+	r = frame_request_convert_by(sv[0], ext, in->data, in->len, pdf, deadline_ms);
+	close(sv[0]);
+	spawner_reap(wk->spawner, pid, &st);
+	if (r == 0)
+		return 0;
+	if (r == 1) {	/* failed: the reason is what it answered */
+		snprintf(err, errlen, "%s", buf_str(pdf));
+		buf_reset(pdf);
+	} else {
+		buf_reset(pdf);
+		snprintf(err, errlen, "the converter gave no answer within time_limit");
+	}
+	return -1;
 }
 
 int
@@ -385,7 +430,7 @@ worker_run_item(struct worker *wk, int kind, const char *name,
 	long long deadline = clock_mono_ms() + (long long)pol->lim.seconds * 1000;
 	const struct frame_converter conv = {
 		.convert = parent_convert,
-		.arg = (void *)(uintptr_t)wk->cfg,
+		.arg = wk,
 		.in_max = worker_input_max(pol),
 		.pdf_max = pol->lim.file_out_bytes,
 	};

@@ -49,6 +49,10 @@ enum worker_outcome {
  * it before its threads, a daemon to fail early).  -1 with a reason.
  */
 int worker_launch_init(const struct config *cfg, struct buf *err);
+/* A command run as root (sekisho mail|file): workers and LibreOffice
+ * conversions through a spawner running as worker_user, so that nothing
+ * this process starts runs as root.  Elsewhere nothing to do. */
+int worker_launch_spawner(const struct config *cfg, struct buf *err);
 /* The program found by worker_launch_init (NULL before). */
 const char *worker_program(void);
 /* From now on, start workers through this spawner (the process is about to
