@@ -190,6 +190,7 @@ agent_run(const struct policy *pol, struct spool *sp, volatile int *stop)
 		int c = spool_claim(sp, (long long)time(NULL), name);
 
 		if (c == 1) {
+			outcome_tick(oc);	/* a signed checkpoint due by time */
 			spool_wait(sp, IDLE_WAIT_MS);
 			continue;
 		}

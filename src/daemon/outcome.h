@@ -34,7 +34,10 @@ struct outcome_item {
 };
 
 /* Once, in the master before any agent starts: create the quarantine key
- * when it does not exist yet (first start of a new installation). */
+ * and the audit key (with its public half, <audit_key>.pub) when they do
+ * not exist yet (first start of a new installation), and check that the
+ * journal still ends where its last signed checkpoint says (else -1: the
+ * daemon must not start appending to it). */
 int outcome_prepare(const struct policy *pol, struct buf *err);
 int outcome_open(struct outcome **o, const struct policy *pol, struct buf *err);
 int outcome_record(struct outcome *o, const struct outcome_item *it, struct buf *err);
@@ -48,6 +51,12 @@ int outcome_record(struct outcome *o, const struct outcome_item *it, struct buf 
 #define OUTCOME_BATCH_MAX 32
 int outcome_record_batch(struct outcome *o, const struct outcome_item *const *items,
     size_t n, int *status, struct buf *const *errs);
+/* Sign a checkpoint of the journal if one is due by time (audit/signer.h):
+ * a process that records one item at a time calls it while idle, so that
+ * the last records get a checkpoint within audit_checkpoint_seconds even
+ * when no more come (the queue does this itself).  close signs whatever is
+ * not covered yet. */
+void outcome_tick(struct outcome *o);
 void outcome_close(struct outcome *o);
 
 /*
