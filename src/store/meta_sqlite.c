@@ -35,7 +35,7 @@
 enum stmt {
 	S_BEGIN, S_COMMIT, S_ROLLBACK, S_VERSION_GET, S_VERSION_SET, S_SHA_OF,
 	S_INSERT, S_GET, S_LIST, S_MARK, S_EXPIRED, S_DELETE, S_IN_USE, S_BLOB_PUT, S_BLOB_GET,
-	S_BLOB_DEL, S_STATE_OF, S_RELEASE_ADD, S_RELEASES, S_COUNT
+	S_BLOB_DEL, S_STATE_OF, S_RELEASE_N, S_RELEASE_ADD, S_RELEASES, S_COUNT
 };
 
 static const char *const stmt_sql[S_COUNT] = {
@@ -66,11 +66,12 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_BLOB_GET] = "SELECT sealed FROM blobs WHERE sha256 = ?1",
 	[S_BLOB_DEL] = "DELETE FROM blobs WHERE sha256 = ?1",
 	[S_STATE_OF] = "SELECT state FROM items WHERE receipt_id = ?1",
-	[S_RELEASE_ADD] = "INSERT INTO releases (release_id, receipt_id, released_at, "
+	[S_RELEASE_N] = "SELECT coalesce(max(n), 0) + 1 FROM releases WHERE receipt_id = ?1",
+	[S_RELEASE_ADD] = "INSERT INTO releases (release_id, receipt_id, n, released_at, "
 	    "released_by, account, reason, sha256, bytes) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[S_RELEASES] = "SELECT release_id, released_at, released_by, account, reason, sha256, "
-	    "bytes FROM releases WHERE receipt_id = ?1 ORDER BY released_at, release_id",
+	    "bytes, n FROM releases WHERE receipt_id = ?1 ORDER BY n",
 };
 
 struct meta {
@@ -493,7 +494,7 @@ meta_mark_released(void *be, const char *receipt_id, const char *by, long long w
 }
 
 static int
-meta_release_add(void *be, const struct store_release *r, struct buf *err)
+meta_release_add(void *be, struct store_release *r, struct buf *err)
 {
 	struct meta *m = be;
 	sqlite3_stmt *st = use(m, S_STATE_OF);
@@ -516,15 +517,23 @@ meta_release_add(void *be, const struct store_release *r, struct buf *err)
 		buf_printf(err, "%s is %s: there is nothing to release", r->receipt_id, state);
 		return -1;
 	}
+	st = use(m, S_RELEASE_N);
+	bind_text(st, 1, r->receipt_id);
+	rc = sqlite3_step(st);
+	r->n = rc == SQLITE_ROW ? (unsigned long long)sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW || r->n < 1)
+		return db_error(m, err, "numbering the release");
 	st = use(m, S_RELEASE_ADD);
 	bind_text(st, 1, r->release_id);
 	bind_text(st, 2, r->receipt_id);
-	sqlite3_bind_int64(st, 3, r->released_at);
-	bind_text(st, 4, r->by);
-	bind_text(st, 5, r->account);
-	bind_text(st, 6, r->reason);
-	bind_text(st, 7, r->sha256);
-	sqlite3_bind_int64(st, 8, (sqlite3_int64)r->bytes);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)r->n);
+	sqlite3_bind_int64(st, 4, r->released_at);
+	bind_text(st, 5, r->by);
+	bind_text(st, 6, r->account);
+	bind_text(st, 7, r->reason);
+	bind_text(st, 8, r->sha256);
+	sqlite3_bind_int64(st, 9, (sqlite3_int64)r->bytes);
 	if (run(m, st, err, "recording the release") != 0)
 		return -1;
 	if (strcmp(state, "held") != 0)
@@ -558,7 +567,7 @@ meta_releases(void *be, const char *receipt_id, store_release_fn fn, void *ctx,
 		rel.receipt_id = receipt_id;
 		if (copy_fixed(rel.release_id, sizeof rel.release_id, st, 0) != 0 ||
 		    copy_fixed(rel.sha256, sizeof rel.sha256, st, 5) != 0 ||
-		    sqlite3_column_int64(st, 6) < 0) {
+		    sqlite3_column_int64(st, 6) < 0 || sqlite3_column_int64(st, 7) < 1) {
 			buf_printf(err, "%s: a release of %s: malformed row", m->path, receipt_id);
 			r = -1;
 			break;
@@ -568,6 +577,7 @@ meta_releases(void *be, const char *receipt_id, store_release_fn fn, void *ctx,
 		rel.account = (const char *)sqlite3_column_text(st, 3);
 		rel.reason = (const char *)sqlite3_column_text(st, 4);
 		rel.bytes = (unsigned long long)sqlite3_column_int64(st, 6);
+		rel.n = (unsigned long long)sqlite3_column_int64(st, 7);
 		if (fn(&rel, ctx, err) != 0) {
 			rc = SQLITE_DONE;
 			break;

@@ -76,13 +76,14 @@ const char *const store_schema[] = {
 	"CREATE TABLE IF NOT EXISTS releases ("
 	    "release_id TEXT PRIMARY KEY, "
 	    "receipt_id TEXT NOT NULL, "
+	    "n BIGINT NOT NULL, "
 	    "released_at BIGINT NOT NULL, "
 	    "released_by TEXT NOT NULL, "
 	    "account TEXT NOT NULL, "
 	    "reason TEXT NOT NULL, "
 	    "sha256 TEXT NOT NULL, "
-	    "bytes BIGINT NOT NULL)",
-	"CREATE INDEX IF NOT EXISTS releases_receipt_id ON releases (receipt_id)",
+	    "bytes BIGINT NOT NULL, "
+	    "UNIQUE (receipt_id, n))",
 	NULL
 };
 

@@ -175,7 +175,7 @@ int store_mark_released(struct store *s, const char *receipt_id, const char *by,
  * receipt_id, released_at, by, account and reason are the caller's (the
  * strings are stored as store_item's are: valid UTF-8, at most
  * STORE_FIELD_MAX bytes, and record sees them as stored); release_id,
- * sha256 and bytes are filled in.  Release ids are RL-YYYYMMDD-<16 hex>.
+ * sha256, bytes and n are filled in.  Release ids are RL-YYYYMMDD-<16 hex>.
  */
 struct store_release {
 	char release_id[STORE_ID_MAX];
@@ -186,6 +186,7 @@ struct store_release {
 	const char *reason;
 	char sha256[SHA256_HEX_LEN + 1];	/* of the bytes that left */
 	unsigned long long bytes;
+	unsigned long long n;		/* the item's first, second ... release */
 };
 /* Non-zero: fails store_release (with a reason in err), or stops a listing. */
 typedef int (*store_release_fn)(const struct store_release *r, void *ctx, struct buf *err);

@@ -46,10 +46,11 @@ struct store_backend_ops {
 	/* -> 0, STORE_NOT_FOUND, or -1 when not held */
 	int (*mark_released)(void *be, const char *receipt_id, const char *by,
 	    long long when, struct buf *err);
-	/* a row in releases, and held -> released (first release) -> 0,
-	 * STORE_NOT_FOUND, or -1 (also when neither held nor released) */
-	int (*release_add)(void *be, const struct store_release *r, struct buf *err);
-	/* the item's releases, oldest first (ordered by time, then id) */
+	/* a row in releases (numbered: r->n is set), and held -> released
+	 * (first release) -> 0, STORE_NOT_FOUND, or -1 (also when neither held
+	 * nor released) */
+	int (*release_add)(void *be, struct store_release *r, struct buf *err);
+	/* the item's releases, in their order (n) */
 	int (*releases)(void *be, const char *receipt_id, store_release_fn fn, void *ctx,
 	    struct buf *err);
 	/* up to max rows with expires_at <= now */

@@ -1028,7 +1028,7 @@ struct rel_seen {
 	size_t n;
 	char id[4][STORE_ID_MAX], by[4][64], account[4][64], reason[4][128];
 	char sha[4][SHA256_HEX_LEN + 1];
-	unsigned long long bytes[4];
+	unsigned long long bytes[4], nth[4];
 	long long at[4];
 };
 
@@ -1045,6 +1045,7 @@ rel_collect(const struct store_release *r, void *ctx, struct buf *err)
 	snprintf(s->reason[s->n], sizeof s->reason[0], "%s", r->reason);
 	snprintf(s->sha[s->n], sizeof s->sha[0], "%s", r->sha256);
 	s->bytes[s->n] = r->bytes;
+	s->nth[s->n] = r->n;
 	s->at[s->n] = r->released_at;
 	s->n++;
 	return 0;
@@ -1139,6 +1140,8 @@ test_release(void **state)
 	assert_string_equal(seen.sha[0], sha);
 	assert_int_equal(seen.bytes[0], sizeof orig - 1);
 	assert_int_equal(seen.at[0], NOW + 60);
+	assert_int_equal(seen.nth[0], 1);
+	assert_int_equal(rec.nth[0], 1);
 	assert_int_equal(store_get(f->s, "SK-rel", NULL, &m, &err), 0);
 	assert_string_equal(m.state, "released");
 	assert_int_equal(m.released_at, NOW + 60);
@@ -1156,6 +1159,8 @@ test_release(void **state)
 	assert_string_equal(seen.by[1], "tanaka");
 	assert_string_equal(seen.reason[1], "bad \xef\xbf\xbd byte");
 	assert_int_equal(seen.at[1], NOW + 120);
+	assert_int_equal(seen.nth[1], 2);
+	assert_int_equal(rec.nth[0], 2);
 	assert_string_not_equal(seen.id[0], seen.id[1]);
 	assert_int_equal(store_get(f->s, "SK-rel", NULL, &m, &err), 0);
 	assert_string_equal(m.released_by, "承認者 suzuki");
