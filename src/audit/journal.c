@@ -1342,7 +1342,8 @@ lr_next(struct lreader *lr, const char **line, size_t *len)
 	int skipping = 0;
 
 	for (;;) {
-		char *base = lr->b.data + lr->off;
+		/* nothing read yet (an empty file): no buffer to point into */
+		char *base = lr->b.data != NULL ? lr->b.data + lr->off : NULL;
 		size_t have = lr->b.len - lr->off;
 		char *lf = have > scanned ? memchr(base + scanned, '\n', have - scanned) : NULL;
 
