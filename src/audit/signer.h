@@ -15,9 +15,9 @@
  *
  * Contract:
  *  - audit_signer_open loads the secret key into sodium_malloc'd memory
- *    (no access while not signing; wiped into children by fork, so a
- *    sandboxed worker forked later holds no key; wiped and freed on close;
- *    a forked child must not close a signer).  It refuses a journal that
+ *    (no access while not signing; zeroed in every child forked later, so a
+ *    sandboxed worker holds no key (MADV_WIPEONFORK, Linux 4.14+); wiped
+ *    and freed on close, which a forked child must therefore not call).  It refuses a journal that
  *    ends before its last checkpoint, or whose last record is the
  *    checkpointed one with another hash: records were removed or rewritten,
  *    and nothing more should be appended and signed after them.  It signs
