@@ -90,6 +90,7 @@ journal = $tmp/journal.jsonl
 quarantine_dir = $tmp/quarantine
 quarantine_db = $tmp/quarantine.db
 quarantine_key = $tmp/quarantine.key
+audit_key = $tmp/audit.key
 workers = ${WORKERS:-2}
 CONF
 "$build/sekisho" quarantine keygen "$tmp/quarantine.key" >/dev/null 2>&1

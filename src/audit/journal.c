@@ -35,7 +35,7 @@
 #include "core/xalloc.h"
 
 #define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
-#define TIME_LEN 20			/* 2026-11-21T09:30:00Z */
+#define TIME_LEN JOURNAL_TIME_LEN	/* 2026-11-21T09:30:00Z */
 #define TIME_MAX 253402300799LL		/* 9999-12-31T23:59:59Z */
 #define HASH_FIELD "\"hash\":\""
 #define HASH_FIELD_LEN 8
@@ -44,7 +44,7 @@
 #define CHECKPOINT_LINE_MAX 1024
 #define KEY_FILE_MAX 512
 #define JSON_DEPTH_MAX 256
-#define SIG_BYTES 64
+#define SIG_BYTES AUDIT_SIG_BYTES
 #define SIG_B64_LEN 88			/* base64 of a 64-byte signature, padded */
 #define CHECKPOINT_DOMAIN "sekisho-checkpoint\n"
 #define SECRET_LABEL "sekisho-audit-ed25519-secret-key "
@@ -209,6 +209,38 @@ is_time(const char *p)
 			return 0;
 	}
 	return 1;
+}
+
+/* Two decimal digits at p. */
+static int
+two(const char *p)
+{
+	return (p[0] - '0') * 10 + (p[1] - '0');
+}
+
+/* A journal time (is_time already) as seconds since the epoch; -1 when a
+ * field is out of its range or the time is before 1970. */
+static int
+time_value(const char *p, long long *t)
+{
+	struct tm tm;
+	time_t v;
+
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = two(p) * 100 + two(p + 2) - 1900;
+	tm.tm_mon = two(p + 5) - 1;
+	tm.tm_mday = two(p + 8);
+	tm.tm_hour = two(p + 11);
+	tm.tm_min = two(p + 14);
+	tm.tm_sec = two(p + 17);
+	if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+		return -1;
+	v = timegm(&tm);
+	if (v < 0)
+		return -1;
+	*t = (long long)v;
+	return 0;
 }
 
 /* Length of the valid UTF-8 sequence at p (no overlongs, surrogates or
@@ -484,10 +516,12 @@ find_lf_before(int fd, off_t end, size_t limit, off_t *at)
 	return -1;
 }
 
-/* Copy the torn bytes [start, size) to <path>.torn, durably, before they
- * are cut off: a JSON line with when, where, how much, and the bytes. */
+/* Copy the torn bytes [start, size) of fd (the journal, or its checkpoints
+ * file: from) to <journal>.torn, durably, before they are cut off: a JSON
+ * line with when, where, how much, and the bytes. */
 static int
-move_aside(struct journal *j, off_t start, off_t size, struct buf *err)
+move_aside(struct journal *j, int fd, const char *from, off_t start, off_t size,
+    struct buf *err)
 {
 	size_t n = (size_t)(size - start), b64len;
 	char now[TIME_LEN + 1], h[SHA256_HEX_LEN + 1];
@@ -500,8 +534,8 @@ move_aside(struct journal *j, off_t start, off_t size, struct buf *err)
 	buf_init(&rec, b64len + 8192);
 	if (buf_reserve(&data, n) != 0)
 		die("torn line past the line limit");
-	if (pread_full(j->fd, data.data, n, start) != 0) {
-		buf_printf(err, "%s: %s", j->path, strerror(errno));
+	if (pread_full(fd, data.data, n, start) != 0) {
+		buf_printf(err, "%s: %s", from, strerror(errno));
 		goto out;
 	}
 	data.len = n;
@@ -510,7 +544,7 @@ move_aside(struct journal *j, off_t start, off_t size, struct buf *err)
 	if (format_time((long long)time(NULL), now) != 0)
 		memcpy(now, "1970-01-01T00:00:00Z", TIME_LEN + 1);
 	buf_printf(&rec, "{\"time\":\"%s\",\"journal\":", now);
-	json_str(&rec, j->path);
+	json_str(&rec, from);
 	buf_printf(&rec, ",\"offset\":%lld,\"bytes\":%zu,\"sha256\":\"%s\",\"data\":\"",
 	    (long long)start, n, h);
 	if (buf_reserve(&rec, b64len + 3) != 0)
@@ -567,7 +601,7 @@ tail_recover(struct journal *j, struct buf *err)
 				return -1;
 			}
 			start = k == 1 ? lf + 1 : 0;
-			if (move_aside(j, start, size, err) != 0)
+			if (move_aside(j, j->fd, j->path, start, size, err) != 0)
 				return -1;
 			if (ftruncate(j->fd, start) != 0 || fdatasync(j->fd) != 0) {
 				buf_printf(err, "%s: cannot cut off the torn last line: %s",
@@ -838,14 +872,163 @@ checkpoint_message(struct buf *m, uint64_t seq, const char *hash, const char *ts
 }
 
 int
-journal_checkpoint(struct journal *j, const unsigned char sk[AUDIT_SECRET_KEY_BYTES],
-    const char *key_id, struct buf *err)
+journal_changed(const struct journal *j)
 {
-	unsigned char pk[AUDIT_PUBLIC_KEY_BYTES], sig[SIG_BYTES];
+	struct stat st;
+
+	return fstat(j->fd, &st) != 0 || st.st_size != j->end;
+}
+
+int
+journal_cp_parse(const char *line, size_t n, struct journal_cp *cp)
+{
+	struct cur c = { line, n };
+	const char *hash, *ts, *kid, *sig64;
+	size_t siglen = 0;
+
+	memset(cp, 0, sizeof *cp);
+	if (cur_lit(&c, "{\"seq\":") != 0 || cur_seq(&c, &cp->seq) != 0 ||
+	    cur_lit(&c, ",\"hash\":\"") != 0 ||
+	    cur_take(&c, SHA256_HEX_LEN, is_hex64, &hash) != 0 ||
+	    cur_lit(&c, "\",\"time\":\"") != 0 || cur_take(&c, TIME_LEN, is_time, &ts) != 0 ||
+	    cur_lit(&c, "\",\"key_id\":\"") != 0 ||
+	    cur_take(&c, AUDIT_KEY_ID_LEN, is_key_id, &kid) != 0 ||
+	    cur_lit(&c, "\",\"sig\":\"") != 0 || cur_take(&c, SIG_B64_LEN, NULL, &sig64) != 0 ||
+	    cur_lit(&c, "\"}") != 0 || c.n != 0 || time_value(ts, &cp->t) != 0 ||
+	    sodium_base642bin(cp->sig, sizeof cp->sig, sig64, SIG_B64_LEN, NULL, &siglen, NULL,
+	    sodium_base64_VARIANT_ORIGINAL) != 0 || siglen != SIG_BYTES)
+		return -1;
+	memcpy(cp->hash, hash, SHA256_HEX_LEN);
+	memcpy(cp->time, ts, TIME_LEN);
+	memcpy(cp->key_id, kid, AUDIT_KEY_ID_LEN);
+	return 0;
+}
+
+int
+journal_cp_signed_by(const struct journal_cp *cp, const unsigned char pk[AUDIT_PUBLIC_KEY_BYTES],
+    const char *pk_id)
+{
+	struct buf msg;
+	int ok;
+
+	crypto_ready();
+	if (memcmp(cp->key_id, pk_id, AUDIT_KEY_ID_LEN) != 0)
+		return 0;
+	buf_init(&msg, 256);
+	checkpoint_message(&msg, cp->seq, cp->hash, cp->time);
+	ok = crypto_sign_verify_detached(cp->sig, (const unsigned char *)msg.data, msg.len,
+	    pk) == 0;
+	buf_free(&msg);
+	return ok;
+}
+
+/*
+ * The last checkpoint of a checkpoints file: 1 read into *cp, 0 there is
+ * none (no file, or empty), 2 its last line is not a checkpoint (torn by a
+ * crash, or damaged), -1 an I/O error (errno).
+ */
+static int
+read_last_cp(const char *path, struct journal_cp *cp)
+{
+	char line[CHECKPOINT_LINE_MAX + 1], last;
+	struct stat st;
+	off_t lf, start;
+	int fd, k, r = -1;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (fstat(fd, &st) != 0)
+		goto out;
+	r = 0;
+	if (st.st_size == 0)
+		goto out;
+	r = -1;
+	if (pread_full(fd, &last, 1, st.st_size - 1) != 0)
+		goto out;
+	r = 2;
+	if (last != '\n')
+		goto out;
+	k = find_lf_before(fd, st.st_size - 1, CHECKPOINT_LINE_MAX, &lf);
+	if (k == -2) {
+		r = -1;
+		goto out;
+	}
+	if (k == -1)
+		goto out;
+	start = k == 1 ? lf + 1 : 0;
+	if (pread_full(fd, line, (size_t)(st.st_size - 1 - start), start) != 0) {
+		r = -1;
+		goto out;
+	}
+	r = journal_cp_parse(line, (size_t)(st.st_size - 1 - start), cp) == 0 ? 1 : 2;
+out:
+	close(fd);
+	return r;
+}
+
+/*
+ * Append one checkpoint line to the checkpoints file, durably.  A last line
+ * without its LF (a crash during an earlier append) is moved aside to
+ * <journal>.torn and cut off first, so that it does not swallow this one.
+ */
+static int
+checkpoints_append(struct journal *j, const char *path, const char *p, size_t n,
+    struct buf *err)
+{
+	struct stat st;
+	char last;
+	off_t lf, start;
+	int fd, k, r = -1;
+
+	fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	if (fd < 0) {
+		buf_printf(err, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (lock_fd(fd, LOCK_EX) != 0 || fstat(fd, &st) != 0 ||
+	    (st.st_size > 0 && pread_full(fd, &last, 1, st.st_size - 1) != 0)) {
+		buf_printf(err, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (st.st_size > 0 && last != '\n') {
+		k = find_lf_before(fd, st.st_size, CHECKPOINT_LINE_MAX, &lf);
+		if (k < 0) {
+			buf_printf(err, k == -2 ? "%s: read error" : "%s: its last line is longer "
+			    "than any checkpoint: not a checkpoints file; nothing appended", path);
+			goto out;
+		}
+		start = k == 1 ? lf + 1 : 0;
+		if (move_aside(j, fd, path, start, st.st_size, err) != 0)
+			goto out;
+		if (ftruncate(fd, start) != 0) {
+			buf_printf(err, "%s: cannot cut off the torn last line: %s", path,
+			    strerror(errno));
+			goto out;
+		}
+	}
+	if (write_all(fd, p, n) != 0 || fdatasync(fd) != 0 ||
+	    (st.st_size == 0 && sync_parent(path) != 0)) {
+		buf_printf(err, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	r = 0;
+out:
+	close(fd);
+	return r;
+}
+
+int
+journal_checkpoint_if(struct journal *j, const unsigned char sk[AUDIT_SECRET_KEY_BYTES],
+    const char *key_id, journal_cp_due_fn due, void *arg, struct journal_cp *last,
+    int *have_last, struct buf *err)
+{
+	unsigned char pk[AUDIT_PUBLIC_KEY_BYTES];
 	char id[AUDIT_KEY_ID_LEN + 1], ts[TIME_LEN + 1], b64[SIG_B64_LEN + 1];
+	struct journal_cp prev, made;
 	struct buf msg, line;
 	char *cp_path;
-	int r = -1;
+	int k, d, r = -1;
 
 	crypto_ready();
 	crypto_sign_ed25519_sk_to_pk(pk, sk);
@@ -865,10 +1048,26 @@ journal_checkpoint(struct journal *j, const unsigned char sk[AUDIT_SECRET_KEY_BY
 	}
 	buf_init(&msg, 256);
 	buf_init(&line, CHECKPOINT_LINE_MAX);
+	cp_path = path_with(j->path, ".checkpoints");
 	if (refresh(j, err) != 0)
 		goto out;
-	if (j->seq == 0) {
+	if ((k = read_last_cp(cp_path, &prev)) < 0) {
+		buf_printf(err, "%s: %s", cp_path, strerror(errno));
+		goto out;
+	}
+	if (last != NULL && k == 1)
+		*last = prev;
+	if (have_last != NULL)
+		*have_last = k == 1;
+	if (due != NULL)
+		d = due(j->seq, j->hash, k == 1 ? &prev : NULL, arg, err);
+	else if (j->seq == 0) {
 		buf_printf(err, "%s: the journal is empty: nothing to checkpoint", j->path);
+		d = -1;
+	} else
+		d = 1;
+	if (d <= 0 || j->seq == 0) {
+		r = d < 0 ? -1 : 0;
 		goto out;
 	}
 	/* never sign a record that a crash could still take away */
@@ -877,19 +1076,38 @@ journal_checkpoint(struct journal *j, const unsigned char sk[AUDIT_SECRET_KEY_BY
 		goto out;
 	}
 	j->unsynced = 0;
-	checkpoint_message(&msg, j->seq, j->hash, ts);
-	crypto_sign_detached(sig, NULL, (const unsigned char *)msg.data, msg.len, sk);
-	sodium_bin2base64(b64, sizeof b64, sig, SIG_BYTES, sodium_base64_VARIANT_ORIGINAL);
+	memset(&made, 0, sizeof made);
+	made.seq = j->seq;
+	memcpy(made.hash, j->hash, SHA256_HEX_LEN + 1);
+	memcpy(made.time, ts, TIME_LEN + 1);
+	if (time_value(ts, &made.t) != 0)
+		die("journal_checkpoint: a time we formatted does not read back");
+	memcpy(made.key_id, id, AUDIT_KEY_ID_LEN + 1);
+	checkpoint_message(&msg, made.seq, made.hash, ts);
+	crypto_sign_detached(made.sig, NULL, (const unsigned char *)msg.data, msg.len, sk);
+	sodium_bin2base64(b64, sizeof b64, made.sig, SIG_BYTES, sodium_base64_VARIANT_ORIGINAL);
 	buf_printf(&line, "{\"seq\":%" PRIu64 ",\"hash\":\"%s\",\"time\":\"%s\",\"key_id\":\"%s\","
-	    "\"sig\":\"%s\"}\n", j->seq, j->hash, ts, id, b64);
-	cp_path = path_with(j->path, ".checkpoints");
-	r = append_durable(cp_path, line.data, line.len, err);
-	free(cp_path);
+	    "\"sig\":\"%s\"}\n", made.seq, made.hash, ts, id, b64);
+	if (checkpoints_append(j, cp_path, line.data, line.len, err) != 0)
+		goto out;
+	if (last != NULL)
+		*last = made;
+	if (have_last != NULL)
+		*have_last = 1;
+	r = 1;
 out:
 	lock_fd(j->fd, LOCK_UN);
+	free(cp_path);
 	buf_free(&msg);
 	buf_free(&line);
 	return r;
+}
+
+int
+journal_checkpoint(struct journal *j, const unsigned char sk[AUDIT_SECRET_KEY_BYTES],
+    const char *key_id, struct buf *err)
+{
+	return journal_checkpoint_if(j, sk, key_id, NULL, NULL, NULL, NULL, err) == 1 ? 0 : -1;
 }
 
 /* Create a new file with exactly these bytes, durably; never overwrite. */
@@ -959,8 +1177,8 @@ out:
 
 /* Read a key file (LABEL BASE64, one optional LF) into out[n]. */
 static int
-key_file_read(const char *path, const char *label, unsigned char *out, size_t n,
-    int secret, struct buf *err)
+key_file_read(const char *path, int given_fd, const char *label, unsigned char *out,
+    size_t n, int secret, struct buf *err)
 {
 	char text[KEY_FILE_MAX];
 	const char *b64, *end;
@@ -968,7 +1186,7 @@ key_file_read(const char *path, const char *label, unsigned char *out, size_t n,
 	struct stat st;
 	int fd, r = -1;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = given_fd > 0 ? given_fd : open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		buf_printf(err, "%s: %s", path, strerror(errno));
 		return -1;
@@ -987,7 +1205,7 @@ key_file_read(const char *path, const char *label, unsigned char *out, size_t n,
 		goto out;
 	}
 	while (len < sizeof text - 1) {
-		ssize_t k = read(fd, text + len, sizeof text - 1 - len);
+		ssize_t k = pread(fd, text + len, sizeof text - 1 - len, (off_t)len);
 
 		if (k < 0 && errno == EINTR)
 			continue;
@@ -1018,7 +1236,8 @@ key_file_read(const char *path, const char *label, unsigned char *out, size_t n,
 	r = 0;
 out:
 	sodium_memzero(text, sizeof text);
-	close(fd);
+	if (fd != given_fd)
+		close(fd);
 	return r;
 }
 
@@ -1026,11 +1245,18 @@ int
 audit_key_load_secret(const char *path, unsigned char sk[AUDIT_SECRET_KEY_BYTES],
     char key_id[AUDIT_KEY_ID_LEN + 1], struct buf *err)
 {
+	return audit_key_load_secret_fd(path, 0, sk, key_id, err);
+}
+
+int
+audit_key_load_secret_fd(const char *path, int fd, unsigned char sk[AUDIT_SECRET_KEY_BYTES],
+    char key_id[AUDIT_KEY_ID_LEN + 1], struct buf *err)
+{
 	unsigned char pk[AUDIT_PUBLIC_KEY_BYTES], again[AUDIT_SECRET_KEY_BYTES];
 	int r = -1;
 
 	crypto_ready();
-	if (key_file_read(path, SECRET_LABEL, sk, AUDIT_SECRET_KEY_BYTES, 1, err) != 0)
+	if (key_file_read(path, fd, SECRET_LABEL, sk, AUDIT_SECRET_KEY_BYTES, 1, err) != 0)
 		goto out;
 	/* the public half must be the one the seed gives */
 	crypto_sign_seed_keypair(pk, again, sk);
@@ -1052,7 +1278,7 @@ audit_key_load_public(const char *path, unsigned char pk[AUDIT_PUBLIC_KEY_BYTES]
     char key_id[AUDIT_KEY_ID_LEN + 1], struct buf *err)
 {
 	crypto_ready();
-	if (key_file_read(path, PUBLIC_LABEL, pk, AUDIT_PUBLIC_KEY_BYTES, 0, err) != 0)
+	if (key_file_read(path, 0, PUBLIC_LABEL, pk, AUDIT_PUBLIC_KEY_BYTES, 0, err) != 0)
 		return -1;
 	key_id_of(pk, key_id);
 	return 0;
@@ -1124,7 +1350,8 @@ lr_next(struct lreader *lr, const char **line, size_t *len)
 	int skipping = 0;
 
 	for (;;) {
-		char *base = lr->b.data + lr->off;
+		/* nothing read yet (an empty file): no buffer to point into */
+		char *base = lr->b.data != NULL ? lr->b.data + lr->off : NULL;
 		size_t have = lr->b.len - lr->off;
 		char *lf = have > scanned ? memchr(base + scanned, '\n', have - scanned) : NULL;
 
@@ -1174,6 +1401,7 @@ lr_free(struct lreader *lr)
 struct cp {
 	uint64_t seq;
 	char hash[SHA256_HEX_LEN + 1];
+	char time[TIME_LEN + 1];
 	size_t line;		/* in the checkpoints file */
 	int seen;		/* a record with this seq was read */
 };
@@ -1183,6 +1411,7 @@ struct verify {
 	size_t problems;
 	struct cp *cps;
 	size_t ncps;
+	int cps_missing;	/* the checkpoints file does not exist */
 };
 
 /* One problem, one line of the report (listed up to the limit, all counted). */
@@ -1210,7 +1439,8 @@ cmp_cp(const void *a, const void *b)
 	return x->line < y->line ? -1 : x->line > y->line;
 }
 
-/* Read, check (signatures when pk is given) and sort the checkpoints. */
+/* Read, check (signatures when pk is given) and sort the checkpoints.  A
+ * file that does not exist is noted in v, not an error. */
 static int
 load_checkpoints(struct verify *v, const char *path, const unsigned char *pk,
     const char *pk_id)
@@ -1222,17 +1452,18 @@ load_checkpoints(struct verify *v, const char *path, const unsigned char *pk,
 	int fd, k, r = -1;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		v->cps_missing = 1;
+		return 0;
+	}
 	if (fd < 0) {
 		buf_printf(v->report, "%s: %s\n", path, strerror(errno));
 		return -1;
 	}
 	lr_init(&lr, fd, (off_t)INT64_MAX, CHECKPOINT_LINE_MAX);
 	while ((k = lr_next(&lr, &line, &n)) != LR_END) {
-		struct cur c;
+		struct journal_cp jc;
 		struct cp cp;
-		const char *hash, *ts, *kid, *sig64;
-		unsigned char sig[SIG_BYTES];
-		size_t siglen = 0;
 
 		if (k == LR_ERROR) {
 			buf_printf(v->report, "%s: %s\n", path, strerror(errno));
@@ -1248,46 +1479,24 @@ load_checkpoints(struct verify *v, const char *path, const unsigned char *pk,
 			    lineno, CHECKPOINT_LINE_MAX);
 			continue;
 		}
-		c.p = line;
-		c.n = n;
-		memset(&cp, 0, sizeof cp);
-		if (cur_lit(&c, "{\"seq\":") != 0 || cur_seq(&c, &cp.seq) != 0 ||
-		    cur_lit(&c, ",\"hash\":\"") != 0 ||
-		    cur_take(&c, SHA256_HEX_LEN, is_hex64, &hash) != 0 ||
-		    cur_lit(&c, "\",\"time\":\"") != 0 || cur_take(&c, TIME_LEN, is_time, &ts) != 0 ||
-		    cur_lit(&c, "\",\"key_id\":\"") != 0 ||
-		    cur_take(&c, AUDIT_KEY_ID_LEN, is_key_id, &kid) != 0 ||
-		    cur_lit(&c, "\",\"sig\":\"") != 0 || cur_take(&c, SIG_B64_LEN, NULL, &sig64) != 0 ||
-		    cur_lit(&c, "\"}") != 0 || c.n != 0 ||
-		    sodium_base642bin(sig, sizeof sig, sig64, SIG_B64_LEN, NULL, &siglen, NULL,
-		    sodium_base64_VARIANT_ORIGINAL) != 0 || siglen != SIG_BYTES) {
+		if (journal_cp_parse(line, n, &jc) != 0) {
 			problem(v, "checkpoints line %zu: not a checkpoint record", lineno);
 			continue;
 		}
-		if (pk != NULL) {
-			struct buf msg;
-			int bad;
-
-			if (memcmp(kid, pk_id, AUDIT_KEY_ID_LEN) != 0) {
-				problem(v, "checkpoints line %zu (seq %" PRIu64 "): signed by key %.16s, "
-				    "not by the given public key %s", lineno, cp.seq, kid, pk_id);
-				continue;
-			}
-			buf_init(&msg, 256);
-			checkpoint_message(&msg, cp.seq, hash, ts);
-			bad = crypto_sign_verify_detached(sig, (const unsigned char *)msg.data,
-			    msg.len, pk) != 0;
-			buf_free(&msg);
-			if (bad) {
-				problem(v, "checkpoints line %zu (seq %" PRIu64 "): bad signature "
-				    "(checkpoint forged or altered)", lineno, cp.seq);
-				continue;
-			}
+		if (pk != NULL && memcmp(jc.key_id, pk_id, AUDIT_KEY_ID_LEN) != 0) {
+			problem(v, "checkpoints line %zu (seq %" PRIu64 "): signed by key %.16s, "
+			    "not by the given public key %s", lineno, jc.seq, jc.key_id, pk_id);
+			continue;
 		}
-		if (cp.seq < last_seq)
+		if (pk != NULL && !journal_cp_signed_by(&jc, pk, pk_id)) {
+			problem(v, "checkpoints line %zu (seq %" PRIu64 "): bad signature "
+			    "(checkpoint forged or altered)", lineno, jc.seq);
+			continue;
+		}
+		if (jc.seq < last_seq)
 			problem(v, "checkpoints line %zu: seq %" PRIu64 " comes after a checkpoint "
-			    "of seq %" PRIu64 " (checkpoints reordered)", lineno, cp.seq, last_seq);
-		last_seq = cp.seq;
+			    "of seq %" PRIu64 " (checkpoints reordered)", lineno, jc.seq, last_seq);
+		last_seq = jc.seq;
 		if (v->ncps == JOURNAL_CHECKPOINTS_MAX) {
 			problem(v, "more than %zu checkpoints: the rest are not checked",
 			    JOURNAL_CHECKPOINTS_MAX);
@@ -1297,7 +1506,10 @@ load_checkpoints(struct verify *v, const char *path, const unsigned char *pk,
 			cap = cap ? cap * 2 : 64;
 			v->cps = xrealloc(v->cps, cap * sizeof *v->cps);
 		}
-		memcpy(cp.hash, hash, SHA256_HEX_LEN);
+		memset(&cp, 0, sizeof cp);
+		cp.seq = jc.seq;
+		memcpy(cp.hash, jc.hash, sizeof cp.hash);
+		memcpy(cp.time, jc.time, sizeof cp.time);
 		cp.line = lineno;
 		v->cps[v->ncps++] = cp;
 	}
@@ -1332,15 +1544,67 @@ match_checkpoints(struct verify *v, size_t lineno, uint64_t seq, const char *has
 	}
 }
 
+/*
+ * What the checkpoints say about the journal as a whole, once it was read:
+ * a checkpoint no record answered (records removed), a journal without any
+ * checkpoint, and the records after the last one (a note, or a problem when
+ * strict).
+ */
+static void
+coverage(struct verify *v, const struct journal_verify_opts *o, uint64_t records,
+    uint64_t last_seq, uint64_t max_seq, const char *tail_time)
+{
+	const struct cp *beyond = NULL;
+	uint64_t top;
+
+	for (size_t i = 0; i < v->ncps; i++) {
+		if (v->cps[i].seen)
+			continue;
+		if (v->cps[i].seq > max_seq)
+			beyond = &v->cps[i];	/* sorted: the last one is the largest */
+		else
+			problem(v, "checkpoints line %zu: seq %" PRIu64 " is not in the journal "
+			    "(record removed)", v->cps[i].line, v->cps[i].seq);
+	}
+	if (beyond != NULL)
+		problem(v, "journal ends at seq %" PRIu64 " but checkpoint says seq %" PRIu64
+		    " exists (records removed from the end)", last_seq, beyond->seq);
+	if (records == 0)
+		return;
+	if (v->cps_missing) {
+		problem(v, "no checkpoints file %s: nothing shows where the journal should end "
+		    "(records removed from the end, or a journal rewritten whole, would not be "
+		    "seen; --chain-only checks the chain alone)", o->checkpoints);
+		return;
+	}
+	if (v->ncps == 0) {
+		problem(v, "no valid checkpoint covers any of the %" PRIu64 " records", records);
+		return;
+	}
+	top = v->cps[v->ncps - 1].seq;
+	if (last_seq <= top)
+		return;
+	if (o->strict)
+		problem(v, "%" PRIu64 " records (seq %" PRIu64 "..%" PRIu64 ") are not covered by "
+		    "a checkpoint (the last checkpoint is of seq %" PRIu64 ", made %s)",
+		    last_seq - top, top + 1, last_seq, top, v->cps[v->ncps - 1].time);
+	else
+		buf_printf(v->report, "note: %" PRIu64 " record%s not yet covered by a checkpoint "
+		    "(seq %" PRIu64 "..%" PRIu64 ", the first appended %s; the last checkpoint is "
+		    "of seq %" PRIu64 ", made %s)\n", last_seq - top, last_seq - top == 1 ? "" : "s",
+		    top + 1, last_seq, tail_time[0] != '\0' ? tail_time : "at an unknown time", top,
+		    v->cps[v->ncps - 1].time);
+}
+
 int
-journal_verify(const char *path, const char *checkpoints_path,
-    const char *public_key_path, struct buf *report)
+journal_verify(const char *path, const struct journal_verify_opts *o, struct buf *report)
 {
 	struct verify v = { .report = report };
 	unsigned char pk[AUDIT_PUBLIC_KEY_BYTES];
 	char pk_id[AUDIT_KEY_ID_LEN + 1] = "", h[SHA256_HEX_LEN + 1];
 	char prev_hash[SHA256_HEX_LEN + 1] = ZERO_HASH, last_hash[SHA256_HEX_LEN + 1] = ZERO_HASH;
-	uint64_t prev_seq = 0, last_seq = 0, max_seq = 0, records = 0;
+	char tail_time[TIME_LEN + 1] = "";
+	uint64_t prev_seq = 0, last_seq = 0, max_seq = 0, records = 0, top = 0;
 	size_t lineno = 0, prev_line = 0;
 	struct lreader lr;
 	struct buf why;
@@ -1352,20 +1616,22 @@ journal_verify(const char *path, const char *checkpoints_path,
 
 	crypto_ready();
 	buf_init(&why, 1024);
-	if (public_key_path != NULL) {
+	if (o->checkpoints != NULL && o->public_key != NULL) {
 		struct buf err;
 
 		buf_init(&err, 1024);
-		if (audit_key_load_public(public_key_path, pk, pk_id, &err) != 0) {
+		if (audit_key_load_public(o->public_key, pk, pk_id, &err) != 0) {
 			buf_printf(report, "%s\n", buf_str(&err));
 			buf_free(&err);
 			goto out;
 		}
 		buf_free(&err);
 	}
-	if (checkpoints_path != NULL &&
-	    load_checkpoints(&v, checkpoints_path, public_key_path != NULL ? pk : NULL, pk_id) != 0)
+	if (o->checkpoints != NULL && load_checkpoints(&v, o->checkpoints,
+	    o->public_key != NULL ? pk : NULL, pk_id) != 0)
 		goto out;
+	if (v.ncps > 0)
+		top = v.cps[v.ncps - 1].seq;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		buf_printf(report, "%s: %s\n", path, strerror(errno));
@@ -1426,6 +1692,8 @@ journal_verify(const char *path, const char *checkpoints_path,
 		}
 		if (v.ncps > 0)
 			match_checkpoints(&v, lineno, rec.seq, rec.hash);
+		if (rec.seq == top + 1)
+			memcpy(tail_time, rec.time, TIME_LEN);	/* the first not covered */
 		prev_seq = last_seq = rec.seq;
 		if (rec.seq > max_seq)
 			max_seq = rec.seq;
@@ -1434,24 +1702,8 @@ journal_verify(const char *path, const char *checkpoints_path,
 		prev_line = lineno;
 		known = 1;
 	}
-
-	/* checkpoints no record answered */
-	if (v.ncps > 0) {
-		const struct cp *beyond = NULL;
-
-		for (size_t i = 0; i < v.ncps; i++) {
-			if (v.cps[i].seen)
-				continue;
-			if (v.cps[i].seq > max_seq)
-				beyond = &v.cps[i];	/* sorted: the last one is the largest */
-			else
-				problem(&v, "checkpoints line %zu: seq %" PRIu64 " is not in the journal "
-				    "(record removed)", v.cps[i].line, v.cps[i].seq);
-		}
-		if (beyond != NULL)
-			problem(&v, "journal ends at seq %" PRIu64 " but checkpoint says seq %" PRIu64
-			    " exists (records removed from the end)", last_seq, beyond->seq);
-	}
+	if (o->checkpoints != NULL)
+		coverage(&v, o, records, last_seq, max_seq, tail_time);
 
 	/* summary */
 	torn_path = path_with(path, ".torn");
@@ -1463,11 +1715,13 @@ journal_verify(const char *path, const char *checkpoints_path,
 	if (v.problems > JOURNAL_REPORT_PROBLEMS_MAX)
 		buf_printf(report, "(%zu more problems not listed)\n",
 		    v.problems - JOURNAL_REPORT_PROBLEMS_MAX);
-	if (checkpoints_path != NULL)
+	if (o->checkpoints == NULL)
+		buf_puts(report, "chain only: checkpoints NOT checked (records removed from the end, "
+		    "or a journal rewritten whole with new hashes, pass this check)\n");
+	else if (!v.cps_missing)
 		buf_printf(report, "checkpoints: %zu %s, last at seq %" PRIu64 "\n", v.ncps,
-		    public_key_path != NULL ? "with valid signatures" :
-		    "read, signatures NOT checked (no public key)",
-		    v.ncps > 0 ? v.cps[v.ncps - 1].seq : 0);
+		    o->public_key != NULL ? "with valid signatures" :
+		    "read, signatures NOT checked (no public key)", top);
 	if (v.problems == 0)
 		buf_printf(report, "verified: %" PRIu64 " records, last seq %" PRIu64
 		    ", last hash %s\n", records, last_seq, last_hash);

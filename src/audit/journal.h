@@ -32,9 +32,21 @@
 
 #define AUDIT_SECRET_KEY_BYTES 64	/* Ed25519, libsodium layout: seed || public */
 #define AUDIT_PUBLIC_KEY_BYTES 32
+#define AUDIT_SIG_BYTES 64
 #define AUDIT_KEY_ID_LEN 16		/* hex digits of SHA-256(public key) */
+#define JOURNAL_TIME_LEN 20		/* 2026-11-21T09:30:00Z */
 
 struct journal;
+
+/* One line of <journal>.checkpoints (docs/audit.md), parsed. */
+struct journal_cp {
+	uint64_t seq;
+	char hash[SHA256_HEX_LEN + 1];
+	char time[JOURNAL_TIME_LEN + 1];	/* as written: the signature covers it */
+	long long t;				/* the same, in seconds since the epoch */
+	char key_id[AUDIT_KEY_ID_LEN + 1];
+	unsigned char sig[AUDIT_SIG_BYTES];
+};
 
 /* Create (mode 0640) or open for append; recover seq and hash of the end. */
 int journal_open(struct journal **j, const char *path, struct buf *err);
@@ -57,11 +69,38 @@ size_t journal_torn_bytes(const struct journal *j);
  * UTF-8, no control characters, balanced, nothing after it. */
 int journal_receipt_check(const char *p, size_t n, struct buf *why);
 
+/* Whether another writer appended since this handle last looked (fstat). */
+int journal_changed(const struct journal *j);
+
 /* Append a signed checkpoint of the journal's current end to
  * <path>.checkpoints.  The journal is synced first.  key_id must be the
  * id of sk's public half. */
 int journal_checkpoint(struct journal *j, const unsigned char sk[AUDIT_SECRET_KEY_BYTES],
     const char *key_id, struct buf *err);
+
+/*
+ * The same, when due says so.  Under the journal's lock (so the end is
+ * consistent whoever appended it, and checkpoints are written in seq
+ * order), due gets the end of the chain (seq, hash) and the last checkpoint
+ * of <path>.checkpoints (NULL: none, or its last line is not one) and
+ * returns 1 (sign this end now), 0 (not now) or -1 (refuse, reason in err).
+ * Returns 1 written, 0 not due, -1 error.  *last and *have_last (if not
+ * NULL) get the file's last checkpoint afterwards.  A torn last line of the
+ * checkpoints file (a crash during a write) is moved aside to <path>.torn
+ * and cut off before the new line is appended.
+ */
+typedef int (*journal_cp_due_fn)(uint64_t seq, const char *hash,
+    const struct journal_cp *last, void *arg, struct buf *err);
+int journal_checkpoint_if(struct journal *j, const unsigned char sk[AUDIT_SECRET_KEY_BYTES],
+    const char *key_id, journal_cp_due_fn due, void *arg, struct journal_cp *last,
+    int *have_last, struct buf *err);
+
+/* Parse one checkpoints line (without its LF): 0, or -1 when it is not
+ * exactly a checkpoint (untrusted input: strict, bounded). */
+int journal_cp_parse(const char *line, size_t n, struct journal_cp *cp);
+/* 1 if pk made cp's signature (and cp names pk's key id), else 0. */
+int journal_cp_signed_by(const struct journal_cp *cp,
+    const unsigned char pk[AUDIT_PUBLIC_KEY_BYTES], const char *pk_id);
 
 /* New Ed25519 key pair: secret file mode 0600, public file 0644; neither may
  * exist yet. */
@@ -71,6 +110,9 @@ int audit_key_generate(const char *secret_path, const char *public_path,
  * file readable by group or others is refused. */
 int audit_key_load_secret(const char *path, unsigned char sk[AUDIT_SECRET_KEY_BYTES],
     char key_id[AUDIT_KEY_ID_LEN + 1], struct buf *err);
+/* The same from an open descriptor (> 0; path names it in messages). */
+int audit_key_load_secret_fd(const char *path, int fd, unsigned char sk[AUDIT_SECRET_KEY_BYTES],
+    char key_id[AUDIT_KEY_ID_LEN + 1], struct buf *err);
 int audit_key_load_public(const char *path, unsigned char pk[AUDIT_PUBLIC_KEY_BYTES],
     char key_id[AUDIT_KEY_ID_LEN + 1], struct buf *err);
 
@@ -79,8 +121,19 @@ int audit_key_load_public(const char *path, unsigned char pk[AUDIT_PUBLIC_KEY_BY
  * a public key is given).  Every problem becomes one line of report, naming
  * the line and seq; the last line is a summary.  Returns 0 intact, 1 any
  * problem, -1 when an input cannot be read (the reason is in report).
+ *
+ * With checkpoints, a journal with records needs at least one valid
+ * checkpoint (a missing checkpoints file is a problem then, not an error),
+ * and records after the last checkpoint are a note ("not yet covered"), or
+ * a problem when strict.  Without checkpoints the report says that only the
+ * chain was checked.
  */
-int journal_verify(const char *path, const char *checkpoints_path,
-    const char *public_key_path, struct buf *report);
+struct journal_verify_opts {
+	const char *checkpoints;	/* NULL: the chain alone */
+	const char *public_key;		/* NULL: signatures are not checked */
+	int strict;			/* records after the last checkpoint are a problem */
+};
+int journal_verify(const char *path, const struct journal_verify_opts *opts,
+    struct buf *report);
 
 #endif

@@ -2,7 +2,8 @@
  * cmd_audit - "sekisho audit": the tamper-evident audit journal from the
  * command line (docs/audit.md).
  *
- *   verify [--checkpoints FILE] [--public-key FILE] JOURNAL
+ *   verify [-c CONFIG] [--public-key FILE] [--checkpoints FILE] [--strict] [JOURNAL]
+ *   verify --chain-only JOURNAL
  *   checkpoint --secret FILE JOURNAL
  *   keygen --secret FILE --public FILE
  *   append JOURNAL [RECEIPT|DIR|-]...
@@ -35,7 +36,9 @@
 static void
 usage(FILE *f)
 {
-	fputs("usage: sekisho audit verify [--checkpoints FILE] [--public-key FILE] JOURNAL\n"
+	fputs("usage: sekisho audit verify [-c CONFIG] [--public-key FILE] [--checkpoints FILE]\n"
+	    "                            [--strict] [JOURNAL]\n"
+	    "       sekisho audit verify --chain-only JOURNAL\n"
 	    "       sekisho audit checkpoint --secret FILE JOURNAL\n"
 	    "       sekisho audit keygen --secret FILE --public FILE\n"
 	    "       sekisho audit append JOURNAL [RECEIPT|DIR|-]...\n", f);
@@ -48,43 +51,86 @@ next_opt(int argc, char **argv, const struct option *opts)
 	return getopt_long(argc, argv, "h", opts, NULL);
 }
 
+/* path + suffix, as a new string. */
+static char *
+with_suffix(const char *path, const char *suffix)
+{
+	size_t a = strlen(path), b = strlen(suffix);
+	char *s = xmalloc(a + b + 1);
+
+	memcpy(s, path, a);
+	memcpy(s + a, suffix, b + 1);
+	return s;
+}
+
+/*
+ * Checkpoints are required: the file beside the journal (or --checkpoints)
+ * and the public key (--public-key, or audit_key's ".pub" from -c CONFIG),
+ * since without them a journal cut at the end, or rewritten whole, passes.
+ * --chain-only is the explicit way to check a journal that never had any.
+ */
 static int
 audit_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "checkpoints", required_argument, NULL, 'c' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "checkpoints", required_argument, NULL, 'P' },
 		{ "public-key", required_argument, NULL, 'k' },
+		{ "strict", no_argument, NULL, 's' },
+		{ "chain-only", no_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *cps = NULL, *pub = NULL;
-	char *cps_default = NULL;
+	struct journal_verify_opts vo = { 0 };
+	const char *config = NULL, *journal = NULL;
+	char *cps_default = NULL, *pub_default = NULL;
+	struct config pol;
 	struct buf report;
-	int c, r;
+	int c, r, chain_only = 0;
 
-	while ((c = next_opt(argc, argv, opts)) != -1) {
+	while ((c = getopt_long(argc, argv, "hc:", opts, NULL)) != -1) {
 		switch (c) {
-		case 'c': cps = optarg; break;
-		case 'k': pub = optarg; break;
+		case 'c': config = optarg; break;
+		case 'P': vo.checkpoints = optarg; break;
+		case 'k': vo.public_key = optarg; break;
+		case 's': vo.strict = 1; break;
+		case 'o': chain_only = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
-	if (optind != argc - 1) {
+	if (optind < argc)
+		journal = argv[optind++];
+	if (optind != argc || (journal == NULL && config == NULL)) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	/* a key without a checkpoints file means the one beside the journal */
-	if (pub != NULL && cps == NULL) {
-		size_t n = strlen(argv[optind]);
-
-		cps_default = xmalloc(n + sizeof ".checkpoints");
-		memcpy(cps_default, argv[optind], n);
-		memcpy(cps_default + n, ".checkpoints", sizeof ".checkpoints");
-		cps = cps_default;
+	if (chain_only && (vo.checkpoints != NULL || vo.public_key != NULL || vo.strict)) {
+		fputs("sekisho: audit verify: --chain-only checks no checkpoints: it takes no "
+		    "--checkpoints, --public-key or --strict\n", stderr);
+		return EXIT_USAGE;
+	}
+	if (config != NULL) {
+		if (cli_load_config(&pol, config) != 0)
+			return EXIT_USAGE;
+		if (journal == NULL)
+			journal = pol.journal;
+		if (vo.public_key == NULL && !chain_only)
+			vo.public_key = pub_default = with_suffix(pol.audit_key, ".pub");
+	}
+	if (!chain_only) {
+		if (vo.public_key == NULL) {
+			fputs("sekisho: audit verify: the checkpoints' public key is needed "
+			    "(--public-key FILE, or -c CONFIG for audit_key's .pub); --chain-only "
+			    "checks the hash chain alone, which cannot show records removed from "
+			    "the end\n", stderr);
+			return EXIT_USAGE;
+		}
+		if (vo.checkpoints == NULL)
+			vo.checkpoints = cps_default = with_suffix(journal, ".checkpoints");
 	}
 	buf_init(&report, REPORT_MAX);
-	r = journal_verify(argv[optind], cps, pub, &report);
+	r = journal_verify(journal, &vo, &report);
 	if (r < 0) {
 		fprintf(stderr, "sekisho: cannot verify: %s", buf_str(&report));
 		r = EXIT_INTERNAL;
@@ -94,6 +140,7 @@ audit_verify(int argc, char **argv)
 	}
 	buf_free(&report);
 	free(cps_default);
+	free(pub_default);
 	return r;
 }
 

@@ -7,6 +7,10 @@
  * quarantine_db or quarantine_backend = postgresql with quarantine_pg,
  * quarantine_key, quarantine_retention_days).  Listing and showing read
  * metadata only and never load the key; export and import do.
+ * Export is a release: it needs a reason, and records who (--by, and the
+ * system account), when, why and the digest of what left, in the store
+ * (table releases) and as a release record in the audit journal (journal,
+ * signed by audit_key); what cannot be recorded is not exported.
  * Everything printed from the store (subjects, senders, receipts: text chosen
  * by the sender of the mail) passes through a filter that replaces control
  * and bidirectional-override characters, so nothing reaches the operator's
@@ -19,16 +23,23 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
+#include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
+#include "audit/journal.h"
+#include "audit/signer.h"
 #include "core/digest.h"
+#include "core/json.h"
 #include "core/num.h"
+#include "core/xalloc.h"
 #include "receipt/receipt.h"
 #include "receipt/receipt_read.h"
 #include "daemon/outcome.h"
@@ -36,6 +47,10 @@
 
 #define LIST_DEFAULT_LIMIT 100
 #define TIME_MAX ((uint64_t)1 << 40)
+#define REASON_MAX 1000		/* bytes of an export's --reason */
+#define BY_MAX 200		/* bytes of an export's --by */
+#define ACCOUNT_MAX 64		/* a system account name */
+#define RELEASE_SCHEMA "sekisho.release/1"
 
 static void
 usage(FILE *f)
@@ -43,7 +58,7 @@ usage(FILE *f)
 	fputs("usage: sekisho quarantine [-c CONFIG] list [--since DATE] [--until DATE]\n"
 	    "           [--withheld | --sanitized] [--state STATE] [--sender TEXT] [--limit N]\n"
 	    "       sekisho quarantine [-c CONFIG] show ID\n"
-	    "       sekisho quarantine [-c CONFIG] export ID -o FILE\n"
+	    "       sekisho quarantine [-c CONFIG] export ID -o FILE --reason TEXT [--by NAME]\n"
 	    "       sekisho quarantine [-c CONFIG] import RECEIPT_JSON ORIGINAL\n"
 	    "       sekisho quarantine [-c CONFIG] verify\n"
 	    "       sekisho quarantine [-c CONFIG] expire\n"
@@ -204,18 +219,16 @@ parse_date(const char *s, long long *t)
 	return 0;
 }
 
-/* Open the configured store; prints the error.  Returns an exit status. */
+/* Open the store a loaded policy names; prints the error.  Returns an exit
+ * status. */
 static int
-open_store(const char *config, int need_key, int create, struct store **s)
+open_store_of(const struct config *p, int need_key, int create, struct store **s)
 {
-	struct config cfg;
 	struct store_config sc;
 	struct buf err;
 	int r = 0;
 
-	if (cli_load_config(&cfg, config) != 0)
-		return EXIT_USAGE;
-	outcome_store_config(&cfg, need_key, create, &sc);
+	outcome_store_config(p, need_key, create, &sc);
 	buf_init(&err, 4096);
 	if (store_open(s, &sc, &err) != 0) {
 		fprintf(stderr, "sekisho: quarantine: %s\n", buf_str(&err));
@@ -223,6 +236,17 @@ open_store(const char *config, int need_key, int create, struct store **s)
 	}
 	buf_free(&err);
 	return r;
+}
+
+/* Open the configured store; prints the error.  Returns an exit status. */
+static int
+open_store(const char *config, int need_key, int create, struct store **s)
+{
+	struct config cfg;
+
+	if (cli_load_config(&cfg, config) != 0)
+		return EXIT_USAGE;
+	return open_store_of(&cfg, need_key, create, s);
 }
 
 static int
@@ -353,6 +377,27 @@ field(struct buf *out, const char *name, const char *value)
 	buf_putc(out, '\n');
 }
 
+/* One release of the item, as show prints it. */
+static int
+show_release(const struct store_release *r, void *ctx, struct buf *err)
+{
+	struct buf *out = ctx;
+	char t[64], line[160];
+
+	fmt_time(r->released_at, 1, t, sizeof t);
+	snprintf(line, sizeof line, "%llu. %s, %s", r->n, t, r->release_id);
+	field(out, "release:", line);
+	buf_printf(out, "  %-10s ", "by:");
+	put_safe(out, r->by, 0, 0, 0);
+	buf_puts(out, " (account ");
+	put_safe(out, r->account, 0, 0, 0);
+	buf_puts(out, ")\n");
+	field(out, "  reason:", r->reason);
+	snprintf(line, sizeof line, "%llu bytes, sha256 %s", r->bytes, r->sha256);
+	field(out, "  left:", line);
+	return 0;
+}
+
 static int
 q_show(struct store *s, const char *id)
 {
@@ -393,6 +438,10 @@ q_show(struct store *s, const char *id)
 		put_safe(&out, m.released_by, 0, 0, 0);
 		buf_putc(&out, '\n');
 	}
+	if (store_releases(s, id, show_release, &out, &err) != 0) {
+		r = fail(&err, "show");
+		goto out;
+	}
 	fmt_time(m.expires_at, 1, t, sizeof t);
 	field(&out, "expires:", t);
 	buf_puts(&out, "\n");
@@ -416,26 +465,190 @@ out:
 
 /* --------------------------------------------------------------- export */
 
+/* Operator text (a reason, a name): 1..max bytes of valid UTF-8, no control
+ * character, not only spaces.  It goes into the store and the journal. */
 static int
-q_export(struct store *s, const char *id, const char *file)
+text_ok(const char *s, size_t max)
 {
-	struct buf orig, err;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
+	int seen = 0;
+
+	if (n == 0 || n > max || !utf8_valid(p, n))
+		return 0;
+	while (n > 0) {
+		unsigned int c;
+		size_t k = utf8_next(p, n, &c);
+
+		if (unsafe_cp(c))
+			return 0;
+		seen |= c != ' ';
+		p += k;
+		n -= k;
+	}
+	return seen;
+}
+
+/* A system account name as it may be believed: printable ASCII, no space. */
+static int
+account_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > ACCOUNT_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] <= ' ' || s[i] > '~')
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The system account that runs the export: the user who ran it through sudo
+ * (SUDO_USER, believed only when the real uid is root: anyone can set it),
+ * else the login name of the real uid, else "uid N".
+ */
+static void
+invoking_account(char *out, size_t n)
+{
+	const char *su = getenv("SUDO_USER");
+	struct passwd *pw;
+
+	if (getuid() == 0 && su != NULL && account_ok(su))
+		snprintf(out, n, "%s", su);
+	else if ((pw = getpwuid(getuid())) != NULL && account_ok(pw->pw_name))
+		snprintf(out, n, "%s", pw->pw_name);
+	else
+		snprintf(out, n, "uid %u", (unsigned)getuid());
+}
+
+struct release_journal {
+	struct journal *j;
+	uint64_t seq;		/* of the release record */
+};
+
+/*
+ * The release record, appended (and synced) to the journal inside the
+ * store's transaction: if it cannot be written, the release is not
+ * recorded and nothing leaves.  docs/audit.md describes its fields.
+ */
+static int
+journal_release(const struct store_release *r, void *ctx, struct buf *err)
+{
+	struct release_journal *rj = ctx;
+	struct buf rec;
+	char ts[32];
+	int rc;
+
+	receipt_time_iso(r->released_at, ts, sizeof ts);
+	buf_init(&rec, 6 * STORE_FIELD_MAX + 1024);
+	buf_putc(&rec, '{');
+	json_key(&rec, "schema", 1);
+	json_str(&rec, RELEASE_SCHEMA);
+	json_key(&rec, "id", 0);
+	json_str(&rec, r->release_id);
+	json_key(&rec, "time", 0);
+	json_str(&rec, ts);
+	json_key(&rec, "kind", 0);
+	json_str(&rec, "release");
+	json_key(&rec, "item", 0);
+	json_str(&rec, r->receipt_id);
+	json_key(&rec, "n", 0);
+	buf_printf(&rec, "%llu", r->n);
+	json_key(&rec, "by", 0);
+	json_str(&rec, r->by);
+	json_key(&rec, "account", 0);
+	json_str(&rec, r->account);
+	json_key(&rec, "reason", 0);
+	json_str(&rec, r->reason);
+	json_key(&rec, "sha256", 0);
+	json_str(&rec, r->sha256);
+	json_key(&rec, "bytes", 0);
+	buf_printf(&rec, "%llu", r->bytes);
+	if (buf_putc(&rec, '}') != 0)
+		die("release record past its ceiling");
+	rc = journal_append(rj->j, rec.data, rec.len, r->released_at, err);
+	if (rc == 0)
+		rj->seq = journal_seq(rj->j);
+	buf_free(&rec);
+	return rc;
+}
+
+/*
+ * export: a recorded release.  The journal and its signer are opened first
+ * (a journal that cannot be written, or whose end does not match its last
+ * checkpoint, stops the export before anything happens); store_release then
+ * records the release in the store and the journal in one transaction and
+ * only then gives the file its name; a checkpoint signed on close covers
+ * the release record.
+ */
+static int
+q_export(const char *config, const char *id, const char *file, const char *reason,
+    const char *by)
+{
+	struct config pol;
+	struct store *s = NULL;
+	struct journal *j = NULL;
+	struct audit_signer *sg = NULL;
+	struct audit_signer_config sc;
+	struct release_journal rj = { 0 };
+	struct store_release rel;
+	struct buf err;
+	char account[ACCOUNT_MAX + 16];
 	int r;
 
-	buf_init(&orig, STORE_BLOB_MAX);
+	if (cli_load_config(&pol, config) != 0)
+		return EXIT_USAGE;
+	invoking_account(account, sizeof account);
+	if (by == NULL)
+		by = account;
+	if ((r = open_store_of(&pol, 1, 0, &s)) != 0)
+		return r;
 	buf_init(&err, 4096);
-	r = store_get(s, id, &orig, NULL, &err);
-	if (r == STORE_NOT_FOUND) {
+	r = EXIT_INTERNAL;
+	if (journal_open(&j, pol.journal, &err) != 0) {
+		fprintf(stderr, "sekisho: quarantine export: the release cannot be recorded, so "
+		    "nothing is exported: %s\n", buf_str(&err));
+		goto out;
+	}
+	sc.secret_key = pol.audit_key;
+	sc.every_records = pol.audit_checkpoint_records;
+	sc.every_seconds = (long long)pol.audit_checkpoint_seconds;
+	if (audit_signer_open(&sg, j, &sc, &err) != 0) {
+		fprintf(stderr, "sekisho: quarantine export: the release cannot be recorded, so "
+		    "nothing is exported: %s (journal %s)\n", buf_str(&err), pol.journal);
+		goto out;
+	}
+	memset(&rel, 0, sizeof rel);
+	rel.receipt_id = id;
+	rel.released_at = (long long)time(NULL);
+	rel.by = by;
+	rel.account = account;
+	rel.reason = reason;
+	rj.j = j;
+	switch (store_release(s, &rel, file, journal_release, &rj, &err)) {
+	case 0:
+		break;
+	case STORE_NOT_FOUND:
 		fprintf(stderr, "sekisho: quarantine: no item %s\n", id);
-		r = EXIT_INTERNAL;
-	} else if (r != 0)
+		goto out;
+	default:
 		r = fail(&err, "export");
-	else if (store_write_new_file(file, buf_str(&orig), orig.len, 0600, &err) != 0)
-		r = fail(&err, "export");
-	else
-		fprintf(stderr, "sekisho: exported the original of %s (%zu bytes) to %s\n",
-		    id, orig.len, file);
-	buf_free(&orig);
+		goto out;
+	}
+	fprintf(stderr, "sekisho: released the original of %s (%llu bytes, sha256 %s) to %s\n"
+	    "sekisho: recorded as %s in the quarantine and in the journal %s (seq %" PRIu64
+	    "), by %s (account %s)\n", id, rel.bytes, rel.sha256, file, rel.release_id,
+	    pol.journal, rj.seq, by, account);
+	r = 0;
+out:
+	buf_reset(&err);
+	if (audit_signer_close(sg, &err) != 0)
+		fprintf(stderr, "sekisho: warning: no checkpoint signed after the release: %s "
+		    "(sekishod signs one within audit_checkpoint_seconds)\n", buf_str(&err));
+	journal_close(j);
+	store_close(s);
 	buf_free(&err);
 	return r;
 }
@@ -660,20 +873,39 @@ cmd_quarantine(int argc, char **argv)
 		if ((r = open_store(config, 0, 0, &s)) == 0)
 			r = q_show(s, subv[1]);
 	} else if (strcmp(sub, "export") == 0) {
+		static const struct option exopts[] = {
+			{ "reason", required_argument, NULL, 'r' },
+			{ "by", required_argument, NULL, 'b' },
+			{ NULL, 0, NULL, 0 },
+		};
+		const char *reason = NULL, *by = NULL;
+
 		optind = 0;	/* options may follow the id: "export ID -o FILE" */
-		while ((c = getopt(subc, subv, "o:")) != -1) {
-			if (c != 'o') {
-				usage(stderr);
-				return EXIT_USAGE;
+		while ((c = getopt_long(subc, subv, "o:", exopts, NULL)) != -1) {
+			switch (c) {
+			case 'o': outfile = optarg; break;
+			case 'r': reason = optarg; break;
+			case 'b': by = optarg; break;
+			default: usage(stderr); return EXIT_USAGE;
 			}
-			outfile = optarg;
 		}
 		if (outfile == NULL || subc - optind != 1) {
 			usage(stderr);
 			return EXIT_USAGE;
 		}
-		if ((r = open_store(config, 1, 0, &s)) == 0)
-			r = q_export(s, subv[optind], outfile);
+		if (reason == NULL || !text_ok(reason, REASON_MAX)) {
+			fprintf(stderr, "sekisho: quarantine export: %s (why the original leaves the "
+			    "quarantine: it is recorded with who and when; at most %d bytes of "
+			    "text, no control characters)\n", reason == NULL ? "--reason is needed" :
+			    "--reason is not a usable text", REASON_MAX);
+			return EXIT_USAGE;
+		}
+		if (by != NULL && !text_ok(by, BY_MAX)) {
+			fprintf(stderr, "sekisho: quarantine export: --by is not a usable name (at "
+			    "most %d bytes of text, no control characters)\n", BY_MAX);
+			return EXIT_USAGE;
+		}
+		return q_export(config, subv[optind], outfile, reason, by);
 	} else if (strcmp(sub, "import") == 0 && subc == 3) {
 		if ((r = open_store(config, 1, 1, &s)) == 0)
 			r = q_import(s, subv[1], subv[2]);

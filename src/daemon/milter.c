@@ -5,30 +5,16 @@
  * per SMTP session) plus a signal thread.  A connection thread collects its
  * message, checks a worker out of the pool (mutex + condition variable,
  * waiting at most time_limit), runs it, checks it back in, and hands the
- * outcome to the outcome queue, waiting until it is durable: a connection
- * thread that finds one of its OUTCOME_RECORDERS quarantine/journal handles
- * free records what several connections queued together, its own among it
- * (group commit: one fsync round for the originals, one store transaction,
- * one journal sync), so recording does not queue behind per-message syncs
- * under load.
+ * outcome to the store owner (store_client.h), waiting until it is durable;
+ * the store owner records what several connections sent together (group
+ * commit).  This process holds no key.
  *
- * Forking.  The `workers` sandboxed workers are forked before any thread
- * exists.  A worker that dies (crash, sandbox kill, timeout) is restarted by
- * one dedicated thread, the forker, never by a connection thread, so the
- * pool has a single owner of fork().  Forking from a threaded process is safe
- * here because of what the child does before it serves: it resets its signal
- * mask and closes descriptors (system calls only), allocates with malloc
- * (glibc's fork() holds every arena lock across the fork, so the child's heap
- * is consistent), and runs GMime, glib, libxml2, iconv and libseccomp, whose
- * global state the single-threaded master set up (sanitize_init()) and which
- * no connection thread ever calls: none of their locks can be held by another
- * thread at the moment of the fork.  The one library both sides use is
- * OpenSSL (SHA-256: the worker for receipts, the connection threads through
- * the store and the journal when they record); those threads call it only
- * while holding fork_lock shared, and the forker forks holding it
- * exclusively, so no OpenSSL lock is ever copied held.  The other
- * libraries these threads use (libmilter, SQLite, libsodium, syslog) are
- * never called in a worker.
+ * Confinement.  The listener is opened while the process may still bind
+ * anywhere; then sekishod's confine hook starts the spawner, drops to
+ * daemon_user and enters the milter's sandbox (confine.h: no files, no
+ * fork or exec, AF_UNIX sockets only).  Workers are started and replaced
+ * through the spawner (one dedicated thread, the forker, replaces dead
+ * ones): the milter itself never forks.
  *
  * Bounds.  One message is at most message_size_limit bytes in memory (its
  * header names and recipients are bounded by the same ceiling and

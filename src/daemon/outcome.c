@@ -2,7 +2,9 @@
  * outcome - quarantine and journal, in that order, one batch at a time: the
  * originals and rows of a batch through store_put_many, then its receipts
  * appended and the journal synced once; the queue's callers take turns
- * leading a batch (see outcome.h).
+ * leading a batch (see outcome.h).  The journal's signed checkpoints are
+ * the audit signer's (audit/signer.h): opened with the journal, asked after
+ * each synced batch and while idle, closed (signing what is left) with it.
  */
 #include "daemon/outcome.h"
 
@@ -13,33 +15,36 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "audit/journal.h"
+#include "audit/signer.h"
 #include "core/xalloc.h"
 #include "receipt/receipt_read.h"
 #include "store/store.h"
 
+#define TICK_MS 1000		/* the queue looks for checkpoints due by time this often */
+#define PUBLIC_SUFFIX ".pub"	/* the audit key's public half: <audit_key>.pub */
 
 _Static_assert(OUTCOME_BATCH_MAX <= STORE_PUT_MANY_MAX, "a batch is one store_put_many");
 
 struct outcome {
 	struct store *store;
 	struct journal *journal;
+	struct audit_signer *signer;
+	const char *journal_path;	/* the policy's, for messages */
+	int defer_sign;			/* the queue signs off the batch's path */
+	int sign_failing;		/* logged once until it works again */
 };
 
-int
-outcome_prepare(const struct config *cfg, struct buf *err)
-{
-	struct stat st;
+static int quarantine_key_fd = -1, audit_key_fd = -1;
 
-	if (stat(cfg->quarantine_key, &st) == 0 || errno != ENOENT)
-		return 0;
-	if (store_key_generate(cfg->quarantine_key, err) != 0)
-		return -1;
-	syslog(LOG_NOTICE, "created quarantine key %s (keep a copy offline: without it "
-	    "the originals cannot be read)", cfg->quarantine_key);
-	return 0;
+void
+outcome_use_key_fds(int quarantine_fd, int audit_fd)
+{
+	quarantine_key_fd = quarantine_fd;
+	audit_key_fd = audit_fd;
 }
 
 void
@@ -58,12 +63,124 @@ outcome_store_config(const struct config *cfg, int with_key, int create,
 	sc->create = create;
 }
 
-static int quarantine_key_fd = -1;
+/* The audit signer of a journal handle, as the policy says. */
+static int
+signer_open(struct audit_signer **s, struct journal *j, const struct config *cfg,
+    struct buf *err)
+{
+	struct audit_signer_config c = {
+		.secret_key = cfg->audit_key,
+		.secret_key_fd = audit_key_fd > 0 ? audit_key_fd : 0,
+		.every_records = cfg->audit_checkpoint_records,
+		.every_seconds = (long long)cfg->audit_checkpoint_seconds,
+	};
+
+	if (audit_signer_open(s, j, &c, err) == 0)
+		return 0;
+	buf_printf(err, " (audit checkpoints of the journal %s, signed with %s)", cfg->journal,
+	    cfg->audit_key);
+	return -1;
+}
+
+int
+outcome_make_keys(const struct config *cfg, struct buf *err)
+{
+	struct stat st;
+
+	if (stat(cfg->quarantine_key, &st) != 0 && errno == ENOENT) {
+		if (store_key_generate(cfg->quarantine_key, err) != 0)
+			return -1;
+		syslog(LOG_NOTICE, "created quarantine key %s (keep a copy offline: without it "
+		    "the originals cannot be read)", cfg->quarantine_key);
+	}
+	if (stat(cfg->audit_key, &st) != 0 && errno == ENOENT) {
+		struct buf pub;
+		int r;
+
+		buf_init(&pub, sizeof cfg->audit_key + sizeof PUBLIC_SUFFIX);
+		buf_printf(&pub, "%s" PUBLIC_SUFFIX, cfg->audit_key);
+		r = audit_key_generate(cfg->audit_key, buf_str(&pub), err);
+		if (r == 0)
+			syslog(LOG_NOTICE, "created audit key %s and its public half %s (give the "
+			    "public key to the auditors: 'sekisho audit verify' checks the "
+			    "journal's checkpoints with it)", cfg->audit_key, buf_str(&pub));
+		buf_free(&pub);
+		if (r != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+outcome_check_journal(const struct config *cfg, struct buf *err)
+{
+	struct audit_signer *s;
+	struct journal *j;
+
+	/* the journal must still end where its last checkpoint says (else the
+	 * store owner could not open it: refuse to start, saying why); and
+	 * what a crash of the last run left uncovered is signed now */
+	if (journal_open(&j, cfg->journal, err) != 0)
+		return -1;
+	if (signer_open(&s, j, cfg, err) != 0) {
+		journal_close(j);
+		return -1;
+	}
+	if (audit_signer_close(s, err) != 0) {
+		journal_close(j);
+		return -1;
+	}
+	journal_close(j);
+	return 0;
+}
+
+int
+outcome_prepare(const struct config *cfg, struct buf *err)
+{
+	return outcome_make_keys(cfg, err) != 0 ? -1 : outcome_check_journal(cfg, err);
+}
+
+/* Log a failed checkpoint once, and when they work again. */
+static void
+sign_noted(struct outcome *o, int r, const struct buf *err)
+{
+	if (r < 0 && !o->sign_failing) {
+		syslog(LOG_ERR, "audit checkpoint of %s: %s (tried again every %d s; the "
+		    "records are journalled, not yet covered by a signed checkpoint)",
+		    o->journal_path, buf_str(err), AUDIT_SIGNER_RETRY_S);
+		o->sign_failing = 1;
+	} else if (r > 0 && o->sign_failing) {
+		syslog(LOG_NOTICE, "audit checkpoints of %s are written again", o->journal_path);
+		o->sign_failing = 0;
+	}
+}
+
+/* Whether a checkpoint may be due (cheap: no lock). */
+static int
+sign_wanted(struct outcome *o)
+{
+	return o->signer != NULL && audit_signer_due(o->signer, (long long)time(NULL));
+}
+
+/* Sign a checkpoint if one is due. */
+static void
+sign_if_due(struct outcome *o)
+{
+	struct buf err;
+	int r;
+
+	if (!sign_wanted(o))
+		return;
+	buf_init(&err, 1024);
+	r = audit_signer_poll(o->signer, (long long)time(NULL), &err);
+	sign_noted(o, r, &err);
+	buf_free(&err);
+}
 
 void
-outcome_use_key_fd(int fd)
+outcome_tick(struct outcome *o)
 {
-	quarantine_key_fd = fd;
+	sign_if_due(o);
 }
 
 int
@@ -87,6 +204,13 @@ outcome_open(struct outcome **op, const struct config *cfg, struct buf *err)
 		return -1;
 	}
 	journal_set_sync(o->journal, 0);	/* one fdatasync per batch */
+	o->journal_path = cfg->journal;
+	if (signer_open(&o->signer, o->journal, cfg, err) != 0) {
+		journal_close(o->journal);
+		store_close(o->store);
+		free(o);
+		return -1;
+	}
 	*op = o;
 	return 0;
 }
@@ -178,7 +302,8 @@ outcome_record_batch(struct outcome *o, const struct outcome_item *const *items,
 					status[i] = -1;
 				}
 			}
-		}
+		} else if (!o->defer_sign)
+			sign_if_due(o);	/* the records are durable: a checkpoint may cover them */
 		buf_free(&serr);
 	}
 	for (i = 0; i < n; i++) {
@@ -204,8 +329,15 @@ outcome_record(struct outcome *o, const struct outcome_item *it, struct buf *err
 void
 outcome_close(struct outcome *o)
 {
+	struct buf err;
+
 	if (o == NULL)
 		return;
+	buf_init(&err, 1024);
+	if (audit_signer_close(o->signer, &err) != 0)
+		syslog(LOG_ERR, "audit checkpoint of %s on close: %s (the records after the last "
+		    "checkpoint stay uncovered until the next start)", o->journal_path, buf_str(&err));
+	buf_free(&err);
 	journal_close(o->journal);
 	store_close(o->store);
 	free(o);
@@ -298,8 +430,9 @@ lead(struct outcome_queue *q, int h)
 		batch[i]->done = 1;
 		pthread_cond_signal(&batch[i]->cv);
 	}
-	/* the log is folded by the checkpointer, so that nobody waits for it */
-	if (store_checkpoint_due(q->o[h]->store)) {
+	/* the log is folded, and the journal signed, by the checkpointer, so
+	 * that nobody waits for either */
+	if (store_checkpoint_due(q->o[h]->store) || sign_wanted(q->o[h])) {
 		q->due[h] = 1;
 		pthread_cond_signal(&q->ckpt_cv);
 	} else
@@ -307,8 +440,10 @@ lead(struct outcome_queue *q, int h)
 	wake_next_leader(q);
 }
 
+/* On a handle no leader uses: fold SQLite's log and sign the journal, if due.
+ * Signing hashes with OpenSSL, so it holds the guard as a batch does. */
 static void
-checkpoint(struct outcome *o)
+checkpoint(struct outcome_queue *q, struct outcome *o)
 {
 	struct buf err;
 
@@ -317,8 +452,18 @@ checkpoint(struct outcome *o)
 		syslog(LOG_WARNING, "quarantine: %s (tried again after the next batch)",
 		    buf_str(&err));
 	buf_free(&err);
+	if (q->guard != NULL)
+		pthread_rwlock_rdlock(q->guard);
+	sign_if_due(o);
+	if (q->guard != NULL)
+		pthread_rwlock_unlock(q->guard);
 }
 
+/*
+ * Folds logs and signs checkpoints that leaders marked due after a batch,
+ * and every TICK_MS looks for a checkpoint due by time on a free handle (no
+ * batch may come to ask: records must not stay uncovered for long).
+ */
 static void *
 checkpointer(void *arg)
 {
@@ -332,14 +477,24 @@ checkpointer(void *arg)
 			if (q->due[i])
 				h = i;
 		}
+		for (int i = 0; i < OUTCOME_RECORDERS && h < 0 && !q->stopping; i++) {
+			if (!q->busy[i] && sign_wanted(q->o[i])) {
+				q->busy[i] = q->due[i] = 1;
+				h = i;
+			}
+		}
 		if (h < 0) {
+			struct timespec until;
+
 			if (q->stopping)
 				break;
-			pthread_cond_wait(&q->ckpt_cv, &q->mu);
+			clock_gettime(CLOCK_MONOTONIC, &until);
+			until.tv_sec += TICK_MS / 1000;
+			pthread_cond_timedwait(&q->ckpt_cv, &q->mu, &until);
 			continue;
 		}
 		pthread_mutex_unlock(&q->mu);
-		checkpoint(q->o[h]);
+		checkpoint(q, q->o[h]);
 		pthread_mutex_lock(&q->mu);
 		q->due[h] = 0;
 		q->busy[h] = 0;
@@ -359,11 +514,19 @@ outcome_queue_open(struct outcome_queue **qp, const struct config *cfg,
 	q->tail = &q->head;
 	pthread_mutex_init(&q->mu, NULL);
 	pthread_cond_init(&q->room_cv, NULL);
-	pthread_cond_init(&q->ckpt_cv, NULL);
+	{
+		pthread_condattr_t ca;	/* the checkpointer's tick: a monotonic clock */
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&q->ckpt_cv, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 	for (size_t i = 0; i < OUTCOME_RECORDERS; i++) {
 		if (outcome_open(&q->o[i], cfg, err) != 0)
 			goto fail;
 		store_defer_checkpoints(q->o[i]->store);
+		q->o[i]->defer_sign = 1;
 	}
 	if (pthread_create(&q->checkpointer, NULL, checkpointer, q) != 0) {
 		buf_puts(err, "cannot start the checkpoint thread");

@@ -3,13 +3,13 @@
  * the encrypted quarantine and its receipt into the audit journal, both
  * durably, before the message may leave the spool (or the MTA's queue).
  *
- * Every gateway process that decides messages (delivery agents, the milter)
- * opens its own handle; the store is safe for several processes (SQLite WAL,
- * or PostgreSQL) and the journal serialises appends with flock().  The
- * receipt comes from a sandboxed worker and is read here as untrusted input:
- * only bounded string fields are taken from it.  Processes with many
- * threads (the milter) record through an outcome_queue, which commits the
- * items of several threads together (group commit).
+ * In sekishod only the store owner (storeowner.h) opens handles: it holds
+ * the keys, and the agents and the milter send it their items.  The store
+ * is safe for several processes (SQLite WAL, or PostgreSQL: several nodes)
+ * and the journal serialises appends with flock().  The receipt comes from
+ * a sandboxed worker and is read here as untrusted input, by receipt_read().
+ * The store owner's connection threads record through an outcome_queue,
+ * which commits the items of several threads together (group commit).
  */
 #ifndef SEKISHO_DAEMON_OUTCOME_H
 #define SEKISHO_DAEMON_OUTCOME_H
@@ -35,14 +35,24 @@ struct outcome_item {
 };
 
 /* Once, in the master before any agent starts: create the quarantine key
- * when it does not exist yet (first start of a new installation). */
+ * and the audit key (with its public half, <audit_key>.pub) when they do
+ * not exist yet (first start of a new installation), and check that the
+ * journal still ends where its last signed checkpoint says (else -1: the
+ * daemon must not start appending to it). */
 int outcome_prepare(const struct config *cfg, struct buf *err);
+/* Its two halves, for a daemon that runs them as different users: the
+ * keys (as root: the files are root's), and the journal's check (as the
+ * user that writes the journal; the audit key may come by
+ * outcome_use_key_fds). */
+int outcome_make_keys(const struct config *cfg, struct buf *err);
+int outcome_check_journal(const struct config *cfg, struct buf *err);
 /* The store settings of a configuration (with_key: the key file too). */
 void outcome_store_config(const struct config *cfg, int with_key, int create,
     struct store_config *sc);
-/* The store owner: read the quarantine key from this open descriptor (its
- * file may be readable by root only), not from quarantine_key. */
-void outcome_use_key_fd(int fd);
+/* The store owner: read the quarantine key and the audit signing key from
+ * these open descriptors (their files may be readable by root only), not
+ * from quarantine_key and audit_key; -1: from the file. */
+void outcome_use_key_fds(int quarantine_fd, int audit_fd);
 int outcome_open(struct outcome **o, const struct config *cfg, struct buf *err);
 int outcome_record(struct outcome *o, const struct outcome_item *it, struct buf *err);
 /*
@@ -55,6 +65,12 @@ int outcome_record(struct outcome *o, const struct outcome_item *it, struct buf 
 #define OUTCOME_BATCH_MAX 32
 int outcome_record_batch(struct outcome *o, const struct outcome_item *const *items,
     size_t n, int *status, struct buf *const *errs);
+/* Sign a checkpoint of the journal if one is due by time (audit/signer.h):
+ * a process that records one item at a time calls it while idle, so that
+ * the last records get a checkpoint within audit_checkpoint_seconds even
+ * when no more come (the queue does this itself).  close signs whatever is
+ * not covered yet. */
+void outcome_tick(struct outcome *o);
 void outcome_close(struct outcome *o);
 
 /*

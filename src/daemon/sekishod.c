@@ -395,12 +395,12 @@ run_acceptor(const struct config *cfg, int lfd)
 }
 
 static void __attribute__((noreturn))
-run_store(int key_fd)
+run_store(int key_fd, int audit_fd)
 {
 	child_common("sk-store");
 	close_master_fds(0, 0, 1);
 	become_daemon_user("store owner");
-	_exit(storeowner_run(&dcfg, store_lfd, key_fd));
+	_exit(storeowner_run(&dcfg, store_lfd, key_fd, audit_fd));
 }
 
 static void __attribute__((noreturn))
@@ -478,19 +478,24 @@ static pid_t
 spawn(struct child *k)
 {
 	pid_t pid;
-	int key_fd = -1;
+	int key_fd = -1, audit_fd = -1;
 
 	if (k->kind == K_STORE) {
-		/* the master opens the key for the store owner, never reads it */
+		/* the master opens the keys for the store owner, never reads them */
 		if ((key_fd = open(dcfg.quarantine_key, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
 			syslog(LOG_ERR, "quarantine key %s: %s", dcfg.quarantine_key, strerror(errno));
+			return -1;
+		}
+		if ((audit_fd = open(dcfg.audit_key, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
+			syslog(LOG_ERR, "audit key %s: %s", dcfg.audit_key, strerror(errno));
+			close(key_fd);
 			return -1;
 		}
 	}
 	fflush(NULL);
 	if ((pid = fork()) == 0) {
 		switch (k->kind) {
-		case K_STORE: run_store(key_fd);
+		case K_STORE: run_store(key_fd, audit_fd);
 		case K_METRICS: run_metrics();
 		case K_ACCEPTOR:
 			close_master_fds(1, 0, 0);
@@ -502,6 +507,8 @@ spawn(struct child *k)
 	}
 	if (key_fd >= 0)
 		close(key_fd);
+	if (audit_fd >= 0)
+		close(audit_fd);
 	if (pid > 0) {
 		k->pid = pid;
 		k->started = clock_mono_ms();
@@ -806,17 +813,17 @@ prepare(void)
 	if (pid == 0) {
 		struct buf err;
 		struct spool sp;
-		struct stat kst;
 		char sub[1024];
-		int recovered;
+		int recovered, afd;
 
 		prctl(PR_SET_NAME, "sk-prepare");
 		buf_init(&err, 2048);
-		if (stat(dcfg.quarantine_key, &kst) != 0 && errno == ENOENT) {
-			if (store_key_generate(dcfg.quarantine_key, &err) != 0)
-				goto fail;
-			syslog(LOG_NOTICE, "created quarantine key %s (keep a copy offline: without it "
-			    "the originals cannot be read)", dcfg.quarantine_key);
+		/* the keys are root's files (root-only when root started us) */
+		if (outcome_make_keys(&dcfg, &err) != 0)
+			goto fail;
+		if ((afd = open(dcfg.audit_key, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
+			buf_printf(&err, "audit key %s: %s", dcfg.audit_key, strerror(errno));
+			goto fail;
 		}
 		if (U.switch_users) {
 			take_ownership(dcfg.spool_dir, 1);
@@ -848,6 +855,14 @@ prepare(void)
 		snprintf(sub, sizeof sub, "%s/private", dcfg.spool_dir);
 		if (need_dir("spool_dir", sub, &err) != 0)
 			goto fail;
+		/* the journal still ends where its last checkpoint says (else no
+		 * start: records were removed), and a crash's uncovered tail is
+		 * signed now, as the user that writes it */
+		outcome_use_key_fds(-1, afd);
+		if (outcome_check_journal(&dcfg, &err) != 0) {
+			spool_close(&sp);
+			goto fail;
+		}
 		recovered = spool_recover(&sp);
 		if (recovered > 0)
 			syslog(LOG_NOTICE, "recovered %d message(s) left in progress by a previous run",

@@ -174,7 +174,7 @@ accept_loop(void *arg)
 }
 
 int
-storeowner_run(const struct config *cfg, int lfd, int key_fd)
+storeowner_run(const struct config *cfg, int lfd, int key_fd, int audit_fd)
 {
 	struct buf err;
 	sigset_t set;
@@ -192,7 +192,7 @@ storeowner_run(const struct config *cfg, int lfd, int key_fd)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	buf_init(&err, 1024);
-	outcome_use_key_fd(key_fd);
+	outcome_use_key_fds(key_fd, audit_fd);
 	if (outcome_queue_open(&S.q, cfg, NULL, &err) != 0) {
 		syslog(LOG_ERR, "store owner: quarantine/journal: %s", buf_str(&err));
 		buf_free(&err);
@@ -200,6 +200,8 @@ storeowner_run(const struct config *cfg, int lfd, int key_fd)
 	}
 	if (key_fd >= 0)
 		close(key_fd);	/* the keys are in the stores' locked memory now */
+	if (audit_fd >= 0)
+		close(audit_fd);
 	buf_free(&err);
 	if (pthread_create(&acceptor, NULL, accept_loop, (void *)(intptr_t)lfd) != 0) {
 		outcome_queue_close(S.q);

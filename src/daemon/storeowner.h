@@ -25,9 +25,10 @@
 
 /* The owner's socket path for a configuration (its spool's private folder). */
 void storeowner_socket_path(const struct config *cfg, char *path, size_t n);
-/* Serve on the bound, listening socket lfd; key_fd: the quarantine key
- * file, open.  Returns the exit status. */
-int storeowner_run(const struct config *cfg, int lfd, int key_fd);
+/* Serve on the bound, listening socket lfd; key_fd, audit_fd: the
+ * quarantine key and audit signing key files, open.  Returns the exit
+ * status. */
+int storeowner_run(const struct config *cfg, int lfd, int key_fd, int audit_fd);
 /* Bind and listen on the owner's socket (as the user that will serve it). */
 int storeowner_listen(const struct config *cfg, struct buf *err);
 

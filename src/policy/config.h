@@ -38,6 +38,9 @@ struct config {
 	char spool_dir[512];
 	char deliver_to[600];
 	char journal[512];
+	char audit_key[512];		/* Ed25519 secret key of the checkpoints */
+	size_t audit_checkpoint_records;	/* a checkpoint after this many records */
+	size_t audit_checkpoint_seconds;	/* ... or when the last one is this old */
 	size_t workers;
 	size_t max_sessions;
 	size_t smtp_timeout;		/* idle: one read */

@@ -28,8 +28,9 @@
  *    by "sekisho config check"): a connection string with one is refused;
  *    libpq reads them from a password file (passfile=, ~/.pgpass).
  *  - The DDL runs only when the database holds no schema yet, or an older
- *    one (version 1 gains the blobs table), so after the first start a role
- *    with SELECT, INSERT, UPDATE and DELETE is enough.
+ *    one (version 1 gains the blobs table, version 2 the releases table),
+ *    so after the first start a role with SELECT, INSERT, UPDATE and DELETE
+ *    is enough.
  *  - Error messages are libpq's terse ones (no DETAIL lines quoting row
  *    values), control characters replaced, prefixed with the database.
  */
@@ -100,6 +101,16 @@ static const char sql_blob_put[] = "INSERT INTO blobs (sha256, sealed) VALUES ($
     "ON CONFLICT (sha256) DO UPDATE SET sealed = excluded.sealed";
 static const char sql_blob_get[] = "SELECT sealed FROM blobs WHERE sha256 = $1::text";
 static const char sql_blob_del[] = "DELETE FROM blobs WHERE sha256 = $1::text";
+static const char sql_state_of[] = "SELECT state FROM items WHERE receipt_id = $1::text";
+static const char sql_release_n[] =
+    "SELECT coalesce(max(n), 0) + 1 FROM releases WHERE receipt_id = $1::text";
+static const char sql_release_add[] =
+    "INSERT INTO releases (release_id, receipt_id, n, released_at, released_by, account, "
+    "reason, sha256, bytes) VALUES ($1::text, $2::text, $3::bigint, $4::bigint, $5::text, "
+    "$6::text, $7::text, $8::text, $9::bigint)";
+static const char sql_releases[] =
+    "SELECT release_id, released_at, released_by, account, reason, sha256, bytes, n "
+    "FROM releases WHERE receipt_id = $1::text ORDER BY n";
 
 struct meta {
 	PGconn *conn;
@@ -654,6 +665,104 @@ meta_mark_released(void *be, const char *receipt_id, const char *by, long long w
 }
 
 static int
+meta_release_add(void *be, struct store_release *r, struct buf *err)
+{
+	struct meta *m = be;
+	char t[24], size[24], state[16], nth[24];
+	const char *vals[9] = {
+		r->release_id, r->receipt_id, nth, t, r->by, r->account, r->reason, r->sha256, size
+	};
+	long long n;
+	const char *id1[1] = { r->receipt_id };
+	const char *mark[3] = { r->receipt_id, t, r->by };
+	PGresult *res;
+	int changed;
+
+	if ((res = exec(m, sql_state_of, 1, id1, "lookup", err)) == NULL)
+		return -1;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return STORE_NOT_FOUND;
+	}
+	if (copy_fixed(state, sizeof state, res, 0, 0) != 0) {
+		PQclear(res);
+		buf_printf(err, "%s: row %s: malformed state", m->label, r->receipt_id);
+		return -1;
+	}
+	PQclear(res);
+	if (strcmp(state, "held") != 0 && strcmp(state, "released") != 0) {
+		buf_printf(err, "%s is %s: there is nothing to release", r->receipt_id, state);
+		return -1;
+	}
+	if ((res = exec(m, sql_release_n, 1, id1, "numbering the release", err)) == NULL)
+		return -1;
+	if (PQntuples(res) != 1 || get_ll(res, 0, 0, &n) != 0 || n < 1) {
+		PQclear(res);
+		buf_printf(err, "%s: numbering the release: malformed answer", m->label);
+		return -1;
+	}
+	PQclear(res);
+	r->n = (unsigned long long)n;
+	snprintf(nth, sizeof nth, "%lld", n);
+	snprintf(t, sizeof t, "%lld", r->released_at);
+	snprintf(size, sizeof size, "%llu", r->bytes);
+	if (run(m, sql_release_add, 9, vals, "recording the release", err) != 0)
+		return -1;
+	if (strcmp(state, "held") != 0)
+		return 0;	/* released before: its first release stays on the row */
+	if ((res = exec(m, sql_mark, 3, mark, "update", err)) == NULL)
+		return -1;
+	changed = strcmp(PQcmdTuples(res), "1") == 0;
+	PQclear(res);
+	if (!changed) {
+		buf_printf(err, "%s: %s changed state while being released", m->label,
+		    r->receipt_id);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+meta_releases(void *be, const char *receipt_id, store_release_fn fn, void *ctx,
+    struct buf *err)
+{
+	struct meta *m = be;
+	const char *vals[1] = { receipt_id };
+	PGresult *res = exec(m, sql_releases, 1, vals, "listing releases", err);
+	int r = 0;
+
+	if (res == NULL)
+		return -1;
+	for (int i = 0; i < PQntuples(res); i++) {
+		struct store_release rel;
+		long long bytes, nth;
+
+		memset(&rel, 0, sizeof rel);
+		rel.receipt_id = receipt_id;
+		if (PQnfields(res) != 8 ||
+		    copy_fixed(rel.release_id, sizeof rel.release_id, res, i, 0) != 0 ||
+		    copy_fixed(rel.sha256, sizeof rel.sha256, res, i, 5) != 0 ||
+		    get_ll(res, i, 1, &rel.released_at) != 0 ||
+		    get_ll(res, i, 6, &bytes) != 0 || bytes < 0 ||
+		    get_ll(res, i, 7, &nth) != 0 || nth < 1 ||
+		    PQgetisnull(res, i, 2) || PQgetisnull(res, i, 3) || PQgetisnull(res, i, 4)) {
+			buf_printf(err, "%s: a release of %s: malformed row", m->label, receipt_id);
+			r = -1;
+			break;
+		}
+		rel.bytes = (unsigned long long)bytes;
+		rel.n = (unsigned long long)nth;
+		rel.by = PQgetvalue(res, i, 2);
+		rel.account = PQgetvalue(res, i, 3);
+		rel.reason = PQgetvalue(res, i, 4);
+		if (fn(&rel, ctx, err) != 0)
+			break;
+	}
+	PQclear(res);
+	return r;
+}
+
+static int
 meta_expired(void *be, long long now, size_t max, store_expired_fn fn, void *ctx,
     struct buf *err)
 {
@@ -770,6 +879,8 @@ const struct store_backend_ops store_pg_ops = {
 	.get = meta_get,
 	.list = meta_list,
 	.mark_released = meta_mark_released,
+	.release_add = meta_release_add,
+	.releases = meta_releases,
 	.expired = meta_expired,
 	.delete_item = meta_delete_item,
 	.sha_in_use = meta_sha_in_use,

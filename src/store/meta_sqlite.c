@@ -35,7 +35,7 @@
 enum stmt {
 	S_BEGIN, S_COMMIT, S_ROLLBACK, S_VERSION_GET, S_VERSION_SET, S_SHA_OF,
 	S_INSERT, S_GET, S_LIST, S_MARK, S_EXPIRED, S_DELETE, S_IN_USE, S_BLOB_PUT, S_BLOB_GET,
-	S_BLOB_DEL, S_COUNT
+	S_BLOB_DEL, S_STATE_OF, S_RELEASE_N, S_RELEASE_ADD, S_RELEASES, S_COUNT
 };
 
 static const char *const stmt_sql[S_COUNT] = {
@@ -65,6 +65,13 @@ static const char *const stmt_sql[S_COUNT] = {
 	    "ON CONFLICT (sha256) DO UPDATE SET sealed = excluded.sealed",
 	[S_BLOB_GET] = "SELECT sealed FROM blobs WHERE sha256 = ?1",
 	[S_BLOB_DEL] = "DELETE FROM blobs WHERE sha256 = ?1",
+	[S_STATE_OF] = "SELECT state FROM items WHERE receipt_id = ?1",
+	[S_RELEASE_N] = "SELECT coalesce(max(n), 0) + 1 FROM releases WHERE receipt_id = ?1",
+	[S_RELEASE_ADD] = "INSERT INTO releases (release_id, receipt_id, n, released_at, "
+	    "released_by, account, reason, sha256, bytes) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[S_RELEASES] = "SELECT release_id, released_at, released_by, account, reason, sha256, "
+	    "bytes, n FROM releases WHERE receipt_id = ?1 ORDER BY n",
 };
 
 struct meta {
@@ -202,7 +209,7 @@ migrate(struct meta *m, struct buf *err)
 		    m->path, version, STORE_SCHEMA_VERSION);
 		goto fail;
 	}
-	if (version < STORE_SCHEMA_VERSION) {	/* new, or 1 given its blobs table */
+	if (version < STORE_SCHEMA_VERSION) {	/* new, or older given its new tables */
 		st = use(m, S_VERSION_SET);
 		sqlite3_bind_int64(st, 1, STORE_SCHEMA_VERSION);
 		if (run(m, st, err, "writing the schema version") != 0)
@@ -487,6 +494,102 @@ meta_mark_released(void *be, const char *receipt_id, const char *by, long long w
 }
 
 static int
+meta_release_add(void *be, struct store_release *r, struct buf *err)
+{
+	struct meta *m = be;
+	sqlite3_stmt *st = use(m, S_STATE_OF);
+	char state[16];
+	int rc;
+
+	bind_text(st, 1, r->receipt_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && copy_fixed(state, sizeof state, st, 0) != 0) {
+		sqlite3_reset(st);
+		buf_printf(err, "%s: row %s: malformed state", m->path, r->receipt_id);
+		return -1;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return STORE_NOT_FOUND;
+	if (rc != SQLITE_ROW)
+		return db_error(m, err, "lookup");
+	if (strcmp(state, "held") != 0 && strcmp(state, "released") != 0) {
+		buf_printf(err, "%s is %s: there is nothing to release", r->receipt_id, state);
+		return -1;
+	}
+	st = use(m, S_RELEASE_N);
+	bind_text(st, 1, r->receipt_id);
+	rc = sqlite3_step(st);
+	r->n = rc == SQLITE_ROW ? (unsigned long long)sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW || r->n < 1)
+		return db_error(m, err, "numbering the release");
+	st = use(m, S_RELEASE_ADD);
+	bind_text(st, 1, r->release_id);
+	bind_text(st, 2, r->receipt_id);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)r->n);
+	sqlite3_bind_int64(st, 4, r->released_at);
+	bind_text(st, 5, r->by);
+	bind_text(st, 6, r->account);
+	bind_text(st, 7, r->reason);
+	bind_text(st, 8, r->sha256);
+	sqlite3_bind_int64(st, 9, (sqlite3_int64)r->bytes);
+	if (run(m, st, err, "recording the release") != 0)
+		return -1;
+	if (strcmp(state, "held") != 0)
+		return 0;	/* released before: its first release stays on the row */
+	st = use(m, S_MARK);
+	bind_text(st, 1, r->receipt_id);
+	sqlite3_bind_int64(st, 2, r->released_at);
+	bind_text(st, 3, r->by);
+	if (run(m, st, err, "update") != 0)
+		return -1;
+	if (sqlite3_changes(m->db) != 1) {
+		buf_printf(err, "%s: %s changed state while being released", m->path, r->receipt_id);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+meta_releases(void *be, const char *receipt_id, store_release_fn fn, void *ctx,
+    struct buf *err)
+{
+	struct meta *m = be;
+	sqlite3_stmt *st = use(m, S_RELEASES);
+	int rc, r = 0;
+
+	bind_text(st, 1, receipt_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_release rel;
+
+		memset(&rel, 0, sizeof rel);
+		rel.receipt_id = receipt_id;
+		if (copy_fixed(rel.release_id, sizeof rel.release_id, st, 0) != 0 ||
+		    copy_fixed(rel.sha256, sizeof rel.sha256, st, 5) != 0 ||
+		    sqlite3_column_int64(st, 6) < 0 || sqlite3_column_int64(st, 7) < 1) {
+			buf_printf(err, "%s: a release of %s: malformed row", m->path, receipt_id);
+			r = -1;
+			break;
+		}
+		rel.released_at = sqlite3_column_int64(st, 1);
+		rel.by = (const char *)sqlite3_column_text(st, 2);
+		rel.account = (const char *)sqlite3_column_text(st, 3);
+		rel.reason = (const char *)sqlite3_column_text(st, 4);
+		rel.bytes = (unsigned long long)sqlite3_column_int64(st, 6);
+		rel.n = (unsigned long long)sqlite3_column_int64(st, 7);
+		if (fn(&rel, ctx, err) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = db_error(m, err, "listing releases");
+	sqlite3_reset(st);
+	return r;
+}
+
+static int
 meta_expired(void *be, long long now, size_t max, store_expired_fn fn, void *ctx,
     struct buf *err)
 {
@@ -648,6 +751,8 @@ const struct store_backend_ops store_sqlite_ops = {
 	.get = meta_get,
 	.list = meta_list,
 	.mark_released = meta_mark_released,
+	.release_add = meta_release_add,
+	.releases = meta_releases,
 	.expired = meta_expired,
 	.delete_item = meta_delete_item,
 	.sha_in_use = meta_sha_in_use,

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -71,6 +72,18 @@ const char *const store_schema[] = {
 	"CREATE TABLE IF NOT EXISTS blobs ("
 	    "sha256 TEXT PRIMARY KEY, "
 	    "sealed BYTEA NOT NULL)",
+	/* version 3: every release, kept when the item expires (what left) */
+	"CREATE TABLE IF NOT EXISTS releases ("
+	    "release_id TEXT PRIMARY KEY, "
+	    "receipt_id TEXT NOT NULL, "
+	    "n BIGINT NOT NULL, "
+	    "released_at BIGINT NOT NULL, "
+	    "released_by TEXT NOT NULL, "
+	    "account TEXT NOT NULL, "
+	    "reason TEXT NOT NULL, "
+	    "sha256 TEXT NOT NULL, "
+	    "bytes BIGINT NOT NULL, "
+	    "UNIQUE (receipt_id, n))",
 	NULL
 };
 
@@ -1479,6 +1492,125 @@ store_mark_released(struct store *s, const char *receipt_id, const char *by,
 	else if (tx_commit(s, err) != 0)
 		r = -1;
 	return r;
+}
+
+/* RL-YYYYMMDD-<16 hex digits>, dated by the release. */
+static void
+release_id_new(char id[STORE_ID_MAX], long long when)
+{
+	unsigned char r[8];
+	char hex[2 * sizeof r + 1], date[16];
+	time_t t = (time_t)when;
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL || strftime(date, sizeof date, "%Y%m%d", &tm) == 0)
+		snprintf(date, sizeof date, "00000000");
+	randombytes_buf(r, sizeof r);
+	sodium_bin2hex(hex, sizeof hex, r, sizeof r);
+	snprintf(id, STORE_ID_MAX, "RL-%s-%s", date, hex);
+}
+
+int
+store_release(struct store *s, struct store_release *r, const char *out_path,
+    store_release_fn record, void *ctx, struct buf *err)
+{
+	const char *by = r->by, *account = r->account, *reason = r->reason;
+	struct buf orig, tmp, c_by, c_account, c_reason;
+	struct store_item_out meta;
+	const char *base;
+	char *copy = NULL;
+	struct stat st;
+	int dfd = -1, placed = 0, rc = -1;
+
+	if (!valid_id(r->receipt_id))
+		return STORE_NOT_FOUND;
+	memset(&meta, 0, sizeof meta);
+	buf_init(&orig, STORE_BLOB_MAX);
+	buf_init(&tmp, 8192);
+	clean_text(by, STORE_FIELD_MAX, &c_by);
+	clean_text(account, STORE_FIELD_MAX, &c_account);
+	clean_text(reason, STORE_FIELD_MAX, &c_reason);
+	/* the original, decrypted and checked against its digest */
+	if ((rc = store_get(s, r->receipt_id, &orig, &meta, err)) != 0)
+		goto out;
+	rc = -1;
+	if (strcmp(meta.state, "held") != 0 && strcmp(meta.state, "released") != 0) {
+		buf_printf(err, "%s is %s: there is nothing to release", r->receipt_id, meta.state);
+		goto out;
+	}
+	sha256_hex(orig.data != NULL ? orig.data : "", orig.len, r->sha256);
+	r->bytes = orig.len;
+	/* the file first, under a temporary name: a full disk stops it here */
+	if ((dfd = open_parent(out_path, &copy, &base, err)) < 0)
+		goto out;
+	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT) {
+		buf_printf(err, "%s: exists already (not overwritten)", out_path);
+		goto out;
+	}
+	tmp_name(base, &tmp);
+	if (write_synced(dfd, buf_str(&tmp), orig.data != NULL ? orig.data : "", orig.len, 0600,
+	    err) != 0)
+		goto out;
+	placed = 1;
+	/* then the record: the row and the caller's record in one transaction */
+	release_id_new(r->release_id, r->released_at);
+	r->by = buf_str(&c_by);
+	r->account = buf_str(&c_account);
+	r->reason = buf_str(&c_reason);
+	if (tx_begin(s, err) != 0)
+		goto out;
+	if ((rc = s->ops->release_add(s->be, r, err)) != 0) {
+		tx_rollback(s);		/* STORE_NOT_FOUND: expired meanwhile */
+		goto out;
+	}
+	if (record != NULL && record(r, ctx, err) != 0) {
+		tx_rollback(s);
+		rc = -1;
+		goto out;
+	}
+	if (tx_commit(s, err) != 0) {
+		rc = -1;
+		goto out;
+	}
+	/* recorded: now the file may take its name */
+	rc = -1;
+	if (linkat(dfd, buf_str(&tmp), dfd, base, 0) != 0) {
+		buf_printf(err, "release %s of %s was recorded, but %s could not be written: %s",
+		    r->release_id, r->receipt_id, out_path, errno == EEXIST ?
+		    "it exists already (not overwritten)" : strerror(errno));
+		goto out;
+	}
+	if (fsync(dfd) != 0) {
+		buf_printf(err, "release %s of %s was recorded, but %s may not be durable: %s",
+		    r->release_id, r->receipt_id, out_path, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (placed)
+		unlinkat(dfd, buf_str(&tmp), 0);
+	if (dfd >= 0)
+		close(dfd);
+	free(copy);
+	r->by = by;
+	r->account = account;
+	r->reason = reason;
+	buf_free(&orig);
+	buf_free(&tmp);
+	buf_free(&c_by);
+	buf_free(&c_account);
+	buf_free(&c_reason);
+	store_item_out_free(&meta);
+	return rc;
+}
+
+int
+store_releases(struct store *s, const char *receipt_id, store_release_fn fn, void *ctx,
+    struct buf *err)
+{
+	if (!valid_id(receipt_id))
+		return 0;
+	return s->ops->releases(s->be, receipt_id, fn, ctx, err);
 }
 
 struct expired_batch {

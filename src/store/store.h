@@ -28,7 +28,9 @@
  *    a regular file without group or other permissions.  Keys live in
  *    sodium_malloc'd memory and are wiped when the store closes.
  *  - Metadata.  One row per receipt id in the table "items" (store_schema[]
- *    in store.c), through a backend chosen by store_config.backend: SQLite
+ *    in store.c), one row per release in "releases" (an original that left
+ *    the quarantine: who, when, why, the digest of what left; an item
+ *    released twice has two), through a backend chosen by store_config.backend: SQLite
  *    (one node, the default) or PostgreSQL (several nodes sharing one
  *    database, and then one blob folder), same schema.  store_put() returns
  *    only after blob and row are durable, so a caller may acknowledge the
@@ -160,6 +162,42 @@ int store_list(struct store *s, const struct store_filter *f, store_list_fn fn,
  * when the item is not held). */
 int store_mark_released(struct store *s, const char *receipt_id, const char *by,
     long long when, struct buf *err);
+
+/*
+ * Releases.  An original leaves the quarantine only with a record of who,
+ * when, why and what (its digest): store_release decrypts the item's
+ * original (held or released before), writes it to a synced temporary file
+ * beside out_path, then in one write transaction inserts a row into
+ * "releases" (the item's first release also turns it from held to released,
+ * with released_at and released_by) and calls record (the caller's journal
+ * record, say), commits, and only then links the file to out_path (never
+ * over an existing file).  A failure before the commit leaves nothing: no
+ * row, no file.  Returns 0, STORE_NOT_FOUND, or -1 (if the link fails after
+ * the commit, the message says that the release was recorded).
+ *
+ * receipt_id, released_at, by, account and reason are the caller's (the
+ * strings are stored as store_item's are: valid UTF-8, at most
+ * STORE_FIELD_MAX bytes, and record sees them as stored); release_id,
+ * sha256, bytes and n are filled in.  Release ids are RL-YYYYMMDD-<16 hex>.
+ */
+struct store_release {
+	char release_id[STORE_ID_MAX];
+	const char *receipt_id;
+	long long released_at;
+	const char *by;			/* the operator's name */
+	const char *account;		/* the system account that released it */
+	const char *reason;
+	char sha256[SHA256_HEX_LEN + 1];	/* of the bytes that left */
+	unsigned long long bytes;
+	unsigned long long n;		/* the item's first, second ... release */
+};
+/* Non-zero: fails store_release (with a reason in err), or stops a listing. */
+typedef int (*store_release_fn)(const struct store_release *r, void *ctx, struct buf *err);
+int store_release(struct store *s, struct store_release *r, const char *out_path,
+    store_release_fn record, void *ctx, struct buf *err);
+/* The releases of an item, oldest first (the strings live during the call). */
+int store_releases(struct store *s, const char *receipt_id, store_release_fn fn, void *ctx,
+    struct buf *err);
 /* Deletes rows whose expires_at <= now, then their blobs unless another row
  * still refers to them; counts both. */
 int store_expire(struct store *s, long long now, size_t *rows, size_t *blobs,

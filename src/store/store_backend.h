@@ -16,9 +16,10 @@
 
 #include "store/store.h"
 
-/* 1: items; 2: blobs (inline originals).  An older sekisho refuses a newer
- * database instead of reporting its inline originals missing. */
-#define STORE_SCHEMA_VERSION 2
+/* 1: items; 2: blobs (inline originals); 3: releases.  An older sekisho
+ * refuses a newer database instead of reporting its inline originals
+ * missing, or releasing without a record. */
+#define STORE_SCHEMA_VERSION 3
 
 /* Portable DDL, run in order inside one transaction on open. */
 extern const char *const store_schema[];
@@ -45,6 +46,13 @@ struct store_backend_ops {
 	/* -> 0, STORE_NOT_FOUND, or -1 when not held */
 	int (*mark_released)(void *be, const char *receipt_id, const char *by,
 	    long long when, struct buf *err);
+	/* a row in releases (numbered: r->n is set), and held -> released
+	 * (first release) -> 0, STORE_NOT_FOUND, or -1 (also when neither held
+	 * nor released) */
+	int (*release_add)(void *be, struct store_release *r, struct buf *err);
+	/* the item's releases, in their order (n) */
+	int (*releases)(void *be, const char *receipt_id, store_release_fn fn, void *ctx,
+	    struct buf *err);
 	/* up to max rows with expires_at <= now */
 	int (*expired)(void *be, long long now, size_t max, store_expired_fn fn,
 	    void *ctx, struct buf *err);

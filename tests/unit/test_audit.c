@@ -4,8 +4,15 @@
  * or rehashed record, records removed from the end past a signed checkpoint,
  * a forged checkpoint, a rewritten journal and a torn last line; opening a
  * torn journal moves the torn bytes aside and the chain continues.
+ * Coverage: records after the last checkpoint are a note (a problem when
+ * strict), a journal without any checkpoint is not verified, chain-only
+ * says so.  audit/signer: when a checkpoint is due (records, seconds, none
+ * yet), writers of one journal sharing the count, a torn checkpoints line
+ * moved aside, and a journal cut or rewritten behind its checkpoints
+ * refused.
  */
 #include <fcntl.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,11 +21,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "audit/journal.h"
+#include "audit/signer.h"
 
 #define T0 1795253400LL		/* 2026-11-21T09:30:00Z */
 #define NREC 10
@@ -155,8 +164,10 @@ make_journal(const char *path, int n, int keep)
 static int
 verify(const char *path, const char *cps, const char *pub, struct buf *rep)
 {
+	struct journal_verify_opts o = { .checkpoints = cps, .public_key = pub };
+
 	buf_init(rep, 1 << 20);
-	return journal_verify(path, cps, pub, rep);
+	return journal_verify(path, &o, rep);
 }
 
 /* Verify must fail (1) and the report must contain each expected line. */
@@ -714,10 +725,343 @@ test_unreadable(void **state)
 	assert_non_null(strstr(buf_str(&rep), "No such file"));
 	buf_free(&rep);
 	make_journal(at("u.jsonl"), 1, 0);
-	assert_int_equal(verify(at("u.jsonl"), at("no-such.checkpoints"), NULL, &rep), -1);
+	assert_int_equal(verify(at("u.jsonl"), at("u.jsonl.checkpoints"), at("no-such.pub"),
+	    &rep), -1);
 	buf_free(&rep);
-	assert_int_equal(verify(at("u.jsonl"), NULL, at("no-such.pub"), &rep), -1);
+	/* a checkpoints file that cannot be read is an error; one that does not
+	 * exist is a problem of the journal (records nothing covers) */
+	assert_int_equal(mkdir(at("dir.checkpoints"), 0700), 0);
+	assert_int_equal(verify(at("u.jsonl"), at("dir.checkpoints"), NULL, &rep), -1);
 	buf_free(&rep);
+}
+
+/* The seqs of the checkpoints in path (every line must be one). */
+static size_t
+cp_seqs(const char *path, uint64_t *seq, size_t max)
+{
+	struct lines l;
+	size_t n = 0;
+
+	lines_read(path, &l);
+	for (size_t i = 0; i < l.count; i++) {
+		struct journal_cp cp;
+
+		assert_true(l.n[i] > 0 && l.p[i][l.n[i] - 1] == '\n');
+		if (journal_cp_parse(l.p[i], l.n[i] - 1, &cp) != 0)
+			fail_msg("checkpoints line %zu is not a checkpoint", i + 1);
+		assert_true(n < max);
+		seq[n++] = cp.seq;
+	}
+	buf_free(&l.text);
+	return n;
+}
+
+static void
+append_n(struct journal *j, int from, int n)
+{
+	struct buf err;
+	char r[512];
+
+	buf_init(&err, 4096);
+	for (int i = from; i < from + n; i++) {
+		receipt_of(i, r, sizeof r);
+		if (journal_append(j, r, strlen(r), T0 + i, &err) != 0)
+			fail_msg("append: %s", buf_str(&err));
+	}
+	buf_free(&err);
+}
+
+static int
+verify_strict(const char *path, const char *cps, const char *pub, struct buf *rep)
+{
+	struct journal_verify_opts o = { .checkpoints = cps, .public_key = pub, .strict = 1 };
+
+	buf_init(rep, 1 << 20);
+	return journal_verify(path, &o, rep);
+}
+
+static void
+report_has(const struct buf *rep, const char *want)
+{
+	if (strstr(buf_str(rep), want) == NULL)
+		fail_msg("report lacks \"%s\":\n%s", want, buf_str(rep));
+}
+
+static void
+test_coverage(void **state)
+{
+	const char *path = at("cov.jsonl"), *cps = at("cov.jsonl.checkpoints");
+	unsigned char sk[AUDIT_SECRET_KEY_BYTES];
+	char id[AUDIT_KEY_ID_LEN + 1];
+	struct journal *j;
+	struct buf err, rep;
+
+	keys("cov", sk, id);
+	buf_init(&err, 4096);
+	j = make_journal(path, 5, 1);
+	assert_int_equal(journal_checkpoint(j, sk, id, &err), 0);
+	append_n(j, 6, 3);
+	journal_close(j);
+	/* the tail after the last checkpoint: a note, not a problem ... */
+	assert_int_equal(verify(path, cps, at("cov.pub"), &rep), 0);
+	report_has(&rep, "note: 3 records not yet covered by a checkpoint (seq 6..8, the first "
+	    "appended 2026-11-21T09:30:06Z; the last checkpoint is of seq 5, made ");
+	report_has(&rep, "verified: 8 records, last seq 8");
+	buf_free(&rep);
+	/* ... unless strict */
+	assert_int_equal(verify_strict(path, cps, at("cov.pub"), &rep), 1);
+	report_has(&rep, "3 records (seq 6..8) are not covered by a checkpoint (the last "
+	    "checkpoint is of seq 5, made ");
+	buf_free(&rep);
+	/* chain only says what it did not check */
+	assert_int_equal(verify(path, NULL, NULL, &rep), 0);
+	report_has(&rep, "chain only: checkpoints NOT checked");
+	buf_free(&rep);
+	/* records and no checkpoints file: not verified */
+	assert_int_equal(verify(path, at("none.checkpoints"), at("cov.pub"), &rep), 1);
+	report_has(&rep, "no checkpoints file ");
+	buf_free(&rep);
+	/* an empty checkpoints file: nothing covers the records */
+	spit(at("empty.checkpoints"), "", 0);
+	assert_int_equal(verify(path, at("empty.checkpoints"), at("cov.pub"), &rep), 1);
+	report_has(&rep, "no valid checkpoint covers any of the 8 records");
+	buf_free(&rep);
+	/* an empty journal needs no checkpoint */
+	make_journal(at("cov-empty.jsonl"), 0, 0);
+	assert_int_equal(verify_strict(at("cov-empty.jsonl"), at("none.checkpoints"),
+	    at("cov.pub"), &rep), 0);
+	buf_free(&rep);
+	/* covered to the end: strict passes, no note */
+	j = make_journal(path, 0, 1);
+	assert_int_equal(journal_checkpoint(j, sk, id, &err), 0);
+	journal_close(j);
+	assert_int_equal(verify_strict(path, cps, at("cov.pub"), &rep), 0);
+	assert_null(strstr(buf_str(&rep), "not yet covered"));
+	buf_free(&rep);
+	buf_free(&err);
+}
+
+static void
+test_due_rule(void **state)
+{
+	const long long T = T0, NONE = LLONG_MIN;
+
+	assert_false(audit_checkpoint_due(0, 0, NONE, T, 5, 60));	/* empty */
+	assert_true(audit_checkpoint_due(1, 0, NONE, T, 5, 60));	/* none yet */
+	assert_false(audit_checkpoint_due(3, 3, T, T + 3600, 5, 60));	/* nothing new */
+	assert_false(audit_checkpoint_due(5, 1, T, T + 1, 5, 60));	/* 4 uncovered */
+	assert_true(audit_checkpoint_due(6, 1, T, T + 1, 5, 60));	/* 5 */
+	assert_false(audit_checkpoint_due(2, 1, T, T + 59, 5, 60));
+	assert_true(audit_checkpoint_due(2, 1, T, T + 60, 5, 60));	/* old enough */
+	assert_false(audit_checkpoint_due(2, 1, T, T - 100, 5, 60));	/* clock went back */
+}
+
+static void
+test_signer_records_and_seconds(void **state)
+{
+	const char *path = at("sg.jsonl");
+	struct audit_signer_config c = { at("sg.sec"), 3, 3600, 0 };
+	unsigned char sk[AUDIT_SECRET_KEY_BYTES];
+	char id[AUDIT_KEY_ID_LEN + 1];
+	struct audit_signer *s;
+	struct journal *j;
+	struct buf err, rep;
+	uint64_t seq[16];
+	long long now = (long long)time(NULL);
+
+	keys("sg", sk, id);
+	buf_init(&err, 4096);
+	j = make_journal(path, 0, 1);
+	assert_int_equal(audit_signer_open(&s, j, &c, &err), 0);
+	assert_false(audit_signer_due(s, now));		/* nothing to cover */
+	append_n(j, 1, 1);
+	assert_int_equal(audit_signer_poll(s, now, &err), 1);	/* the first at once */
+	append_n(j, 2, 1);
+	assert_int_equal(audit_signer_poll(s, now, &err), 0);
+	append_n(j, 3, 1);
+	assert_false(audit_signer_due(s, now));
+	assert_int_equal(audit_signer_poll(s, now, &err), 0);	/* 2 uncovered */
+	append_n(j, 4, 1);
+	assert_true(audit_signer_due(s, now));
+	assert_int_equal(audit_signer_poll(s, now, &err), 1);	/* 3 */
+	assert_int_equal(cp_seqs(at("sg.jsonl.checkpoints"), seq, 16), 2);
+	assert_int_equal(seq[0], 1);
+	assert_int_equal(seq[1], 4);
+	/* time: one record, the last checkpoint an hour old */
+	append_n(j, 5, 1);
+	assert_int_equal(audit_signer_poll(s, now + 3599, &err), 0);
+	assert_int_equal(audit_signer_poll(s, now + 3600, &err), 1);
+	/* close signs what is left */
+	append_n(j, 6, 1);
+	assert_int_equal(audit_signer_close(s, &err), 0);
+	journal_close(j);
+	assert_int_equal(cp_seqs(at("sg.jsonl.checkpoints"), seq, 16), 4);
+	assert_int_equal(seq[2], 5);
+	assert_int_equal(seq[3], 6);
+	assert_int_equal(verify_strict(path, at("sg.jsonl.checkpoints"), at("sg.pub"), &rep), 0);
+	report_has(&rep, "checkpoints: 4 with valid signatures, last at seq 6");
+	buf_free(&rep);
+	/* nothing new: opening and closing again signs nothing */
+	j = make_journal(path, 0, 1);
+	assert_int_equal(audit_signer_open(&s, j, &c, &err), 0);
+	assert_int_equal(audit_signer_close(s, &err), 0);
+	journal_close(j);
+	assert_int_equal(cp_seqs(at("sg.jsonl.checkpoints"), seq, 16), 4);
+	buf_free(&err);
+}
+
+/* Two writers of one journal (as two processes) share one count. */
+static void
+test_signer_two_writers(void **state)
+{
+	const char *path = at("tw.jsonl");
+	struct audit_signer_config c = { at("tw.sec"), 4, 3600, 0 };
+	unsigned char sk[AUDIT_SECRET_KEY_BYTES];
+	char id[AUDIT_KEY_ID_LEN + 1];
+	struct audit_signer *sa, *sb;
+	struct journal *a, *b;
+	struct buf err, rep;
+	uint64_t seq[16];
+	long long now = (long long)time(NULL);
+
+	keys("tw", sk, id);
+	buf_init(&err, 4096);
+	a = make_journal(path, 0, 1);
+	b = make_journal(path, 0, 1);
+	assert_int_equal(audit_signer_open(&sa, a, &c, &err), 0);
+	assert_int_equal(audit_signer_open(&sb, b, &c, &err), 0);
+	append_n(a, 1, 1);
+	assert_int_equal(audit_signer_poll(sa, now, &err), 1);
+	append_n(b, 2, 2);
+	assert_int_equal(audit_signer_poll(sb, now, &err), 0);	/* 2 of 4 */
+	append_n(a, 4, 2);
+	assert_int_equal(audit_signer_poll(sa, now, &err), 1);	/* 4 of 4: seq 5 */
+	append_n(b, 6, 1);
+	/* b counted 5 since the first checkpoint, but a has signed since */
+	assert_true(audit_signer_due(sb, now));
+	assert_int_equal(audit_signer_poll(sb, now, &err), 0);
+	assert_false(audit_signer_due(sb, now));	/* and now b knows */
+	assert_int_equal(cp_seqs(at("tw.jsonl.checkpoints"), seq, 16), 2);
+	assert_int_equal(seq[0], 1);
+	assert_int_equal(seq[1], 5);
+	/* a closes first and covers b's record; b then has nothing left */
+	assert_int_equal(audit_signer_close(sa, &err), 0);
+	assert_int_equal(audit_signer_close(sb, &err), 0);
+	journal_close(a);
+	journal_close(b);
+	assert_int_equal(cp_seqs(at("tw.jsonl.checkpoints"), seq, 16), 3);
+	assert_int_equal(seq[2], 6);
+	assert_int_equal(verify_strict(path, at("tw.jsonl.checkpoints"), at("tw.pub"), &rep), 0);
+	buf_free(&rep);
+	buf_free(&err);
+}
+
+/* A journal that lost its end, or was rewritten, is refused by the signer:
+ * nothing is appended and signed after it. */
+static void
+test_signer_refuses_cut_journal(void **state)
+{
+	const char *path = at("cut.jsonl");
+	const int first3[] = { 1, 2, 3, 0 };
+	struct audit_signer_config c = { at("cut.sec"), 1000, 3600, 0 };
+	unsigned char sk[AUDIT_SECRET_KEY_BYTES];
+	char id[AUDIT_KEY_ID_LEN + 1];
+	struct audit_signer *s;
+	struct journal *j;
+	struct buf err;
+	struct lines l;
+
+	keys("cut", sk, id);
+	buf_init(&err, 4096);
+	j = make_journal(path, 4, 1);
+	assert_int_equal(audit_signer_open(&s, j, &c, &err), 0);	/* signs 1..4 */
+	assert_int_equal(audit_signer_close(s, &err), 0);
+	journal_close(j);
+	lines_read(path, &l);
+	lines_write(&l, path, first3);
+	buf_free(&l.text);
+	j = make_journal(path, 0, 1);	/* the chain alone is fine */
+	assert_int_equal(audit_signer_open(&s, j, &c, &err), -1);
+	assert_non_null(strstr(buf_str(&err), "the journal ends at seq 3 but its last "
+	    "checkpoint"));
+	assert_non_null(strstr(buf_str(&err), "records were removed from the end"));
+	journal_close(j);
+	/* rewritten: a new chain of as many records */
+	unlink(path);
+	j = make_journal(path, 0, 1);
+	append_n(j, 101, 4);
+	buf_reset(&err);
+	assert_int_equal(audit_signer_open(&s, j, &c, &err), -1);
+	assert_non_null(strstr(buf_str(&err), "seq 4, is not the one its last checkpoint"));
+	journal_close(j);
+	buf_free(&err);
+}
+
+/* A failing checkpoint is retried after AUDIT_SIGNER_RETRY_S, not at once. */
+static void
+test_signer_backs_off(void **state)
+{
+	const char *path = at("bo.jsonl");
+	struct audit_signer_config c = { at("bo.sec"), 1, 3600, 0 };
+	unsigned char sk[AUDIT_SECRET_KEY_BYTES];
+	char id[AUDIT_KEY_ID_LEN + 1];
+	struct audit_signer *s;
+	struct journal *j;
+	struct buf err;
+	long long now = (long long)time(NULL);
+
+	keys("bo", sk, id);
+	buf_init(&err, 4096);
+	j = make_journal(path, 0, 1);
+	assert_int_equal(audit_signer_open(&s, j, &c, &err), 0);
+	assert_int_equal(mkdir(at("bo.jsonl.checkpoints"), 0700), 0);
+	append_n(j, 1, 1);
+	assert_int_equal(audit_signer_poll(s, now, &err), -1);
+	assert_false(audit_signer_due(s, now + AUDIT_SIGNER_RETRY_S - 1));
+	assert_int_equal(rmdir(at("bo.jsonl.checkpoints")), 0);
+	assert_int_equal(audit_signer_poll(s, now + AUDIT_SIGNER_RETRY_S, &err), 1);
+	assert_int_equal(audit_signer_close(s, &err), 0);
+	journal_close(j);
+	buf_free(&err);
+}
+
+/* A checkpoint line torn by a crash is moved aside before the next one. */
+static void
+test_torn_checkpoint_line(void **state)
+{
+	const char *path = at("tc.jsonl"), *cps = at("tc.jsonl.checkpoints");
+	static const char torn[] = "{\"seq\":3,\"hash\":\"ab";
+	unsigned char sk[AUDIT_SECRET_KEY_BYTES];
+	char id[AUDIT_KEY_ID_LEN + 1];
+	struct journal *j;
+	struct buf err, rep, t;
+	uint64_t seq[4];
+	FILE *f;
+
+	keys("tc", sk, id);
+	buf_init(&err, 4096);
+	j = make_journal(path, 2, 1);
+	assert_int_equal(journal_checkpoint(j, sk, id, &err), 0);
+	f = fopen(cps, "ab");
+	assert_non_null(f);
+	assert_int_equal(fwrite(torn, 1, sizeof torn - 1, f), sizeof torn - 1);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(verify(path, cps, at("tc.pub"), &rep), 1);
+	report_has(&rep, "checkpoints line 2 is incomplete (truncated write)");
+	buf_free(&rep);
+	append_n(j, 3, 1);
+	assert_int_equal(journal_checkpoint(j, sk, id, &err), 0);
+	journal_close(j);
+	assert_int_equal(cp_seqs(cps, seq, 4), 2);
+	assert_int_equal(seq[1], 3);
+	buf_init(&t, 1 << 16);
+	slurp(at("tc.jsonl.torn"), &t);
+	assert_non_null(strstr(buf_str(&t), "tc.jsonl.checkpoints\",\"offset\":"));
+	assert_non_null(strstr(buf_str(&t), "\"bytes\":19,"));
+	buf_free(&t);
+	assert_int_equal(verify_strict(path, cps, at("tc.pub"), &rep), 0);
+	buf_free(&rep);
+	buf_free(&err);
 }
 
 int
@@ -744,6 +1088,13 @@ main(void)
 		cmocka_unit_test(test_rewritten_journal),
 		cmocka_unit_test(test_checkpoint_of_empty_journal),
 		cmocka_unit_test(test_unreadable),
+		cmocka_unit_test(test_coverage),
+		cmocka_unit_test(test_due_rule),
+		cmocka_unit_test(test_signer_records_and_seconds),
+		cmocka_unit_test(test_signer_two_writers),
+		cmocka_unit_test(test_signer_refuses_cut_journal),
+		cmocka_unit_test(test_signer_backs_off),
+		cmocka_unit_test(test_torn_checkpoint_line),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -5,7 +5,12 @@
  * database (read with SQLite directly) a row per item whose original
  * decrypts to the bytes given; a failure (a row the database refuses, a
  * receipt the journal refuses) fails exactly its item and no other.  The
- * log is folded by the queue's checkpoint thread.
+ * log is folded by the queue's checkpoint thread.  Audit checkpoints: the
+ * first key pair is made by outcome_prepare; a checkpoint after
+ * audit_checkpoint_records records and after audit_checkpoint_seconds (the
+ * queue's own tick, and outcome_tick), everything covered once closed; a
+ * journal cut behind its last checkpoint stops outcome_prepare and
+ * outcome_open.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -56,6 +61,7 @@ setup_dir(void **state)
 	snprintf(cfg.quarantine_db, sizeof cfg.quarantine_db, "%s/q.db", dir);
 	snprintf(cfg.quarantine_key, sizeof cfg.quarantine_key, "%s/q.key", dir);
 	snprintf(cfg.journal, sizeof cfg.journal, "%s/journal", dir);
+	snprintf(cfg.audit_key, sizeof cfg.audit_key, "%s/audit.key", dir);
 	cfg.quarantine_backend = QUARANTINE_SQLITE;
 	cfg.quarantine_retention_days = 30;
 	buf_init(&err, 1024);
@@ -155,13 +161,19 @@ journal_scan(const char *id, size_t *lines, size_t *hits)
 	fclose(f);
 }
 
+/* The journal verifies, and (strict) its signed checkpoints cover all of it. */
 static void
 assert_journal_intact(void)
 {
+	char cps[600], pub[600];
+	struct journal_verify_opts o = { .checkpoints = cps, .public_key = pub, .strict = 1 };
 	struct buf rep;
 
+	snprintf(cps, sizeof cps, "%s.checkpoints", cfg.journal);
+	snprintf(pub, sizeof pub, "%s.pub", cfg.audit_key);
 	buf_init(&rep, 1 << 20);
-	assert_int_equal(journal_verify(cfg.journal, NULL, NULL, &rep), 0);
+	if (journal_verify(cfg.journal, &o, &rep) != 0)
+		fail_msg("journal not intact:\n%s", buf_str(&rep));
 	buf_free(&rep);
 }
 
@@ -395,6 +407,178 @@ test_queue_checkpoints(void **state)
 	buf_free(&err);
 }
 
+/* The seqs of the journal's checkpoints, in file order. */
+static size_t
+cp_seqs(uint64_t *seq, size_t max)
+{
+	char path[600], line[1100];
+	size_t n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s.checkpoints", cfg.journal);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof line, f) != NULL) {
+		struct journal_cp cp;
+		size_t len = strlen(line);
+
+		assert_true(len > 0 && line[len - 1] == '\n');
+		assert_int_equal(journal_cp_parse(line, len - 1, &cp), 0);
+		assert_true(n < max);
+		seq[n++] = cp.seq;
+	}
+	fclose(f);
+	return n;
+}
+
+static void
+record_one(struct outcome *o, const char *tag, int k)
+{
+	struct outcome_item it;
+	char id[32], json[512], orig[128];
+	struct buf err;
+
+	make_item(&it, id, json, sizeof json, orig, sizeof orig, tag, k, 0);
+	buf_init(&err, 1024);
+	if (outcome_record(o, &it, &err) != 0)
+		fail_msg("record: %s", buf_str(&err));
+	buf_free(&err);
+}
+
+static void
+test_prepare_makes_audit_key(void **state)
+{
+	char pub[600];
+	struct stat st;
+
+	assert_int_equal(stat(cfg.audit_key, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	snprintf(pub, sizeof pub, "%s.pub", cfg.audit_key);
+	assert_int_equal(stat(pub, &st), 0);
+}
+
+/* An agent records one item at a time: the first is covered at once, then
+ * one checkpoint per audit_checkpoint_records, the rest on close. */
+static void
+test_checkpoint_after_records(void **state)
+{
+	struct outcome *o;
+	struct buf err;
+	uint64_t seq[16];
+
+	cfg.audit_checkpoint_records = 5;
+	cfg.audit_checkpoint_seconds = 3600;
+	buf_init(&err, 1024);
+	assert_int_equal(outcome_open(&o, &cfg, &err), 0);
+	for (int k = 1; k <= 12; k++)
+		record_one(o, "n", k);
+	assert_int_equal(cp_seqs(seq, 16), 3);
+	assert_int_equal(seq[0], 1);
+	assert_int_equal(seq[1], 6);
+	assert_int_equal(seq[2], 11);
+	outcome_close(o);
+	assert_int_equal(cp_seqs(seq, 16), 4);
+	assert_int_equal(seq[3], 12);
+	assert_journal_intact();
+	buf_free(&err);
+}
+
+/* When no more records come, the last ones get a checkpoint once the last
+ * checkpoint is audit_checkpoint_seconds old: an agent's outcome_tick ... */
+static void
+test_checkpoint_after_seconds(void **state)
+{
+	struct outcome *o;
+	struct buf err;
+	uint64_t seq[16];
+
+	cfg.audit_checkpoint_records = 1000;
+	cfg.audit_checkpoint_seconds = 1;
+	buf_init(&err, 1024);
+	assert_int_equal(outcome_open(&o, &cfg, &err), 0);
+	record_one(o, "s", 1);
+	record_one(o, "s", 2);
+	outcome_tick(o);
+	assert_int_equal(cp_seqs(seq, 16), 1);	/* the first; 2 is not due yet */
+	sleep(2);
+	outcome_tick(o);
+	assert_int_equal(cp_seqs(seq, 16), 2);
+	assert_int_equal(seq[1], 2);
+	outcome_close(o);
+	assert_int_equal(cp_seqs(seq, 16), 2);	/* nothing left to sign */
+	buf_free(&err);
+}
+
+/* ... and the queue's own tick (the milter never calls outcome_tick). */
+static void
+test_queue_checkpoint_after_seconds(void **state)
+{
+	struct outcome_queue *q;
+	struct outcome_item it;
+	char id[32], json[512], orig[128];
+	struct buf err;
+	uint64_t seq[16];
+	size_t n = 0;
+
+	cfg.audit_checkpoint_records = 1000;
+	cfg.audit_checkpoint_seconds = 1;
+	buf_init(&err, 1024);
+	assert_int_equal(outcome_queue_open(&q, &cfg, NULL, &err), 0);
+	for (int k = 1; k <= 3; k++) {
+		make_item(&it, id, json, sizeof json, orig, sizeof orig, "qs", k, 0);
+		assert_int_equal(outcome_queue_record(q, &it, &err), 0);
+	}
+	for (int i = 0; i < 50; i++) {	/* within 5 s */
+		n = cp_seqs(seq, 16);
+		if (n > 0 && seq[n - 1] == 3)
+			break;
+		usleep(100000);
+	}
+	assert_true(n > 0 && seq[n - 1] == 3);
+	outcome_queue_close(q);
+	assert_int_equal(cp_seqs(seq, 16), n);
+	assert_journal_intact();
+	buf_free(&err);
+}
+
+/* Records removed from the end behind a checkpoint: the daemon refuses to
+ * start (outcome_prepare) and an agent to open, naming what happened. */
+static void
+test_cut_journal_refused(void **state)
+{
+	struct outcome *o;
+	struct buf err;
+	struct stat st;
+	FILE *f;
+	char *text;
+	size_t len, cut;
+
+	buf_init(&err, 1024);
+	assert_int_equal(outcome_open(&o, &cfg, &err), 0);
+	for (int k = 1; k <= 3; k++)
+		record_one(o, "c", k);
+	outcome_close(o);
+	/* cut the last record */
+	assert_int_equal(stat(cfg.journal, &st), 0);
+	len = (size_t)st.st_size;
+	text = malloc(len);
+	assert_non_null(text);
+	f = fopen(cfg.journal, "rb");
+	assert_int_equal(fread(text, 1, len, f), len);
+	fclose(f);
+	for (cut = len - 1; cut > 0 && text[cut - 1] != '\n'; cut--)
+		;
+	assert_int_equal(truncate(cfg.journal, (off_t)cut), 0);
+	free(text);
+	assert_int_equal(outcome_prepare(&cfg, &err), -1);
+	assert_non_null(strstr(buf_str(&err), "records were removed from the end"));
+	assert_non_null(strstr(buf_str(&err), cfg.journal));
+	buf_reset(&err);
+	assert_int_equal(outcome_open(&o, &cfg, &err), -1);
+	assert_non_null(strstr(buf_str(&err), "the journal ends at seq 2"));
+	buf_free(&err);
+}
+
 int
 main(void)
 {
@@ -404,6 +588,15 @@ main(void)
 		    teardown_dir),
 		cmocka_unit_test_setup_teardown(test_batch_failures, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_queue_checkpoints, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_prepare_makes_audit_key, setup_dir,
+		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_checkpoint_after_records, setup_dir,
+		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_checkpoint_after_seconds, setup_dir,
+		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_queue_checkpoint_after_seconds, setup_dir,
+		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_cut_journal_refused, setup_dir, teardown_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,12 +2,13 @@
  * test_store - store: the encrypted, content-addressed quarantine store and
  * its SQLite metadata, in a temporary folder per test: round trips, dedup,
  * tampering, swapped blobs, wrong and rotated keys, key file permissions,
- * expiry, listing filters, release, and crash safety (a writer killed at
+ * expiry, listing filters, release (marked, and recorded releases: a row
+ * each, only when the caller's record succeeds, never over a file), and crash safety (a writer killed at
  * random moments never leaves a partial blob under a final name); inline
  * blobs (small originals in the database with their rows): round trip,
  * dedup, expiry, repair of a damaged one, batches mixing inline and files,
  * reading after quarantine_inline_limit changed, upgrade of a version-1
- * database.  Writers: two handles of one process take turns without ever
+ * and a version-2 database.  Writers: two handles of one process take turns without ever
  * finding the database locked; a writer waiting for another connection's
  * lock goes on promptly after it is freed.  Most tests use files
  * (inline_max 0), the inline ones set it.
@@ -143,7 +144,7 @@ setup(void **state)
 #ifdef STORE_TEST_PG
 	/* every test starts with an empty database, as with a new folder */
 	if (pg_sql("SET client_min_messages = warning; "
-	    "DROP TABLE IF EXISTS items, schema_version, blobs", NULL, 0) != 0)
+	    "DROP TABLE IF EXISTS items, schema_version, blobs, releases", NULL, 0) != 0)
 		return -1;
 #endif
 	reopen(f, f->key);
@@ -1021,6 +1022,176 @@ test_mark_released(void **state)
 	buf_free(&err);
 }
 
+/* ---- releases ------------------------------------------------------------ */
+
+struct rel_seen {
+	size_t n;
+	char id[4][STORE_ID_MAX], by[4][64], account[4][64], reason[4][128];
+	char sha[4][SHA256_HEX_LEN + 1];
+	unsigned long long bytes[4], nth[4];
+	long long at[4];
+};
+
+/* A listing's (or record's) copy of each release. */
+static int
+rel_collect(const struct store_release *r, void *ctx, struct buf *err)
+{
+	struct rel_seen *s = ctx;
+
+	assert_true(s->n < 4);
+	snprintf(s->id[s->n], sizeof s->id[0], "%s", r->release_id);
+	snprintf(s->by[s->n], sizeof s->by[0], "%s", r->by);
+	snprintf(s->account[s->n], sizeof s->account[0], "%s", r->account);
+	snprintf(s->reason[s->n], sizeof s->reason[0], "%s", r->reason);
+	snprintf(s->sha[s->n], sizeof s->sha[0], "%s", r->sha256);
+	s->bytes[s->n] = r->bytes;
+	s->nth[s->n] = r->n;
+	s->at[s->n] = r->released_at;
+	s->n++;
+	return 0;
+}
+
+/* The journal, say, refusing the record. */
+static int
+rel_refuse(const struct store_release *r, void *ctx, struct buf *err)
+{
+	buf_puts(err, "the journal refused");
+	return -1;
+}
+
+static size_t
+releases_of(struct fx *f, const char *id, struct rel_seen *s)
+{
+	struct buf err;
+
+	memset(s, 0, sizeof *s);
+	buf_init(&err, 4096);
+	if (store_releases(f->s, id, rel_collect, s, &err) != 0)
+		fail_msg("store_releases: %s", buf_str(&err));
+	buf_free(&err);
+	return s->n;
+}
+
+static void
+file_is(const char *path, const char *want)
+{
+	char got[256];
+	struct stat st;
+	FILE *fp = fopen(path, "rb");
+	size_t n;
+
+	assert_non_null(fp);
+	n = fread(got, 1, sizeof got - 1, fp);
+	fclose(fp);
+	got[n] = '\0';
+	assert_string_equal(got, want);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+}
+
+static void
+test_release(void **state)
+{
+	static const char orig[] = "From: a@example.com\nSubject: x\n\nthe original\n";
+	struct fx *f = *state;
+	struct store_item it = item("SK-rel", NOW, "withheld", "a@example.com", "x");
+	struct store_release r = {
+		.receipt_id = "SK-rel", .released_at = NOW + 60, .by = "承認者 suzuki",
+		.account = "root", .reason = "監査のため (case 12)",
+	};
+	struct store_item_out m;
+	struct rel_seen seen, rec;
+	char out1[128], out2[128], out3[128], sha[SHA256_HEX_LEN + 1];
+	struct buf err;
+
+	put_ok(f, &it, orig, sizeof orig - 1);
+	sha256_hex(orig, sizeof orig - 1, sha);
+	snprintf(out1, sizeof out1, "%s/out1.eml", f->dir);
+	snprintf(out2, sizeof out2, "%s/out2.eml", f->dir);
+	snprintf(out3, sizeof out3, "%s/out3.eml", f->dir);
+	buf_init(&err, 4096);
+	/* the record cannot be made: nothing is released, nothing written */
+	assert_int_equal(store_release(f->s, &r, out1, rel_refuse, NULL, &err), -1);
+	assert_non_null(strstr(buf_str(&err), "the journal refused"));
+	assert_int_equal(access(out1, F_OK), -1);
+	assert_int_equal(count_files(f->dir, ".tmp"), 0);
+	assert_int_equal(releases_of(f, "SK-rel", &seen), 0);
+	assert_int_equal(store_get(f->s, "SK-rel", NULL, &m, &err), 0);
+	assert_string_equal(m.state, "held");
+	store_item_out_free(&m);
+	/* released: the file, the row, and the record saw the same */
+	memset(&rec, 0, sizeof rec);
+	buf_reset(&err);
+	if (store_release(f->s, &r, out1, rel_collect, &rec, &err) != 0)
+		fail_msg("store_release: %s", buf_str(&err));
+	file_is(out1, orig);
+	assert_int_equal(count_files(f->dir, ".tmp"), 0);
+	assert_memory_equal(r.release_id, "RL-20270115-", 12);	/* NOW + 60, UTC */
+	assert_int_equal(strlen(r.release_id), 12 + 16);
+	assert_string_equal(r.sha256, sha);
+	assert_int_equal(r.bytes, sizeof orig - 1);
+	assert_int_equal(rec.n, 1);
+	assert_string_equal(rec.id[0], r.release_id);
+	assert_int_equal(releases_of(f, "SK-rel", &seen), 1);
+	assert_string_equal(seen.id[0], r.release_id);
+	assert_string_equal(seen.by[0], "承認者 suzuki");
+	assert_string_equal(seen.account[0], "root");
+	assert_string_equal(seen.reason[0], "監査のため (case 12)");
+	assert_string_equal(seen.sha[0], sha);
+	assert_int_equal(seen.bytes[0], sizeof orig - 1);
+	assert_int_equal(seen.at[0], NOW + 60);
+	assert_int_equal(seen.nth[0], 1);
+	assert_int_equal(rec.nth[0], 1);
+	assert_int_equal(store_get(f->s, "SK-rel", NULL, &m, &err), 0);
+	assert_string_equal(m.state, "released");
+	assert_int_equal(m.released_at, NOW + 60);
+	assert_string_equal(m.released_by, "承認者 suzuki");
+	store_item_out_free(&m);
+	/* released again: a second row; the item keeps its first release */
+	r.released_at = NOW + 120;
+	r.by = "tanaka";
+	r.reason = "bad \xff byte";	/* stored as valid UTF-8, as the record saw it */
+	memset(&rec, 0, sizeof rec);
+	assert_int_equal(store_release(f->s, &r, out2, rel_collect, &rec, &err), 0);
+	file_is(out2, orig);
+	assert_string_equal(rec.reason[0], "bad \xef\xbf\xbd byte");
+	assert_int_equal(releases_of(f, "SK-rel", &seen), 2);
+	assert_string_equal(seen.by[1], "tanaka");
+	assert_string_equal(seen.reason[1], "bad \xef\xbf\xbd byte");
+	assert_int_equal(seen.at[1], NOW + 120);
+	assert_int_equal(seen.nth[1], 2);
+	assert_int_equal(rec.nth[0], 2);
+	assert_string_not_equal(seen.id[0], seen.id[1]);
+	assert_int_equal(store_get(f->s, "SK-rel", NULL, &m, &err), 0);
+	assert_string_equal(m.released_by, "承認者 suzuki");
+	store_item_out_free(&m);
+	/* never over an existing file, and then not recorded either */
+	buf_reset(&err);
+	assert_int_equal(store_release(f->s, &r, out1, rel_collect, &rec, &err), -1);
+	assert_non_null(strstr(buf_str(&err), "exists already"));
+	assert_int_equal(releases_of(f, "SK-rel", &seen), 2);
+	/* unknown and malformed ids */
+	r.receipt_id = "SK-none";
+	assert_int_equal(store_release(f->s, &r, out3, NULL, NULL, &err), STORE_NOT_FOUND);
+	r.receipt_id = "../etc";
+	assert_int_equal(store_release(f->s, &r, out3, NULL, NULL, &err), STORE_NOT_FOUND);
+	assert_int_equal(access(out3, F_OK), -1);
+	/* the store still writes (no transaction left open) */
+	it.receipt_id = "SK-rel2";
+	put_ok(f, &it, "more", 4);
+	/* releases outlive their item's expiry: they are the record of what left */
+	reopen(f, f->key);
+	{
+		size_t rows, blobs;
+
+		assert_int_equal(store_expire(f->s, NOW + DAYS(RETENTION + 1), &rows, &blobs, &err),
+		    0);
+		assert_int_equal(rows, 2);
+	}
+	assert_int_equal(releases_of(f, "SK-rel", &seen), 2);
+	buf_free(&err);
+}
+
 static void
 test_bad_items(void **state)
 {
@@ -1084,7 +1255,7 @@ test_schema(void **state)
 	store_close(f->s);
 	f->s = NULL;
 	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
-	/* WAL mode, version 2, the two indexes asked for, the blobs table */
+	/* WAL mode, version 3, the two indexes asked for, the blobs table */
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
@@ -1092,7 +1263,7 @@ test_schema(void **state)
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT version FROM schema_version", -1, &st,
 	    NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 2);
+	assert_int_equal(sqlite3_column_int(st, 0), 3);
 	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
 	sqlite3_finalize(st);
 	/* a version-1 database (no blobs table) is upgraded, its items kept */
@@ -1116,7 +1287,32 @@ test_schema(void **state)
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT max(version) FROM schema_version", -1,
 	    &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 2);
+	assert_int_equal(sqlite3_column_int(st, 0), 3);
+	sqlite3_finalize(st);
+	/* a version-2 database (no releases table) is upgraded and releases */
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE releases; DELETE FROM schema_version; "
+	    "INSERT INTO schema_version (version) VALUES (2)", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	reopen(f, f->key);
+	{
+		struct store_release r = { .receipt_id = "SK-old", .released_at = NOW, .by = "a",
+		    .account = "b", .reason = "c" };
+		char out[128];
+		struct buf e2;
+
+		snprintf(out, sizeof out, "%s/old.eml", f->dir);
+		buf_init(&e2, 4096);
+		if (store_release(f->s, &r, out, NULL, NULL, &e2) != 0)
+			fail_msg("store_release after the upgrade: %s", buf_str(&e2));
+		buf_free(&e2);
+	}
+	store_close(f->s);
+	f->s = NULL;
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT max(version) || ' ' || "
+	    "(SELECT count(*) FROM releases) FROM schema_version", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "3 1");
 	sqlite3_finalize(st);
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE "
 	    "type = 'index' AND name IN ('items_received_at', 'items_sha256')", -1, &st, NULL),
@@ -1163,9 +1359,9 @@ test_schema(void **state)
 
 	store_close(f->s);
 	f->s = NULL;
-	/* version 2, the three indexes, the same column types as in SQLite */
+	/* version 3, the three indexes, the same column types as in SQLite */
 	assert_int_equal(pg_sql("SELECT max(version) FROM schema_version", v, sizeof v), 0);
-	assert_string_equal(v, "2");
+	assert_string_equal(v, "3");
 	assert_int_equal(pg_sql("SELECT data_type FROM information_schema.columns "
 	    "WHERE table_name = 'blobs' AND column_name = 'sealed'", v, sizeof v), 0);
 	assert_string_equal(v, "bytea");
@@ -1207,12 +1403,35 @@ test_schema(void **state)
 	}
 	c.create = 1;
 	assert_int_equal(pg_sql("SELECT max(version) FROM schema_version", v, sizeof v), 0);
-	assert_string_equal(v, "2");
+	assert_string_equal(v, "3");
+	/* a version-2 database (no releases table) is upgraded and releases */
+	assert_int_equal(pg_sql("DROP TABLE releases; UPDATE schema_version SET version = 2",
+	    NULL, 0), 0);
+	{
+		struct store_config c2 = config_of(f, f->key);
+		struct store_release r = { .receipt_id = "SK-old2", .released_at = NOW, .by = "a",
+		    .account = "b", .reason = "c" };
+		char out[128];
+		struct buf e2;
+
+		c2.create = 0;
+		snprintf(out, sizeof out, "%s/old.eml", f->dir);
+		buf_init(&e2, 4096);
+		if (store_open(&f->s, &c2, &e2) != 0 ||
+		    store_release(f->s, &r, out, NULL, NULL, &e2) != 0)
+			fail_msg("after the upgrade: %s", buf_str(&e2));
+		buf_free(&e2);
+		store_close(f->s);
+		f->s = NULL;
+	}
+	assert_int_equal(pg_sql("SELECT max(version) || ' ' || (SELECT count(*) FROM releases) "
+	    "FROM schema_version", v, sizeof v), 0);
+	assert_string_equal(v, "3 1");
 	/* a newer schema is refused, not misread */
 	assert_int_equal(pg_sql("UPDATE schema_version SET version = 99", NULL, 0), 0);
 	open_fails(&c, "newer");
 	/* without create, a database without the tables is an error and stays empty */
-	assert_int_equal(pg_sql("DROP TABLE items, schema_version, blobs", NULL, 0), 0);
+	assert_int_equal(pg_sql("DROP TABLE items, schema_version, blobs, releases", NULL, 0), 0);
 	c.create = 0;
 	open_fails(&c, "no quarantine store");
 	assert_int_equal(pg_sql("SELECT to_regclass('items') IS NULL", v, sizeof v), 0);
@@ -1241,7 +1460,7 @@ test_schema(void **state)
 	c.pg_conninfo = pg_conninfo;
 	reopen(f, f->key);
 	assert_int_equal(pg_sql("SELECT max(version) FROM schema_version", v, sizeof v), 0);
-	assert_string_equal(v, "2");
+	assert_string_equal(v, "3");
 }
 
 static int
@@ -2063,6 +2282,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_expire_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_filters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mark_released, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_release, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_items, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_safety, setup, teardown),
