@@ -306,6 +306,11 @@ sanitize_mail(const struct policy *pol, const char *id, long long time,
 		receipt_withhold(&rc, "message_size_limit", "the message is larger than message_size_limit");
 		return finish_withheld(&rc, out, rjson);
 	}
+	/* Line ends first: an mbox line or a limit is found in lines. */
+	if ((lf = cr_only_to_lf(msg, len)) != NULL) {
+		receipt_anomaly(&rc, "cr-line-endings", "CR-only line endings read as LF", -1);
+		msg = lf;
+	}
 	/* An mbox envelope line ("From sender date") is not a header. */
 	if (len > 5 && memcmp(msg, "From ", 5) == 0) {
 		const unsigned char *nl = memchr(msg, '\n', len);
@@ -317,13 +322,10 @@ sanitize_mail(const struct policy *pol, const char *id, long long time,
 		}
 	}
 	if ((lim = prescan(pol, msg, len, &limval, &hdr_end)) != NULL) {
+		free(lf);
 		receipt_limit(&rc, lim, limval, NULL);
 		receipt_withhold(&rc, lim, "raw message exceeds a limit before parsing");
 		return finish_withheld(&rc, out, rjson);
-	}
-	if ((lf = cr_only_to_lf(msg, len)) != NULL) {
-		receipt_anomaly(&rc, "cr-line-endings", "CR-only line endings read as LF", -1);
-		msg = lf;
 	}
 
 	memset(&pc, 0, sizeof pc);
