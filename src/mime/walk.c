@@ -499,9 +499,8 @@ walk_inner(struct walker *w, GMimeObject *obj, const char *path, size_t depth,
 		GMimeMultipart *mp = GMIME_MULTIPART(obj);
 		int n = g_mime_multipart_get_count(mp);
 		struct receipt_part *rp = receipt_add_part(w->rc, path);
-		int show = -1;
-
 		const char *boundary = g_mime_object_get_content_type_parameter(obj, "boundary");
+		int show = -1;
 
 		rp->declared_type = xstrdup(type);
 		if (boundary == NULL && n == 0) {
