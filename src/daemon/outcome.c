@@ -88,8 +88,11 @@ outcome_make_keys(const struct config *cfg, struct buf *err)
 	struct stat st;
 
 	if (stat(cfg->quarantine_key, &st) != 0 && errno == ENOENT) {
-		if (store_key_generate(cfg->quarantine_key, err) != 0)
+		if (store_key_generate(cfg->quarantine_key, err) != 0) {
+			buf_printf(err, " (creating quarantine_key on the first start: its folder "
+			    "must exist, root's, mode 0700)");
 			return -1;
+		}
 		syslog(LOG_NOTICE, "created quarantine key %s (keep a copy offline: without it "
 		    "the originals cannot be read)", cfg->quarantine_key);
 	}
@@ -105,8 +108,11 @@ outcome_make_keys(const struct config *cfg, struct buf *err)
 			    "public key to the auditors: 'sekisho audit verify' checks the "
 			    "journal's checkpoints with it)", cfg->audit_key, buf_str(&pub));
 		buf_free(&pub);
-		if (r != 0)
+		if (r != 0) {
+			buf_printf(err, " (creating audit_key on the first start: its folder must "
+			    "exist, root's, mode 0700)");
 			return -1;
+		}
 	}
 	return 0;
 }

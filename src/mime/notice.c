@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mime/ambiguity.h"
+
 struct reason_text {
 	const char *code;
 	const char *ja;
@@ -229,6 +231,60 @@ flag_text(const char *flags, enum lang lang)
 	return NULL;
 }
 
+/*
+ * One kind: its words, how many, and what was done.  In a list:
+ * "words（2件、done）"; alone in the sentence: "words、2件、done" with the
+ * count only when more than one.
+ */
+static void
+irregular_item(const struct receipt_irregular *g, enum lang lang, int alone, struct buf *out)
+{
+	const int en = lang == LANG_EN;
+	const char *done = ambiguity_done(g->kind, g->field, lang);
+	const char *sep = en ? (alone ? ", " : "; ") : "、";
+
+	ambiguity_text(g->kind, g->field, lang, out);
+	if (!alone)
+		buf_puts(out, en ? " (" : "（");
+	if (!alone || g->count > 1) {
+		buf_puts(out, alone ? sep : "");
+		buf_printf(out, en ? "%zu time%s" : "%zu件", g->count, g->count == 1 ? "" : "s");
+	}
+	if (done != NULL)
+		buf_printf(out, "%s%s", sep, done);	/* after the words or the count */
+	if (!alone)
+		buf_puts(out, en ? ")" : "）");
+}
+
+/*
+ * A message delivered despite irregular structure: what was irregular, one
+ * kind to a line with its count (a single kind: one sentence).
+ */
+static void
+notice_irregular(const struct receipt *r, enum lang lang, struct buf *out)
+{
+	const int en = lang == LANG_EN;
+	const char *head = en ? "Note: part of the message structure was irregular"
+	    : "注意: メールの構造の一部が不正でした";
+	const char *tail = en ? "What could be read was rebuilt; the original is kept."
+	    : "読み取れた内容を再構成しました（原本は保管されています）。";
+
+	if (!r->rebuilt_ambiguous)
+		return;
+	if (r->nirregular == 1) {
+		buf_printf(out, "%s%s", head, en ? ": " : "（");
+		irregular_item(&r->irregular[0], lang, 1, out);
+		buf_printf(out, "%s%s\n", en ? ". " : "）。", tail);
+		return;
+	}
+	buf_printf(out, "%s%s%s\n", head, en ? ". " : "。", tail);
+	for (size_t i = 0; i < r->nirregular; i++) {
+		buf_puts(out, en ? "  - " : "  ・");
+		irregular_item(&r->irregular[i], lang, 0, out);
+		buf_putc(out, '\n');
+	}
+}
+
 void
 notice_render(const struct receipt *r, enum lang lang, struct buf *out)
 {
@@ -251,10 +307,7 @@ notice_render(const struct receipt *r, enum lang lang, struct buf *out)
 	if (r->body_source != NULL && strcmp(r->body_source, "text/html") == 0)
 		buf_puts(out, en ? "Body: the HTML body was converted to text.\n"
 		    : "本文: HTML形式の本文をテキストに変換しました。\n");
-	if (r->rebuilt_ambiguous)
-		buf_puts(out, en ? "Note: the message is malformed; parts of it may not be shown. "
-		    "The original is kept.\n"
-		    : "注意: メールの構造に不正な部分があるため、一部が表示されていない可能性があります（原本は保管されています）。\n");
+	notice_irregular(r, lang, out);
 	if (undecodable > 0) {
 		if (en)
 			buf_printf(out, "Note: %zu byte(s) of text could not be decoded and are shown as \xef\xbf\xbd.\n",

@@ -13,6 +13,7 @@
 
 #include "core/digest.h"
 #include "core/xalloc.h"
+#include "mime/ambiguity.h"
 #include "mime/compose.h"
 #include "mime/headers.h"
 #include "mime/notice.h"
@@ -90,6 +91,7 @@ struct parse_ctx {
 	long long header_end;	/* offset of the blank line ending the headers */
 	int top_critical;
 	int body_critical;
+	struct ambiguity amb;	/* the critical reports, in kinds */
 };
 
 /* Repeated headers that change what a reader sees or how the MIME is read. */
@@ -128,6 +130,7 @@ on_warning(gint64 offset, GMimeParserWarning code, const gchar *item, gpointer d
 	receipt_anomaly(pc->rc, name, detail, (long long)offset);
 	if (!crit)
 		return;
+	ambiguity_report(&pc->amb, pc->rc, code, item, (long long)offset);
 	if (offset < 0 || offset <= pc->header_end)
 		pc->top_critical++;
 	else
@@ -250,6 +253,31 @@ keep_received(const struct receipt_envelope *env)
 	return env != NULL && env->protocol[0] != '\0' && strcmp(env->protocol, "milter") != 0;
 }
 
+/*
+ * Whether keep_headers entry i names a field the sanitised message has
+ * already: one kept above, the MIME fields and X-Sekisho-Sanitized that
+ * sekisho writes, or an earlier entry.  Each field appears once
+ * (config.c refuses such names too; this holds for any policy).
+ */
+static int
+written_anyway(const struct policy *pol, size_t i)
+{
+	const char *name = pol->keep_headers[i];
+
+	if (strncasecmp(name, "Content-", 8) == 0 || strcasecmp(name, "MIME-Version") == 0 ||
+	    strncasecmp(name, "X-Sekisho-", 10) == 0)
+		return 1;
+	for (size_t k = 0; k < sizeof kept / sizeof kept[0]; k++) {
+		if (strcasecmp(name, kept[k].name) == 0)
+			return 1;
+	}
+	for (size_t j = 0; j < i; j++) {
+		if (strcasecmp(name, pol->keep_headers[j]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 static void
 compose_headers(const struct policy *pol, GMimeObject *msg, struct receipt *rc,
     int own_received, struct buf *out)
@@ -279,6 +307,8 @@ compose_headers(const struct policy *pol, GMimeObject *msg, struct receipt *rc,
 	for (size_t i = 0; i < pol->n_keep_headers; i++) {
 		struct buf v;
 
+		if (written_anyway(pol, i))
+			continue;
 		buf_init(&v, HEADER_VALUE_MAX);
 		if (decode_top(msg, rc, pol->keep_headers[i], HDR_TEXT, 0, &v) == 0)
 			compose_header(out, pol->keep_headers[i], buf_str(&v), HK_TEXT,
@@ -333,6 +363,11 @@ sanitize_mail_env(const struct policy *pol, const char *id, long long time,
 		receipt_withhold(&rc, "message_size_limit", "the message is larger than message_size_limit");
 		return finish_withheld(&rc, out, rjson);
 	}
+	/* Line ends first: an mbox line or a limit is found in lines. */
+	if ((lf = cr_only_to_lf(msg, len)) != NULL) {
+		receipt_anomaly(&rc, "cr-line-endings", "CR-only line endings read as LF", -1);
+		msg = lf;
+	}
 	/* An mbox envelope line ("From sender date") is not a header. */
 	if (len > 5 && memcmp(msg, "From ", 5) == 0) {
 		const unsigned char *nl = memchr(msg, '\n', len);
@@ -344,16 +379,14 @@ sanitize_mail_env(const struct policy *pol, const char *id, long long time,
 		}
 	}
 	if ((lim = prescan(pol, msg, len, &limval, &hdr_end)) != NULL) {
+		free(lf);
 		receipt_limit(&rc, lim, limval, NULL);
 		receipt_withhold(&rc, lim, "raw message exceeds a limit before parsing");
 		return finish_withheld(&rc, out, rjson);
 	}
-	if ((lf = cr_only_to_lf(msg, len)) != NULL) {
-		receipt_anomaly(&rc, "cr-line-endings", "CR-only line endings read as LF", -1);
-		msg = lf;
-	}
 
 	memset(&pc, 0, sizeof pc);
+	ambiguity_init(&pc.amb);
 	pc.rc = &rc;
 	pc.header_end = (long long)hdr_end;
 	stream = g_mime_stream_mem_new_with_buffer((const char *)msg, len);
@@ -376,6 +409,7 @@ sanitize_mail_env(const struct policy *pol, const char *id, long long time,
 	}
 
 	walk_init(&w, pol, &rc);
+	w.amb = &pc.amb;
 	walk_entity(&w, root, "1", 1);
 	buf_init(&text, pol->lim.text_bytes + 64 * 1024);
 	/* Headers first: they fill the receipt's input summary. */
@@ -383,7 +417,21 @@ sanitize_mail_env(const struct policy *pol, const char *id, long long time,
 	g_object_unref(root);
 	g_mime_parser_options_free(opts);
 
-	if (pol->on_ambiguous == AMBIG_WITHHOLD &&
+	/*
+	 * Ambiguity.  Only sekisho's rebuild is ever delivered, so by default it
+	 * is delivered as read, its kinds named in the notice; a limit (GMime's
+	 * own nesting ceiling) and a report this code does not know withhold.
+	 */
+	pc.body_critical += (int)(pc.amb.inner_prefix + pc.amb.outer_prefix);
+	ambiguity_finish(&pc.amb, &rc);
+	if (pc.amb.nesting_overflow) {
+		receipt_limit(&rc, "mime_nesting_limit", pol->lim.nesting, NULL);
+		receipt_withhold(&rc, "mime_nesting_limit",
+		    "the message nests deeper than the MIME parser reads (1024 levels)");
+	} else if (pc.amb.unknown)
+		receipt_withhold(&rc, "ambiguous-structure",
+		    "the parser reported an irregularity sekisho does not know");
+	else if (pol->on_ambiguous == AMBIG_WITHHOLD &&
 	    (pc.top_critical > 0 || (pc.body_critical > 0 && !w.is_report)))
 		receipt_withhold(&rc, "ambiguous-structure",
 		    "the parser reported input that other software could read differently");

@@ -3,9 +3,11 @@
  *
  * This is the whole decision for an item, run inside the sandboxed worker:
  * limits first (size, header block, line length), then GMime parses, the tree
- * is walked (walk.c), ambiguity and limits decide whether the message is
- * withheld, and the sanitised message is composed (compose.c) with the notice
- * rendered from the receipt (notice.c).  Deterministic: the same bytes, id,
+ * is walked (walk.c), limits decide whether the message is withheld, and the
+ * sanitised message is composed (compose.c) with the notice rendered from the
+ * receipt (notice.c).  Ambiguity (GMime's critical reports, grouped in
+ * ambiguity.c) is rebuilt and named by default; on_ambiguous = withhold
+ * withholds it instead.  Each field the sanitised message has, it has once.  Deterministic: the same bytes, id,
  * time and policy give the same output and receipt.
  *
  * sanitize_init() must run before the sandbox is entered.

@@ -14,6 +14,7 @@
 #include "cdr/sniff.h"
 #include "core/digest.h"
 #include "core/xalloc.h"
+#include "mime/ambiguity.h"
 #include "mime/headers.h"
 #include "mime/params.h"
 #include "text/charset.h"
@@ -381,6 +382,32 @@ leaf(struct walker *w, GMimeObject *obj, const char *path, const char *type,
 	g_byte_array_unref(ba);
 }
 
+/*
+ * A multipart without a boundary: GMime read its whole content as the
+ * preamble and no part can be told apart from another.  An invalid
+ * Content-Type is read as text/plain (RFC 2045 5.2): the content is shown as
+ * text, nothing in it is carried as a file.
+ */
+static void
+no_boundary(struct walker *w, GMimeObject *obj, struct receipt_part *rp)
+{
+	const char *pre = g_mime_multipart_get_prologue(GMIME_MULTIPART(obj));
+	GByteArray *ba = g_byte_array_new();
+
+	if (pre != NULL) {
+		size_t len = strlen(pre);	/* under message_size_limit, at most 4 GiB */
+
+		g_byte_array_append(ba, (const guint8 *)pre, len < G_MAXUINT ? (guint)len : G_MAXUINT);
+	}
+	rp->bytes = ba->len;
+	sha256_hex(ba->data, ba->len, rp->sha256);
+	rp->detected_type = xstrdup(sniff_type(ba->data, ba->len));
+	text_part(w, obj, rp, "text/plain", ba);
+	receipt_set(&rp->reason, "no-boundary-shown-as-text");
+	receipt_set(&rp->rule, "structure.no-boundary");
+	g_byte_array_unref(ba);
+}
+
 /* Index of the alternative to show. */
 static int
 choose_alternative(struct walker *w, GMimeMultipart *mp)
@@ -472,12 +499,23 @@ walk_inner(struct walker *w, GMimeObject *obj, const char *path, size_t depth,
 		GMimeMultipart *mp = GMIME_MULTIPART(obj);
 		int n = g_mime_multipart_get_count(mp);
 		struct receipt_part *rp = receipt_add_part(w->rc, path);
+		const char *boundary = g_mime_object_get_content_type_parameter(obj, "boundary");
 		int show = -1;
 
 		rp->declared_type = xstrdup(type);
+		if (boundary == NULL && n == 0) {
+			no_boundary(w, obj, rp);
+			return;
+		}
 		rp->action = ACT_KEPT;
 		receipt_set(&rp->reason, "container");
 		receipt_set(&rp->rule, "structure");
+		if (boundary != NULL && w->nboundaries < WALK_BOUNDARY_STACK) {
+			for (size_t i = 0; w->amb != NULL && i < w->nboundaries; i++)
+				ambiguity_nested(w->amb, w->rc, boundary, w->boundaries[i], path);
+			w->boundaries[w->nboundaries++] = boundary;
+		} else
+			boundary = NULL;	/* nothing pushed */
 		if (strcmp(type, "multipart/alternative") == 0)
 			show = choose_alternative(w, mp);
 		for (int i = 0; i < n && !w->stopped; i++) {
@@ -513,6 +551,8 @@ walk_inner(struct walker *w, GMimeObject *obj, const char *path, size_t depth,
 			walk_inner(w, c, child, depth + 1,
 			    in_related || strcmp(type, "multipart/related") == 0);
 		}
+		if (boundary != NULL)
+			w->nboundaries--;
 		return;
 	}
 	if (GMIME_IS_MESSAGE_PART(obj)) {

@@ -9,7 +9,10 @@
  * succeeds (with its corrected name), otherwise removed - with its decoded
  * name, type from content, size, digest, what was removed and the reason in
  * the receipt.  Part count and nesting are limited; a limit hit
- * is recorded and the walk stops (the caller withholds).
+ * is recorded and the walk stops (the caller withholds).  A multipart
+ * without a boundary is shown as text (RFC 2045 5.2), and a boundary that
+ * begins an enclosing one (or the reverse) is reported to the ambiguity
+ * record (mime/ambiguity.h).
  */
 #ifndef SEKISHO_MIME_WALK_H
 #define SEKISHO_MIME_WALK_H
@@ -21,6 +24,10 @@
 #include "policy/policy.h"
 #include "receipt/receipt.h"
 
+#define WALK_BOUNDARY_STACK 128	/* > the largest mime_nesting_limit */
+
+struct ambiguity;
+
 struct walker {
 	const struct policy *pol;
 	struct receipt *rc;
@@ -31,6 +38,9 @@ struct walker {
 	int is_report;		/* a delivery report (bounce) */
 	struct compose_attachment *kept;	/* sanitised attachments to carry */
 	size_t nkept, kept_bytes;	/* kept_bytes <= file_output_size_limit */
+	struct ambiguity *amb;	/* where nested boundaries are checked, or NULL */
+	const char *boundaries[WALK_BOUNDARY_STACK];	/* of the enclosing multiparts */
+	size_t nboundaries;
 };
 
 void walk_init(struct walker *w, const struct policy *pol, struct receipt *rc);

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "core/digest.h"
@@ -50,6 +51,35 @@ static const char *const legacy_modes[] = { "convert", "withhold", NULL };
 #define OFF(f) offsetof(struct config, f)
 #define POL(f) offsetof(struct config, pol.f)
 #define SIZEOF(f) sizeof(((struct config *)0)->f)
+
+/*
+ * Fields every sanitised message has once, written by sekisho (mime/
+ * sanitize.c carries the first of these from the original, compose.c writes
+ * the MIME fields): keep_headers may not add a second.
+ */
+static const char *const written_headers[] = {
+	"Date", "From", "To", "Cc", "Reply-To", "Subject", "Message-ID", "In-Reply-To",
+	"References", "MIME-Version", "Received", NULL
+};
+
+/* Whether the n-byte name q is written by sekisho or already in the list. */
+static int
+header_written(const char *q, size_t n, const struct policy *p)
+{
+	if ((n >= 8 && strncasecmp(q, "Content-", 8) == 0) ||
+	    (n >= 10 && strncasecmp(q, "X-Sekisho-", 10) == 0))
+		return 1;
+	for (size_t i = 0; written_headers[i] != NULL; i++) {
+		if (strlen(written_headers[i]) == n && strncasecmp(q, written_headers[i], n) == 0)
+			return 1;
+	}
+	for (size_t i = 0; i < p->n_keep_headers; i++) {
+		if (strlen(p->keep_headers[i]) == n && strncasecmp(q, p->keep_headers[i], n) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 #define KiB ((size_t)1024)
 #define MiB ((size_t)1024 * 1024)
 #define GiB ((size_t)1024 * 1024 * 1024)
@@ -79,8 +109,8 @@ static const struct setting settings[] = {
 	  "charset of the sanitised message (iso-2022-jp for old clients)" },
 	{ "notice_language", C_ENUM, POL(lang), "ja", 0, 0, langs,
 	  "language of the notice at the top of each sanitised message" },
-	{ "on_ambiguous", C_ENUM, POL(on_ambiguous), "withhold", 0, 0, ambig,
-	  "input other software would read differently: withhold, or rebuild conservatively" },
+	{ "on_ambiguous", C_ENUM, POL(on_ambiguous), "rebuild", 0, 0, ambig,
+	  "input other software would read differently: rebuild what sekisho read (with a note), or withhold" },
 	{ "prefer_plain_text", C_BOOL, POL(prefer_plain), "yes", 0, 0, NULL,
 	  "use the sender's text/plain alternative when there is one" },
 	{ "show_link_urls", C_BOOL, POL(show_urls), "yes", 0, 0, NULL,
@@ -328,6 +358,11 @@ set_value(struct config *c, const struct setting *s, const char *val,
 					    s->name, (int)n, q);
 					return -1;
 				}
+			}
+			if (header_written(q, n, p)) {
+				buf_printf(err, "%s: \"%.*s\" is written by sekisho itself or listed twice",
+				    s->name, (int)n, q);
+				return -1;
 			}
 			memcpy(p->keep_headers[p->n_keep_headers], q, n);
 			p->keep_headers[p->n_keep_headers][n] = '\0';

@@ -84,6 +84,11 @@ receipt_free(struct receipt *r)
 		free(r->limits[i].name);
 		free(r->limits[i].where);
 	}
+	for (size_t i = 0; i < r->nirregular; i++) {
+		free(r->irregular[i].kind);
+		free(r->irregular[i].field);
+		free(r->irregular[i].text);
+	}
 	free(r->reason);
 	free(r->detail);
 	free(r->in.message_id);
@@ -124,6 +129,29 @@ receipt_anomaly(struct receipt *r, const char *code, const char *detail,
 	a->code = xstrdup(code);
 	a->detail = detail != NULL ? xstrdup(detail) : NULL;
 	a->offset = offset;
+}
+
+void
+receipt_irregular(struct receipt *r, const char *kind, const char *field, size_t count,
+    const char *text)
+{
+	struct receipt_irregular *g;
+
+	for (size_t i = 0; i < r->nirregular; i++) {
+		g = &r->irregular[i];
+		if (strcmp(g->kind, kind) == 0 && (g->field == NULL) == (field == NULL) &&
+		    (field == NULL || strcmp(g->field, field) == 0)) {
+			g->count += count;
+			return;
+		}
+	}
+	if (r->nirregular == RECEIPT_IRREGULAR_MAX)
+		return;		/* kinds x fields are a closed set smaller than this */
+	g = &r->irregular[r->nirregular++];
+	g->kind = xstrdup(kind);
+	g->field = field != NULL ? xstrdup(field) : NULL;
+	g->count = count;
+	g->text = xstrdup(text);
 }
 
 void
@@ -308,6 +336,21 @@ receipt_json(const struct receipt *r, struct buf *b)
 	kv_str(b, "body", r->body_source, 0);
 	json_key(b, "rebuilt_despite_ambiguity", 0);
 	buf_puts(b, r->rebuilt_ambiguous ? "true" : "false");
+	json_key(b, "irregular_structure", 0);
+	buf_putc(b, '[');
+	for (size_t i = 0; i < r->nirregular; i++) {
+		const struct receipt_irregular *g = &r->irregular[i];
+
+		if (i)
+			buf_putc(b, ',');
+		buf_putc(b, '{');
+		kv_str(b, "kind", g->kind, 1);
+		kv_str(b, "field", g->field, 0);
+		kv_num(b, "count", g->count, 0);
+		kv_str(b, "text", g->text, 0);
+		buf_putc(b, '}');
+	}
+	buf_putc(b, ']');
 
 	json_key(b, "parts", 0);
 	buf_putc(b, '[');

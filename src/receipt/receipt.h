@@ -19,6 +19,7 @@
 
 #define RECEIPT_ID_MAX 64
 #define RECEIPT_ANOMALIES_MAX 256	/* more are counted, not listed */
+#define RECEIPT_IRREGULAR_MAX 48	/* > every kind x field mime/ambiguity.c names */
 #define RECEIPT_SCHEMA "sekisho.receipt/1"
 
 enum verdict { VERDICT_SANITIZED, VERDICT_WITHHELD };
@@ -84,6 +85,17 @@ struct receipt_anomaly {
 	long long offset;	/* -1 when unknown */
 };
 
+/*
+ * One kind of irregular (ambiguous) structure, summarised for people: the
+ * parser's critical reports grouped and explained (mime/ambiguity.c).
+ */
+struct receipt_irregular {
+	char *kind;		/* "inner-boundary-prefix", "conflicting-field"... */
+	char *field;		/* the header or parameter concerned, or NULL */
+	size_t count;
+	char *text;		/* plain English */
+};
+
 struct receipt_limit {
 	char *name;
 	unsigned long long limit;
@@ -112,6 +124,8 @@ struct receipt {
 	} out;
 	char *body_source;	/* which part became the body, how */
 	int rebuilt_ambiguous;	/* delivered despite parser ambiguity (policy/report) */
+	struct receipt_irregular irregular[RECEIPT_IRREGULAR_MAX];
+	size_t nirregular;
 	struct receipt_part *parts;
 	size_t nparts, partcap;
 	struct receipt_anomaly anomalies[RECEIPT_ANOMALIES_MAX];
@@ -128,6 +142,10 @@ void receipt_anomaly(struct receipt *r, const char *code, const char *detail,
     long long offset);
 void receipt_limit(struct receipt *r, const char *name, unsigned long long limit,
     const char *where);
+/* Count one more of an irregular-structure kind (field may be NULL); text is
+ * kept from the first call for that kind and field. */
+void receipt_irregular(struct receipt *r, const char *kind, const char *field,
+    size_t count, const char *text);
 /* Mark withheld with a reason code (first reason wins) and detail. */
 void receipt_withhold(struct receipt *r, const char *reason, const char *detail);
 void receipt_set(char **field, const char *value);

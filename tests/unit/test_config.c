@@ -58,7 +58,7 @@ test_defaults(void **state)
 	assert_int_equal(p.pol.lim.seconds, 30);
 	assert_int_equal(p.pol.out_charset, OUT_UTF8);
 	assert_int_equal(p.pol.lang, LANG_JA);
-	assert_int_equal(p.pol.on_ambiguous, AMBIG_WITHHOLD);
+	assert_int_equal(p.pol.on_ambiguous, AMBIG_REBUILD);
 	assert_int_equal(p.pol.prefer_plain, 1);
 	assert_int_equal(p.pol.show_urls, 1);
 	assert_int_equal(p.pol.defang_urls, 0);
@@ -105,7 +105,7 @@ test_parse_valid(void **state)
 	    "html_node_limit = 5000\n"
 	    "output_charset = iso-2022-jp\n"
 	    "notice_language = en\n"
-	    "on_ambiguous = rebuild\n"
+	    "on_ambiguous = withhold\n"
 	    "defang_urls = yes\n"
 	    "show_link_urls = false\n"
 	    "prefer_plain_text = 0\n"
@@ -116,7 +116,7 @@ test_parse_valid(void **state)
 	assert_int_equal(p.pol.lim.html_nodes, 5000);
 	assert_int_equal(p.pol.out_charset, OUT_ISO2022JP);
 	assert_int_equal(p.pol.lang, LANG_EN);
-	assert_int_equal(p.pol.on_ambiguous, AMBIG_REBUILD);
+	assert_int_equal(p.pol.on_ambiguous, AMBIG_WITHHOLD);
 	assert_int_equal(p.pol.defang_urls, 1);
 	assert_int_equal(p.pol.show_urls, 0);
 	assert_int_equal(p.pol.prefer_plain, 0);
@@ -197,6 +197,14 @@ test_malformed_values(void **state)
 		"output_charset = sjis\n",
 		"notice_language = fr\n",
 		"keep_headers = X-Bad:Name\n",
+		/* fields sekisho writes once itself, and a name twice */
+		"keep_headers = Subject\n",
+		"keep_headers = X-Mailer, from\n",
+		"keep_headers = content-type\n",
+		"keep_headers = Content-Transfer-Encoding\n",
+		"keep_headers = MIME-Version\n",
+		"keep_headers = X-Sekisho-Sanitized\n",
+		"keep_headers = X-Mailer, x-mailer\n",
 	};
 	struct config p;
 	struct buf err;
@@ -336,7 +344,7 @@ test_print_roundtrip(void **state)
 	    "memory_limit = 1536m\n"
 	    "output_charset = iso-2022-jp\n"
 	    "notice_language = en\n"
-	    "on_ambiguous = rebuild\n"
+	    "on_ambiguous = withhold\n"
 	    "defang_urls = yes\n"
 	    "keep_headers = X-Mailer, List-Id\n", &err), 0);
 	buf_free(&err);

@@ -5,7 +5,11 @@
  * original fields into exactly the sanitised ones; fields already right are
  * kept, the rest changed in place where the name is there; on a typical
  * message, on repeated names, on many random messages, and past the
- * matching work ceiling (the plain plan, still right).
+ * matching work ceiling (the plain plan, still right).  A hostile original
+ * (two From, three Subject, names differing only in case, values only in
+ * white space), in every order of its fields and at random, ends as exactly
+ * the sanitised list: no duplicate or conflicting original field survives
+ * beside sekisho's own.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -209,6 +213,238 @@ test_random(void **state)
 	}
 }
 
+/* Sort key: the name without case, then the value's bytes. */
+static int
+field_cmp(const char *an, const char *av, size_t al, const char *bn, const char *bv, size_t bl)
+{
+	int r = strcasecmp(an, bn);
+
+	if (r != 0)
+		return r;
+	r = memcmp(av, bv, al < bl ? al : bl);
+	return r != 0 ? r : (al > bl) - (al < bl);
+}
+
+/*
+ * The model equals the sanitised list: the same fields, each as often,
+ * listed in order; no original field is left beside them.
+ */
+static void
+assert_equals_sanitised(const struct model *m, const struct hfield *san, size_t nsan)
+{
+	size_t *mi = calloc(m->n + 1, sizeof *mi), *si = calloc(nsan + 1, sizeof *si);
+
+	assert_int_equal(m->n, nsan);
+	for (size_t i = 0; i < m->n; i++)
+		mi[i] = si[i] = i;
+	/* insertion sorts: the lists are short */
+	for (size_t i = 1; i < m->n; i++) {
+		for (size_t j = i; j > 0 && field_cmp(m->name[mi[j - 1]], m->value[mi[j - 1]],
+		    m->vlen[mi[j - 1]], m->name[mi[j]], m->value[mi[j]], m->vlen[mi[j]]) > 0; j--) {
+			size_t t = mi[j];
+
+			mi[j] = mi[j - 1];
+			mi[j - 1] = t;
+		}
+		for (size_t j = i; j > 0 && field_cmp(san[si[j - 1]].name, san[si[j - 1]].value,
+		    san[si[j - 1]].vlen, san[si[j]].name, san[si[j]].value, san[si[j]].vlen) > 0; j--) {
+			size_t t = si[j];
+
+			si[j] = si[j - 1];
+			si[j - 1] = t;
+		}
+	}
+	for (size_t i = 0; i < m->n; i++) {
+		const struct hfield *f = &san[si[i]];
+
+		if (field_cmp(m->name[mi[i]], m->value[mi[i]], m->vlen[mi[i]], f->name, f->value,
+		    f->vlen) != 0)
+			fail_msg("field %zu: %s: %.*s, the sanitised list has %s: %.*s", i,
+			    m->name[mi[i]], (int)m->vlen[mi[i]], m->value[mi[i]], f->name,
+			    (int)f->vlen, f->value);
+	}
+	free(mi);
+	free(si);
+}
+
+/*
+ * The plan names each original field at most once, and an original field
+ * no edit names is one the sanitised list has (same name without case,
+ * same bytes).
+ */
+static void
+assert_plan_sound(const struct hfield *orig, size_t no, const struct hfield *san, size_t ns,
+    const struct hedit *e, size_t n)
+{
+	assert_true(n <= no + ns);
+	for (size_t i = 0; i < no; i++) {
+		size_t named = 0;
+
+		for (size_t k = 0; k < n; k++)
+			named += e[k].op != HEDIT_ADD && e[k].field == i;
+		assert_true(named <= 1);
+		if (named == 0) {
+			size_t s;
+
+			for (s = 0; s < ns; s++) {
+				if (strcasecmp(orig[i].name, san[s].name) == 0 &&
+				    orig[i].vlen == san[s].vlen &&
+				    memcmp(orig[i].value, san[s].value, san[s].vlen) == 0)
+					break;
+			}
+			if (s == ns)
+				fail_msg("original %s: %.*s kept, not in the sanitised list",
+				    orig[i].name, (int)orig[i].vlen, orig[i].value);
+		}
+	}
+}
+
+/*
+ * A hostile original: two From, three Subject (one of them sekisho's
+ * value), names that differ only in case, values that differ only in
+ * white space, a second Content-Type.  The sanitised header has one of each.
+ * (Blanks before the colon never reach the plan: Postfix hands "Subject : x"
+ * to the milter as name "Subject", and finds it again by that name, its
+ * is_header() length; one space after the colon is eaten, a second stays in
+ * the value, as " first" here.)
+ */
+static const struct hfield dup_orig[] = {
+	F("From", "boss@town.example.lg.jp"), F("Subject", "first"),
+	F("from", "attacker@example.com"), F("SUBJECT", "second"),
+	F("To", "staff@town.example.lg.jp"), F("Subject", " first"),
+	F("To", "staff@town.example.lg.jp "), F("Content-Type", "text/html"),
+	F("content-type", "text/plain; charset=UTF-8"), F("Subject", "first\n\t"),
+	F("MIME-Version", "1.0"), F("Mime-Version", "1.0"),
+};
+static const struct hfield dup_san[] = {
+	F("From", "<boss@town.example.lg.jp>"), F("To", "<staff@town.example.lg.jp>"),
+	F("Subject", "first"), F("MIME-Version", "1.0"),
+	F("Content-Type", "text/plain; charset=UTF-8"), F("Content-Transfer-Encoding", "base64"),
+	F("X-Sekisho-Sanitized", "SK-20261207-0123456789abcdef; policy=0123456789abcdef"),
+};
+
+static void
+test_duplicates_and_conflicts(void **state)
+{
+	size_t no = sizeof dup_orig / sizeof dup_orig[0], ns = sizeof dup_san / sizeof dup_san[0];
+	size_t n = header_edits(dup_orig, no, dup_san, ns, edits);
+
+	apply(&mdl, dup_orig, no, dup_san, edits, n);
+	assert_equals_sanitised(&mdl, dup_san, ns);
+	assert_plan_sound(dup_orig, no, dup_san, ns, edits, n);
+	/* what is kept is exactly right: one Subject "first", one MIME-Version, the
+	 * plain Content-Type; the white-space variants are not taken for them */
+	assert_int_equal(kept(edits, n, 1) + kept(edits, n, 5) + kept(edits, n, 9), 1);
+	assert_true(kept(edits, n, 1));
+	assert_int_equal(kept(edits, n, 10) + kept(edits, n, 11), 1);
+	assert_true(kept(edits, n, 8));
+}
+
+/* Every order of the hostile original's fields (8! orders of 8 of them). */
+static void
+test_duplicates_every_order(void **state)
+{
+	enum { K = 8 };
+	struct hfield orig[K];
+	size_t perm[K], c[K] = { 0 }, i = 1, ns = sizeof dup_san / sizeof dup_san[0], runs = 0;
+
+	for (size_t k = 0; k < K; k++)
+		perm[k] = k;
+	/* Heap's algorithm */
+	for (;;) {
+		size_t n;
+
+		for (size_t k = 0; k < K; k++)
+			orig[k] = dup_orig[perm[k]];
+		n = header_edits(orig, K, dup_san, ns, edits);
+		apply(&mdl, orig, K, dup_san, edits, n);
+		assert_equals_sanitised(&mdl, dup_san, ns);
+		assert_plan_sound(orig, K, dup_san, ns, edits, n);
+		runs++;
+		while (i < K && c[i] >= i) {
+			c[i] = 0;
+			i++;
+		}
+		if (i == K)
+			break;
+		{
+			size_t j = i % 2 ? c[i] : 0, t = perm[j];
+
+			perm[j] = perm[i];
+			perm[i] = t;
+		}
+		c[i]++;
+		i = 1;
+	}
+	assert_int_equal(runs, 40320);
+}
+
+/*
+ * The property over random hostile originals: the sanitised header has
+ * each field once (as sekisho writes it), the original repeats and varies
+ * them in case and white space; after the edits the header equals the
+ * sanitised list, no original field is left beside it, and the added
+ * fields come last in the sanitised order (the contract's order).
+ */
+static void
+test_random_sanitised_shape(void **state)
+{
+	static const char *const names[][3] = {
+		{ "From", "from", "FROM" }, { "To", "to", "TO" }, { "Subject", "subject", "SUBJECT" },
+		{ "Date", "date", "DATE" }, { "Content-Type", "content-type", "CONTENT-TYPE" },
+		{ "MIME-Version", "Mime-Version", "mime-version" },
+		{ "Received", "received", "RECEIVED" }, { "X-Spam", "x-spam", "X-SPAM" },
+	};
+	static const char *const values[] = {
+		"a", " a", "a ", "a\n\t", "A", "b", "", "a\n b",
+	};
+	enum { NN = sizeof names / sizeof names[0], NV = sizeof values / sizeof values[0] };
+	struct hfield orig[32], san[NN];
+	unsigned seed = 20261207;
+
+	for (int round = 0; round < 30000; round++) {
+		size_t no = (size_t)(rand_r(&seed) % 32), ns = 0, n, nadd = 0, first_add;
+
+		for (size_t i = 0; i < no; i++) {
+			const char *v = values[rand_r(&seed) % NV];
+
+			orig[i] = (struct hfield){ names[rand_r(&seed) % NN][rand_r(&seed) % 3], v,
+			    strlen(v) };
+		}
+		/* one of each name at most, in the sanitiser's spelling */
+		for (size_t k = 0; k < NN; k++) {
+			const char *v = values[rand_r(&seed) % NV];
+
+			if (rand_r(&seed) % 3 != 0)
+				san[ns++] = (struct hfield){ names[k][0], v, strlen(v) };
+		}
+		n = header_edits(orig, no, san, ns, edits);
+		apply(&mdl, orig, no, san, edits, n);
+		assert_equals_sanitised(&mdl, san, ns);
+		assert_plan_sound(orig, no, san, ns, edits, n);
+		/* each name as often as in the sanitised list: at most once */
+		for (size_t k = 0; k < NN; k++) {
+			size_t have = 0;
+
+			for (size_t i = 0; i < mdl.n; i++)
+				have += strcasecmp(mdl.name[i], names[k][0]) == 0;
+			assert_true(have <= 1);
+		}
+		/* the added fields are the last ones, in the sanitised order */
+		for (size_t k = 0; k < n; k++)
+			nadd += edits[k].op == HEDIT_ADD;
+		first_add = mdl.n - nadd;
+		for (size_t k = 0, a = 0; k < n; k++) {
+			if (edits[k].op != HEDIT_ADD)
+				continue;
+			assert_ptr_equal(mdl.value[first_add + a], san[edits[k].with].value);
+			assert_true(a == 0 || edits[k].with > edits[k - 1].with ||
+			    edits[k - 1].op != HEDIT_ADD);
+			a++;
+		}
+	}
+}
+
 /* Thousands of fields the sanitiser keeps: the plain plan, still right. */
 static void
 test_work_ceiling(void **state)
@@ -233,6 +469,9 @@ main(void)
 		cmocka_unit_test(test_typical),
 		cmocka_unit_test(test_repeated_names),
 		cmocka_unit_test(test_random),
+		cmocka_unit_test(test_duplicates_and_conflicts),
+		cmocka_unit_test(test_duplicates_every_order),
+		cmocka_unit_test(test_random_sanitised_shape),
 		cmocka_unit_test(test_work_ceiling),
 	};
 

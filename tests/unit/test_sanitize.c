@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cmocka.h>
 
@@ -333,9 +334,11 @@ test_html_body(void **state)
 
 /* --- withheld ----------------------------------------------------------- */
 
+/* Ambiguity withheld: the choice on_ambiguous = withhold (not the default). */
 static void
 test_multipart_without_boundary_withheld(void **state)
 {
+	struct policy pol = defpol;
 	static const char msg[] =
 	    "From: a@example.com\n"
 	    "To: b@example.jp\n"
@@ -350,13 +353,305 @@ test_multipart_without_boundary_withheld(void **state)
 	    "--xyz--\n";
 	struct result r;
 
-	run(&defpol, msg, &r);
+	pol.on_ambiguous = AMBIG_WITHHOLD;
+	run(&pol, msg, &r);
 	assert_int_equal(r.status, SANITIZE_WITHHELD);
 	assert_int_equal(r.out.len, 0);
 	assert_non_null(strstr(buf_str(&r.rjson), "\"verdict\":\"withheld\""));
 	assert_non_null(strstr(buf_str(&r.rjson), "\"reason\":\"ambiguous-structure\""));
+	/* the withheld receipt names the kind too */
+	assert_non_null(strstr(buf_str(&r.rjson), "\"irregular_structure\":[{\"kind\":"
+	    "\"multipart-without-boundary\",\"field\":null,\"count\":1,\"text\":"
+	    "\"a multipart without a boundary (its content is shown as text)\"}]"));
 	assert_non_null(strstr(buf_str(&r.rjson), "multipart-without-boundary"));
 	assert_non_null(strstr(buf_str(&r.rjson), "\"output\":null"));
+	result_free(&r);
+}
+
+/* How many header fields named name the header block of out has. */
+static size_t
+count_field(const struct buf *out, const char *name)
+{
+	const char *p = buf_str(out);
+	size_t n = 0, k = strlen(name);
+
+	while (*p != '\0' && *p != '\n') {
+		if (strncasecmp(p, name, k) == 0 && p[k] == ':')
+			n++;
+		p = strchr(p, '\n');
+		if (p == NULL)
+			break;
+		p++;
+	}
+	return n;
+}
+
+/* The notice: the text between the two rules at the top of the body. */
+static void
+notice_of(const struct result *r, struct buf *notice)
+{
+	const char *rule = "━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━\n";
+	const char *a = strstr(buf_str(&r->body), rule), *b;
+
+	assert_non_null(a);
+	a += strlen(rule);
+	b = strstr(a, rule);
+	assert_non_null(b);
+	buf_append(notice, a, (size_t)(b - a));
+}
+
+/* By default a multipart without boundary is read as text (RFC 2045 5.2),
+ * nothing in it carried as a file, and the notice says so in one line. */
+static void
+test_multipart_without_boundary_rebuilt(void **state)
+{
+	static const char msg[] =
+	    "From: a@example.com\n"
+	    "To: b@example.jp\n"
+	    "Subject: no boundary\n"
+	    "MIME-Version: 1.0\n"
+	    "Content-Type: multipart/mixed\n"
+	    "\n"
+	    "--xyz\n"
+	    "Content-Type: text/plain\n"
+	    "\n"
+	    "which part is this?\n"
+	    "--xyz\n"
+	    "Content-Type: application/octet-stream; name=\"a.exe\"\n"
+	    "Content-Transfer-Encoding: base64\n"
+	    "\n"
+	    "TVqQAAMAAAAEAAAA\n"
+	    "--xyz--\n";
+	struct result r;
+	struct buf notice;
+
+	run(&defpol, msg, &r);
+	assert_int_equal(r.status, SANITIZE_OK);
+	assert_valid_message(&r.out);
+	buf_init(&notice, 1 << 16);
+	notice_of(&r, &notice);
+	assert_non_null(strstr(buf_str(&notice), "注意: メールの構造の一部が不正でした"
+	    "（区切りの指定がない複数パート、中身をそのままテキストで表示）。"
+	    "読み取れた内容を再構成しました（原本は保管されています）。\n"));
+	assert_null(strstr(buf_str(&notice), "添付ファイル"));	/* no file carried */
+	assert_non_null(strstr(buf_str(&r.body), "which part is this?\n"));
+	assert_non_null(strstr(buf_str(&r.rjson), "\"rebuilt_despite_ambiguity\":true"));
+	assert_non_null(strstr(buf_str(&r.rjson), "\"reason\":\"no-boundary-shown-as-text\""));
+	assert_null(strstr(buf_str(&r.rjson), "\"action\":\"removed\""));
+	assert_null(strstr(buf_str(&r.rjson), "\"action\":\"sanitized\""));
+	buf_free(&notice);
+	result_free(&r);
+}
+
+/*
+ * Conflicting fields: the rebuilt message has exactly one of each field
+ * sekisho writes, the first of the original's, whatever keep_headers says;
+ * the notice names each conflict.
+ */
+static void
+test_conflicting_fields_rebuilt(void **state)
+{
+	static const char msg[] =
+	    "From: boss@town.example.lg.jp\n"
+	    "From: attacker@example.com\n"
+	    "To: staff@town.example.lg.jp\n"
+	    "Subject: first subject\n"
+	    "Subject: second subject\n"
+	    "subject : third subject\n"
+	    "Date: Sat, 21 Nov 2026 18:30:00 +0900\n"
+	    "MIME-Version: 1.0\n"
+	    "Content-Type: text/plain; charset=us-ascii\n"
+	    "Content-Type: text/html; charset=us-ascii\n"
+	    "X-Mailer: one\n"
+	    "X-Mailer: two\n"
+	    "\n"
+	    "hello\n";
+	static const char *const once[] = {
+		"From", "To", "Subject", "Date", "MIME-Version", "Content-Type",
+		"Content-Transfer-Encoding", "X-Sekisho-Sanitized", "X-Mailer",
+	};
+	struct policy pol = defpol;
+	struct result r;
+	struct buf v, notice;
+
+	/* a policy config.c would refuse: names the sanitiser writes anyway */
+	pol.n_keep_headers = 4;
+	snprintf(pol.keep_headers[0], POLICY_HEADER_NAME_MAX, "X-Mailer");
+	snprintf(pol.keep_headers[1], POLICY_HEADER_NAME_MAX, "subject");
+	snprintf(pol.keep_headers[2], POLICY_HEADER_NAME_MAX, "Content-Type");
+	snprintf(pol.keep_headers[3], POLICY_HEADER_NAME_MAX, "x-mailer");
+	run(&pol, msg, &r);
+	assert_int_equal(r.status, SANITIZE_OK);
+	assert_valid_message(&r.out);	/* GMime reads it without one warning */
+	for (size_t i = 0; i < sizeof once / sizeof once[0]; i++) {
+		if (count_field(&r.out, once[i]) != 1)
+			fail_msg("%zu %s fields in:\n%s", count_field(&r.out, once[i]), once[i],
+			    buf_str(&r.out));
+	}
+	buf_init(&v, 4096);
+	decoded_header(&r.out, "From", &v);
+	assert_string_equal(buf_str(&v), "<boss@town.example.lg.jp>");
+	buf_reset(&v);
+	decoded_header(&r.out, "Subject", &v);
+	assert_string_equal(buf_str(&v), "first subject");
+	buf_free(&v);
+	buf_init(&notice, 1 << 16);
+	notice_of(&r, &notice);
+	assert_non_null(strstr(buf_str(&notice), "注意: メールの構造の一部が不正でした。"
+	    "読み取れた内容を再構成しました（原本は保管されています）。\n"
+	    "  ・差出人（From）欄が重複し内容が異なる（1件、最初のものを表示）\n"
+	    "  ・件名（Subject）欄が重複し内容が異なる（2件、最初のものを表示）\n"
+	    "  ・形式の指定（Content-Type）が重複し内容が異なる（1件）\n"));
+	assert_non_null(strstr(buf_str(&r.rjson), "{\"kind\":\"conflicting-field\","
+	    "\"field\":\"From\",\"count\":1,\"text\":\"From given again with another value "
+	    "(the first is shown)\"}"));
+	buf_free(&notice);
+	result_free(&r);
+	/* in English */
+	pol.lang = LANG_EN;
+	run(&pol, msg, &r);
+	buf_init(&notice, 1 << 16);
+	notice_of(&r, &notice);
+	assert_non_null(strstr(buf_str(&notice), "Note: part of the message structure was "
+	    "irregular. What could be read was rebuilt; the original is kept.\n"
+	    "  - From given again with another value (1 time; the first is shown)\n"
+	    "  - Subject given again with another value (2 times; the first is shown)\n"));
+	buf_free(&notice);
+	result_free(&r);
+}
+
+/*
+ * docomo's デコメール shape: the related part's boundary is the start of the
+ * mixed part's, so "--B_0_--" is also an inner delimiter.  The text reads
+ * whole, and the stray line GMime reports is named by its cause alone.
+ */
+static const char prefix_msg[] =
+    "From: docomo@example.ne.jp\n"
+    "Subject: deco\n"
+    "MIME-Version: 1.0\n"
+    "Content-Type: multipart/mixed; boundary=\"B_0_\"\n"
+    "\n"
+    "--B_0_\n"
+    "Content-Type: multipart/related; boundary=\"B\"\n"
+    "\n"
+    "--B\n"
+    "Content-Type: text/plain; charset=us-ascii\n"
+    "\n"
+    "the whole text\n"
+    "--B\n"
+    "--B_0_--\n";
+
+static void
+test_boundary_prefix(void **state)
+{
+	struct policy pol = defpol;
+	struct result r;
+	struct buf notice;
+
+	run(&defpol, prefix_msg, &r);
+	assert_int_equal(r.status, SANITIZE_OK);
+	assert_valid_message(&r.out);
+	assert_non_null(strstr(buf_str(&r.body), "the whole text\n"));
+	buf_init(&notice, 1 << 16);
+	notice_of(&r, &notice);
+	assert_non_null(strstr(buf_str(&notice), "注意: メールの構造の一部が不正でした"
+	    "（内側の区切りが外側の区切りの先頭と一致）。"
+	    "読み取れた内容を再構成しました（原本は保管されています）。\n"));
+	assert_null(strstr(buf_str(&notice), "・"));	/* one kind, one line */
+	assert_non_null(strstr(buf_str(&r.rjson), "\"irregular_structure\":[{\"kind\":"
+	    "\"inner-boundary-prefix\",\"field\":null,\"count\":1,"));
+	assert_non_null(strstr(buf_str(&r.rjson), "\"code\":\"boundary-prefix\""));
+	buf_free(&notice);
+	result_free(&r);
+	/* withheld when the policy says so */
+	pol.on_ambiguous = AMBIG_WITHHOLD;
+	run(&pol, prefix_msg, &r);
+	assert_int_equal(r.status, SANITIZE_WITHHELD);
+	assert_non_null(strstr(buf_str(&r.rjson), "\"reason\":\"ambiguous-structure\""));
+	result_free(&r);
+}
+
+/* An outer boundary that starts an inner one: no GMime report, still named. */
+static void
+test_outer_boundary_prefix(void **state)
+{
+	static const char msg[] =
+	    "From: a@example.com\n"
+	    "Subject: eudora\n"
+	    "MIME-Version: 1.0\n"
+	    "Content-Type: multipart/mixed; boundary=\"==_1==_\"\n"
+	    "\n"
+	    "--==_1==_\n"
+	    "Content-Type: multipart/alternative; boundary=\"==_1==_.ALT\"\n"
+	    "\n"
+	    "--==_1==_.ALT\n"
+	    "Content-Type: text/plain\n"
+	    "\n"
+	    "plain words\n"
+	    "--==_1==_.ALT--\n"
+	    "\n"
+	    "--==_1==_--\n";
+	struct result r;
+
+	run(&defpol, msg, &r);
+	assert_int_equal(r.status, SANITIZE_OK);
+	assert_non_null(strstr(buf_str(&r.body), "plain words\n"));
+	assert_non_null(strstr(buf_str(&r.body),
+	    "（外側の区切りが内側の区切りの先頭と一致）"));
+	assert_non_null(strstr(buf_str(&r.rjson), "\"kind\":\"outer-boundary-prefix\""));
+	result_free(&r);
+}
+
+/*
+ * GMime's own nesting ceiling (1024 levels), out of the walk's sight in an
+ * alternative not shown: a limit, withheld whatever on_ambiguous says.
+ */
+static void
+test_nesting_overflow_withheld(void **state)
+{
+	struct buf msg;
+	struct result r;
+
+	buf_init(&msg, 1 << 22);
+	buf_puts(&msg, "From: a@example.com\nSubject: deep\nMIME-Version: 1.0\n"
+	    "Content-Type: multipart/alternative; boundary=\"top\"\n\n--top\n"
+	    "Content-Type: text/plain\n\nshown\n--top\n");
+	for (int i = 0; i < 1100; i++)
+		buf_printf(&msg, "Content-Type: multipart/mixed; boundary=\"b%d\"\n\n--b%d\n", i, i);
+	buf_puts(&msg, "Content-Type: text/plain\n\ndeep\n");
+	for (int i = 1099; i >= 0; i--)
+		buf_printf(&msg, "--b%d--\n", i);
+	buf_puts(&msg, "--top--\n");
+	run(&defpol, buf_str(&msg), &r);
+	assert_int_equal(r.status, SANITIZE_WITHHELD);
+	assert_non_null(strstr(buf_str(&r.rjson), "\"reason\":\"mime_nesting_limit\""));
+	assert_non_null(strstr(buf_str(&r.rjson), "\"kind\":\"nesting-overflow\""));
+	result_free(&r);
+	buf_free(&msg);
+}
+
+/* Old Mac mail, CR alone, with an mbox envelope line: read like any other. */
+static void
+test_cr_only_mbox(void **state)
+{
+	static const char msg[] =
+	    "From MAILER-DAEMON  Thu May 28 19:08:03 2020\r"
+	    "From: MAILER-DAEMON@example.com\r"
+	    "Subject: Returned mail\r"
+	    "\r"
+	    "The message could not be delivered.\r";
+	struct result r;
+	struct buf v;
+
+	run(&defpol, msg, &r);
+	assert_int_equal(r.status, SANITIZE_OK);
+	assert_valid_message(&r.out);
+	assert_non_null(strstr(buf_str(&r.body), "The message could not be delivered.\n"));
+	buf_init(&v, 4096);
+	decoded_header(&r.out, "Subject", &v);
+	assert_string_equal(buf_str(&v), "Returned mail");
+	buf_free(&v);
+	assert_non_null(strstr(buf_str(&r.rjson), "\"code\":\"mbox-from-line\""));
 	result_free(&r);
 }
 
@@ -486,6 +781,12 @@ main(void)
 		cmocka_unit_test(test_attachment_removed_and_listed),
 		cmocka_unit_test(test_html_body),
 		cmocka_unit_test(test_multipart_without_boundary_withheld),
+		cmocka_unit_test(test_multipart_without_boundary_rebuilt),
+		cmocka_unit_test(test_conflicting_fields_rebuilt),
+		cmocka_unit_test(test_boundary_prefix),
+		cmocka_unit_test(test_outer_boundary_prefix),
+		cmocka_unit_test(test_nesting_overflow_withheld),
+		cmocka_unit_test(test_cr_only_mbox),
 		cmocka_unit_test(test_too_large_withheld),
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_received_kept_only_from_the_listener),
