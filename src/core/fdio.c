@@ -1,5 +1,5 @@
 /*
- * fdio - whole-buffer writes.  See fdio.h.
+ * fdio - whole-buffer reads and writes.  See fdio.h.
  */
 #include "core/fdio.h"
 
@@ -23,6 +23,24 @@ write_all(int fd, const void *p, size_t n)
 		}
 		c += w;
 		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int
+read_full(int fd, void *p, size_t n)
+{
+	char *c = p;
+
+	while (n > 0) {
+		ssize_t r = read(fd, c, n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		c += r;
+		n -= (size_t)r;
 	}
 	return 0;
 }

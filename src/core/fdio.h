@@ -1,9 +1,11 @@
 /*
- * fdio - whole-buffer writes on a file descriptor.
+ * fdio - whole-buffer writes and reads on a file descriptor.
  *
  * write_all() writes every byte, retrying short writes and EINTR; it returns
  * -1 with errno set on failure (a write of 0 bytes is reported as ENOSPC).
- * The one write loop of the code base.
+ * read_full() reads exactly n bytes, retrying short reads and EINTR; -1 on
+ * an error or on EOF first.  The one write loop and the one whole-read loop
+ * of the code base (a read with a deadline: gateway/wire.h).
  */
 #ifndef SEKISHO_CORE_FDIO_H
 #define SEKISHO_CORE_FDIO_H
@@ -11,5 +13,6 @@
 #include <stddef.h>
 
 int write_all(int fd, const void *p, size_t n);
+int read_full(int fd, void *p, size_t n);
 
 #endif

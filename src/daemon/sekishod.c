@@ -630,23 +630,35 @@ signal_kids(int sig, int store)
 	}
 }
 
-/* Wait until no child (or none of the old set) is left, at most ms. */
+/* Reap what has ended, without restarting it (while stopping). */
+static void
+reap_quiet(void)
+{
+	pid_t pid;
+	int st;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		struct child *k = kid_of(pid);
+
+		if (k != NULL)
+			k->pid = 0;
+	}
+}
+
+/* Wait at most ms until no child of the set (the store owner, or the
+ * others) is left; 0 when none is. */
 static int
-wait_children(long long ms)
+wait_set(int store, long long ms)
 {
 	long long until = clock_mono_ms() + ms;
 
 	for (;;) {
-		pid_t pid;
-		int st;
+		size_t alive = 0;
 
-		while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-			struct child *k = kid_of(pid);
-
-			if (k != NULL)
-				k->pid = 0;
-		}
-		if (pid < 0 && errno == ECHILD)
+		reap_quiet();
+		for (size_t i = 0; i < nkids; i++)
+			alive += kids[i].pid > 0 && (kids[i].kind == K_STORE) == store;
+		if (alive == 0)
 			return 0;
 		if (clock_mono_ms() >= until)
 			return -1;
@@ -660,37 +672,17 @@ static void
 stop_all(void)
 {
 	signal_kids(SIGTERM, 0);
-	{
-		long long until = clock_mono_ms() + STOP_GRACE_MS;
-		int others;
-
-		do {
-			pid_t pid;
-			int st;
-
-			while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-				struct child *k = kid_of(pid);
-
-				if (k != NULL)
-					k->pid = 0;
-			}
-			others = 0;
-			for (size_t i = 0; i < nkids; i++)
-				others += kids[i].pid > 0 && kids[i].kind != K_STORE;
-			if (others > 0)
-				usleep(20000);
-		} while (others > 0 && clock_mono_ms() < until);
+	if (wait_set(0, STOP_GRACE_MS) != 0) {
+		signal_kids(SIGKILL, 0);
+		wait_set(0, 500);
 	}
-	signal_kids(SIGKILL, 0);
 	signal_kids(SIGTERM, 1);
-	if (wait_children(STOP_STORE_MS) != 0) {
+	if (wait_set(1, STOP_STORE_MS) != 0) {
 		signal_kids(SIGKILL, 1);
-		for (size_t i = 0; i < nkids; i++) {
-			if (kids[i].pid > 0)
-				kill(kids[i].pid, SIGKILL);
-		}
-		wait_children(1000);
+		wait_set(1, 500);
 	}
+	/* children of an older configuration, still draining, die with the
+	 * master (PR_SET_PDEATHSIG) */
 }
 
 /* SIGHUP: a new configuration, or the old one kept. */

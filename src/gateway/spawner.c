@@ -291,10 +291,11 @@ call(struct spawner *sp, const struct request *rq, int fd, struct answer *a)
 	return r;
 }
 
-int
-spawner_spawn(struct spawner *sp, int fd, pid_t *pid)
+/* A child started on fd by op (a worker or a converter). */
+static int
+start_child(struct spawner *sp, uint32_t op, int fd, pid_t *pid)
 {
-	struct request rq = { .op = OP_SPAWN, .pid = 0 };
+	struct request rq = { .op = op, .pid = 0 };
 	struct answer a;
 
 	if (call(sp, &rq, fd, &a) != 0 || a.pid <= 0)
@@ -304,15 +305,15 @@ spawner_spawn(struct spawner *sp, int fd, pid_t *pid)
 }
 
 int
+spawner_spawn(struct spawner *sp, int fd, pid_t *pid)
+{
+	return start_child(sp, OP_SPAWN, fd, pid);
+}
+
+int
 spawner_convert(struct spawner *sp, int fd, pid_t *pid)
 {
-	struct request rq = { .op = OP_CONVERT, .pid = 0 };
-	struct answer a;
-
-	if (call(sp, &rq, fd, &a) != 0 || a.pid <= 0)
-		return -1;
-	*pid = a.pid;
-	return 0;
+	return start_child(sp, OP_CONVERT, fd, pid);
 }
 
 int

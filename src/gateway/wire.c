@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/fdio.h"
 
 /* Write every iovec fully, in as few system calls as the kernel allows. */
 int
@@ -43,28 +44,26 @@ wire_read_all(int fd, void *p, size_t n, long long deadline_ms)
 {
 	char *c = p;
 
+	if (deadline_ms < 0)
+		return read_full(fd, p, n);
 	while (n > 0) {
-		ssize_t r;
+		/* try first; wait only when nothing is there yet */
+		ssize_t r = recv(fd, c, n, MSG_DONTWAIT);
 
-		if (deadline_ms >= 0) {
-			/* try first; wait only when nothing is there yet */
-			r = recv(fd, c, n, MSG_DONTWAIT);
-			if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-				struct pollfd pfd = { .fd = fd, .events = POLLIN };
-				long long left = deadline_ms - clock_mono_ms();
-				int pr;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			struct pollfd pfd = { .fd = fd, .events = POLLIN };
+			long long left = deadline_ms - clock_mono_ms();
+			int pr;
 
-				if (left <= 0)
-					return -2;
-				pr = poll(&pfd, 1, left > 1000000 ? 1000000 : (int)left);
-				if (pr < 0 && errno != EINTR)
-					return -1;
-				if (pr == 0)
-					return -2;
-				continue;
-			}
-		} else
-			r = read(fd, c, n);
+			if (left <= 0)
+				return -2;
+			pr = poll(&pfd, 1, left > 1000000 ? 1000000 : (int)left);
+			if (pr < 0 && errno != EINTR)
+				return -1;
+			if (pr == 0)
+				return -2;
+			continue;
+		}
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)

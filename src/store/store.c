@@ -793,24 +793,6 @@ blob_open(const struct store *s, const char *sha, struct stat *st)
 	return fd;
 }
 
-static int
-read_full(int fd, void *p, size_t n)
-{
-	char *c = p;
-
-	while (n > 0) {
-		ssize_t r = read(fd, c, n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		c += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
 #define SEALED_MAX (STORE_BLOB_MAX + BLOB_HEADER_LEN + TAG_LEN)
 
 /* The sealed bytes of a blob's file, appended to sealed: 0, STORE_NOT_FOUND
