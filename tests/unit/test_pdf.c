@@ -23,6 +23,7 @@
 #include "cdr/cdr.h"
 #include "cdr/pdf.h"
 #include "core/buf.h"
+#include "core/num.h"
 #include "policy/config.h"
 
 static struct policy pol;
@@ -63,6 +64,14 @@ have(const char *tool)
 
 	snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", tool);
 	return system(cmd) == 0;
+}
+
+/* A tool scripts/setup installs: its absence fails the test (never a skip). */
+static void
+need(const char *tool)
+{
+	if (!have(tool))
+		fail_msg("%s is not installed (scripts/setup installs it)", tool);
 }
 
 /* A shell command's standard output (at most 16 MiB) into b. */
@@ -158,13 +167,21 @@ inspect(const struct buf *out, const struct cdr_result *r, const char *orig, con
 	struct buf o;
 	int rc;
 
-	if (!have("qpdf") || !have("pdftoppm") || !have("pdfinfo"))
-		skip();
+	need("qpdf");
+	need("pdftoppm");
+	need("pdfinfo");
 	save(out, tag, path, sizeof path);
 	snprintf(opath, sizeof opath, "%s/%s.qdf", tmpdir, tag);
 	run(&o, "qpdf --qdf --object-streams=disable '%s' '%s' >/dev/null 2>&1; echo $?",
 	    path, opath);
-	rc = atoi(buf_str(&o));
+	{
+		uint64_t v = 99;
+		char *nl = strchr(o.data, '\n');
+
+		if (nl != NULL)
+			*nl = '\0';
+		rc = parse_u64(buf_str(&o), &v) == 0 ? (int)v : 99;
+	}
 	buf_free(&o);
 	assert_true(rc == 0 || rc == 3);	/* 3: warnings only */
 	run(&o, "qpdf --json=2 --json-stream-data=none '%s'", path);
@@ -251,8 +268,7 @@ test_rasterize_images(void **state)
 	int jpeg = 0;
 
 	(void)state;
-	if (!have("pdfimages"))
-		skip();
+	need("pdfimages");
 	assert_int_equal(sanitize("outlines_for_editor.pdf", PDF_RASTERIZE, &out, &r), CDR_OK);
 	assert_int_equal(r.pages, 5);
 	save(&out, "images.pdf", path, sizeof path);
@@ -275,8 +291,7 @@ test_rebuild_text(void **state)
 	char path[4096], orig[4096];
 
 	(void)state;
-	if (!have("pdftotext"))
-		skip();
+	need("pdftotext");
 	assert_int_equal(sanitize("testPDF.pdf", PDF_REBUILD, &out, &r), CDR_OK);
 	save(&out, "text.pdf", path, sizeof path);
 	corpus_path("testPDF.pdf", orig, sizeof orig);
@@ -298,8 +313,7 @@ test_text_layer(void **state)
 	char path[4096];
 
 	(void)state;
-	if (!have("pdftotext"))
-		skip();
+	need("pdftotext");
 	pol.pdf_text_layer = 1;
 	assert_int_equal(sanitize("japanese-nonembedded.pdf", PDF_RASTERIZE, &out, &r), CDR_OK);
 	save(&out, "ja.pdf", path, sizeof path);
@@ -366,8 +380,7 @@ test_text_positions(void **state)
 	size_t na, nb;
 
 	(void)state;
-	if (!have("pdftotext"))
-		skip();
+	need("pdftotext");
 	pol.pdf_text_layer = 1;
 	assert_int_equal(sanitize("testPDF.pdf", PDF_RASTERIZE, &out, &r), CDR_OK);
 	save(&out, "pos.pdf", path, sizeof path);
@@ -394,8 +407,7 @@ test_gray_pages(void **state)
 	char path[4096];
 
 	(void)state;
-	if (!have("pdfimages"))
-		skip();
+	need("pdfimages");
 	assert_int_equal(sanitize("japanese-nonembedded.pdf", PDF_RASTERIZE, &out, &r), CDR_OK);
 	save(&out, "gray.pdf", path, sizeof path);
 	run(&o, "pdfimages -list '%s' | awk 'NR > 2 {print $6, $7}' | sort | uniq -c", path);
@@ -423,11 +435,11 @@ test_japanese_pixels(void **state)
 	char path[4096];
 
 	(void)state;
-	if (!have("tesseract") || !have("pdftoppm"))
-		skip();
+	need("tesseract");
+	need("pdftoppm");
 	run(&o, "tesseract --list-langs 2>/dev/null");
 	if (strstr(buf_str(&o), "jpn") == NULL)
-		skip();
+		fail_msg("tesseract has no Japanese data (tesseract-ocr-jpn: scripts/setup installs it)");
 	buf_free(&o);
 	pol.pdf_text_layer = 0;
 	assert_int_equal(sanitize("japanese-nonembedded.pdf", PDF_RASTERIZE, &out, &r), CDR_OK);
@@ -543,8 +555,7 @@ test_widgets_become_stamps(void **state)
 	char path[4096];
 
 	(void)state;
-	if (!have("qpdf"))
-		skip();
+	need("qpdf");
 	assert_int_equal(sanitize("160F-2019.pdf", PDF_REBUILD, &out, &r), CDR_OK);
 	save(&out, "stamps.pdf", path, sizeof path);
 	run(&o, "qpdf --json=2 --json-stream-data=none '%s'", path);
