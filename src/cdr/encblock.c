@@ -15,6 +15,7 @@
 
 #define PREFIX_MAX 32			/* quote/indent characters before a block's lines */
 #define BINHEX_HEADLESS_MIN 60		/* BinHex characters on a line without the header */
+#define BINHEX_VARIETY 12		/* different characters on such a line */
 #define BINHEX_HEADER "(This file must be converted with BinHex"
 #define BINHEX_OVERHEAD (64 * 1024)	/* header, CRCs, resource fork read past */
 
@@ -255,14 +256,18 @@ uu_block(const char *t, size_t len, const struct line *begin, const char *pre, s
 	/* confirm: a well-formed data line (or the end) soon after */
 	while (kind < 0 && lines < ENCBLOCK_CONFIRM_LINES && line_at(t, len, pos, &l)) {
 		strip(&l, pre, npre, 0);
-		lines++;
 		pos = l.next;
+		if (l.n == 0)
+			continue;	/* blank lines do not count */
+		lines++;
+		/* an empty file: its end right after the begin line */
 		if (b64) {
-			if (b64_line(&l, 4) || is_word(&l, "===="))
+			if (b64_line(&l, 4) || (lines == 1 && is_word(&l, "====")))
 				kind = ENCB_BASE64;
-		} else if (strict_line(&l, 0) > 0 || is_word(&l, "end") || is_word(&l, "`"))
+		} else if (strict_line(&l, 0) > 0 ||
+		    (lines == 1 && (is_word(&l, "end") || is_word(&l, "`"))))
 			kind = ENCB_UUENCODE;
-		else if (strict_line(&l, 1) > 0 || is_word(&l, "+"))
+		else if (strict_line(&l, 1) > 0 || (lines == 1 && is_word(&l, "+")))
 			kind = ENCB_XXENCODE;
 	}
 	if (kind < 0)
@@ -331,20 +336,29 @@ hqx_val(unsigned char c)
 	return q != NULL ? (int)(q - hqx_set) : -1;
 }
 
-/* A line of BinHex characters only (':' allowed), at least min of them. */
+/*
+ * A line of BinHex characters only (':' allowed), at least min of them and,
+ * when min is set, at least BINHEX_VARIETY different ones (a ruled line of
+ * dashes is not data).
+ */
 static int
 hqx_line(const struct line *l, size_t min)
 {
-	size_t k = 0;
+	unsigned char seen[64] = { 0 };
+	size_t k = 0, distinct = 0;
 
 	for (size_t i = 0; i < l->n; i++) {
+		int v;
+
 		if (l->p[i] == ':')
 			continue;
-		if (hqx_val((unsigned char)l->p[i]) < 0)
+		if ((v = hqx_val((unsigned char)l->p[i])) < 0)
 			return 0;
 		k++;
+		if (!seen[v]++)
+			distinct++;
 	}
-	return k >= min;
+	return k >= min && (min == 0 || distinct >= BINHEX_VARIETY);
 }
 
 /* CRC-16/XMODEM, as BinHex computes it. */

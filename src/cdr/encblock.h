@@ -13,12 +13,14 @@
  * optional quote prefix of spaces, tabs and '>' is 'b', '(', ':' or '='
  * is looked at further):
  *  - uuencode / xxencode: "begin MODE [NAME]" (MODE octal digits), confirmed
- *    by a well-formed data line (or the "end" line) within
- *    ENCBLOCK_CONFIRM_LINES lines, so prose such as "begin 100 copies" is
- *    left alone; begin-base64 likewise, ending in "====";
+ *    by a well-formed data line (its length character matching its length,
+ *    every character in the alphabet) within ENCBLOCK_CONFIRM_LINES
+ *    non-blank lines, or by the end right after it (an empty file), so
+ *    prose such as "begin 100 copies" is left alone; begin-base64 likewise,
+ *    ending in "====";
  *  - BinHex 4.0: the "(This file must be converted with BinHex" line
  *    followed by a line starting with ':', or without it a line of ':'
- *    and at least 60 BinHex characters;
+ *    and at least 60 BinHex characters, 12 of them different;
  *  - yEnc: "=ybegin ... name=NAME" up to "=yend".
  * Fail closed: once recognised, a block runs to its end line; without one
  * it runs as far as lines still look like its data (uuencode: any line
@@ -43,7 +45,7 @@
 #include "core/buf.h"
 
 #define ENCBLOCK_NAME_MAX 256		/* bytes of a block's file name kept */
-#define ENCBLOCK_CONFIRM_LINES 8	/* lines after "begin" that must show data */
+#define ENCBLOCK_CONFIRM_LINES 8	/* non-blank lines after "begin" that must show data */
 
 enum encblock_kind {
 	ENCB_UUENCODE,

@@ -91,10 +91,10 @@ int
 cdr_file_item(const struct policy *pol, const char *id, long long time, const char *name,
     const unsigned char *in, size_t len, struct buf *out, struct buf *rjson)
 {
-	struct receipt rc;
+	struct receipt rc, inner;
 	struct receipt_part *rp;
 	struct cdr_result res;
-	struct cdr_ctx ctx = { .pol = pol };
+	struct cdr_ctx ctx = { .pol = pol, .id = id, .time = time, .inner = &inner };
 	struct buf shown, flags, oname;
 	int status;
 
@@ -119,6 +119,7 @@ cdr_file_item(const struct policy *pol, const char *id, long long time, const ch
 	}
 
 	memset(&res, 0, sizeof res);
+	receipt_init(&inner, id, time);
 	{
 		/* the output's own ceiling: file_output_size_limit */
 		size_t max = out->max;
@@ -133,6 +134,9 @@ cdr_file_item(const struct policy *pol, const char *id, long long time, const ch
 	cdr_result_to_part(&res, status == CDR_OK ? out : NULL, buf_str(&oname), rp);
 	if (res.limit_name[0] != '\0')
 		receipt_limit(&rc, res.limit_name, res.limit_value, "1");
+	/* a message's parts, as parts 1.1, 1.1.2... (rp is not used after this) */
+	receipt_merge_parts(&rc, &inner, "1");
+	receipt_free(&inner);
 	if (status == CDR_OK) {
 		rc.has_output = 1;
 		rc.out.bytes = out->len;
