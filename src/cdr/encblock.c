@@ -626,7 +626,7 @@ y_block(const char *t, size_t len, const struct line *begin, const char *pre, si
 			if (part >= 0 && b->damage == NULL)
 				b->damage = "one part of a multi-part file";
 			if (part < 0 && crc >= 0 && b->damage == NULL &&
-			    (uint32_t)crc32(0, (const unsigned char *)data->data + start_len,
+			    (uint32_t)crc32(0, (const unsigned char *)buf_str(data) + start_len,
 			    (uInt)got) != (uint32_t)crc)
 				b->damage = "CRC-32 mismatch";
 			if (b->damage == NULL && ((esize >= 0 && (size_t)esize != got) ||
