@@ -134,9 +134,6 @@ cdr_file_item(const struct policy *pol, const char *id, long long time, const ch
 	cdr_result_to_part(&res, status == CDR_OK ? out : NULL, buf_str(&oname), rp);
 	if (res.limit_name[0] != '\0')
 		receipt_limit(&rc, res.limit_name, res.limit_value, "1");
-	/* a message's parts, as parts 1.1, 1.1.2... (rp is not used after this) */
-	receipt_merge_parts(&rc, &inner, "1");
-	receipt_free(&inner);
 	if (status == CDR_OK) {
 		rc.has_output = 1;
 		rc.out.bytes = out->len;
@@ -146,6 +143,9 @@ cdr_file_item(const struct policy *pol, const char *id, long long time, const ch
 		receipt_withhold(&rc, res.reason, res.detail);
 		status = CDR_WITHHELD;
 	}
+	/* a message's parts, as parts 1.1, 1.1.2... (moves rp: last) */
+	receipt_merge_parts(&rc, &inner, "1");
+	receipt_free(&inner);
 	receipt_json(&rc, rjson);
 	receipt_free(&rc);
 	buf_free(&shown);

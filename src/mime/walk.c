@@ -388,13 +388,14 @@ text_message(struct walker *w, struct receipt_part *rp, const GByteArray *ba, si
 {
 	int mbox = mailtype_is_mbox(ba->data, ba->len);
 	size_t pos = 0, start = 0, end = ba->len, k = 0;
-	char child[PATH_MAX_LEN];
+	char child[PATH_MAX_LEN], path[PATH_MAX_LEN];
 
 	rp->action = ACT_CONVERTED;
 	receipt_set(&rp->reason, "message-in-text");
 	receipt_set(&rp->rule, "body.message.inline");
 	body_section(w);
 	section_mark(w, rp->path);
+	snprintf(path, sizeof path, "%s", rp->path);	/* rp moves as parts are added */
 	while (!w->stopped) {
 		GMimeStream *st;
 		GMimeParser *ps;
@@ -402,7 +403,7 @@ text_message(struct walker *w, struct receipt_part *rp, const GByteArray *ba, si
 
 		if (mbox ? !mailtype_mbox_next(ba->data, ba->len, &pos, &start, &end) : k > 0)
 			break;
-		snprintf(child, sizeof child, "%s.%zu", rp->path, ++k);
+		snprintf(child, sizeof child, "%.200s.%zu", path, ++k);
 		st = g_mime_stream_mem_new_with_buffer((const char *)ba->data + start, end - start);
 		ps = g_mime_parser_new_with_stream(st);
 		obj = g_mime_parser_construct_part(ps, NULL);
