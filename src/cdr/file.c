@@ -180,6 +180,8 @@ cdr_sanitize(struct cdr_ctx *c, const char *name, const unsigned char *in, size_
 	int rc;
 
 	buf_reset(out);
+	if (in == NULL)	/* an empty part has no bytes at all: no arithmetic on NULL below */
+		in = (const unsigned char *)"", len = 0;
 	if (yara_check(c, in, len, "original", r) != 0)
 		return CDR_WITHHELD;
 	filetype_detect(in, len, name, &ft);

@@ -46,8 +46,9 @@ mailtype_is_message(const unsigned char *p, size_t len)
 
 		if (k > 0 && p[e - 1] == '\r')
 			k--;
-		if (k == 0)	/* the blank line: the header block is whole */
-			return nfields > 0 && known >= 2 && strong >= 1;
+		if (k == 0)	/* the blank line: the header block is whole; a body must follow */
+			return nfields > 0 && known >= 2 && strong >= 1 && nl != NULL &&
+			    (size_t)(nl - p) + 1 < len;
 		if (p[i] == ' ' || p[i] == '\t') {
 			if (nfields == 0)
 				return 0;
@@ -61,14 +62,13 @@ mailtype_is_message(const unsigned char *p, size_t len)
 					break;
 				}
 			}
-		} else
-			return 0;
+		} else	/* not a field: where lenient parsers start the body */
+			return nfields > 0 && known >= 2 && strong >= 1;
 		if (nl == NULL)
 			break;
 		i = e + 1;
 	}
-	/* no blank line: a message of headers only, if it ends here */
-	return n == len && nfields > 0 && known >= 2 && strong >= 1;
+	return 0;	/* headers only: nothing carried, it stays text */
 }
 
 int

@@ -6,13 +6,16 @@
  * plain text, it would cross whole, base64 attachment included.  These
  * checks tell such content from text so that it is sanitised as mail.
  *
- * A message: the content opens with a well-formed header block (every line
- * a "Name: value" field or its continuation, up to a blank line, within
- * MAILTYPE_HEADER_SCAN bytes) with at least two fields mail uses, one of
- * them a field only a message or a MIME entity has (From, Received,
- * Return-Path, Message-ID, MIME-Version, Content-Type,
- * Content-Transfer-Encoding).  A note that starts "Subject: ...\nDate: ..."
- * stays text.  An mbox: a "From " envelope line, then a message.
+ * A message: the content opens with a header block (every line a
+ * "Name: value" field or its continuation, within MAILTYPE_HEADER_SCAN
+ * bytes) with at least two fields mail uses, one of them a field only a
+ * message or a MIME entity has (From, Received, Return-Path, Message-ID,
+ * MIME-Version, Content-Type, Content-Transfer-Encoding), and a body after
+ * it: after a blank line, or from the first line that is no field (where
+ * lenient parsers, Python's among them, start the body).  A note that
+ * starts "Subject: ...\nDate: ..." stays text, and so do headers alone
+ * (a bounce's copy of them: nothing is carried).  An mbox: a "From "
+ * envelope line, then a message.
  * mailtype_mbox_next() splits an mbox at "From " lines that start the file
  * or follow a blank line.  Pure functions over bounded input.
  */

@@ -23,8 +23,9 @@ test_messages(void **state)
 	/* a bare MIME entity: what a pasted attachment looks like */
 	assert_true(mailtype_is_message(U("Content-Type: application/octet-stream; name=x.exe\r\n"
 	    "Content-Transfer-Encoding: base64\r\n\r\nTVqQAAMAAAAEAAAA\r\n")));
-	/* headers only, no body */
-	assert_true(mailtype_is_message(U("From: a\nMessage-ID: <x@y>\n")));
+	/* no blank line: the body starts at the first line that is no field */
+	assert_true(mailtype_is_message(U("Content-Type: multipart/mixed; boundary=x\nFrom: a\n"
+	    "--x\nContent-Type: application/octet-stream\n\nTVqQ\n--x--\n")));
 	/* a UTF-8 BOM before the headers */
 	assert_true(mailtype_is_message(U("\xef\xbb\xbf" "From: a\nDate: today\n\nx")));
 }
@@ -45,8 +46,11 @@ test_not_messages(void **state)
 	assert_false(mailtype_is_message(U("件名: 会議\n差出人: 総務課\n\n本文\n")));
 	assert_false(mailtype_is_message(U("name,From,To\n1,2,3\n")));
 	assert_false(mailtype_is_message(U("")));
-	/* a field name with a space is no field */
+	/* a field name with a space is no field: the body starts there, with too few fields */
 	assert_false(mailtype_is_message(U("From: a\nTo b: c\n\n")));
+	/* headers alone (a bounce's copy of them) carry nothing: text */
+	assert_false(mailtype_is_message(U("From: a\nMessage-ID: <x@y>\n")));
+	assert_false(mailtype_is_message(U("From: a\nMessage-ID: <x@y>\n\n")));
 	assert_false(mailtype_is_mbox(U("From: a\nTo: b\n\n")));
 	assert_false(mailtype_is_mbox(U("From here on\nwe write prose\n")));
 }
