@@ -573,16 +573,19 @@ y_begin(const struct line *l, char *name)
 	return 0;
 }
 
+/* raw: the text is the part's bytes (each byte is one yEnc character). */
 static void
-y_decode_line(const struct line *l, struct buf *data, struct encblock *b, int *esc)
+y_decode_line(const struct line *l, struct buf *data, struct encblock *b, int *esc, int raw)
 {
 	size_t i = 0;
 
 	while (i < l->n) {
 		unsigned cp;
-		size_t k = utf8_next((const unsigned char *)l->p + i, l->n - i, &cp);
+		size_t k = raw ? 1 : utf8_next((const unsigned char *)l->p + i, l->n - i, &cp);
 
-		if (k == 0) {
+		if (raw)
+			cp = (unsigned char)l->p[i];
+		else if (k == 0) {
 			k = 1;
 			cp = 0x100;
 		}
@@ -604,7 +607,7 @@ y_decode_line(const struct line *l, struct buf *data, struct encblock *b, int *e
 
 static int
 y_block(const char *t, size_t len, const struct line *begin, const char *pre, size_t npre,
-    struct encblock *b, struct buf *data)
+    struct encblock *b, struct buf *data, int raw)
 {
 	struct line l, hdr = *begin;
 	size_t pos, start_len = data->len;
@@ -636,7 +639,7 @@ y_block(const char *t, size_t len, const struct line *begin, const char *pre, si
 			return 1;
 		}
 		esc = 0;
-		y_decode_line(&s, data, b, &esc);
+		y_decode_line(&s, data, b, &esc, raw);
 	}
 	b->end = len;
 	if (b->damage == NULL)
@@ -646,8 +649,8 @@ y_block(const char *t, size_t len, const struct line *begin, const char *pre, si
 
 /* ---- the scan ------------------------------------------------------------ */
 
-int
-encblock_find(const char *text, size_t len, size_t from, struct encblock *b, struct buf *data)
+static int
+find(const char *text, size_t len, size_t from, struct encblock *b, struct buf *data, int raw)
 {
 	struct line l;
 
@@ -695,7 +698,7 @@ encblock_find(const char *text, size_t len, size_t from, struct encblock *b, str
 			struct line yl = s;
 
 			yl.next = l.next;
-			y_block(text, len, &yl, l.p, np, b, data);
+			y_block(text, len, &yl, l.p, np, b, data, raw);
 			return 1;
 		}
 		data->len = mark;	/* prose after all: nothing decoded is kept */
@@ -703,6 +706,19 @@ encblock_find(const char *text, size_t len, size_t from, struct encblock *b, str
 			data->data[mark] = '\0';
 	}
 	return 0;
+}
+
+int
+encblock_find(const char *text, size_t len, size_t from, struct encblock *b, struct buf *data)
+{
+	return find(text, len, from, b, data, 0);
+}
+
+int
+encblock_find_bytes(const unsigned char *p, size_t len, size_t from, struct encblock *b,
+    struct buf *data)
+{
+	return find((const char *)p, len, from, b, data, 1);
 }
 
 const char *

@@ -34,7 +34,8 @@
  * gives its data fork (the resource fork is dropped: no file system
  * sekisho delivers to has one); its CRCs are checked.  yEnc data is read
  * from code points U+0000-00FF (the text was decoded from bytes, Latin-1 is
- * how yEnc is labelled); anything else, a size or CRC-32 that does not
+ * how yEnc is labelled), or from the bytes themselves by
+ * encblock_find_bytes(); anything else, a size or CRC-32 that does not
  * match, or one part of a multi-part post is damage.
  */
 #ifndef SEKISHO_CDR_ENCBLOCK_H
@@ -68,6 +69,13 @@ struct encblock {
  * or 0 when there is none.
  */
 int encblock_find(const char *text, size_t len, size_t from, struct encblock *b,
+    struct buf *data);
+/*
+ * The same over bytes not yet decoded as text (a mail part's content):
+ * yEnc is read byte for byte, as its encoder wrote it, before a charset
+ * decoder or the text cleaning can change a byte.
+ */
+int encblock_find_bytes(const unsigned char *p, size_t len, size_t from, struct encblock *b,
     struct buf *data);
 /* "uuencode", "xxencode", "base64", "binhex", "yenc" */
 const char *encblock_kind_name(enum encblock_kind k);

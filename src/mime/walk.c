@@ -206,9 +206,10 @@ declared_charset(GMimeObject *obj)
 	return g_mime_object_get_content_type_parameter(obj, "charset");
 }
 
+/* Bytes [data, data + len) of a text part into the body; first: its first run. */
 static void
-text_part(struct walker *w, GMimeObject *obj, struct receipt_part *rp,
-    const char *type, const GByteArray *ba)
+text_run(struct walker *w, GMimeObject *obj, struct receipt_part *rp,
+    const char *type, const unsigned char *data, size_t len, int first)
 {
 	const char *label = declared_charset(obj);
 	char meta[CHARSET_NAME_MAX];
@@ -216,20 +217,22 @@ text_part(struct walker *w, GMimeObject *obj, struct receipt_part *rp,
 	struct buf utf8;
 
 	if (label == NULL && strcmp(type, "text/html") == 0 &&
-	    html_meta_charset((const char *)ba->data, ba->len, meta, sizeof meta))
+	    html_meta_charset((const char *)data, len, meta, sizeof meta))
 		label = meta;
 	receipt_set(&rp->charset, label);
 	buf_init(&utf8, w->pol->lim.text_bytes);
-	buf_reserve(&utf8, ba->len + ba->len / 2 + 16);
-	if (charset_decode(label, ba->data, ba->len, &utf8, &ci) != 0) {
+	buf_reserve(&utf8, len + len / 2 + 16);
+	if (charset_decode(label, data, len, &utf8, &ci) != 0) {
 		limit_hit(w, "text_size_limit", w->pol->lim.text_bytes, rp->path);
 		buf_free(&utf8);
 		return;
 	}
 	receipt_set(&rp->decoded_as, ci.used);
 	rp->undecodable_bytes += ci.bad_bytes;
-	body_section(w);
-	section_mark(w, rp->path);
+	if (first) {
+		body_section(w);
+		section_mark(w, rp->path);
+	}
 	if (strcmp(type, "text/html") == 0) {
 		struct html_opts o = {
 			.max_depth = w->pol->lim.html_depth,
@@ -278,6 +281,64 @@ text_part(struct walker *w, GMimeObject *obj, struct receipt_part *rp,
 		w->saw_plain = 1;
 	}
 	buf_free(&utf8);
+}
+
+static void block_part(struct walker *w, const struct encblock *b, const struct buf *data,
+    const char *sec);
+
+/*
+ * A text part.  yEnc carries raw bytes that a charset decoder and the text
+ * cleaning would change, so in text/plain its blocks are taken out of the
+ * part's bytes first (encblock_find_bytes), each a marker line in the body
+ * and an attachment of the part; the text around them is shown as usual.
+ * Every other encoding is ASCII and is found in the final text (walk_finish).
+ */
+static void
+text_part(struct walker *w, GMimeObject *obj, struct receipt_part *rp,
+    const char *type, const GByteArray *ba)
+{
+	size_t ri = (size_t)(rp - w->rc->parts), from = 0, copied = 0;
+	char path[PATH_MAX_LEN];
+	struct encblock b;
+	struct buf data, shown, mark;
+	int first = 1;
+
+	if (strcmp(type, "text/plain") != 0 || ba->len < 8 ||
+	    memmem(ba->data, ba->len, "=ybegin ", 8) == NULL) {
+		text_run(w, obj, rp, type, ba->data, ba->len, 1);
+		return;
+	}
+	snprintf(path, sizeof path, "%s", rp->path);	/* rp moves as parts are added */
+	buf_init(&data, w->pol->lim.file_bytes);
+	buf_init(&shown, FNAME_DISPLAY_MAX * 4 + 16);
+	buf_init(&mark, FNAME_DISPLAY_MAX * 4 + 256);
+	while (!w->stopped && encblock_find_bytes(ba->data, ba->len, from, &b, &data)) {
+		if (b.kind != ENCB_YENC) {	/* found again in the text */
+			from = b.end;
+			buf_reset(&data);
+			continue;
+		}
+		text_run(w, obj, &w->rc->parts[ri], type, ba->data + copied, b.start - copied, first);
+		first = 0;
+		buf_reset(&shown);
+		buf_reset(&mark);
+		if (b.name[0] != '\0')
+			fname_display(b.name, strlen(b.name), &shown);
+		cdr_block_marker(&b, buf_str(&shown), w->pol->lang == LANG_EN, "\n", &mark);
+		body_append(w, buf_str(&mark), mark.len, path);
+		if (++w->nparts > w->pol->lim.parts) {
+			limit_hit(w, "mime_part_limit", w->pol->lim.parts, path);
+			break;
+		}
+		block_part(w, &b, &data, path);
+		copied = from = b.end;
+		buf_reset(&data);
+	}
+	if (!w->stopped && (first || copied < ba->len))
+		text_run(w, obj, &w->rc->parts[ri], type, ba->data + copied, ba->len - copied, first);
+	buf_free(&data);
+	buf_free(&shown);
+	buf_free(&mark);
 }
 
 /*
