@@ -11,6 +11,8 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "cdr/mailtype.h"
+#include "cdr/sniff.h"
 #include "core/utf8.h"
 
 #define PREFIX_MAX 32			/* quote/indent characters before a block's lines */
@@ -647,24 +649,112 @@ y_block(const char *t, size_t len, const struct line *begin, const char *pre, si
 	return 1;
 }
 
+/* ---- bare base64 ---------------------------------------------------------- */
+
+/* Line l (prefix stripped) as a line of a bare base64 run: its length, or 0. */
+static size_t
+bare_line(const struct line *l)
+{
+	if (l->n < 4 || l->n > ENCBLOCK_BARE64_MAX)
+		return 0;
+	for (size_t i = 0; i < l->n; i++) {
+		if (l->p[i] == '=') {	/* padding only at the end */
+			for (size_t j = i; j < l->n; j++)
+				if (l->p[j] != '=')
+					return 0;
+			return l->n - i <= 2 ? l->n : 0;
+		}
+		if (b64_val((unsigned char)l->p[i]) < 0)
+			return 0;
+	}
+	return l->n;
+}
+
+/* Decoded bytes that are a file worth taking out (not text, not noise). */
+static int
+bare_is_file(const struct buf *d)
+{
+	const unsigned char *p = (const unsigned char *)buf_str(d);
+	const char *t = sniff_type(p, d->len);
+
+	if (sniff_is_executable(t))
+		return 1;
+	if (strncmp(t, "text/", 5) == 0)
+		return mailtype_is_message(p, d->len) || mailtype_is_mbox(p, d->len);
+	return strcmp(t, "application/octet-stream") != 0 && strcmp(t, "application/x-empty") != 0;
+}
+
+/*
+ * A bare base64 run starting at first (its first line l, prefix np).  1 when
+ * it decodes to a file (b and data set); 0 with *skip past the run when not.
+ */
+static int
+bare_block(const char *t, size_t len, size_t start, const struct line *first,
+    const char *pre, size_t npre, struct encblock *b, struct buf *data, size_t *skip)
+{
+	struct line l;
+	size_t width = 0, lines = 0, pos = start, end = start;
+	unsigned acc = 0;
+	int bits = 0, last = 0;
+
+	(void)first;
+	while (!last && line_at(t, len, pos, &l)) {
+		size_t w;
+
+		strip(&l, pre, npre, 0);
+		if ((w = bare_line(&l)) == 0 || (width != 0 && w > width))
+			break;
+		if (width == 0) {
+			if (w < ENCBLOCK_BARE64_MIN)
+				break;
+			width = w;
+		}
+		last = w < width || l.p[l.n - 1] == '=';
+		b64_decode_line(&l, &acc, &bits, data, b);
+		lines++;
+		pos = end = l.next;
+	}
+	*skip = end > start ? end : first->next;
+	if (lines < ENCBLOCK_BARE64_LINES || b->damage != NULL || !bare_is_file(data))
+		return 0;
+	b->kind = ENCB_BARE64;
+	b->start = start;
+	b->end = end;
+	return 1;
+}
+
 /* ---- the scan ------------------------------------------------------------ */
 
 static int
 find(const char *text, size_t len, size_t from, struct encblock *b, struct buf *data, int raw)
 {
 	struct line l;
+	size_t next;
 
-	for (size_t pos = from; line_at(text, len, pos, &l); pos = l.next) {
+	for (size_t pos = from; line_at(text, len, pos, &l); pos = next) {
 		size_t np = prefix_len(l.p, l.n);
 		struct line s = { l.p + np, l.n - np, l.next };
 		size_t mark = data->len;
 		int b64;
 		char c;
 
+		next = l.next;
 		if (s.n == 0)
 			continue;
 		c = s.p[0];
-		if (c != 'b' && c != '(' && c != ':' && c != '=')	/* the cheap check */
+		/* the cheap check: a bare base64 line is long and has no space early */
+		if (s.n >= ENCBLOCK_BARE64_MIN && s.n <= ENCBLOCK_BARE64_MAX &&
+		    b64_val((unsigned char)c) >= 0 && memchr(s.p, ' ', 16) == NULL &&
+		    bare_line(&s) != 0) {
+			memset(b, 0, sizeof *b);
+			if (bare_block(text, len, pos, &l, l.p, np, b, data, &next))
+				return 1;
+			data->len = mark;
+			if (data->data != NULL)
+				data->data[mark] = '\0';
+			continue;
+		}
+		if (c != 'b' && c != '(' && c != ':' && c != '=')
 			continue;
 		memset(b, 0, sizeof *b);
 		b->start = pos;
@@ -730,6 +820,7 @@ encblock_kind_name(enum encblock_kind k)
 	case ENCB_BASE64: return "base64";
 	case ENCB_BINHEX: return "binhex";
 	case ENCB_YENC: return "yenc";
+	case ENCB_BARE64: return "base64";
 	}
 	return "unknown";
 }
@@ -743,6 +834,7 @@ encblock_type(enum encblock_kind k)
 	case ENCB_BASE64: return "application/x-uuencode";
 	case ENCB_BINHEX: return "application/mac-binhex40";
 	case ENCB_YENC: return "application/x-yenc";
+	case ENCB_BARE64: return "application/base64";
 	}
 	return "application/octet-stream";
 }

@@ -21,7 +21,13 @@
  *  - BinHex 4.0: the "(This file must be converted with BinHex" line
  *    followed by a line starting with ':', or without it a line of ':'
  *    and at least 60 BinHex characters, 12 of them different;
- *  - yEnc: "=ybegin ... name=NAME" up to "=yend".
+ *  - yEnc: "=ybegin ... name=NAME" up to "=yend";
+ *  - bare base64 (a MIME attachment pasted into text): at least
+ *    ENCBLOCK_BARE64_LINES lines of base64 characters only, all as long as
+ *    the first (ENCBLOCK_BARE64_MIN to ENCBLOCK_BARE64_MAX characters), the
+ *    last no longer, that decode to a file: something sniff_type() names
+ *    that is not text (an executable, an archive, a document, an image), or
+ *    a mail message.  Other base64 (a PGP signature, a key) is left alone.
  * Fail closed: once recognised, a block runs to its end line; without one
  * it runs as far as lines still look like its data (uuencode: any line
  * whose first character is a uuencode length character, since lenient
@@ -47,6 +53,9 @@
 
 #define ENCBLOCK_NAME_MAX 256		/* bytes of a block's file name kept */
 #define ENCBLOCK_CONFIRM_LINES 8	/* non-blank lines after "begin" that must show data */
+#define ENCBLOCK_BARE64_LINES 2		/* lines of a bare base64 run, at least */
+#define ENCBLOCK_BARE64_MIN 40		/* characters of its lines */
+#define ENCBLOCK_BARE64_MAX 120
 
 enum encblock_kind {
 	ENCB_UUENCODE,
@@ -54,6 +63,7 @@ enum encblock_kind {
 	ENCB_BASE64,	/* begin-base64 (GNU sharutils) */
 	ENCB_BINHEX,
 	ENCB_YENC,
+	ENCB_BARE64,	/* lines of bare base64 that decode to a file */
 };
 
 struct encblock {

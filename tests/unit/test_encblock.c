@@ -201,6 +201,50 @@ test_not_blocks(void **state)
 	}
 }
 
+/*
+ * Bare base64 (a pasted MIME attachment): taken out when it decodes to a
+ * file, left alone when it decodes to text or noise.  Made with
+ * base64.encodebytes() (76-character lines).
+ */
+static void
+test_bare_base64(void **state)
+{
+	static const char exe[] =
+	    "Content-Transfer-Encoding: base64\n\n"
+	    "TVqQAAMAAAAEAAAA//8AAAABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4fICEiIyQlJico\n"
+	    "KSorLC0uLw==\n"
+	    "--b--\n";
+	static const char text[] =
+	    "VGhpcyBpcyBvbmx5IHRleHQsIG5vdGhpbmcgZWxzZSB0byBpdCBhdCBhbGwuIFRoaXMgaXMgb25s\n"
+	    "eSB0ZXh0LCBub3RoaW5nIGVsc2UgdG8gaXQgYXQgYWxsLiA=\n";
+	struct found f;
+
+	(void)state;
+	find(exe, 0, 1 << 20, &f);
+	assert_int_equal(f.n, 1);
+	assert_int_equal(f.b.kind, ENCB_BARE64);
+	assert_int_equal(f.b.start, strlen("Content-Transfer-Encoding: base64\n\n"));
+	assert_int_equal(f.b.end, strlen(exe) - strlen("--b--\n"));
+	assert_int_equal(f.data.len, 64);
+	assert_memory_equal(f.data.data, "MZ\x90\0", 4);
+	assert_string_equal(encblock_type(ENCB_BARE64), "application/base64");
+	buf_free(&f.data);
+	/* base64 of text stays */
+	find(text, 0, 1 << 20, &f);
+	assert_int_equal(f.n, 0);
+	buf_free(&f.data);
+	/* one line alone is no run */
+	find("TVqQAAMAAAAEAAAA//8AAAABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4fICEiIyQlJico\n",
+	    0, 1 << 20, &f);
+	assert_int_equal(f.n, 0);
+	buf_free(&f.data);
+	/* hex digests on consecutive lines decode to noise: left alone */
+	find("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n"
+	    "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210\n", 0, 1 << 20, &f);
+	assert_int_equal(f.n, 0);
+	buf_free(&f.data);
+}
+
 int
 main(void)
 {
@@ -211,6 +255,7 @@ main(void)
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_checks),
 		cmocka_unit_test(test_not_blocks),
+		cmocka_unit_test(test_bare_base64),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
