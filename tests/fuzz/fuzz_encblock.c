@@ -1,5 +1,6 @@
 /*
- * fuzz_encblock - text through encblock_find(), block after block, with a
+ * fuzz_encblock - text through encblock_find() and the same bytes through
+ * encblock_find_bytes(), block after block, with a
  * small decoding ceiling (64 KiB).  Checks: every block lies in the text,
  * starts at a line start at or after where the search began, ends after
  * it starts and where a line ends, blocks come in order without overlap;
@@ -20,8 +21,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* One scan: as text (raw 0) or as a part's bytes (raw 1). */
+static void
+scan(const uint8_t *data, size_t size, int raw)
 {
 	const char *t = (const char *)data;
 	struct encblock b;
@@ -29,7 +31,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t from = 0, blocks = 0;
 
 	buf_init(&dec, 64 * 1024);
-	while (encblock_find(t, size, from, &b, &dec)) {
+	while (raw ? encblock_find_bytes(data, size, from, &b, &dec) :
+	    encblock_find(t, size, from, &b, &dec)) {
 		FUZZ_CHECK(b.start >= from && b.start < b.end && b.end <= size);
 		FUZZ_CHECK(b.start == 0 || t[b.start - 1] == '\n');
 		FUZZ_CHECK(b.end == size || t[b.end - 1] == '\n');
@@ -42,5 +45,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		buf_reset(&dec);
 	}
 	buf_free(&dec);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	scan(data, size, 0);
+	scan(data, size, 1);
 	return 0;
 }
