@@ -44,13 +44,22 @@ line_at(const char *t, size_t len, size_t pos, struct line *l)
 	return 1;
 }
 
-/* Length of the quote prefix: spaces, tabs, '>'. */
+/*
+ * Length of the quote prefix: spaces, tabs, '>' (a reply's quoting), and
+ * the '"' and '\'' a rebuilt CSV puts before a cell that holds lines.
+ */
+static int
+quote_char(char c)
+{
+	return c == ' ' || c == '\t' || c == '>' || c == '"' || c == '\'';
+}
+
 static size_t
 prefix_len(const char *p, size_t n)
 {
 	size_t i = 0;
 
-	while (i < n && i < PREFIX_MAX && (p[i] == ' ' || p[i] == '\t' || p[i] == '>'))
+	while (i < n && i < PREFIX_MAX && quote_char(p[i]))
 		i++;
 	return i;
 }
@@ -284,7 +293,8 @@ uu_block(const char *t, size_t len, const struct line *begin, const char *pre, s
 		if (kind != ENCB_BASE64 && s.n >= 3 && memcmp(s.p, "end", 3) == 0) {
 			struct line e = s;
 
-			strip(&e, NULL, 0, 0);
+			while (e.n > 3 && quote_char(e.p[e.n - 1]))	/* "end" and a CSV cell's quote */
+				e.n--;
 			if (is_word(&e, "end")) {
 				b->end = l.next;
 				return 1;

@@ -10,8 +10,8 @@
  * removes those lines and treats the decoded bytes as an attachment.
  *
  * Recognition (cheap first: only a line whose first character after an
- * optional quote prefix of spaces, tabs and '>' is 'b', '(', ':' or '='
- * is looked at further):
+ * optional quote prefix of spaces, tabs, '>' and the quotes a CSV cell
+ * adds is 'b', '(', ':' or '=' is looked at further):
  *  - uuencode / xxencode: "begin MODE [NAME]" (MODE octal digits), confirmed
  *    by a well-formed data line (its length character matching its length,
  *    every character in the alphabet) within ENCBLOCK_CONFIRM_LINES

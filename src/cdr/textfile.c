@@ -33,7 +33,9 @@
  *    "encoded-file" with its name, encoding, decoded type and size (a text
  *    file cannot carry an attachment, so it is removed, never kept).  The
  *    text is scanned again after each pass until no block is left, so
- *    taking one out cannot join the lines around it into another.
+ *    taking one out cannot join the lines around it into another; a CSV
+ *    cell that holds lines is scanned on its own too (its first line
+ *    follows the cells before it on the row).
  *
  * Output: UTF-8 (a BOM only on CSV, when csv_bom says so), or CP932 when
  * text_output_charset = cp932: characters CP932 has no code for become "?"
@@ -57,6 +59,7 @@
 
 #define FFFD "\xef\xbf\xbd"
 #define CSV_POS_MAX 24		/* "R123456789C12345" */
+#define CELL_MARKERS_MAX (64 * 1024)	/* bytes a cell may grow by its markers */
 
 enum { MODE_TEXT, MODE_CSV, MODE_HTML };
 
@@ -298,8 +301,39 @@ csv_delimiter(const char *s, size_t n)
  * Parse the cleaned text (CRLF line ends) as RFC 4180 and write it back
  * canonically into o.  -1 when o is full.
  */
+static int take_blocks(struct cdr_ctx *c, const struct buf **final, struct buf *a,
+    struct buf *b, struct cdr_result *r);
+
+/*
+ * A cell that holds lines may hold an encoded file, its first line behind
+ * the cells before it on the row where no scan of the text would see it:
+ * taken out of the cell as out of text.  -1 when too large.
+ */
 static int
-csv_rebuild(const char *p, size_t n, struct buf *o, struct cdr_result *r, int *tsv)
+cell_blocks(struct cdr_ctx *c, struct buf *cell, struct cdr_result *r)
+{
+	struct buf a, b;
+	const struct buf *f = cell;
+	int rc = 0;
+
+	if (cell->len < 8 || memchr(cell->data, '\n', cell->len) == NULL)
+		return 0;
+	buf_init(&a, cell->max);
+	buf_init(&b, cell->max);
+	if (take_blocks(c, &f, &a, &b, r) < 0)
+		rc = -1;
+	else if (f != cell) {
+		buf_reset(cell);
+		rc = buf_append(cell, f->data, f->len);
+	}
+	buf_free(&a);
+	buf_free(&b);
+	return rc;
+}
+
+static int
+csv_rebuild(struct cdr_ctx *c, const char *p, size_t n, struct buf *o, struct cdr_result *r,
+    int *tsv)
 {
 	char delim = csv_delimiter(p, n);
 	struct buf cell;
@@ -307,7 +341,7 @@ csv_rebuild(const char *p, size_t n, struct buf *o, struct cdr_result *r, int *t
 	int rc = -1;
 
 	*tsv = delim == '\t';
-	buf_init(&cell, n + 1);
+	buf_init(&cell, n + CELL_MARKERS_MAX);	/* room for markers of files taken out (cell_blocks) */
 	while (i < n) {
 		int quoted = 0;
 
@@ -332,6 +366,8 @@ csv_rebuild(const char *p, size_t n, struct buf *o, struct cdr_result *r, int *t
 			if (buf_putc(&cell, p[i++]) != 0)
 				goto out;
 		}
+		if (quoted && cell_blocks(c, &cell, r) != 0)
+			goto out;
 		if (csv_cell(o, &cell, quoted, delim, row, col, r) != 0)
 			goto out;
 		if (i >= n)
@@ -548,7 +584,7 @@ cdr_text(struct cdr_ctx *c, const unsigned char *in, size_t len, int mode,
 	}
 	final = &clean;
 	if (mode == MODE_CSV && clean.len > 0) {
-		if (csv_rebuild(clean.data, clean.len, &csv, r, &tsv) != 0) {
+		if (csv_rebuild(c, clean.data, clean.len, &csv, r, &tsv) != 0) {
 			too_big(c, r, "CSV");
 			goto out;
 		}

@@ -306,6 +306,13 @@ encoded_blocks(void **state)
 	assert_null(strstr(x.out.data, ",:&5L"));
 	assert_non_null(strstr(removed_names(&x.r, "encoded-file"), "damaged: no end line"));
 	buf_free(&x.out);
+	/* in a CSV cell that holds lines: the rebuilt cell starts with a quote */
+	RUN("a,\"begin 644 hi.txt\n,:&5L;&\\@=V]R;&0*\n`\nend\"\n1,2\n", 1, &x);
+	assert_int_equal(x.rc, CDR_OK);
+	assert_null(strstr(x.out.data, "begin 644"));
+	assert_null(strstr(x.out.data, ",:&5L"));
+	assert_int_equal(removed(&x.r, "encoded-file"), 1);
+	buf_free(&x.out);
 	/* in a CSV too (after the CSV is rebuilt) */
 	RUN("a,b\nbegin 644 hi.txt\n,:&5L;&\\@=V]R;&0*\n`\nend\n1,2\n", 1, &x);
 	assert_int_equal(x.rc, CDR_OK);
