@@ -122,3 +122,18 @@ cdr_removed_n(struct cdr_result *r, const char *what, const char *name, size_t n
 	if ((e = cdr_removal_find(r, what)) != NULL)	/* NULL: past CDR_REMOVED_MAX */
 		((struct cdr_removal *)(uintptr_t)e)->count += n - 1;
 }
+
+int
+cdr_block_marker(const struct encblock *b, const char *shown, int english, const char *eol,
+    struct buf *out)
+{
+	const char *name = shown != NULL && *shown != '\0' ? shown : NULL;
+
+	if (english)
+		return buf_printf(out, "[the %s-encoded file%s%s%s that was here has been taken out]%s",
+		    encblock_kind_name(b->kind), name ? " \"" : "", name ? name : "",
+		    name ? "\"" : "", eol);
+	return buf_printf(out, "［ここにあった%s形式のファイル%s%s%sは取り除きました］%s",
+		    encblock_kind_name(b->kind), name ? "「" : "", name ? name : "",
+		    name ? "」" : "", eol);
+}

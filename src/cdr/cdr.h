@@ -21,8 +21,10 @@
 
 #include <stddef.h>
 
+#include "cdr/encblock.h"
 #include "core/buf.h"
 #include "policy/policy.h"
+#include "receipt/receipt.h"
 
 #define CDR_OK 0
 #define CDR_WITHHELD 10
@@ -57,12 +59,22 @@ struct cdr_result {
 	char signature[128];	/* YARA rule that matched, when withheld for it */
 };
 
-/* What a sanitiser gets.  depth counts archives around this file. */
+/*
+ * What a sanitiser gets.  depth counts archives around this file,
+ * mime_depth the MIME nesting around it (a message inside starts one level
+ * deeper: mime_nesting_limit); id and time are the item's (a message
+ * sanitised inside is marked with them); inner, when set, is where a message
+ * inside lists its parts (paths relative to it; the caller merges them).
+ */
 struct cdr_ctx {
 	const struct policy *pol;
 	size_t depth;
 	size_t *archive_entries;	/* running totals over nested archives */
 	unsigned long long *archive_bytes;
+	size_t mime_depth;
+	const char *id;
+	long long time;
+	struct receipt *inner;
 };
 
 /* Before the sandbox: libmagic, MuPDF, YARA rules.  0, or -1 with err set. */
@@ -98,6 +110,23 @@ int cdr_archive(struct cdr_ctx *c, const unsigned char *in, size_t len,
 typedef int (*cdr_convert_fn)(const unsigned char *in, size_t len, const char *ext,
     struct buf *pdf, char *err, size_t errlen);
 void cdr_set_converter(cdr_convert_fn fn);
+
+/*
+ * Mail messages and mboxes found as files (an .eml, an archive member, an
+ * attachment, a .txt that is really a message) are sanitised as mail by
+ * src/mime, which registers itself here (sanitize_init); NULL: they are
+ * withheld.  mbox is 1 for an mbox.  Contract as for a sanitiser.
+ */
+typedef int (*cdr_mail_fn)(struct cdr_ctx *c, int mbox, const unsigned char *in, size_t len,
+    struct buf *out, struct cdr_result *r);
+void cdr_set_mail(cdr_mail_fn fn);
+
+/*
+ * The line that stands where an encoded block was taken out of text
+ * (notice language, eol "\n" or "\r\n"); shown is its file name made safe.
+ */
+int cdr_block_marker(const struct encblock *b, const char *shown, int english,
+    const char *eol, struct buf *out);	/* -1 when out is full */
 
 /* Helpers for the sanitisers (cdr.c). */
 int cdr_withhold(struct cdr_result *r, const char *reason, const char *fmt, ...)

@@ -6,7 +6,8 @@
  * the content; the sanitiser for the type; YARA on the output.  Types
  * sekisho cannot rebuild are withheld with their name in the reason; legacy
  * Office and RTF are converted to PDF by the parent (cdr_set_converter) and
- * rasterised, or withheld when the policy says so.
+ * rasterised, or withheld when the policy says so.  Mail messages and
+ * mboxes are sanitised as mail by src/mime (cdr_set_mail).
  */
 #include "cdr/cdr.h"
 
@@ -20,11 +21,18 @@
 #include "text/charset.h"
 
 static cdr_convert_fn converter;
+static cdr_mail_fn mail_sanitizer;
 
 void
 cdr_set_converter(cdr_convert_fn fn)
 {
 	converter = fn;
+}
+
+void
+cdr_set_mail(cdr_mail_fn fn)
+{
+	mail_sanitizer = fn;
 }
 
 /*
@@ -133,6 +141,13 @@ dispatch(struct cdr_ctx *c, const struct filetype *ft, const unsigned char *in, 
 	case FT_ARCHIVE:
 		r->kind = "archive";
 		return cdr_archive(c, in, len, out, r);
+	case FT_MESSAGE:
+	case FT_MBOX:	/* a message carries its attachments: sanitised as mail */
+		r->kind = "message";
+		if (mail_sanitizer == NULL)
+			return cdr_withhold(r, "unsupported-format",
+			    "%s: the mail sanitiser is not available here", ft->label);
+		return mail_sanitizer(c, ft->kind == FT_MBOX, in, len, out, r);
 	case FT_OLE:
 	case FT_RTF:
 	case FT_ODF:
@@ -165,6 +180,8 @@ cdr_sanitize(struct cdr_ctx *c, const char *name, const unsigned char *in, size_
 	int rc;
 
 	buf_reset(out);
+	if (in == NULL)	/* an empty part has no bytes at all: no arithmetic on NULL below */
+		in = (const unsigned char *)"", len = 0;
 	if (yara_check(c, in, len, "original", r) != 0)
 		return CDR_WITHHELD;
 	filetype_detect(in, len, name, &ft);

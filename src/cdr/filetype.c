@@ -14,7 +14,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cdr/mailtype.h"
 #include "cdr/sniff.h"
+#include "core/buf.h"
+#include "text/charset.h"
 
 #define ZIP_SCAN_MAX (64 * 1024 * 1024)	/* bytes of a zip searched for member names */
 #define OLE_DIR_SCAN_MAX (4 * 1024 * 1024)
@@ -47,7 +50,7 @@ filetype_kind_name(enum ft_kind k)
 {
 	static const char *const names[] = {
 		"unknown", "pdf", "ooxml", "ole", "rtf", "odf", "image", "text", "csv",
-		"html", "archive", "executable", "encrypted", "unsupported",
+		"html", "archive", "executable", "encrypted", "unsupported", "message", "mbox",
 	};
 
 	return (size_t)k < sizeof names / sizeof names[0] ? names[k] : "unknown";
@@ -195,6 +198,37 @@ looks_text(const unsigned char *p, size_t len)
 	return ctl * 100 <= n;	/* at most 1% */
 }
 
+/*
+ * Text that decodes without a bad byte in a charset Japanese mail uses
+ * (CP932, EUC-JP, ISO-2022-JP, UTF-8, ASCII).  libmagic's guess of a DOS
+ * .com program has no signature behind it, and CP932 text often fits it.
+ */
+static int
+japanese_text(const unsigned char *p, size_t len)
+{
+	static const char *const ok[] = { "CP932", "SHIFT", "EUC-JP", "ISO-2022-JP", "UTF-8",
+	    "US-ASCII", "ASCII" };
+	size_t n = len < TEXT_SAMPLE ? len : TEXT_SAMPLE;
+	struct charset_info ci;
+	struct buf b;
+	int yes = 0;
+
+	if (n < len) {	/* whole lines only: a character cut at the end is no error */
+		const unsigned char *nl = memrchr(p, '\n', n);
+
+		if (nl != NULL)
+			n = (size_t)(nl - p) + 1;
+	}
+	memset(&ci, 0, sizeof ci);
+	buf_init(&b, n * 4 + 16);
+	if (charset_decode(NULL, p, n, &b, &ci) == 0 && ci.bad_bytes == 0)
+		for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+			if (strncasecmp(ci.used, ok[i], strlen(ok[i])) == 0)
+				yes = 1;
+	buf_free(&b);
+	return yes;
+}
+
 static int
 looks_html(const unsigned char *p, size_t len)
 {
@@ -326,18 +360,23 @@ filetype_detect(const unsigned char *p, size_t len, const char *name, struct fil
 		set(ft, FT_EXECUTABLE, m, "executable", NULL);
 		return;
 	}
-	if (strncmp(ft->magic, "application/x-dosexec", 21) == 0 ||
+	if ((strncmp(ft->magic, "application/x-dosexec", 21) == 0 ||
 	    strncmp(ft->magic, "application/x-executable", 24) == 0 ||
 	    strncmp(ft->magic, "application/x-sharedlib", 23) == 0 ||
 	    strncmp(ft->magic, "application/x-pie-executable", 28) == 0 ||
 	    strncmp(ft->magic, "application/x-mach-binary", 25) == 0 ||
 	    strncmp(ft->magic, "application/x-msi", 17) == 0 ||
-	    strncmp(ft->magic, "application/x-ms-shortcut", 25) == 0) {
+	    strncmp(ft->magic, "application/x-ms-shortcut", 25) == 0) &&
+	    !(looks_text(p, len) && japanese_text(p, len))) {
 		set(ft, FT_EXECUTABLE, ft->magic, "executable", NULL);
 		return;
 	}
 	if (looks_text(p, len)) {
-		if (looks_html(p, len) || strcmp(ft->magic, "text/html") == 0)
+		if (mailtype_is_mbox(p, len))
+			set(ft, FT_MBOX, "application/mbox", "mbox", ".mbox");
+		else if (mailtype_is_message(p, len))
+			set(ft, FT_MESSAGE, "message/rfc822", "mail message", ".eml");
+		else if (looks_html(p, len) || strcmp(ft->magic, "text/html") == 0)
 			set(ft, FT_HTML, "text/html", "HTML", ".html");
 		else if (strcmp(ext, "csv") == 0 || strcmp(ext, "tsv") == 0 ||
 		    strcmp(ft->magic, "text/csv") == 0)
@@ -376,6 +415,7 @@ ext_promise(const char *ext)
 		{ "txt", FT_TEXT }, { "text", FT_TEXT }, { "log", FT_TEXT },
 		{ "csv", FT_CSV }, { "tsv", FT_CSV },
 		{ "htm", FT_HTML }, { "html", FT_HTML },
+		{ "eml", FT_MESSAGE }, { "mbox", FT_MBOX }, { "mbx", FT_MBOX },
 		{ "zip", FT_ARCHIVE }, { "7z", FT_ARCHIVE }, { "tar", FT_ARCHIVE },
 		{ "gz", FT_ARCHIVE }, { "tgz", FT_ARCHIVE }, { "bz2", FT_ARCHIVE },
 		{ "tbz", FT_ARCHIVE }, { "xz", FT_ARCHIVE }, { "txz", FT_ARCHIVE },
@@ -402,10 +442,14 @@ compatible(enum ft_kind promised, enum ft_kind actual)
 	if (promised == actual)
 		return 1;
 	switch (promised) {
-	case FT_TEXT:
-		return actual == FT_CSV || actual == FT_HTML;
+	case FT_TEXT:	/* a .txt that is really a message is sanitised as one */
+		return actual == FT_CSV || actual == FT_HTML || actual == FT_MESSAGE ||
+		    actual == FT_MBOX;
 	case FT_CSV:
 		return actual == FT_TEXT;
+	case FT_MESSAGE:
+	case FT_MBOX:
+		return actual == FT_TEXT || actual == FT_MESSAGE || actual == FT_MBOX;
 	case FT_HTML:
 		return actual == FT_TEXT;
 	case FT_ARCHIVE:

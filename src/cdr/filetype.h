@@ -5,7 +5,10 @@
  * zip members tell OOXML (and which application, and whether its content
  * type is macro-enabled) and OpenDocument from a plain zip; OLE2 directory
  * names tell Word/Excel/PowerPoint/Outlook and encrypted Office files apart;
- * text is told from CSV and HTML.  The name is used only to check the
+ * text is told from CSV and HTML, and from a mail message or an mbox
+ * (mailtype.c), which carry attachments inside them; text that libmagic
+ * takes for a DOS .com program but that decodes cleanly as Japanese or
+ * UTF-8 text is text (CP932 bytes often look like x86 code).  The name is used only to check the
  * content: an extension that promises a different kind of file (an
  * executable called invoice.pdf, a zip called report.pdf) is a lie.
  */
@@ -29,6 +32,8 @@ enum ft_kind {
 	FT_EXECUTABLE,	/* PE, ELF, Mach-O, scripts, shortcuts, installers */
 	FT_ENCRYPTED,	/* an encrypted Office file (OLE2 EncryptedPackage) */
 	FT_UNSUPPORTED,	/* recognised, but sekisho cannot make it harmless */
+	FT_MESSAGE,	/* a mail message (message/rfc822): sanitised as mail */
+	FT_MBOX,	/* an mbox of messages */
 };
 
 struct filetype {

@@ -91,10 +91,10 @@ int
 cdr_file_item(const struct policy *pol, const char *id, long long time, const char *name,
     const unsigned char *in, size_t len, struct buf *out, struct buf *rjson)
 {
-	struct receipt rc;
+	struct receipt rc, inner;
 	struct receipt_part *rp;
 	struct cdr_result res;
-	struct cdr_ctx ctx = { .pol = pol };
+	struct cdr_ctx ctx = { .pol = pol, .id = id, .time = time, .inner = &inner };
 	struct buf shown, flags, oname;
 	int status;
 
@@ -119,6 +119,7 @@ cdr_file_item(const struct policy *pol, const char *id, long long time, const ch
 	}
 
 	memset(&res, 0, sizeof res);
+	receipt_init(&inner, id, time);
 	{
 		/* the output's own ceiling: file_output_size_limit */
 		size_t max = out->max;
@@ -142,6 +143,9 @@ cdr_file_item(const struct policy *pol, const char *id, long long time, const ch
 		receipt_withhold(&rc, res.reason, res.detail);
 		status = CDR_WITHHELD;
 	}
+	/* a message's parts, as parts 1.1, 1.1.2... (moves rp: last) */
+	receipt_merge_parts(&rc, &inner, "1");
+	receipt_free(&inner);
 	receipt_json(&rc, rjson);
 	receipt_free(&rc);
 	buf_free(&shown);

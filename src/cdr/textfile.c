@@ -25,7 +25,17 @@
  *    like +81-3-1234-5678 is not a number and gets the apostrophe (a
  *    spreadsheet would otherwise compute it);
  *  - HTML (mode 2) is rendered to text by text/html (scripts, styles,
- *    hidden elements and forms never reach the text) and comes out as .txt.
+ *    hidden elements and forms never reach the text) and comes out as .txt;
+ *  - a file carried inside the text as an encoded block (uuencode,
+ *    begin-base64, xxencode, BinHex, yEnc: encblock.c) is taken out of
+ *    the final text, whole lines, even when broken, and a marker line in
+ *    the notice language stands in its place; it is recorded as
+ *    "encoded-file" with its name, encoding, decoded type and size (a text
+ *    file cannot carry an attachment, so it is removed, never kept).  The
+ *    text is scanned again after each pass until no block is left, so
+ *    taking one out cannot join the lines around it into another; a CSV
+ *    cell that holds lines is scanned on its own too (its first line
+ *    follows the cells before it on the row).
  *
  * Output: UTF-8 (a BOM only on CSV, when csv_bom says so), or CP932 when
  * text_output_charset = cp932: characters CP932 has no code for become "?"
@@ -39,13 +49,17 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cdr/encblock.h"
+#include "cdr/filetype.h"
 #include "core/buf.h"
 #include "core/utf8.h"
 #include "text/charset.h"
+#include "text/fname.h"
 #include "text/html.h"
 
 #define FFFD "\xef\xbf\xbd"
 #define CSV_POS_MAX 24		/* "R123456789C12345" */
+#define CELL_MARKERS_MAX (64 * 1024)	/* bytes a cell may grow by its markers */
 
 enum { MODE_TEXT, MODE_CSV, MODE_HTML };
 
@@ -287,8 +301,39 @@ csv_delimiter(const char *s, size_t n)
  * Parse the cleaned text (CRLF line ends) as RFC 4180 and write it back
  * canonically into o.  -1 when o is full.
  */
+static int take_blocks(struct cdr_ctx *c, const struct buf **final, struct buf *a,
+    struct buf *b, struct cdr_result *r);
+
+/*
+ * A cell that holds lines may hold an encoded file, its first line behind
+ * the cells before it on the row where no scan of the text would see it:
+ * taken out of the cell as out of text.  -1 when too large.
+ */
 static int
-csv_rebuild(const char *p, size_t n, struct buf *o, struct cdr_result *r, int *tsv)
+cell_blocks(struct cdr_ctx *c, struct buf *cell, struct cdr_result *r)
+{
+	struct buf a, b;
+	const struct buf *f = cell;
+	int rc = 0;
+
+	if (cell->len < 8 || memchr(cell->data, '\n', cell->len) == NULL)
+		return 0;
+	buf_init(&a, cell->max);
+	buf_init(&b, cell->max);
+	if (take_blocks(c, &f, &a, &b, r) < 0)
+		rc = -1;
+	else if (f != cell) {
+		buf_reset(cell);
+		rc = buf_append(cell, f->data, f->len);
+	}
+	buf_free(&a);
+	buf_free(&b);
+	return rc;
+}
+
+static int
+csv_rebuild(struct cdr_ctx *c, const char *p, size_t n, struct buf *o, struct cdr_result *r,
+    int *tsv)
 {
 	char delim = csv_delimiter(p, n);
 	struct buf cell;
@@ -296,7 +341,7 @@ csv_rebuild(const char *p, size_t n, struct buf *o, struct cdr_result *r, int *t
 	int rc = -1;
 
 	*tsv = delim == '\t';
-	buf_init(&cell, n + 1);
+	buf_init(&cell, n + CELL_MARKERS_MAX);	/* room for markers of files taken out (cell_blocks) */
 	while (i < n) {
 		int quoted = 0;
 
@@ -321,6 +366,8 @@ csv_rebuild(const char *p, size_t n, struct buf *o, struct cdr_result *r, int *t
 			if (buf_putc(&cell, p[i++]) != 0)
 				goto out;
 		}
+		if (quoted && cell_blocks(c, &cell, r) != 0)
+			goto out;
 		if (csv_cell(o, &cell, quoted, delim, row, col, r) != 0)
 			goto out;
 		if (i >= n)
@@ -368,6 +415,70 @@ utf8_lossy(const unsigned char *p, size_t n, struct buf *o, size_t *bad)
 		run = ++i;
 	}
 	return buf_append(o, p + run, i - run);
+}
+
+/* ---- encoded files inside the text ------------------------------------ */
+
+/*
+ * One pass over in: each block taken out into o with a marker line in its
+ * place.  1 when something was taken out, 0 when nothing (o untouched),
+ * -1 when o is full.
+ */
+static int
+take_blocks_once(struct cdr_ctx *c, const struct buf *in, struct buf *o, struct cdr_result *r)
+{
+	struct encblock b;
+	struct buf data, shown, what;
+	size_t from = 0, copied = 0;
+	int found = 0, rc = 0;
+
+	buf_init(&data, c->pol->lim.file_bytes);
+	buf_init(&shown, FNAME_DISPLAY_MAX * 4 + 16);
+	buf_init(&what, CDR_NAMES_MAX);
+	while (encblock_find(in->data, in->len, from, &b, &data)) {
+		struct filetype ft;
+
+		if (!found)
+			buf_reset(o);
+		found = 1;
+		buf_reset(&shown);
+		buf_reset(&what);
+		if (b.name[0] != '\0')
+			fname_display(b.name, strlen(b.name), &shown);
+		filetype_detect((const unsigned char *)buf_str(&data), data.len, b.name, &ft);
+		buf_printf(&what, "%s (%s, %s, %zu bytes%s%s)", shown.len ? buf_str(&shown) : "-",
+		    encblock_kind_name(b.kind), ft.mime, data.len, b.damage ? ", damaged: " : "",
+		    b.damage ? b.damage : "");
+		cdr_removed(r, "encoded-file", buf_str(&what));
+		if (buf_append(o, in->data + copied, b.start - copied) != 0) {
+			rc = -1;
+			break;
+		}
+		if (cdr_block_marker(&b, buf_str(&shown), c->pol->lang == LANG_EN, "\r\n", o) != 0) {
+			rc = -1;
+			break;
+		}
+		copied = from = b.end;
+		buf_reset(&data);
+	}
+	if (rc == 0 && found && buf_append(o, in->data + copied, in->len - copied) != 0)
+		rc = -1;
+	buf_free(&data);
+	buf_free(&shown);
+	buf_free(&what);
+	return rc < 0 ? -1 : found;
+}
+
+/* Every block out of *final (which may come to point at a or b). -1 when full. */
+static int
+take_blocks(struct cdr_ctx *c, const struct buf **final, struct buf *a, struct buf *b,
+    struct cdr_result *r)
+{
+	int k;
+
+	while ((k = take_blocks_once(c, *final, *final == a ? b : a, r)) == 1)
+		*final = *final == a ? b : a;
+	return k;
 }
 
 /* ---- the whole file -------------------------------------------------- */
@@ -432,7 +543,7 @@ cdr_text(struct cdr_ctx *c, const unsigned char *in, size_t len, int mode,
     struct buf *out, struct cdr_result *r)
 {
 	const struct policy *pol = c->pol;
-	struct buf dec, html, clean, csv;
+	struct buf dec, html, clean, csv, blk1, blk2;
 	struct charset_info ci;
 	const struct buf *final;
 	const char *label;
@@ -444,6 +555,8 @@ cdr_text(struct cdr_ctx *c, const unsigned char *in, size_t len, int mode,
 	buf_init(&html, pol->lim.text_bytes);
 	buf_init(&clean, pol->lim.text_bytes * 2 + 16);
 	buf_init(&csv, pol->lim.text_bytes * 3 + 16);
+	buf_init(&blk1, pol->lim.text_bytes * 3 + 16);
+	buf_init(&blk2, pol->lim.text_bytes * 3 + 16);
 	memset(&ci, 0, sizeof ci);
 
 	decode_input(in, len, mode, &label, &skip);
@@ -471,11 +584,15 @@ cdr_text(struct cdr_ctx *c, const unsigned char *in, size_t len, int mode,
 	}
 	final = &clean;
 	if (mode == MODE_CSV && clean.len > 0) {
-		if (csv_rebuild(clean.data, clean.len, &csv, r, &tsv) != 0) {
+		if (csv_rebuild(c, clean.data, clean.len, &csv, r, &tsv) != 0) {
 			too_big(c, r, "CSV");
 			goto out;
 		}
 		final = &csv;
+	}
+	if (take_blocks(c, &final, &blk1, &blk2, r) < 0) {
+		too_big(c, r, "text");
+		goto out;
 	}
 	cdr_removed_n(r, "undecodable-bytes", ci.used, bad);
 	cdr_removed_n(r, "control-characters", NULL, ctl);
@@ -520,6 +637,8 @@ out:
 	buf_free(&html);
 	buf_free(&clean);
 	buf_free(&csv);
+	buf_free(&blk1);
+	buf_free(&blk2);
 	if (rc != CDR_OK)
 		buf_reset(out);
 	return rc;

@@ -335,13 +335,44 @@ put_rfc2231(struct buf *out, const char *utf8)
 	return r ? -1 : 0;
 }
 
-/* A boundary that occurs nowhere in what it separates. */
+/*
+ * A sanitised message (message/rfc822) is carried as it is: RFC 2046 allows
+ * no encoding but 7bit/8bit/binary for it, and sekisho's messages are 7-bit
+ * with short lines.  Anything else of that type goes in base64 as a file.
+ */
+static int
+raw_message(const struct compose_attachment *a)
+{
+	size_t line = 0;
+
+	if (strcmp(a->type, "message/rfc822") != 0 || a->len == 0)
+		return 0;
+	for (size_t i = 0; i < a->len; i++) {
+		unsigned char c = a->data[i];
+
+		if (c == '\n') {
+			line = 0;
+			continue;
+		}
+		if (c == 0 || c == '\r' || c >= 0x80 || ++line > 998)
+			return 0;
+	}
+	return 1;
+}
+
+/* A boundary that occurs nowhere in what it separates (the text, messages carried as they are). */
 static void
-make_boundary(char *b, size_t n, const char *seed, const struct buf *text)
+make_boundary(char *b, size_t n, const char *seed, const struct buf *text,
+    const struct compose_attachment *att, size_t natt)
 {
 	for (unsigned k = 0;; k++) {
+		int seen;
+
 		snprintf(b, n, "=_sekisho_%.24s_%u", seed != NULL ? seed : "", k);
-		if (memmem(text->data, text->len, b, strlen(b)) == NULL)
+		seen = memmem(text->data, text->len, b, strlen(b)) != NULL;
+		for (size_t i = 0; i < natt && !seen; i++)
+			seen = raw_message(&att[i]) && memmem(att[i].data, att[i].len, b, strlen(b)) != NULL;
+		if (!seen)
 			return;
 	}
 }
@@ -364,7 +395,7 @@ compose_body_mixed(struct buf *out, const char *utf8, size_t len, enum out_chars
 		return -1;
 	}
 	body = strstr(buf_str(&text), "Content-Type:");
-	make_boundary(boundary, sizeof boundary, seed, &text);
+	make_boundary(boundary, sizeof boundary, seed, &text, att, n);
 	r |= buf_printf(out, "MIME-Version: 1.0\nContent-Type: multipart/mixed; "
 	    "boundary=\"%s\"\n\nThis is a multi-part message in MIME format.\n\n", boundary) < 0;
 	r |= buf_printf(out, "--%s\n", boundary) < 0;
@@ -373,13 +404,22 @@ compose_body_mixed(struct buf *out, const char *utf8, size_t len, enum out_chars
 		r |= buf_putc(out, '\n');
 	buf_free(&text);
 	for (size_t i = 0; i < n && r == 0; i++) {
+		int raw = raw_message(&att[i]);
+		const char *type = raw || strcmp(att[i].type, "message/rfc822") != 0 ? att[i].type :
+		    "application/octet-stream";
 		size_t col;
 
-		r |= buf_printf(out, "--%s\nContent-Type: %s;\n name=\"", boundary, att[i].type) < 0;
+		r |= buf_printf(out, "--%s\nContent-Type: %s;\n name=\"", boundary, type) < 0;
 		col = 7;
 		r |= compose_encode_words(out, att[i].name, strlen(att[i].name), cs, &col);
 		r |= buf_puts(out, "\"\nContent-Disposition: attachment;\n filename*=");
 		r |= put_rfc2231(out, att[i].name);
+		if (raw) {	/* the line break before the next boundary belongs to it */
+			r |= buf_puts(out, "\nContent-Transfer-Encoding: 7bit\n\n");
+			r |= buf_append(out, att[i].data, att[i].len);
+			r |= buf_putc(out, '\n');
+			continue;
+		}
 		r |= buf_puts(out, "\nContent-Transfer-Encoding: base64\n\n");
 		r |= b64_encode(out, att[i].data, att[i].len, 76);
 	}

@@ -7,8 +7,9 @@
  * body is one text/plain part: base64 UTF-8 by default (safe for any line
  * length and any next hop), or 7bit ISO-2022-JP for old clients; when
  * sanitised attachments are kept, multipart/mixed with the text first and
- * each attachment in base64, its name in both RFC 2231 (filename*) and
- * RFC 2047 (name=, what Outlook reads) forms.
+ * each attachment in base64 (a sanitised message/rfc822 as it is, 7bit, as
+ * RFC 2046 wants, the boundary checked against it too), its name in both
+ * RFC 2231 (filename*) and RFC 2047 (name=, what Outlook reads) forms.
  * Lines end in LF; the gateway converts to CRLF where the protocol needs it.
  */
 #ifndef SEKISHO_MIME_COMPOSE_H

@@ -80,6 +80,11 @@ static const struct reason_text reasons[] = {
 	  "abnormal compression ratio (archive_ratio_limit)" },
 	{ "archive_depth_limit", "圧縮ファイルの入れ子が深すぎます（archive_depth_limit）",
 	  "archives nested too deeply (archive_depth_limit)" },
+	/* content that carries content (encoded files in text, messages as files) */
+	{ "encoded-damaged", "本文中に埋め込まれたファイルが壊れているため削除しました",
+	  "a file encoded in the text is damaged or incomplete" },
+	{ "message-in-text", "テキストの中身がメールのため、転送メールとして表示しました",
+	  "the text is a mail message: shown as a forwarded message" },
 };
 
 /* What the file sanitisers remove (cdr_removed kinds), for people. */
@@ -155,6 +160,9 @@ static const struct reason_text removals[] = {
 	{ "form", "入力フォーム", "forms" },
 	{ "hidden-content", "非表示の内容", "hidden content" },
 	{ "html-markup", "HTMLの書式", "HTML markup" },
+	{ "encoded-file", "テキスト中にエンコードされたファイル", "files encoded in the text" },
+	{ "message-part", "メール内の添付ファイル", "attachments inside the message" },
+	{ "message", "無害化できないメール", "messages that could not be sanitised" },
 };
 
 static const char *
@@ -177,6 +185,7 @@ method_text(const char *method, enum lang lang)
 		{ "transcode", "文字コードを変換したテキスト", "text re-encoded" },
 		{ "html-to-text", "HTMLをテキストに変換", "HTML converted to text" },
 		{ "repack", "中身を無害化して再圧縮", "contents sanitised and repacked" },
+		{ "mail", "メールとして無害化", "sanitised as a mail message" },
 	};
 
 	for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
@@ -345,9 +354,15 @@ notice_render(const struct receipt *r, enum lang lang, struct buf *out)
 				    method_text(p->method != NULL ? p->method : "", lang));
 				if (p->nremoved > 0) {
 					buf_puts(out, en ? "; removed: " : "。削除: ");
-					for (size_t j = 0; j < p->nremoved; j++)
+					for (size_t j = 0; j < p->nremoved; j++) {
 						buf_printf(out, "%s%s", j ? (en ? ", " : "、") : "",
 						    removal_text(p->removed[j].what, lang));
+						/* files taken out of text are named */
+						if (strcmp(p->removed[j].what, "encoded-file") == 0 &&
+						    p->removed[j].names != NULL)
+							buf_printf(out, en ? " (%s)" : "（%s）",
+							    p->removed[j].names);
+					}
 				}
 				buf_puts(out, en ? "\n" : "\n");
 			}

@@ -7,10 +7,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <gmime/gmime.h>
 #include <libxml/parser.h>
 
+#include "cdr/cdr.h"
+#include "cdr/mailtype.h"
 #include "core/digest.h"
 #include "core/xalloc.h"
 #include "mime/ambiguity.h"
@@ -22,6 +25,10 @@
 #include "text/charset.h"
 
 #define HEADER_VALUE_MAX (256 * 1024)	/* one decoded header value */
+#define MBOX_FROM_MAX 64		/* an mbox envelope line we write */
+
+static int mail_as_file(struct cdr_ctx *c, int mbox, const unsigned char *in, size_t len,
+    struct buf *out, struct cdr_result *r);
 
 /* Libraries must not print: the parent owns the terminal and the logs. */
 static void
@@ -51,6 +58,7 @@ sanitize_init(void)
 	charset_init();
 	digest_init();
 	xmlInitParser();
+	cdr_set_mail(mail_as_file);	/* messages found as files are sanitised here */
 }
 
 static const char *
@@ -318,28 +326,23 @@ compose_headers(const struct policy *pol, GMimeObject *msg, struct receipt *rc,
 }
 
 static int
-finish_withheld(struct receipt *rc, struct buf *out, struct buf *rjson)
+finish_withheld(struct receipt *rc, struct buf *out)
 {
 	buf_reset(out);
 	rc->has_output = 0;
-	receipt_json(rc, rjson);
-	receipt_free(rc);
 	return SANITIZE_WITHHELD;
 }
 
-int
-sanitize_mail(const struct policy *pol, const char *id, long long time,
-    const unsigned char *msg, size_t len, struct buf *out, struct buf *rjson)
+/*
+ * One message under base (policy, the nesting around it, archive totals,
+ * item id): the sanitised message into out, everything into rc (which the
+ * caller made and frees).  SANITIZE_OK or SANITIZE_WITHHELD.
+ */
+static int
+sanitize_message(const struct cdr_ctx *base, const struct receipt_envelope *env,
+    const unsigned char *msg, size_t len, struct buf *out, struct receipt *rc)
 {
-	return sanitize_mail_env(pol, id, time, NULL, msg, len, out, rjson);
-}
-
-int
-sanitize_mail_env(const struct policy *pol, const char *id, long long time,
-    const struct receipt_envelope *env, const unsigned char *msg, size_t len,
-    struct buf *out, struct buf *rjson)
-{
-	struct receipt rc;
+	const struct policy *pol = base->pol;
 	struct parse_ctx pc;
 	GMimeStream *stream;
 	GMimeParser *parser;
@@ -352,20 +355,18 @@ sanitize_mail_env(const struct policy *pol, const char *id, long long time,
 	size_t limval = 0, hdr_end = 0;
 	char xh[256];
 
-	receipt_init(&rc, id, time);
-	receipt_set_envelope(&rc, env);
-	memcpy(rc.policy_digest, pol->digest, sizeof rc.policy_digest);
-	sha256_hex(msg, len, rc.in.sha256);
-	rc.in.bytes = len;
+	memcpy(rc->policy_digest, pol->digest, sizeof rc->policy_digest);
+	sha256_hex(msg, len, rc->in.sha256);
+	rc->in.bytes = len;
 
 	if (len > pol->lim.message_bytes) {
-		receipt_limit(&rc, "message_size_limit", pol->lim.message_bytes, NULL);
-		receipt_withhold(&rc, "message_size_limit", "the message is larger than message_size_limit");
-		return finish_withheld(&rc, out, rjson);
+		receipt_limit(rc, "message_size_limit", pol->lim.message_bytes, NULL);
+		receipt_withhold(rc, "message_size_limit", "the message is larger than message_size_limit");
+		return finish_withheld(rc, out);
 	}
 	/* Line ends first: an mbox line or a limit is found in lines. */
 	if ((lf = cr_only_to_lf(msg, len)) != NULL) {
-		receipt_anomaly(&rc, "cr-line-endings", "CR-only line endings read as LF", -1);
+		receipt_anomaly(rc, "cr-line-endings", "CR-only line endings read as LF", -1);
 		msg = lf;
 	}
 	/* An mbox envelope line ("From sender date") is not a header. */
@@ -373,21 +374,21 @@ sanitize_mail_env(const struct policy *pol, const char *id, long long time,
 		const unsigned char *nl = memchr(msg, '\n', len);
 
 		if (nl != NULL) {
-			receipt_anomaly(&rc, "mbox-from-line", "leading mbox From_ line skipped", 0);
+			receipt_anomaly(rc, "mbox-from-line", "leading mbox From_ line skipped", 0);
 			len -= (size_t)(nl + 1 - msg);
 			msg = nl + 1;
 		}
 	}
 	if ((lim = prescan(pol, msg, len, &limval, &hdr_end)) != NULL) {
 		free(lf);
-		receipt_limit(&rc, lim, limval, NULL);
-		receipt_withhold(&rc, lim, "raw message exceeds a limit before parsing");
-		return finish_withheld(&rc, out, rjson);
+		receipt_limit(rc, lim, limval, NULL);
+		receipt_withhold(rc, lim, "raw message exceeds a limit before parsing");
+		return finish_withheld(rc, out);
 	}
 
 	memset(&pc, 0, sizeof pc);
 	ambiguity_init(&pc.amb);
-	pc.rc = &rc;
+	pc.rc = rc;
 	pc.header_end = (long long)hdr_end;
 	stream = g_mime_stream_mem_new_with_buffer((const char *)msg, len);
 	parser = g_mime_parser_new_with_stream(stream);
@@ -404,16 +405,19 @@ sanitize_mail_env(const struct policy *pol, const char *id, long long time,
 	free(lf);
 	if (root == NULL) {
 		g_mime_parser_options_free(opts);
-		receipt_withhold(&rc, "parse-failed", "GMime could not construct a message");
-		return finish_withheld(&rc, out, rjson);
+		receipt_withhold(rc, "parse-failed", "GMime could not construct a message");
+		return finish_withheld(rc, out);
 	}
 
-	walk_init(&w, pol, &rc);
+	walk_init(&w, pol, rc);
 	w.amb = &pc.amb;
-	walk_entity(&w, root, "1", 1);
+	w.cdr = *base;
+	w.cdr.inner = NULL;
+	walk_entity(&w, root, "1", base->mime_depth + 1);
+	walk_finish(&w);	/* encoded files out of the body text */
 	buf_init(&text, pol->lim.text_bytes + 64 * 1024);
 	/* Headers first: they fill the receipt's input summary. */
-	compose_headers(pol, root, &rc, keep_received(env), out);
+	compose_headers(pol, root, rc, keep_received(env), out);
 	g_object_unref(root);
 	g_mime_parser_options_free(opts);
 
@@ -423,49 +427,202 @@ sanitize_mail_env(const struct policy *pol, const char *id, long long time,
 	 * own nesting ceiling) and a report this code does not know withhold.
 	 */
 	pc.body_critical += (int)(pc.amb.inner_prefix + pc.amb.outer_prefix);
-	ambiguity_finish(&pc.amb, &rc);
+	ambiguity_finish(&pc.amb, rc);
 	if (pc.amb.nesting_overflow) {
-		receipt_limit(&rc, "mime_nesting_limit", pol->lim.nesting, NULL);
-		receipt_withhold(&rc, "mime_nesting_limit",
+		receipt_limit(rc, "mime_nesting_limit", pol->lim.nesting, NULL);
+		receipt_withhold(rc, "mime_nesting_limit",
 		    "the message nests deeper than the MIME parser reads (1024 levels)");
 	} else if (pc.amb.unknown)
-		receipt_withhold(&rc, "ambiguous-structure",
+		receipt_withhold(rc, "ambiguous-structure",
 		    "the parser reported an irregularity sekisho does not know");
 	else if (pol->on_ambiguous == AMBIG_WITHHOLD &&
 	    (pc.top_critical > 0 || (pc.body_critical > 0 && !w.is_report)))
-		receipt_withhold(&rc, "ambiguous-structure",
+		receipt_withhold(rc, "ambiguous-structure",
 		    "the parser reported input that other software could read differently");
 	else if (pc.top_critical + pc.body_critical > 0)
-		rc.rebuilt_ambiguous = 1;
-	if (rc.verdict == VERDICT_WITHHELD) {
+		rc->rebuilt_ambiguous = 1;
+	if (rc->verdict == VERDICT_WITHHELD) {
 		walk_free(&w);
 		buf_free(&text);
-		return finish_withheld(&rc, out, rjson);
+		return finish_withheld(rc, out);
 	}
 
-	receipt_set(&rc.body_source, w.saw_html && !w.saw_plain ? "text/html" :
+	receipt_set(&rc->body_source, w.saw_html && !w.saw_plain ? "text/html" :
 	    w.saw_plain ? "text/plain" : "none");
 	buf_reserve(&text, w.body.len + 4096);
-	notice_render(&rc, pol->lang, &text);
+	notice_render(rc, pol->lang, &text);
 	buf_append(&text, buf_str(&w.body), w.body.len);
 
 	buf_reserve(out, text.len / 3 * 4 + text.len / 57 + 1024);
-	snprintf(xh, sizeof xh, "X-Sekisho-Sanitized: %s; policy=%.16s\n", rc.id, rc.policy_digest);
+	snprintf(xh, sizeof xh, "X-Sekisho-Sanitized: %s; policy=%.16s\n", rc->id, rc->policy_digest);
 	buf_puts(out, xh);
 	if (compose_body_mixed(out, buf_str(&text), text.len, pol->out_charset, w.kept, w.nkept,
-	    rc.id) != 0) {
+	    rc->id) != 0) {
 		walk_free(&w);
 		buf_free(&text);
-		receipt_limit(&rc, "text_size_limit", pol->lim.text_bytes, NULL);
-		receipt_withhold(&rc, "text_size_limit", "the sanitised message is too large");
-		return finish_withheld(&rc, out, rjson);
+		receipt_limit(rc, "text_size_limit", pol->lim.text_bytes, NULL);
+		receipt_withhold(rc, "text_size_limit", "the sanitised message is too large");
+		return finish_withheld(rc, out);
 	}
 	walk_free(&w);
 	buf_free(&text);
-	rc.has_output = 1;
-	sha256_hex(out->data, out->len, rc.out.sha256);
-	rc.out.bytes = out->len;
+	rc->has_output = 1;
+	sha256_hex(out->data, out->len, rc->out.sha256);
+	rc->out.bytes = out->len;
+	return SANITIZE_OK;
+}
+
+int
+sanitize_mail_env(const struct policy *pol, const char *id, long long time,
+    const struct receipt_envelope *env, const unsigned char *msg, size_t len,
+    struct buf *out, struct buf *rjson)
+{
+	struct cdr_ctx base = { .pol = pol, .id = id, .time = time };
+	struct receipt rc;
+	int st;
+
+	receipt_init(&rc, id, time);
+	receipt_set_envelope(&rc, env);
+	st = sanitize_message(&base, env, msg, len, out, &rc);
 	receipt_json(&rc, rjson);
 	receipt_free(&rc);
-	return SANITIZE_OK;
+	return st;
+}
+
+int
+sanitize_mail(const struct policy *pol, const char *id, long long time,
+    const unsigned char *msg, size_t len, struct buf *out, struct buf *rjson)
+{
+	return sanitize_mail_env(pol, id, time, NULL, msg, len, out, rjson);
+}
+
+/* ---- messages found as files ------------------------------------------- */
+
+/*
+ * What happened to the parts of a message sanitised inside a file, in the
+ * file's result: every part not shown or kept is listed as "message-part"
+ * ("[label ]path name (reason)"), so an archive or a notice can say it.
+ */
+static void
+summarise_parts(const struct receipt *rc, const char *label, struct cdr_result *r)
+{
+	struct buf one;
+
+	buf_init(&one, CDR_NAMES_MAX);
+	for (size_t i = 0; i < rc->nparts; i++) {
+		const struct receipt_part *p = &rc->parts[i];
+
+		if (p->action == NULL || (strcmp(p->action, ACT_REMOVED) != 0 &&
+		    strcmp(p->action, ACT_WITHHELD) != 0) || p->reason == NULL ||
+		    strcmp(p->reason, "alternative-not-shown") == 0)
+			continue;
+		buf_reset(&one);
+		buf_printf(&one, "%s%s%s %.200s (%s)", label ? label : "", label ? " " : "", p->path,
+		    p->filename != NULL ? p->filename : "-", p->reason);
+		cdr_removed(r, "message-part", buf_str(&one));
+	}
+	buf_free(&one);
+}
+
+/* One message of a file: sanitised into out.  CDR_OK, or CDR_WITHHELD with r set. */
+static int
+one_message(struct cdr_ctx *c, const unsigned char *in, size_t len, struct buf *out,
+    struct cdr_result *r, const char *label)
+{
+	struct receipt rc;
+	int st;
+
+	receipt_init(&rc, c->id != NULL ? c->id : "-", c->time);
+	st = sanitize_message(c, NULL, in, len, out, &rc);
+	summarise_parts(&rc, label, r);
+	if (c->inner != NULL)
+		receipt_merge_parts(c->inner, &rc, label != NULL ? label + 1 : "1");
+	if (st != SANITIZE_OK) {
+		const char *why = rc.reason != NULL ? rc.reason : "internal";
+
+		if (rc.nlimits > 0 && strcmp(rc.limits[0].name, why) == 0)
+			cdr_limit(r, why, rc.limits[0].limit, "the message%s%s is withheld: %s",
+			    label ? " " : "", label ? label : "", rc.detail ? rc.detail : why);
+		else
+			cdr_withhold(r, why, "the message%s%s is withheld: %s", label ? " " : "",
+			    label ? label : "", rc.detail ? rc.detail : why);
+	}
+	receipt_free(&rc);
+	return st == SANITIZE_OK ? CDR_OK : CDR_WITHHELD;
+}
+
+/*
+ * The cdr hook (cdr_set_mail): a message (.eml) comes out as the sanitised
+ * message; an mbox as an mbox of its sanitised messages, each after a "From "
+ * line we write ("From - " and the item's time), those withheld left out
+ * and listed ("message"), withheld whole when none is left.  Every message
+ * counts against mime_part_limit.
+ */
+static int
+mail_as_file(struct cdr_ctx *c, int mbox, const unsigned char *in, size_t len,
+    struct buf *out, struct cdr_result *r)
+{
+	const struct limits *lim = &c->pol->lim;
+	struct cdr_result mr;
+	struct buf one;
+	char from[MBOX_FROM_MAX], label[32];
+	size_t pos = 0, start, end, n = 0, nkept = 0;
+	struct tm tm;
+	time_t t = (time_t)c->time;
+	int rc = CDR_OK;
+
+	r->kind = "message";
+	snprintf(r->method, sizeof r->method, "mail");
+	r->out_type = mbox ? "application/mbox" : "message/rfc822";
+	r->out_ext = mbox ? ".mbox" : ".eml";
+	if (!mbox) {
+		rc = one_message(c, in, len, out, r, NULL);
+		r->pages = 1;
+		return rc;
+	}
+	gmtime_r(&t, &tm);
+	strftime(from, sizeof from, "From - %a %b %e %H:%M:%S %Y\n", &tm);
+	buf_init(&one, out->max);
+	buf_reset(out);
+	while (mailtype_mbox_next(in, len, &pos, &start, &end)) {
+		if (++n > lim->parts) {
+			buf_free(&one);
+			buf_reset(out);
+			return cdr_limit(r, "mime_part_limit", lim->parts,
+			    "the mbox has more than %zu messages", lim->parts);
+		}
+		snprintf(label, sizeof label, "#%zu", n);
+		memset(&mr, 0, sizeof mr);
+		buf_reset(&one);
+		if (one_message(c, in + start, end - start, &one, &mr, label) != CDR_OK) {
+			char what[CDR_REASON_MAX + 40];
+
+			for (size_t i = 0; i < mr.nremoved; i++)
+				cdr_removed_n(r, mr.removed[i].what, mr.removed[i].names,
+				    mr.removed[i].count);
+			if (strcmp(mr.reason, "signature-match") == 0) {
+				rc = cdr_withhold(r, "signature-match", "%s", mr.detail);
+				break;
+			}
+			snprintf(what, sizeof what, "%s (%s)", label, mr.reason);
+			cdr_removed(r, "message", what);
+			continue;
+		}
+		for (size_t i = 0; i < mr.nremoved; i++)
+			cdr_removed_n(r, mr.removed[i].what, mr.removed[i].names, mr.removed[i].count);
+		if (buf_puts(out, from) != 0 || buf_append(out, one.data, one.len) != 0 ||
+		    buf_puts(out, "\n") != 0) {
+			rc = cdr_limit(r, "file_output_size_limit", out->max,
+			    "the sanitised mbox is larger than %zu bytes", out->max);
+			break;
+		}
+		nkept++;
+	}
+	buf_free(&one);
+	if (rc == CDR_OK && nkept == 0)
+		rc = cdr_withhold(r, "nothing-left", "no message of the mbox could be sanitised");
+	if (rc != CDR_OK)
+		buf_reset(out);
+	r->pages = nkept;
+	return rc;
 }

@@ -10,7 +10,9 @@
 #include <strings.h>
 
 #include "cdr/cdr.h"
+#include "cdr/encblock.h"
 #include "cdr/item.h"
+#include "cdr/mailtype.h"
 #include "cdr/sniff.h"
 #include "core/digest.h"
 #include "core/xalloc.h"
@@ -44,6 +46,7 @@ walk_init(struct walker *w, const struct policy *pol, struct receipt *rc)
 {
 	memset(w, 0, sizeof *w);
 	w->pol = pol;
+	w->cdr.pol = pol;
 	w->rc = rc;
 	buf_init(&w->body, pol->lim.text_bytes);
 }
@@ -57,6 +60,19 @@ walk_free(struct walker *w)
 		free(w->kept[i].data);
 	}
 	free(w->kept);
+	for (size_t i = 0; i < w->nsections; i++)
+		free(w->sections[i].path);
+	free(w->sections);
+}
+
+/* The body text from here on is part path's (bounded: one per part). */
+static void
+section_mark(struct walker *w, const char *path)
+{
+	w->sections = xrealloc(w->sections, (w->nsections + 1) * sizeof *w->sections);
+	w->sections[w->nsections].off = w->body.len;
+	w->sections[w->nsections].path = xstrdup(path);
+	w->nsections++;
 }
 
 static void
@@ -191,9 +207,10 @@ declared_charset(GMimeObject *obj)
 	return g_mime_object_get_content_type_parameter(obj, "charset");
 }
 
+/* Bytes [data, data + len) of a text part into the body; first: its first run. */
 static void
-text_part(struct walker *w, GMimeObject *obj, struct receipt_part *rp,
-    const char *type, const GByteArray *ba)
+text_run(struct walker *w, GMimeObject *obj, struct receipt_part *rp,
+    const char *type, const unsigned char *data, size_t len, int first)
 {
 	const char *label = declared_charset(obj);
 	char meta[CHARSET_NAME_MAX];
@@ -201,19 +218,22 @@ text_part(struct walker *w, GMimeObject *obj, struct receipt_part *rp,
 	struct buf utf8;
 
 	if (label == NULL && strcmp(type, "text/html") == 0 &&
-	    html_meta_charset((const char *)ba->data, ba->len, meta, sizeof meta))
+	    html_meta_charset((const char *)data, len, meta, sizeof meta))
 		label = meta;
 	receipt_set(&rp->charset, label);
 	buf_init(&utf8, w->pol->lim.text_bytes);
-	buf_reserve(&utf8, ba->len + ba->len / 2 + 16);
-	if (charset_decode(label, ba->data, ba->len, &utf8, &ci) != 0) {
+	buf_reserve(&utf8, len + len / 2 + 16);
+	if (charset_decode(label, data, len, &utf8, &ci) != 0) {
 		limit_hit(w, "text_size_limit", w->pol->lim.text_bytes, rp->path);
 		buf_free(&utf8);
 		return;
 	}
 	receipt_set(&rp->decoded_as, ci.used);
 	rp->undecodable_bytes += ci.bad_bytes;
-	body_section(w);
+	if (first) {
+		body_section(w);
+		section_mark(w, rp->path);
+	}
 	if (strcmp(type, "text/html") == 0) {
 		struct html_opts o = {
 			.max_depth = w->pol->lim.html_depth,
@@ -264,23 +284,87 @@ text_part(struct walker *w, GMimeObject *obj, struct receipt_part *rp,
 	buf_free(&utf8);
 }
 
+static void block_part(struct walker *w, const struct encblock *b, const struct buf *data,
+    const char *sec);
+
+/*
+ * A text part.  yEnc carries raw bytes that a charset decoder and the text
+ * cleaning would change, so in text/plain its blocks are taken out of the
+ * part's bytes first (encblock_find_bytes), each a marker line in the body
+ * and an attachment of the part; the text around them is shown as usual.
+ * Every other encoding is ASCII and is found in the final text (walk_finish).
+ */
+static void
+text_part(struct walker *w, GMimeObject *obj, struct receipt_part *rp,
+    const char *type, const GByteArray *ba)
+{
+	size_t ri = (size_t)(rp - w->rc->parts), from = 0, copied = 0;
+	char path[PATH_MAX_LEN];
+	struct encblock b;
+	struct buf data, shown, mark;
+	int first = 1;
+
+	if (strcmp(type, "text/plain") != 0 || ba->len < 8 ||
+	    memmem(ba->data, ba->len, "=ybegin ", 8) == NULL) {
+		text_run(w, obj, rp, type, ba->data, ba->len, 1);
+		return;
+	}
+	snprintf(path, sizeof path, "%s", rp->path);	/* rp moves as parts are added */
+	buf_init(&data, w->pol->lim.file_bytes);
+	buf_init(&shown, FNAME_DISPLAY_MAX * 4 + 16);
+	buf_init(&mark, FNAME_DISPLAY_MAX * 4 + 256);
+	while (!w->stopped && encblock_find_bytes(ba->data, ba->len, from, &b, &data)) {
+		if (b.kind != ENCB_YENC) {	/* found again in the text */
+			from = b.end;
+			buf_reset(&data);
+			continue;
+		}
+		text_run(w, obj, &w->rc->parts[ri], type, ba->data + copied, b.start - copied, first);
+		first = 0;
+		buf_reset(&shown);
+		buf_reset(&mark);
+		if (b.name[0] != '\0')
+			fname_display(b.name, strlen(b.name), &shown);
+		cdr_block_marker(&b, buf_str(&shown), w->pol->lang == LANG_EN, "\n", &mark);
+		body_append(w, buf_str(&mark), mark.len, path);
+		if (++w->nparts > w->pol->lim.parts) {
+			limit_hit(w, "mime_part_limit", w->pol->lim.parts, path);
+			break;
+		}
+		block_part(w, &b, &data, path);
+		copied = from = b.end;
+		buf_reset(&data);
+	}
+	if (!w->stopped && (first || copied < ba->len))
+		text_run(w, obj, &w->rc->parts[ri], type, ba->data + copied, ba->len - copied, first);
+	buf_free(&data);
+	buf_free(&shown);
+	buf_free(&mark);
+}
+
 /*
  * Rebuild an attachment with src/cdr; kept when that succeeds, removed with
  * the sanitiser's reason otherwise.  A YARA signature in an attachment
  * withholds the whole message: it is an attack, not a document.
  */
 static void
-sanitize_attachment(struct walker *w, struct receipt_part *rp, const GByteArray *ba)
+sanitize_attachment(struct walker *w, struct receipt_part *rp, const unsigned char *data,
+    size_t len, size_t depth)
 {
-	struct cdr_ctx ctx = { .pol = w->pol };
+	struct cdr_ctx ctx = w->cdr;
 	struct cdr_result res;
+	struct receipt inner;
 	struct buf out, name;
 	size_t room = w->pol->lim.file_out_bytes - w->kept_bytes;
+	char *path = xstrdup(rp->path);
 
 	memset(&res, 0, sizeof res);
+	receipt_init(&inner, w->rc->id, w->rc->time);
+	ctx.mime_depth = depth;
+	ctx.inner = &inner;
 	buf_init(&out, room);
 	buf_init(&name, FNAME_DISPLAY_MAX * 4 + 32);
-	if (cdr_sanitize(&ctx, rp->filename, ba->data, ba->len, &out, &res) == CDR_OK) {
+	if (cdr_sanitize(&ctx, rp->filename, data, len, &out, &res) == CDR_OK) {
 		struct compose_attachment *a;
 
 		cdr_out_name(rp->filename, res.out_ext, &name);
@@ -305,17 +389,21 @@ sanitize_attachment(struct walker *w, struct receipt_part *rp, const GByteArray 
 	rp->is_attachment = 1;
 	buf_free(&out);
 	buf_free(&name);
+	/* a message's parts, under this one's path (rp may move: not used after) */
+	receipt_merge_parts(w->rc, &inner, path);
+	receipt_free(&inner);
+	free(path);
 }
 
 static void
 attachment_part(struct walker *w, struct receipt_part *rp, const char *type,
-    int inline_image, const GByteArray *ba)
+    int inline_image, const unsigned char *data, size_t len, size_t depth)
 {
 	const char *reason = inline_image ? "inline-image" : "attachment-not-sanitised";
 
 	if (!inline_image && w->pol->attachments == ATTACH_SANITIZE &&
 	    strcmp(type, "message/external-body") != 0) {
-		sanitize_attachment(w, rp, ba);
+		sanitize_attachment(w, rp, data, len, depth);
 		return;
 	}
 	if (w->pol->attachments == ATTACH_REMOVE)
@@ -347,9 +435,61 @@ is_attachment_disposition(GMimeObject *obj)
 	return d != NULL && strcasecmp(d, "attachment") == 0;
 }
 
+static void walk_inner(struct walker *w, GMimeObject *obj, const char *path, size_t depth,
+    int in_related);
+static void forwarded_header(struct walker *w, GMimeObject *msg, const char *path);
+
+/*
+ * A text part whose content is really a message, or an mbox of them (a
+ * message pasted or saved as text carries its attachments inside): each
+ * message shown as forwarded and walked one level deeper, as
+ * message/rfc822 would be.
+ */
+static void
+text_message(struct walker *w, struct receipt_part *rp, const GByteArray *ba, size_t depth)
+{
+	int mbox = mailtype_is_mbox(ba->data, ba->len);
+	size_t pos = 0, start = 0, end = ba->len, k = 0;
+	char child[PATH_MAX_LEN], path[PATH_MAX_LEN];
+
+	rp->action = ACT_CONVERTED;
+	receipt_set(&rp->reason, "message-in-text");
+	receipt_set(&rp->rule, "body.message.inline");
+	body_section(w);
+	section_mark(w, rp->path);
+	snprintf(path, sizeof path, "%s", rp->path);	/* rp moves as parts are added */
+	while (!w->stopped) {
+		GMimeStream *st;
+		GMimeParser *ps;
+		GMimeObject *obj;
+
+		if (mbox ? !mailtype_mbox_next(ba->data, ba->len, &pos, &start, &end) : k > 0)
+			break;
+		snprintf(child, sizeof child, "%.200s.%zu", path, ++k);
+		st = g_mime_stream_mem_new_with_buffer((const char *)ba->data + start, end - start);
+		ps = g_mime_parser_new_with_stream(st);
+		obj = g_mime_parser_construct_part(ps, NULL);
+		g_object_unref(ps);
+		g_object_unref(st);
+		if (obj == NULL) {
+			struct receipt_part *bad = receipt_add_part(w->rc, child);
+
+			bad->declared_type = xstrdup("message/rfc822");
+			bad->action = ACT_REMOVED;
+			bad->is_attachment = 1;
+			receipt_set(&bad->reason, "parse-failed");
+			receipt_set(&bad->rule, "body.message.inline");
+			continue;
+		}
+		forwarded_header(w, obj, child);
+		walk_inner(w, obj, child, depth + 1, 0);
+		g_object_unref(obj);
+	}
+}
+
 static void
 leaf(struct walker *w, GMimeObject *obj, const char *path, const char *type,
-    int in_related)
+    int in_related, size_t depth)
 {
 	struct receipt_part *rp = receipt_add_part(w->rc, path);
 	GByteArray *ba = part_content(GMIME_PART(obj));
@@ -360,7 +500,10 @@ leaf(struct walker *w, GMimeObject *obj, const char *path, const char *type,
 	rp->detected_type = xstrdup(sniff_type(ba->data, ba->len));
 	record_filename(w, obj, rp);
 
-	if (is_body_text_type(type) && !is_attachment_disposition(obj) &&
+	if (strcmp(type, "text/plain") == 0 && !is_attachment_disposition(obj) &&
+	    (mailtype_is_message(ba->data, ba->len) || mailtype_is_mbox(ba->data, ba->len)))
+		text_message(w, rp, ba, depth);
+	else if (is_body_text_type(type) && !is_attachment_disposition(obj) &&
 	    !sniff_is_executable(rp->detected_type))
 		text_part(w, obj, rp, type, ba);
 	else if (strcmp(type, "application/pkcs7-signature") == 0 ||
@@ -378,7 +521,7 @@ leaf(struct walker *w, GMimeObject *obj, const char *path, const char *type,
 		receipt_set(&rp->rule, "attachments.encrypted");
 	} else
 		attachment_part(w, rp, type, in_related && strncmp(type, "image/", 6) == 0 &&
-		    !is_attachment_disposition(obj), ba);
+		    !is_attachment_disposition(obj), ba->data, ba->len, depth);
 	g_byte_array_unref(ba);
 }
 
@@ -583,11 +726,160 @@ walk_inner(struct walker *w, GMimeObject *obj, const char *path, size_t depth,
 		return;
 	}
 	if (GMIME_IS_PART(obj))
-		leaf(w, obj, path, type, in_related);
+		leaf(w, obj, path, type, in_related, depth);
 }
 
 void
 walk_entity(struct walker *w, GMimeObject *obj, const char *path, size_t depth)
 {
 	walk_inner(w, obj, path, depth, 0);
+}
+
+/* ---- encoded files in the body text ------------------------------------ */
+
+/* One replaced range of the body: [old, old_end) became [at, at + n). */
+struct repl {
+	size_t old, old_end, at, n;
+};
+
+/* The part whose text holds body offset off ("1" before any). */
+static const char *
+section_of(const struct walker *w, size_t off)
+{
+	const char *p = "1";
+
+	for (size_t i = 0; i < w->nsections && w->sections[i].off <= off; i++)
+		p = w->sections[i].path;
+	return p;
+}
+
+/* A path for the n-th file found in part sec that no part has yet. */
+static void
+block_path(const struct walker *w, const char *sec, char *path, size_t size)
+{
+	for (size_t n = 1;; n++) {
+		int used = 0;
+
+		snprintf(path, size, "%s.%zu", sec, n);
+		for (size_t i = 0; i < w->rc->nparts && !used; i++)
+			used = strcmp(w->rc->parts[i].path, path) == 0;
+		if (!used)
+			return;
+	}
+}
+
+/* One encoded file taken out of part sec: recorded, and sanitised or removed. */
+static void
+block_part(struct walker *w, const struct encblock *b, const struct buf *data, const char *sec)
+{
+	char path[PATH_MAX_LEN + 16];
+	struct receipt_part *rp;
+	size_t depth = 2;
+
+	for (const char *q = sec; *q != '\0'; q++)
+		depth += *q == '.';
+	block_path(w, sec, path, sizeof path);
+	rp = receipt_add_part(w->rc, path);
+	rp->declared_type = xstrdup(encblock_type(b->kind));
+	rp->bytes = data->len;
+	sha256_hex(buf_str(data), data->len, rp->sha256);
+	rp->detected_type = xstrdup(sniff_type((const unsigned char *)buf_str(data), data->len));
+	if (b->name[0] != '\0') {
+		struct buf shown, flags;
+
+		buf_init(&shown, FNAME_DISPLAY_MAX * 4 + 16);
+		buf_init(&flags, 256);
+		fname_flags_str(fname_display(b->name, strlen(b->name), &shown), &flags);
+		rp->filename = xstrdup(buf_str(&shown));
+		if (flags.len > 0)
+			rp->filename_flags = xstrdup(buf_str(&flags));
+		buf_free(&shown);
+		buf_free(&flags);
+	}
+	if (b->damage != NULL) {	/* fail closed: a broken block is never rebuilt */
+		char d[640];
+
+		snprintf(d, sizeof d, "%s: %s block %.300s: %s", path, encblock_kind_name(b->kind),
+		    rp->filename != NULL ? rp->filename : "(no name)", b->damage);
+		receipt_anomaly(w->rc, "encoded-block-damaged", d, -1);
+		rp->action = ACT_REMOVED;
+		rp->is_attachment = 1;
+		receipt_set(&rp->reason, "encoded-damaged");
+		receipt_set(&rp->rule, "attachments.encoded");
+		return;
+	}
+	attachment_part(w, rp, encblock_type(b->kind), 0, (const unsigned char *)buf_str(data),
+	    data->len, depth);	/* rp is not used after this */
+}
+
+/* Body offset off after the replacements r[0..n). */
+static size_t
+remap(const struct repl *r, size_t n, size_t off)
+{
+	for (size_t i = n; i-- > 0;) {
+		if (r[i].old <= off)
+			return off < r[i].old_end ? r[i].at : off - r[i].old_end + r[i].at + r[i].n;
+	}
+	return off;
+}
+
+/* One pass over the body: 1 when something was taken out, 0 when nothing. */
+static int
+finish_once(struct walker *w)
+{
+	struct encblock b;
+	struct buf data, body, shown;
+	struct repl *r = NULL;
+	size_t nr = 0, from = 0, copied = 0;
+	int found = 0;
+
+	buf_init(&data, w->pol->lim.file_bytes);
+	buf_init(&body, w->pol->lim.text_bytes);
+	buf_init(&shown, FNAME_DISPLAY_MAX * 4 + 16);
+	while (!w->stopped && encblock_find(w->body.data, w->body.len, from, &b, &data)) {
+		const char *sec = section_of(w, b.start);
+		size_t at;
+
+		found = 1;
+		if (++w->nparts > w->pol->lim.parts) {
+			limit_hit(w, "mime_part_limit", w->pol->lim.parts, sec);
+			break;
+		}
+		block_part(w, &b, &data, sec);
+		buf_reset(&shown);
+		if (b.name[0] != '\0')
+			fname_display(b.name, strlen(b.name), &shown);
+		if (buf_append(&body, w->body.data + copied, b.start - copied) != 0 ||
+		    (at = body.len,
+		    cdr_block_marker(&b, buf_str(&shown), w->pol->lang == LANG_EN, "\n", &body)) != 0) {
+			limit_hit(w, "text_size_limit", w->pol->lim.text_bytes, sec);
+			break;
+		}
+		r = xrealloc(r, (nr + 1) * sizeof *r);
+		r[nr++] = (struct repl){ b.start, b.end, at, body.len - at };
+		copied = from = b.end;
+		buf_reset(&data);
+	}
+	if (found && !w->stopped) {
+		if (buf_append(&body, w->body.data + copied, w->body.len - copied) != 0)
+			limit_hit(w, "text_size_limit", w->pol->lim.text_bytes, "1");
+		for (size_t i = 0; i < w->nsections; i++)
+			w->sections[i].off = remap(r, nr, w->sections[i].off);
+		buf_free(&w->body);
+		w->body = body;	/* ownership moves to the walker */
+		buf_init(&body, 0);
+	}
+	free(r);
+	buf_free(&body);
+	buf_free(&data);
+	buf_free(&shown);
+	return found && !w->stopped;
+}
+
+void
+walk_finish(struct walker *w)
+{
+	/* again until none is left: taking one out must not join another */
+	while (!w->stopped && finish_once(w))
+		;
 }

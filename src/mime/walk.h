@@ -13,12 +13,22 @@
  * without a boundary is shown as text (RFC 2045 5.2), and a boundary that
  * begins an enclosing one (or the reverse) is reported to the ambiguity
  * record (mime/ambiguity.h).
+ *
+ * Content that carries content is walked as what it carries: a text part
+ * whose content is really a message (or an mbox) is shown as forwarded
+ * messages and walked one level deeper; an attachment that is a message is
+ * sanitised as mail by src/cdr's hook (an .eml kept, its parts listed under
+ * the attachment's path).  walk_finish() then takes every encoded file
+ * (uuencode, BinHex, yEnc...: cdr/encblock.h) out of the body text: a
+ * marker line in its place, the decoded file handled as an attachment of
+ * the text part it was in (path "<text part>.<n>"), damaged ones removed.
  */
 #ifndef SEKISHO_MIME_WALK_H
 #define SEKISHO_MIME_WALK_H
 
 #include <gmime/gmime.h>
 
+#include "cdr/cdr.h"
 #include "core/buf.h"
 #include "mime/compose.h"
 #include "policy/policy.h"
@@ -28,8 +38,17 @@
 
 struct ambiguity;
 
+/* Where the body text of one part starts (encoded files are its children). */
+struct walk_section {
+	size_t off;
+	char *path;
+};
+
 struct walker {
 	const struct policy *pol;
+	struct cdr_ctx cdr;	/* for attachments: archive depth/totals, item id and time */
+	struct walk_section *sections;
+	size_t nsections;
 	struct receipt *rc;
 	struct buf body;	/* UTF-8 body text, ceiling text_size_limit */
 	size_t nparts;
@@ -46,5 +65,7 @@ struct walker {
 void walk_init(struct walker *w, const struct policy *pol, struct receipt *rc);
 void walk_free(struct walker *w);
 void walk_entity(struct walker *w, GMimeObject *obj, const char *path, size_t depth);
+/* After walk_entity(): encoded files out of the body text. */
+void walk_finish(struct walker *w);
 
 #endif

@@ -115,6 +115,48 @@ receipt_add_part(struct receipt *r, const char *path)
 	return p;
 }
 
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+void
+receipt_merge_parts(struct receipt *dst, const struct receipt *src, const char *prefix)
+{
+	for (size_t i = 0; i < src->nparts; i++) {
+		const struct receipt_part *s = &src->parts[i];
+		size_t n = strlen(prefix) + strlen(s->path) + 2;
+		char *path = xmalloc(n);
+		struct receipt_part *d;
+
+		snprintf(path, n, "%s.%s", prefix, s->path);
+		d = receipt_add_part(dst, path);
+		free(path);
+		d->declared_type = dup_or_null(s->declared_type);
+		d->detected_type = dup_or_null(s->detected_type);
+		d->filename = dup_or_null(s->filename);
+		d->filename_flags = dup_or_null(s->filename_flags);
+		d->charset = dup_or_null(s->charset);
+		d->decoded_as = dup_or_null(s->decoded_as);
+		d->bytes = s->bytes;
+		memcpy(d->sha256, s->sha256, sizeof d->sha256);
+		d->action = s->action;
+		d->reason = dup_or_null(s->reason);
+		d->rule = dup_or_null(s->rule);
+		d->undecodable_bytes = s->undecodable_bytes;
+		d->method = dup_or_null(s->method);
+		d->out_type = dup_or_null(s->out_type);
+		d->out_name = dup_or_null(s->out_name);
+		d->out_bytes = s->out_bytes;
+		memcpy(d->out_sha256, s->out_sha256, sizeof d->out_sha256);
+		for (size_t j = 0; j < s->nremoved; j++)
+			receipt_part_removed(d, s->removed[j].what, s->removed[j].count,
+			    s->removed[j].names);
+		d->removed_not_listed = s->removed_not_listed;
+	}
+}
+
 void
 receipt_anomaly(struct receipt *r, const char *code, const char *detail,
     long long offset)

@@ -153,6 +153,13 @@ void receipt_set(char **field, const char *value);
 void receipt_set_envelope(struct receipt *r, const struct receipt_envelope *env);
 void receipt_part_removed(struct receipt_part *p, const char *what, size_t count,
     const char *names);
+/*
+ * Copy src's parts into dst with paths prefix + "." + path (a message found
+ * inside an item: its parts listed under the part that carried it).  They
+ * are not listed in dst's notice (is_attachment cleared): the sanitised
+ * message carries its own.
+ */
+void receipt_merge_parts(struct receipt *dst, const struct receipt *src, const char *prefix);
 int receipt_json(const struct receipt *r, struct buf *out);
 /* A new receipt id "SK-YYYYMMDD-" and 16 random hex digits for time t. */
 void receipt_id_new(char *id, size_t n, long long t);

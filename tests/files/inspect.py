@@ -19,6 +19,9 @@ for active content that must not survive, and for being usable at all:
          characters; each member is inspected by its own type.
   text   valid UTF-8 (or CP932 when told), no C0/C1 control characters but
          TAB/LF/CR, no bidi overrides; CSV cells do not start with = + - @.
+  message  (a sanitised .eml) Python's email reads it; it carries
+         X-Sekisho-Sanitized; its first part is text/plain; every other
+         part is inspected by its own type.
 Requires: qpdf, poppler-utils, python3-pil (Debian).
 """
 import io
@@ -56,7 +59,35 @@ def kind_of(data, name):
         return "image"
     if name.lower().endswith(".csv") or name.lower().endswith(".tsv"):
         return "csv"
+    if b"\nX-Sekisho-Sanitized: " in data[:65536] and data[:1] != b"\n":
+        return "message"
     return "text"
+
+
+def check_message(data, problems, depth):
+    import email
+    import email.policy
+    m = email.message_from_bytes(data, policy=email.policy.default)
+    if m["X-Sekisho-Sanitized"] is None:
+        problems.append("message without X-Sekisho-Sanitized")
+    parts = list(m.iter_parts()) if m.is_multipart() else [m]
+    if parts[0].get_content_type() != "text/plain":
+        problems.append("message whose first part is %s" % parts[0].get_content_type())
+    for p in parts:
+        if p.get_content_type() != "message/rfc822" and p.is_multipart():
+            problems.append("nested multipart in a sanitised message")
+            continue
+        if p.get_content_type() == "message/rfc822":
+            inner = p.get_payload(0).as_bytes() if p.get_payload() else b""
+            inspect_bytes(inner, (p.get_filename() or "message.eml"), problems, depth + 1,
+                          where="message: ")
+            continue
+        body = p.get_payload(decode=True) or b""
+        if p is parts[0]:
+            check_text(body, problems)
+        elif depth < 8:
+            inspect_bytes(body, p.get_filename() or "attachment", problems, depth + 1,
+                          where="message: ")
 
 
 def check_pdf(data, problems):
@@ -203,6 +234,8 @@ def inspect_bytes(data, name, problems, depth=0, where=""):
         check_zip(data, sub, depth)
     elif k == "image":
         check_image(data, sub)
+    elif k == "message":
+        check_message(data, sub, depth)
     else:
         check_text(data, sub, csv=(k == "csv"))
     problems.extend(where + p for p in sub)

@@ -35,7 +35,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	unsigned long long bytes = 0;
 	size_t entries = 0;
-	struct cdr_ctx c = { &pol, 0, &entries, &bytes };
+	struct cdr_ctx c = { .pol = &pol, .archive_entries = &entries, .archive_bytes = &bytes };
 	struct cdr_result r;
 	struct buf out;
 	int rc;

@@ -129,7 +129,7 @@ main(int argc, char **argv)
 		for (unsigned long k = 0; k < n; k++) {
 			unsigned long long bytes = 0;
 			size_t entries = 0;
-			struct cdr_ctx c = { &pol, 0, &entries, &bytes };
+			struct cdr_ctx c = { .pol = &pol, .archive_entries = &entries, .archive_bytes = &bytes };
 
 			memset(&r, 0, sizeof r);
 			r.kind = "ooxml";

@@ -67,7 +67,7 @@ rebuild(const void *p, size_t len, struct run *x)
 {
 	unsigned long long bytes = 0;
 	size_t entries = 0;
-	struct cdr_ctx c = { &pol, 0, &entries, &bytes };
+	struct cdr_ctx c = { .pol = &pol, .archive_entries = &entries, .archive_bytes = &bytes };
 
 	memset(&x->r, 0, sizeof x->r);
 	buf_init(&x->out, 64u * 1024 * 1024);

@@ -282,6 +282,45 @@ limits(void **state)
 	buf_free(&x.out);
 }
 
+/*
+ * A file encoded in the text (uuencode of "hello world\n", made with
+ * Python's binascii.b2a_uu) is taken out, a marker in its place, listed as
+ * "encoded-file"; one cut short is taken out all the same.
+ */
+static void
+encoded_blocks(void **state)
+{
+	struct res x;
+
+	(void)state;
+	RUN("before\nbegin 644 hi.txt\n,:&5L;&\\@=V]R;&0*\n`\nend\nafter\n", 0, &x);
+	assert_int_equal(x.rc, CDR_OK);
+	assert_out(&x, "before\r\n［ここにあったuuencode形式のファイル「hi.txt」は取り除きました］\r\n"
+	    "after\r\n");
+	assert_int_equal(removed(&x.r, "encoded-file"), 1);
+	assert_non_null(strstr(removed_names(&x.r, "encoded-file"), "hi.txt (uuencode, text/plain, 12 bytes)"));
+	buf_free(&x.out);
+	/* no end line: fail closed, taken out and marked damaged */
+	RUN("before\nbegin 644 hi.txt\n,:&5L;&\\@=V]R;&0*\n", 0, &x);
+	assert_int_equal(x.rc, CDR_OK);
+	assert_null(strstr(x.out.data, ",:&5L"));
+	assert_non_null(strstr(removed_names(&x.r, "encoded-file"), "damaged: no end line"));
+	buf_free(&x.out);
+	/* in a CSV cell that holds lines: the rebuilt cell starts with a quote */
+	RUN("a,\"begin 644 hi.txt\n,:&5L;&\\@=V]R;&0*\n`\nend\"\n1,2\n", 1, &x);
+	assert_int_equal(x.rc, CDR_OK);
+	assert_null(strstr(x.out.data, "begin 644"));
+	assert_null(strstr(x.out.data, ",:&5L"));
+	assert_int_equal(removed(&x.r, "encoded-file"), 1);
+	buf_free(&x.out);
+	/* in a CSV too (after the CSV is rebuilt) */
+	RUN("a,b\nbegin 644 hi.txt\n,:&5L;&\\@=V]R;&0*\n`\nend\n1,2\n", 1, &x);
+	assert_int_equal(x.rc, CDR_OK);
+	assert_null(strstr(x.out.data, "begin 644"));
+	assert_int_equal(removed(&x.r, "encoded-file"), 1);
+	buf_free(&x.out);
+}
+
 static int
 setup(void **state)
 {
@@ -298,6 +337,7 @@ main(void)
 		cmocka_unit_test(japanese_encodings),
 		cmocka_unit_test(controls_and_line_ends),
 		cmocka_unit_test(csv_formulas),
+		cmocka_unit_test(encoded_blocks),
 		cmocka_unit_test(cp932_output),
 		cmocka_unit_test(html_file),
 		cmocka_unit_test(limits),
