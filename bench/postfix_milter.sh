@@ -80,20 +80,24 @@ if [ "$mkind" = unix ]; then
 else
 	msock=inet:127.0.0.1:$mport
 fi
+# sekishod's state belongs to its daemon user (started as root, it runs as it)
+sk=$tmp/sk
+mkdir -p "$sk"
+[ "$(id -u)" -ne 0 ] || chown sekisho:sekisho "$sk"
 cat >"$tmp/sekisho.conf" <<CONF
 listen = 127.0.0.1:$(port)
 metrics_listen = 127.0.0.1:$metrics
 milter_listen = $msock
-spool_dir = $tmp/spool
-deliver_to = maildir:$tmp/Maildir
-journal = $tmp/journal.jsonl
-quarantine_dir = $tmp/quarantine
-quarantine_db = $tmp/quarantine.db
-quarantine_key = $tmp/quarantine.key
-audit_key = $tmp/audit.key
+spool_dir = $sk/spool
+deliver_to = maildir:$sk/Maildir
+journal = $sk/journal.jsonl
+quarantine_dir = $sk/quarantine
+quarantine_db = $sk/quarantine.db
+quarantine_key = $sk/quarantine.key
+audit_key = $sk/audit.key
 workers = ${WORKERS:-2}
 CONF
-"$build/sekisho" quarantine keygen "$tmp/quarantine.key" >/dev/null 2>&1
+"$build/sekisho" quarantine keygen "$sk/quarantine.key" >/dev/null 2>&1
 dovecot_start "$tmp" "$lmtp" || exit 1
 "$build/sekishod" -c "$tmp/sekisho.conf" -f >>"$tmp/sekishod.log" 2>&1 &
 for _ in $(seq 100); do
