@@ -31,6 +31,7 @@
 #include <sodium.h>
 
 #include "core/json.h"
+#include "core/jsonread.h"
 #include "core/fdio.h"
 #include "core/xalloc.h"
 
@@ -43,7 +44,6 @@
 #define READ_CHUNK 65536
 #define CHECKPOINT_LINE_MAX 1024
 #define KEY_FILE_MAX 512
-#define JSON_DEPTH_MAX 256
 #define SIG_BYTES AUDIT_SIG_BYTES
 #define SIG_B64_LEN 88			/* base64 of a 64-byte signature, padded */
 #define CHECKPOINT_DOMAIN "sekisho-checkpoint\n"
@@ -243,139 +243,21 @@ time_value(const char *p, long long *t)
 	return 0;
 }
 
-/* Length of the valid UTF-8 sequence at p (no overlongs, surrogates or
- * code points past U+10FFFF), 0 if it is not one. */
-static size_t
-utf8_seq(const unsigned char *p, size_t n)
-{
-	unsigned c = p[0];
-	size_t k;
-	unsigned lo = 0x80, hi = 0xbf;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		k = 2;
-	else if (c >= 0xe0 && c <= 0xef) {
-		k = 3;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		k = 4;
-		if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;
-	} else
-		return 0;
-	if (n < k || p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i < k; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return k;
-}
-
-/* A hex digit of either case (\u escapes). */
-static int
-is_hexdigit(unsigned c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
 int
 journal_receipt_check(const char *p, size_t n, struct buf *why)
 {
-	const unsigned char *s = (const unsigned char *)p;
-	char stack[JSON_DEPTH_MAX];
-	size_t depth = 0, i = 0;
-	int in_str = 0;
-
+	struct json_value v;
 	const char *lf = n > 0 ? memchr(p, '\n', n) : NULL;
 
-	if (lf != NULL) {	/* the reason most worth naming first */
+	if (lf != NULL) {	/* the reason most worth naming first: one line each */
 		buf_printf(why, "line break at byte %zu", (size_t)(lf - p));
 		return -1;
 	}
-	if (n == 0 || s[0] != '{') {
-		buf_puts(why, "not a JSON object");
+	/* the one strict reader (core/jsonread.h), as for a worker's receipt */
+	if (json_check(p, n, &v, why) != 0)
 		return -1;
-	}
-	while (i < n) {
-		unsigned c = s[i];
-
-		if (c < 0x20) {
-			buf_printf(why, "control character at byte %zu", i);
-			return -1;
-		}
-		if (c >= 0x80) {
-			size_t k = in_str ? utf8_seq(s + i, n - i) : 0;
-
-			if (k == 0) {
-				buf_printf(why, "%s at byte %zu", in_str ? "invalid UTF-8" :
-				    "non-ASCII byte outside a string", i);
-				return -1;
-			}
-			i += k;
-			continue;
-		}
-		if (in_str) {
-			if (c == '"')
-				in_str = 0;
-			else if (c == '\\') {
-				unsigned e = i + 1 < n ? s[i + 1] : 0;
-
-				if (e == 'u') {
-					if (n - i < 6 || !is_hexdigit(s[i + 2]) || !is_hexdigit(s[i + 3]) ||
-					    !is_hexdigit(s[i + 4]) || !is_hexdigit(s[i + 5])) {
-						buf_printf(why, "bad \\u escape at byte %zu", i);
-						return -1;
-					}
-					i += 6;
-					continue;
-				}
-				if (e == 0 || memchr("\"\\/bfnrt", (int)e, 8) == NULL) {
-					buf_printf(why, "bad escape at byte %zu", i);
-					return -1;
-				}
-				i += 2;
-				continue;
-			}
-			i++;
-			continue;
-		}
-		switch (c) {
-		case '"':
-			in_str = 1;
-			break;
-		case '{':
-		case '[':
-			if (depth == JSON_DEPTH_MAX) {
-				buf_printf(why, "nested deeper than %d", JSON_DEPTH_MAX);
-				return -1;
-			}
-			stack[depth++] = c == '{' ? '}' : ']';
-			break;
-		case '}':
-		case ']':
-			if (depth == 0 || stack[depth - 1] != (char)c) {
-				buf_printf(why, "unbalanced '%c' at byte %zu", c, i);
-				return -1;
-			}
-			if (--depth == 0 && i + 1 != n) {
-				buf_printf(why, "text after the object at byte %zu", i + 1);
-				return -1;
-			}
-			break;
-		default:
-			break;
-		}
-		i++;
-	}
-	if (in_str || depth != 0) {
-		buf_puts(why, "unterminated object");
+	if (v.type != JV_OBJECT || v.p != p || v.n != n) {
+		buf_puts(why, "not one JSON object");
 		return -1;
 	}
 	return 0;

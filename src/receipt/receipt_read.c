@@ -4,11 +4,11 @@
  */
 #include "receipt/receipt_read.h"
 
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "core/jsonread.h"
 #include "core/xalloc.h"
 
 static int
@@ -97,85 +97,122 @@ parse_time(const char *s, long long *t)
 	return 0;
 }
 
-/* A string or null member; 1 string, 0 null or absent, -1 another type. */
-static int
-opt_str(json_t *o, const char *key, const char **out)
+/* The members the reader acts on, found in one walk of an object. */
+struct members {
+	const char *const *names;
+	struct json_value *vals;	/* type JV_NULL with p NULL: absent */
+	size_t n;
+};
+
+static void
+collect(const struct json_value *obj, struct members *m)
 {
-	json_t *v = json_object_get(o, key);
+	struct json_value k, v;
+	size_t pos = 0;
 
-	*out = NULL;
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (!json_is_string(v))
-		return -1;
-	*out = json_string_value(v);
-	return 1;
-}
-
-/* A copy of at most RECEIPT_FIELD_MAX - 1 bytes, cut before a UTF-8
- * continuation byte so the copy stays valid UTF-8. */
-static char *
-bounded_dup(const char *s)
-{
-	size_t n = strlen(s);
-	char *d;
-
-	if (n >= RECEIPT_FIELD_MAX) {
-		n = RECEIPT_FIELD_MAX - 1;
-		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-			n--;
+	for (size_t i = 0; i < m->n; i++)
+		m->vals[i] = (struct json_value){ JV_NULL, NULL, 0 };
+	while (json_member(obj, &pos, &k, &v)) {
+		for (size_t i = 0; i < m->n; i++) {
+			if (json_is(&k, m->names[i])) {
+				m->vals[i] = v;
+				break;
+			}
+		}
 	}
-	d = xmalloc(n + 1);
-	memcpy(d, s, n);
-	d[n] = '\0';
-	return d;
 }
 
+/* A string member into s (size n, NUL-terminated): 1 string, 0 null or
+ * absent, -1 another type or too long for s. */
 static int
-take_str(json_t *o, const char *key, char **field, struct buf *why)
+small_str(const struct json_value *v, char *s, size_t n)
 {
-	const char *s;
-	int r = opt_str(o, key, &s);
+	struct buf b;
+	int r = 1;
 
-	if (r < 0) {
+	s[0] = '\0';
+	if (v->p == NULL || v->type == JV_NULL)
+		return 0;
+	if (v->type != JV_STRING)
+		return -1;
+	buf_init(&b, n - 1);
+	if (json_unescape(v, &b) != 0)
+		r = -1;
+	else
+		memcpy(s, buf_str(&b), b.len + 1);
+	buf_free(&b);
+	return r;
+}
+
+/* A string or null member as an owned copy, cut at RECEIPT_FIELD_MAX - 1
+ * bytes on a character boundary. */
+static int
+take_str(const struct json_value *v, const char *key, char **field, struct buf *why)
+{
+	struct buf b;
+
+	*field = NULL;
+	if (v->p == NULL || v->type == JV_NULL)
+		return 0;
+	if (v->type != JV_STRING) {
 		buf_printf(why, "not a %s receipt: \"%s\" is not a string", RECEIPT_SCHEMA, key);
 		return -1;
 	}
-	*field = s != NULL ? bounded_dup(s) : NULL;
+	buf_init(&b, RECEIPT_FIELD_MAX - 1);
+	(void)json_unescape(v, &b);	/* cut at the ceiling is what we want */
+	*field = xmalloc(b.len + 1);
+	memcpy(*field, buf_str(&b), b.len + 1);
+	buf_free(&b);
 	return 0;
 }
 
-/* A non-negative integer member. */
 static int
-take_count(json_t *o, const char *key, unsigned long long *out)
+take_count(const struct json_value *v, unsigned long long *out)
 {
-	json_t *v = json_object_get(o, key);
+	uint64_t u;
 
-	if (!json_is_integer(v) || json_integer_value(v) < 0)
+	if (v->p == NULL || json_u64(v, &u) != 0)
 		return -1;
-	*out = (unsigned long long)json_integer_value(v);
+	*out = (unsigned long long)u;
 	return 0;
 }
 
-static int
-read_object(json_t *j, struct receipt_view *v, struct buf *why)
-{
-	json_t *in, *out, *pol;
-	const char *s;
+static const char *const top_names[] = {
+	"schema", "id", "time", "kind", "verdict", "reason", "detail", "input", "output",
+	"parts", "anomalies", "limits_hit", "policy",
+};
+enum { T_SCHEMA, T_ID, T_TIME, T_KIND, T_VERDICT, T_REASON, T_DETAIL, T_INPUT, T_OUTPUT,
+	T_PARTS, T_ANOMALIES, T_LIMITS, T_POLICY, T_N };
+static const char *const input_names[] = {
+	"sha256", "bytes", "message_id", "from", "to", "subject", "filename",
+};
+enum { I_SHA, I_BYTES, I_MSGID, I_FROM, I_TO, I_SUBJECT, I_FILENAME, I_N };
 
-	if (!json_is_object(j))
+static int
+read_object(const struct json_value *j, struct receipt_view *v, struct buf *why)
+{
+	struct json_value tv[T_N], iv[I_N], ov[2], pv[1];
+	struct members top = { top_names, tv, T_N };
+	struct members in = { input_names, iv, I_N };
+	static const char *const out_names[] = { "sha256", "bytes" };
+	static const char *const pol_names[] = { "digest" };
+	struct members out = { out_names, ov, 2 }, pol = { pol_names, pv, 1 };
+	char s[RECEIPT_FIELD_MAX];
+
+	if (j->type != JV_OBJECT)
 		return fail(why, "not a JSON object");
-	if (opt_str(j, "schema", &s) != 1 || strcmp(s, RECEIPT_SCHEMA) != 0)
+	collect(j, &top);
+	if (small_str(&tv[T_SCHEMA], s, sizeof s) != 1 || strcmp(s, RECEIPT_SCHEMA) != 0)
 		return fail(why, "schema");
-	if (opt_str(j, "id", &s) != 1 || !is_id(s))
+	if (small_str(&tv[T_ID], v->id, sizeof v->id) != 1 || !is_id(v->id))
 		return fail(why, "id");
-	memcpy(v->id, s, strlen(s) + 1);
-	if (opt_str(j, "time", &s) != 1 || parse_time(s, &v->time) != 0)
+	if (small_str(&tv[T_TIME], s, sizeof s) != 1 || parse_time(s, &v->time) != 0)
 		return fail(why, "time");
-	if (opt_str(j, "kind", &s) != 1 || (strcmp(s, "mail") != 0 && strcmp(s, "file") != 0))
+	if (small_str(&tv[T_KIND], s, sizeof s) != 1 ||
+	    (strcmp(s, "mail") != 0 && strcmp(s, "file") != 0))
 		return fail(why, "kind");
 	v->is_file = strcmp(s, "file") == 0;
-	if (opt_str(j, "verdict", &s) != 1)
+	if (small_str(&tv[T_VERDICT], s, sizeof s) != 1)
 		return fail(why, "verdict");
 	if (strcmp(s, "sanitized") == 0)
 		v->verdict = VERDICT_SANITIZED;
@@ -183,11 +220,10 @@ read_object(json_t *j, struct receipt_view *v, struct buf *why)
 		v->verdict = VERDICT_WITHHELD;
 	else
 		return fail(why, "verdict");
-	switch (opt_str(j, "reason", &s)) {
+	switch (small_str(&tv[T_REASON], v->reason, sizeof v->reason)) {
 	case 1:
-		if (!is_code(s))
+		if (!is_code(v->reason))
 			return fail(why, "reason");
-		memcpy(v->reason, s, strlen(s) + 1);
 		break;
 	case 0:
 		if (v->verdict == VERDICT_WITHHELD)
@@ -196,13 +232,13 @@ read_object(json_t *j, struct receipt_view *v, struct buf *why)
 	default:
 		return fail(why, "reason");
 	}
-	if (take_str(j, "detail", &v->detail, why) != 0)
+	if (take_str(&tv[T_DETAIL], "detail", &v->detail, why) != 0)
 		return -1;
 
-	in = json_object_get(j, "input");
-	if (!json_is_object(in))
+	if (tv[T_INPUT].type != JV_OBJECT)
 		return fail(why, "input");
-	switch (opt_str(in, "sha256", &s)) {
+	collect(&tv[T_INPUT], &in);
+	switch (small_str(&iv[I_SHA], s, sizeof s)) {
 	case 1:
 		if (s[0] == '\0')	/* 0.1 wrote "" where it meant null */
 			break;
@@ -215,34 +251,35 @@ read_object(json_t *j, struct receipt_view *v, struct buf *why)
 	default:
 		return fail(why, "input.sha256");
 	}
-	if (take_count(in, "bytes", &v->in_bytes) != 0)
+	if (take_count(&iv[I_BYTES], &v->in_bytes) != 0)
 		return fail(why, "input.bytes");
-	if (take_str(in, "message_id", &v->message_id, why) != 0 ||
-	    take_str(in, "from", &v->from, why) != 0 ||
-	    take_str(in, "to", &v->to, why) != 0 ||
-	    take_str(in, "subject", &v->subject, why) != 0 ||
-	    take_str(in, "filename", &v->filename, why) != 0)
+	if (take_str(&iv[I_MSGID], "message_id", &v->message_id, why) != 0 ||
+	    take_str(&iv[I_FROM], "from", &v->from, why) != 0 ||
+	    take_str(&iv[I_TO], "to", &v->to, why) != 0 ||
+	    take_str(&iv[I_SUBJECT], "subject", &v->subject, why) != 0 ||
+	    take_str(&iv[I_FILENAME], "filename", &v->filename, why) != 0)
 		return -1;
 
-	out = json_object_get(j, "output");
-	if (json_is_object(out)) {
-		if (opt_str(out, "sha256", &s) != 1 || !is_hex64(s))
+	if (tv[T_OUTPUT].type == JV_OBJECT) {
+		collect(&tv[T_OUTPUT], &out);
+		if (small_str(&ov[0], s, sizeof s) != 1 || !is_hex64(s))
 			return fail(why, "output.sha256");
 		memcpy(v->out_sha256, s, SHA256_HEX_LEN + 1);
-		if (take_count(out, "bytes", &v->out_bytes) != 0)
+		if (take_count(&ov[1], &v->out_bytes) != 0)
 			return fail(why, "output.bytes");
 		v->has_output = 1;
-	} else if (!json_is_null(out))
+	} else if (tv[T_OUTPUT].p == NULL || tv[T_OUTPUT].type != JV_NULL)
 		return fail(why, "output");
 	/* only a sanitised item has an output, and it always has one */
 	if (v->has_output != (v->verdict == VERDICT_SANITIZED))
 		return fail(why, "output does not agree with the verdict");
-	if (!json_is_array(json_object_get(j, "parts")) ||
-	    !json_is_array(json_object_get(j, "anomalies")) ||
-	    !json_is_array(json_object_get(j, "limits_hit")))
+	if (tv[T_PARTS].type != JV_ARRAY || tv[T_ANOMALIES].type != JV_ARRAY ||
+	    tv[T_LIMITS].type != JV_ARRAY)
 		return fail(why, "parts, anomalies and limits_hit must be lists");
-	pol = json_object_get(j, "policy");
-	if (!json_is_object(pol) || opt_str(pol, "digest", &s) != 1 || !is_hex64(s))
+	if (tv[T_POLICY].type != JV_OBJECT)
+		return fail(why, "policy.digest");
+	collect(&tv[T_POLICY], &pol);
+	if (small_str(&pv[0], s, sizeof s) != 1 || !is_hex64(s))
 		return fail(why, "policy.digest");
 	memcpy(v->policy_digest, s, SHA256_HEX_LEN + 1);
 	return 0;
@@ -251,22 +288,21 @@ read_object(json_t *j, struct receipt_view *v, struct buf *why)
 int
 receipt_read(const char *json, size_t len, struct receipt_view *v, struct buf *why)
 {
-	json_error_t jerr;
-	json_t *j;
+	struct json_value j;
+	struct buf jwhy;
 	int r;
 
 	memset(v, 0, sizeof *v);
 	if (len > RECEIPT_READ_MAX)
 		return fail(why, "larger than 64 MiB");
-	/* jansson refuses NUL in strings and invalid UTF-8; duplicates too */
-	j = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (j == NULL) {
-		buf_printf(why, "not a %s receipt: JSON: %s (at byte %d)", RECEIPT_SCHEMA,
-		    jerr.text, jerr.position);
+	buf_init(&jwhy, 256);
+	if (json_check(json, len, &j, &jwhy) != 0) {
+		buf_printf(why, "not a %s receipt: JSON: %s", RECEIPT_SCHEMA, buf_str(&jwhy));
+		buf_free(&jwhy);
 		return -1;
 	}
-	r = read_object(j, v, why);
-	json_decref(j);
+	buf_free(&jwhy);
+	r = read_object(&j, v, why);
 	if (r != 0)
 		receipt_view_free(v);
 	return r;
