@@ -124,21 +124,6 @@ write_file_at(int dirfd, const char *name, const void *p, size_t n)
 
 	if (pid == 0)
 		pid = (long)getpid();
-	{
-		/* a device, a FIFO or a socket (-o /dev/null, -o /dev/stdout) is
-		 * written to, never replaced by a regular file */
-		struct stat st;
-
-		if (fstatat(dirfd, name, &st, 0) == 0 && !S_ISREG(st.st_mode) &&
-		    !S_ISDIR(st.st_mode)) {
-			if ((fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC | O_NOCTTY)) < 0)
-				return -1;
-			r = write_all(fd, p, n);
-			if (close(fd) != 0)
-				r = -1;
-			return r;
-		}
-	}
 	buf_init(&tmp, 8192);
 	if (buf_printf(&tmp, "%s.tmp%ld", name, pid) != 0) {
 		errno = ENAMETOOLONG;
@@ -162,6 +147,21 @@ write_file_at(int dirfd, const char *name, const void *p, size_t n)
 int
 write_file_atomic(const char *path, const void *p, size_t n)
 {
+	struct stat st;
+
+	/* -o naming a device, a FIFO or a socket (/dev/null, /dev/stdout) is
+	 * written to, never replaced by a regular file; --out-dir names files
+	 * sekisho makes, so only -o is looked at */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY), r;
+
+		if (fd < 0)
+			return -1;
+		r = write_all(fd, p, n);
+		if (close(fd) != 0)
+			r = -1;
+		return r;
+	}
 	return write_file_at(AT_FDCWD, path, p, n);
 }
 
