@@ -290,25 +290,19 @@ run_items(int kind, int argc, char **argv)
 		inputs_add(&in, "-");
 
 	signal(SIGPIPE, SIG_IGN);
-	sanitize_init();
 	{
-		char err[512];
-
-		if (cdr_init(pol, err, sizeof err) != 0) {
-			fprintf(stderr, "sekisho: configuration error: %s\n", err);
-			inputs_free(&in);
-			return EXIT_USAGE;
-		}
-	}
-	{
+		/* the spawner loads what sanitising needs (this process parses
+		 * nothing): a configuration it cannot load is said here */
 		struct buf err;
+		int r;
 
 		buf_init(&err, 512);
-		if (worker_launch_spawner(&cfg, &err) != 0) {
-			fprintf(stderr, "sekisho: %s\n", buf_str(&err));
+		if ((r = worker_launch_spawner(&cfg, &err)) != 0) {
+			fprintf(stderr, "sekisho: %s%s\n", r == -2 ? "configuration error: " : "",
+			    buf_str(&err));
 			buf_free(&err);
 			inputs_free(&in);
-			return EXIT_INTERNAL;
+			return r == -2 ? EXIT_USAGE : EXIT_INTERNAL;
 		}
 		buf_free(&err);
 	}

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -39,10 +40,19 @@ struct child {
 	int exited, status;
 };
 
+/* The spawner's first word: ready, or why not. */
+struct ready {
+	int32_t ok;
+	char why[500];
+};
+
+#define READY_WAIT_MS 120000	/* loading the YARA rules may take a while */
+
 /* ---- the spawner process ------------------------------------------------ */
 
 static struct child kids[SPAWNER_CHILDREN_MAX];
-static const struct config *conf;	/* for conversions: LibreOffice, limits */
+static struct config conf;	/* the policy, and for conversions LibreOffice */
+static void (*serve_worker)(const struct policy *pol);
 
 static struct child *
 find_kid(pid_t pid)
@@ -89,7 +99,7 @@ static int
 convert(void *arg, const char *ext, const struct buf *in, struct buf *pdf,
     long long deadline_ms, char *err, size_t errlen)
 {
-	return convert_to_pdf(conf, ext, in->data, in->len, pdf, deadline_ms, err, errlen);
+	return convert_to_pdf(&conf, ext, in->data, in->len, pdf, deadline_ms, err, errlen);
 }
 
 /* A converter: one conversion request on fd, answered, then exit. */
@@ -98,16 +108,21 @@ serve_conversion(int fd)
 {
 	const struct frame_converter conv = {
 		.convert = convert, .arg = NULL,
-		.in_max = worker_input_max(&conf->pol), .pdf_max = conf->pol.lim.file_out_bytes,
+		.in_max = worker_input_max(&conf.pol), .pdf_max = conf.pol.lim.file_out_bytes,
 	};
 
 	prctl(PR_SET_NAME, "sk-convert");
 	_exit(frame_serve_convert(fd, &conv, clock_mono_ms() +
-	    (long long)conf->pol.lim.seconds * 1000) == 0 ? 0 : 1);
+	    (long long)conf.pol.lim.seconds * 1000) == 0 ? 0 : 1);
 }
 
+/*
+ * A child on fd: a worker (this process loaded everything sanitising needs
+ * already: the child only enters the sandbox and serves) or a converter.
+ * This process is single-threaded, so a fork is all it takes.
+ */
 static void
-spawn_one(int fd, const char *program, int op, struct answer *a)
+spawn_one(int fd, int op, struct answer *a)
 {
 	struct child *k;
 	pid_t pid;
@@ -116,16 +131,12 @@ spawn_one(int fd, const char *program, int op, struct answer *a)
 	if ((k = free_slot()) == NULL)
 		return;
 	if ((pid = fork()) == 0) {
-		char *argv[] = { (char *)(uintptr_t)"sk-worker", NULL };
-		extern char **environ;
-
-		if (op == OP_CONVERT) {
-			prctl(PR_SET_PDEATHSIG, SIGKILL);
-			serve_conversion(fd);
-		}
-		worker_exec_prepare(fd);
-		execve(program, argv, environ);
-		_exit(127);
+		worker_exec_prepare(fd);	/* fd becomes WORKER_FD, the rest closes */
+		if (op == OP_CONVERT)
+			serve_conversion(WORKER_FD);
+		prctl(PR_SET_NAME, "sk-worker");	/* visible to operators (and the fault test) */
+		serve_worker(&conf.pol);
+		_exit(1);
 	}
 	if (pid < 0)
 		return;
@@ -157,9 +168,42 @@ reap_one(pid_t pid, struct answer *a)
 	k->pid = 0;
 }
 
-static void __attribute__((noreturn))
-serve(int fd, const char *program)
+int
+spawner_read_setup(int fd, struct spawner_setup *setup)
 {
+	ssize_t n;
+
+	do
+		n = recv(fd, setup, sizeof *setup, MSG_TRUNC);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof *setup ||
+	    memchr(setup->libreoffice, '\0', sizeof setup->libreoffice) == NULL)
+		return -1;
+	return 0;
+}
+
+void
+spawner_ready(int fd, const char *error)
+{
+	struct ready rd;
+
+	memset(&rd, 0, sizeof rd);
+	rd.ok = error == NULL;
+	if (error != NULL)
+		snprintf(rd.why, sizeof rd.why, "%s", error);
+	(void)!send(fd, &rd, sizeof rd, MSG_NOSIGNAL);
+}
+
+void
+spawner_serve(int fd, const struct spawner_setup *setup,
+    void (*serve)(const struct policy *pol))
+{
+	/* the configuration as far as conversions need it: the policy and the
+	 * LibreOffice program, nothing else of the owner's */
+	config_defaults(&conf);
+	conf.pol = setup->pol;
+	memcpy(conf.libreoffice, setup->libreoffice, sizeof conf.libreoffice);
+	serve_worker = serve;
 	for (;;) {
 		struct request rq;
 		struct answer a = { 0, 0, 0 };
@@ -188,9 +232,8 @@ serve(int fd, const char *program)
 		    cm->cmsg_len == CMSG_LEN(sizeof(int)))
 			memcpy(&passed, CMSG_DATA(cm), sizeof passed);
 		if ((size_t)n == sizeof rq && (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) == 0) {
-			if ((rq.op == OP_SPAWN || (rq.op == OP_CONVERT && conf != NULL)) &&
-			    passed >= 0)
-				spawn_one(passed, program, (int)rq.op, &a);
+			if ((rq.op == OP_SPAWN || rq.op == OP_CONVERT) && passed >= 0)
+				spawn_one(passed, (int)rq.op, &a);
 			else if (rq.op == OP_KILL_REAP && passed < 0)
 				reap_one(rq.pid, &a);
 		}
@@ -230,31 +273,54 @@ spawner_start(struct spawner *sp, const struct run_user *user, const char *progr
 		return -1;
 	}
 	if (pid == 0) {
-		sigset_t none;
+		char *argv[] = { (char *)(uintptr_t)"sk-spawn", (char *)(uintptr_t)"--spawner",
+			NULL };
+		extern char **environ;
 
-		close(sv[0]);
-		prctl(PR_SET_NAME, "sk-spawn");
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		signal(SIGCHLD, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
+		/* a fresh program (nothing of this process's memory goes with
+		 * it), its socket as WORKER_FD, as the worker user */
+		worker_exec_prepare(sv[1]);
 		signal(SIGHUP, SIG_IGN);
-		signal(SIGPIPE, SIG_IGN);
-		for (int fd = 3; fd < 1024; fd++) {
-			if (fd != sv[1])
-				close(fd);
-		}
-		conf = cfg;
 		if (user != NULL)
 			privsep_become(user, "spawner");
-		else
-			privsep_check("spawner");
-		serve(sv[1], program);
+		execve(program, argv, environ);
+		_exit(127);
 	}
 	close(sv[1]);
 	sp->pid = pid;
 	sp->fd = sv[0];
+	/* what it may know: the sanitising policy and the converter's program */
+	{
+		struct spawner_setup *setup = xcalloc(1, sizeof *setup);
+		ssize_t n;
+
+		setup->pol = cfg->pol;
+		snprintf(setup->libreoffice, sizeof setup->libreoffice, "%s", cfg->libreoffice);
+		n = send(sp->fd, setup, sizeof *setup, MSG_NOSIGNAL);
+		free(setup);
+		if (n != (ssize_t)sizeof *setup) {
+			buf_printf(err, "spawner: it did not take its setup: %s", strerror(errno));
+			spawner_stop(sp);
+			return -1;
+		}
+	}
+	/* ready, or why not (a configuration that cannot load: YARA rules) */
+	{
+		struct ready rd;
+		struct pollfd p = { .fd = sp->fd, .events = POLLIN };
+		ssize_t n = -1;
+
+		memset(&rd, 0, sizeof rd);
+		if (poll(&p, 1, READY_WAIT_MS) == 1)
+			n = recv(sp->fd, &rd, sizeof rd, 0);
+		if (n != (ssize_t)sizeof rd || !rd.ok) {
+			rd.why[sizeof rd.why - 1] = '\0';
+			buf_printf(err, "%s", n == (ssize_t)sizeof rd ? rd.why :
+			    "the worker program did not start (see its message above)");
+			spawner_stop(sp);
+			return n == (ssize_t)sizeof rd ? -2 : -1;
+		}
+	}
 	return 0;
 }
 

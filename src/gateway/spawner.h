@@ -4,16 +4,19 @@
  *
  * A delivery agent or the milter runs as daemon_user; its workers must run
  * as worker_user, which only root may arrange.  So, while still root, such a
- * process starts its spawner: a child that becomes worker_user at once and
- * does nothing but start workers on request (the worker socket arrives by
- * SCM_RIGHTS, the worker is exec'd fresh with it as descriptor 3), start
- * converters (LibreOffice for legacy Office, which a confined owner could not
- * run itself) and kill and reap them on request, answering with the exit
- * status.  Workers are the
- * spawner's children, so they are the same user as it and die with it
- * (PR_SET_PDEATHSIG); the spawner dies with its owner.  The spawner never
- * sees an item's bytes and never held a key: it was forked before any key
- * was opened, by a process that never read one.
+ * process starts its spawner: the program sekisho-worker, exec'd fresh as
+ * worker_user ("--spawner"), told only the sanitising policy and the
+ * LibreOffice program.  It loads once what sanitising needs (GMime,
+ * converters, libmagic, fonts, YARA rules) and then does nothing but fork
+ * workers on request (the worker socket arrives by SCM_RIGHTS and becomes
+ * the child's descriptor 3; the child enters the sandbox and serves: a
+ * worker starts in a millisecond, not the tens an exec and the loading
+ * take), fork converters (LibreOffice for legacy Office, which a confined
+ * owner could not run itself), and kill and reap them on request, answering
+ * with the exit status.  A worker's memory is the spawner's: a fresh
+ * program's, holding the policy and no key, no path of a store, no
+ * connection string.  Workers die with the spawner (PR_SET_PDEATHSIG), the
+ * spawner with its owner; the spawner never sees an item's bytes.
  *
  * Requests and answers are fixed-size SOCK_SEQPACKET messages, checked
  * exactly; the spawner only kills and reaps children it started itself.
@@ -31,16 +34,24 @@
 
 #define SPAWNER_CHILDREN_MAX 256
 
+/* What the spawner program is told, once, when it starts. */
+struct spawner_setup {
+	struct policy pol;		/* the sanitising policy */
+	char libreoffice[512];		/* the converter's program, "" none */
+};
+
 struct spawner {
 	pid_t pid;
 	int fd;
 	pthread_mutex_t mu;
 };
 
-/* Fork the spawner; it becomes user (the caller is root; NULL: it stays
- * this user, so that a confined owner need never fork) and runs program for
- * each request; cfg (or NULL: none) gives conversions their LibreOffice and
- * limits.  -1 with a reason. */
+/* Start the spawner: program (sekisho-worker) exec'd as "--spawner", as
+ * user (the caller is root; NULL: it stays this user, so that a confined
+ * owner need never fork), told cfg's policy and LibreOffice program and
+ * nothing else; returns once it has loaded what sanitising needs.  -2
+ * when the configuration cannot be loaded (YARA rules that do not compile),
+ * -1 when the spawner cannot be started; either with the reason. */
 int spawner_start(struct spawner *sp, const struct run_user *user, const char *program,
     const struct config *cfg, struct buf *err);
 /* Start a converter on fd: it reads one conversion request (frame.h's
@@ -55,5 +66,15 @@ int spawner_spawn(struct spawner *sp, int fd, pid_t *pid);
  * *status.  -1 when the spawner is gone or never started pid. */
 int spawner_reap(struct spawner *sp, pid_t pid, int *status);
 void spawner_stop(struct spawner *sp);
+
+/* The spawner program's side (sekisho-worker --spawner): its setup from
+ * its socket (0, or -1 when it is not a whole setup); then, once it loaded
+ * what sanitising needs, spawner_ready (error NULL: ready; else why it
+ * cannot serve, which spawner_start returns to the owner); then requests
+ * until its owner is gone; each worker child calls serve with the policy. */
+int spawner_read_setup(int fd, struct spawner_setup *setup);
+void spawner_ready(int fd, const char *error);
+void spawner_serve(int fd, const struct spawner_setup *setup,
+    void (*serve)(const struct policy *pol)) __attribute__((noreturn));
 
 #endif

@@ -18,7 +18,6 @@
 #include "core/clock.h"
 #include "core/digest.h"
 #include "core/xalloc.h"
-#include "gateway/convert.h"
 #include "gateway/frame.h"
 #include "gateway/privsep.h"
 #include "gateway/spawner.h"
@@ -129,18 +128,13 @@ worker_input_max(const struct policy *pol)
 	    pol->lim.file_bytes;
 }
 
-/* Kill and reap a worker, wherever it was started; its wait status. */
+/* Kill and reap a worker (through the spawner that started it); its wait
+ * status, -1 when it cannot be known. */
 static void
 reap(struct worker *wk, int *st)
 {
 	*st = 0;
-	if (wk->spawner != NULL) {
-		if (spawner_reap(wk->spawner, wk->pid, st) != 0)
-			*st = -1;
-		return;
-	}
-	kill(wk->pid, SIGKILL);
-	if (waitpid(wk->pid, st, 0) < 0)
+	if (wk->spawner == NULL || spawner_reap(wk->spawner, wk->pid, st) != 0)
 		*st = -1;
 }
 
@@ -198,13 +192,14 @@ int
 worker_launch_spawner(const struct config *cfg, struct buf *err)
 {
 	static struct spawner sp;
+	int r;
 
 	if (worker_launch_init(cfg, err) != 0)
 		return -1;
-	if (L.spawner != NULL || !L.switch_user)
+	if (L.spawner != NULL)
 		return 0;
-	if (spawner_start(&sp, &L.user, L.program, cfg, err) != 0)
-		return -1;
+	if ((r = spawner_start(&sp, L.switch_user ? &L.user : NULL, L.program, cfg, err)) != 0)
+		return r;
 	L.spawner = &sp;
 	return 0;
 }
@@ -248,25 +243,6 @@ worker_exec_prepare(int keep)
 		close(fd);
 }
 
-/* fork + exec here (this process may still change users, or need not). */
-static pid_t
-start_direct(int fd)
-{
-	pid_t pid;
-
-	fflush(NULL);
-	if ((pid = fork()) == 0) {
-		char *argv[] = { (char *)(uintptr_t)"sk-worker", NULL };
-
-		worker_exec_prepare(fd);
-		if (L.switch_user)
-			privsep_become(&L.user, "worker");
-		execve(L.program, argv, environ);
-		_exit(127);
-	}
-	return pid;
-}
-
 int
 worker_start(struct worker *wk, const struct config *cfg)
 {
@@ -278,7 +254,9 @@ worker_start(struct worker *wk, const struct config *cfg)
 	wk->cfg = cfg;
 	wk->fd = -1;
 	buf_init(&err, 512);
-	if (worker_launch_init(cfg, &err) != 0) {
+	/* every worker comes from a spawner (one per process; a daemon process
+	 * started its own while still root) */
+	if (worker_launch_spawner(cfg, &err) != 0) {
 		fprintf(stderr, "sekisho: %s\n", buf_str(&err));
 		buf_free(&err);
 		errno = ENOENT;
@@ -287,14 +265,11 @@ worker_start(struct worker *wk, const struct config *cfg)
 	buf_free(&err);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
 		return -1;
-	if (L.spawner != NULL) {
-		if (spawner_spawn(L.spawner, sv[1], &pid) != 0) {
-			pid = -1;
-			errno = ECHILD;
-		}
-		wk->spawner = L.spawner;
-	} else
-		pid = start_direct(sv[1]);
+	if (spawner_spawn(L.spawner, sv[1], &pid) != 0) {
+		pid = -1;
+		errno = ECHILD;
+	}
+	wk->spawner = L.spawner;
 	close(sv[1]);
 	if (pid < 0) {
 		close(sv[0]);
@@ -379,14 +354,12 @@ parent_convert(void *arg, const char *ext, const struct buf *in, struct buf *pdf
     long long deadline_ms, char *err, size_t errlen)
 {
 	const struct worker *wk = arg;
-	const struct config *cfg = wk->cfg;
 	int sv[2], r, st;
 	pid_t pid;
 
-	if (wk->spawner == NULL)
-		return convert_to_pdf(cfg, ext, in->data, in->len, pdf, deadline_ms, err, errlen);
-	/* a process that gave up root (or is confined) has its spawner start a
-	 * converter: LibreOffice runs as worker_user, never in this process */
+	/* the spawner starts a converter: LibreOffice runs as worker_user (when
+	 * this process could choose), never in this process (which may be
+	 * confined) */
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
 		snprintf(err, errlen, "socketpair: %s", strerror(errno));
 		return -1;

@@ -51,7 +51,9 @@ enum worker_outcome {
 int worker_launch_init(const struct config *cfg, struct buf *err);
 /* A command run as root (sekisho mail|file): workers and LibreOffice
  * conversions through a spawner running as worker_user, so that nothing
- * this process starts runs as root.  Elsewhere nothing to do. */
+ * this process starts runs as root (another user: the spawner runs as it).
+ * 0; -2 when the configuration cannot be loaded (YARA rules), -1 when the
+ * spawner cannot start; with the reason in err. */
 int worker_launch_spawner(const struct config *cfg, struct buf *err);
 /* The program found by worker_launch_init (NULL before). */
 const char *worker_program(void);

@@ -1,14 +1,18 @@
 /*
- * sekisho-worker - the sandboxed worker program.
+ * sekisho-worker - the sandboxed worker program, and the spawner it forks
+ * its workers in.
  *
- * Started fresh (execve) by worker_start() or a spawner, with its socket
- * to the parent as descriptor 3 and nothing else: no key, no store, no
- * configuration but the sanitising policy the parent sends first (frame.h,
- * "SKPO").  Because it is a new program, nothing of the parent's memory
- * (keys, connection strings, other items) is in it.  It refuses to run as
- * root, loads what sanitising needs (GMime, charset converters, libmagic,
- * fonts, YARA rules), enters the sandbox and answers requests until EOF; it
- * leaves after the answer that spends its CPU budget (FRAME_STATUS_RETIRE).
+ * "sekisho-worker --spawner" is started fresh (execve) by spawner_start(),
+ * as worker_user, with its socket to its owner as descriptor 3 and nothing
+ * else: no key, no store, no configuration but the sanitising policy and
+ * the LibreOffice program its owner sends (spawner.h).  Because it is a new
+ * program, nothing of the owner's memory (keys, connection strings, other
+ * items) is in it.  It refuses to run as root, loads once what sanitising
+ * needs (GMime, charset converters, libmagic, fonts, YARA rules) and forks a
+ * worker per request: the worker reads the policy its parent sends first
+ * (frame.h, "SKPO"; it must be the one the spawner loaded), enters the
+ * sandbox and answers requests until EOF; it leaves after the answer that
+ * spends its CPU budget (FRAME_STATUS_RETIRE).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,6 +25,7 @@
 #include "core/xalloc.h"
 #include "gateway/frame.h"
 #include "gateway/sandbox.h"
+#include "gateway/spawner.h"
 #include "gateway/worker.h"
 #include "mime/sanitize.h"
 
@@ -42,18 +47,22 @@ ask_parent_to_convert(const unsigned char *in, size_t len, const char *ext, stru
 	return -1;
 }
 
+/* A worker, forked by the spawner: everything is loaded already. */
 static void __attribute__((noreturn))
-serve(const struct policy *pol)
+serve(const struct policy *loaded)
 {
+	static struct policy given;	/* large: not on the stack */
+	const struct policy *pol = loaded;
 	struct sandbox_limits sl = {
 		.memory_bytes = pol->lim.memory_bytes,
 		.cpu_seconds = pol->lim.seconds,
 	};
 	struct buf item, out, receipt;
-	char err[512];
 
-	if (cdr_init(pol, err, sizeof err) != 0)
-		die("worker: %s", err);
+	/* the parent's policy first; it must be the one loaded (a reload
+	 * starts new owners with new spawners) */
+	if (frame_read_policy(WORKER_FD, &given) != 0 || memcmp(&given, loaded, sizeof given) != 0)
+		die("sekisho-worker: the parent's policy is not the spawner's");
 	cdr_set_converter(pol->can_convert ? ask_parent_to_convert : NULL);
 	sandbox_enter(&sl);
 	buf_init(&item, worker_input_max(pol));
@@ -87,14 +96,22 @@ serve(const struct policy *pol)
 int
 main(int argc, char **argv)
 {
-	static struct policy pol;	/* large: not on the stack */
+	static struct spawner_setup setup;	/* large: not on the stack */
 	uid_t r, e, s;
+	char err[512];
 
-	prctl(PR_SET_NAME, "sk-worker");	/* visible to operators (and the fault test) */
+	if (argc != 2 || strcmp(argv[1], "--spawner") != 0)
+		die("usage: sekisho-worker --spawner (started by sekisho and sekishod only)");
+	prctl(PR_SET_NAME, "sk-spawn");
 	if (getresuid(&r, &e, &s) != 0 || r == 0 || e == 0 || s == 0)
 		die("sekisho-worker: refusing to run as root (worker_user)");
-	if (frame_read_policy(WORKER_FD, &pol) != 0)
-		die("sekisho-worker: no policy from the parent on descriptor %d", WORKER_FD);
+	if (spawner_read_setup(WORKER_FD, &setup) != 0)
+		die("sekisho-worker: no setup from its owner on descriptor %d", WORKER_FD);
 	sanitize_init();
-	serve(&pol);
+	if (cdr_init(&setup.pol, err, sizeof err) != 0) {
+		spawner_ready(WORKER_FD, err);	/* the owner says it, with its context */
+		_exit(2);
+	}
+	spawner_ready(WORKER_FD, NULL);
+	spawner_serve(WORKER_FD, &setup, serve);
 }
