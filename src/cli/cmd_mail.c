@@ -157,24 +157,20 @@ sanitized_ext(const struct buf *json)
 		".pdf", ".docx", ".xlsx", ".pptx", ".dotx", ".xltx", ".potx", ".ppsx",
 		".jpg", ".png", ".webp", ".txt", ".csv", ".tsv", ".zip",
 	};
-	const char *s = strstr(buf_str(json), "\"sanitized\":{");
-	const char *f, *end, *dot;
+	struct receipt_view v;
+	struct buf why;
+	const char *ext = NULL, *dot;
 
-	if (s == NULL || (f = strstr(s, "\"filename\":\"")) == NULL)
-		return NULL;
-	f += 12;
-	if ((end = strchr(f, '"')) == NULL)
-		return NULL;
-	for (dot = end; dot > f && dot[-1] != '.'; dot--)
-		;
-	if (dot == f)
-		return NULL;
-	dot--;
-	for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
-		if ((size_t)(end - dot) == strlen(allowed[i]) &&
-		    strncmp(dot, allowed[i], (size_t)(end - dot)) == 0)
-			return allowed[i];
-	return NULL;
+	buf_init(&why, 512);
+	if (receipt_read(buf_str(json), json->len, &v, &why) == 0 && v.out_filename != NULL &&
+	    (dot = strrchr(v.out_filename, '.')) != NULL && dot != v.out_filename) {
+		for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
+			if (strcmp(dot, allowed[i]) == 0)
+				ext = allowed[i];
+	}
+	receipt_view_free(&v);
+	buf_free(&why);
+	return ext;
 }
 
 /* out-dir name for an input: its base name (extension corrected), made unique. */

@@ -437,6 +437,65 @@ json_member(const struct json_value *obj, size_t *pos, struct json_value *key,
 }
 
 int
+json_element(const struct json_value *arr, size_t *pos, struct json_value *val)
+{
+	const char *end = arr->p + arr->n, *p;
+
+	if (arr->type != JV_ARRAY)
+		return 0;
+	p = ws(arr->p + (*pos == 0 ? 1 : *pos), end);
+	if (p < end && *p == ',')
+		p = ws(p + 1, end);
+	if (p >= end || *p == ']')
+		return 0;
+	val->type = type_at(p);
+	val->p = p;
+	p = skip_value(p, end);
+	val->n = (size_t)(p - val->p);
+	*pos = (size_t)(p - arr->p);
+	return 1;
+}
+
+void
+json_members(const struct json_value *obj, const char *const *names,
+    struct json_value *vals, size_t n)
+{
+	struct json_value k, v;
+	size_t pos = 0;
+
+	for (size_t i = 0; i < n; i++)
+		vals[i] = (struct json_value){ JV_NULL, NULL, 0 };
+	while (json_member(obj, &pos, &k, &v)) {
+		for (size_t i = 0; i < n; i++) {
+			if (json_is(&k, names[i])) {
+				vals[i] = v;
+				break;
+			}
+		}
+	}
+}
+
+int
+json_string_into(const struct json_value *v, char *s, size_t n)
+{
+	struct buf b;
+	int r = 1;
+
+	s[0] = '\0';
+	if (v->p == NULL || v->type == JV_NULL)
+		return 0;
+	if (v->type != JV_STRING)
+		return -1;
+	buf_init(&b, n - 1);
+	if (json_unescape(v, &b) != 0)
+		r = -1;
+	else
+		memcpy(s, buf_str(&b), b.len + 1);
+	buf_free(&b);
+	return r;
+}
+
+int
 json_is(const struct json_value *str, const char *s)
 {
 	size_t n = strlen(s);

@@ -51,6 +51,16 @@ int json_check(const char *s, size_t n, struct json_value *v, struct buf *why);
  * string value) and the value, 0 after the last member. */
 int json_member(const struct json_value *obj, size_t *pos, struct json_value *key,
     struct json_value *val);
+/* The next element of a checked array: *pos starts at 0; 1 with the value,
+ * 0 after the last element. */
+int json_element(const struct json_value *arr, size_t *pos, struct json_value *val);
+/* The members of a checked object named names[0..n) into vals[0..n): type
+ * JV_NULL with p NULL where absent (json_check refused duplicates). */
+void json_members(const struct json_value *obj, const char *const *names,
+    struct json_value *vals, size_t n);
+/* A string value decoded into s (size n, NUL-terminated): 1 a string, 0 null
+ * or absent, -1 another type or longer than n - 1 bytes. */
+int json_string_into(const struct json_value *v, char *s, size_t n);
 /* Whether a checked string is exactly the plain ASCII s (no escapes in s). */
 int json_is(const struct json_value *str, const char *s);
 /* A checked string decoded to UTF-8, appended to out; cut at out's ceiling

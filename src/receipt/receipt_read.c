@@ -107,41 +107,13 @@ struct members {
 static void
 collect(const struct json_value *obj, struct members *m)
 {
-	struct json_value k, v;
-	size_t pos = 0;
-
-	for (size_t i = 0; i < m->n; i++)
-		m->vals[i] = (struct json_value){ JV_NULL, NULL, 0 };
-	while (json_member(obj, &pos, &k, &v)) {
-		for (size_t i = 0; i < m->n; i++) {
-			if (json_is(&k, m->names[i])) {
-				m->vals[i] = v;
-				break;
-			}
-		}
-	}
+	json_members(obj, m->names, m->vals, m->n);
 }
 
-/* A string member into s (size n, NUL-terminated): 1 string, 0 null or
- * absent, -1 another type or too long for s. */
 static int
 small_str(const struct json_value *v, char *s, size_t n)
 {
-	struct buf b;
-	int r = 1;
-
-	s[0] = '\0';
-	if (v->p == NULL || v->type == JV_NULL)
-		return 0;
-	if (v->type != JV_STRING)
-		return -1;
-	buf_init(&b, n - 1);
-	if (json_unescape(v, &b) != 0)
-		r = -1;
-	else
-		memcpy(s, buf_str(&b), b.len + 1);
-	buf_free(&b);
-	return r;
+	return json_string_into(v, s, n);
 }
 
 /* A string or null member as an owned copy, cut at RECEIPT_FIELD_MAX - 1
@@ -187,6 +159,29 @@ static const char *const input_names[] = {
 	"sha256", "bytes", "message_id", "from", "to", "subject", "filename",
 };
 enum { I_SHA, I_BYTES, I_MSGID, I_FROM, I_TO, I_SUBJECT, I_FILENAME, I_N };
+
+/* A file's first part: the name of what it became ("sanitized": {…,
+ * "filename"}), or NULL when it became nothing. */
+static int
+sanitized_name(const struct json_value *parts, char **name, struct buf *why)
+{
+	static const char *const part_names[] = { "sanitized" };
+	static const char *const san_names[] = { "filename" };
+	struct json_value first, pv[1], sv[1];
+	struct members part = { part_names, pv, 1 }, san = { san_names, sv, 1 };
+	size_t pos = 0;
+
+	*name = NULL;
+	if (!json_element(parts, &pos, &first))
+		return 0;
+	if (first.type != JV_OBJECT)
+		return fail(why, "parts[0]");
+	collect(&first, &part);
+	if (pv[0].type != JV_OBJECT)
+		return 0;	/* null or absent: nothing was made */
+	collect(&pv[0], &san);
+	return take_str(&sv[0], "filename", name, why);
+}
 
 static int
 read_object(const struct json_value *j, struct receipt_view *v, struct buf *why)
@@ -276,6 +271,8 @@ read_object(const struct json_value *j, struct receipt_view *v, struct buf *why)
 	if (tv[T_PARTS].type != JV_ARRAY || tv[T_ANOMALIES].type != JV_ARRAY ||
 	    tv[T_LIMITS].type != JV_ARRAY)
 		return fail(why, "parts, anomalies and limits_hit must be lists");
+	if (v->is_file && sanitized_name(&tv[T_PARTS], &v->out_filename, why) != 0)
+		return -1;
 	if (tv[T_POLICY].type != JV_OBJECT)
 		return fail(why, "policy.digest");
 	collect(&tv[T_POLICY], &pol);
@@ -317,5 +314,7 @@ receipt_view_free(struct receipt_view *v)
 	free(v->to);
 	free(v->subject);
 	free(v->filename);
+	free(v->out_filename);
 	v->detail = v->message_id = v->from = v->to = v->subject = v->filename = NULL;
+	v->out_filename = NULL;
 }

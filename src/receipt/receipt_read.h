@@ -36,6 +36,7 @@ struct receipt_view {
 	char in_sha256[SHA256_HEX_LEN + 1];	/* "" when not read whole */
 	unsigned long long in_bytes;
 	char *message_id, *from, *to, *subject, *filename;
+	char *out_filename;		/* a file's: what its first part became */
 	int has_output;
 	char out_sha256[SHA256_HEX_LEN + 1];
 	unsigned long long out_bytes;

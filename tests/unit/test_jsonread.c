@@ -224,6 +224,35 @@ test_walk_members(void **state)
 }
 
 static void
+test_walk_elements(void **state)
+{
+	static const char s[] = "[ 1 , {\"a\":[]}, \"x\",[2,3] ,null]";
+	static const char empty[] = "[ ]";
+	static const enum json_type want[] = { JV_NUMBER, JV_OBJECT, JV_STRING, JV_ARRAY,
+		JV_NULL };
+	struct json_value arr, val;
+	size_t pos = 0, n = 0;
+
+	(void)state;
+	assert_int_equal(check_n(s, sizeof(s) - 1, &arr), 0);
+	while (json_element(&arr, &pos, &val) == 1) {
+		assert_true(n < 5);
+		assert_int_equal(val.type, want[n]);
+		if (n == 2)
+			assert_true(json_is(&val, "x"));
+		n++;
+	}
+	assert_int_equal(n, 5);
+	assert_int_equal(check_n(empty, sizeof(empty) - 1, &arr), 0);
+	pos = 0;
+	assert_int_equal(json_element(&arr, &pos, &val), 0);
+	/* not an array: no elements */
+	assert_int_equal(check_n("{}", 2, &arr), 0);
+	pos = 0;
+	assert_int_equal(json_element(&arr, &pos, &val), 0);
+}
+
+static void
 test_unescape_cut_on_boundary(void **state)
 {
 	/* "ab関所": a ceiling of 4 bytes keeps "ab" and no half character */
@@ -250,6 +279,7 @@ main(void)
 		cmocka_unit_test(test_duplicate_keys_refused),
 		cmocka_unit_test(test_ceilings),
 		cmocka_unit_test(test_walk_members),
+		cmocka_unit_test(test_walk_elements),
 		cmocka_unit_test(test_unescape_cut_on_boundary),
 	};
 

@@ -112,6 +112,27 @@ test_roundtrip_receipt_json(void **state)
 	assert_string_equal(v.filename, "見積書.xlsx");
 	assert_string_equal(v.in_sha256, "");
 	assert_false(v.has_output);
+	assert_null(v.out_filename);
+	receipt_view_free(&v);
+	receipt_free(&rc);
+
+	/* a file rebuilt: the name of what its first part became */
+	receipt_init(&rc, "SK-20261207-00000000000000fe", 1796601600LL);
+	rc.kind = "file";
+	receipt_set(&rc.in.filename, "見積書.xlsm");
+	{
+		struct receipt_part *rp = receipt_add_part(&rc, "1");
+
+		receipt_set(&rp->method, "rebuild");
+		receipt_set(&rp->out_name, "見積書.xlsx");
+	}
+	rc.has_output = 1;
+	memset(rc.out.sha256, 'e', SHA256_HEX_LEN);
+	memset(rc.policy_digest, 'd', SHA256_HEX_LEN);
+	buf_reset(&json);
+	assert_int_equal(receipt_json(&rc, &json), 0);
+	assert_int_equal(receipt_read(buf_str(&json), json.len, &v, &why), 0);
+	assert_string_equal(v.out_filename, "見積書.xlsx");
 	receipt_view_free(&v);
 	receipt_free(&rc);
 	buf_free(&json);
