@@ -25,6 +25,7 @@ int cmd_file(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_quarantine(int argc, char **argv);
+int cmd_dlp(int argc, char **argv);
 
 /* Load -c CONFIG (or defaults); prints the error and returns -1. */
 int cli_load_config(struct config *c, const char *path);

@@ -164,7 +164,7 @@ frame_read_request(int fd, char id[FRAME_ID_MAX], long long *time, int *kind,
 		return -1;
 	*kind = (int)wire_get_u32(h);
 	namelen = wire_get_u32(h + 4);
-	if (*kind < FRAME_MAIL || *kind > FRAME_FILE_CONVERTED || namelen >= FRAME_NAME_MAX)
+	if (*kind < FRAME_MAIL || *kind > FRAME_INSPECT || namelen >= FRAME_NAME_MAX)
 		return -1;
 	memset(name, 0, FRAME_NAME_MAX);
 	if (wire_read_all(fd, name, namelen, -1) != 0 || memchr(name, '\0', namelen) != NULL)
@@ -305,8 +305,12 @@ frame_read_response(int fd, int *status, struct buf *out, struct buf *receipt,
 	if (memcmp(h, "SKRS", 4) != 0)
 		return -1;
 	*status = (int)wire_get_u32(h + 4);
-	if ((*status & ~FRAME_STATUS_RETIRE) != 0 && (*status & ~FRAME_STATUS_RETIRE) != 10)
-		return -1;
+	/* 0 or 10 for an item sanitised; 0 or 11 for one inspected (the
+	 * caller, knowing which it asked for, checks the pair) */
+	switch (*status & ~FRAME_STATUS_RETIRE) {
+	case 0: case 10: case 11: break;
+	default: return -1;
+	}
 	if ((r = wire_read_blob(fd, out, deadline_ms)) != 0)
 		return r;
 	if ((r = wire_read_blob(fd, receipt, deadline_ms)) != 0)

@@ -5,11 +5,12 @@
  *           parent to the worker it just started (the same program built
  *           both sides: the size must be sizeof(struct policy) exactly)
  * Request:  "SKRQ" u32 id_len, id, i64 time, u32 kind, u32 name_len, name,
- *           u32 env_len, envelope, u64 len, item bytes   (kind: FRAME_MAIL or FRAME_FILE)
+ *           u32 env_len, envelope, u64 len, item bytes   (kind: FRAME_MAIL, FRAME_FILE or FRAME_INSPECT)
  *           envelope: env_len 0 (not known), or the five fields of struct
  *           receipt_envelope, each u8 length and printable ASCII bytes
  * Response: "SKRS" u32 status, u64 out_len, out bytes, u64 receipt_len, receipt
- *           (status 0 sanitised or 10 withheld, plus FRAME_STATUS_RETIRE when
+ *           (status 0 sanitised or 10 withheld - for FRAME_INSPECT 0 clean or
+ *           11 findings, the answer in the receipt's place - plus FRAME_STATUS_RETIRE when
  *           the worker leaves after this answer: its CPU budget is spent)
  * While an item is being sanitised the worker may ask its parent to convert
  * a file it cannot open itself (LibreOffice runs outside the sandbox):
@@ -35,7 +36,8 @@
 #define FRAME_ID_MAX 64
 #define FRAME_NAME_MAX 1024	/* a file's name (UTF-8), with its NUL */
 
-enum frame_kind { FRAME_MAIL = 0, FRAME_FILE = 1, FRAME_FILE_CONVERTED = 2 };
+enum frame_kind { FRAME_MAIL = 0, FRAME_FILE = 1, FRAME_FILE_CONVERTED = 2,
+	FRAME_INSPECT = 3 /* outbound inspection (dlp/inspect.h) */ };
 
 #define FRAME_STATUS_RETIRE 0x100	/* or'ed into a response's status */
 

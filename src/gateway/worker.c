@@ -18,6 +18,7 @@
 #include "core/clock.h"
 #include "core/digest.h"
 #include "core/xalloc.h"
+#include "dlp/inspect.h"
 #include "gateway/frame.h"
 #include "gateway/privsep.h"
 #include "gateway/spawner.h"
@@ -327,14 +328,34 @@ describe_death(struct worker *wk, char *detail, size_t n)
  * about the item asked for, with the verdict the status says.
  */
 static int
-answer_check(const char *id, int status, const struct buf *receipt, char *detail,
-    size_t detail_size)
+answer_check(const char *id, int kind, int status, const struct buf *out,
+    const struct buf *receipt, char *detail, size_t detail_size)
 {
 	struct receipt_view v;
 	struct buf why;
 	int r = -1;
 
 	buf_init(&why, 512);
+	if (kind == FRAME_INSPECT) {
+		struct findings_view fv;
+
+		if (findings_read(buf_str(receipt), receipt->len, id, &fv, &why) != 0)
+			snprintf(detail, detail_size, "worker answered malformed findings: %s",
+			    buf_str(&why));
+		else if ((status == INSPECT_FOUND) != (fv.n + fv.not_listed > 0) ||
+		    (status != INSPECT_FOUND && status != INSPECT_CLEAN) || out->len != 0)
+			snprintf(detail, detail_size, "worker's status and findings disagree");
+		else
+			r = 0;
+		findings_view_free(&fv);
+		buf_free(&why);
+		return r;
+	}
+	if (status != WORKER_SANITIZED && status != WORKER_WITHHELD) {
+		snprintf(detail, detail_size, "worker answered status %d", status);
+		buf_free(&why);
+		return -1;
+	}
 	if (receipt_read(buf_str(receipt), receipt->len, &v, &why) != 0)
 		snprintf(detail, detail_size, "worker answered a malformed receipt: %s",
 		    buf_str(&why));
@@ -418,7 +439,8 @@ worker_run_item(struct worker *wk, int kind, const char *name,
 		r = -1;
 	else
 		r = frame_read_response(wk->fd, &status, out, receipt, deadline, &conv);
-	if (r == 0 && answer_check(id, status & ~FRAME_STATUS_RETIRE, receipt, detail, detail_size) != 0)
+	if (r == 0 && answer_check(id, kind, status & ~FRAME_STATUS_RETIRE, out, receipt, detail,
+	    detail_size) != 0)
 		r = -3;
 	if (r == 0) {
 		int retiring = (status & FRAME_STATUS_RETIRE) != 0;

@@ -23,6 +23,7 @@
 #include "cdr/cdr.h"
 #include "cdr/item.h"
 #include "core/xalloc.h"
+#include "dlp/inspect.h"
 #include "gateway/frame.h"
 #include "gateway/sandbox.h"
 #include "gateway/spawner.h"
@@ -79,7 +80,10 @@ serve(const struct policy *loaded)
 		buf_reset(&receipt);
 		if (frame_read_request(WORKER_FD, id, &t, &kind, name, &env, &item) != 0)
 			_exit(0);
-		if (kind == FRAME_FILE)
+		if (kind == FRAME_INSPECT)
+			status = dlp_inspect(pol, id, name[0] ? name : NULL,
+			    (const unsigned char *)buf_str(&item), item.len, &receipt);
+		else if (kind == FRAME_FILE)
 			status = cdr_file_item(pol, id, t, name[0] ? name : NULL,
 			    (const unsigned char *)buf_str(&item), item.len, &out, &receipt);
 		else

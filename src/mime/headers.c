@@ -34,6 +34,21 @@ header_decoded(GMimeObject *obj, const char *name, enum hdr_mode mode,
 	return 0;
 }
 
+GByteArray *
+mime_part_content(GMimePart *part)
+{
+	GMimeDataWrapper *dw = g_mime_part_get_content(part);
+	GMimeStream *mem = g_mime_stream_mem_new();
+	GByteArray *ba;
+
+	if (dw != NULL)
+		g_mime_data_wrapper_write_to_stream(dw, mem);
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), FALSE);
+	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+	g_object_unref(mem);
+	return ba;
+}
+
 void
 header_mime_type(GMimeObject *obj, char *s, size_t n)
 {

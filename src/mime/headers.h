@@ -16,6 +16,9 @@ const char *header_raw(GMimeObject *obj, const char *name);
 /* Decoded UTF-8 into out (appended); 0 if present, -1 if absent. */
 int header_decoded(GMimeObject *obj, const char *name, enum hdr_mode mode,
     struct buf *out, struct hdr_info *info);
+/* The decoded (transfer encoding removed) content of a leaf; the caller
+ * frees it with g_byte_array_free(ba, TRUE). */
+GByteArray *mime_part_content(GMimePart *part);
 /* Lower-case "type/subtype" of an entity. */
 void header_mime_type(GMimeObject *obj, char *s, size_t n);
 

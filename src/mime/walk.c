@@ -139,22 +139,6 @@ body_plain(struct walker *w, const char *s, size_t n, const char *path)
 		body_append(w, "\n", 1, path);
 }
 
-/* Decoded (transfer-encoding removed) content of a leaf part. */
-static GByteArray *
-part_content(GMimePart *part)
-{
-	GMimeDataWrapper *dw = g_mime_part_get_content(part);
-	GMimeStream *mem = g_mime_stream_mem_new();
-	GByteArray *ba;
-
-	if (dw != NULL)
-		g_mime_data_wrapper_write_to_stream(dw, mem);
-	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), FALSE);
-	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
-	g_object_unref(mem);
-	return ba;
-}
-
 static void
 record_filename(struct walker *w, GMimeObject *obj, struct receipt_part *rp)
 {
@@ -492,7 +476,7 @@ leaf(struct walker *w, GMimeObject *obj, const char *path, const char *type,
     int in_related, size_t depth)
 {
 	struct receipt_part *rp = receipt_add_part(w->rc, path);
-	GByteArray *ba = part_content(GMIME_PART(obj));
+	GByteArray *ba = mime_part_content(GMIME_PART(obj));
 
 	rp->declared_type = xstrdup(type);
 	rp->bytes = ba->len;

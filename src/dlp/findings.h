@@ -1,0 +1,44 @@
+/*
+ * findings - the one reader of a worker's inspection answer
+ * ("sekisho.findings/1", written by dlp/inspect.c).  The answer is untrusted
+ * input: it is parsed strictly (core/jsonread.h), its shape checked, and
+ * each finding's fields taken only when they are what they may be: a kind
+ * and a confidence from the known words, a "where" of at most
+ * INSPECT_WHERE_MAX bytes, and a masked number in exactly the masked form
+ * (four asterisk groups and the last four digits) so that an answer
+ * carrying a whole number is refused, never printed or recorded.
+ *
+ * Errors: -1 with the reason in why; never dies on bad input.
+ */
+#ifndef SEKISHO_DLP_FINDINGS_H
+#define SEKISHO_DLP_FINDINGS_H
+
+#include <stddef.h>
+
+#include "core/buf.h"
+
+#define FINDINGS_SCHEMA "sekisho.findings/1"
+#define INSPECT_FINDINGS_MAX 1000	/* findings listed in one answer */
+#define INSPECT_WHERE_MAX 512		/* bytes of one "where" */
+#define FINDINGS_READ_MAX ((size_t)4 * 1024 * 1024)	/* a larger answer is refused */
+
+struct finding_view {
+	char kind[24];		/* individual-number, corporate-number, uninspectable */
+	char confidence[8];	/* high, medium, low */
+	char where[INSPECT_WHERE_MAX + 1];
+	char masked[24];	/* "" for uninspectable */
+	char reason[64];	/* "" for a number */
+};
+
+struct findings_view {
+	struct finding_view *f;	/* n of them (free with findings_view_free) */
+	size_t n;
+	unsigned long long not_listed;
+};
+
+/* Read an answer for item id. */
+int findings_read(const char *json, size_t len, const char *id, struct findings_view *v,
+    struct buf *why);
+void findings_view_free(struct findings_view *v);
+
+#endif

@@ -1,0 +1,343 @@
+/*
+ * inspect - the text of one outgoing item, scanned.  See inspect.h.
+ *
+ * A message is parsed by GMime and walked: every entity counts against
+ * mime_part_limit, nesting against mime_nesting_limit; all decoded text
+ * together against text_size_limit.  Headers and parameters are decoded by
+ * sekisho's own decoders (mime/headers.h, mime/params.h), text by
+ * text/charset.h and HTML rendered by text/html.h, as when sanitising, so
+ * a number reads the same to the check as to the person who sent it.
+ */
+#include "dlp/inspect.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <gmime/gmime.h>
+
+#include "cdr/filetype.h"
+#include "cdr/mailtype.h"
+#include "core/json.h"
+#include "dlp/idnum.h"
+#include "mime/headers.h"
+#include "mime/params.h"
+#include "text/charset.h"
+#include "text/html.h"
+
+struct inspector {
+	const struct policy *pol;
+	struct buf *json;
+	size_t listed, not_listed;
+	size_t text_left;	/* of text_size_limit, for all text of the item */
+	size_t parts;
+	int limit_said[3];	/* each limit is one finding */
+	const char *where;	/* the text being scanned */
+};
+
+enum { SAID_TEXT, SAID_PARTS, SAID_NESTING };
+
+static void
+finding_open(struct inspector *ins)
+{
+	if (ins->listed > 0)
+		buf_putc(ins->json, ',');
+	buf_putc(ins->json, '{');
+	ins->listed++;
+}
+
+static int
+on_number(const struct dlp_finding *f, void *arg)
+{
+	struct inspector *ins = arg;
+	struct buf where, masked;
+
+	if (ins->listed >= INSPECT_FINDINGS_MAX) {
+		ins->not_listed++;
+		return 0;
+	}
+	buf_init(&where, INSPECT_WHERE_MAX);
+	buf_init(&masked, 64);
+	(void)buf_printf(&where, "%s line %zu", ins->where, f->line);
+	(void)dlp_masked(f, &masked);
+	finding_open(ins);
+	json_key(ins->json, "kind", 1);
+	json_str(ins->json, dlp_kind_name(f->kind));
+	json_key(ins->json, "confidence", 0);
+	json_str(ins->json, dlp_confidence_name(f->confidence));
+	json_key(ins->json, "where", 0);
+	json_str(ins->json, buf_str(&where));
+	json_key(ins->json, "masked", 0);
+	json_str(ins->json, buf_str(&masked));
+	json_key(ins->json, "reason", 0);
+	buf_puts(ins->json, "null}");
+	buf_free(&where);
+	buf_free(&masked);
+	return 0;
+}
+
+/* Something that could not be read: a finding of its own. */
+static void
+uninspectable(struct inspector *ins, const char *where, const char *reason)
+{
+	if (ins->listed >= INSPECT_FINDINGS_MAX) {
+		ins->not_listed++;
+		return;
+	}
+	finding_open(ins);
+	json_key(ins->json, "kind", 1);
+	json_str(ins->json, "uninspectable");
+	json_key(ins->json, "confidence", 0);
+	json_str(ins->json, "high");
+	json_key(ins->json, "where", 0);
+	json_strn(ins->json, where, strnlen(where, INSPECT_WHERE_MAX));
+	json_key(ins->json, "masked", 0);
+	buf_puts(ins->json, "null");
+	json_key(ins->json, "reason", 0);
+	json_str(ins->json, reason);
+	buf_putc(ins->json, '}');
+}
+
+static void
+limit_once(struct inspector *ins, int which, const char *where, const char *limit)
+{
+	if (!ins->limit_said[which])
+		uninspectable(ins, where, limit);
+	ins->limit_said[which] = 1;
+}
+
+static void
+scan(struct inspector *ins, const char *where, const char *utf8, size_t len,
+    const char *context)
+{
+	ins->where = where;
+	(void)dlp_scan_text(utf8, len, context, &dlp_default_terms, on_number, ins);
+}
+
+/* Bytes in a charset (label may be NULL) to UTF-8 within what is left of
+ * text_size_limit; 0, or -1 when the limit cut it (said once). */
+static int
+decode(struct inspector *ins, const char *where, const char *label,
+    const unsigned char *p, size_t len, struct buf *out)
+{
+	struct charset_info ci;
+	int r;
+
+	buf_init(out, ins->text_left);
+	r = charset_decode(label, p, len, out, &ci);
+	ins->text_left -= out->len;
+	if (r != 0)
+		limit_once(ins, SAID_TEXT, where, "text_size_limit");
+	return r;
+}
+
+/* Text, CSV or HTML bytes: decoded, rendered, scanned.  A CSV's first line
+ * is the context of the rest (a column named 個人番号 raises every row). */
+static void
+text_bytes(struct inspector *ins, const char *where, const char *label, int kind,
+    const unsigned char *p, size_t len)
+{
+	struct buf u, first;
+
+	(void)decode(ins, where, label, p, len, &u);
+	buf_init(&first, 64 * 1024);
+	if (kind == FT_HTML) {
+		struct html_opts o = { ins->pol->lim.html_depth, ins->pol->lim.html_nodes, 0, 0, 0 };
+		struct html_info hi;
+		struct buf t;
+
+		buf_init(&t, ins->text_left + u.len);
+		if (html_to_text(buf_str(&u), u.len, &o, &t, &hi) != 0 || hi.limit_hit != NULL)
+			uninspectable(ins, where, hi.limit_hit ? hi.limit_hit : "html");
+		scan(ins, where, buf_str(&t), t.len, NULL);
+		buf_free(&t);
+	} else {
+		if (kind == FT_CSV) {
+			const char *nl = memchr(buf_str(&u), '\n', u.len);
+
+			(void)buf_append(&first, buf_str(&u), nl ? (size_t)(nl - buf_str(&u)) : u.len);
+		}
+		scan(ins, where, buf_str(&u), u.len, first.len ? buf_str(&first) : NULL);
+	}
+	buf_free(&first);
+	buf_free(&u);
+}
+
+static int
+name_ends(const char *name, const char *ext)
+{
+	size_t n = name ? strlen(name) : 0, e = strlen(ext);
+
+	return n > e && strcasecmp(name + n - e, ext) == 0;
+}
+
+static void inspect_message(struct inspector *ins, const unsigned char *p, size_t len,
+    const char *where, size_t depth);
+
+/* A file (the item, an attachment): what it is decides how it is read. */
+static void
+inspect_file(struct inspector *ins, const char *where, const char *name, const char *label,
+    const unsigned char *p, size_t len, size_t depth)
+{
+	struct filetype ft;
+
+	filetype_detect(p, len, name, &ft);
+	switch (ft.kind) {
+	case FT_TEXT:
+	case FT_CSV:
+	case FT_HTML:
+		text_bytes(ins, where, label, (int)ft.kind, p, len);
+		break;
+	case FT_MESSAGE:
+		inspect_message(ins, p, len, where, depth + 1);
+		break;
+	case FT_ENCRYPTED:
+		uninspectable(ins, where, "encrypted");
+		break;
+	default:
+		/* docx, xlsx, PDF, archives: their text is not read yet */
+		uninspectable(ins, where, "format-not-inspected");
+		break;
+	}
+}
+
+static void
+leaf_name(GMimeObject *obj, struct buf *name)
+{
+	const char *cd = header_raw(obj, "Content-Disposition");
+	const char *ct = header_raw(obj, "Content-Type");
+	struct param_info pi;
+
+	if (cd == NULL || !param_get(cd, strlen(cd), "filename", name, &pi))
+		if (ct != NULL)
+			(void)param_get(ct, strlen(ct), "name", name, &pi);
+}
+
+static void
+inspect_entity(struct inspector *ins, GMimeObject *obj, const char *path, size_t depth)
+{
+	struct buf where;
+	char type[128];
+
+	buf_init(&where, INSPECT_WHERE_MAX);
+	if (++ins->parts > ins->pol->lim.parts) {
+		(void)buf_printf(&where, "part %s", path);
+		limit_once(ins, SAID_PARTS, buf_str(&where), "mime_part_limit");
+		goto out;
+	}
+	if (depth > ins->pol->lim.nesting) {
+		(void)buf_printf(&where, "part %s", path);
+		limit_once(ins, SAID_NESTING, buf_str(&where), "mime_nesting_limit");
+		goto out;
+	}
+	if (GMIME_IS_MULTIPART(obj)) {
+		int n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
+
+		for (int i = 0; i < n; i++) {
+			char sub[256];
+
+			snprintf(sub, sizeof sub, "%s.%d", path, i + 1);
+			inspect_entity(ins, g_mime_multipart_get_part(GMIME_MULTIPART(obj), i),
+			    sub, depth + 1);
+		}
+	} else if (GMIME_IS_MESSAGE_PART(obj)) {
+		GMimeMessage *m = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+		struct buf subject;
+		struct hdr_info hi;
+
+		if (m == NULL)
+			goto out;
+		buf_init(&subject, 64 * 1024);
+		if (header_decoded(GMIME_OBJECT(m), "Subject", HDR_TEXT, &subject, &hi) == 0) {
+			(void)buf_printf(&where, "part %s subject", path);
+			scan(ins, buf_str(&where), buf_str(&subject), subject.len, NULL);
+		}
+		buf_free(&subject);
+		if (g_mime_message_get_mime_part(m) != NULL)
+			inspect_entity(ins, g_mime_message_get_mime_part(m), path, depth + 1);
+	} else if (GMIME_IS_PART(obj)) {
+		GByteArray *ba = mime_part_content(GMIME_PART(obj));
+		struct buf name;
+		const char *label = g_mime_object_get_content_type_parameter(obj, "charset");
+		int kind = -1;
+
+		buf_init(&name, 4096);
+		leaf_name(obj, &name);
+		header_mime_type(obj, type, sizeof type);
+		if (name.len > 0)
+			(void)buf_printf(&where, "part %s (%s)", path, buf_str(&name));
+		else
+			(void)buf_printf(&where, "part %s", path);
+		if (name.len == 0 && strcmp(type, "text/html") == 0)
+			kind = FT_HTML;
+		else if (name.len == 0 && (strncmp(type, "text/", 5) == 0 || type[0] == '\0'))
+			kind = FT_TEXT;
+		if (kind >= 0)
+			text_bytes(ins, buf_str(&where), label, kind, ba->data, ba->len);
+		else
+			inspect_file(ins, buf_str(&where), name.len ? buf_str(&name) : NULL,
+			    label, ba->data, ba->len, depth);
+		g_byte_array_free(ba, TRUE);
+		buf_free(&name);
+	}
+out:
+	buf_free(&where);
+}
+
+static void
+inspect_message(struct inspector *ins, const unsigned char *p, size_t len,
+    const char *where, size_t depth)
+{
+	GMimeStream *stream;
+	GMimeParser *parser;
+	GMimeObject *root;
+	struct buf subject, w;
+	struct hdr_info hi;
+
+	if (depth > ins->pol->lim.nesting) {
+		limit_once(ins, SAID_NESTING, where, "mime_nesting_limit");
+		return;
+	}
+	stream = g_mime_stream_mem_new_with_buffer((const char *)p, len);
+	parser = g_mime_parser_new_with_stream(stream);
+	root = g_mime_parser_construct_part(parser, NULL);
+	g_object_unref(parser);
+	g_object_unref(stream);
+	if (root == NULL) {
+		uninspectable(ins, where, "parse-failed");
+		return;
+	}
+	buf_init(&subject, 64 * 1024);
+	buf_init(&w, INSPECT_WHERE_MAX);
+	if (header_decoded(root, "Subject", HDR_TEXT, &subject, &hi) == 0) {
+		(void)buf_printf(&w, "%s%ssubject", where, where[0] ? " " : "");
+		scan(ins, buf_str(&w), buf_str(&subject), subject.len, NULL);
+	}
+	buf_reset(&w);
+	(void)buf_printf(&w, "%s%s1", where, where[0] ? " part " : "");
+	inspect_entity(ins, root, where[0] ? buf_str(&w) : "1", depth);
+	buf_free(&w);
+	buf_free(&subject);
+	g_object_unref(root);
+}
+
+int
+dlp_inspect(const struct policy *pol, const char *id, const char *name,
+    const unsigned char *in, size_t len, struct buf *json)
+{
+	struct inspector ins;
+
+	memset(&ins, 0, sizeof ins);
+	ins.pol = pol;
+	ins.json = json;
+	ins.text_left = pol->lim.text_bytes;
+	buf_printf(json, "{\"schema\":\"%s\",\"id\":", FINDINGS_SCHEMA);
+	json_str(json, id);
+	buf_puts(json, ",\"findings\":[");
+	if (name_ends(name, ".eml") || (name == NULL && mailtype_is_message(in, len)))
+		inspect_message(&ins, in, len, "", 1);
+	else
+		inspect_file(&ins, "file", name, NULL, in, len, 0);
+	buf_printf(json, "],\"findings_not_listed\":%zu}\n", ins.not_listed);
+	return ins.listed + ins.not_listed > 0 ? INSPECT_FOUND : INSPECT_CLEAN;
+}
