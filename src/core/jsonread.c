@@ -360,11 +360,20 @@ static const char *
 skip_value(const char *p, const char *end)
 {
 	if (*p == '"') {
-		for (p++; p < end && *p != '"'; p++) {
-			if (*p == '\\')
-				p++;
+		/* the next quote not escaped: preceded by an even run of
+		 * backslashes (memchr: strings are most of a receipt) */
+		for (p++; p < end;) {
+			const char *q = memchr(p, '"', (size_t)(end - p)), *b;
+
+			if (q == NULL)
+				return end;
+			for (b = q; b > p && b[-1] == '\\'; b--)
+				;
+			if ((q - b) % 2 == 0)
+				return q + 1;
+			p = q + 1;
 		}
-		return p + 1;
+		return end;
 	}
 	if (*p == '{' || *p == '[') {
 		int depth = 0;

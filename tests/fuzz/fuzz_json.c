@@ -7,8 +7,8 @@
  *     json_check's named ceilings (nesting, keys, a key's length) or holds a
  *     NUL byte (jansson stops reading there; json_check refuses it);
  * and on what it accepts: the value's span is inside the input, walking
- * every object's members (json_member) ends, visits exactly as many members
- * as jansson counts, and each key and string decodes (json_unescape) to valid
+ * every object's members (json_member) and every array's elements
+ * (json_element) ends, visits exactly as many as jansson counts, and each key and string decodes (json_unescape) to valid
  * UTF-8 without NUL.
  */
 #include <jansson.h>
@@ -50,9 +50,20 @@ walk(const struct json_value *v, json_t *j, int depth)
 		FUZZ_CHECK(n == json_object_size(j));
 		break;
 	}
-	case JV_ARRAY:
+	case JV_ARRAY: {
+		struct json_value e;
+		size_t pos = 0, n = 0;
+
 		FUZZ_CHECK(json_is_array(j));
+		while (json_element(v, &pos, &e)) {
+			FUZZ_CHECK(e.p >= v->p && e.p + e.n <= v->p + v->n);
+			FUZZ_CHECK(n < json_array_size(j));
+			walk(&e, json_array_get(j, n), depth + 1);
+			n++;
+		}
+		FUZZ_CHECK(n == json_array_size(j));
 		break;
+	}
 	case JV_STRING:
 		FUZZ_CHECK(json_is_string(j));
 		buf_init(&s, v->n * 2 + 16);
