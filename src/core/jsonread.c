@@ -19,10 +19,24 @@ struct reader {
 	const unsigned char *s;
 	size_t n, i;
 	int depth;
-	struct key keys[JSON_OPEN_KEYS_MAX];
-	size_t nkeys;
+	struct key *keys;	/* small, or allocated past it */
+	size_t nkeys, cap;	/* cap <= JSON_OPEN_KEYS_MAX */
+	struct key small[64];	/* enough for every receipt: no allocation */
 	struct buf *why;
 };
+
+static void
+grow_keys(struct reader *r)
+{
+	size_t cap = r->cap * 2 > JSON_OPEN_KEYS_MAX ? JSON_OPEN_KEYS_MAX : r->cap * 2;
+
+	if (r->keys == r->small) {
+		r->keys = xmalloc(cap * sizeof *r->keys);
+		memcpy(r->keys, r->small, r->nkeys * sizeof *r->keys);
+	} else
+		r->keys = xrealloc(r->keys, cap * sizeof *r->keys);
+	r->cap = cap;
+}
 
 static int
 fail(struct reader *r, const char *what)
@@ -236,6 +250,8 @@ object(struct reader *r)
 		}
 		if (r->nkeys >= JSON_OPEN_KEYS_MAX)
 			return fail(r, "more than JSON_OPEN_KEYS_MAX keys open");
+		if (r->nkeys == r->cap)
+			grow_keys(r);
 		r->keys[r->nkeys++] = k;
 		skip_ws(r);
 		if (r->i >= r->n || r->s[r->i] != ':')
@@ -328,7 +344,7 @@ value(struct reader *r, enum json_type *type)
 int
 json_check(const char *s, size_t n, struct json_value *v, struct buf *why)
 {
-	struct reader *r = xmalloc(sizeof *r);	/* keys: set as they are read */
+	struct reader rd, *r = &rd;	/* keys: set as they are read */
 	size_t start;
 	int rc = -1;
 
@@ -336,7 +352,9 @@ json_check(const char *s, size_t n, struct json_value *v, struct buf *why)
 	r->n = n;
 	r->i = 0;
 	r->depth = 0;
+	r->keys = r->small;
 	r->nkeys = 0;
+	r->cap = sizeof r->small / sizeof r->small[0];
 	r->why = why;
 	skip_ws(r);
 	start = r->i;
@@ -349,7 +367,8 @@ json_check(const char *s, size_t n, struct json_value *v, struct buf *why)
 		else
 			rc = 0;
 	}
-	free(r);
+	if (r->keys != r->small)
+		free(r->keys);
 	return rc;
 }
 
