@@ -20,6 +20,7 @@
 #include "cdr/mailtype.h"
 #include "core/json.h"
 #include "dlp/idnum.h"
+#include "dlp/ooxml_text.h"
 #include "mime/headers.h"
 #include "mime/params.h"
 #include "text/charset.h"
@@ -33,6 +34,7 @@ struct inspector {
 	size_t parts;
 	int limit_said[3];	/* each limit is one finding */
 	const char *where;	/* the text being scanned */
+	const struct ooxml_unit *unit;	/* a spreadsheet row: findings by cell */
 };
 
 enum { SAID_TEXT, SAID_PARTS, SAID_NESTING };
@@ -58,7 +60,17 @@ on_number(const struct dlp_finding *f, void *arg)
 	}
 	buf_init(&where, INSPECT_WHERE_MAX);
 	buf_init(&masked, 64);
-	(void)buf_printf(&where, "%s line %zu", ins->where, f->line);
+	if (ins->unit != NULL && ins->unit->ncells > 0) {
+		const struct ooxml_unit *u = ins->unit;
+		size_t c = 0;
+
+		while (c + 1 < u->ncells && u->cell_off[c + 1] <= f->offset)
+			c++;
+		(void)buf_printf(&where, "%s %s!%s", ins->where, u->where, u->cell_ref[c]);
+	} else if (ins->unit != NULL)
+		(void)buf_printf(&where, "%s %s line %zu", ins->where, ins->unit->where, f->line);
+	else
+		(void)buf_printf(&where, "%s line %zu", ins->where, f->line);
 	(void)dlp_masked(f, &masked);
 	finding_open(ins);
 	json_key(ins->json, "kind", 1);
@@ -171,6 +183,17 @@ name_ends(const char *name, const char *ext)
 	return n > e && strcasecmp(name + n - e, ext) == 0;
 }
 
+/* A unit of an Office document's text: a story, a slide, a sheet's row. */
+static void
+on_office_unit(const struct ooxml_unit *u, void *arg)
+{
+	struct inspector *ins = arg;
+
+	ins->unit = u;
+	(void)dlp_scan_text(u->text, u->len, u->context, &dlp_default_terms, on_number, ins);
+	ins->unit = NULL;
+}
+
 static void inspect_message(struct inspector *ins, const unsigned char *p, size_t len,
     const char *where, size_t depth);
 
@@ -191,11 +214,19 @@ inspect_file(struct inspector *ins, const char *where, const char *name, const c
 	case FT_MESSAGE:
 		inspect_message(ins, p, len, where, depth + 1);
 		break;
+	case FT_OOXML: {
+		char why[64];
+
+		ins->where = where;
+		if (ooxml_text(p, len, &ins->pol->lim, on_office_unit, ins, why, sizeof why) != 0)
+			uninspectable(ins, where, why);
+		break;
+	}
 	case FT_ENCRYPTED:
 		uninspectable(ins, where, "encrypted");
 		break;
 	default:
-		/* docx, xlsx, PDF, archives: their text is not read yet */
+		/* legacy Office, PDF, archives, images: their text is not read yet */
 		uninspectable(ins, where, "format-not-inspected");
 		break;
 	}
