@@ -29,6 +29,10 @@ int cmd_dlp(int argc, char **argv);
 
 /* Load -c CONFIG (or defaults); prints the error and returns -1. */
 int cli_load_config(struct config *c, const char *path);
+/* Start the spawner that loads what workers need (this process parses
+ * nothing): 0, or the exit status with the reason printed (a configuration
+ * it cannot load is EXIT_USAGE). */
+int cli_start_spawner(const struct config *c);
 
 /* Expand files and folders (Maildir: cur/ and new/; other folders: their
  * regular files) into a sorted list of paths.  Returns -1 with a message. */

@@ -152,7 +152,6 @@ dlp_scan(int argc, char **argv)
 	struct config cfg;
 	struct inputs in = { 0 };
 	struct worker wk;
-	struct buf err;
 	int c, as_json = 0, status = 0, r;
 
 	optind = 1;
@@ -177,15 +176,10 @@ dlp_scan(int argc, char **argv)
 		}
 	}
 	signal(SIGPIPE, SIG_IGN);
-	buf_init(&err, 512);
-	if ((r = worker_launch_spawner(&cfg, &err)) != 0) {
-		fprintf(stderr, "sekisho: %s%s\n", r == -2 ? "configuration error: " : "",
-		    buf_str(&err));
-		buf_free(&err);
+	if ((r = cli_start_spawner(&cfg)) != 0) {
 		inputs_free(&in);
-		return r == -2 ? EXIT_USAGE : EXIT_INTERNAL;
+		return r;
 	}
-	buf_free(&err);
 	if (worker_start(&wk, &cfg) != 0) {
 		fprintf(stderr, "sekisho: cannot start worker: %s\n", strerror(errno));
 		inputs_free(&in);

@@ -286,21 +286,9 @@ run_items(int kind, int argc, char **argv)
 		inputs_add(&in, "-");
 
 	signal(SIGPIPE, SIG_IGN);
-	{
-		/* the spawner loads what sanitising needs (this process parses
-		 * nothing): a configuration it cannot load is said here */
-		struct buf err;
-		int r;
-
-		buf_init(&err, 512);
-		if ((r = worker_launch_spawner(&cfg, &err)) != 0) {
-			fprintf(stderr, "sekisho: %s%s\n", r == -2 ? "configuration error: " : "",
-			    buf_str(&err));
-			buf_free(&err);
-			inputs_free(&in);
-			return r == -2 ? EXIT_USAGE : EXIT_INTERNAL;
-		}
-		buf_free(&err);
+	if ((status = cli_start_spawner(&cfg)) != 0) {
+		inputs_free(&in);
+		return status;
 	}
 	if (worker_start(&run.wk, &cfg) != 0) {
 		fprintf(stderr, "sekisho: cannot start worker: %s\n", strerror(errno));

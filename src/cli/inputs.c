@@ -1,5 +1,6 @@
 /*
- * inputs - input expansion and file helpers for the CLI.  See cli.h.
+ * inputs - input expansion, file helpers and the spawner's start for the
+ * CLI.  See cli.h.
  */
 #include "cli/cli.h"
 
@@ -14,6 +15,7 @@
 
 #include "core/fdio.h"
 #include "core/xalloc.h"
+#include "gateway/worker.h"
 
 static int
 push(struct inputs *in, const char *path)
@@ -214,4 +216,18 @@ read_input(const char *path, size_t max, struct buf *b, int *over, size_t *total
 	if (fd != 0)
 		close(fd);
 	return 0;
+}
+
+int
+cli_start_spawner(const struct config *c)
+{
+	struct buf err;
+	int r;
+
+	buf_init(&err, 512);
+	if ((r = worker_launch_spawner(c, &err)) != 0)
+		fprintf(stderr, "sekisho: %s%s\n", r == -2 ? "configuration error: " : "",
+		    buf_str(&err));
+	buf_free(&err);
+	return r == 0 ? 0 : r == -2 ? EXIT_USAGE : EXIT_INTERNAL;
 }
