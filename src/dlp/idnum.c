@@ -313,6 +313,15 @@ span_kind(const struct span *sp, int *grouped)
 }
 
 static int
+all_zero(const unsigned char *d, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (d[i] != 0)
+			return 0;
+	return 1;
+}
+
+static int
 group_over_four(const struct span *sp)
 {
 	if (sp->ngroups > GROUPS_MAX)
@@ -336,8 +345,8 @@ span_done(struct scan *s, const struct span *sp, unsigned int before,
 		return 0;
 	valid = kind == DLP_INDIVIDUAL_NUMBER ? dlp_individual_check(sp->d) :
 	    dlp_corporate_check(sp->d);
-	if (!valid)
-		return 0;
+	if (!valid || all_zero(sp->d, sp->ndigits))
+		return 0;	/* zeros pass the check but are a placeholder, never issued */
 	/* part of a word, or of a decimal or an amount: not a number of ours */
 	if (after_at < s->len) {
 		size_t n = next_cp(s->text + after_at, s->len - after_at, &after);

@@ -11,6 +11,7 @@
 #include "dlp/inspect.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -244,6 +245,14 @@ leaf_name(GMimeObject *obj, struct buf *name)
 			(void)param_get(ct, strlen(ct), "name", name, &pi);
 }
 
+/* "part " before a path of numbers; a path that names its message
+ * ("message 2 part 1") says it already */
+static const char *
+part_word(const char *path)
+{
+	return path[0] >= '0' && path[0] <= '9' ? "part " : "";
+}
+
 static void
 inspect_entity(struct inspector *ins, GMimeObject *obj, const char *path, size_t depth)
 {
@@ -252,12 +261,12 @@ inspect_entity(struct inspector *ins, GMimeObject *obj, const char *path, size_t
 
 	buf_init(&where, INSPECT_WHERE_MAX);
 	if (++ins->parts > ins->pol->lim.parts) {
-		(void)buf_printf(&where, "part %s", path);
+		(void)buf_printf(&where, "%s%s", part_word(path), path);
 		limit_once(ins, SAID_PARTS, buf_str(&where), "mime_part_limit");
 		goto out;
 	}
 	if (depth > ins->pol->lim.nesting) {
-		(void)buf_printf(&where, "part %s", path);
+		(void)buf_printf(&where, "%s%s", part_word(path), path);
 		limit_once(ins, SAID_NESTING, buf_str(&where), "mime_nesting_limit");
 		goto out;
 	}
@@ -280,7 +289,7 @@ inspect_entity(struct inspector *ins, GMimeObject *obj, const char *path, size_t
 			goto out;
 		buf_init(&subject, 64 * 1024);
 		if (header_decoded(GMIME_OBJECT(m), "Subject", HDR_TEXT, &subject, &hi) == 0) {
-			(void)buf_printf(&where, "part %s subject", path);
+			(void)buf_printf(&where, "%s%s subject", part_word(path), path);
 			scan(ins, buf_str(&where), buf_str(&subject), subject.len, NULL);
 		}
 		buf_free(&subject);
@@ -296,9 +305,9 @@ inspect_entity(struct inspector *ins, GMimeObject *obj, const char *path, size_t
 		leaf_name(obj, &name);
 		header_mime_type(obj, type, sizeof type);
 		if (name.len > 0)
-			(void)buf_printf(&where, "part %s (%s)", path, buf_str(&name));
+			(void)buf_printf(&where, "%s%s (%s)", part_word(path), path, buf_str(&name));
 		else
-			(void)buf_printf(&where, "part %s", path);
+			(void)buf_printf(&where, "%s%s", part_word(path), path);
 		if (name.len == 0 && strcmp(type, "text/html") == 0)
 			kind = FT_HTML;
 		else if (name.len == 0 && (strncmp(type, "text/", 5) == 0 || type[0] == '\0'))
@@ -324,18 +333,31 @@ inspect_message(struct inspector *ins, const unsigned char *p, size_t len,
 	GMimeObject *root;
 	struct buf subject, w;
 	struct hdr_info hi;
+	unsigned char *lf;
 
 	if (depth > ins->pol->lim.nesting) {
-		limit_once(ins, SAID_NESTING, where, "mime_nesting_limit");
+		limit_once(ins, SAID_NESTING, where[0] ? where : "message", "mime_nesting_limit");
 		return;
+	}
+	if ((lf = mime_cr_only_to_lf(p, len)) != NULL)
+		p = lf;
+	/* an mbox envelope line ("From sender date") is not a header */
+	if (len > 5 && memcmp(p, "From ", 5) == 0) {
+		const unsigned char *nl = memchr(p, '\n', len);
+
+		if (nl != NULL) {
+			len -= (size_t)(nl + 1 - p);
+			p = nl + 1;
+		}
 	}
 	stream = g_mime_stream_mem_new_with_buffer((const char *)p, len);
 	parser = g_mime_parser_new_with_stream(stream);
 	root = g_mime_parser_construct_part(parser, NULL);
 	g_object_unref(parser);
 	g_object_unref(stream);
+	free(lf);
 	if (root == NULL) {
-		uninspectable(ins, where, "parse-failed");
+		uninspectable(ins, where[0] ? where : "message", "parse-failed");
 		return;
 	}
 	buf_init(&subject, 64 * 1024);
@@ -365,7 +387,17 @@ dlp_inspect(const struct policy *pol, const char *id, const char *name,
 	buf_printf(json, "{\"schema\":\"%s\",\"id\":", FINDINGS_SCHEMA);
 	json_str(json, id);
 	buf_puts(json, ",\"findings\":[");
-	if (name_ends(name, ".eml") || (name == NULL && mailtype_is_message(in, len)))
+	if (mailtype_is_mbox(in, len)) {
+		size_t pos = 0, start, end;
+
+		/* each message of an mbox, by its number */
+		for (int n = 1; mailtype_mbox_next(in, len, &pos, &start, &end); n++) {
+			char where[32];
+
+			snprintf(where, sizeof where, "message %d", n);
+			inspect_message(&ins, in + start, end - start, where, 1);
+		}
+	} else if (name_ends(name, ".eml") || (name == NULL && mailtype_is_message(in, len)))
 		inspect_message(&ins, in, len, "", 1);
 	else
 		inspect_file(&ins, "file", name, NULL, in, len, 0);

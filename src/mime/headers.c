@@ -6,6 +6,8 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "core/xalloc.h"
+
 const char *
 header_raw(GMimeObject *obj, const char *name)
 {
@@ -32,6 +34,19 @@ header_decoded(GMimeObject *obj, const char *name, enum hdr_mode mode,
 	while (out->len > 0 && isspace((unsigned char)out->data[out->len - 1]))
 		out->data[--out->len] = '\0';
 	return 0;
+}
+
+unsigned char *
+mime_cr_only_to_lf(const unsigned char *m, size_t len)
+{
+	unsigned char *copy;
+
+	if (len == 0 || memchr(m, '\n', len) != NULL || memchr(m, '\r', len) == NULL)
+		return NULL;
+	copy = xmalloc(len);
+	for (size_t i = 0; i < len; i++)
+		copy[i] = m[i] == '\r' ? '\n' : m[i];
+	return copy;
 }
 
 GByteArray *

@@ -16,6 +16,9 @@ const char *header_raw(GMimeObject *obj, const char *name);
 /* Decoded UTF-8 into out (appended); 0 if present, -1 if absent. */
 int header_decoded(GMimeObject *obj, const char *name, enum hdr_mode mode,
     struct buf *out, struct hdr_info *info);
+/* Old Mac mail ends lines in CR alone; GMime needs LF: a copy with each CR
+ * made LF (free it), or NULL when the message has an LF or no CR. */
+unsigned char *mime_cr_only_to_lf(const unsigned char *m, size_t len);
 /* The decoded (transfer encoding removed) content of a leaf; the caller
  * frees it with g_byte_array_free(ba, TRUE). */
 GByteArray *mime_part_content(GMimePart *part);

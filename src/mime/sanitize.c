@@ -178,20 +178,6 @@ prescan(const struct policy *pol, const unsigned char *m, size_t len, size_t *va
 	return NULL;
 }
 
-/* Old Mac mail ends lines in CR alone; GMime needs LF. */
-static unsigned char *
-cr_only_to_lf(const unsigned char *m, size_t len)
-{
-	unsigned char *copy;
-
-	if (memchr(m, '\n', len) != NULL || memchr(m, '\r', len) == NULL)
-		return NULL;
-	copy = xmalloc(len);
-	for (size_t i = 0; i < len; i++)
-		copy[i] = m[i] == '\r' ? '\n' : m[i];
-	return copy;
-}
-
 struct kept_header {
 	const char *name;
 	enum hkind kind;
@@ -365,7 +351,7 @@ sanitize_message(const struct cdr_ctx *base, const struct receipt_envelope *env,
 		return finish_withheld(rc, out);
 	}
 	/* Line ends first: an mbox line or a limit is found in lines. */
-	if ((lf = cr_only_to_lf(msg, len)) != NULL) {
+	if ((lf = mime_cr_only_to_lf(msg, len)) != NULL) {
 		receipt_anomaly(rc, "cr-line-endings", "CR-only line endings read as LF", -1);
 		msg = lf;
 	}

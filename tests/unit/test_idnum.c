@@ -155,6 +155,8 @@ test_not_numbers_of_ours(void **state)
 {
 	(void)state;
 	none("個人番号 123456789010");		/* wrong check digit */
+	none("個人番号 000000000000");		/* passes the check; a placeholder */
+	none("0000-0000-0000");
 	none("1234-5678-9018-1234");		/* a card number */
 	none("11234567890185");			/* fourteen digits */
 	none("1234-5678 9018");			/* two kinds of separator */
