@@ -76,12 +76,6 @@
  * at the ceiling, the file is withheld with memory_limit instead of the
  * worker dying.
  */
-struct pdf_mem {
-	size_t used;
-	size_t limit;
-	int hit;
-};
-
 #define MEM_HDR 16	/* keeps max_align_t alignment; holds the size */
 
 static size_t pdf_mem_left;	/* what the last context did not give back */
@@ -1438,13 +1432,29 @@ run(struct job *j, const unsigned char *in, size_t len, struct buf *out)
 	return rc;
 }
 
+fz_context *
+cdr_pdf_context(struct pdf_mem *m, size_t memory_limit)
+{
+	fz_alloc_context alloc = { m, mem_malloc, mem_realloc, mem_free };
+	fz_context *ctx;
+
+	memset(m, 0, sizeof *m);
+	m->limit = PDF_MEM_SHARE(memory_limit);
+	if ((ctx = fz_new_context(&alloc, NULL, PDF_STORE_SHARE(m->limit))) == NULL)
+		return NULL;
+	fz_set_warning_callback(ctx, quiet, NULL);
+	fz_set_error_callback(ctx, quiet, NULL);
+	if (!builtin_cjk && sys_cjk != NULL)
+		fz_install_load_system_font_funcs(ctx, NULL, load_sys_cjk, NULL);
+	return ctx;
+}
+
 int
 cdr_pdf(struct cdr_ctx *c, const unsigned char *in, size_t len, struct buf *out,
     struct cdr_result *r)
 {
 	const struct policy *pol = c->pol;
 	struct job j;
-	fz_alloc_context alloc;
 	int rc;
 
 	memset(&j, 0, sizeof j);
@@ -1453,22 +1463,13 @@ cdr_pdf(struct cdr_ctx *c, const unsigned char *in, size_t len, struct buf *out,
 	j.rebuild = pol->pdf_mode == PDF_REBUILD;
 	j.text = !j.rebuild && pol->pdf_text_layer;
 	clock_gettime(CLOCK_MONOTONIC, &j.t0);
-	j.mem.limit = PDF_MEM_SHARE(pol->lim.memory_bytes);
-	alloc.user = &j.mem;
-	alloc.malloc = mem_malloc;
-	alloc.realloc = mem_realloc;
-	alloc.free = mem_free;
 	buf_reset(out);
 	snprintf(r->method, sizeof r->method, "%s", j.rebuild ? "rebuild" : "rasterize");
 	r->pages = 0;
 
-	if ((j.ctx = fz_new_context(&alloc, NULL, PDF_STORE_SHARE(j.mem.limit))) == NULL)
+	if ((j.ctx = cdr_pdf_context(&j.mem, pol->lim.memory_bytes)) == NULL)
 		return cdr_limit(r, "memory_limit", pol->lim.memory_bytes,
 		    "MuPDF could not start within %zu bytes", j.mem.limit);
-	fz_set_warning_callback(j.ctx, quiet, NULL);
-	fz_set_error_callback(j.ctx, quiet, NULL);
-	if (!builtin_cjk && sys_cjk != NULL)
-		fz_install_load_system_font_funcs(j.ctx, NULL, load_sys_cjk, NULL);
 	if (j.text) {
 		j.cid_key = xcalloc(PDF_CID_SLOTS, sizeof *j.cid_key);
 		j.cid_val = xcalloc(PDF_CID_SLOTS, sizeof *j.cid_val);

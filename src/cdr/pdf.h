@@ -19,4 +19,20 @@ int cdr_pdf_init(char *err, size_t errlen);
 /* Bytes MuPDF still holds after the last cdr_pdf() (0 unless it leaked). */
 size_t cdr_pdf_mem_in_use(void);
 
+/*
+ * A MuPDF context for one file, for every MuPDF user in the worker: its
+ * allocations count against MuPDF's share of memory_limit (past it MuPDF
+ * gets NULL and throws, so a bomb is an error, not a dead worker or, under
+ * ASan, minutes of poisoning), warnings and errors print nothing, and the
+ * CJK font is there.  m must outlive the context; NULL when MuPDF cannot
+ * start within the share.
+ */
+struct pdf_mem {
+	size_t used;
+	size_t limit;
+	int hit;	/* an allocation was refused */
+};
+struct fz_context;
+struct fz_context *cdr_pdf_context(struct pdf_mem *m, size_t memory_limit);
+
 #endif

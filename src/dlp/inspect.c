@@ -22,6 +22,7 @@
 #include "core/json.h"
 #include "dlp/idnum.h"
 #include "dlp/ooxml_text.h"
+#include "dlp/pdf_text.h"
 #include "mime/headers.h"
 #include "mime/params.h"
 #include "text/charset.h"
@@ -195,6 +196,14 @@ on_office_unit(const struct ooxml_unit *u, void *arg)
 	ins->unit = NULL;
 }
 
+static void
+on_pdf_page(const char *where, const char *text, size_t len, void *arg)
+{
+	struct ooxml_unit u = { where, text, len, NULL, NULL, NULL, 0 };
+
+	on_office_unit(&u, arg);
+}
+
 static void inspect_message(struct inspector *ins, const unsigned char *p, size_t len,
     const char *where, size_t depth);
 
@@ -223,11 +232,19 @@ inspect_file(struct inspector *ins, const char *where, const char *name, const c
 			uninspectable(ins, where, why);
 		break;
 	}
+	case FT_PDF: {
+		char why[64];
+
+		ins->where = where;
+		if (pdf_text(p, len, &ins->pol->lim, on_pdf_page, ins, why, sizeof why) != 0)
+			uninspectable(ins, where, why);
+		break;
+	}
 	case FT_ENCRYPTED:
 		uninspectable(ins, where, "encrypted");
 		break;
 	default:
-		/* legacy Office, PDF, archives, images: their text is not read yet */
+		/* legacy Office, archives, images: their text is not read yet */
 		uninspectable(ins, where, "format-not-inspected");
 		break;
 	}
