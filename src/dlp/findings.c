@@ -102,6 +102,7 @@ findings_read(const char *json, size_t len, const char *id, struct findings_view
 	char s[128];
 	size_t pos = 0;
 	uint64_t u;
+	size_t cap = 0;
 
 	memset(v, 0, sizeof *v);
 	if (len > FINDINGS_READ_MAX)
@@ -125,8 +126,13 @@ findings_read(const char *json, size_t len, const char *id, struct findings_view
 			findings_view_free(v);
 			return fail(why, "more findings than INSPECT_FINDINGS_MAX");
 		}
-		if (v->n == 0)
-			v->f = xcalloc(INSPECT_FINDINGS_MAX, sizeof *v->f);
+		if (v->n == cap) {
+			cap = cap ? cap * 2 : 16;
+			if (cap > INSPECT_FINDINGS_MAX)
+				cap = INSPECT_FINDINGS_MAX;
+			v->f = xrealloc(v->f, cap * sizeof *v->f);
+		}
+		memset(&v->f[v->n], 0, sizeof v->f[v->n]);
 		if (read_finding(&e, &v->f[v->n], why) != 0) {
 			findings_view_free(v);
 			return -1;

@@ -155,14 +155,12 @@ ascii_lower(int c)
 static size_t
 term_at(const unsigned char *p, size_t len, const char *term)
 {
-	size_t n = strlen(term);
+	size_t i;
 
-	if (n == 0 || n > len)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (ascii_lower(p[i]) != ascii_lower((unsigned char)term[i]))
+	for (i = 0; term[i] != '\0'; i++)
+		if (i >= len || ascii_lower(p[i]) != ascii_lower((unsigned char)term[i]))
 			return 0;
-	return n;
+	return i;
 }
 
 static size_t
@@ -213,6 +211,10 @@ struct scan {
 	const struct dlp_terms *t;
 	size_t window;
 	int context_kw[2];	/* the caller's context names the kind */
+	/* the first two bytes a term may start with (lower case), as bits, and
+	 * the bytes of one-byte terms: most characters are no term's start */
+	unsigned char first2[65536 / 8];
+	unsigned char first1[256];
 	/* the last term seen: for the label rule and the window before */
 	size_t last_kw_end[2];	/* character index past it; SIZE_MAX: none */
 	int label_kind;		/* kind of the last term, -1 none */
@@ -223,6 +225,20 @@ struct scan {
 	dlp_emit_fn emit;
 	void *arg;
 };
+
+/* Whether a term may start at p: its first one or two bytes say. */
+static int
+may_start(const struct scan *s, const unsigned char *p, size_t len)
+{
+	unsigned int b0 = (unsigned int)ascii_lower(p[0]), two;
+
+	if (s->first1[b0])
+		return 1;
+	if (len < 2)
+		return 0;
+	two = b0 << 8 | (unsigned int)ascii_lower(p[1]);
+	return (s->first2[two >> 3] >> (two & 7)) & 1;
+}
 
 static int
 flush_one(struct scan *s)
@@ -456,6 +472,25 @@ dlp_scan_text(const char *text, size_t len, const char *context,
 	s.label_kind = -1;
 	s.emit = emit;
 	s.arg = arg;
+	{
+		const char *const *lists[3] = { s.t->individual, s.t->corporate, s.t->other };
+
+		for (int k = 0; k < 3; k++)
+			for (const char *const *w = lists[k]; w && *w; w++) {
+				unsigned int b0 = (unsigned int)ascii_lower((unsigned char)(*w)[0]);
+
+				if ((*w)[0] == '\0')
+					continue;
+				if ((*w)[1] == '\0')
+					s.first1[b0] = 1;
+				else {
+					unsigned int two = b0 << 8 |
+					    (unsigned int)ascii_lower((unsigned char)(*w)[1]);
+
+					s.first2[two >> 3] |= (unsigned char)(1u << (two & 7));
+				}
+			}
+	}
 	if (context) {
 		const unsigned char *c = (const unsigned char *)context;
 		size_t clen = strlen(context), b;
@@ -475,7 +510,8 @@ dlp_scan_text(const char *text, size_t len, const char *context,
 		if ((rc = flush_until(&s, ci)) != 0)
 			return rc;
 		/* a keyword or label starting here (not inside the last one) */
-		if (i >= skip_to && (h = hit_at(t + i, len - i, s.t, &b)) >= 0 &&
+		if (i >= skip_to && may_start(&s, t + i, len - i) &&
+		    (h = hit_at(t + i, len - i, s.t, &b)) >= 0 &&
 		    !(is_word_char(t[i]) && is_word_char(prev))) {
 			size_t nc = chars_in(t + i, b);
 

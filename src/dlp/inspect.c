@@ -207,19 +207,53 @@ on_pdf_page(const char *where, const char *text, size_t len, void *arg)
 static void inspect_message(struct inspector *ins, const unsigned char *p, size_t len,
     const char *where, size_t depth);
 
+#define SNIFF_BYTES 8192	/* looked at before asking libmagic */
+
+/*
+ * What a file is, cheaply where that is safe: documents and containers
+ * (zip, OLE2, PDF, RTF) and UTF-16 text go to filetype_detect (libmagic and
+ * sekisho's own checks: most of the time of an inspection otherwise);
+ * anything else with a NUL byte near its start is binary, which has no text
+ * to read (images, programs, compressed data); the rest is text, a message,
+ * CSV or HTML.  Taking binary for text would only inspect more.
+ */
+static enum ft_kind
+kind_of(const unsigned char *p, size_t len, const char *name)
+{
+	static const unsigned char ole[8] = { 0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1 };
+	size_t head = len < SNIFF_BYTES ? len : SNIFF_BYTES;
+	struct filetype ft;
+
+	if ((len >= 4 && memcmp(p, "PK\3\4", 4) == 0) || (len >= 8 && memcmp(p, ole, 8) == 0) ||
+	    (len >= 5 && memcmp(p, "{\\rtf", 5) == 0) ||
+	    (head >= 5 && memmem(p, head < 1024 ? head : 1024, "%PDF-", 5) != NULL) ||
+	    (len >= 2 && ((p[0] == 0xff && p[1] == 0xfe) || (p[0] == 0xfe && p[1] == 0xff)))) {
+		filetype_detect(p, len, name, &ft);
+		return ft.kind;
+	}
+	if (head > 0 && memchr(p, '\0', head) != NULL)
+		return FT_UNKNOWN;
+	if (mailtype_is_message(p, len))
+		return FT_MESSAGE;
+	if (name_ends(name, ".csv") || name_ends(name, ".tsv"))
+		return FT_CSV;
+	if (name_ends(name, ".html") || name_ends(name, ".htm"))
+		return FT_HTML;
+	return FT_TEXT;
+}
+
 /* A file (the item, an attachment): what it is decides how it is read. */
 static void
 inspect_file(struct inspector *ins, const char *where, const char *name, const char *label,
     const unsigned char *p, size_t len, size_t depth)
 {
-	struct filetype ft;
+	enum ft_kind kind = kind_of(p, len, name);
 
-	filetype_detect(p, len, name, &ft);
-	switch (ft.kind) {
+	switch (kind) {
 	case FT_TEXT:
 	case FT_CSV:
 	case FT_HTML:
-		text_bytes(ins, where, label, (int)ft.kind, p, len);
+		text_bytes(ins, where, label, (int)kind, p, len);
 		break;
 	case FT_MESSAGE:
 		inspect_message(ins, p, len, where, depth + 1);
