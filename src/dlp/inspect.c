@@ -15,11 +15,14 @@
 #include <string.h>
 #include <strings.h>
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <gmime/gmime.h>
 
 #include "cdr/filetype.h"
 #include "cdr/mailtype.h"
 #include "core/json.h"
+#include "core/xalloc.h"
 #include "dlp/idnum.h"
 #include "dlp/ooxml_text.h"
 #include "dlp/pdf_text.h"
@@ -37,6 +40,9 @@ struct inspector {
 	int limit_said[3];	/* each limit is one finding */
 	const char *where;	/* the text being scanned */
 	const struct ooxml_unit *unit;	/* a spreadsheet row: findings by cell */
+	size_t archive_members;	/* archive_entry_limit, all levels */
+	size_t archive_level;	/* archives we are inside: archive_depth_limit */
+	unsigned long long archive_bytes;	/* archive_total_size_limit, all levels */
 };
 
 enum { SAID_TEXT, SAID_PARTS, SAID_NESTING };
@@ -209,6 +215,23 @@ static void inspect_message(struct inspector *ins, const unsigned char *p, size_
 
 #define SNIFF_BYTES 8192	/* looked at before asking libmagic */
 
+/* The archives sekisho unpacks, by their first bytes (filetype.c names them). */
+static int
+is_archive_magic(const unsigned char *p, size_t len)
+{
+	static const struct { const char *m; size_t n, at; } magic[] = {
+		{ "7z\xbc\xaf\x27\x1c", 6, 0 }, { "\x1f\x8b", 2, 0 }, { "BZh", 3, 0 },
+		{ "\xfd" "7zXZ", 5, 0 }, { "Rar!\x1a\x07", 6, 0 }, { "MSCF", 4, 0 },
+		{ "-lh", 3, 2 }, { "ustar", 5, 257 }, { "PK\5\6", 4, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof magic / sizeof magic[0]; i++)
+		if (len >= magic[i].at + magic[i].n &&
+		    memcmp(p + magic[i].at, magic[i].m, magic[i].n) == 0)
+			return 1;
+	return 0;
+}
+
 /*
  * What a file is, cheaply where that is safe: documents and containers
  * (zip, OLE2, PDF, RTF) and UTF-16 text go to filetype_detect (libmagic and
@@ -225,6 +248,7 @@ kind_of(const unsigned char *p, size_t len, const char *name)
 	struct filetype ft;
 
 	if ((len >= 4 && memcmp(p, "PK\3\4", 4) == 0) || (len >= 8 && memcmp(p, ole, 8) == 0) ||
+	    is_archive_magic(p, len) ||
 	    (len >= 5 && memcmp(p, "{\\rtf", 5) == 0) ||
 	    (head >= 5 && memmem(p, head < 1024 ? head : 1024, "%PDF-", 5) != NULL) ||
 	    (len >= 2 && ((p[0] == 0xff && p[1] == 0xfe) || (p[0] == 0xfe && p[1] == 0xff)))) {
@@ -240,6 +264,97 @@ kind_of(const unsigned char *p, size_t len, const char *name)
 	if (name_ends(name, ".html") || name_ends(name, ".htm"))
 		return FT_HTML;
 	return FT_TEXT;
+}
+
+static void inspect_file(struct inspector *ins, const char *where, const char *name,
+    const char *label, const unsigned char *p, size_t len, size_t depth);
+
+#define ARCHIVE_CHUNK 65536
+
+/*
+ * Each member of an archive (zip, 7z, tar, gz, …), inspected as a file, its
+ * place "ARCHIVE/member".  The archive limits bound it over all levels; an
+ * encrypted member (PPAP: outbound, a password-protected zip) cannot be
+ * read and is a finding; so is an archive that cannot be read to its end.
+ */
+static void
+inspect_archive(struct inspector *ins, const char *where, const unsigned char *p,
+    size_t len, size_t depth)
+{
+	const struct limits *lim = &ins->pol->lim;
+	struct archive *a;
+	struct archive_entry *e;
+	unsigned char *chunk;
+	int h;
+
+	if (ins->archive_level > lim->archive_depth) {
+		uninspectable(ins, where, "archive_depth_limit");
+		return;
+	}
+	if ((a = archive_read_new()) == NULL)
+		die("libarchive: out of memory");
+	archive_read_support_format_all(a);
+	archive_read_support_format_raw(a);	/* a lone .gz or .bz2 */
+	archive_read_support_filter_all(a);
+	if (archive_read_open_memory(a, p, len) != ARCHIVE_OK) {
+		uninspectable(ins, where, "malformed");
+		archive_read_free(a);
+		return;
+	}
+	chunk = xmalloc(ARCHIVE_CHUNK);
+	ins->archive_level++;
+	while ((h = archive_read_next_header(a, &e)) == ARCHIVE_OK || h == ARCHIVE_WARN) {
+		const char *name = archive_entry_pathname_utf8(e);
+		struct buf member, mwhere;
+		la_ssize_t n;
+		size_t ceiling;
+
+		if (name == NULL)
+			name = archive_entry_pathname(e);
+		if (archive_entry_filetype(e) != AE_IFREG)
+			continue;
+		buf_init(&mwhere, INSPECT_WHERE_MAX);
+		(void)buf_printf(&mwhere, "%s/%s", where, name ? name : "?");
+		if (++ins->archive_members > lim->archive_entries) {
+			uninspectable(ins, buf_str(&mwhere), "archive_entry_limit");
+			buf_free(&mwhere);
+			break;
+		}
+		if (archive_entry_is_encrypted(e)) {
+			uninspectable(ins, buf_str(&mwhere), "encrypted");
+			buf_free(&mwhere);
+			continue;
+		}
+		ceiling = lim->archive_entry_bytes;
+		if (lim->archive_total - ins->archive_bytes < ceiling)
+			ceiling = (size_t)(lim->archive_total - ins->archive_bytes);
+		buf_init(&member, ceiling);
+		while ((n = archive_read_data(a, chunk, ARCHIVE_CHUNK)) > 0)
+			if (buf_append(&member, chunk, (size_t)n) != 0)
+				break;
+		if (n != 0) {
+			uninspectable(ins, buf_str(&mwhere), n > 0 ?
+			    (ceiling == lim->archive_entry_bytes ? "archive_entry_size_limit" :
+			    "archive_total_size_limit") : archive_entry_is_data_encrypted(e) ?
+			    "encrypted" : "malformed");
+			buf_free(&member);
+			buf_free(&mwhere);
+			if (n > 0 && ceiling != lim->archive_entry_bytes)
+				break;	/* the total is spent */
+			continue;
+		}
+		ins->archive_bytes += member.len;
+		inspect_file(ins, buf_str(&mwhere), name, NULL,
+		    (const unsigned char *)buf_str(&member), member.len, depth + 1);
+		buf_free(&member);
+		buf_free(&mwhere);
+	}
+	if (h != ARCHIVE_EOF && h != ARCHIVE_OK && h != ARCHIVE_WARN)
+		uninspectable(ins, where, archive_read_has_encrypted_entries(a) > 0 ?
+		    "encrypted" : "malformed");
+	ins->archive_level--;
+	free(chunk);
+	archive_read_free(a);
 }
 
 /* A file (the item, an attachment): what it is decides how it is read. */
@@ -262,7 +377,11 @@ inspect_file(struct inspector *ins, const char *where, const char *name, const c
 		char why[64];
 
 		ins->where = where;
-		if (ooxml_text(p, len, &ins->pol->lim, on_office_unit, ins, why, sizeof why) != 0)
+		if (ooxml_text(p, len, &ins->pol->lim, on_office_unit, ins, why, sizeof why) == 0)
+			break;
+		if (strcmp(why, "no-document-parts") == 0)
+			inspect_archive(ins, where, p, len, depth);	/* a zip after all */
+		else
 			uninspectable(ins, where, why);
 		break;
 	}
@@ -274,6 +393,9 @@ inspect_file(struct inspector *ins, const char *where, const char *name, const c
 			uninspectable(ins, where, why);
 		break;
 	}
+	case FT_ARCHIVE:
+		inspect_archive(ins, where, p, len, depth);
+		break;
 	case FT_ENCRYPTED:
 		uninspectable(ins, where, "encrypted");
 		break;

@@ -441,6 +441,8 @@ ooxml_text(const unsigned char *in, size_t len, const struct limits *lim,
 
 	why[0] = '\0';
 	rc = read_members(&pk, in, len);
+	if (rc == 0 && pk.n == 0)
+		rc = fail(&pk, "no-document-parts");	/* a zip that only looks like one */
 	if (pk.n > 1)
 		qsort(pk.m, pk.n, sizeof *pk.m, cmp_member);
 	for (size_t i = 0; rc == 0 && i < pk.n; i++) {

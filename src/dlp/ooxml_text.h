@@ -40,7 +40,9 @@ struct ooxml_unit {
 typedef void (*ooxml_unit_fn)(const struct ooxml_unit *u, void *arg);
 
 /* 0 when the package was read to its end; -1 with a reason code in why
- * ("encrypted", "malformed", a limit's name). */
+ * ("encrypted", "malformed", a limit's name, or "no-document-parts": no
+ * member of Word, Excel or PowerPoint at all, a zip that only looks like a
+ * package, e.g. one holding a stored .docx). */
 int ooxml_text(const unsigned char *in, size_t len, const struct limits *lim,
     ooxml_unit_fn fn, void *arg, char *why, size_t whylen);
 
