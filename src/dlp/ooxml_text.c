@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libxml/xmlreader.h>
 
@@ -46,10 +47,11 @@ fail(struct pkg *pk, const char *reason)
 	return -1;
 }
 
+/* OPC part names are case-insensitive: Word opens WORD/DOCUMENT.XML too */
 static int
 starts(const char *s, const char *prefix)
 {
-	return strncmp(s, prefix, strlen(prefix)) == 0;
+	return strncasecmp(s, prefix, strlen(prefix)) == 0;
 }
 
 static int
@@ -57,7 +59,7 @@ ends(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), k = strlen(suffix);
 
-	return n >= k && strcmp(s + n - k, suffix) == 0;
+	return n >= k && strcasecmp(s + n - k, suffix) == 0;
 }
 
 /* Parts with text: Word's story parts, Excel's strings and sheets, slides. */
@@ -66,10 +68,10 @@ wanted(const char *name)
 {
 	if (!ends(name, ".xml"))
 		return 0;
-	return strcmp(name, "word/document.xml") == 0 || starts(name, "word/header") ||
-	    starts(name, "word/footer") || strcmp(name, "word/footnotes.xml") == 0 ||
-	    strcmp(name, "word/endnotes.xml") == 0 || strcmp(name, "word/comments.xml") == 0 ||
-	    strcmp(name, "xl/sharedStrings.xml") == 0 ||
+	return strcasecmp(name, "word/document.xml") == 0 || starts(name, "word/header") ||
+	    starts(name, "word/footer") || strcasecmp(name, "word/footnotes.xml") == 0 ||
+	    strcasecmp(name, "word/endnotes.xml") == 0 || strcasecmp(name, "word/comments.xml") == 0 ||
+	    strcasecmp(name, "xl/sharedStrings.xml") == 0 ||
 	    (starts(name, "xl/worksheets/") && strchr(name + 14, '/') == NULL) ||
 	    (starts(name, "ppt/slides/slide") && strchr(name + 11, '/') == NULL);
 }
@@ -148,7 +150,7 @@ static const struct member *
 find(const struct pkg *pk, const char *name)
 {
 	for (size_t i = 0; i < pk->n; i++)
-		if (strcmp(pk->m[i].name, name) == 0)
+		if (strcasecmp(pk->m[i].name, name) == 0)
 			return &pk->m[i];
 	return NULL;
 }
