@@ -9,6 +9,7 @@
 
 #include "core/jsonread.h"
 #include "core/xalloc.h"
+#include "dlp/idnum.h"
 
 static int
 fail(struct buf *why, const char *what)
@@ -55,8 +56,8 @@ is_code(const char *s)
 	return 1;
 }
 
-static int
-read_finding(const struct json_value *o, struct finding_view *f, struct buf *why)
+int
+findings_read_one(const struct json_value *o, struct finding_view *f, struct buf *why)
 {
 	static const char *const names[] = { "kind", "confidence", "where", "masked", "reason" };
 	static const char *const kinds[] = { "individual-number", "corporate-number",
@@ -65,6 +66,7 @@ read_finding(const struct json_value *o, struct finding_view *f, struct buf *why
 	struct json_value v[5];
 	int number;
 
+	memset(f, 0, sizeof *f);
 	if (o->type != JV_OBJECT)
 		return fail(why, "a finding is not an object");
 	json_members(o, names, v, 5);
@@ -75,6 +77,8 @@ read_finding(const struct json_value *o, struct finding_view *f, struct buf *why
 		return fail(why, "confidence");
 	if (json_string_into(&v[2], f->where, sizeof f->where) != 1)
 		return fail(why, "where");
+	if (dlp_has_long_digits(f->where, strlen(f->where)))
+		return fail(why, "where holds a digit run that is not masked");
 	number = strcmp(f->kind, "uninspectable") != 0;
 	if (number) {
 		/* the only form a number may come in: nothing but its last four */
@@ -93,12 +97,48 @@ read_finding(const struct json_value *o, struct finding_view *f, struct buf *why
 	return 0;
 }
 
+/* The subject and the visible domains: masked text only. */
+static int
+read_beside(const struct json_value *subject, const struct json_value *domains,
+    struct findings_view *v, struct buf *why)
+{
+	char d[256];
+	struct json_value e;
+	struct buf all;
+	size_t pos = 0;
+
+	if (subject->type == JV_STRING) {
+		v->subject = xmalloc(INSPECT_SUBJECT_MAX + 1);
+		if (json_string_into(subject, v->subject, INSPECT_SUBJECT_MAX + 1) != 1)
+			return fail(why, "subject longer than INSPECT_SUBJECT_MAX");
+		if (dlp_has_long_digits(v->subject, strlen(v->subject)))
+			return fail(why, "subject holds a digit run that is not masked");
+	} else if (subject->type != JV_NULL || subject->p == NULL)
+		return fail(why, "subject");
+	if (domains->type != JV_ARRAY)
+		return fail(why, "visible_domains");
+	buf_init(&all, (size_t)INSPECT_DOMAINS_MAX * sizeof d);
+	while (json_element(domains, &pos, &e)) {
+		if (v->ndomains == INSPECT_DOMAINS_MAX || json_string_into(&e, d, sizeof d) != 1 ||
+		    dlp_has_long_digits(d, strlen(d))) {
+			buf_free(&all);
+			return fail(why, "visible_domains: more than INSPECT_DOMAINS_MAX, "
+			    "not a domain, or a digit run not masked");
+		}
+		buf_append(&all, d, strlen(d) + 1);
+		v->ndomains++;
+	}
+	v->domains = all.data;	/* taken over: freed by findings_view_free */
+	return 0;
+}
+
 int
 findings_read(const char *json, size_t len, const char *id, struct findings_view *v,
     struct buf *why)
 {
-	static const char *const names[] = { "schema", "id", "findings", "findings_not_listed" };
-	struct json_value top, m[4], e;
+	static const char *const names[] = { "schema", "id", "findings", "findings_not_listed",
+		"subject", "visible_domains" };
+	struct json_value top, m[6], e;
 	char s[128];
 	size_t pos = 0;
 	uint64_t u;
@@ -111,7 +151,7 @@ findings_read(const char *json, size_t len, const char *id, struct findings_view
 		return -1;
 	if (top.type != JV_OBJECT)
 		return fail(why, "not a JSON object");
-	json_members(&top, names, m, 4);
+	json_members(&top, names, m, 6);
 	if (json_string_into(&m[0], s, sizeof s) != 1 || strcmp(s, FINDINGS_SCHEMA) != 0)
 		return fail(why, "schema");
 	if (json_string_into(&m[1], s, sizeof s) != 1 || strcmp(s, id) != 0)
@@ -133,11 +173,15 @@ findings_read(const char *json, size_t len, const char *id, struct findings_view
 			v->f = xrealloc(v->f, cap * sizeof *v->f);
 		}
 		memset(&v->f[v->n], 0, sizeof v->f[v->n]);
-		if (read_finding(&e, &v->f[v->n], why) != 0) {
+		if (findings_read_one(&e, &v->f[v->n], why) != 0) {
 			findings_view_free(v);
 			return -1;
 		}
 		v->n++;
+	}
+	if (read_beside(&m[4], &m[5], v, why) != 0) {
+		findings_view_free(v);
+		return -1;
 	}
 	return 0;
 }
@@ -146,6 +190,9 @@ void
 findings_view_free(struct findings_view *v)
 {
 	free(v->f);
+	free(v->subject);
+	free(v->domains);
 	v->f = NULL;
-	v->n = 0;
+	v->subject = v->domains = NULL;
+	v->n = v->ndomains = 0;
 }

@@ -11,9 +11,11 @@
 #include "dlp/idnum.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/utf8.h"
+#include "core/xalloc.h"
 
 static const char *const default_individual[] = {
 	"個人番号", "マイナンバー", "まいなんばー", "my number", "mynumber",
@@ -113,6 +115,132 @@ sep_class(unsigned int cp)
 	default:
 		return SEP_NONE;
 	}
+}
+
+/*
+ * The digit runs of text[0..len): calls run(start, end, digits) for each
+ * maximal run of digits joined by single separators of one kind (as a
+ * number is written: 1234-5678-9018, １２３４ ５６７８ ９０１８), from a digit
+ * to a digit.  A separator of another kind ends a run, and its last group
+ * starts the next one ("2026-12-07 03-1234" is "2026-12-07" and "07 03"
+ * and "03-1234"); two separators in a row end it.  Runs overlap by at most
+ * a group.
+ */
+static void
+digit_runs(const char *text, size_t len,
+    void (*run)(size_t start, size_t end, size_t digits, void *arg), void *arg)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	size_t i = 0, start = 0, end = 0, digits = 0, group = 0, group_digits = 0;
+	enum sep run_sep = SEP_NONE;
+	int after_digit = 0;
+
+	while (i < len) {
+		unsigned int cp;
+		size_t k = utf8_next(p + i, len - i, &cp);
+		enum sep c;
+
+		if (k == 0) {
+			cp = 0xfffd;	/* an invalid byte ends a run */
+			k = 1;
+		}
+		c = sep_class(cp);
+		if (digit_value(cp) >= 0) {
+			if (digits == 0) {
+				start = i;
+				run_sep = SEP_NONE;
+			}
+			if (!after_digit) {
+				group = i;
+				group_digits = 0;
+			}
+			digits++;
+			group_digits++;
+			end = i + k;
+			after_digit = 1;
+		} else if (digits > 0 && c != SEP_NONE && after_digit) {
+			if (run_sep != SEP_NONE && run_sep != c) {
+				/* another kind: the last group begins a run of this kind */
+				run(start, end, digits, arg);
+				start = group;
+				digits = group_digits;
+			}
+			run_sep = c;
+			after_digit = 0;
+		} else {
+			if (digits > 0)
+				run(start, end, digits, arg);
+			digits = 0;
+			after_digit = 0;
+		}
+		i += k;
+	}
+	if (digits > 0)
+		run(start, end, digits, arg);
+}
+
+struct mask_state {
+	const char *text;
+	unsigned char *hide;	/* per byte: the digit starting there is masked */
+	int found;
+};
+
+static void
+mark_run(size_t start, size_t end, size_t digits, void *arg)
+{
+	struct mask_state *m = arg;
+	const unsigned char *p = (const unsigned char *)m->text;
+	size_t seen = 0;
+
+	if (digits < DLP_MASK_DIGITS)
+		return;
+	m->found = 1;
+	if (m->hide == NULL)
+		return;
+	for (size_t i = start; i < end && seen < digits - 4;) {
+		unsigned int cp;
+		size_t k = utf8_next(p + i, end - i, &cp);
+
+		if (k == 0)
+			k = 1;
+		else if (digit_value(cp) >= 0) {
+			m->hide[i] = 1;
+			seen++;
+		}
+		i += k;
+	}
+}
+
+int
+dlp_mask_digits(const char *text, size_t len, struct buf *out)
+{
+	struct mask_state m = { text, NULL, 0 };
+	int r = 0;
+
+	if (len == 0)
+		return buf_append(out, "", 0);
+	m.hide = xcalloc(len, 1);
+	digit_runs(text, len, mark_run, &m);
+	for (size_t i = 0; i < len;) {
+		unsigned int cp;
+		size_t k = utf8_next((const unsigned char *)text + i, len - i, &cp);
+
+		if (k == 0)
+			k = 1;
+		r |= m.hide[i] ? buf_putc(out, '*') : buf_append(out, text + i, k);
+		i += k;
+	}
+	free(m.hide);
+	return r;
+}
+
+int
+dlp_has_long_digits(const char *text, size_t len)
+{
+	struct mask_state m = { text, NULL, 0 };
+
+	digit_runs(text, len, mark_run, &m);
+	return m.found;
 }
 
 /* A character that makes digits on both sides one token (a code, a

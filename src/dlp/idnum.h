@@ -83,6 +83,18 @@ int dlp_corporate_check(const unsigned char d[13]);
 
 /* "****-****-9018" or "*-****-****-0123": the only form a number is shown in. */
 int dlp_masked(const struct dlp_finding *f, struct buf *out);
+/*
+ * Copy text with every long digit run masked, for text that leaves the
+ * inspection beside the findings (a subject, a file name in "where", a
+ * domain): a run of digits (half- or full-width) joined by spaces, hyphens
+ * or dots with DLP_MASK_DIGITS or more digits keeps its last four, the rest
+ * become '*'.  This does not ask whether the run is a valid number: what
+ * could be one is not shown.  dlp_has_long_digits() is the check of it.
+ */
+#define DLP_MASK_DIGITS 12
+int dlp_mask_digits(const char *text, size_t len, struct buf *out);
+/* 1 if text holds a digit run that dlp_mask_digits() would mask. */
+int dlp_has_long_digits(const char *text, size_t len);
 const char *dlp_kind_name(enum dlp_kind k);		/* "individual-number", … */
 const char *dlp_confidence_name(enum dlp_confidence c);	/* "high", … */
 

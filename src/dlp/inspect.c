@@ -43,9 +43,25 @@ struct inspector {
 	size_t archive_members;	/* archive_entry_limit, all levels */
 	size_t archive_level;	/* archives we are inside: archive_depth_limit */
 	unsigned long long archive_bytes;	/* archive_total_size_limit, all levels */
+	struct buf subject;	/* the message's own subject, masked */
+	struct buf domains;	/* JSON strings: the domain of each To/Cc address */
+	size_t ndomains;
+	int has_subject;
 };
 
 enum { SAID_TEXT, SAID_PARTS, SAID_NESTING };
+
+/* A string that leaves the worker beside the findings: masked first. */
+static void
+put_masked(struct buf *json, const char *s, size_t len)
+{
+	struct buf m;
+
+	buf_init(&m, len + 16);
+	(void)dlp_mask_digits(s, len, &m);
+	json_strn(json, m.data != NULL ? m.data : "", m.len);
+	buf_free(&m);
+}
 
 static void
 finding_open(struct inspector *ins)
@@ -86,7 +102,7 @@ on_number(const struct dlp_finding *f, void *arg)
 	json_key(ins->json, "confidence", 0);
 	json_str(ins->json, dlp_confidence_name(f->confidence));
 	json_key(ins->json, "where", 0);
-	json_str(ins->json, buf_str(&where));
+	put_masked(ins->json, buf_str(&where), where.len);
 	json_key(ins->json, "masked", 0);
 	json_str(ins->json, buf_str(&masked));
 	json_key(ins->json, "reason", 0);
@@ -110,7 +126,7 @@ uninspectable(struct inspector *ins, const char *where, const char *reason)
 	json_key(ins->json, "confidence", 0);
 	json_str(ins->json, "high");
 	json_key(ins->json, "where", 0);
-	json_strn(ins->json, where, strnlen(where, INSPECT_WHERE_MAX));
+	put_masked(ins->json, where, strnlen(where, INSPECT_WHERE_MAX));
 	json_key(ins->json, "masked", 0);
 	buf_puts(ins->json, "null");
 	json_key(ins->json, "reason", 0);
@@ -210,6 +226,7 @@ on_pdf_page(const char *where, const char *text, size_t len, void *arg)
 	on_office_unit(&u, arg);
 }
 
+static void visible_domains(struct inspector *ins, GMimeObject *root);
 static void inspect_message(struct inspector *ins, const unsigned char *p, size_t len,
     const char *where, size_t depth);
 
@@ -538,13 +555,72 @@ inspect_message(struct inspector *ins, const unsigned char *p, size_t len,
 	if (header_decoded(root, "Subject", HDR_TEXT, &subject, &hi) == 0) {
 		(void)buf_printf(&w, "%s%ssubject", where, where[0] ? " " : "");
 		scan(ins, buf_str(&w), buf_str(&subject), subject.len, NULL);
+		if (depth == 1 && where[0] == '\0')	/* the item's own message */
+			ins->has_subject = 1;
+		if (depth == 1 && where[0] == '\0')
+			(void)dlp_mask_digits(buf_str(&subject), strnlen(buf_str(&subject),
+			    INSPECT_SUBJECT_MAX), &ins->subject);
 	}
+	if (depth == 1 && where[0] == '\0')
+		visible_domains(ins, root);
 	buf_reset(&w);
 	(void)buf_printf(&w, "%s%s1", where, where[0] ? " part " : "");
 	inspect_entity(ins, root, where[0] ? buf_str(&w) : "1", depth);
 	buf_free(&w);
 	buf_free(&subject);
 	g_object_unref(root);
+}
+
+/* The domain of each address of a list, groups included. */
+static void
+list_domains(struct inspector *ins, InternetAddressList *list, int depth)
+{
+	int n = internet_address_list_length(list);
+
+	for (int i = 0; i < n; i++) {
+		InternetAddress *a = internet_address_list_get_address(list, i);
+
+		if (INTERNET_ADDRESS_IS_GROUP(a) && depth == 0)
+			list_domains(ins, internet_address_group_get_members(
+			    INTERNET_ADDRESS_GROUP(a)), 1);
+		else if (INTERNET_ADDRESS_IS_MAILBOX(a)) {
+			const char *addr = internet_address_mailbox_get_addr(
+			    INTERNET_ADDRESS_MAILBOX(a));
+			const char *at = addr != NULL ? strrchr(addr, '@') : NULL;
+
+			if (ins->ndomains >= INSPECT_DOMAINS_MAX)
+				return;
+			if (ins->ndomains++ > 0)
+				buf_putc(&ins->domains, ',');
+			at = at != NULL ? at + 1 : "";
+			put_masked(&ins->domains, at, strnlen(at, 255));
+		}
+	}
+}
+
+/* The visible recipients (every To and Cc field) of the item's message:
+ * their domains, for the parent's count of outside addresses. */
+static void
+visible_domains(struct inspector *ins, GMimeObject *root)
+{
+	GMimeHeaderList *hl = g_mime_object_get_header_list(root);
+	int n = hl != NULL ? g_mime_header_list_get_count(hl) : 0;
+
+	for (int i = 0; i < n; i++) {
+		GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
+		const char *name = g_mime_header_get_name(h);
+		const char *raw = g_mime_header_get_raw_value(h);
+		InternetAddressList *list;
+
+		if (name == NULL || raw == NULL ||
+		    (strcasecmp(name, "To") != 0 && strcasecmp(name, "Cc") != 0))
+			continue;
+		list = internet_address_list_parse(NULL, raw);
+		if (list != NULL) {
+			list_domains(ins, list, 0);
+			g_object_unref(list);
+		}
+	}
 }
 
 int
@@ -557,6 +633,8 @@ dlp_inspect(const struct policy *pol, const char *id, const char *name,
 	ins.pol = pol;
 	ins.json = json;
 	ins.text_left = pol->lim.text_bytes;
+	buf_init(&ins.subject, INSPECT_SUBJECT_MAX + 1024);
+	buf_init(&ins.domains, (size_t)INSPECT_DOMAINS_MAX * 1600);	/* escaped */
 	buf_printf(json, "{\"schema\":\"%s\",\"id\":", FINDINGS_SCHEMA);
 	json_str(json, id);
 	buf_puts(json, ",\"findings\":[");
@@ -574,6 +652,15 @@ dlp_inspect(const struct policy *pol, const char *id, const char *name,
 		inspect_message(&ins, in, len, "", 1);
 	else
 		inspect_file(&ins, "file", name, NULL, in, len, 0);
-	buf_printf(json, "],\"findings_not_listed\":%zu}\n", ins.not_listed);
+	buf_printf(json, "],\"findings_not_listed\":%zu,\"subject\":", ins.not_listed);
+	if (ins.has_subject)
+		json_strn(json, buf_str(&ins.subject), ins.subject.len);
+	else
+		buf_puts(json, "null");
+	buf_puts(json, ",\"visible_domains\":[");
+	buf_append(json, buf_str(&ins.domains), ins.domains.len);
+	buf_puts(json, "]}\n");
+	buf_free(&ins.subject);
+	buf_free(&ins.domains);
 	return ins.listed + ins.not_listed > 0 ? INSPECT_FOUND : INSPECT_CLEAN;
 }

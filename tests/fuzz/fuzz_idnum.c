@@ -3,7 +3,9 @@
  * window.  Every finding must lie inside the text, come after the one
  * before, and be what it claims: the digits of its span, read back here
  * independently (half- and full-width), are 12 or 13 with a right check
- * digit and end in the last four it reports.
+ * digit and end in the last four it reports.  And the masking of text that
+ * leaves an inspection (dlp_mask_digits) leaves no run its own check would
+ * call long, and never grows the text.
  */
 #include <string.h>
 
@@ -72,6 +74,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct dlp_terms t = dlp_default_terms;
 	struct state st;
+	struct buf masked;
 
 	if (size < 1)
 		return 0;
@@ -81,5 +84,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	st.len = size - 1;
 	FUZZ_CHECK(dlp_scan_text((const char *)data + 1, size - 1,
 	    size > 40 ? "個人番号" : NULL, &t, check, &st) == 0);
+	buf_init(&masked, size);
+	FUZZ_CHECK(dlp_mask_digits((const char *)data + 1, size - 1, &masked) == 0);
+	FUZZ_CHECK(masked.len <= size - 1);
+	FUZZ_CHECK(!dlp_has_long_digits(buf_str(&masked), masked.len));
+	buf_free(&masked);
 	return 0;
 }

@@ -354,6 +354,56 @@ test_operator_terms(void **state)
 	assert_int_equal(r.f[0].confidence, DLP_LOW);
 }
 
+static char *
+masked(const char *in)
+{
+	static char out[512];
+	struct buf b;
+
+	buf_init(&b, sizeof out - 1);
+	assert_int_equal(dlp_mask_digits(in, strlen(in), &b), 0);
+	snprintf(out, sizeof out, "%s", b.data != NULL ? b.data : "");
+	buf_free(&b);
+	return out;
+}
+
+/* Text that leaves the inspection: no run of twelve digits or more shown */
+static void
+test_mask_digits(void **state)
+{
+	(void)state;
+	assert_string_equal(masked("番号 123456789018 です"), "番号 ********9018 です");
+	assert_string_equal(masked("1234-5678-9018"), "****-****-9018");
+	/* full-width digits and separators: the digits masked, the rest kept */
+	assert_string_equal(masked("１２３４ー５６７８ー９０１８"), "****ー****ー９０１８");
+	assert_string_equal(masked("1-2345-6789-0123"), "*-****-****-0123");
+	/* invalid check digits too: what could be a number is not shown */
+	assert_string_equal(masked("a123456789010b"), "a********9010b");
+	/* shorter runs are left: dates, telephone numbers, amounts */
+	assert_string_equal(masked("2026-12-07 会議 03-1234-5678 番号12345678901"),
+	    "2026-12-07 会議 03-1234-5678 番号12345678901");
+	/* a change of separator: the last group begins the next run, so a
+	 * number after a run of another kind is masked too (found by fuzz_idnum) */
+	assert_string_equal(masked("1,123456789018 1234-5-9018-1234"),
+	    "1,************ ****-*-****-1234");
+	{
+		const char *m = masked("ID123456789018 3.123456789018 1");
+
+		assert_false(dlp_has_long_digits(m, strlen(m)));
+	}
+	assert_string_equal(masked("1234--5678--9018"), "1234--5678--9018");
+	assert_string_equal(masked(""), "");
+	assert_string_equal(masked("12345678901234567890"), "****************7890");
+	/* a separator at the end is not part of the run */
+	assert_string_equal(masked("123456789018-"), "********9018-");
+	/* the check agrees with the masking */
+	assert_true(dlp_has_long_digits("x 1234 5678 9018", 16));
+	assert_false(dlp_has_long_digits("x ****-****-9018", 16));
+	assert_false(dlp_has_long_digits("03-1234-5678", 12));
+	/* invalid UTF-8 ends a run, never a crash */
+	assert_false(dlp_has_long_digits("123456\xff" "789018", 13));
+}
+
 int
 main(void)
 {
@@ -368,6 +418,7 @@ main(void)
 		cmocka_unit_test(test_many_numbers_lose_none),
 		cmocka_unit_test(test_emit_stops_the_scan),
 		cmocka_unit_test(test_operator_terms),
+		cmocka_unit_test(test_mask_digits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
