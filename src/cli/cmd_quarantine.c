@@ -678,6 +678,11 @@ q_import(struct store *s, const char *rpath, const char *opath)
 		fprintf(stderr, "sekisho: %s: %s\n", rpath, buf_str(&err));
 		goto out;
 	}
+	if (v.verdict == VERDICT_PASSED) {
+		fprintf(stderr, "sekisho: %s: an outbound message that passed: its original is "
+		    "not kept in the quarantine\n", rpath);
+		goto out;
+	}
 	memset(&it, 0, sizeof it);
 	it.receipt_id = v.id;
 	it.verdict = v.verdict == VERDICT_SANITIZED ? "sanitized" : "withheld";

@@ -75,6 +75,13 @@ daemon_config_check(const struct config *cfg, struct buf *err)
 		buf_putc(err, '\n');
 	if (cfg->milter_listen[0] != '\0' && milter_check_spec(cfg->milter_listen, err) != 0)
 		buf_putc(err, '\n');
+	/* outbound mail is inspected in the submission MTA's milter; the
+	 * listener and its delivery agents sanitise, which is for inbound */
+	if (cfg->direction == DIRECTION_OUTBOUND && cfg->milter_listen[0] == '\0')
+		buf_puts(err, "direction: outbound works through the milter: set milter_listen\n");
+	if (cfg->direction == DIRECTION_OUTBOUND && cfg->relay_domains[0] != '\0')
+		buf_puts(err, "relay_domains: must be empty with direction = outbound (the "
+		    "listener sanitises, which is for inbound mail)\n");
 	for (const char *p = cfg->hostname; *p != '\0'; p++) {
 		if (!isalnum((unsigned char)*p) && *p != '.' && *p != '-' && *p != '_') {
 			buf_printf(err, "hostname: \"%s\" is not a host name\n", cfg->hostname);

@@ -56,8 +56,10 @@
 #include "core/digest.h"
 #include "core/num.h"
 #include "core/xalloc.h"
+#include "dlp/idnum.h"
 #include "daemon/header_edit.h"
 #include "daemon/milter_sock.h"
+#include "daemon/outbound.h"
 #include "daemon/outcome.h"
 #include "daemon/store_client.h"
 #include "daemon/storeowner.h"
@@ -363,7 +365,9 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
     unsigned long f3, unsigned long *pf0, unsigned long *pf1, unsigned long *pf2,
     unsigned long *pf3)
 {
-	const unsigned long acts = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY;
+	/* outbound: holding a message is putting it in the MTA's hold queue */
+	const unsigned long acts = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY |
+	    (M.cfg->direction == DIRECTION_OUTBOUND ? SMFIF_QUARANTINE : 0);
 	/*
 	 * Steps not needed are not sent, and the MTA is told not to wait for
 	 * an answer to those that are (it streams the message) where that
@@ -381,8 +385,9 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 	struct conn *c;
 
 	if ((f0 & acts) != acts) {
-		syslog(LOG_ERR, "milter: the MTA does not allow header and body edits "
-		    "(offered 0x%lx): refusing the connection", f0);
+		syslog(LOG_ERR, "milter: the MTA does not allow header and body edits%s "
+		    "(offered 0x%lx): refusing the connection",
+		    acts & SMFIF_QUARANTINE ? " and holds" : "", f0);
 		return SMFIS_REJECT;
 	}
 	c = conn_get(ctx);
@@ -772,6 +777,221 @@ record(struct conn *c, const char *id, long long now, const struct buf *receipt,
 	return store_client_record(M.sc, &oi, err);
 }
 
+/* ---- outbound (direction = outbound; daemon/outbound.h) ---------------- */
+
+/* The inspection of the message by a worker; WORKER_* or NO_WORKER. */
+static int
+inspect(struct conn *c, const char *id, long long now, struct buf *answer, char *detail,
+    size_t dn)
+{
+	struct buf out;
+	size_t slot;
+	int r;
+	double t = metrics_clock();
+
+	r = checkout(&slot);
+	metrics_stage(STAGE_WORKER_WAIT, t);
+	if (r != 0) {
+		snprintf(detail, dn, "no sandboxed worker free within time_limit (%zu s)",
+		    M.cfg->pol.lim.seconds);
+		return NO_WORKER;
+	}
+	buf_init(&out, 1);
+	t = metrics_clock();
+	r = worker_run_item(&M.slots[slot].wk, FRAME_INSPECT, NULL, &c->env, id, now,
+	    buf_str(&c->msg), c->msg.len, &out, answer, detail, dn);
+	metrics_stage(STAGE_SANITIZE, t);
+	checkin(slot);
+	buf_free(&out);
+	return r;
+}
+
+/* To and Cc replaced: every recipient sees none of the others (the
+ * envelope, which Postfix delivers by, is unchanged). */
+static int
+hide_recipients(SMFICTX *ctx, struct conn *c, struct buf *err)
+{
+	const char *name = c->names.data;
+	size_t to = 0, cc = 0;
+
+	for (size_t i = 0; i < c->nnames; i++, name += strlen(name) + 1) {
+		if (strcasecmp(name, "To") == 0)
+			to++;
+		else if (strcasecmp(name, "Cc") == 0)
+			cc++;
+	}
+	/* from the last, so that the indexes of the others stay */
+	for (; to > 0; to--) {
+		if (smfi_chgheader(ctx, "To", (int)to, NULL) != MI_SUCCESS)
+			return buf_puts(err, "deleting To failed"), -1;
+	}
+	for (; cc > 0; cc--) {
+		if (smfi_chgheader(ctx, "Cc", (int)cc, NULL) != MI_SUCCESS)
+			return buf_puts(err, "deleting Cc failed"), -1;
+	}
+	if (smfi_addheader(ctx, "To", "undisclosed-recipients:;") != MI_SUCCESS)
+		return buf_puts(err, "adding To failed"), -1;
+	return 0;
+}
+
+static int
+printable_ascii(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			return 0;
+	return 1;
+}
+
+/* The receipt of an outbound message (what it is, what was found, what
+ * was done) as JSON. */
+static void
+outbound_record_json(const struct conn *c, const char *id, long long now,
+    const struct outbound_facts *x, const struct outbound_decision *d, struct buf *json)
+{
+	struct receipt rc;
+	struct buf m;
+
+	receipt_init(&rc, id, now);
+	memcpy(rc.policy_digest, M.cfg->pol.digest, sizeof rc.policy_digest);
+	rc.in.bytes = c->total;
+	if (!c->too_big)
+		sha256_hex(buf_str(&c->msg), c->msg.len, rc.in.sha256);
+	if (c->msgid.len > 0 && printable_ascii(buf_str(&c->msgid)))
+		receipt_set(&rc.in.message_id, buf_str(&c->msgid));
+	if (x->found->subject != NULL)
+		receipt_set(&rc.in.subject, x->found->subject);
+	buf_init(&m, 2 * sizeof c->sender);
+	(void)dlp_mask_digits(c->sender, strlen(c->sender), &m);
+	receipt_set(&rc.in.from, buf_str(&m));
+	buf_free(&m);
+	receipt_set_envelope(&rc, &c->env);
+	outbound_receipt(&rc, x, d);
+	receipt_json(&rc, json);
+	receipt_free(&rc);
+}
+
+/* One finding made by the parent (the worker could not answer). */
+static void
+parent_finding(struct findings_view *fv, struct finding_view *one, const char *reason)
+{
+	memset(one, 0, sizeof *one);
+	snprintf(one->kind, sizeof one->kind, "uninspectable");
+	snprintf(one->confidence, sizeof one->confidence, "high");
+	snprintf(one->where, sizeof one->where, "message");
+	snprintf(one->reason, sizeof one->reason, "%s", reason);
+	fv->f = one;
+	fv->n = 1;
+}
+
+static sfsistat
+decide_outbound(SMFICTX *ctx, struct conn *c, const char *qid, const char *id, long long now)
+{
+	const struct config *cfg = M.cfg;
+	struct findings_view fv;
+	struct finding_view one;
+	struct outbound_facts x;
+	struct outbound_decision d;
+	struct buf answer, rj, err, why, reply;
+	char detail[256];
+	sfsistat r;
+	int status, own = 0;
+	double t;
+
+	memset(&fv, 0, sizeof fv);
+	memset(&x, 0, sizeof x);
+	buf_init(&answer, FINDINGS_READ_MAX);
+	buf_init(&rj, RECEIPT_MAX);
+	buf_init(&err, 1024);
+	buf_init(&why, 512);
+	buf_init(&reply, 1024);
+	outbound_count(cfg, buf_str(&c->rcpts), &x.recipients, &x.outside);
+	if (c->too_big)
+		parent_finding(&fv, &one, "message_size_limit");
+	else {
+		status = inspect(c, id, now, &answer, detail, sizeof detail);
+		if (status == NO_WORKER) {
+			r = tempfail(ctx, qid, detail);
+			goto out;
+		}
+		if (status == WORKER_FAILED || status == WORKER_TIMEOUT) {
+			size_t n = poison_failures(c);
+
+			METRIC_ADD(worker_failures, 1);
+			if (n < cfg->worker_attempts) {
+				buf_printf(&err, "%s (attempt %zu of %zu)", detail, n,
+				    cfg->worker_attempts);
+				r = tempfail(ctx, qid, buf_str(&err));
+				goto out;
+			}
+			syslog(LOG_WARNING, "%s: %s (attempt %zu of %zu): uninspectable", qid,
+			    detail, n, cfg->worker_attempts);
+			parent_finding(&fv, &one, status == WORKER_TIMEOUT ? "time_limit" :
+			    "worker-failed");
+		} else if (findings_read(buf_str(&answer), answer.len, id, &fv, &why) != 0) {
+			r = tempfail(ctx, qid, buf_str(&why));	/* checked by the worker's caller */
+			goto out;
+		} else
+			own = 1;
+	}
+	x.found = &fv;
+	x.visible_outside = outbound_visible_outside(cfg, &fv);
+	outbound_decide(cfg, &x, &d);
+	outbound_record_json(c, id, now, &x, &d, &rj);
+	if (d.action == OUTBOUND_BCC && hide_recipients(ctx, c, &err) != 0) {
+		r = tempfail(ctx, qid, buf_str(&err));
+		goto out;
+	}
+	t = metrics_clock();
+	status = record(c, id, now, &rj, &err);
+	metrics_stage(STAGE_RECORD, t);
+	if (status != 0) {
+		buf_printf(&err, " (quarantine or journal)");
+		r = tempfail(ctx, qid, buf_str(&err));
+		goto out;
+	}
+	METRIC_ADD(outbound_findings, fv.n + fv.not_listed);
+	switch (d.action) {
+	case OUTBOUND_REJECT:
+		buf_printf(&reply, "sekisho: message refused by the outbound policy (%s); "
+		    "receipt %s", d.reason, id);
+		smfi_setreply(ctx, "550", "5.7.1", reply.data);
+		METRIC_ADD(outbound_rejected, 1);
+		r = SMFIS_REJECT;
+		break;
+	case OUTBOUND_HOLD:
+		buf_printf(&reply, "sekisho %s: %s", id, d.reason);
+		if (smfi_quarantine(ctx, reply.data) != MI_SUCCESS) {
+			r = tempfail(ctx, qid, "putting the message on hold failed");
+			goto out;
+		}
+		METRIC_ADD(outbound_held, 1);
+		r = SMFIS_CONTINUE;
+		break;
+	case OUTBOUND_BCC:
+		METRIC_ADD(outbound_bcc, 1);
+		r = SMFIS_CONTINUE;
+		break;
+	default:
+		METRIC_ADD(outbound_passed, 1);
+		r = SMFIS_CONTINUE;
+		break;
+	}
+	metrics_latency(metrics_clock() - c->started);
+	syslog(LOG_INFO, "%s: outbound %s id=%s nrcpt=%zu outside=%zu findings=%llu%s%s", qid,
+	    outbound_action_name(d.action), id, x.recipients, x.outside,
+	    (unsigned long long)(fv.n + fv.not_listed), d.reason[0] ? " reason=" : "", d.reason);
+out:
+	if (own)
+		findings_view_free(&fv);
+	buf_free(&answer);
+	buf_free(&rj);
+	buf_free(&err);
+	buf_free(&why);
+	buf_free(&reply);
+	return r;
+}
+
 static sfsistat
 decide(SMFICTX *ctx, struct conn *c)
 {
@@ -796,6 +1016,8 @@ decide(SMFICTX *ctx, struct conn *c)
 		c->body_cr = 0;
 	}
 	receipt_id_new(id, sizeof id, now);
+	if (cfg->direction == DIRECTION_OUTBOUND)
+		return decide_outbound(ctx, c, qid, id, now);
 	buf_init(&out, worker_output_max(&cfg->pol));
 	buf_init(&receipt, RECEIPT_MAX);
 	buf_init(&err, 1024);
@@ -924,7 +1146,7 @@ milter_run(const struct config *cfg, void (*confine)(void))
 	struct smfiDesc desc = {
 		.xxfi_name = filter_name,
 		.xxfi_version = SMFI_VERSION,
-		.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY,
+		.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY | SMFIF_QUARANTINE,
 		.xxfi_connect = cb_connect,
 		.xxfi_helo = cb_helo,
 		.xxfi_envfrom = cb_envfrom,

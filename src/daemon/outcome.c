@@ -26,6 +26,7 @@
 
 #define TICK_MS 1000		/* the queue looks for checkpoints due by time this often */
 #define PUBLIC_SUFFIX ".pub"	/* the audit key's public half: <audit_key>.pub */
+#define PASSED_NOT_KEPT 3	/* put_valid's status of an outbound item that passed */
 
 _Static_assert(OUTCOME_BATCH_MAX <= STORE_PUT_MANY_MAX, "a batch is one store_put_many");
 
@@ -275,6 +276,12 @@ outcome_record_batch(struct outcome *o, const struct outcome_item *const *items,
 			sp[i].status = -1;
 			continue;
 		}
+		/* an outbound message that left as it came: its record is the
+		 * journal's, its original the sender's (nothing is kept) */
+		if (rv[i].verdict == VERDICT_PASSED) {
+			sp[i].status = PASSED_NOT_KEPT;
+			continue;
+		}
 		si[i].receipt_id = it->receipt_id;
 		si[i].received_at = it->received;
 		si[i].verdict = rv[i].verdict == VERDICT_SANITIZED ? "sanitized" : "withheld";
@@ -284,11 +291,13 @@ outcome_record_batch(struct outcome *o, const struct outcome_item *const *items,
 		si[i].subject = rv[i].subject != NULL ? rv[i].subject : "";
 		si[i].receipt_json = it->receipt_json;
 	}
-	/* quarantine first: a journal record always has its original stored */
+	/* quarantine first: a journal record always has its original stored,
+	 * but for an outbound message that passed */
 	put_valid(o->store, sp, n);
 	for (i = 0; i < n; i++) {
 		/* STORE_EXISTS: recorded before a crash, the same item again */
-		status[i] = sp[i].status == STORE_EXISTS ? 0 : sp[i].status;
+		status[i] = sp[i].status == STORE_EXISTS || sp[i].status == PASSED_NOT_KEPT ? 0 :
+		    sp[i].status;
 		if (status[i] != 0)
 			continue;
 		if (journal_append(o->journal, items[i]->receipt_json, items[i]->receipt_len,

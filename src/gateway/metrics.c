@@ -118,6 +118,11 @@ render(struct buf *b, const char *spool_dir)
 		{ "sekisho_smtp_sessions_total", "SMTP/LMTP sessions started", offsetof(struct metrics, sessions) },
 		{ "sekisho_milter_tempfail_total", "Messages the milter refused for now (the MTA keeps and retries them)", offsetof(struct metrics, tempfailed) },
 		{ "sekisho_milter_connections_streamed_total", "MTA connections to the milter that stream the message (Unix socket, or TCP with quick ACKs)", offsetof(struct metrics, milter_streamed) },
+		{ "sekisho_outbound_passed_total", "Outbound messages that left as they came", offsetof(struct metrics, outbound_passed) },
+		{ "sekisho_outbound_bcc_total", "Outbound messages that left with To and Cc hidden (too many outside addresses)", offsetof(struct metrics, outbound_bcc) },
+		{ "sekisho_outbound_held_total", "Outbound messages put in the MTA's hold queue for approval", offsetof(struct metrics, outbound_held) },
+		{ "sekisho_outbound_rejected_total", "Outbound messages refused (the sender was told)", offsetof(struct metrics, outbound_rejected) },
+		{ "sekisho_outbound_findings_total", "Findings in outbound messages (numbers and what could not be inspected)", offsetof(struct metrics, outbound_findings) },
 		{ "sekisho_milter_connections_stepwise_total", "MTA connections to the milter over TCP that answer every step (the socket for quick ACKs was not found)", offsetof(struct metrics, milter_stepwise) },
 	};
 	uint64_t cum = 0;

@@ -43,6 +43,11 @@ struct metrics {
 	uint64_t tempfailed;		/* milter: refused for now, the MTA retries */
 	uint64_t milter_streamed;	/* milter connections not answered step by step */
 	uint64_t milter_stepwise;	/* milter TCP connections answered step by step */
+	uint64_t outbound_passed;	/* outbound: left as they came */
+	uint64_t outbound_bcc;		/* outbound: left with To and Cc hidden */
+	uint64_t outbound_held;		/* outbound: in the MTA's hold queue */
+	uint64_t outbound_rejected;	/* outbound: refused, the sender told */
+	uint64_t outbound_findings;	/* outbound: findings (numbers, uninspectable) */
 	uint64_t latency_bucket[METRICS_BUCKETS];	/* cumulative as exported */
 	uint64_t latency_count;
 	uint64_t latency_sum_ms;

@@ -47,6 +47,10 @@ static const char *const attach_modes[] = { "sanitize", "remove", NULL };
 static const char *const pdf_modes[] = { "rasterize", "rebuild", NULL };
 static const char *const text_charsets[] = { "utf-8", "cp932", NULL };
 static const char *const legacy_modes[] = { "convert", "withhold", NULL };
+static const char *const directions[] = { "inbound", "outbound", NULL };
+static const char *const finding_actions[] = { "hold", "reject", "pass", NULL };
+static const char *const confidences[] = { "high", "medium", "low", NULL };
+static const char *const many_actions[] = { "bcc", "hold", "reject", NULL };
 
 #define OFF(f) offsetof(struct config, f)
 #define POL(f) offsetof(struct config, pol.f)
@@ -176,6 +180,28 @@ static const struct setting settings[] = {
 	  "sekishod: tries before a message whose worker keeps failing is withheld" },
 	{ "milter_listen", C_STRING, OFF(milter_listen), "", 0, SIZEOF(milter_listen), NULL,
 	  "sekishod: Postfix milter socket (inet:HOST:PORT or unix:/path; empty: off)" },
+	{ "direction", C_ENUM, OFF(direction), "inbound", 0, 0, directions,
+	  "sekishod: inbound (the milter sanitises mail from the internet side) or outbound (the milter inspects mail leaving: 個人番号, uninspectable attachments, many outside recipients; docs/outbound.md)" },
+	{ "outbound_local_domains", C_DOMAINS, OFF(outbound_local_domains), "", 0,
+	  SIZEOF(outbound_local_domains), NULL,
+	  "outbound: the organisation's own domains (example.lg.jp; .example.lg.jp for those below it); a recipient anywhere else is outside" },
+	{ "outbound_number_action", C_ENUM, OFF(outbound_number_action), "hold", 0, 0,
+	  finding_actions,
+	  "outbound: a message with a 個人番号 or 法人番号 (at outbound_number_confidence or above) for an outside recipient: hold (Postfix's hold queue, released on approval), reject (550 to the sender) or pass (recorded)" },
+	{ "outbound_number_confidence", C_ENUM, OFF(outbound_number_confidence), "medium", 0, 0,
+	  confidences,
+	  "outbound: the least confidence of a number finding that outbound_number_action acts on; lower ones are recorded only" },
+	{ "outbound_uninspectable_action", C_ENUM, OFF(outbound_uninspectable_action), "reject",
+	  0, 0, finding_actions,
+	  "outbound: a message with something that cannot be inspected (an encrypted zip, a limit) for an outside recipient: hold, reject or pass" },
+	{ "outbound_check_internal", C_BOOL, OFF(outbound_check_internal), "no", 0, 0, NULL,
+	  "outbound: act on findings in mail to inside recipients only too (else it passes, recorded)" },
+	{ "outbound_visible_outside_limit", C_COUNT, OFF(outbound_visible_outside_limit), "10", 0,
+	  100000, NULL,
+	  "outbound: most outside addresses a message may show in To and Cc; more is outbound_many_outside_action (0: no limit)" },
+	{ "outbound_many_outside_action", C_ENUM, OFF(outbound_many_outside_action), "bcc", 0, 0,
+	  many_actions,
+	  "outbound: a message over outbound_visible_outside_limit: bcc (To and Cc replaced, every recipient sees none of the others), hold or reject" },
 	{ "quarantine_dir", C_PATH, OFF(quarantine_dir), "/var/lib/sekisho/quarantine", 0,
 	  SIZEOF(quarantine_dir), NULL,
 	  "quarantine: folder of the encrypted originals (content-addressed blobs)" },

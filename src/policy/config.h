@@ -17,6 +17,12 @@
 #include "policy/policy.h"
 
 enum quarantine_backend { QUARANTINE_SQLITE, QUARANTINE_POSTGRESQL };
+/* sekishod's direction: what its milter does to the mail it is given */
+enum direction { DIRECTION_INBOUND, DIRECTION_OUTBOUND };
+/* What the outbound checks do with a message (in the order of the
+ * settings' choices; a stronger action is a larger number, see
+ * daemon/outbound.h) */
+enum outbound_action { OUTBOUND_PASS, OUTBOUND_BCC, OUTBOUND_HOLD, OUTBOUND_REJECT };
 
 /*
  * The whole configuration: the sanitising policy (what a worker gets) and
@@ -55,6 +61,16 @@ struct config {
 	size_t worker_attempts;
 	size_t worker_max_items;	/* a worker is retired after this many items */
 	char milter_listen[256];	/* inet:HOST:PORT or unix:/path, "" = off */
+	enum direction direction;	/* inbound: sanitise; outbound: inspect */
+
+	/* outbound checks (direction = outbound; daemon/outbound.h) */
+	char outbound_local_domains[4096];	/* inside: every other domain is outside */
+	int outbound_number_action;		/* index into its choices */
+	int outbound_number_confidence;		/* 0 high, 1 medium, 2 low: the least acted on */
+	int outbound_uninspectable_action;
+	int outbound_check_internal;		/* act on mail to inside addresses only too */
+	size_t outbound_visible_outside_limit;	/* outside addresses in To/Cc; 0 = no limit */
+	int outbound_many_outside_action;
 
 	/* quarantine store */
 	char quarantine_dir[512];

@@ -97,6 +97,16 @@ receipt_free(struct receipt *r)
 	free(r->in.to);
 	free(r->in.subject);
 	free(r->body_source);
+	for (size_t i = 0; i < r->outbound.nfindings; i++) {
+		struct receipt_finding *f = &r->outbound.findings[i];
+
+		free(f->kind);
+		free(f->confidence);
+		free(f->where);
+		free(f->masked);
+		free(f->reason);
+	}
+	free(r->outbound.findings);
 	memset(r, 0, sizeof *r);
 }
 
@@ -215,6 +225,47 @@ receipt_limit(struct receipt *r, const char *name, unsigned long long limit,
 }
 
 void
+receipt_set_outbound(struct receipt *r, const char *action, size_t recipients,
+    size_t outside, size_t visible_outside)
+{
+	r->kind = "outbound";
+	r->has_outbound = 1;
+	r->outbound.action = action;
+	r->outbound.recipients = recipients;
+	r->outbound.outside = outside;
+	r->outbound.visible_outside = visible_outside;
+	if (r->verdict == VERDICT_SANITIZED)
+		r->verdict = VERDICT_PASSED;
+}
+
+void
+receipt_add_finding(struct receipt *r, const char *kind, const char *confidence,
+    const char *where, const char *masked, const char *reason)
+{
+	struct receipt_outbound *o = &r->outbound;
+	struct receipt_finding *f;
+
+	if (o->nfindings == RECEIPT_FINDINGS_MAX) {
+		o->findings_not_listed++;
+		return;
+	}
+	o->findings = xrealloc(o->findings, (o->nfindings + 1) * sizeof *o->findings);
+	f = &o->findings[o->nfindings++];
+	f->kind = xstrdup(kind);
+	f->confidence = xstrdup(confidence);
+	f->where = xstrdup(where);
+	f->masked = masked != NULL && *masked != '\0' ? xstrdup(masked) : NULL;
+	f->reason = reason != NULL && *reason != '\0' ? xstrdup(reason) : NULL;
+}
+
+const char *
+receipt_verdict_name(enum verdict v)
+{
+	return v == VERDICT_SANITIZED ? "sanitized" : v == VERDICT_PASSED ? "passed" :
+	    "withheld";
+}
+
+void
 receipt_withhold(struct receipt *r, const char *reason, const char *detail)
 {
 	if (r->verdict == VERDICT_WITHHELD)
@@ -326,6 +377,35 @@ part_json(struct buf *b, const struct receipt_part *p)
 	buf_puts(b, "}}");
 }
 
+static void
+outbound_json(struct buf *b, const struct receipt_outbound *o)
+{
+	json_key(b, "outbound", 0);
+	buf_putc(b, '{');
+	kv_str(b, "action", o->action, 1);
+	kv_num(b, "recipients", o->recipients, 0);
+	kv_num(b, "outside_recipients", o->outside, 0);
+	kv_num(b, "visible_outside", o->visible_outside, 0);
+	json_key(b, "findings", 0);
+	buf_putc(b, '[');
+	for (size_t i = 0; i < o->nfindings; i++) {
+		const struct receipt_finding *f = &o->findings[i];
+
+		if (i)
+			buf_putc(b, ',');
+		buf_putc(b, '{');
+		kv_str(b, "kind", f->kind, 1);
+		kv_str(b, "confidence", f->confidence, 0);
+		kv_str(b, "where", f->where, 0);
+		kv_str(b, "masked", f->masked, 0);
+		kv_str(b, "reason", f->reason, 0);
+		buf_putc(b, '}');
+	}
+	buf_putc(b, ']');
+	kv_num(b, "findings_not_listed", o->findings_not_listed, 0);
+	buf_putc(b, '}');
+}
+
 int
 receipt_json(const struct receipt *r, struct buf *b)
 {
@@ -338,7 +418,7 @@ receipt_json(const struct receipt *r, struct buf *b)
 	kv_str(b, "id", r->id, 0);
 	kv_str(b, "time", ts, 0);
 	kv_str(b, "kind", r->kind, 0);
-	kv_str(b, "verdict", r->verdict == VERDICT_SANITIZED ? "sanitized" : "withheld", 0);
+	kv_str(b, "verdict", receipt_verdict_name(r->verdict), 0);
 	kv_str(b, "reason", r->reason, 0);
 	kv_str(b, "detail", r->detail, 0);
 
@@ -432,6 +512,8 @@ receipt_json(const struct receipt *r, struct buf *b)
 		buf_putc(b, '}');
 	}
 	buf_putc(b, ']');
+	if (r->has_outbound)
+		outbound_json(b, &r->outbound);
 	json_key(b, "policy", 0);
 	buf_putc(b, '{');
 	kv_str(b, "digest", r->policy_digest, 1);

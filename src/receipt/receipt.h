@@ -22,7 +22,8 @@
 #define RECEIPT_IRREGULAR_MAX 48	/* > every kind x field mime/ambiguity.c names */
 #define RECEIPT_SCHEMA "sekisho.receipt/1"
 
-enum verdict { VERDICT_SANITIZED, VERDICT_WITHHELD };
+/* passed: an outbound message that left as it came (kind "outbound") */
+enum verdict { VERDICT_SANITIZED, VERDICT_WITHHELD, VERDICT_PASSED };
 
 /*
  * How a mail item reached sekisho, as the process that received it knows
@@ -102,6 +103,24 @@ struct receipt_limit {
 	char *where;
 };
 
+/*
+ * What the outbound checks found in a message leaving (kind "outbound";
+ * daemon/outbound.h): numbers only in their masked form.
+ */
+struct receipt_finding {
+	char *kind, *confidence, *where, *masked, *reason;	/* masked/reason may be NULL */
+};
+#define RECEIPT_FINDINGS_MAX 1000	/* more are counted, not listed */
+struct receipt_outbound {
+	const char *action;	/* "pass", "bcc", "hold", "reject" */
+	size_t recipients;	/* envelope recipients */
+	size_t outside;		/* of them, outside outbound_local_domains */
+	size_t visible_outside;	/* outside addresses in To and Cc */
+	struct receipt_finding *findings;
+	size_t nfindings;
+	unsigned long long findings_not_listed;
+};
+
 struct receipt {
 	char id[RECEIPT_ID_MAX];
 	long long time;		/* seconds since the epoch, UTC */
@@ -133,6 +152,8 @@ struct receipt {
 	struct receipt_limit limits[16];
 	size_t nlimits;
 	char policy_digest[SHA256_HEX_LEN + 1];
+	int has_outbound;	/* kind "outbound" */
+	struct receipt_outbound outbound;
 };
 
 void receipt_init(struct receipt *r, const char *id, long long time);
@@ -146,6 +167,13 @@ void receipt_limit(struct receipt *r, const char *name, unsigned long long limit
  * kept from the first call for that kind and field. */
 void receipt_irregular(struct receipt *r, const char *kind, const char *field,
     size_t count, const char *text);
+/* Make r the receipt of a message leaving (kind "outbound"). */
+void receipt_set_outbound(struct receipt *r, const char *action, size_t recipients,
+    size_t outside, size_t visible_outside);
+void receipt_add_finding(struct receipt *r, const char *kind, const char *confidence,
+    const char *where, const char *masked, const char *reason);
+/* "sanitized", "withheld", "passed" */
+const char *receipt_verdict_name(enum verdict v);
 /* Mark withheld with a reason code (first reason wins) and detail. */
 void receipt_withhold(struct receipt *r, const char *reason, const char *detail);
 void receipt_set(char **field, const char *value);

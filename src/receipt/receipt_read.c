@@ -4,6 +4,9 @@
  */
 #include "receipt/receipt_read.h"
 
+#include "dlp/findings.h"
+#include "dlp/idnum.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -151,10 +154,10 @@ take_count(const struct json_value *v, unsigned long long *out)
 
 static const char *const top_names[] = {
 	"schema", "id", "time", "kind", "verdict", "reason", "detail", "input", "output",
-	"parts", "anomalies", "limits_hit", "policy",
+	"parts", "anomalies", "limits_hit", "policy", "outbound",
 };
 enum { T_SCHEMA, T_ID, T_TIME, T_KIND, T_VERDICT, T_REASON, T_DETAIL, T_INPUT, T_OUTPUT,
-	T_PARTS, T_ANOMALIES, T_LIMITS, T_POLICY, T_N };
+	T_PARTS, T_ANOMALIES, T_LIMITS, T_POLICY, T_OUTBOUND, T_N };
 static const char *const input_names[] = {
 	"sha256", "bytes", "message_id", "from", "to", "subject", "filename",
 };
@@ -183,6 +186,53 @@ sanitized_name(const struct json_value *parts, char **name, struct buf *why)
 	return take_str(&sv[0], "filename", name, why);
 }
 
+/*
+ * The outbound section: its action, and each finding in the form the
+ * inspection's reader accepts (dlp/findings.h): a number only masked.
+ */
+static int
+read_outbound(const struct json_value *o, struct receipt_view *v, struct buf *why)
+{
+	static const char *const names[] = { "action", "recipients", "outside_recipients",
+		"visible_outside", "findings", "findings_not_listed" };
+	static const char *const actions[] = { "pass", "bcc", "hold", "reject", NULL };
+	struct json_value m[6], e;
+	unsigned long long n;
+	size_t pos = 0;
+	int known = 0;
+
+	if (o->type != JV_OBJECT)
+		return fail(why, "outbound");
+	json_members(o, names, m, 6);
+	if (json_string_into(&m[0], v->outbound_action, sizeof v->outbound_action) != 1)
+		return fail(why, "outbound.action");
+	for (size_t i = 0; actions[i] != NULL; i++)
+		known |= strcmp(actions[i], v->outbound_action) == 0;
+	if (!known)
+		return fail(why, "outbound.action");
+	if (take_count(&m[1], &n) != 0 || take_count(&m[2], &n) != 0 ||
+	    take_count(&m[3], &n) != 0)
+		return fail(why, "outbound recipient counts");
+	if (m[4].type != JV_ARRAY || take_count(&m[5], &n) != 0)
+		return fail(why, "outbound.findings");
+	v->outbound_findings = (size_t)n;
+	while (json_element(&m[4], &pos, &e)) {
+		struct finding_view f;
+		struct buf fwhy;
+		int bad;
+
+		buf_init(&fwhy, 256);
+		bad = findings_read_one(&e, &f, &fwhy) != 0;
+		if (bad)
+			buf_printf(why, "outbound finding: %s", buf_str(&fwhy));
+		buf_free(&fwhy);
+		if (bad)
+			return -1;
+		v->outbound_findings++;
+	}
+	return 0;
+}
+
 static int
 read_object(const struct json_value *j, struct receipt_view *v, struct buf *why)
 {
@@ -204,17 +254,24 @@ read_object(const struct json_value *j, struct receipt_view *v, struct buf *why)
 	if (small_str(&tv[T_TIME], s, sizeof s) != 1 || parse_time(s, &v->time) != 0)
 		return fail(why, "time");
 	if (small_str(&tv[T_KIND], s, sizeof s) != 1 ||
-	    (strcmp(s, "mail") != 0 && strcmp(s, "file") != 0))
+	    (strcmp(s, "mail") != 0 && strcmp(s, "file") != 0 && strcmp(s, "outbound") != 0))
 		return fail(why, "kind");
 	v->is_file = strcmp(s, "file") == 0;
+	v->is_outbound = strcmp(s, "outbound") == 0;
 	if (small_str(&tv[T_VERDICT], s, sizeof s) != 1)
 		return fail(why, "verdict");
 	if (strcmp(s, "sanitized") == 0)
 		v->verdict = VERDICT_SANITIZED;
 	else if (strcmp(s, "withheld") == 0)
 		v->verdict = VERDICT_WITHHELD;
+	else if (strcmp(s, "passed") == 0 && v->is_outbound)
+		v->verdict = VERDICT_PASSED;
 	else
 		return fail(why, "verdict");
+	if (v->is_outbound ? v->verdict == VERDICT_SANITIZED : tv[T_OUTBOUND].p != NULL)
+		return fail(why, "outbound section does not agree with the kind");
+	if (v->is_outbound && read_outbound(&tv[T_OUTBOUND], v, why) != 0)
+		return -1;
 	switch (small_str(&tv[T_REASON], v->reason, sizeof v->reason)) {
 	case 1:
 		if (!is_code(v->reason))
@@ -254,6 +311,14 @@ read_object(const struct json_value *j, struct receipt_view *v, struct buf *why)
 	    take_str(&iv[I_SUBJECT], "subject", &v->subject, why) != 0 ||
 	    take_str(&iv[I_FILENAME], "filename", &v->filename, why) != 0)
 		return -1;
+	/* what leaves names no number whole, not even in its subject */
+	if (v->is_outbound) {
+		const char *shown[] = { v->from, v->to, v->subject, v->filename };
+
+		for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++)
+			if (shown[i] != NULL && dlp_has_long_digits(shown[i], strlen(shown[i])))
+				return fail(why, "an outbound receipt shows a digit run unmasked");
+	}
 
 	if (tv[T_OUTPUT].type == JV_OBJECT) {
 		collect(&tv[T_OUTPUT], &out);

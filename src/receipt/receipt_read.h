@@ -41,6 +41,9 @@ struct receipt_view {
 	char out_sha256[SHA256_HEX_LEN + 1];
 	unsigned long long out_bytes;
 	char policy_digest[SHA256_HEX_LEN + 1];
+	int is_outbound;		/* kind "outbound": a message leaving */
+	char outbound_action[8];	/* "pass", "bcc", "hold", "reject" */
+	size_t outbound_findings;	/* listed and not listed */
 };
 
 int receipt_read(const char *json, size_t len, struct receipt_view *v, struct buf *why);

@@ -212,6 +212,78 @@ test_not_json(void **state)
 	buf_free(&why);
 }
 
+/* An outbound receipt built as the milter builds it, and read back. */
+static void
+outbound_json(struct buf *json, const char *masked, const char *subject, const char *where)
+{
+	struct receipt r;
+
+	receipt_init(&r, "SK-20261207-0123456789abcdef", 1796600000);
+	memset(r.policy_digest, 'c', SHA256_HEX_LEN);
+	memset(r.in.sha256, 'a', SHA256_HEX_LEN);
+	r.in.bytes = 100;
+	receipt_set(&r.in.subject, subject);
+	receipt_set_outbound(&r, "hold", 3, 2, 1);
+	receipt_withhold(&r, "individual-number", "a 個人番号 for 2 outside recipients");
+	receipt_add_finding(&r, "individual-number", "high", where, masked, NULL);
+	receipt_add_finding(&r, "uninspectable", "high", "part 2 (a.zip)", NULL, "encrypted");
+	buf_init(json, 1 << 20);
+	assert_int_equal(receipt_json(&r, json), 0);
+	receipt_free(&r);
+}
+
+static void
+test_outbound(void **state)
+{
+	struct receipt_view v;
+	struct buf json, why;
+	struct receipt r;
+
+	(void)state;
+	buf_init(&why, 1024);
+	outbound_json(&json, "****-****-9018", "名簿 ********9018", "part 1 line 3");
+	assert_int_equal(receipt_read(json.data, json.len, &v, &why), 0);
+	assert_true(v.is_outbound);
+	assert_int_equal(v.verdict, VERDICT_WITHHELD);
+	assert_string_equal(v.reason, "individual-number");
+	assert_string_equal(v.outbound_action, "hold");
+	assert_int_equal(v.outbound_findings, 2);
+	assert_false(v.has_output);
+	receipt_view_free(&v);
+	buf_free(&json);
+
+	/* a whole number anywhere is refused: finding, subject, where */
+	outbound_json(&json, "1234-5678-9018", "名簿", "part 1");
+	assert_int_equal(receipt_read(json.data, json.len, &v, &why), -1);
+	assert_non_null(strstr(buf_str(&why), "masked"));
+	buf_free(&json);
+	buf_reset(&why);
+	outbound_json(&json, "****-****-9018", "名簿 123456789018", "part 1");
+	assert_int_equal(receipt_read(json.data, json.len, &v, &why), -1);
+	assert_non_null(strstr(buf_str(&why), "unmasked"));
+	buf_free(&json);
+	buf_reset(&why);
+	outbound_json(&json, "****-****-9018", "名簿", "123456789018.csv line 1");
+	assert_int_equal(receipt_read(json.data, json.len, &v, &why), -1);
+	buf_free(&json);
+
+	/* passed: only an outbound receipt may say so, and it has no output */
+	receipt_init(&r, "SK-20261207-0123456789abcdef", 1796600000);
+	memset(r.policy_digest, 'c', SHA256_HEX_LEN);
+	receipt_set_outbound(&r, "bcc", 40, 40, 40);
+	buf_init(&json, 1 << 20);
+	receipt_json(&r, &json);
+	receipt_free(&r);
+	assert_int_equal(receipt_read(json.data, json.len, &v, &why), 0);
+	assert_int_equal(v.verdict, VERDICT_PASSED);
+	assert_string_equal(v.outbound_action, "bcc");
+	receipt_view_free(&v);
+	buf_free(&json);
+	refused("\"verdict\":\"sanitized\"", "\"verdict\":\"passed\"", "verdict");
+	refused("\"policy\":", "\"outbound\":{},\"policy\":", "outbound");
+	buf_free(&why);
+}
+
 int
 main(void)
 {
@@ -221,6 +293,7 @@ main(void)
 		cmocka_unit_test(test_long_field_cut_on_character),
 		cmocka_unit_test(test_hostile_answers_refused),
 		cmocka_unit_test(test_not_json),
+		cmocka_unit_test(test_outbound),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,158 @@
+/*
+ * outbound - the decision on a message leaving.  See outbound.h.
+ */
+#include "daemon/outbound.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "policy/access.h"
+
+const char *
+outbound_action_name(enum outbound_action a)
+{
+	switch (a) {
+	case OUTBOUND_BCC: return "bcc";
+	case OUTBOUND_HOLD: return "hold";
+	case OUTBOUND_REJECT: return "reject";
+	default: return "pass";
+	}
+}
+
+/* outbound_number_action and outbound_uninspectable_action: hold, reject, pass */
+static enum outbound_action
+finding_action(int choice)
+{
+	return choice == 0 ? OUTBOUND_HOLD : choice == 1 ? OUTBOUND_REJECT : OUTBOUND_PASS;
+}
+
+/* outbound_many_outside_action: bcc, hold, reject */
+static enum outbound_action
+many_action(int choice)
+{
+	return choice == 0 ? OUTBOUND_BCC : choice == 1 ? OUTBOUND_HOLD : OUTBOUND_REJECT;
+}
+
+/* high 0, medium 1, low 2: the order of outbound_number_confidence's choices */
+static int
+confidence_rank(const char *c)
+{
+	return strcmp(c, "high") == 0 ? 0 : strcmp(c, "medium") == 0 ? 1 : 2;
+}
+
+static int
+domain_outside(const struct config *cfg, const char *domain)
+{
+	return domain[0] == '\0' || !access_domain_match(cfg->outbound_local_domains, domain);
+}
+
+int
+outbound_is_outside(const struct config *cfg, const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+
+	return at == NULL || domain_outside(cfg, at + 1);
+}
+
+void
+outbound_count(const struct config *cfg, const char *rcpts, size_t *n, size_t *outside)
+{
+	char one[512];
+
+	*n = *outside = 0;
+	while (*rcpts != '\0') {
+		size_t k = strcspn(rcpts, ",");
+
+		if (k > 0) {
+			snprintf(one, sizeof one, "%.*s", (int)k, rcpts);
+			(*n)++;
+			*outside += outbound_is_outside(cfg, one);
+		}
+		rcpts += k;
+		if (*rcpts == ',')
+			rcpts++;
+	}
+}
+
+size_t
+outbound_visible_outside(const struct config *cfg, const struct findings_view *v)
+{
+	const char *d = v->domains;
+	size_t outside = 0;
+
+	for (size_t i = 0; i < v->ndomains; i++) {
+		outside += domain_outside(cfg, d);
+		d += strlen(d) + 1;
+	}
+	return outside;
+}
+
+static void
+consider(struct outbound_decision *d, enum outbound_action a, const char *reason,
+    const char *detail)
+{
+	if (a <= d->action)
+		return;
+	d->action = a;
+	snprintf(d->reason, sizeof d->reason, "%s", reason);
+	snprintf(d->detail, sizeof d->detail, "%s", detail);
+}
+
+void
+outbound_decide(const struct config *cfg, const struct outbound_facts *x,
+    struct outbound_decision *d)
+{
+	const struct findings_view *v = x->found;
+	char detail[sizeof d->detail];
+
+	memset(d, 0, sizeof *d);
+	d->action = OUTBOUND_PASS;
+	if (x->outside > 0 || cfg->outbound_check_internal) {
+		for (size_t i = 0; v != NULL && i < v->n; i++) {
+			const struct finding_view *f = &v->f[i];
+			const char *to = x->outside > 0 ? "outside recipients" : "inside recipients";
+
+			if (strcmp(f->kind, "uninspectable") == 0) {
+				snprintf(detail, sizeof detail, "%.200s cannot be inspected (%.60s); the "
+				    "message is for %zu %s", f->where, f->reason,
+				    x->outside > 0 ? x->outside : x->recipients, to);
+				consider(d, finding_action(cfg->outbound_uninspectable_action),
+				    "uninspectable", detail);
+			} else if (confidence_rank(f->confidence) <= cfg->outbound_number_confidence) {
+				snprintf(detail, sizeof detail, "%s %s (%s confidence) in %.200s; the "
+				    "message is for %zu %s", strcmp(f->kind, "corporate-number") == 0 ?
+				    "a 法人番号 (corporate number)" : "a 個人番号 (My Number)",
+				    f->masked, f->confidence, f->where,
+				    x->outside > 0 ? x->outside : x->recipients, to);
+				consider(d, finding_action(cfg->outbound_number_action), f->kind, detail);
+			}
+		}
+	}
+	if (cfg->outbound_visible_outside_limit > 0 &&
+	    x->visible_outside > cfg->outbound_visible_outside_limit) {
+		snprintf(detail, sizeof detail, "%zu outside addresses in To and Cc, more than "
+		    "outbound_visible_outside_limit (%zu)", x->visible_outside,
+		    cfg->outbound_visible_outside_limit);
+		consider(d, many_action(cfg->outbound_many_outside_action),
+		    "many-outside-recipients", detail);
+	}
+}
+
+void
+outbound_receipt(struct receipt *r, const struct outbound_facts *x,
+    const struct outbound_decision *d)
+{
+	const struct findings_view *v = x->found;
+
+	receipt_set_outbound(r, outbound_action_name(d->action), x->recipients, x->outside,
+	    x->visible_outside);
+	if (d->action == OUTBOUND_HOLD || d->action == OUTBOUND_REJECT)
+		receipt_withhold(r, d->reason, d->detail);
+	else if (d->action == OUTBOUND_BCC)
+		receipt_set(&r->detail, d->detail);
+	for (size_t i = 0; v != NULL && i < v->n; i++)
+		receipt_add_finding(r, v->f[i].kind, v->f[i].confidence, v->f[i].where,
+		    v->f[i].masked, v->f[i].reason);
+	if (v != NULL)
+		r->outbound.findings_not_listed += v->not_listed;
+}

@@ -1,0 +1,244 @@
+/*
+ * test_outbound - the decision on a message leaving (daemon/outbound.h):
+ * who is outside, which finding acts at which confidence, that the
+ * strongest action wins, that mail for inside recipients only passes
+ * unless the policy says otherwise, the To/Cc limit, and the receipt that
+ * records it (withheld when held or rejected, passed when it leaves).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "daemon/outbound.h"
+#include "dlp/idnum.h"
+
+static struct config cfg;
+
+static int
+setup(void **state)
+{
+	struct buf err;
+	static const char text[] =
+	    "direction = outbound\n"
+	    "outbound_local_domains = town.example.lg.jp, .town.example.lg.jp\n";
+
+	(void)state;
+	buf_init(&err, 1024);
+	config_defaults(&cfg);
+	assert_int_equal(config_parse(&cfg, text, strlen(text), "test", &err), 0);
+	buf_free(&err);
+	return 0;
+}
+
+static struct finding_view
+finding(const char *kind, const char *confidence)
+{
+	struct finding_view f;
+
+	memset(&f, 0, sizeof f);
+	snprintf(f.kind, sizeof f.kind, "%s", kind);
+	snprintf(f.confidence, sizeof f.confidence, "%s", confidence);
+	snprintf(f.where, sizeof f.where, "part 1 line 2");
+	if (strcmp(kind, "uninspectable") == 0)
+		snprintf(f.reason, sizeof f.reason, "encrypted");
+	else
+		snprintf(f.masked, sizeof f.masked, "%s", strcmp(kind, "corporate-number") == 0 ?
+		    "*-****-****-0123" : "****-****-9018");
+	return f;
+}
+
+static enum outbound_action
+decide(struct finding_view *f, size_t n, size_t outside, size_t visible,
+    struct outbound_decision *d)
+{
+	struct findings_view v;
+	struct outbound_facts x;
+
+	memset(&v, 0, sizeof v);
+	v.f = f;
+	v.n = n;
+	x.found = &v;
+	x.recipients = outside + 1;
+	x.outside = outside;
+	x.visible_outside = visible;
+	outbound_decide(&cfg, &x, d);
+	return d->action;
+}
+
+static void
+test_who_is_outside(void **state)
+{
+	size_t n, out;
+
+	(void)state;
+	assert_false(outbound_is_outside(&cfg, "kikaku@town.example.lg.jp"));
+	assert_false(outbound_is_outside(&cfg, "a@soumu.town.example.lg.jp"));
+	assert_false(outbound_is_outside(&cfg, "A@TOWN.EXAMPLE.LG.JP."));
+	assert_true(outbound_is_outside(&cfg, "a@example.com"));
+	assert_true(outbound_is_outside(&cfg, "a@town.example.lg.jp.evil.example"));
+	assert_true(outbound_is_outside(&cfg, "a@eviltown.example.lg.jp"));
+	assert_true(outbound_is_outside(&cfg, "postmaster"));	/* no domain: outside */
+	outbound_count(&cfg, "a@example.com,b@town.example.lg.jp,c@example.net", &n, &out);
+	assert_int_equal(n, 3);
+	assert_int_equal(out, 2);
+	outbound_count(&cfg, "", &n, &out);
+	assert_int_equal(n, 0);
+}
+
+static void
+test_numbers(void **state)
+{
+	struct outbound_decision d;
+	struct finding_view f[2];
+
+	(void)state;
+	assert_int_equal(decide(NULL, 0, 3, 0, &d), OUTBOUND_PASS);
+	assert_string_equal(d.reason, "");
+	f[0] = finding("individual-number", "high");
+	assert_int_equal(decide(f, 1, 1, 0, &d), OUTBOUND_HOLD);	/* the default */
+	assert_string_equal(d.reason, "individual-number");
+	assert_non_null(strstr(d.detail, "****-****-9018"));
+	assert_false(dlp_has_long_digits(d.detail, strlen(d.detail)));
+	f[0] = finding("corporate-number", "medium");
+	assert_int_equal(decide(f, 1, 1, 0, &d), OUTBOUND_HOLD);
+	assert_string_equal(d.reason, "corporate-number");
+	/* low confidence (a check digit alone) is recorded, not acted on */
+	f[0] = finding("individual-number", "low");
+	assert_int_equal(decide(f, 1, 1, 0, &d), OUTBOUND_PASS);
+	cfg.outbound_number_confidence = 2;	/* low */
+	assert_int_equal(decide(f, 1, 1, 0, &d), OUTBOUND_HOLD);
+	cfg.outbound_number_confidence = 0;	/* high only */
+	f[0] = finding("individual-number", "medium");
+	assert_int_equal(decide(f, 1, 1, 0, &d), OUTBOUND_PASS);
+	cfg.outbound_number_confidence = 1;
+	cfg.outbound_number_action = 1;		/* reject */
+	assert_int_equal(decide(f, 1, 1, 0, &d), OUTBOUND_REJECT);
+	cfg.outbound_number_action = 2;		/* pass: recorded only */
+	assert_int_equal(decide(f, 1, 1, 0, &d), OUTBOUND_PASS);
+	cfg.outbound_number_action = 0;
+}
+
+static void
+test_inside_only(void **state)
+{
+	struct outbound_decision d;
+	struct finding_view f[1] = { finding("individual-number", "high") };
+
+	(void)state;
+	assert_int_equal(decide(f, 1, 0, 0, &d), OUTBOUND_PASS);
+	cfg.outbound_check_internal = 1;
+	assert_int_equal(decide(f, 1, 0, 0, &d), OUTBOUND_HOLD);
+	assert_non_null(strstr(d.detail, "inside recipients"));
+	cfg.outbound_check_internal = 0;
+}
+
+static void
+test_uninspectable_and_strongest(void **state)
+{
+	struct outbound_decision d;
+	struct finding_view f[2] = { finding("individual-number", "high"),
+		finding("uninspectable", "high") };
+
+	(void)state;
+	assert_int_equal(decide(f + 1, 1, 1, 0, &d), OUTBOUND_REJECT);	/* the default */
+	assert_string_equal(d.reason, "uninspectable");
+	assert_non_null(strstr(d.detail, "encrypted"));
+	/* reject (uninspectable) beats hold (number), in either order */
+	assert_int_equal(decide(f, 2, 1, 0, &d), OUTBOUND_REJECT);
+	cfg.outbound_uninspectable_action = 0;	/* hold */
+	assert_int_equal(decide(f, 2, 1, 0, &d), OUTBOUND_HOLD);
+	assert_string_equal(d.reason, "individual-number");	/* the first of equals */
+	cfg.outbound_uninspectable_action = 1;
+}
+
+static void
+test_many_outside(void **state)
+{
+	struct outbound_decision d;
+	struct finding_view f[1] = { finding("individual-number", "high") };
+
+	(void)state;
+	assert_int_equal(decide(NULL, 0, 40, 10, &d), OUTBOUND_PASS);	/* at the limit */
+	assert_int_equal(decide(NULL, 0, 40, 11, &d), OUTBOUND_BCC);
+	assert_string_equal(d.reason, "many-outside-recipients");
+	/* a hold for a number is stronger than hiding the recipients */
+	assert_int_equal(decide(f, 1, 40, 40, &d), OUTBOUND_HOLD);
+	cfg.outbound_many_outside_action = 2;	/* reject */
+	assert_int_equal(decide(f, 1, 40, 40, &d), OUTBOUND_REJECT);
+	assert_string_equal(d.reason, "many-outside-recipients");
+	cfg.outbound_many_outside_action = 0;
+	cfg.outbound_visible_outside_limit = 0;	/* no limit */
+	assert_int_equal(decide(NULL, 0, 400, 400, &d), OUTBOUND_PASS);
+	cfg.outbound_visible_outside_limit = 10;
+}
+
+static void
+test_visible_domains(void **state)
+{
+	struct findings_view v;
+	static char domains[] = "example.com\0town.example.lg.jp\0\0KIKAKU.TOWN.EXAMPLE.LG.JP";
+
+	(void)state;
+	memset(&v, 0, sizeof v);
+	v.domains = domains;
+	v.ndomains = 4;
+	/* an address without a domain is outside */
+	assert_int_equal(outbound_visible_outside(&cfg, &v), 2);
+}
+
+static void
+test_receipt(void **state)
+{
+	struct finding_view f[1] = { finding("individual-number", "high") };
+	struct findings_view v;
+	struct outbound_facts x;
+	struct outbound_decision d;
+	struct receipt r;
+
+	(void)state;
+	memset(&v, 0, sizeof v);
+	v.f = f;
+	v.n = 1;
+	v.not_listed = 5;
+	x = (struct outbound_facts){ &v, 2, 1, 0 };
+	outbound_decide(&cfg, &x, &d);
+	receipt_init(&r, "SK-20261207-0123456789abcdef", 1796600000);
+	outbound_receipt(&r, &x, &d);
+	assert_int_equal(r.verdict, VERDICT_WITHHELD);
+	assert_string_equal(r.reason, "individual-number");
+	assert_string_equal(r.kind, "outbound");
+	assert_string_equal(r.outbound.action, "hold");
+	assert_int_equal(r.outbound.nfindings, 1);
+	assert_int_equal(r.outbound.findings_not_listed, 5);
+	receipt_free(&r);
+	x.outside = 0;		/* inside only: it passes, findings recorded */
+	outbound_decide(&cfg, &x, &d);
+	receipt_init(&r, "SK-20261207-0123456789abcdef", 1796600000);
+	outbound_receipt(&r, &x, &d);
+	assert_int_equal(r.verdict, VERDICT_PASSED);
+	assert_null(r.reason);
+	assert_int_equal(r.outbound.nfindings, 1);
+	receipt_free(&r);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_who_is_outside),
+		cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_inside_only),
+		cmocka_unit_test(test_uninspectable_and_strongest),
+		cmocka_unit_test(test_many_outside),
+		cmocka_unit_test(test_visible_domains),
+		cmocka_unit_test(test_receipt),
+	};
+
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
