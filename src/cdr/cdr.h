@@ -110,6 +110,12 @@ int cdr_archive(struct cdr_ctx *c, const unsigned char *in, size_t len,
 typedef int (*cdr_convert_fn)(const unsigned char *in, size_t len, const char *ext,
     struct buf *pdf, char *err, size_t errlen);
 void cdr_set_converter(cdr_convert_fn fn);
+/* The same conversion for another reader: the outbound inspection asks
+ * for an Office Open XML copy with ext ".xls>xlsx" (gateway/convert.h).
+ * CDR_NO_CONVERTER when none is set, else as the hook. */
+#define CDR_NO_CONVERTER (-2)
+int cdr_convert_to_pdf(const unsigned char *in, size_t len, const char *ext, struct buf *pdf,
+    char *err, size_t errlen);
 
 /*
  * Mail messages and mboxes found as files (an .eml, an archive member, an

@@ -29,6 +29,17 @@ cdr_set_converter(cdr_convert_fn fn)
 	converter = fn;
 }
 
+int
+cdr_convert_to_pdf(const unsigned char *in, size_t len, const char *ext, struct buf *pdf,
+    char *err, size_t errlen)
+{
+	if (converter == NULL) {
+		snprintf(err, errlen, "no converter (LibreOffice) here");
+		return CDR_NO_CONVERTER;
+	}
+	return converter(in, len, ext, pdf, err, errlen);
+}
+
 void
 cdr_set_mail(cdr_mail_fn fn)
 {

@@ -112,6 +112,8 @@ outbound_decide(const struct config *cfg, const struct outbound_facts *x,
 			const struct finding_view *f = &v->f[i];
 			const char *to = x->outside > 0 ? "outside recipients" : "inside recipients";
 
+			if (strcmp(f->kind, "uninspectable") == 0 && strcmp(f->reason, "no-text") == 0)
+				continue;	/* a picture: nothing hidden from the check */
 			if (strcmp(f->kind, "uninspectable") == 0) {
 				snprintf(detail, sizeof detail, "%.200s cannot be inspected (%.60s); the "
 				    "message is for %zu %s", f->where, f->reason,

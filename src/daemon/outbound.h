@@ -10,7 +10,8 @@
  * unless outbound_check_internal says so:
  *   a 個人番号 or 法人番号 at outbound_number_confidence or above
  *                          -> outbound_number_action (hold, reject, pass)
- *   something uninspectable (an encrypted zip, a limit)
+ *   something uninspectable (an encrypted zip, a limit; not a picture or
+ *   other binary without text, "no-text", which is recorded only)
  *                          -> outbound_uninspectable_action
  *   more outside addresses in To and Cc than outbound_visible_outside_limit
  *                          -> outbound_many_outside_action (bcc, hold, reject)

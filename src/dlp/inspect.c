@@ -19,6 +19,7 @@
 #include <archive_entry.h>
 #include <gmime/gmime.h>
 
+#include "cdr/cdr.h"
 #include "cdr/filetype.h"
 #include "cdr/mailtype.h"
 #include "core/json.h"
@@ -258,18 +259,20 @@ is_archive_magic(const unsigned char *p, size_t len)
  * CSV or HTML.  Taking binary for text would only inspect more.
  */
 static enum ft_kind
-kind_of(const unsigned char *p, size_t len, const char *name)
+kind_of(const unsigned char *p, size_t len, const char *name, const char **ext)
 {
 	static const unsigned char ole[8] = { 0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1 };
 	size_t head = len < SNIFF_BYTES ? len : SNIFF_BYTES;
 	struct filetype ft;
 
+	*ext = NULL;
 	if ((len >= 4 && memcmp(p, "PK\3\4", 4) == 0) || (len >= 8 && memcmp(p, ole, 8) == 0) ||
 	    is_archive_magic(p, len) ||
 	    (len >= 5 && memcmp(p, "{\\rtf", 5) == 0) ||
 	    (head >= 5 && memmem(p, head < 1024 ? head : 1024, "%PDF-", 5) != NULL) ||
 	    (len >= 2 && ((p[0] == 0xff && p[1] == 0xfe) || (p[0] == 0xfe && p[1] == 0xff)))) {
 		filetype_detect(p, len, name, &ft);
+		*ext = ft.ext;
 		return ft.kind;
 	}
 	if (head > 0 && memchr(p, '\0', head) != NULL)
@@ -374,12 +377,69 @@ inspect_archive(struct inspector *ins, const char *where, const unsigned char *p
 	archive_read_free(a);
 }
 
+/* The Office Open XML kind a legacy or OpenDocument file converts to. */
+static const char *
+ooxml_target(const char *ext)
+{
+	static const struct {
+		const char *ext, *target;
+	} map[] = {
+		{ ".doc", "docx" }, { ".dot", "docx" }, { ".rtf", "docx" }, { ".odt", "docx" },
+		{ ".ott", "docx" }, { ".xls", "xlsx" }, { ".xlt", "xlsx" }, { ".ods", "xlsx" },
+		{ ".ots", "xlsx" }, { ".ppt", "pptx" }, { ".pps", "pptx" }, { ".pot", "pptx" },
+		{ ".odp", "pptx" }, { ".otp", "pptx" },
+	};
+
+	for (size_t i = 0; ext != NULL && i < sizeof map / sizeof map[0]; i++)
+		if (strcmp(ext, map[i].ext) == 0)
+			return map[i].target;
+	return NULL;
+}
+
+/*
+ * Legacy Office (doc, xls, ppt), RTF and OpenDocument: LibreOffice (the
+ * parent's converter, as for sanitising) makes an Office Open XML copy,
+ * read like any docx, xlsx or pptx: a spreadsheet's numbers as stored, not
+ * as a narrow column would print them.  Without a converter
+ * (legacy_office = withhold, no LibreOffice) its text cannot be read: a
+ * finding.
+ */
+static void
+inspect_converted(struct inspector *ins, const char *where, const char *ext,
+    const unsigned char *p, size_t len)
+{
+	const char *target = ooxml_target(ext);
+	struct buf copy;
+	char why[256], req[32];
+	int r;
+
+	if (target == NULL) {
+		uninspectable(ins, where, "format-not-inspected");
+		return;
+	}
+	snprintf(req, sizeof req, "%s>%s", ext, target);
+	buf_init(&copy, ins->pol->lim.file_out_bytes);
+	r = cdr_convert_to_pdf(p, len, req, &copy, why, sizeof why);
+	if (r == CDR_NO_CONVERTER)
+		uninspectable(ins, where, "format-not-inspected");
+	else if (r != 0)
+		uninspectable(ins, where, "conversion-failed");
+	else {
+		ins->where = where;
+		if (ooxml_text((const unsigned char *)copy.data, copy.len, &ins->pol->lim,
+		    on_office_unit, ins, why, sizeof why) != 0)
+			uninspectable(ins, where, "conversion-failed");
+	}
+	buf_free(&copy);
+}
+
 /* A file (the item, an attachment): what it is decides how it is read. */
 static void
 inspect_file(struct inspector *ins, const char *where, const char *name, const char *label,
     const unsigned char *p, size_t len, size_t depth)
 {
-	enum ft_kind kind = kind_of(p, len, name);
+	const char *ext;
+	enum ft_kind kind = kind_of(p, len, name, &ext);
 
 	switch (kind) {
 	case FT_TEXT:
@@ -416,8 +476,20 @@ inspect_file(struct inspector *ins, const char *where, const char *name, const c
 	case FT_ENCRYPTED:
 		uninspectable(ins, where, "encrypted");
 		break;
+	case FT_OLE:
+	case FT_RTF:
+	case FT_ODF:
+		inspect_converted(ins, where, ext, p, len);
+		break;
+	case FT_IMAGE:
+	case FT_EXECUTABLE:
+	case FT_UNKNOWN:
+		/* pictures, programs, binary data: no text to read (a picture
+		 * of text would need OCR, which sekisho does not do yet) */
+		uninspectable(ins, where, "no-text");
+		break;
 	default:
-		/* legacy Office, archives, images: their text is not read yet */
+		/* recognised, with text sekisho does not read (an Outlook .msg) */
 		uninspectable(ins, where, "format-not-inspected");
 		break;
 	}

@@ -9,6 +9,10 @@
  * size ceiling, its own process group killed as a whole at the deadline,
  * and nothing of sekisho's descriptors or environment.  The worker then
  * rasterises the PDF, so only pixels of the document ever cross.
+ *
+ * The outbound inspection asks for an Office Open XML copy instead
+ * (".xls>xlsx"): its text, a spreadsheet's numeric cells exactly as
+ * stored, is read by dlp/ooxml_text.c; the copy is never delivered.
  */
 #include "gateway/convert.h"
 
@@ -87,10 +91,8 @@ rm_tree(const char *dir)
 
 /* Only [a-z0-9] after the dot: the extension names LibreOffice's filter. */
 static int
-safe_ext(const char *ext)
+safe_ext(const char *ext, size_t n)
 {
-	size_t n = strlen(ext);
-
 	if (n < 2 || n > 8 || ext[0] != '.')
 		return 0;
 	for (size_t i = 1; i < n; i++)
@@ -136,7 +138,7 @@ no_network(void)
 }
 
 static void __attribute__((noreturn))
-run_soffice(const struct config *cfg, const char *dir, const char *input)
+run_soffice(const struct config *cfg, const char *dir, const char *input, const char *target)
 {
 	char profile[CONVERT_PATH_MAX + 64], outdir[CONVERT_PATH_MAX + 8];
 	char home[CONVERT_PATH_MAX + 16];
@@ -168,7 +170,7 @@ run_soffice(const struct config *cfg, const char *dir, const char *input)
 		char *const argv[] = {
 			(char *)(uintptr_t)cfg->libreoffice, "--headless", "--invisible",
 			"--nologo", "--norestore", "--nolockcheck", "--nodefault",
-			"--nofirststartwizard", profile, "--convert-to", "pdf", "--outdir", outdir,
+			"--nofirststartwizard", profile, "--convert-to", (char *)(uintptr_t)target, "--outdir", outdir,
 			(char *)(uintptr_t)input, NULL,
 		};
 		char *const envp[] = { "PATH=/usr/bin:/bin", home, "LANG=C.UTF-8",
@@ -191,7 +193,7 @@ convert_to_pdf(const struct config *cfg, const char *ext, const void *in, size_t
     struct buf *pdf, long long deadline_ms, char *err, size_t errlen)
 {
 	char dir[CONVERT_PATH_MAX], path[CONVERT_PATH_MAX + 64];
-	const char *tmp = getenv("TMPDIR");
+	const char *tmp = getenv("TMPDIR"), *gt, *target = NULL;
 	char input[64];
 	pid_t pid;
 	int st = 0, rc = -1, fd;
@@ -200,7 +202,17 @@ convert_to_pdf(const struct config *cfg, const char *ext, const void *in, size_t
 		snprintf(err, errlen, "LibreOffice (%s) is not installed", cfg->libreoffice);
 		return -1;
 	}
-	if (!safe_ext(ext)) {
+	/* EXT or EXT>TARGET */
+	gt = strchr(ext, '>');
+	if (gt != NULL) {
+		static const char *const targets[] = { "pdf", "docx", "xlsx", "pptx", NULL };
+
+		for (size_t i = 0; targets[i] != NULL && target == NULL; i++)
+			if (strcmp(gt + 1, targets[i]) == 0)
+				target = targets[i];
+	} else
+		target = "pdf";
+	if (target == NULL || !safe_ext(ext, gt != NULL ? (size_t)(gt - ext) : strlen(ext))) {
 		snprintf(err, errlen, "no converter for this type");
 		return -1;
 	}
@@ -210,7 +222,7 @@ convert_to_pdf(const struct config *cfg, const char *ext, const void *in, size_t
 		snprintf(err, errlen, "cannot make a folder for LibreOffice: %s", strerror(errno));
 		return -1;
 	}
-	snprintf(input, sizeof input, "input%s", ext);
+	snprintf(input, sizeof input, "input%.*s", (int)(gt != NULL ? gt - ext : 16), ext);
 	snprintf(path, sizeof path, "%s/%s", dir, input);
 	if (write_file(path, in, len) != 0)
 		goto out;
@@ -226,7 +238,7 @@ convert_to_pdf(const struct config *cfg, const char *ext, const void *in, size_t
 	if ((pid = fork()) < 0)
 		goto out;
 	if (pid == 0)
-		run_soffice(cfg, dir, input);
+		run_soffice(cfg, dir, input, target);
 	setpgid(pid, pid);
 	for (;;) {
 		pid_t w = waitpid(pid, &st, WNOHANG);
@@ -257,7 +269,7 @@ convert_to_pdf(const struct config *cfg, const char *ext, const void *in, size_t
 		    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 		goto out;
 	}
-	snprintf(path, sizeof path, "%s/out/input.pdf", dir);
+	snprintf(path, sizeof path, "%s/out/input.%s", dir, target);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
 		snprintf(err, errlen, "LibreOffice could not read the document");
 		goto out;

@@ -13,8 +13,10 @@
 /* 1 when the policy converts and LibreOffice is installed. */
 int convert_available(const struct config *cfg);
 /*
- * ext: ".doc", ".xls", ".ppt", ".rtf", ".odt"...  0 with the PDF in pdf
- * (bounded by its ceiling), or -1 with the reason in err.
+ * ext: ".doc", ".xls", ".ppt", ".rtf", ".odt"...: a PDF; or ".xls>xlsx"
+ * (a target of docx, xlsx or pptx): an Office Open XML copy, for reading
+ * its text.  0 with the result in pdf (bounded by its ceiling), or -1 with
+ * the reason in err.
  */
 int convert_to_pdf(const struct config *cfg, const char *ext, const void *in, size_t len,
     struct buf *pdf, long long deadline_ms, char *err, size_t errlen);

@@ -149,6 +149,10 @@ test_uninspectable_and_strongest(void **state)
 	assert_int_equal(decide(f + 1, 1, 1, 0, &d), OUTBOUND_REJECT);	/* the default */
 	assert_string_equal(d.reason, "uninspectable");
 	assert_non_null(strstr(d.detail, "encrypted"));
+	/* a picture has no text to hide a number in: recorded, not acted on */
+	snprintf(f[1].reason, sizeof f[1].reason, "no-text");
+	assert_int_equal(decide(f + 1, 1, 1, 0, &d), OUTBOUND_PASS);
+	snprintf(f[1].reason, sizeof f[1].reason, "encrypted");
 	/* reject (uninspectable) beats hold (number), in either order */
 	assert_int_equal(decide(f, 2, 1, 0, &d), OUTBOUND_REJECT);
 	cfg.outbound_uninspectable_action = 0;	/* hold */
