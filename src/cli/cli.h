@@ -26,6 +26,8 @@ int cmd_config(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_quarantine(int argc, char **argv);
 int cmd_dlp(int argc, char **argv);
+/* "sekisho audit outbound" (audit_outbound.c), called by cmd_audit */
+int audit_outbound(int argc, char **argv);
 
 /* Load -c CONFIG (or defaults); prints the error and returns -1. */
 int cli_load_config(struct config *c, const char *path);

@@ -7,6 +7,7 @@
  *   checkpoint --secret FILE JOURNAL
  *   keygen --secret FILE --public FILE
  *   append JOURNAL [RECEIPT|DIR|-]...
+ *   outbound [-c CONFIG] [--month YYYY-MM] [--json] [JOURNAL]   (audit_outbound.c)
  *
  * Exit statuses: 0 intact / done, 4 (verify) tampered or incomplete,
  * 2 usage, 1 an input cannot be read or written (or a receipt given to
@@ -41,7 +42,8 @@ usage(FILE *f)
 	    "       sekisho audit verify --chain-only JOURNAL\n"
 	    "       sekisho audit checkpoint --secret FILE JOURNAL\n"
 	    "       sekisho audit keygen --secret FILE --public FILE\n"
-	    "       sekisho audit append JOURNAL [RECEIPT|DIR|-]...\n", f);
+	    "       sekisho audit append JOURNAL [RECEIPT|DIR|-]...\n"
+	    "       sekisho audit outbound [-c CONFIG] [--month YYYY-MM] [--json] [JOURNAL]\n", f);
 }
 
 /* getopt_long over the words after the sub-command name; 'h' prints usage. */
@@ -427,6 +429,8 @@ cmd_audit(int argc, char **argv)
 		return audit_keygen(argc - 1, argv + 1);
 	if (strcmp(argv[1], "append") == 0)
 		return audit_append(argc - 1, argv + 1);
+	if (strcmp(argv[1], "outbound") == 0)
+		return audit_outbound(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
 		usage(stdout);
 		return 0;

@@ -229,6 +229,12 @@ read_outbound(const struct json_value *o, struct receipt_view *v, struct buf *wh
 		if (bad)
 			return -1;
 		v->outbound_findings++;
+		if (strcmp(f.kind, "individual-number") == 0)
+			v->outbound_individual++;
+		else if (strcmp(f.kind, "corporate-number") == 0)
+			v->outbound_corporate++;
+		else if (strcmp(f.reason, "no-text") != 0)
+			v->outbound_uninspectable++;
 	}
 	return 0;
 }

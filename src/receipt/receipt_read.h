@@ -44,6 +44,9 @@ struct receipt_view {
 	int is_outbound;		/* kind "outbound": a message leaving */
 	char outbound_action[8];	/* "pass", "bcc", "hold", "reject" */
 	size_t outbound_findings;	/* listed and not listed */
+	size_t outbound_individual;	/* listed, by kind */
+	size_t outbound_corporate;
+	size_t outbound_uninspectable;	/* a picture's "no-text" not counted */
 };
 
 int receipt_read(const char *json, size_t len, struct receipt_view *v, struct buf *why);
