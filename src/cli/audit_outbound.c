@@ -2,7 +2,8 @@
  * audit_outbound - "sekisho audit outbound": what the outbound checks did,
  * month by month, counted from the journal's outbound receipts (for the
  * self-inspection report, 自己点検): messages inspected, passed, sent with
- * To and Cc hidden, held, rejected, and the findings by kind.
+ * To and Cc hidden, held, rejected, and the findings by kind (個人番号,
+ * 法人番号, uninspectable, the operator's words).
  *
  *   audit outbound [-c CONFIG] [--month YYYY-MM] [--json] [JOURNAL]
  *
@@ -31,7 +32,7 @@
 
 struct month {
 	char ym[8];		/* "2026-12" */
-	unsigned long long n, pass, bcc, hold, reject, individual, corporate, uninspectable;
+	unsigned long long n, pass, bcc, hold, reject, individual, corporate, uninspectable, terms;
 };
 
 struct tally {
@@ -94,6 +95,7 @@ count_line(struct tally *t, const char *line, size_t n, const char *want)
 		m->individual += v.outbound_individual;
 		m->corporate += v.outbound_corporate;
 		m->uninspectable += v.outbound_uninspectable;
+		m->terms += v.outbound_terms;
 	}
 	receipt_view_free(&v);
 out:
@@ -105,19 +107,19 @@ static void
 print_table(const struct tally *t, const char *want, int ja)
 {
 	if (ja)
-		printf("%-8s %8s %8s %8s %8s %8s %8s %8s %8s\n", "月", "検査", "通過", "宛先秘匿",
-		    "保留", "拒否", "個人番号", "法人番号", "検査不能");
+		printf("%-8s %8s %8s %8s %8s %8s %8s %8s %8s %8s\n", "月", "検査", "通過",
+		    "宛先秘匿", "保留", "拒否", "個人番号", "法人番号", "検査不能", "指定語句");
 	else
-		printf("%-8s %8s %8s %8s %8s %8s %8s %8s %8s\n", "month", "checked", "passed",
-		    "bcc", "held", "rejected", "my-num", "corp-num", "uninsp");
+		printf("%-8s %8s %8s %8s %8s %8s %8s %8s %8s %8s\n", "month", "checked", "passed",
+		    "bcc", "held", "rejected", "my-num", "corp-num", "uninsp", "terms");
 	for (size_t i = 0; i < t->n; i++) {
 		const struct month *m = &t->m[i];
 
 		if (want != NULL && strcmp(m->ym, want) != 0)
 			continue;
-		printf("%-8s %8llu %8llu %8llu %8llu %8llu %8llu %8llu %8llu\n", m->ym, m->n,
+		printf("%-8s %8llu %8llu %8llu %8llu %8llu %8llu %8llu %8llu %8llu\n", m->ym, m->n,
 		    m->pass, m->bcc, m->hold, m->reject, m->individual, m->corporate,
-		    m->uninspectable);
+		    m->uninspectable, m->terms);
 	}
 }
 
@@ -131,8 +133,9 @@ print_json(const struct tally *t, const char *want)
 			continue;
 		printf("{\"month\":\"%s\",\"inspected\":%llu,\"passed\":%llu,\"bcc\":%llu,"
 		    "\"held\":%llu,\"rejected\":%llu,\"individual_number\":%llu,"
-		    "\"corporate_number\":%llu,\"uninspectable\":%llu}\n", m->ym, m->n, m->pass,
-		    m->bcc, m->hold, m->reject, m->individual, m->corporate, m->uninspectable);
+		    "\"corporate_number\":%llu,\"uninspectable\":%llu,\"terms\":%llu}\n", m->ym,
+		    m->n, m->pass, m->bcc, m->hold, m->reject, m->individual, m->corporate,
+		    m->uninspectable, m->terms);
 	}
 }
 

@@ -16,11 +16,13 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "core/json.h"
+#include "core/num.h"
 #include "dlp/findings.h"
 #include "gateway/frame.h"
 #include "gateway/worker.h"
@@ -39,9 +41,24 @@ usage(FILE *f)
 	    "exit status: 0 nothing found, 11 findings, 2 usage/configuration, 1 internal\n", f);
 }
 
-static void
-print_finding(int as_json, const char *input, const struct finding_view *f)
+/* The operator's word a "term-N" finding names (dlp_terms), or NULL. */
+static const char *
+term_word(const struct policy *pol, const struct finding_view *f)
 {
+	uint64_t k;
+
+	if (pol == NULL || strcmp(f->kind, "term") != 0 || strncmp(f->reason, "term-", 5) != 0 ||
+	    parse_u64(f->reason + 5, &k) != 0)
+		return NULL;
+	return k >= 1 && k <= pol->dlp_terms.n ? pol->dlp_terms.t[k - 1] : NULL;
+}
+
+static void
+print_finding(int as_json, const char *input, const struct finding_view *f,
+    const struct policy *pol)
+{
+	const char *word = term_word(pol, f);
+
 	if (as_json) {
 		struct buf b;
 
@@ -59,11 +76,17 @@ print_finding(int as_json, const char *input, const struct finding_view *f)
 		json_str(&b, f->masked[0] ? f->masked : NULL);
 		json_key(&b, "reason", 0);
 		json_str(&b, f->reason[0] ? f->reason : NULL);
+		if (word != NULL) {
+			json_key(&b, "term", 0);
+			json_str(&b, word);
+		}
 		buf_puts(&b, "}\n");
 		fputs(buf_str(&b), stdout);
 		buf_free(&b);
 	} else if (f->masked[0])
 		printf("%s: %s %s %s (%s)\n", input, f->kind, f->masked, f->confidence, f->where);
+	else if (word != NULL)
+		printf("%s: term %s (%s)\n", input, word, f->where);
 	else
 		printf("%s: %s %s (%s)\n", input, f->kind, f->reason, f->where);
 }
@@ -79,7 +102,7 @@ parent_uninspectable(int as_json, const char *input, const char *reason)
 	snprintf(f.confidence, sizeof f.confidence, "high");
 	snprintf(f.where, sizeof f.where, "item");
 	snprintf(f.reason, sizeof f.reason, "%s", reason);
-	print_finding(as_json, input, &f);
+	print_finding(as_json, input, &f, NULL);
 }
 
 /* One input: 0 clean, EXIT_FINDINGS, EXIT_INTERNAL. */
@@ -125,7 +148,7 @@ scan_one(struct worker *wk, const struct policy *pol, int as_json, const char *p
 		r = EXIT_INTERNAL;
 	} else {
 		for (size_t i = 0; i < v.n; i++)
-			print_finding(as_json, path, &v.f[i]);
+			print_finding(as_json, path, &v.f[i], pol);
 		if (v.not_listed > 0)
 			fprintf(stderr, "sekisho: %s: %llu more findings not listed\n", path,
 			    v.not_listed);

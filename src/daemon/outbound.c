@@ -3,9 +3,11 @@
  */
 #include "daemon/outbound.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "core/num.h"
 #include "policy/access.h"
 
 const char *
@@ -114,6 +116,17 @@ outbound_decide(const struct config *cfg, const struct outbound_facts *x,
 
 			if (strcmp(f->kind, "uninspectable") == 0 && strcmp(f->reason, "no-text") == 0)
 				continue;	/* a picture: nothing hidden from the check */
+			if (strcmp(f->kind, "term") == 0) {
+				const struct policy_terms *t = &cfg->pol.dlp_terms;
+				uint64_t k = 0;
+
+				(void)parse_u64(f->reason + 5, &k);	/* "term-N", checked by the reader */
+				snprintf(detail, sizeof detail, "the word \"%s\" (dlp_terms) in %.200s; "
+				    "the message is for %zu %s", k >= 1 && k <= t->n ? t->t[k - 1] :
+				    f->reason, f->where, x->outside > 0 ? x->outside : x->recipients, to);
+				consider(d, finding_action(cfg->outbound_term_action), "term", detail);
+				continue;
+			}
 			if (strcmp(f->kind, "uninspectable") == 0) {
 				snprintf(detail, sizeof detail, "%.200s cannot be inspected (%.60s); the "
 				    "message is for %zu %s", f->where, f->reason,

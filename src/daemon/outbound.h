@@ -13,6 +13,8 @@
  *   something uninspectable (an encrypted zip, a limit; not a picture or
  *   other binary without text, "no-text", which is recorded only)
  *                          -> outbound_uninspectable_action
+ *   one of the operator's words (dlp_terms: 機密性3, a project's name)
+ *                          -> outbound_term_action
  *   more outside addresses in To and Cc than outbound_visible_outside_limit
  *                          -> outbound_many_outside_action (bcc, hold, reject)
  * The strongest of them wins: reject > hold > bcc > pass.  The receipt
@@ -39,7 +41,7 @@ struct outbound_facts {
 
 struct outbound_decision {
 	enum outbound_action action;
-	char reason[32];	/* "individual-number", "corporate-number",
+	char reason[32];	/* "individual-number", "corporate-number", "term",
 				 * "uninspectable", "many-outside-recipients"; "" */
 	char detail[512];	/* English, for the receipt and the log; no number */
 };

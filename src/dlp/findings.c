@@ -61,7 +61,7 @@ findings_read_one(const struct json_value *o, struct finding_view *f, struct buf
 {
 	static const char *const names[] = { "kind", "confidence", "where", "masked", "reason" };
 	static const char *const kinds[] = { "individual-number", "corporate-number",
-		"uninspectable", NULL };
+		"uninspectable", "term", NULL };
 	static const char *const confidences[] = { "high", "medium", "low", NULL };
 	struct json_value v[5];
 	int number;
@@ -79,7 +79,8 @@ findings_read_one(const struct json_value *o, struct finding_view *f, struct buf
 		return fail(why, "where");
 	if (dlp_has_long_digits(f->where, strlen(f->where)))
 		return fail(why, "where holds a digit run that is not masked");
-	number = strcmp(f->kind, "uninspectable") != 0;
+	number = strcmp(f->kind, "individual-number") == 0 ||
+	    strcmp(f->kind, "corporate-number") == 0;
 	if (number) {
 		/* the only form a number may come in: nothing but its last four */
 		if (json_string_into(&v[3], f->masked, sizeof f->masked) != 1 ||
@@ -89,7 +90,7 @@ findings_read_one(const struct json_value *o, struct finding_view *f, struct buf
 			return fail(why, "a number with a reason");
 	} else {
 		if (json_string_into(&v[3], f->masked, sizeof f->masked) != 0)
-			return fail(why, "an uninspectable finding with a number");
+			return fail(why, "an uninspectable or term finding with a number");
 		if (json_string_into(&v[4], f->reason, sizeof f->reason) != 1 ||
 		    !is_code(f->reason))
 			return fail(why, "reason");

@@ -28,11 +28,11 @@
 #define FINDINGS_READ_MAX ((size_t)4 * 1024 * 1024)	/* a larger answer is refused */
 
 struct finding_view {
-	char kind[24];		/* individual-number, corporate-number, uninspectable */
+	char kind[24];		/* individual-number, corporate-number, uninspectable, term */
 	char confidence[8];	/* high, medium, low */
 	char where[INSPECT_WHERE_MAX + 1];
-	char masked[24];	/* "" for uninspectable */
-	char reason[64];	/* "" for a number */
+	char masked[24];	/* "" but for a number */
+	char reason[64];	/* "" for a number; term: "term-N", dlp_terms' N-th word */
 };
 
 struct findings_view {

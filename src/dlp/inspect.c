@@ -32,6 +32,8 @@
 #include "text/charset.h"
 #include "text/html.h"
 
+#define TERMS_MERGED_MAX (64 + POLICY_TERMS_MAX)
+
 struct inspector {
 	const struct policy *pol;
 	struct buf *json;
@@ -48,9 +50,86 @@ struct inspector {
 	struct buf domains;	/* JSON strings: the domain of each To/Cc address */
 	size_t ndomains;
 	int has_subject;
+	/* the detector's words: the built-in ones and the operator's */
+	struct dlp_terms terms;
+	const char *individual[TERMS_MERGED_MAX], *other[TERMS_MERGED_MAX];
 };
 
 enum { SAID_TEXT, SAID_PARTS, SAID_NESTING };
+
+static void put_masked(struct buf *json, const char *s, size_t len);
+static void finding_open(struct inspector *ins);
+
+/* Built-in words and the operator's, NULL-terminated: dst holds at most
+ * TERMS_MERGED_MAX - 1 of them. */
+static void
+merge_terms(const char **dst, const char *const *builtin, const struct policy_terms *more)
+{
+	size_t n = 0;
+
+	for (; *builtin != NULL && n + 1 < TERMS_MERGED_MAX; builtin++)
+		dst[n++] = *builtin;
+	for (size_t i = 0; i < more->n && n + 1 < TERMS_MERGED_MAX; i++)
+		dst[n++] = more->t[i];
+	dst[n] = NULL;
+}
+
+/* Where word occurs in text[0..len), ASCII case ignored; -1 if nowhere. */
+static long
+find_word(const char *text, size_t len, const char *word)
+{
+	size_t n = strlen(word);
+	unsigned char first = (unsigned char)word[0];
+
+	if (n == 0 || n > len)
+		return -1;
+	for (size_t i = 0; i + n <= len; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		if (c != first && (c | 0x20) != (first | 0x20))
+			continue;
+		if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z' ? strncasecmp(text + i, word, n) == 0 :
+		    memcmp(text + i, word, n) == 0)
+			return (long)i;
+	}
+	return -1;
+}
+
+/* The operator's words (dlp_terms) in one text: a finding each, once. */
+static void
+scan_words(struct inspector *ins, const char *where, const char *text, size_t len)
+{
+	const struct policy_terms *t = &ins->pol->dlp_terms;
+
+	for (size_t i = 0; i < t->n; i++) {
+		long at = find_word(text, len, t->t[i]);
+		char w[INSPECT_WHERE_MAX + 32], reason[32];
+		size_t line = 1;
+
+		if (at < 0)
+			continue;
+		if (ins->listed >= INSPECT_FINDINGS_MAX) {
+			ins->not_listed++;
+			continue;
+		}
+		for (long k = 0; k < at; k++)
+			line += text[k] == '\n';
+		snprintf(w, sizeof w, "%.*s line %zu", INSPECT_WHERE_MAX - 24, where, line);
+		snprintf(reason, sizeof reason, "term-%zu", i + 1);
+		finding_open(ins);
+		json_key(ins->json, "kind", 1);
+		json_str(ins->json, "term");
+		json_key(ins->json, "confidence", 0);
+		json_str(ins->json, "high");
+		json_key(ins->json, "where", 0);
+		put_masked(ins->json, w, strnlen(w, INSPECT_WHERE_MAX));
+		json_key(ins->json, "masked", 0);
+		buf_puts(ins->json, "null");
+		json_key(ins->json, "reason", 0);
+		json_str(ins->json, reason);
+		buf_putc(ins->json, '}');
+	}
+}
 
 /* A string that leaves the worker beside the findings: masked first. */
 static void
@@ -148,7 +227,8 @@ scan(struct inspector *ins, const char *where, const char *utf8, size_t len,
     const char *context)
 {
 	ins->where = where;
-	(void)dlp_scan_text(utf8, len, context, &dlp_default_terms, on_number, ins);
+	(void)dlp_scan_text(utf8, len, context, &ins->terms, on_number, ins);
+	scan_words(ins, where, utf8, len);
 }
 
 /* Bytes in a charset (label may be NULL) to UTF-8 within what is left of
@@ -214,9 +294,13 @@ on_office_unit(const struct ooxml_unit *u, void *arg)
 {
 	struct inspector *ins = arg;
 
+	char w[INSPECT_WHERE_MAX];
+
 	ins->unit = u;
-	(void)dlp_scan_text(u->text, u->len, u->context, &dlp_default_terms, on_number, ins);
+	(void)dlp_scan_text(u->text, u->len, u->context, &ins->terms, on_number, ins);
 	ins->unit = NULL;
+	snprintf(w, sizeof w, "%s %s", ins->where, u->where);
+	scan_words(ins, w, u->text, u->len);
 }
 
 static void
@@ -705,6 +789,11 @@ dlp_inspect(const struct policy *pol, const char *id, const char *name,
 	ins.pol = pol;
 	ins.json = json;
 	ins.text_left = pol->lim.text_bytes;
+	merge_terms(ins.individual, dlp_default_terms.individual, &pol->dlp_keywords);
+	merge_terms(ins.other, dlp_default_terms.other, &pol->dlp_other_labels);
+	ins.terms = dlp_default_terms;
+	ins.terms.individual = ins.individual;
+	ins.terms.other = ins.other;
 	buf_init(&ins.subject, INSPECT_SUBJECT_MAX + 1024);
 	buf_init(&ins.domains, (size_t)INSPECT_DOMAINS_MAX * 1600);	/* escaped */
 	buf_printf(json, "{\"schema\":\"%s\",\"id\":", FINDINGS_SCHEMA);

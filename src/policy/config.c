@@ -18,6 +18,7 @@
 
 #include "core/digest.h"
 #include "core/num.h"
+#include "core/utf8.h"
 #include "core/xalloc.h"
 #include "policy/access.h"
 
@@ -25,8 +26,9 @@
 #define CONFIG_LINE_MAX 4096
 
 /* C_NETWORKS and C_DOMAINS are strings checked by policy/access.h's parser */
+/* C_TERMS: a struct policy_terms, entries separated by commas */
 enum ctype { C_SIZE, C_COUNT, C_SECONDS, C_BOOL, C_ENUM, C_HEADERS, C_STRING, C_PATH, C_NETWORKS,
-	C_DOMAINS };
+	C_DOMAINS, C_TERMS };
 
 struct setting {
 	const char *name;
@@ -182,6 +184,14 @@ static const struct setting settings[] = {
 	  "sekishod: Postfix milter socket (inet:HOST:PORT or unix:/path; empty: off)" },
 	{ "direction", C_ENUM, OFF(direction), "inbound", 0, 0, directions,
 	  "sekishod: inbound (the milter sanitises mail from the internet side) or outbound (the milter inspects mail leaving: 個人番号, uninspectable attachments, many outside recipients; docs/outbound.md)" },
+	{ "dlp_keywords", C_TERMS, POL(dlp_keywords), "", 0, 0, NULL,
+	  "outbound inspection: more words that make a 12-digit number near them a 個人番号 at high confidence, beside the built-in ones (個人番号, マイナンバー, …); comma-separated" },
+	{ "dlp_other_labels", C_TERMS, POL(dlp_other_labels), "", 0, 0, NULL,
+	  "outbound inspection: more labels of numbers that are something else (the built-in ones: 注文番号, 受付番号, TEL, 〒, …); a number just after one is not a 個人番号" },
+	{ "dlp_terms", C_TERMS, POL(dlp_terms), "", 0, 0, NULL,
+	  "outbound inspection: words whose presence is a finding of kind term (a classification label such as 機密性3, a project name; ASCII case ignored); comma-separated" },
+	{ "outbound_term_action", C_ENUM, OFF(outbound_term_action), "hold", 0, 0, finding_actions,
+	  "outbound: a message with one of dlp_terms for an outside recipient: hold, reject or pass" },
 	{ "outbound_local_domains", C_DOMAINS, OFF(outbound_local_domains), "", 0,
 	  SIZEOF(outbound_local_domains), NULL,
 	  "outbound: the organisation's own domains (example.lg.jp; .example.lg.jp for those below it); a recipient anywhere else is outside" },
@@ -272,6 +282,47 @@ static const struct setting settings[] = {
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 
+/* A comma-separated list of words: each trimmed, UTF-8 without control
+ * characters, at most POLICY_TERM_MAX - 1 bytes, at most POLICY_TERMS_MAX. */
+static int
+set_terms(const struct setting *s, struct policy_terms *t, const char *val, struct buf *err)
+{
+	memset(t, 0, sizeof *t);
+	while (*val != '\0') {
+		const char *end = val + strcspn(val, ",");
+		const char *a = val, *b = end;
+
+		while (a < b && isspace((unsigned char)*a))
+			a++;
+		while (b > a && isspace((unsigned char)b[-1]))
+			b--;
+		if (b > a) {
+			size_t n = (size_t)(b - a);
+
+			if (n >= POLICY_TERM_MAX || t->n >= POLICY_TERMS_MAX) {
+				buf_printf(err, "%s: too many or too long words (at most %d of %d bytes)",
+				    s->name, POLICY_TERMS_MAX, POLICY_TERM_MAX - 1);
+				return -1;
+			}
+			if (!utf8_valid((const unsigned char *)a, n)) {
+				buf_printf(err, "%s: \"%.*s\" is not UTF-8", s->name, (int)n, a);
+				return -1;
+			}
+			for (size_t i = 0; i < n; i++) {
+				if ((unsigned char)a[i] < 32 || a[i] == 127) {
+					buf_printf(err, "%s: a word with a control character", s->name);
+					return -1;
+				}
+			}
+			memcpy(t->t[t->n], a, n);
+			t->t[t->n][n] = '\0';
+			t->n++;
+		}
+		val = *end == ',' ? end + 1 : end;
+	}
+	return 0;
+}
+
 static int
 set_value(struct config *c, const struct setting *s, const char *val,
     struct buf *err)
@@ -361,6 +412,8 @@ set_value(struct config *c, const struct setting *s, const char *val,
 		memcpy(base + s->offset, val, n + 1);
 		return 0;
 	}
+	case C_TERMS:
+		return set_terms(s, (struct policy_terms *)(void *)(base + s->offset), val, err);
 	case C_HEADERS:
 		p->n_keep_headers = 0;
 		for (const char *q = val; *q != '\0';) {
@@ -565,6 +618,13 @@ print_value(const struct config *c, const struct setting *s, struct buf *out)
 		for (size_t i = 0; i < p->n_keep_headers; i++)
 			buf_printf(out, "%s%s", i ? ", " : "", p->keep_headers[i]);
 		break;
+	case C_TERMS: {
+		const struct policy_terms *t = (const void *)(base + s->offset);
+
+		for (size_t i = 0; i < t->n; i++)
+			buf_printf(out, "%s%s", i ? ", " : "", t->t[i]);
+		break;
+	}
 	}
 }
 

@@ -68,6 +68,7 @@ struct config {
 	int outbound_number_action;		/* index into its choices */
 	int outbound_number_confidence;		/* 0 high, 1 medium, 2 low: the least acted on */
 	int outbound_uninspectable_action;
+	int outbound_term_action;		/* a dlp_terms word found */
 	int outbound_check_internal;		/* act on mail to inside addresses only too */
 	size_t outbound_visible_outside_limit;	/* outside addresses in To/Cc; 0 = no limit */
 	int outbound_many_outside_action;

@@ -22,6 +22,14 @@ enum legacy_office { LEGACY_CONVERT, LEGACY_WITHHOLD };
 
 #define POLICY_HEADER_LIST_MAX 32
 #define POLICY_HEADER_NAME_MAX 64
+#define POLICY_TERMS_MAX 32	/* words in one operator list (dlp_terms…) */
+#define POLICY_TERM_MAX 64	/* bytes of one, its NUL included */
+
+/* An operator's list of words (UTF-8, no control characters). */
+struct policy_terms {
+	size_t n;
+	char t[POLICY_TERMS_MAX][POLICY_TERM_MAX];
+};
 
 struct policy {
 	struct limits lim;
@@ -48,6 +56,11 @@ struct policy {
 					 * (legacy_office = convert and libreoffice set);
 					 * derived, not a setting */
 	char yara_rules[512];		/* folder of YARA rules; "" = none */
+
+	/* outbound inspection (src/dlp): the operator's words */
+	struct policy_terms dlp_keywords;	/* more keywords of 個人番号 */
+	struct policy_terms dlp_other_labels;	/* more labels of other numbers */
+	struct policy_terms dlp_terms;		/* words that are findings (kind "term") */
 };
 
 #endif

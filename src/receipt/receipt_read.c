@@ -233,6 +233,8 @@ read_outbound(const struct json_value *o, struct receipt_view *v, struct buf *wh
 			v->outbound_individual++;
 		else if (strcmp(f.kind, "corporate-number") == 0)
 			v->outbound_corporate++;
+		else if (strcmp(f.kind, "term") == 0)
+			v->outbound_terms++;
 		else if (strcmp(f.reason, "no-text") != 0)
 			v->outbound_uninspectable++;
 	}

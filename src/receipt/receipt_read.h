@@ -47,6 +47,7 @@ struct receipt_view {
 	size_t outbound_individual;	/* listed, by kind */
 	size_t outbound_corporate;
 	size_t outbound_uninspectable;	/* a picture's "no-text" not counted */
+	size_t outbound_terms;		/* the operator's words (dlp_terms) */
 };
 
 int receipt_read(const char *json, size_t len, struct receipt_view *v, struct buf *why);

@@ -273,6 +273,46 @@ test_keep_headers_limits(void **state)
 	buf_free(&err);
 }
 
+/* The operator's words: trimmed, split at commas only (a word may hold a
+ * space), printed back the same; too many, too long, a control character
+ * or broken UTF-8 is an error naming the setting. */
+static void
+test_dlp_words(void **state)
+{
+	struct config p, q;
+	struct buf err, text, out;
+
+	assert_int_equal(parse(&p, "dlp_terms =  機密性3 , Project X,,取扱注意 \n", &err), 0);
+	buf_free(&err);
+	assert_int_equal(p.pol.dlp_terms.n, 3);
+	assert_string_equal(p.pol.dlp_terms.t[0], "機密性3");
+	assert_string_equal(p.pol.dlp_terms.t[1], "Project X");
+	assert_string_equal(p.pol.dlp_terms.t[2], "取扱注意");
+	buf_init(&out, 1 << 20);
+	config_print(&p, &out, 0);
+	assert_non_null(strstr(buf_str(&out), "dlp_terms = 機密性3, Project X, 取扱注意\n"));
+	assert_int_equal(parse(&q, buf_str(&out), &err), 0);	/* it reads back */
+	buf_free(&err);
+	assert_memory_equal(&q.pol.dlp_terms, &p.pol.dlp_terms, sizeof p.pol.dlp_terms);
+	buf_free(&out);
+	buf_init(&text, 8192);
+	buf_puts(&text, "dlp_keywords = ");
+	for (int i = 0; i < POLICY_TERMS_MAX + 1; i++)
+		buf_printf(&text, "w%d,", i);
+	buf_putc(&text, '\n');
+	assert_int_equal(parse(&p, buf_str(&text), &err), -1);
+	assert_non_null(strstr(buf_str(&err), "dlp_keywords"));
+	buf_free(&err);
+	buf_free(&text);
+	assert_int_equal(parse(&p, "dlp_other_labels = aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+	    &err), -1);
+	buf_free(&err);
+	assert_int_equal(parse(&p, "dlp_terms = a\tb\n", &err), -1);
+	buf_free(&err);
+	assert_int_equal(parse(&p, "dlp_terms = \xe6\x9c\n", &err), -1);
+	buf_free(&err);
+}
+
 /* A setting given twice is refused, naming both lines: which one the
  * operator meant cannot be known (the last one silently won before). */
 static void
@@ -428,6 +468,7 @@ main(void)
 		cmocka_unit_test(test_malformed_values),
 		cmocka_unit_test(test_bool_and_enum),
 		cmocka_unit_test(test_keep_headers_limits),
+		cmocka_unit_test(test_dlp_words),
 		cmocka_unit_test(test_setting_twice),
 		cmocka_unit_test(test_line_too_long_and_nul),
 		cmocka_unit_test(test_print_roundtrip),

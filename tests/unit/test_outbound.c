@@ -162,6 +162,32 @@ test_uninspectable_and_strongest(void **state)
 }
 
 static void
+test_terms(void **state)
+{
+	struct outbound_decision d;
+	struct finding_view f[1];
+	struct buf err;
+	static const char words[] = "dlp_terms = 機密性3, 取扱注意\n";
+
+	(void)state;
+	buf_init(&err, 1024);
+	assert_int_equal(config_parse(&cfg, words, strlen(words), "t", &err), 0);
+	buf_free(&err);
+	memset(f, 0, sizeof f);
+	snprintf(f[0].kind, sizeof f[0].kind, "term");
+	snprintf(f[0].confidence, sizeof f[0].confidence, "high");
+	snprintf(f[0].where, sizeof f[0].where, "subject line 1");
+	snprintf(f[0].reason, sizeof f[0].reason, "term-2");
+	assert_int_equal(decide(f, 1, 1, 0, &d), OUTBOUND_HOLD);	/* the default */
+	assert_string_equal(d.reason, "term");
+	assert_non_null(strstr(d.detail, "取扱注意"));
+	cfg.outbound_term_action = 1;
+	assert_int_equal(decide(f, 1, 1, 0, &d), OUTBOUND_REJECT);
+	cfg.outbound_term_action = 0;
+	assert_int_equal(decide(f, 1, 0, 0, &d), OUTBOUND_PASS);	/* inside only */
+}
+
+static void
 test_many_outside(void **state)
 {
 	struct outbound_decision d;
@@ -239,6 +265,7 @@ main(void)
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_inside_only),
 		cmocka_unit_test(test_uninspectable_and_strongest),
+		cmocka_unit_test(test_terms),
 		cmocka_unit_test(test_many_outside),
 		cmocka_unit_test(test_visible_domains),
 		cmocka_unit_test(test_receipt),
