@@ -62,13 +62,23 @@ ends(const char *s, const char *suffix)
 	return n >= k && strcasecmp(s + n - k, suffix) == 0;
 }
 
-/* Parts with text: Word's story parts, Excel's strings and sheets, slides. */
+/* The document's properties: title, subject, keywords, category, custom
+ * properties (where a classification label is often kept) */
+static int
+is_props(const char *name)
+{
+	return strcasecmp(name, "docProps/core.xml") == 0 ||
+	    strcasecmp(name, "docProps/custom.xml") == 0;
+}
+
+/* Parts with text: Word's story parts, Excel's strings and sheets, slides,
+ * the properties. */
 static int
 wanted(const char *name)
 {
 	if (!ends(name, ".xml"))
 		return 0;
-	return strcasecmp(name, "word/document.xml") == 0 || starts(name, "word/header") ||
+	return is_props(name) || strcasecmp(name, "word/document.xml") == 0 || starts(name, "word/header") ||
 	    starts(name, "word/footer") || strcasecmp(name, "word/footnotes.xml") == 0 ||
 	    strcasecmp(name, "word/endnotes.xml") == 0 || strcasecmp(name, "word/comments.xml") == 0 ||
 	    strcasecmp(name, "xl/sharedStrings.xml") == 0 ||
@@ -244,6 +254,42 @@ story_text(struct pkg *pk, const struct member *m, const char *where, int slide)
 		struct ooxml_unit u = { where, buf_str(&b), b.len, NULL, NULL, NULL, 0 };
 
 		pk->fn(&u, pk->arg);	/* what was read, also when cut */
+	}
+	buf_free(&b);
+	xmlFreeTextReader(r);
+	return rc;
+}
+
+/* --- properties: every value on a line of its own ------------------------ */
+
+static int
+props_text(struct pkg *pk, const struct member *m)
+{
+	xmlTextReaderPtr r = reader_for(m);
+	struct buf b;
+	int rc = 0, t;
+
+	if (r == NULL)
+		return fail(pk, "malformed");
+	buf_init(&b, pk->lim->text_bytes + 16);
+	while (rc == 0 && (t = xmlTextReaderRead(r)) == 1) {
+		int type = xmlTextReaderNodeType(r);
+
+		if (type == XML_READER_TYPE_TEXT || type == XML_READER_TYPE_CDATA) {
+			const char *v = (const char *)xmlTextReaderConstValue(r);
+
+			if (v != NULL && (rc = add_text(pk, &b, v, strlen(v))) == 0)
+				rc = add_text(pk, &b, "\n", 1);
+		}
+	}
+	if (rc != 0)
+		fail(pk, "text_size_limit");
+	else if (t < 0)
+		rc = fail(pk, "malformed");
+	{
+		struct ooxml_unit u = { "properties", buf_str(&b), b.len, NULL, NULL, NULL, 0 };
+
+		pk->fn(&u, pk->arg);
 	}
 	buf_free(&b);
 	xmlFreeTextReader(r);
@@ -439,18 +485,23 @@ ooxml_text(const unsigned char *in, size_t len, const struct limits *lim,
 	struct pkg pk = { NULL, 0, lim, lim->text_bytes, fn, arg, why, whylen };
 	struct strings ss = { NULL, 0, { NULL, 0, 0, 0 } };
 	struct row *rw = NULL;
+	size_t docs = 0;
 	int rc;
 
 	why[0] = '\0';
 	rc = read_members(&pk, in, len);
-	if (rc == 0 && pk.n == 0)
+	for (size_t i = 0; i < pk.n; i++)
+		docs += !is_props(pk.m[i].name);
+	if (rc == 0 && docs == 0)
 		rc = fail(&pk, "no-document-parts");	/* a zip that only looks like one */
 	if (pk.n > 1)
 		qsort(pk.m, pk.n, sizeof *pk.m, cmp_member);
 	for (size_t i = 0; rc == 0 && i < pk.n; i++) {
 		const char *name = pk.m[i].name;
 
-		if (starts(name, "word/")) {
+		if (is_props(name))
+			rc = props_text(&pk, &pk.m[i]);
+		else if (starts(name, "word/")) {
 			char where[64];
 
 			snprintf(where, sizeof where, "%.*s", (int)(strlen(name) - 9), name + 5);

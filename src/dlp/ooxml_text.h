@@ -11,7 +11,12 @@
  * the whole number it is), one unit per row with the offset of each cell
  * in it, so that a finding is placed in its cell ("Sheet1!B3"); the first
  * row of a sheet is the context of the others (a column named 個人番号).
- * PowerPoint: the text of each slide, one line per paragraph.
+ * PowerPoint: the text of each slide, one line per paragraph.  All: the
+ * document's properties (docProps/core.xml: title, subject, keywords,
+ * category…; docProps/custom.xml: custom properties, where a
+ * classification label is often kept), one value per line, unit
+ * "properties".  A package with properties but no document part is not a
+ * document ("no-document-parts").
  *
  * Bounded by office_part_limit (members), archive_entry_size_limit (one
  * member), archive_total_size_limit (all), and text_size_limit (text given
@@ -28,7 +33,8 @@
 #define OOXML_CELLS_MAX 16384	/* cells of one row placed by reference */
 
 struct ooxml_unit {
-	const char *where;	/* "document", "header1", "Sheet1 (sheet1)", "slide 3" */
+	const char *where;	/* "document", "header1", "Sheet1 (sheet1)", "slide 3",
+				 * "properties" */
 	const char *text;	/* UTF-8 */
 	size_t len;
 	const char *context;	/* a sheet's first row, or NULL */

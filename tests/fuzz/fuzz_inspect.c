@@ -25,7 +25,8 @@ static const char fuzz_config[] =
     "archive_entry_limit = 100\n"
     "archive_total_size_limit = 8m\n"
     "archive_entry_size_limit = 4m\n"
-    "pdf_page_limit = 10\n";
+    "pdf_page_limit = 10\n"
+    "dlp_terms = 機密性3, abc\n";
 
 static struct policy pol;
 
