@@ -10,6 +10,7 @@
 
 #include "core/num.h"
 #include "daemon/milter.h"
+#include "daemon/outbound.h"
 #include "gateway/deliver.h"
 #include "gateway/privsep.h"
 #include "gateway/tls.h"
@@ -79,6 +80,8 @@ daemon_config_check(const struct config *cfg, struct buf *err)
 	 * listener and its delivery agents sanitise, which is for inbound */
 	if (cfg->direction == DIRECTION_OUTBOUND && cfg->milter_listen[0] == '\0')
 		buf_puts(err, "direction: outbound works through the milter: set milter_listen\n");
+	if (outbound_senders_check(cfg->outbound_trusted_senders, err) != 0)
+		buf_putc(err, '\n');
 	if (cfg->direction == DIRECTION_OUTBOUND && cfg->relay_domains[0] != '\0')
 		buf_puts(err, "relay_domains: must be empty with direction = outbound (the "
 		    "listener sanitises, which is for inbound mail)\n");

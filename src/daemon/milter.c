@@ -905,7 +905,8 @@ decide_outbound(SMFICTX *ctx, struct conn *c, const char *qid, const char *id, l
 	buf_init(&err, 1024);
 	buf_init(&why, 512);
 	buf_init(&reply, 1024);
-	outbound_count(cfg, buf_str(&c->rcpts), &x.recipients, &x.outside);
+	outbound_count(cfg, buf_str(&c->rcpts), &x.recipients, &x.outside, &x.exposed);
+	x.trusted_sender = outbound_sender_trusted(cfg, c->sender);
 	if (c->too_big)
 		parent_finding(&fv, &one, "message_size_limit");
 	else {

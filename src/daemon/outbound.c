@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/num.h"
 #include "policy/access.h"
@@ -57,23 +58,80 @@ outbound_is_outside(const struct config *cfg, const char *addr)
 }
 
 void
-outbound_count(const struct config *cfg, const char *rcpts, size_t *n, size_t *outside)
+outbound_count(const struct config *cfg, const char *rcpts, size_t *n, size_t *outside,
+    size_t *exposed)
 {
 	char one[512];
 
-	*n = *outside = 0;
+	*n = *outside = *exposed = 0;
 	while (*rcpts != '\0') {
 		size_t k = strcspn(rcpts, ",");
 
 		if (k > 0) {
+			const char *at;
+
 			snprintf(one, sizeof one, "%.*s", (int)k, rcpts);
 			(*n)++;
-			*outside += outbound_is_outside(cfg, one);
+			if (outbound_is_outside(cfg, one)) {
+				(*outside)++;
+				at = strrchr(one, '@');
+				*exposed += at == NULL || !access_domain_match(
+				    cfg->outbound_trusted_destinations, at + 1);
+			}
 		}
 		rcpts += k;
 		if (*rcpts == ',')
 			rcpts++;
 	}
+}
+
+/* Each entry of a comma- or space-separated list, as a string. */
+static int
+next_entry(const char **p, char *e, size_t n)
+{
+	size_t k;
+
+	while (**p == ',' || **p == ' ' || **p == '\t')
+		(*p)++;
+	k = strcspn(*p, ", \t");
+	if (k == 0)
+		return 0;
+	snprintf(e, n, "%.*s", (int)(k < n ? k : n - 1), *p);
+	*p += k;
+	return 1;
+}
+
+int
+outbound_sender_trusted(const struct config *cfg, const char *sender)
+{
+	const char *p = cfg->outbound_trusted_senders, *at = strrchr(sender, '@');
+	char e[256];
+
+	while (next_entry(&p, e, sizeof e)) {
+		if (strchr(e, '@') != NULL ? strcasecmp(e, sender) == 0 :
+		    at != NULL && access_domain_match(e, at + 1))
+			return 1;
+	}
+	return 0;
+}
+
+int
+outbound_senders_check(const char *list, struct buf *err)
+{
+	const char *p = list;
+	char e[256];
+
+	while (next_entry(&p, e, sizeof e)) {
+		const char *at = strchr(e, '@');
+
+		if (at == NULL ? access_domains_check(e, err) != 0 :
+		    at == e || at[1] == '\0' || strchr(at + 1, '@') != NULL) {
+			if (at != NULL)
+				buf_printf(err, "outbound_trusted_senders: \"%s\" is not an address", e);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 size_t
@@ -109,10 +167,11 @@ outbound_decide(const struct config *cfg, const struct outbound_facts *x,
 
 	memset(d, 0, sizeof *d);
 	d->action = OUTBOUND_PASS;
-	if (x->outside > 0 || cfg->outbound_check_internal) {
+	if (!x->trusted_sender && (x->exposed > 0 || cfg->outbound_check_internal)) {
 		for (size_t i = 0; v != NULL && i < v->n; i++) {
 			const struct finding_view *f = &v->f[i];
-			const char *to = x->outside > 0 ? "outside recipients" : "inside recipients";
+			const char *to = x->exposed > 0 ? "outside recipients" : "inside or trusted "
+			    "recipients";
 
 			if (strcmp(f->kind, "uninspectable") == 0 && strcmp(f->reason, "no-text") == 0)
 				continue;	/* a picture: nothing hidden from the check */
@@ -123,14 +182,14 @@ outbound_decide(const struct config *cfg, const struct outbound_facts *x,
 				(void)parse_u64(f->reason + 5, &k);	/* "term-N", checked by the reader */
 				snprintf(detail, sizeof detail, "the word \"%s\" (dlp_terms) in %.200s; "
 				    "the message is for %zu %s", k >= 1 && k <= t->n ? t->t[k - 1] :
-				    f->reason, f->where, x->outside > 0 ? x->outside : x->recipients, to);
+				    f->reason, f->where, x->exposed > 0 ? x->exposed : x->recipients, to);
 				consider(d, finding_action(cfg->outbound_term_action), "term", detail);
 				continue;
 			}
 			if (strcmp(f->kind, "uninspectable") == 0) {
 				snprintf(detail, sizeof detail, "%.200s cannot be inspected (%.60s); the "
 				    "message is for %zu %s", f->where, f->reason,
-				    x->outside > 0 ? x->outside : x->recipients, to);
+				    x->exposed > 0 ? x->exposed : x->recipients, to);
 				consider(d, finding_action(cfg->outbound_uninspectable_action),
 				    "uninspectable", detail);
 			} else if (confidence_rank(f->confidence) <= cfg->outbound_number_confidence) {
@@ -138,7 +197,7 @@ outbound_decide(const struct config *cfg, const struct outbound_facts *x,
 				    "message is for %zu %s", strcmp(f->kind, "corporate-number") == 0 ?
 				    "a 法人番号 (corporate number)" : "a 個人番号 (My Number)",
 				    f->masked, f->confidence, f->where,
-				    x->outside > 0 ? x->outside : x->recipients, to);
+				    x->exposed > 0 ? x->exposed : x->recipients, to);
 				consider(d, finding_action(cfg->outbound_number_action), f->kind, detail);
 			}
 		}

@@ -6,8 +6,10 @@
  *
  * Who is outside: a recipient whose domain is not in
  * outbound_local_domains (policy/access.h's matching), or that has no
- * domain.  The findings are acted on only when the message goes outside,
- * unless outbound_check_internal says so:
+ * domain.  The findings are acted on only when the message goes outside
+ * (to a domain not in outbound_trusted_destinations) from a sender not in
+ * outbound_trusted_senders, or when outbound_check_internal says so
+ * (trusted senders aside):
  *   a 個人番号 or 法人番号 at outbound_number_confidence or above
  *                          -> outbound_number_action (hold, reject, pass)
  *   something uninspectable (an encrypted zip, a limit; not a picture or
@@ -36,7 +38,9 @@ struct outbound_facts {
 	const struct findings_view *found;
 	size_t recipients;		/* envelope recipients */
 	size_t outside;			/* of them, outside */
+	size_t exposed;			/* of those, not in outbound_trusted_destinations */
 	size_t visible_outside;		/* outside addresses in To and Cc */
+	int trusted_sender;		/* in outbound_trusted_senders */
 };
 
 struct outbound_decision {
@@ -48,8 +52,14 @@ struct outbound_decision {
 
 /* 1 if the address (without <>) is outside outbound_local_domains. */
 int outbound_is_outside(const struct config *cfg, const char *addr);
-/* The envelope recipients (comma-separated) and how many are outside. */
-void outbound_count(const struct config *cfg, const char *rcpts, size_t *n, size_t *outside);
+/* The envelope recipients (comma-separated), how many are outside, and how
+ * many of those are not in outbound_trusted_destinations. */
+void outbound_count(const struct config *cfg, const char *rcpts, size_t *n, size_t *outside,
+    size_t *exposed);
+/* 1 if the envelope sender is in outbound_trusted_senders. */
+int outbound_sender_trusted(const struct config *cfg, const char *sender);
+/* Check outbound_trusted_senders: 0, or -1 naming the bad entry in err. */
+int outbound_senders_check(const char *list, struct buf *err);
 /* Outside domains among the inspection's To and Cc domains. */
 size_t outbound_visible_outside(const struct config *cfg, const struct findings_view *v);
 void outbound_decide(const struct config *cfg, const struct outbound_facts *x,

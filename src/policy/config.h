@@ -65,6 +65,8 @@ struct config {
 
 	/* outbound checks (direction = outbound; daemon/outbound.h) */
 	char outbound_local_domains[4096];	/* inside: every other domain is outside */
+	char outbound_trusted_destinations[4096];	/* outside, but findings may go there */
+	char outbound_trusted_senders[4096];	/* addresses or domains: findings recorded only */
 	int outbound_number_action;		/* index into its choices */
 	int outbound_number_confidence;		/* 0 high, 1 medium, 2 low: the least acted on */
 	int outbound_uninspectable_action;

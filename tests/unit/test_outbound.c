@@ -63,9 +63,11 @@ decide(struct finding_view *f, size_t n, size_t outside, size_t visible,
 	memset(&v, 0, sizeof v);
 	v.f = f;
 	v.n = n;
+	memset(&x, 0, sizeof x);
 	x.found = &v;
 	x.recipients = outside + 1;
 	x.outside = outside;
+	x.exposed = outside;
 	x.visible_outside = visible;
 	outbound_decide(&cfg, &x, d);
 	return d->action;
@@ -74,7 +76,7 @@ decide(struct finding_view *f, size_t n, size_t outside, size_t visible,
 static void
 test_who_is_outside(void **state)
 {
-	size_t n, out;
+	size_t n, out, exposed;
 
 	(void)state;
 	assert_false(outbound_is_outside(&cfg, "kikaku@town.example.lg.jp"));
@@ -84,10 +86,11 @@ test_who_is_outside(void **state)
 	assert_true(outbound_is_outside(&cfg, "a@town.example.lg.jp.evil.example"));
 	assert_true(outbound_is_outside(&cfg, "a@eviltown.example.lg.jp"));
 	assert_true(outbound_is_outside(&cfg, "postmaster"));	/* no domain: outside */
-	outbound_count(&cfg, "a@example.com,b@town.example.lg.jp,c@example.net", &n, &out);
+	outbound_count(&cfg, "a@example.com,b@town.example.lg.jp,c@example.net", &n, &out, &exposed);
 	assert_int_equal(n, 3);
 	assert_int_equal(out, 2);
-	outbound_count(&cfg, "", &n, &out);
+	assert_int_equal(exposed, 2);
+	outbound_count(&cfg, "", &n, &out, &exposed);
 	assert_int_equal(n, 0);
 }
 
@@ -134,7 +137,7 @@ test_inside_only(void **state)
 	assert_int_equal(decide(f, 1, 0, 0, &d), OUTBOUND_PASS);
 	cfg.outbound_check_internal = 1;
 	assert_int_equal(decide(f, 1, 0, 0, &d), OUTBOUND_HOLD);
-	assert_non_null(strstr(d.detail, "inside recipients"));
+	assert_non_null(strstr(d.detail, "inside or trusted recipients"));
 	cfg.outbound_check_internal = 0;
 }
 
@@ -208,6 +211,55 @@ test_many_outside(void **state)
 	cfg.outbound_visible_outside_limit = 10;
 }
 
+/* Per destination and sender: a partner body's domain takes findings, a
+ * section with a legitimate flow sends them; both recorded, not acted on. */
+static void
+test_trusted(void **state)
+{
+	static const char text[] =
+	    "outbound_trusted_destinations = kumiai.example.lg.jp\n"
+	    "outbound_trusted_senders = kokuho@town.example.lg.jp, .zeimu.town.example.lg.jp\n";
+	struct finding_view f[1] = { finding("individual-number", "high") };
+	struct findings_view v;
+	struct outbound_facts x;
+	struct outbound_decision d;
+	struct config saved = cfg;
+	struct buf err;
+	size_t n, out, exposed;
+
+	(void)state;
+	buf_init(&err, 1024);
+	assert_int_equal(config_parse(&cfg, text, strlen(text), "t", &err), 0);
+	assert_int_equal(outbound_senders_check(cfg.outbound_trusted_senders, &err), 0);
+	assert_int_equal(outbound_senders_check("a@, b@x.jp", &err), -1);
+	assert_int_equal(outbound_senders_check("@x.jp", &err), -1);
+	assert_int_equal(outbound_senders_check("not a domain!", &err), -1);
+	buf_free(&err);
+	outbound_count(&cfg, "a@kumiai.example.lg.jp,b@town.example.lg.jp", &n, &out, &exposed);
+	assert_int_equal(out, 1);
+	assert_int_equal(exposed, 0);
+	memset(&v, 0, sizeof v);
+	v.f = f;
+	v.n = 1;
+	x = (struct outbound_facts){ .found = &v, .recipients = 2, .outside = 1, .exposed = 0 };
+	outbound_decide(&cfg, &x, &d);
+	assert_int_equal(d.action, OUTBOUND_PASS);		/* only a trusted destination */
+	x.exposed = 1;
+	outbound_decide(&cfg, &x, &d);
+	assert_int_equal(d.action, OUTBOUND_HOLD);		/* and one elsewhere */
+	assert_true(outbound_sender_trusted(&cfg, "KOKUHO@town.example.lg.jp"));
+	assert_true(outbound_sender_trusted(&cfg, "a@kazei.zeimu.town.example.lg.jp"));
+	assert_false(outbound_sender_trusted(&cfg, "kikaku@town.example.lg.jp"));
+	assert_false(outbound_sender_trusted(&cfg, ""));
+	x.trusted_sender = 1;
+	outbound_decide(&cfg, &x, &d);
+	assert_int_equal(d.action, OUTBOUND_PASS);
+	x.visible_outside = 11;				/* the To/Cc limit still applies */
+	outbound_decide(&cfg, &x, &d);
+	assert_int_equal(d.action, OUTBOUND_BCC);
+	cfg = saved;
+}
+
 static void
 test_visible_domains(void **state)
 {
@@ -236,7 +288,7 @@ test_receipt(void **state)
 	v.f = f;
 	v.n = 1;
 	v.not_listed = 5;
-	x = (struct outbound_facts){ &v, 2, 1, 0 };
+	x = (struct outbound_facts){ .found = &v, .recipients = 2, .outside = 1, .exposed = 1 };
 	outbound_decide(&cfg, &x, &d);
 	receipt_init(&r, "SK-20261207-0123456789abcdef", 1796600000);
 	outbound_receipt(&r, &x, &d);
@@ -247,7 +299,7 @@ test_receipt(void **state)
 	assert_int_equal(r.outbound.nfindings, 1);
 	assert_int_equal(r.outbound.findings_not_listed, 5);
 	receipt_free(&r);
-	x.outside = 0;		/* inside only: it passes, findings recorded */
+	x.outside = x.exposed = 0;	/* inside only: it passes, findings recorded */
 	outbound_decide(&cfg, &x, &d);
 	receipt_init(&r, "SK-20261207-0123456789abcdef", 1796600000);
 	outbound_receipt(&r, &x, &d);
@@ -267,6 +319,7 @@ main(void)
 		cmocka_unit_test(test_uninspectable_and_strongest),
 		cmocka_unit_test(test_terms),
 		cmocka_unit_test(test_many_outside),
+		cmocka_unit_test(test_trusted),
 		cmocka_unit_test(test_visible_domains),
 		cmocka_unit_test(test_receipt),
 	};
