@@ -168,36 +168,36 @@ outbound_decide(const struct config *cfg, const struct outbound_facts *x,
 	memset(d, 0, sizeof *d);
 	d->action = OUTBOUND_PASS;
 	if (!x->trusted_sender && (x->exposed > 0 || cfg->outbound_check_internal)) {
+		size_t k = x->exposed > 0 ? x->exposed : x->recipients;
+		char whom[64];
+
+		snprintf(whom, sizeof whom, "the message is for %zu %s recipient%s", k,
+		    x->exposed > 0 ? "outside" : "inside or trusted", k == 1 ? "" : "s");
 		for (size_t i = 0; v != NULL && i < v->n; i++) {
 			const struct finding_view *f = &v->f[i];
-			const char *to = x->exposed > 0 ? "outside recipients" : "inside or trusted "
-			    "recipients";
 
 			if (strcmp(f->kind, "uninspectable") == 0 && strcmp(f->reason, "no-text") == 0)
 				continue;	/* a picture: nothing hidden from the check */
 			if (strcmp(f->kind, "term") == 0) {
 				const struct policy_terms *t = &cfg->pol.dlp_terms;
-				uint64_t k = 0;
+				uint64_t w = 0;
 
-				(void)parse_u64(f->reason + 5, &k);	/* "term-N", checked by the reader */
-				snprintf(detail, sizeof detail, "the word \"%s\" (dlp_terms) in %.200s; "
-				    "the message is for %zu %s", k >= 1 && k <= t->n ? t->t[k - 1] :
-				    f->reason, f->where, x->exposed > 0 ? x->exposed : x->recipients, to);
+				(void)parse_u64(f->reason + 5, &w);	/* "term-N", checked by the reader */
+				snprintf(detail, sizeof detail, "the word \"%s\" (dlp_terms) in %.200s; %s",
+				    w >= 1 && w <= t->n ? t->t[w - 1] : f->reason, f->where, whom);
 				consider(d, finding_action(cfg->outbound_term_action), "term", detail);
 				continue;
 			}
 			if (strcmp(f->kind, "uninspectable") == 0) {
-				snprintf(detail, sizeof detail, "%.200s cannot be inspected (%.60s); the "
-				    "message is for %zu %s", f->where, f->reason,
-				    x->exposed > 0 ? x->exposed : x->recipients, to);
+				snprintf(detail, sizeof detail, "%.200s cannot be inspected (%.60s); %s",
+				    f->where, f->reason, whom);
 				consider(d, finding_action(cfg->outbound_uninspectable_action),
 				    "uninspectable", detail);
 			} else if (confidence_rank(f->confidence) <= cfg->outbound_number_confidence) {
-				snprintf(detail, sizeof detail, "%s %s (%s confidence) in %.200s; the "
-				    "message is for %zu %s", strcmp(f->kind, "corporate-number") == 0 ?
+				snprintf(detail, sizeof detail, "%s %s (%s confidence) in %.200s; %s",
+				    strcmp(f->kind, "corporate-number") == 0 ?
 				    "a 法人番号 (corporate number)" : "a 個人番号 (My Number)",
-				    f->masked, f->confidence, f->where,
-				    x->exposed > 0 ? x->exposed : x->recipients, to);
+				    f->masked, f->confidence, f->where, whom);
 				consider(d, finding_action(cfg->outbound_number_action), f->kind, detail);
 			}
 		}

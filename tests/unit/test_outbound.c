@@ -137,7 +137,7 @@ test_inside_only(void **state)
 	assert_int_equal(decide(f, 1, 0, 0, &d), OUTBOUND_PASS);
 	cfg.outbound_check_internal = 1;
 	assert_int_equal(decide(f, 1, 0, 0, &d), OUTBOUND_HOLD);
-	assert_non_null(strstr(d.detail, "inside or trusted recipients"));
+	assert_non_null(strstr(d.detail, "the message is for 1 inside or trusted recipient"));
 	cfg.outbound_check_internal = 0;
 }
 
@@ -313,16 +313,16 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_who_is_outside),
-		cmocka_unit_test(test_numbers),
-		cmocka_unit_test(test_inside_only),
-		cmocka_unit_test(test_uninspectable_and_strongest),
-		cmocka_unit_test(test_terms),
-		cmocka_unit_test(test_many_outside),
-		cmocka_unit_test(test_trusted),
-		cmocka_unit_test(test_visible_domains),
-		cmocka_unit_test(test_receipt),
+		cmocka_unit_test_setup(test_who_is_outside, setup),
+		cmocka_unit_test_setup(test_numbers, setup),
+		cmocka_unit_test_setup(test_inside_only, setup),
+		cmocka_unit_test_setup(test_uninspectable_and_strongest, setup),
+		cmocka_unit_test_setup(test_terms, setup),
+		cmocka_unit_test_setup(test_many_outside, setup),
+		cmocka_unit_test_setup(test_trusted, setup),
+		cmocka_unit_test_setup(test_visible_domains, setup),
+		cmocka_unit_test_setup(test_receipt, setup),
 	};
 
-	return cmocka_run_group_tests(tests, setup, NULL);
+	return cmocka_run_group_tests(tests, NULL, NULL);
 }
