@@ -588,9 +588,14 @@ found:
 	return n;
 }
 
+/*
+ * A worker checked out and given the message: FRAME_MAIL to sanitise it
+ * (with clamd around it), FRAME_INSPECT to inspect it (outbound).  WORKER_*
+ * or NO_WORKER.
+ */
 static int
-sanitise(struct conn *c, const char *id, long long now, struct buf *out,
-    struct buf *receipt, char *detail, size_t dn)
+run_worker(struct conn *c, int kind, const char *id, long long now, struct buf *out,
+    struct buf *answer, char *detail, size_t dn)
 {
 	size_t slot;
 	int r;
@@ -604,8 +609,12 @@ sanitise(struct conn *c, const char *id, long long now, struct buf *out,
 		return NO_WORKER;
 	}
 	t = metrics_clock();
-	r = worker_run_scanned(&M.slots[slot].wk, FRAME_MAIL, NULL, &c->env, id, now,
-	    buf_str(&c->msg), c->msg.len, out, receipt, detail, dn);
+	if (kind == FRAME_MAIL)
+		r = worker_run_scanned(&M.slots[slot].wk, FRAME_MAIL, NULL, &c->env, id, now,
+		    buf_str(&c->msg), c->msg.len, out, answer, detail, dn);
+	else
+		r = worker_run_item(&M.slots[slot].wk, kind, NULL, &c->env, id, now,
+		    buf_str(&c->msg), c->msg.len, out, answer, detail, dn);
 	metrics_stage(STAGE_SANITIZE, t);
 	checkin(slot);
 	return r;
@@ -779,33 +788,6 @@ record(struct conn *c, const char *id, long long now, const struct buf *receipt,
 
 /* ---- outbound (direction = outbound; daemon/outbound.h) ---------------- */
 
-/* The inspection of the message by a worker; WORKER_* or NO_WORKER. */
-static int
-inspect(struct conn *c, const char *id, long long now, struct buf *answer, char *detail,
-    size_t dn)
-{
-	struct buf out;
-	size_t slot;
-	int r;
-	double t = metrics_clock();
-
-	r = checkout(&slot);
-	metrics_stage(STAGE_WORKER_WAIT, t);
-	if (r != 0) {
-		snprintf(detail, dn, "no sandboxed worker free within time_limit (%zu s)",
-		    M.cfg->pol.lim.seconds);
-		return NO_WORKER;
-	}
-	buf_init(&out, 1);
-	t = metrics_clock();
-	r = worker_run_item(&M.slots[slot].wk, FRAME_INSPECT, NULL, &c->env, id, now,
-	    buf_str(&c->msg), c->msg.len, &out, answer, detail, dn);
-	metrics_stage(STAGE_SANITIZE, t);
-	checkin(slot);
-	buf_free(&out);
-	return r;
-}
-
 /* To and Cc replaced: every recipient sees none of the others (the
  * envelope, which Postfix delivers by, is unchanged). */
 static int
@@ -892,7 +874,7 @@ decide_outbound(SMFICTX *ctx, struct conn *c, const char *qid, const char *id, l
 	struct finding_view one;
 	struct outbound_facts x;
 	struct outbound_decision d;
-	struct buf answer, rj, err, why, reply;
+	struct buf out, answer, rj, err, why, reply;
 	char detail[256];
 	sfsistat r;
 	int status, own = 0;
@@ -900,6 +882,7 @@ decide_outbound(SMFICTX *ctx, struct conn *c, const char *qid, const char *id, l
 
 	memset(&fv, 0, sizeof fv);
 	memset(&x, 0, sizeof x);
+	buf_init(&out, 1);	/* an inspection writes no output */
 	buf_init(&answer, FINDINGS_READ_MAX);
 	buf_init(&rj, RECEIPT_MAX);
 	buf_init(&err, 1024);
@@ -910,7 +893,8 @@ decide_outbound(SMFICTX *ctx, struct conn *c, const char *qid, const char *id, l
 	if (c->too_big)
 		parent_finding(&fv, &one, "message_size_limit");
 	else {
-		status = inspect(c, id, now, &answer, detail, sizeof detail);
+		status = run_worker(c, FRAME_INSPECT, id, now, &out, &answer, detail,
+		    sizeof detail);
 		if (status == NO_WORKER) {
 			r = tempfail(ctx, qid, detail);
 			goto out;
@@ -985,6 +969,7 @@ decide_outbound(SMFICTX *ctx, struct conn *c, const char *qid, const char *id, l
 out:
 	if (own)
 		findings_view_free(&fv);
+	buf_free(&out);
 	buf_free(&answer);
 	buf_free(&rj);
 	buf_free(&err);
@@ -1030,7 +1015,7 @@ decide(SMFICTX *ctx, struct conn *c)
 		    buf_str(&c->msgid), &receipt);
 		status = WORKER_WITHHELD;
 	} else {
-		status = sanitise(c, id, now, &out, &receipt, detail, sizeof detail);
+		status = run_worker(c, FRAME_MAIL, id, now, &out, &receipt, detail, sizeof detail);
 		if (status == NO_WORKER) {
 			r = tempfail(ctx, qid, detail);
 			goto out;

@@ -57,8 +57,8 @@ struct inspector {
 
 enum { SAID_TEXT, SAID_PARTS, SAID_NESTING };
 
-static void put_masked(struct buf *json, const char *s, size_t len);
-static void finding_open(struct inspector *ins);
+static void put_noted(struct inspector *ins, const char *kind, const char *where,
+    const char *reason);
 
 /* Built-in words and the operator's, NULL-terminated: dst holds at most
  * TERMS_MERGED_MAX - 1 of them. */
@@ -108,26 +108,11 @@ scan_words(struct inspector *ins, const char *where, const char *text, size_t le
 
 		if (at < 0)
 			continue;
-		if (ins->listed >= INSPECT_FINDINGS_MAX) {
-			ins->not_listed++;
-			continue;
-		}
 		for (long k = 0; k < at; k++)
 			line += text[k] == '\n';
 		snprintf(w, sizeof w, "%.*s line %zu", INSPECT_WHERE_MAX - 24, where, line);
 		snprintf(reason, sizeof reason, "term-%zu", i + 1);
-		finding_open(ins);
-		json_key(ins->json, "kind", 1);
-		json_str(ins->json, "term");
-		json_key(ins->json, "confidence", 0);
-		json_str(ins->json, "high");
-		json_key(ins->json, "where", 0);
-		put_masked(ins->json, w, strnlen(w, INSPECT_WHERE_MAX));
-		json_key(ins->json, "masked", 0);
-		buf_puts(ins->json, "null");
-		json_key(ins->json, "reason", 0);
-		json_str(ins->json, reason);
-		buf_putc(ins->json, '}');
+		put_noted(ins, "term", w, reason);
 	}
 }
 
@@ -192,9 +177,10 @@ on_number(const struct dlp_finding *f, void *arg)
 	return 0;
 }
 
-/* Something that could not be read: a finding of its own. */
+/* A finding without a number (something uninspectable, an operator's
+ * word): its kind, where and reason code. */
 static void
-uninspectable(struct inspector *ins, const char *where, const char *reason)
+put_noted(struct inspector *ins, const char *kind, const char *where, const char *reason)
 {
 	if (ins->listed >= INSPECT_FINDINGS_MAX) {
 		ins->not_listed++;
@@ -202,7 +188,7 @@ uninspectable(struct inspector *ins, const char *where, const char *reason)
 	}
 	finding_open(ins);
 	json_key(ins->json, "kind", 1);
-	json_str(ins->json, "uninspectable");
+	json_str(ins->json, kind);
 	json_key(ins->json, "confidence", 0);
 	json_str(ins->json, "high");
 	json_key(ins->json, "where", 0);
@@ -212,6 +198,13 @@ uninspectable(struct inspector *ins, const char *where, const char *reason)
 	json_key(ins->json, "reason", 0);
 	json_str(ins->json, reason);
 	buf_putc(ins->json, '}');
+}
+
+/* Something that could not be read: a finding of its own. */
+static void
+uninspectable(struct inspector *ins, const char *where, const char *reason)
+{
+	put_noted(ins, "uninspectable", where, reason);
 }
 
 static void
