@@ -103,7 +103,7 @@ static int
 read_beside(const struct json_value *subject, const struct json_value *domains,
     struct findings_view *v, struct buf *why)
 {
-	char d[256];
+	char d[INSPECT_DOMAIN_MAX + 1];
 	struct json_value e;
 	struct buf all;
 	size_t pos = 0;

@@ -25,6 +25,7 @@
 #define INSPECT_WHERE_MAX 512		/* bytes of one "where" */
 #define INSPECT_SUBJECT_MAX 2048	/* bytes of the subject kept (masked) */
 #define INSPECT_DOMAINS_MAX 10000	/* To/Cc addresses counted */
+#define INSPECT_DOMAIN_MAX 255		/* bytes of one domain kept */
 #define FINDINGS_READ_MAX ((size_t)4 * 1024 * 1024)	/* a larger answer is refused */
 
 struct finding_view {

@@ -23,6 +23,7 @@
 #include "cdr/filetype.h"
 #include "cdr/mailtype.h"
 #include "core/json.h"
+#include "core/utf8.h"
 #include "core/xalloc.h"
 #include "dlp/idnum.h"
 #include "dlp/ooxml_text.h"
@@ -116,14 +117,47 @@ scan_words(struct inspector *ins, const char *where, const char *text, size_t le
 	}
 }
 
-/* A string that leaves the worker beside the findings: masked first. */
+/*
+ * Text that leaves the worker beside the findings (a where, a subject, a
+ * domain), as the parent's reader takes it: valid UTF-8 (an invalid byte
+ * becomes U+FFFD), at most max bytes cut at a character, long digit runs
+ * masked.  Appended to out.
+ */
 static void
-put_masked(struct buf *json, const char *s, size_t len)
+shown_text(const char *s, size_t len, size_t max, struct buf *out)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	struct buf clean;
+
+	buf_init(&clean, max);
+	for (size_t i = 0; i < len;) {
+		unsigned int cp;
+		size_t k = utf8_next(p + i, len - i, &cp);
+		const char *piece = s + i;
+		size_t n = k;
+
+		if (k == 0) {
+			piece = "\xef\xbf\xbd";	/* U+FFFD */
+			n = 3;
+			k = 1;
+		}
+		if (clean.len + n > max)
+			break;
+		(void)buf_append(&clean, piece, n);
+		i += k;
+	}
+	(void)dlp_mask_digits(clean.data != NULL ? clean.data : "", clean.len, out);
+	buf_free(&clean);
+}
+
+/* The same, as a JSON string. */
+static void
+put_masked(struct buf *json, const char *s, size_t len, size_t max)
 {
 	struct buf m;
 
-	buf_init(&m, len + 16);
-	(void)dlp_mask_digits(s, len, &m);
+	buf_init(&m, max + 16);
+	shown_text(s, len, max, &m);
 	json_strn(json, m.data != NULL ? m.data : "", m.len);
 	buf_free(&m);
 }
@@ -167,7 +201,7 @@ on_number(const struct dlp_finding *f, void *arg)
 	json_key(ins->json, "confidence", 0);
 	json_str(ins->json, dlp_confidence_name(f->confidence));
 	json_key(ins->json, "where", 0);
-	put_masked(ins->json, buf_str(&where), where.len);
+	put_masked(ins->json, buf_str(&where), where.len, INSPECT_WHERE_MAX);
 	json_key(ins->json, "masked", 0);
 	json_str(ins->json, buf_str(&masked));
 	json_key(ins->json, "reason", 0);
@@ -192,7 +226,7 @@ put_noted(struct inspector *ins, const char *kind, const char *where, const char
 	json_key(ins->json, "confidence", 0);
 	json_str(ins->json, "high");
 	json_key(ins->json, "where", 0);
-	put_masked(ins->json, where, strnlen(where, INSPECT_WHERE_MAX));
+	put_masked(ins->json, where, strlen(where), INSPECT_WHERE_MAX);
 	json_key(ins->json, "masked", 0);
 	buf_puts(ins->json, "null");
 	json_key(ins->json, "reason", 0);
@@ -707,8 +741,8 @@ inspect_message(struct inspector *ins, const unsigned char *p, size_t len,
 		if (depth == 1 && where[0] == '\0')	/* the item's own message */
 			ins->has_subject = 1;
 		if (depth == 1 && where[0] == '\0')
-			(void)dlp_mask_digits(buf_str(&subject), strnlen(buf_str(&subject),
-			    INSPECT_SUBJECT_MAX), &ins->subject);
+			shown_text(buf_str(&subject), subject.len, INSPECT_SUBJECT_MAX,
+			    &ins->subject);
 	}
 	if (depth == 1 && where[0] == '\0')
 		visible_domains(ins, root);
@@ -742,7 +776,7 @@ list_domains(struct inspector *ins, InternetAddressList *list, int depth)
 			if (ins->ndomains++ > 0)
 				buf_putc(&ins->domains, ',');
 			at = at != NULL ? at + 1 : "";
-			put_masked(&ins->domains, at, strnlen(at, 255));
+			put_masked(&ins->domains, at, strlen(at), INSPECT_DOMAIN_MAX);
 		}
 	}
 }
