@@ -868,6 +868,42 @@ meta_blob_del(void *be, const char *sha256, int *gone, struct buf *err)
 	return 0;
 }
 
+/* The caller's ?N placeholders become PostgreSQL's $N (the text is constant
+ * and has no literals holding '?'). */
+#define QUERY_SQL_MAX 4096
+static int
+meta_query(void *be, const char *sql, const char *const *params, size_t n,
+    store_row_fn fn, void *ctx, long long *changes, struct buf *err)
+{
+	struct meta *m = be;
+	char text[QUERY_SQL_MAX];
+	const char *cols[64];
+	PGresult *res;
+	size_t len = strlen(sql);
+	int ncols;
+
+	if (len >= sizeof text)
+		die("store query longer than %d bytes", QUERY_SQL_MAX);
+	memcpy(text, sql, len + 1);
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '?')
+			text[i] = '$';
+	}
+	if ((res = exec(m, text, (int)n, params, "a console statement", err)) == NULL)
+		return -1;
+	if ((ncols = PQnfields(res)) > (int)(sizeof cols / sizeof cols[0]))
+		die("store query: %d columns", ncols);
+	for (int i = 0; i < PQntuples(res); i++) {
+		for (int c = 0; c < ncols; c++)
+			cols[c] = PQgetisnull(res, i, c) ? NULL : PQgetvalue(res, i, c);
+		if (fn != NULL && fn((size_t)ncols, cols, ctx) != 0)
+			break;
+	}
+	*changes = strtoll(PQcmdTuples(res), NULL, 10);	/* "" for a SELECT: 0 */
+	PQclear(res);
+	return 0;
+}
+
 const struct store_backend_ops store_pg_ops = {
 	.name = "postgresql",
 	.open = meta_open,
@@ -884,6 +920,7 @@ const struct store_backend_ops store_pg_ops = {
 	.expired = meta_expired,
 	.delete_item = meta_delete_item,
 	.sha_in_use = meta_sha_in_use,
+	.query = meta_query,
 	.blob_put = meta_blob_put,
 	.blob_get = meta_blob_get,
 	.blob_del = meta_blob_del,

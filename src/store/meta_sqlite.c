@@ -690,6 +690,45 @@ meta_blob_del(void *be, const char *sha256, int *gone, struct buf *err)
 	return 0;
 }
 
+/* Prepared for each call: the console's statements are few and rare next to
+ * the items' (an account looked up per page). */
+static int
+meta_query(void *be, const char *sql, const char *const *params, size_t n,
+    store_row_fn fn, void *ctx, long long *changes, struct buf *err)
+{
+	struct meta *m = be;
+	sqlite3_stmt *st = NULL;
+	const char *cols[64];
+	int rc, ncols;
+
+	if (sqlite3_prepare_v2(m->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_error(m, err, "preparing a console statement");
+	if ((size_t)sqlite3_bind_parameter_count(st) != n ||
+	    (ncols = sqlite3_column_count(st)) > (int)(sizeof cols / sizeof cols[0])) {
+		sqlite3_finalize(st);
+		die("store query: %zu parameters given for %d, or too many columns: %s", n,
+		    sqlite3_bind_parameter_count(st), sql);
+	}
+	for (size_t i = 0; i < n; i++)
+		bind_text(st, (int)i + 1, params[i]);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (int c = 0; c < ncols; c++)
+			cols[c] = (const char *)sqlite3_column_text(st, c);
+		if (fn != NULL && fn((size_t)ncols, cols, ctx) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		db_error(m, err, "a console statement");
+		sqlite3_finalize(st);
+		return -1;
+	}
+	*changes = sqlite3_changes(m->db);
+	sqlite3_finalize(st);
+	return 0;
+}
+
 /* Replaces SQLite's automatic checkpoint hook: only notes the log's size. */
 static int
 wal_noted(void *arg, sqlite3 *db, const char *name, int pages)
@@ -756,6 +795,7 @@ const struct store_backend_ops store_sqlite_ops = {
 	.expired = meta_expired,
 	.delete_item = meta_delete_item,
 	.sha_in_use = meta_sha_in_use,
+	.query = meta_query,
 	.blob_put = meta_blob_put,
 	.blob_get = meta_blob_get,
 	.blob_del = meta_blob_del,

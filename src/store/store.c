@@ -84,6 +84,51 @@ const char *const store_schema[] = {
 	    "sha256 TEXT NOT NULL, "
 	    "bytes BIGINT NOT NULL, "
 	    "UNIQUE (receipt_id, n))",
+	/* version 4: the console (src/web).  Accounts: role, the approvers'
+	 * group, the addresses whose items staff see (one per line), an argon2id
+	 * hash, the TOTP secret (base32) and the last step accepted (a code is
+	 * accepted once), failures in a row and the lock they caused. */
+	"CREATE TABLE IF NOT EXISTS users ("
+	    "name TEXT PRIMARY KEY, "
+	    "display TEXT NOT NULL, "
+	    "role TEXT NOT NULL CHECK (role IN ('staff', 'approver', 'operator', 'auditor')), "
+	    "grp TEXT NOT NULL, "
+	    "addresses TEXT NOT NULL, "
+	    "pw_hash TEXT NOT NULL, "
+	    "pw_change BIGINT NOT NULL, "
+	    "totp_secret TEXT, "
+	    "totp_step BIGINT NOT NULL, "
+	    "failures BIGINT NOT NULL, "
+	    "locked_until BIGINT NOT NULL, "
+	    "disabled BIGINT NOT NULL, "
+	    "created_at BIGINT NOT NULL)",
+	"CREATE TABLE IF NOT EXISTS user_recovery ("
+	    "name TEXT NOT NULL, "
+	    "digest TEXT NOT NULL, "
+	    "used_at BIGINT, "
+	    "PRIMARY KEY (name, digest))",
+	/* sessions by the SHA-256 of their token (the token itself is never stored) */
+	"CREATE TABLE IF NOT EXISTS sessions ("
+	    "token_digest TEXT PRIMARY KEY, "
+	    "name TEXT NOT NULL, "
+	    "csrf TEXT NOT NULL, "
+	    "address TEXT NOT NULL, "
+	    "created_at BIGINT NOT NULL, "
+	    "seen_at BIGINT NOT NULL)",
+	"CREATE INDEX IF NOT EXISTS sessions_name ON sessions (name)",
+	/* a request for an original: who asked, why, who decided and when */
+	"CREATE TABLE IF NOT EXISTS requests ("
+	    "request_id TEXT PRIMARY KEY, "
+	    "receipt_id TEXT NOT NULL, "
+	    "requested_by TEXT NOT NULL, "
+	    "requested_at BIGINT NOT NULL, "
+	    "reason TEXT NOT NULL, "
+	    "state TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'rejected')), "
+	    "decided_by TEXT, "
+	    "decided_at BIGINT, "
+	    "comment TEXT)",
+	"CREATE INDEX IF NOT EXISTS requests_receipt ON requests (receipt_id)",
+	"CREATE INDEX IF NOT EXISTS requests_state ON requests (state)",
 	NULL
 };
 
@@ -101,6 +146,7 @@ struct store {
 	size_t nkeys;
 	long long retention;		/* seconds */
 	size_t inline_max;		/* originals up to this size are inline */
+	int in_tx;			/* inside store_transaction */
 };
 
 /* ---------------------------------------------------------------- helpers */
@@ -1492,9 +1538,9 @@ release_id_new(char id[STORE_ID_MAX], long long when)
 	snprintf(id, STORE_ID_MAX, "RL-%s-%s", date, hex);
 }
 
-int
-store_release(struct store *s, struct store_release *r, const char *out_path,
-    store_release_fn record, void *ctx, struct buf *err)
+static int
+release_common(struct store *s, struct store_release *r, const char *out_path,
+    struct buf *out, store_release_fn record, void *ctx, struct buf *err)
 {
 	const char *by = r->by, *account = r->account, *reason = r->reason;
 	struct buf orig, tmp, c_by, c_account, c_reason;
@@ -1522,18 +1568,25 @@ store_release(struct store *s, struct store_release *r, const char *out_path,
 	}
 	sha256_hex(orig.data != NULL ? orig.data : "", orig.len, r->sha256);
 	r->bytes = orig.len;
-	/* the file first, under a temporary name: a full disk stops it here */
-	if ((dfd = open_parent(out_path, &copy, &base, err)) < 0)
-		goto out;
-	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT) {
-		buf_printf(err, "%s: exists already (not overwritten)", out_path);
+	if (out != NULL && orig.len > out->max - out->len) {
+		buf_printf(err, "%s: the original (%zu bytes) is larger than allowed here",
+		    r->receipt_id, orig.len);
 		goto out;
 	}
-	tmp_name(base, &tmp);
-	if (write_synced(dfd, buf_str(&tmp), orig.data != NULL ? orig.data : "", orig.len, 0600,
-	    err) != 0)
-		goto out;
-	placed = 1;
+	/* the file first, under a temporary name: a full disk stops it here */
+	if (out_path != NULL) {
+		if ((dfd = open_parent(out_path, &copy, &base, err)) < 0)
+			goto out;
+		if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT) {
+			buf_printf(err, "%s: exists already (not overwritten)", out_path);
+			goto out;
+		}
+		tmp_name(base, &tmp);
+		if (write_synced(dfd, buf_str(&tmp), orig.data != NULL ? orig.data : "",
+		    orig.len, 0600, err) != 0)
+			goto out;
+		placed = 1;
+	}
 	/* then the record: the row and the caller's record in one transaction */
 	release_id_new(r->release_id, r->released_at);
 	r->by = buf_str(&c_by);
@@ -1554,7 +1607,13 @@ store_release(struct store *s, struct store_release *r, const char *out_path,
 		rc = -1;
 		goto out;
 	}
-	/* recorded: now the file may take its name */
+	/* recorded: now the bytes may leave */
+	if (out_path == NULL) {
+		if (buf_append(out, orig.data != NULL ? orig.data : "", orig.len) != 0)
+			die("release: room checked before");
+		rc = 0;
+		goto out;
+	}
 	rc = -1;
 	if (linkat(dfd, buf_str(&tmp), dfd, base, 0) != 0) {
 		buf_printf(err, "release %s of %s was recorded, but %s could not be written: %s",
@@ -1584,6 +1643,64 @@ out:
 	buf_free(&c_reason);
 	store_item_out_free(&meta);
 	return rc;
+}
+
+int
+store_release(struct store *s, struct store_release *r, const char *out_path,
+    store_release_fn record, void *ctx, struct buf *err)
+{
+	return release_common(s, r, out_path, NULL, record, ctx, err);
+}
+
+int
+store_release_bytes(struct store *s, struct store_release *r, struct buf *out,
+    store_release_fn record, void *ctx, struct buf *err)
+{
+	return release_common(s, r, NULL, out, record, ctx, err);
+}
+
+int
+store_query(struct store *s, int write, const char *sql, const char *const *params,
+    size_t n, store_row_fn fn, void *ctx, long long *changes, struct buf *err)
+{
+	long long ch = 0;
+	int r;
+
+	if (n > STORE_QUERY_PARAMS_MAX)
+		die("store_query: %zu parameters", n);
+	if (!write || s->in_tx)
+		r = s->ops->query(s->be, sql, params, n, fn, ctx, &ch, err);
+	else {
+		if (tx_begin(s, err) != 0)
+			return -1;
+		r = s->ops->query(s->be, sql, params, n, fn, ctx, &ch, err);
+		if (r != 0)
+			tx_rollback(s);
+		else
+			r = tx_commit(s, err);
+	}
+	if (changes != NULL)
+		*changes = ch;
+	return r;
+}
+
+int
+store_transaction(struct store *s, store_tx_fn fn, void *ctx, struct buf *err)
+{
+	int r;
+
+	if (s->in_tx)
+		die("store_transaction inside a transaction");
+	if (tx_begin(s, err) != 0)
+		return -1;
+	s->in_tx = 1;
+	r = fn(s, ctx, err);
+	s->in_tx = 0;
+	if (r != 0) {
+		tx_rollback(s);
+		return r;
+	}
+	return tx_commit(s, err);
 }
 
 int

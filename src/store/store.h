@@ -195,6 +195,11 @@ struct store_release {
 typedef int (*store_release_fn)(const struct store_release *r, void *ctx, struct buf *err);
 int store_release(struct store *s, struct store_release *r, const char *out_path,
     store_release_fn record, void *ctx, struct buf *err);
+/* The same, the bytes appended to out (within its ceiling, checked before
+ * anything is recorded) once the release is recorded: for the console's
+ * download, which hands them to the web process. */
+int store_release_bytes(struct store *s, struct store_release *r, struct buf *out,
+    store_release_fn record, void *ctx, struct buf *err);
 /* The releases of an item, oldest first (the strings live during the call). */
 int store_releases(struct store *s, const char *receipt_id, store_release_fn fn, void *ctx,
     struct buf *err);
@@ -218,6 +223,28 @@ int store_expire(struct store *s, long long now, size_t *rows, size_t *blobs,
 void store_defer_checkpoints(struct store *s);
 int store_checkpoint(struct store *s, struct buf *err);
 int store_checkpoint_due(struct store *s);
+
+/*
+ * Queries of the console's tables (users, user_recovery, sessions, requests;
+ * store_schema[] in store.c).  sql is the caller's constant text with ?1 ..
+ * ?N placeholders (each backend turns them into its own syntax), never built
+ * from data; params are text (integers written in decimal), NULL for SQL
+ * NULL.  fn (may be NULL) gets each row's columns as text, NULL for SQL NULL,
+ * valid during the call; a non-zero return stops the rows.  write: the
+ * statement changes rows, and runs in a write transaction of its own unless
+ * inside store_transaction; *changes (may be NULL) is how many rows it
+ * changed.  0 or -1 with a message.
+ */
+#define STORE_QUERY_PARAMS_MAX 16
+typedef int (*store_row_fn)(size_t ncols, const char *const *cols, void *ctx);
+int store_query(struct store *s, int write, const char *sql, const char *const *params,
+    size_t n, store_row_fn fn, void *ctx, long long *changes, struct buf *err);
+/* Runs fn inside one write transaction: its store_query calls and whatever
+ * else it does (a journal record) commit together, or, when fn returns
+ * non-zero or the commit fails, roll back together.  fn's return value is
+ * returned (or -1 when the commit failed). */
+typedef int (*store_tx_fn)(struct store *s, void *ctx, struct buf *err);
+int store_transaction(struct store *s, store_tx_fn fn, void *ctx, struct buf *err);
 
 /* Reads and decrypts one blob and checks its digest (a consistency check). */
 int store_blob_check(struct store *s, const char *sha256, struct buf *err);

@@ -16,10 +16,11 @@
 
 #include "store/store.h"
 
-/* 1: items; 2: blobs (inline originals); 3: releases.  An older sekisho
+/* 1: items; 2: blobs (inline originals); 3: releases; 4: the console's
+ * accounts, recovery codes, sessions and release requests.  An older sekisho
  * refuses a newer database instead of reporting its inline originals
  * missing, or releasing without a record. */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /* Portable DDL, run in order inside one transaction on open. */
 extern const char *const store_schema[];
@@ -58,6 +59,11 @@ struct store_backend_ops {
 	    void *ctx, struct buf *err);
 	int (*delete_item)(void *be, const char *receipt_id, struct buf *err);
 	int (*sha_in_use)(void *be, const char *sha256, int *in_use, struct buf *err);
+	/* One statement of the caller's constant text (?1..?N placeholders,
+	 * text parameters, NULL for SQL NULL): rows to fn as text (NULL for
+	 * SQL NULL), the rows it changed in *changes. */
+	int (*query)(void *be, const char *sql, const char *const *params, size_t n,
+	    store_row_fn fn, void *ctx, long long *changes, struct buf *err);
 	/* Inline blobs (the sealed bytes, opaque here), by sha256.  put replaces
 	 * what is stored under the digest; get appends to out (its ceiling
 	 * bounds what is read) -> 0, STORE_NOT_FOUND or -1; del sets *gone. */

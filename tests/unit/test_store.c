@@ -1239,6 +1239,108 @@ test_bad_items(void **state)
 	buf_free(&err);
 }
 
+
+/* The console's tables: a statement's rows and changes, a transaction that
+ * rolls back as one, and a release into memory that is recorded first. */
+struct rows_seen {
+	size_t n;
+	char last[256];
+	int null_seen;
+};
+
+static int
+rows_collect(size_t ncols, const char *const *cols, void *ctx)
+{
+	struct rows_seen *rs = ctx;
+
+	rs->n++;
+	snprintf(rs->last, sizeof rs->last, "%s|%s", cols[0] != NULL ? cols[0] : "(null)",
+	    ncols > 1 && cols[1] != NULL ? cols[1] : "(null)");
+	if (ncols > 1 && cols[1] == NULL)
+		rs->null_seen = 1;
+	return 0;
+}
+
+static int
+tx_two_then_fail(struct store *s, void *ctx, struct buf *err)
+{
+	const char *p[] = { "r-tx", "SK-q", "tanaka", "10", "why" };
+
+	if (store_query(s, 1, "INSERT INTO requests (request_id, receipt_id, requested_by, "
+	    "requested_at, reason, state) VALUES (?1, ?2, ?3, ?4, ?5, 'pending')", p, 5, NULL,
+	    NULL, NULL, err) != 0)
+		return -1;
+	buf_puts(err, "the journal refused");
+	return *(int *)ctx;
+}
+
+static void
+test_query(void **state)
+{
+	static const char orig[] = "Subject: q\n\nbytes of the original\n";
+	struct fx *f = *state;
+	struct store_item it = item("SK-q", NOW, "withheld", "a@example.com", "q");
+	const char *ins[] = { "r-1", "SK-q", "tanaka", "100", "見積書が必要です" };
+	const char *upd[] = { "approved", "suzuki", "r-1" };
+	const char *sel[] = { "SK-q" };
+	struct store_release r = { .receipt_id = "SK-q", .released_at = NOW, .by = "tanaka",
+	    .account = "console", .reason = "r-1" };
+	struct rows_seen rs = { 0 };
+	struct buf err, out;
+	long long ch = -1;
+	int fail = 1, ok = 0;
+
+	buf_init(&err, 4096);
+	put_ok(f, &it, orig, sizeof orig - 1);
+	assert_int_equal(store_query(f->s, 1, "INSERT INTO requests (request_id, receipt_id, "
+	    "requested_by, requested_at, reason, state) VALUES (?1, ?2, ?3, ?4, ?5, 'pending')",
+	    ins, 5, NULL, NULL, &ch, &err), 0);
+	assert_int_equal(ch, 1);
+	/* a conditional update changes one row once */
+	assert_int_equal(store_query(f->s, 1, "UPDATE requests SET state = ?1, decided_by = ?2 "
+	    "WHERE request_id = ?3 AND state = 'pending'", upd, 3, NULL, NULL, &ch, &err), 0);
+	assert_int_equal(ch, 1);
+	assert_int_equal(store_query(f->s, 1, "UPDATE requests SET state = ?1, decided_by = ?2 "
+	    "WHERE request_id = ?3 AND state = 'pending'", upd, 3, NULL, NULL, &ch, &err), 0);
+	assert_int_equal(ch, 0);
+	assert_int_equal(store_query(f->s, 0, "SELECT reason, comment FROM requests WHERE "
+	    "receipt_id = ?1", sel, 1, rows_collect, &rs, &ch, &err), 0);
+	assert_int_equal(rs.n, 1);
+	assert_string_equal(rs.last, "見積書が必要です|(null)");
+	assert_true(rs.null_seen);
+	/* a transaction whose function fails leaves nothing; one that succeeds stays */
+	assert_int_equal(store_transaction(f->s, tx_two_then_fail, &fail, &err), 1);
+	memset(&rs, 0, sizeof rs);
+	assert_int_equal(store_query(f->s, 0, "SELECT request_id, state FROM requests", NULL, 0,
+	    rows_collect, &rs, NULL, &err), 0);
+	assert_int_equal(rs.n, 1);
+	assert_int_equal(store_transaction(f->s, tx_two_then_fail, &ok, &err), 0);
+	memset(&rs, 0, sizeof rs);
+	assert_int_equal(store_query(f->s, 0, "SELECT request_id, state FROM requests", NULL, 0,
+	    rows_collect, &rs, NULL, &err), 0);
+	assert_int_equal(rs.n, 2);
+	/* into memory: too small a ceiling records nothing; then the bytes */
+	buf_init(&out, 8);
+	assert_int_equal(store_release_bytes(f->s, &r, &out, NULL, NULL, &err), -1);
+	assert_int_equal(out.len, 0);
+	memset(&rs, 0, sizeof rs);
+	assert_int_equal(store_query(f->s, 0, "SELECT release_id, sha256 FROM releases", NULL, 0,
+	    rows_collect, &rs, NULL, &err), 0);
+	assert_int_equal(rs.n, 0);
+	buf_free(&out);
+	buf_init(&out, 4096);
+	buf_reset(&err);
+	if (store_release_bytes(f->s, &r, &out, NULL, NULL, &err) != 0)
+		fail_msg("store_release_bytes: %s", buf_str(&err));
+	assert_int_equal(out.len, sizeof orig - 1);
+	assert_memory_equal(out.data, orig, out.len);
+	assert_int_equal(store_query(f->s, 0, "SELECT release_id, sha256 FROM releases", NULL, 0,
+	    rows_collect, &rs, NULL, &err), 0);
+	assert_int_equal(rs.n, 1);
+	buf_free(&out);
+	buf_free(&err);
+}
+
 #ifndef STORE_TEST_PG
 static void
 test_schema(void **state)
@@ -1255,7 +1357,7 @@ test_schema(void **state)
 	store_close(f->s);
 	f->s = NULL;
 	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
-	/* WAL mode, version 3, the two indexes asked for, the blobs table */
+	/* WAL mode, version 4, the two indexes asked for, the blobs table */
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
@@ -1263,7 +1365,7 @@ test_schema(void **state)
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT version FROM schema_version", -1, &st,
 	    NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 3);
+	assert_int_equal(sqlite3_column_int(st, 0), 4);
 	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
 	sqlite3_finalize(st);
 	/* a version-1 database (no blobs table) is upgraded, its items kept */
@@ -1287,10 +1389,12 @@ test_schema(void **state)
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT max(version) FROM schema_version", -1,
 	    &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 3);
+	assert_int_equal(sqlite3_column_int(st, 0), 4);
 	sqlite3_finalize(st);
-	/* a version-2 database (no releases table) is upgraded and releases */
-	assert_int_equal(sqlite3_exec(db, "DROP TABLE releases; DELETE FROM schema_version; "
+	/* a version-2 database (no releases table, no console tables) is
+	 * upgraded and releases */
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE releases; DROP TABLE users; "
+	    "DROP TABLE requests; DELETE FROM schema_version; "
 	    "INSERT INTO schema_version (version) VALUES (2)", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	reopen(f, f->key);
@@ -1310,9 +1414,10 @@ test_schema(void **state)
 	f->s = NULL;
 	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT max(version) || ' ' || "
-	    "(SELECT count(*) FROM releases) FROM schema_version", -1, &st, NULL), SQLITE_OK);
+	    "(SELECT count(*) FROM releases) || ' ' || (SELECT count(*) FROM users) || ' ' || "
+	    "(SELECT count(*) FROM requests) FROM schema_version", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_string_equal((const char *)sqlite3_column_text(st, 0), "3 1");
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "4 1 0 0");
 	sqlite3_finalize(st);
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE "
 	    "type = 'index' AND name IN ('items_received_at', 'items_sha256')", -1, &st, NULL),
@@ -1359,9 +1464,9 @@ test_schema(void **state)
 
 	store_close(f->s);
 	f->s = NULL;
-	/* version 3, the three indexes, the same column types as in SQLite */
+	/* version 4, the three indexes, the same column types as in SQLite */
 	assert_int_equal(pg_sql("SELECT max(version) FROM schema_version", v, sizeof v), 0);
-	assert_string_equal(v, "3");
+	assert_string_equal(v, "4");
 	assert_int_equal(pg_sql("SELECT data_type FROM information_schema.columns "
 	    "WHERE table_name = 'blobs' AND column_name = 'sealed'", v, sizeof v), 0);
 	assert_string_equal(v, "bytea");
@@ -1403,7 +1508,7 @@ test_schema(void **state)
 	}
 	c.create = 1;
 	assert_int_equal(pg_sql("SELECT max(version) FROM schema_version", v, sizeof v), 0);
-	assert_string_equal(v, "3");
+	assert_string_equal(v, "4");
 	/* a version-2 database (no releases table) is upgraded and releases */
 	assert_int_equal(pg_sql("DROP TABLE releases; UPDATE schema_version SET version = 2",
 	    NULL, 0), 0);
@@ -1426,7 +1531,7 @@ test_schema(void **state)
 	}
 	assert_int_equal(pg_sql("SELECT max(version) || ' ' || (SELECT count(*) FROM releases) "
 	    "FROM schema_version", v, sizeof v), 0);
-	assert_string_equal(v, "3 1");
+	assert_string_equal(v, "4 1");
 	/* a newer schema is refused, not misread */
 	assert_int_equal(pg_sql("UPDATE schema_version SET version = 99", NULL, 0), 0);
 	open_fails(&c, "newer");
@@ -2284,6 +2389,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_mark_released, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_items, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_query, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_safety, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_new_file, setup, teardown),
