@@ -1565,7 +1565,7 @@ test_schema(void **state)
 	c.pg_conninfo = pg_conninfo;
 	reopen(f, f->key);
 	assert_int_equal(pg_sql("SELECT max(version) FROM schema_version", v, sizeof v), 0);
-	assert_string_equal(v, "3");
+	assert_string_equal(v, "4");
 }
 
 static int
