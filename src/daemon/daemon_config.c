@@ -72,6 +72,24 @@ daemon_config_check(const struct config *cfg, struct buf *err)
 
 	host_port("listen", cfg->listen, 0, err);
 	host_port("metrics_listen", cfg->metrics_listen, 1, err);
+	host_port("console_listen", cfg->console_listen, 1, err);
+	if (cfg->console_listen[0] != '\0') {
+		/* HTTPS only: its cookies are Secure, its passwords never travel in clear */
+		if (cfg->console_tls_cert[0] == '\0' || cfg->console_tls_key[0] == '\0')
+			buf_puts(err, "console_tls_cert_file, console_tls_key_file: needed with "
+			    "console_listen (the console speaks HTTPS only; scripts/demo makes a "
+			    "self-signed pair)\n");
+		else if (tls_check_files(cfg->console_tls_cert, cfg->console_tls_key, err) != 0)
+			buf_puts(err, " (console)\n");
+		if (strcmp(cfg->console_user, cfg->daemon_user) == 0 ||
+		    strcmp(cfg->console_user, cfg->worker_user) == 0)
+			buf_printf(err, "console_user: \"%s\" is daemon_user or worker_user: the "
+			    "process that parses HTTP must not be able to touch the store owner or "
+			    "the workers\n", cfg->console_user);
+		if (cfg->console_url[0] != '\0' && strncmp(cfg->console_url, "https://", 8) != 0)
+			buf_printf(err, "console_url: \"%s\" does not start with https://\n",
+			    cfg->console_url);
+	}
 	if (deliver_parse_target(cfg->deliver_to, &t, err) != 0)
 		buf_putc(err, '\n');
 	if (cfg->milter_listen[0] != '\0' && milter_check_spec(cfg->milter_listen, err) != 0)
@@ -106,6 +124,8 @@ daemon_config_check(const struct config *cfg, struct buf *err)
 		buf_printf(err, " (daemon_user)\n");
 	if (privsep_lookup(cfg->worker_user, &wu, err) != 0)
 		buf_printf(err, " (worker_user)\n");
+	if (cfg->console_listen[0] != '\0' && privsep_lookup(cfg->console_user, &wu, err) != 0)
+		buf_printf(err, " (console_user)\n");
 	if (err->len == before)
 		return 0;
 	/* one problem per line, without a final newline */

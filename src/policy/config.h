@@ -75,6 +75,21 @@ struct config {
 	size_t outbound_visible_outside_limit;	/* outside addresses in To/Cc; 0 = no limit */
 	int outbound_many_outside_action;
 
+	/* the staff console (src/web, docs/console.md) */
+	char console_listen[128];	/* HOST:PORT, "" = off */
+	char console_user[64];		/* the HTTP process runs as this user (as root) */
+	char console_tls_cert[512];	/* PEM certificate chain */
+	char console_tls_key[512];	/* its PEM private key */
+	char console_url[512];		/* base of links in notices; "" = https://console_listen */
+	int console_language;		/* 0 ja, 1 en: pages when the browser does not choose */
+	int console_totp_staff;		/* staff log in with a TOTP code too */
+	size_t console_login_failures;	/* failures in a row before the account locks */
+	size_t console_lockout_seconds;	/* how long it stays locked */
+	size_t console_idle_timeout;	/* seconds without a request: the session ends */
+	size_t console_session_lifetime;	/* seconds after login: the session ends */
+	size_t console_password_memory;	/* argon2id memory per password check */
+	size_t console_download_limit;	/* largest original the console hands out */
+
 	/* quarantine store */
 	char quarantine_dir[512];
 	char quarantine_db[512];
