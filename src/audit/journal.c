@@ -164,9 +164,25 @@ path_with(const char *path, const char *suffix)
 	return s;
 }
 
+/*
+ * A side file (.torn, .checkpoints) is the journal owner's: root appending
+ * (sekisho quarantine export, sekisho user) must not leave a file the
+ * daemon, which writes as daemon_user, can no longer append to.
+ */
+static void
+owner_of_journal(int fd, int journal_fd)
+{
+	struct stat js, st;
+
+	if (geteuid() == 0 && fstat(journal_fd, &js) == 0 && fstat(fd, &st) == 0 &&
+	    (st.st_uid != js.st_uid || st.st_gid != js.st_gid) &&
+	    fchown(fd, js.st_uid, js.st_gid) != 0)
+		return;		/* the next append by the owner says so */
+}
+
 /* Append one line to a side file (.torn, .checkpoints) and make it durable. */
 static int
-append_durable(const char *path, const void *p, size_t n, struct buf *err)
+append_durable(const char *path, const void *p, size_t n, int journal_fd, struct buf *err)
 {
 	struct stat st;
 	int fd, r = -1;
@@ -176,6 +192,7 @@ append_durable(const char *path, const void *p, size_t n, struct buf *err)
 		buf_printf(err, "%s: %s", path, strerror(errno));
 		return -1;
 	}
+	owner_of_journal(fd, journal_fd);
 	if (lock_fd(fd, LOCK_EX) != 0 || fstat(fd, &st) != 0 ||
 	    write_all(fd, p, n) != 0 || fdatasync(fd) != 0 ||
 	    (st.st_size == 0 && sync_parent(path) != 0)) {
@@ -436,7 +453,7 @@ move_aside(struct journal *j, int fd, const char *from, off_t start, off_t size,
 	rec.len += b64len - 1;
 	buf_puts(&rec, "\"}\n");
 	torn_path = path_with(j->path, ".torn");
-	r = append_durable(torn_path, rec.data, rec.len, err);
+	r = append_durable(torn_path, rec.data, rec.len, j->fd, err);
 	free(torn_path);
 out:
 	buf_free(&data);
@@ -868,6 +885,7 @@ checkpoints_append(struct journal *j, const char *path, const char *p, size_t n,
 		buf_printf(err, "%s: %s", path, strerror(errno));
 		return -1;
 	}
+	owner_of_journal(fd, j->fd);
 	if (lock_fd(fd, LOCK_EX) != 0 || fstat(fd, &st) != 0 ||
 	    (st.st_size > 0 && pread_full(fd, &last, 1, st.st_size - 1) != 0)) {
 		buf_printf(err, "%s: %s", path, strerror(errno));

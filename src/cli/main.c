@@ -17,6 +17,7 @@ usage(FILE *f)
 	    "  audit          verify the audit journal; keygen, checkpoint, append\n"
 	    "  quarantine     list, show, export and expire quarantined items; keygen, import\n"
 	    "  dlp scan       find 個人番号 and 法人番号 in outgoing files and messages\n"
+	    "  user           the staff console's accounts: add, list, disable, reset-totp\n"
 	    "  version        print the version\n"
 	    "Run 'sekisho <command> --help' for a command's options.\n", f);
 }
@@ -38,6 +39,8 @@ main(int argc, char **argv)
 		return cmd_audit(argc - 1, argv + 1);
 	if (strcmp(argv[1], "quarantine") == 0)
 		return cmd_quarantine(argc - 1, argv + 1);
+	if (strcmp(argv[1], "user") == 0)
+		return cmd_user(argc - 1, argv + 1);
 	if (strcmp(argv[1], "dlp") == 0)
 		return cmd_dlp(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {

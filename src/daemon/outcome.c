@@ -184,6 +184,23 @@ sign_if_due(struct outcome *o)
 	buf_free(&err);
 }
 
+struct store *
+outcome_store(struct outcome *o)
+{
+	return o->store;
+}
+
+int
+outcome_journal_record(struct outcome *o, const char *rec, size_t len, long long t,
+    struct buf *err)
+{
+	if (journal_append(o->journal, rec, len, t, err) != 0 ||
+	    journal_sync(o->journal, err) != 0)
+		return -1;
+	sign_if_due(o);
+	return 0;
+}
+
 void
 outcome_tick(struct outcome *o)
 {

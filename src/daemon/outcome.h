@@ -54,6 +54,12 @@ void outcome_store_config(const struct config *cfg, int with_key, int create,
  * from quarantine_key and audit_key; -1: from the file. */
 void outcome_use_key_fds(int quarantine_fd, int audit_fd);
 int outcome_open(struct outcome **o, const struct config *cfg, struct buf *err);
+/* The handle's store (the console monitor's queries and releases). */
+struct store *outcome_store(struct outcome *o);
+/* One record of the caller's (a console event: web/monitor.c) appended to
+ * the journal and synced, then a checkpoint signed if one is due.  0 or -1. */
+int outcome_journal_record(struct outcome *o, const char *rec, size_t len, long long t,
+    struct buf *err);
 int outcome_record(struct outcome *o, const struct outcome_item *it, struct buf *err);
 /*
  * Group commit: n items (at most OUTCOME_BATCH_MAX) recorded with one fsync

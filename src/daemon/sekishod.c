@@ -64,6 +64,8 @@
 #include "mime/sanitize.h"
 #include "policy/config.h"
 #include "store/store.h"
+#include "web/console.h"
+#include "web/monitor.h"
 
 #define AGENTS_MAX 64
 #define RESTART_FIRST_MS 250	/* the first restart of a child that died young */
@@ -76,13 +78,14 @@
 static struct config dcfg;	/* "cfg" in the functions that take one */
 static const char *config_path;
 static int smtp_lfd = -1, metrics_fd = -1, store_lfd = -1;
+static int console_lfd = -1, console_mon_fd = -1;	/* HTTPS; the monitor's socket */
 static int wake[2] = { -1, -1 };	/* sessions -> agents: "a message is queued" */
 static volatile int agent_stop;
 
 /* Who the processes run as. */
 static struct {
 	int switch_users;	/* the master is root */
-	struct run_user daemon, worker;
+	struct run_user daemon, worker, console;
 } U;
 
 static void
@@ -400,7 +403,7 @@ run_store(int key_fd, int audit_fd)
 	child_common("sk-store");
 	close_master_fds(0, 0, 1);
 	become_daemon_user("store owner");
-	_exit(storeowner_run(&dcfg, store_lfd, key_fd, audit_fd));
+	_exit(storeowner_run(&dcfg, store_lfd, key_fd, audit_fd, console_mon_fd, U.console.uid));
 }
 
 static void __attribute__((noreturn))
@@ -448,6 +451,58 @@ run_milter(void)
 	_exit(milter_run(&dcfg, confine_milter));
 }
 
+static void
+confine_console(void)
+{
+	/* HTTPS: threads, the accepted connections, the monitor's socket */
+	confine_enter(CONFINE_CONSOLE, NULL, NULL);
+}
+
+/* A PEM file read whole (as root: the key may be root's only). */
+static char *
+read_pem(const char *path)
+{
+	struct buf b;
+	char chunk[4096];
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (f == NULL) {
+		syslog(LOG_ERR, "console: %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	buf_init(&b, CONSOLE_PEM_MAX);
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+		if (buf_append(&b, chunk, n) != 0) {
+			syslog(LOG_ERR, "console: %s: larger than %zu bytes", path, CONSOLE_PEM_MAX);
+			fclose(f);
+			buf_free(&b);
+			return NULL;
+		}
+	}
+	fclose(f);
+	return buf_steal(&b, &n);
+}
+
+static void __attribute__((noreturn))
+run_console(void)
+{
+	char *cert, *key;
+	int r;
+
+	child_common("sk-web");
+	close_master_fds(0, 0, 0);
+	if ((cert = read_pem(dcfg.console_tls_cert)) == NULL ||
+	    (key = read_pem(dcfg.console_tls_key)) == NULL)
+		_exit(1);
+	if (U.switch_users)
+		privsep_become(&U.console, "console");
+	else
+		privsep_check("console");
+	r = console_serve(&dcfg, console_lfd, cert, key, confine_console);
+	_exit(r);
+}
+
 static void __attribute__((noreturn))
 run_metrics(void)
 {
@@ -461,7 +516,7 @@ run_metrics(void)
 
 /* ---- the supervisor ------------------------------------------------------- */
 
-enum kind { K_STORE, K_METRICS, K_ACCEPTOR, K_MILTER, K_AGENT };
+enum kind { K_STORE, K_METRICS, K_ACCEPTOR, K_MILTER, K_AGENT, K_CONSOLE };
 
 struct child {
 	enum kind kind;
@@ -471,7 +526,7 @@ struct child {
 	unsigned failures;		/* deaths in a row, each young */
 };
 
-static struct child kids[4 + AGENTS_MAX];
+static struct child kids[5 + AGENTS_MAX];
 static size_t nkids;
 
 static pid_t
@@ -494,8 +549,14 @@ spawn(struct child *k)
 	}
 	fflush(NULL);
 	if ((pid = fork()) == 0) {
+		/* the console's sockets: HTTPS for sk-web only, the monitor's for sk-store */
+		if (k->kind != K_CONSOLE && console_lfd >= 0)
+			close(console_lfd);
+		if (k->kind != K_STORE && console_mon_fd >= 0)
+			close(console_mon_fd);
 		switch (k->kind) {
 		case K_STORE: run_store(key_fd, audit_fd);
+		case K_CONSOLE: run_console();
 		case K_METRICS: run_metrics();
 		case K_ACCEPTOR:
 			close_master_fds(1, 0, 0);
@@ -536,6 +597,8 @@ plan(void)
 	add_kid(K_ACCEPTOR, "acceptor");
 	if (dcfg.milter_listen[0] != '\0')
 		add_kid(K_MILTER, "milter");
+	if (console_lfd >= 0)
+		add_kid(K_CONSOLE, "console");
 }
 
 static struct child *
@@ -895,7 +958,9 @@ main(int argc, char **argv)
 	U.switch_users = privsep_can_switch();
 	if (U.switch_users) {
 		if (privsep_lookup(dcfg.daemon_user, &U.daemon, &err) != 0 ||
-		    privsep_lookup(dcfg.worker_user, &U.worker, &err) != 0) {
+		    privsep_lookup(dcfg.worker_user, &U.worker, &err) != 0 ||
+		    (dcfg.console_listen[0] != '\0' &&
+		    privsep_lookup(dcfg.console_user, &U.console, &err) != 0)) {
 			fprintf(stderr, "sekishod: %s\n", buf_str(&err));
 			return 2;
 		}
@@ -924,6 +989,22 @@ main(int argc, char **argv)
 	if ((store_lfd = storeowner_listen(&dcfg, &err)) < 0) {
 		fprintf(stderr, "sekishod: store owner socket: %s\n", buf_str(&err));
 		return 1;
+	}
+	/* the console: its HTTPS listener, and the monitor's socket that only
+	 * the console user (and the store owner) can reach */
+	if (dcfg.console_listen[0] != '\0') {
+		uid_t owner = U.switch_users ? U.daemon.uid : getuid();
+		gid_t gid = U.switch_users ? U.console.gid : getgid();
+
+		if ((console_lfd = open_listener(dcfg.console_listen)) < 0) {
+			fprintf(stderr, "sekishod: cannot serve the console on %s: %s\n",
+			    dcfg.console_listen, strerror(errno));
+			return 1;
+		}
+		if ((console_mon_fd = monitor_listen(&dcfg, owner, gid, &err)) < 0) {
+			fprintf(stderr, "sekishod: console monitor socket: %s\n", buf_str(&err));
+			return 1;
+		}
 	}
 	if (U.switch_users) {
 		char path[700];

@@ -20,6 +20,7 @@
 #include "daemon/outcome.h"
 #include "daemon/store_proto.h"
 #include "gateway/worker.h"
+#include "web/monitor.h"
 
 static struct {
 	const struct config *cfg;
@@ -174,7 +175,8 @@ accept_loop(void *arg)
 }
 
 int
-storeowner_run(const struct config *cfg, int lfd, int key_fd, int audit_fd)
+storeowner_run(const struct config *cfg, int lfd, int key_fd, int audit_fd, int console_lfd,
+    uid_t console_uid)
 {
 	struct buf err;
 	sigset_t set;
@@ -198,9 +200,17 @@ storeowner_run(const struct config *cfg, int lfd, int key_fd, int audit_fd)
 		buf_free(&err);
 		return 1;
 	}
-	if (key_fd >= 0)
-		close(key_fd);	/* the keys are in the stores' locked memory now */
-	if (audit_fd >= 0)
+	if (console_lfd >= 0 && monitor_start(cfg, console_lfd, console_uid, &err) != 0) {
+		syslog(LOG_ERR, "store owner: %s", buf_str(&err));
+		outcome_queue_close(S.q);
+		buf_free(&err);
+		return 1;
+	}
+	/* the keys are in the stores' locked memory now; the console monitor
+	 * opens a store per connection, and keeps the descriptors */
+	if (key_fd >= 0 && console_lfd < 0)
+		close(key_fd);
+	if (audit_fd >= 0 && console_lfd < 0)
 		close(audit_fd);
 	buf_free(&err);
 	if (pthread_create(&acceptor, NULL, accept_loop, (void *)(intptr_t)lfd) != 0) {
@@ -215,6 +225,7 @@ storeowner_run(const struct config *cfg, int lfd, int key_fd, int audit_fd)
 	pthread_mutex_unlock(&S.mu);
 	pthread_join(acceptor, NULL);
 	close(lfd);
+	monitor_stop();
 	/* requests in progress finish; idle connections are shut so their
 	 * threads end (their clients reconnect to the next owner) */
 	clock_gettime(CLOCK_REALTIME, &until);

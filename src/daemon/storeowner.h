@@ -18,6 +18,8 @@
 #ifndef SEKISHO_DAEMON_STOREOWNER_H
 #define SEKISHO_DAEMON_STOREOWNER_H
 
+#include <sys/types.h>
+
 #include "policy/config.h"
 
 #define STOREOWNER_CONNS_MAX 256
@@ -26,9 +28,12 @@
 /* The owner's socket path for a configuration (its spool's private folder). */
 void storeowner_socket_path(const struct config *cfg, char *path, size_t n);
 /* Serve on the bound, listening socket lfd; key_fd, audit_fd: the
- * quarantine key and audit signing key files, open.  Returns the exit
- * status. */
-int storeowner_run(const struct config *cfg, int lfd, int key_fd, int audit_fd);
+ * quarantine key and audit signing key files, open.  console_lfd (-1:
+ * none): the console monitor's socket (web/monitor.h), whose peers must be
+ * console_uid; the key descriptors then stay open for its connections.
+ * Returns the exit status. */
+int storeowner_run(const struct config *cfg, int lfd, int key_fd, int audit_fd,
+    int console_lfd, uid_t console_uid);
 /* Bind and listen on the owner's socket (as the user that will serve it). */
 int storeowner_listen(const struct config *cfg, struct buf *err);
 

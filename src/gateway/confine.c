@@ -196,7 +196,7 @@ seccomp_profile(enum confine_profile p)
 	rule(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 2, self);	/* read only */
 	rule(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1, &to_self);
 	rule(ctx, SCMP_ACT_ERRNO(ENOTTY), SCMP_SYS(ioctl), 0, NULL);
-	if (p == CONFINE_MILTER) {
+	if (p == CONFINE_MILTER || p == CONFINE_CONSOLE) {
 		for (size_t i = 0; i < sizeof milter_extra / sizeof milter_extra[0]; i++) {
 			if (milter_extra[i] == SCMP_SYS(mprotect))
 				rule(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1, &no_exec);
@@ -241,15 +241,15 @@ confine_enter(enum confine_profile p, const char *const *rw, const char *const *
 
 	tzset();	/* syslog's time stamps: the zone file is read now, not later */
 	set_rlimit(RLIMIT_CORE, 0);
-	if (p != CONFINE_MILTER)
-		set_rlimit(RLIMIT_NPROC, 0);	/* the milter's threads count as processes */
+	if (p != CONFINE_MILTER && p != CONFINE_CONSOLE)
+		set_rlimit(RLIMIT_NPROC, 0);	/* threads count as processes */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		die("confine: PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
 	ll = landlock(rw, ro);
 	if (!ll && !said++)
 		syslog(LOG_WARNING, "this kernel has no Landlock: the %s process is confined by "
 		    "seccomp alone", p == CONFINE_SESSION ? "SMTP session" : p == CONFINE_MILTER ?
-		    "milter" : "metrics");
+		    "milter" : p == CONFINE_CONSOLE ? "console" : "metrics");
 	seccomp_profile(p);
 	/* the confinement holds: no file outside the folders given */
 	if (ll && open("/etc/passwd", O_RDONLY | O_CLOEXEC) >= 0)

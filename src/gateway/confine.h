@@ -32,6 +32,7 @@ enum confine_profile {
 	CONFINE_SESSION,	/* SMTP/LMTP session: its socket, the spool */
 	CONFINE_MILTER,		/* libmilter threads, the store owner, the spawner */
 	CONFINE_METRICS,	/* GET /metrics: its listener, the spool (read) */
+	CONFINE_CONSOLE,	/* the console's HTTPS threads, the console monitor */
 };
 
 /* rw, ro: NULL-terminated lists of folders (NULL: none). */

@@ -1,0 +1,703 @@
+/*
+ * console - the console's HTTP process (see the header).
+ *
+ * One request: libmicrohttpd has parsed the request line and headers
+ * (within CONSOLE_CONN_MEMORY); a POST body is collected up to
+ * CONSOLE_FORM_MAX and parsed by form_parse_urlencoded; the session cookie
+ * by cookie_get; ids in paths by path_segment_id.  Then the monitor is
+ * asked (a connection per libmicrohttpd thread, made again after a
+ * failure), and the page rendered from its answer.
+ */
+#include "web/console.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <sodium.h>
+
+#include "core/xalloc.h"
+#include "web/auth.h"
+#include "web/console_proto.h"
+#include "web/form.h"
+#include "web/html.h"
+#include "web/monitor.h"
+#include "web/pages.h"
+
+#define COOKIE_SESSION "__Host-sk_session"
+#define COOKIE_LANG "sk_lang"
+#define CLIENT_LEN 64
+#define NEXT_MAX 128
+
+static const struct config *cfg;
+static char monitor_path[700];
+static __thread int mon_fd = -1;
+
+/* One request's state across libmicrohttpd's calls. */
+struct req {
+	struct buf body;
+	int too_large;
+};
+
+/* ---- the monitor ------------------------------------------------------------- */
+
+static int
+mon_connect(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(monitor_path) >= sizeof sa.sun_path)
+		return -1;
+	memcpy(sa.sun_path, monitor_path, strlen(monitor_path) + 1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Ask the monitor; the answer in a (its status in a->code).  0, or -1 when
+ * the monitor cannot be reached (tried twice: it may have restarted). */
+static int
+ask(unsigned op, const char *const *f, size_t n, struct console_msg *a, int bytes)
+{
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (mon_fd < 0 && (mon_fd = mon_connect()) < 0)
+			continue;
+		if (console_write_request(mon_fd, op, f, n) == 0 &&
+		    console_read_answer(mon_fd, a, bytes, -1) == 0)
+			return 0;
+		close(mon_fd);
+		mon_fd = -1;
+	}
+	syslog(LOG_ERR, "console: the monitor at %s does not answer", monitor_path);
+	return -1;
+}
+
+/* ---- responses -------------------------------------------------------------- */
+
+static void
+security_headers(struct MHD_Response *r)
+{
+	MHD_add_response_header(r, "Content-Security-Policy", "default-src 'none'; "
+	    "style-src 'self'; img-src 'self' data:; form-action 'self'; "
+	    "frame-ancestors 'none'; base-uri 'none'");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
+}
+
+static enum MHD_Result
+send_bytes(struct MHD_Connection *c, unsigned status, const char *type, const void *p,
+    size_t n, const char *const *headers)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(n, (void *)(uintptr_t)p,
+	    MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result ret;
+
+	if (r == NULL)
+		return MHD_NO;
+	security_headers(r);
+	MHD_add_response_header(r, "Content-Type", type);
+	for (; headers != NULL && headers[0] != NULL; headers += 2)
+		MHD_add_response_header(r, headers[0], headers[1]);
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result
+send_page(struct MHD_Connection *c, unsigned status, struct buf *b, const char *const *headers)
+{
+	enum MHD_Result r = send_bytes(c, status, "text/html; charset=utf-8", b->data != NULL ?
+	    b->data : "", b->len, headers);
+
+	buf_free(b);
+	return r;
+}
+
+static enum MHD_Result
+redirect(struct MHD_Connection *c, const char *to, const char *cookie)
+{
+	const char *h[] = { "Location", to, cookie != NULL ? "Set-Cookie" : NULL, cookie, NULL };
+
+	return send_bytes(c, MHD_HTTP_SEE_OTHER, "text/plain; charset=utf-8", "", 0, h);
+}
+
+/* ---- the request ------------------------------------------------------------ */
+
+static enum page_lang
+lang_of(struct MHD_Connection *c, const char **set_cookie)
+{
+	const char *q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang");
+	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Cookie");
+	char v[8];
+
+	*set_cookie = NULL;
+	if (q != NULL && (strcmp(q, "en") == 0 || strcmp(q, "ja") == 0)) {
+		*set_cookie = q[0] == 'e' ? COOKIE_LANG "=en; Path=/; Secure; SameSite=Strict; "
+		    "Max-Age=31536000" : COOKIE_LANG "=ja; Path=/; Secure; SameSite=Strict; "
+		    "Max-Age=31536000";
+		return q[0] == 'e' ? PAGE_EN : PAGE_JA;
+	}
+	if (cookie_get(h, COOKIE_LANG, v, sizeof v) == 0)
+		return strcmp(v, "en") == 0 ? PAGE_EN : PAGE_JA;
+	return cfg->console_language == 1 ? PAGE_EN : PAGE_JA;
+}
+
+static void
+client_of(struct MHD_Connection *c, char out[CLIENT_LEN])
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
+	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci != NULL ? ci->client_addr : NULL;
+
+	snprintf(out, CLIENT_LEN, "?");
+	if (sa != NULL && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+		    CLIENT_LEN);
+	else if (sa != NULL && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+		    out, CLIENT_LEN);
+}
+
+/* The session token from the cookie ("" when none or malformed). */
+static void
+token_of(struct MHD_Connection *c, char token[AUTH_TOKEN_HEX + 1])
+{
+	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Cookie");
+
+	if (cookie_get(h, COOKIE_SESSION, token, AUTH_TOKEN_HEX + 1) != 0 ||
+	    !auth_token_wellformed(token))
+		token[0] = '\0';
+}
+
+/* The login page's "next": a path of this console only. */
+static int
+next_ok(const char *p)
+{
+	size_t n = strlen(p);
+
+	if (n == 0 || n >= NEXT_MAX || p[0] != '/' || p[1] == '/' || p[1] == '\\')
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)p[i];
+
+		if (!(ch >= 'a' && ch <= 'z') && !(ch >= 'A' && ch <= 'Z') &&
+		    !(ch >= '0' && ch <= '9') && strchr("/._-", ch) == NULL)
+			return 0;
+	}
+	return 1;
+}
+
+/* A POST from another origin, when the browser says where it comes from. */
+static int
+foreign_origin(struct MHD_Connection *c)
+{
+	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+
+	if (origin == NULL)
+		return 0;
+	if (host == NULL || strncmp(origin, "https://", 8) != 0)
+		return 1;
+	return strcmp(origin + 8, host) != 0;
+}
+
+struct ctx {
+	struct MHD_Connection *c;
+	enum page_lang lang;
+	const char *lang_cookie;
+	char client[CLIENT_LEN];
+	char token[AUTH_TOKEN_HEX + 1];
+	json_t *account;	/* the session, when there is one */
+	struct form form;
+	struct console_msg a;
+};
+
+static const char *
+status_title(unsigned st)
+{
+	switch (st) {
+	case CONSOLE_NOT_FOUND: return "not-found";
+	case CONSOLE_FORBIDDEN: return "forbidden";
+	case CONSOLE_BAD: return "bad";
+	case CONSOLE_CONFLICT: return "conflict";
+	default: return "failed";
+	}
+}
+
+static unsigned
+http_of(unsigned st)
+{
+	switch (st) {
+	case CONSOLE_NOT_FOUND: return MHD_HTTP_NOT_FOUND;
+	case CONSOLE_FORBIDDEN: return MHD_HTTP_FORBIDDEN;
+	case CONSOLE_BAD: return MHD_HTTP_BAD_REQUEST;
+	case CONSOLE_CONFLICT: return MHD_HTTP_CONFLICT;
+	case CONSOLE_DENIED: return MHD_HTTP_FORBIDDEN;
+	default: return MHD_HTTP_SERVICE_UNAVAILABLE;
+	}
+}
+
+static enum MHD_Result
+message(struct ctx *x, unsigned st)
+{
+	struct buf b;
+	char text_key[32];
+
+	buf_init(&b, PAGE_MAX);
+	snprintf(text_key, sizeof text_key, "%s-text", status_title(st));
+	if (st == CONSOLE_CONFLICT)
+		snprintf(text_key, sizeof text_key, "conflict");
+	page_message(&b, x->lang, x->account, status_title(st), text_key);
+	return send_page(x->c, http_of(st), &b, NULL);
+}
+
+static enum MHD_Result
+to_login(struct ctx *x, const char *url)
+{
+	struct buf to;
+	enum MHD_Result r;
+
+	buf_init(&to, 512);
+	buf_puts(&to, "/login");
+	if (url != NULL && next_ok(url) && strcmp(url, "/") != 0) {
+		buf_puts(&to, "?next=");
+		url_component(&to, url);
+	}
+	r = redirect(x->c, buf_str(&to), NULL);
+	buf_free(&to);
+	return r;
+}
+
+/* The session of the request's cookie, as the monitor knows it. */
+static unsigned
+session(struct ctx *x)
+{
+	const char *f[2] = { x->token, x->client };
+
+	if (x->token[0] == '\0')
+		return CONSOLE_DENIED;
+	if (ask(CONSOLE_OP_SESSION, f, 2, &x->a, 0) != 0)
+		return CONSOLE_FAILED;
+	if (x->a.code != CONSOLE_OK)
+		return x->a.code;
+	x->account = json_loads(console_field(&x->a, 0), 0, NULL);
+	return x->account != NULL ? CONSOLE_OK : CONSOLE_FAILED;
+}
+
+/* The CSRF token of a POST is the session's. */
+static int
+csrf_ok(struct ctx *x)
+{
+	const char *given = form_get(&x->form, "csrf");
+	const char *want = json_string_value(json_object_get(x->account, "csrf"));
+
+	return given != NULL && want != NULL && auth_equal(given, want);
+}
+
+static enum MHD_Result
+do_login(struct ctx *x)
+{
+	const char *user = form_get(&x->form, "user"), *pw = form_get(&x->form, "password");
+	const char *code = form_get(&x->form, "totp"), *next = form_get(&x->form, "next");
+	const char *f[4];
+	struct buf b, cookie;
+	enum MHD_Result r;
+
+	if (foreign_origin(x->c) || user == NULL || pw == NULL)
+		return message(x, CONSOLE_BAD);
+	f[0] = user;
+	f[1] = pw;
+	f[2] = code != NULL ? code : "";
+	f[3] = x->client;
+	if (ask(CONSOLE_OP_LOGIN, f, 4, &x->a, 0) != 0)
+		return message(x, CONSOLE_FAILED);
+	if (x->a.code != CONSOLE_OK || x->a.n != 2) {
+		buf_init(&b, PAGE_MAX);
+		page_login(&b, x->lang, next != NULL && next_ok(next) ? next : NULL,
+		    x->a.code == CONSOLE_LOCKED ? "login-locked" : x->a.code == CONSOLE_DENIED ?
+		    "login-failed" : "failed-text");
+		return send_page(x->c, x->a.code == CONSOLE_FAILED ? MHD_HTTP_SERVICE_UNAVAILABLE :
+		    MHD_HTTP_FORBIDDEN, &b, NULL);
+	}
+	buf_init(&cookie, 512);
+	buf_printf(&cookie, COOKIE_SESSION "=%s; Path=/; Secure; HttpOnly; SameSite=Strict",
+	    console_field(&x->a, 0));
+	r = redirect(x->c, next != NULL && next_ok(next) ? next : "/items", buf_str(&cookie));
+	sodium_memzero(cookie.data, cookie.len);
+	buf_free(&cookie);
+	return r;
+}
+
+static enum MHD_Result
+do_logout(struct ctx *x)
+{
+	const char *f[2] = { x->token, x->client };
+
+	if (!csrf_ok(x))
+		return message(x, CONSOLE_BAD);
+	ask(CONSOLE_OP_LOGOUT, f, 2, &x->a, 0);
+	return redirect(x->c, "/login", COOKIE_SESSION "=; Path=/; Secure; HttpOnly; "
+	    "SameSite=Strict; Max-Age=0");
+}
+
+/* Ask with the session's token, the client and more fields.  The status;
+ * the answer in x->a. */
+static unsigned
+ask_session(struct ctx *x, unsigned op, const char *const *more, size_t n)
+{
+	const char *f[CONSOLE_FIELDS_MAX] = { x->token, x->client };
+
+	for (size_t i = 0; i < n && i + 2 < CONSOLE_FIELDS_MAX; i++)
+		f[i + 2] = more[i];
+	if (ask(op, f, n + 2, &x->a, 0) != 0)
+		return CONSOLE_FAILED;
+	return x->a.code;
+}
+
+/* The same for an answer that is JSON (field 0), in *out. */
+static unsigned
+ask_json(struct ctx *x, unsigned op, const char *const *more, size_t n, json_t **out)
+{
+	unsigned st = ask_session(x, op, more, n);
+
+	*out = NULL;
+	if (st == CONSOLE_OK && (x->a.n < 1 ||
+	    (*out = json_loads(console_field(&x->a, 0), JSON_DECODE_ANY, NULL)) == NULL))
+		return CONSOLE_FAILED;
+	return st;
+}
+
+static enum MHD_Result
+show_items(struct ctx *x, int api)
+{
+	json_t *items;
+	unsigned st = ask_json(x, CONSOLE_OP_LIST, NULL, 0, &items);
+	struct buf b;
+	enum MHD_Result r;
+
+	if (st != CONSOLE_OK)
+		return message(x, st);
+	buf_init(&b, PAGE_MAX);
+	if (api) {
+		char *s = json_dumps(items, JSON_COMPACT);
+
+		r = send_bytes(x->c, MHD_HTTP_OK, "application/json", s, strlen(s), NULL);
+		free(s);
+		buf_free(&b);
+	} else {
+		const char *h[] = { x->lang_cookie != NULL ? "Set-Cookie" : NULL, x->lang_cookie,
+		    NULL };
+
+		page_items(&b, x->lang, x->account, items);
+		r = send_page(x->c, MHD_HTTP_OK, &b, h);
+	}
+	json_decref(items);
+	return r;
+}
+
+static enum MHD_Result
+show_item(struct ctx *x, const char *id, const char *flash, int api)
+{
+	json_t *item;
+	const char *more[1] = { id };
+	unsigned st = ask_json(x, CONSOLE_OP_ITEM, more, 1, &item);
+	struct buf b;
+	enum MHD_Result r;
+
+	if (st != CONSOLE_OK)
+		return message(x, st);
+	if (api) {
+		char *s = json_dumps(item, JSON_COMPACT);
+
+		r = send_bytes(x->c, MHD_HTTP_OK, "application/json", s, strlen(s), NULL);
+		free(s);
+	} else {
+		const char *h[] = { x->lang_cookie != NULL ? "Set-Cookie" : NULL, x->lang_cookie,
+		    NULL };
+
+		buf_init(&b, PAGE_MAX);
+		page_item(&b, x->lang, x->account, item, flash);
+		r = send_page(x->c, MHD_HTTP_OK, &b, h);
+	}
+	json_decref(item);
+	return r;
+}
+
+static enum MHD_Result
+do_request(struct ctx *x, const char *id)
+{
+	const char *reason = form_get(&x->form, "reason");
+	const char *more[2] = { id, reason != NULL ? reason : "" };
+	unsigned st;
+
+	if (!csrf_ok(x))
+		return message(x, CONSOLE_BAD);
+	st = ask_session(x, CONSOLE_OP_REQUEST, more, 2);
+	if (st != CONSOLE_OK)
+		return message(x, st);
+	return show_item(x, id, "request-sent", 0);
+}
+
+static enum MHD_Result
+show_queue(struct ctx *x, const char *flash, unsigned status)
+{
+	json_t *reqs;
+	unsigned st = ask_json(x, CONSOLE_OP_QUEUE, NULL, 0, &reqs);
+	struct buf b;
+
+	if (st != CONSOLE_OK)
+		return message(x, st);
+	buf_init(&b, PAGE_MAX);
+	page_queue(&b, x->lang, x->account, reqs, flash);
+	json_decref(reqs);
+	return send_page(x->c, status, &b, NULL);
+}
+
+static enum MHD_Result
+do_decide(struct ctx *x, const char *rid)
+{
+	const char *decision = form_get(&x->form, "decision"), *code = form_get(&x->form, "totp");
+	const char *comment = form_get(&x->form, "comment");
+	const char *more[4] = { rid, decision != NULL ? decision : "", code != NULL ? code : "",
+	    comment != NULL ? comment : "" };
+	unsigned st;
+
+	if (!csrf_ok(x))
+		return message(x, CONSOLE_BAD);
+	st = ask_session(x, CONSOLE_OP_DECIDE, more, 4);
+	if (st == CONSOLE_DENIED)
+		return show_queue(x, "decide-denied", MHD_HTTP_FORBIDDEN);
+	if (st == CONSOLE_CONFLICT)
+		return show_queue(x, "conflict", MHD_HTTP_CONFLICT);
+	if (st != CONSOLE_OK)
+		return message(x, st);
+	return show_queue(x, "decided", MHD_HTTP_OK);
+}
+
+static enum MHD_Result
+do_download(struct ctx *x, const char *id)
+{
+	const char *f[3] = { x->token, x->client, id };
+	json_t *meta;
+	char disp[128];
+	const char *h[5];
+	enum MHD_Result r;
+
+	if (ask(CONSOLE_OP_DOWNLOAD, f, 3, &x->a, 1) != 0)
+		return message(x, CONSOLE_FAILED);
+	if (x->a.code != CONSOLE_OK || x->a.n != 2)
+		return message(x, x->a.code != CONSOLE_OK ? x->a.code : CONSOLE_FAILED);
+	if ((meta = json_loads(console_field(&x->a, 0), 0, NULL)) == NULL)
+		return message(x, CONSOLE_FAILED);
+	/* the id is [A-Za-z0-9._-] (path_segment_id): safe in the header */
+	snprintf(disp, sizeof disp, "attachment; filename=\"%s.eml\"", id);
+	h[0] = "Content-Disposition";
+	h[1] = disp;
+	h[2] = "X-Sekisho-SHA256";
+	h[3] = json_string_value(json_object_get(meta, "sha256"));
+	h[4] = NULL;
+	if (h[3] == NULL)
+		h[2] = NULL;
+	r = send_bytes(x->c, MHD_HTTP_OK, "application/octet-stream", x->a.field[1].data != NULL ?
+	    x->a.field[1].data : "", x->a.field[1].len, h);
+	json_decref(meta);
+	return r;
+}
+
+/* The routes.  GET pages need a session (else the login page, with the
+ * path to come back to); POSTs need a session and its CSRF token. */
+static enum MHD_Result
+route(struct ctx *x, const char *url, int post)
+{
+	char id[PATH_ID_MAX + 1];
+	const char *rest;
+	unsigned st;
+
+	if (!post && strcmp(url, "/static/console.css") == 0) {
+		const char *h[] = { "Cache-Control", "max-age=3600", NULL };
+
+		return send_bytes(x->c, MHD_HTTP_OK, "text/css; charset=utf-8", page_css,
+		    strlen(page_css), h);
+	}
+	if (strcmp(url, "/login") == 0) {
+		struct buf b;
+		const char *next = MHD_lookup_connection_value(x->c, MHD_GET_ARGUMENT_KIND, "next");
+		const char *h[] = { x->lang_cookie != NULL ? "Set-Cookie" : NULL, x->lang_cookie,
+		    NULL };
+
+		if (post)
+			return do_login(x);
+		buf_init(&b, PAGE_MAX);
+		page_login(&b, x->lang, next != NULL && next_ok(next) ? next : NULL, NULL);
+		return send_page(x->c, MHD_HTTP_OK, &b, h);
+	}
+	if ((st = session(x)) != CONSOLE_OK) {
+		if (st == CONSOLE_FAILED)
+			return message(x, st);
+		if (post || strncmp(url, "/api/", 5) == 0)
+			return send_bytes(x->c, MHD_HTTP_UNAUTHORIZED, "text/plain; charset=utf-8",
+			    "no session\n", 11, NULL);
+		return to_login(x, url);
+	}
+	if (post && strcmp(url, "/logout") == 0)
+		return do_logout(x);
+	if (!post && (strcmp(url, "/") == 0 || strcmp(url, "/items") == 0))
+		return show_items(x, 0);
+	if (!post && strcmp(url, "/api/items") == 0)
+		return show_items(x, 1);
+	if (!post && strcmp(url, "/approvals") == 0)
+		return show_queue(x, NULL, MHD_HTTP_OK);
+	if (path_segment_id(url, "/items/", id, sizeof id, &rest) == 0) {
+		if (!post && rest[0] == '\0')
+			return show_item(x, id, NULL, 0);
+		if (!post && strcmp(rest, "/original") == 0)
+			return do_download(x, id);
+		if (post && strcmp(rest, "/request") == 0)
+			return do_request(x, id);
+	}
+	if (!post && path_segment_id(url, "/api/items/", id, sizeof id, &rest) == 0 &&
+	    rest[0] == '\0')
+		return show_item(x, id, NULL, 1);
+	if (post && path_segment_id(url, "/requests/", id, sizeof id, &rest) == 0 &&
+	    strcmp(rest, "/decide") == 0)
+		return do_decide(x, id);
+	return message(x, CONSOLE_NOT_FOUND);
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+    const char *version, const char *upload, size_t *upload_size, void **state)
+{
+	struct req *rq = *state;
+	struct ctx x;
+	enum MHD_Result r;
+	int post = strcmp(method, "POST") == 0;
+
+	if (!post && strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+		const char *h[] = { "Allow", "GET, HEAD, POST", NULL };
+
+		return send_bytes(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
+		    "method not allowed\n", 19, h);
+	}
+	if (rq == NULL) {
+		rq = xcalloc(1, sizeof *rq);
+		buf_init(&rq->body, CONSOLE_FORM_MAX);
+		*state = rq;
+		return MHD_YES;		/* the body, if any, comes in the next calls */
+	}
+	if (*upload_size > 0) {
+		if (buf_append(&rq->body, upload, *upload_size) != 0)
+			rq->too_large = 1;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (rq->too_large)
+		return send_bytes(c, MHD_HTTP_CONTENT_TOO_LARGE, "text/plain; charset=utf-8",
+		    "request too large\n", 18, NULL);
+	memset(&x, 0, sizeof x);
+	x.c = c;
+	x.lang = lang_of(c, &x.lang_cookie);
+	client_of(c, x.client);
+	token_of(c, x.token);
+	form_init(&x.form, CONSOLE_FORM_MAX + 2 * FORM_FIELDS_MAX);
+	console_msg_init(&x.a, CONSOLE_ANSWER_JSON_MAX, cfg->console_download_limit);
+	if (post && form_parse_urlencoded(&x.form, rq->body.data != NULL ? rq->body.data : "",
+	    rq->body.len) != 0)
+		r = message(&x, CONSOLE_BAD);
+	else
+		r = route(&x, url, post);
+	json_decref(x.account);
+	form_free(&x.form);
+	console_msg_free(&x.a);
+	sodium_memzero(x.token, sizeof x.token);
+	return r;
+}
+
+static void
+on_done(void *cls, struct MHD_Connection *c, void **state, enum MHD_RequestTerminationCode t)
+{
+	struct req *rq = *state;
+
+	if (rq == NULL)
+		return;
+	if (rq->body.data != NULL)
+		sodium_memzero(rq->body.data, rq->body.cap);
+	buf_free(&rq->body);
+	free(rq);
+	*state = NULL;
+}
+
+static void
+on_mhd_error(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+
+	vsnprintf(line, sizeof line, fmt, ap);
+	syslog(LOG_WARNING, "console: %s", line);
+}
+
+int
+console_serve(const struct config *c, int lfd, const char *cert_pem, const char *key_pem,
+    void (*confine)(void))
+{
+	struct MHD_Daemon *d;
+	sigset_t set;
+	int sig;
+
+	cfg = c;
+	monitor_socket_path(c, monitor_path, sizeof monitor_path);
+	if (auth_init() != 0) {
+		syslog(LOG_ERR, "console: libsodium or liboath failed to start");
+		return 1;
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (confine != NULL)
+		confine();
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TLS |
+	    MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, NULL,
+	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
+	    MHD_OPTION_LISTEN_SOCKET, lfd,
+	    MHD_OPTION_HTTPS_MEM_CERT, cert_pem,
+	    MHD_OPTION_HTTPS_MEM_KEY, key_pem,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)CONSOLE_THREADS,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONSOLE_CONNS_MAX,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)CONSOLE_CONNS_PER_CLIENT,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONSOLE_CONN_TIMEOUT_S,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONSOLE_CONN_MEMORY,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
+	    MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1,
+	    MHD_OPTION_END);
+	if (d == NULL) {
+		syslog(LOG_ERR, "console: cannot serve HTTPS on %s (libmicrohttpd refused the "
+		    "socket, certificate or key)", c->console_listen);
+		return 1;
+	}
+	syslog(LOG_INFO, "console: serving https on %s", c->console_listen);
+	do
+		sigwait(&set, &sig);
+	while (sig == SIGHUP);
+	MHD_stop_daemon(d);
+	return 0;
+}

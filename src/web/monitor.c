@@ -1,0 +1,1339 @@
+/*
+ * monitor - the console monitor in the store owner (see the header).
+ *
+ * Every answer is decided here from the store's rows: the HTTP process's
+ * word is taken for nothing but the client address it reports (which is
+ * only recorded).  Failures of the store or the journal are CONSOLE_FAILED
+ * and change nothing the user could rely on: a request, a decision and a
+ * download are recorded in the store and the journal in one transaction
+ * before they are answered.
+ */
+#include "web/monitor.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "core/json.h"
+#include "core/xalloc.h"
+#include "daemon/outcome.h"
+#include "receipt/receipt.h"
+#include "store/store.h"
+#include "web/accounts.h"
+#include "web/auth.h"
+#include "web/console_proto.h"
+#include "web/event.h"
+
+#define ID_LEN EVENT_ID_LEN
+
+static struct {
+	const struct config *cfg;
+	int lfd;
+	uid_t peer_uid;
+	pthread_t acceptor;
+	pthread_mutex_t mu;
+	size_t conns;
+	int stopping, started;
+	char dummy_hash[AUTH_PWHASH_MAX];	/* checked for unknown names */
+} M = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+/* One connection: its socket and its own store and journal handle. */
+struct conn {
+	int fd;
+	struct outcome *o;
+	struct store *s;
+	struct console_msg rq;
+	long long now;
+};
+
+/* ---- listening ------------------------------------------------------------ */
+
+void
+monitor_socket_path(const struct config *cfg, char *path, size_t n)
+{
+	snprintf(path, n, "%s/%s", cfg->spool_dir, MONITOR_SOCKET);
+}
+
+int
+monitor_listen(const struct config *cfg, uid_t owner, gid_t console_gid, struct buf *err)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char dir[600], path[700];
+	mode_t old;
+	int fd;
+
+	/* the console user passes through the spool (0711: no listing; every
+	 * folder in it keeps its own mode) to reach its folder only */
+	if (chmod(cfg->spool_dir, 0711) != 0) {
+		buf_printf(err, "%s: %s", cfg->spool_dir, strerror(errno));
+		return -1;
+	}
+	snprintf(dir, sizeof dir, "%s/console", cfg->spool_dir);
+	if (mkdir(dir, 0710) != 0 && errno != EEXIST) {
+		buf_printf(err, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	/* the owner's folder, the console user's group may pass through it */
+	if (chown(dir, owner, console_gid) != 0 || chmod(dir, 0710) != 0) {
+		buf_printf(err, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	monitor_socket_path(cfg, path, sizeof path);
+	if (strlen(path) >= sizeof sa.sun_path) {
+		buf_printf(err, "%s: path too long for a socket (spool_dir is too deep)", path);
+		return -1;
+	}
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
+		buf_printf(err, "socket: %s", strerror(errno));
+		return -1;
+	}
+	unlink(path);
+	old = umask(077);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 64) != 0 ||
+	    chown(path, owner, console_gid) != 0 || chmod(path, 0660) != 0) {
+		buf_printf(err, "%s: %s", path, strerror(errno));
+		umask(old);
+		close(fd);
+		return -1;
+	}
+	umask(old);
+	return fd;
+}
+
+/* ---- the journal ---------------------------------------------------------- */
+
+static int
+record_event(struct conn *c, const struct console_event *e, struct buf *err)
+{
+	struct buf rec;
+	int r;
+
+	buf_init(&rec, EVENT_MAX);
+	event_json(&rec, e, c->now);
+	r = outcome_journal_record(c->o, rec.data, rec.len, c->now, err);
+	buf_free(&rec);
+	if (r != 0)
+		syslog(LOG_ERR, "console: %s of %s not journalled: %s", e->event,
+		    e->who != NULL ? e->who->name : "?", buf_str(err));
+	return r;
+}
+
+/* ---- answers ---------------------------------------------------------------- */
+
+static int
+answer(struct conn *c, unsigned status, const char *const *f, size_t n)
+{
+	return console_write_answer(c->fd, status, f, NULL, n);
+}
+
+static int
+answer1(struct conn *c, unsigned status, const char *f)
+{
+	return answer(c, status, &f, f != NULL ? 1 : 0);
+}
+
+/* ---- sessions --------------------------------------------------------------- */
+
+static int
+totp_required(const struct account *a)
+{
+	return a->role != ROLE_STAFF || M.cfg->console_totp_staff;
+}
+
+/* A recovery code instead of a TOTP code: used once. */
+static int
+recovery_used(struct conn *c, const struct account *a, const char *code, struct buf *err)
+{
+	char digest[65], now[24];
+	const char *p[3];
+	long long ch = 0;
+
+	if (auth_recovery_digest(code, digest) != 0)
+		return 1;
+	snprintf(now, sizeof now, "%lld", c->now);
+	p[0] = a->name;
+	p[1] = digest;
+	p[2] = now;
+	if (store_query(c->s, 1, "UPDATE user_recovery SET used_at = ?3 WHERE name = ?1 AND "
+	    "digest = ?2 AND used_at IS NULL", p, 3, NULL, NULL, &ch, err) != 0)
+		return -1;
+	return ch == 1 ? 0 : 1;
+}
+
+/*
+ * 0 the code is right and now used up (a TOTP step is accepted once: the
+ * update succeeds only over an older step, so two logins racing with one
+ * code cannot both pass), 1 wrong or used, -1 store failure.
+ */
+static int
+second_factor(struct conn *c, const struct account *a, const char *code, const char **why,
+    struct buf *err)
+{
+	unsigned char secret[AUTH_TOTP_SECRET_MAX];
+	size_t len = 0;
+	long long step = 0, ch = 0;
+	char st[24];
+	const char *p[2];
+	int r;
+
+	if (strchr(code, '-') != NULL) {
+		*why = "wrong-recovery-code";
+		return recovery_used(c, a, code, err);
+	}
+	*why = "wrong-code";
+	if (auth_base32_decode(a->totp_secret, secret, sizeof secret, &len) != 0)
+		return 1;
+	r = auth_totp_check(secret, len, code, c->now, MONITOR_TOTP_WINDOW, a->totp_step, &step);
+	sodium_memzero(secret, sizeof secret);
+	if (r != 0) {
+		/* right, but for a step used already: a replay, recorded as one */
+		if (r == 1 && auth_base32_decode(a->totp_secret, secret, sizeof secret, &len) == 0 &&
+		    auth_totp_check(secret, len, code, c->now, MONITOR_TOTP_WINDOW, -1, &step) == 0)
+			*why = "replayed-code";
+		sodium_memzero(secret, sizeof secret);
+		return 1;
+	}
+	snprintf(st, sizeof st, "%lld", step);
+	p[0] = a->name;
+	p[1] = st;
+	if (store_query(c->s, 1, "UPDATE users SET totp_step = ?2 WHERE name = ?1 AND "
+	    "totp_step < ?2", p, 2, NULL, NULL, &ch, err) != 0)
+		return -1;
+	if (ch != 1) {
+		*why = "replayed-code";
+		return 1;
+	}
+	return 0;
+}
+
+static int
+login_failed(struct conn *c, const struct account *a, const char *why, const char *client)
+{
+	struct buf err;
+	char fail[24], until[24];
+	const char *p[3];
+	struct console_event e = { .event = "login-failed", .who = a, .client = client, .detail = why };
+	int locked = 0;
+
+	buf_init(&err, 1024);
+	if (a != NULL && strcmp(why, "locked") != 0 && strcmp(why, "disabled") != 0) {
+		long long f = a->failures + 1;
+
+		locked = f >= (long long)M.cfg->console_login_failures;
+		snprintf(fail, sizeof fail, "%lld", f);
+		snprintf(until, sizeof until, "%lld", locked ?
+		    c->now + (long long)M.cfg->console_lockout_seconds : 0);
+		p[0] = a->name;
+		p[1] = fail;
+		p[2] = until;
+		if (store_query(c->s, 1, "UPDATE users SET failures = ?2, locked_until = ?3 "
+		    "WHERE name = ?1", p, 3, NULL, NULL, NULL, &err) != 0)
+			syslog(LOG_ERR, "console: %s", buf_str(&err));
+		if (locked)
+			e.detail = "locked-now";
+	}
+	buf_reset(&err);
+	record_event(c, &e, &err);
+	buf_free(&err);
+	syslog(LOG_NOTICE, "console: login of %s from %s failed (%s)", a != NULL ? a->name :
+	    "an unknown user", client, e.detail);
+	return answer1(c, strcmp(why, "locked") == 0 ? CONSOLE_LOCKED : CONSOLE_DENIED, NULL);
+}
+
+static int
+op_login(struct conn *c)
+{
+	const char *name = console_field(&c->rq, 0), *pw = console_field(&c->rq, 1);
+	const char *code = console_field(&c->rq, 2), *client = console_field(&c->rq, 3);
+	struct account a;
+	struct buf err;
+	char token[AUTH_TOKEN_HEX + 1], csrf[AUTH_TOKEN_HEX + 1], digest[65], now[24];
+	const char *why = NULL, *p[6];
+	int r;
+
+	buf_init(&err, 1024);
+	r = account_get(c->s, name, &a, &err);
+	if (r == -1) {
+		syslog(LOG_ERR, "console: %s", buf_str(&err));
+		buf_free(&err);
+		return answer1(c, CONSOLE_FAILED, NULL);
+	}
+	if (r == STORE_NOT_FOUND) {
+		/* as long as a wrong password takes: a name is not confirmed by time */
+		struct console_event e = { .event = "login-failed", .given_name = name, .client = client,
+		    .detail = "unknown-user" };
+
+		auth_password_verify(M.dummy_hash, pw);
+		record_event(c, &e, &err);
+		buf_free(&err);
+		return answer1(c, CONSOLE_DENIED, NULL);
+	}
+	buf_free(&err);
+	if (a.disabled)
+		return login_failed(c, &a, "disabled", client);
+	if (a.locked_until > c->now)
+		return login_failed(c, &a, "locked", client);
+	if (auth_password_verify(a.pw_hash, pw) != 0)
+		return login_failed(c, &a, "wrong-password", client);
+	if (totp_required(&a)) {
+		if (a.totp_secret[0] == '\0')
+			return login_failed(c, &a, "no-totp-enrolled", client);
+		buf_init(&err, 1024);
+		r = second_factor(c, &a, code, &why, &err);
+		if (r == -1)
+			syslog(LOG_ERR, "console: %s", buf_str(&err));
+		buf_free(&err);
+		if (r != 0)
+			return r == -1 ? answer1(c, CONSOLE_FAILED, NULL) :
+			    login_failed(c, &a, why, client);
+	}
+	/* in: a session, its CSRF token, the failures forgotten */
+	auth_token_new(token);
+	auth_token_new(csrf);
+	auth_token_digest(token, digest);
+	snprintf(now, sizeof now, "%lld", c->now);
+	p[0] = digest;
+	p[1] = a.name;
+	p[2] = csrf;
+	p[3] = client;
+	p[4] = now;
+	buf_init(&err, 1024);
+	if (store_query(c->s, 1, "INSERT INTO sessions (token_digest, name, csrf, address, "
+	    "created_at, seen_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)", p, 5, NULL, NULL, NULL,
+	    &err) != 0 ||
+	    store_query(c->s, 1, "UPDATE users SET failures = 0, locked_until = 0 WHERE name = ?1",
+	    p + 1, 1, NULL, NULL, NULL, &err) != 0) {
+		syslog(LOG_ERR, "console: %s", buf_str(&err));
+		buf_free(&err);
+		return answer1(c, CONSOLE_FAILED, NULL);
+	}
+	{
+		struct console_event e = { .event = "login", .who = &a, .client = client,
+		    .detail = why != NULL && strcmp(why, "wrong-recovery-code") == 0 ?
+		    "recovery-code" : NULL };
+
+		record_event(c, &e, &err);
+	}
+	buf_free(&err);
+	syslog(LOG_INFO, "console: %s (%s) logged in from %s", a.name, account_role_name(a.role),
+	    client);
+	{
+		const char *f[2] = { token, csrf };
+		int w = answer(c, CONSOLE_OK, f, 2);
+
+		sodium_memzero(token, sizeof token);
+		return w;
+	}
+}
+
+struct session_row {
+	char name[ACCOUNT_NAME_MAX], csrf[AUTH_TOKEN_HEX + 1];
+	long long created, seen;
+	int found, bad;
+};
+
+static int
+take_session(size_t ncols, const char *const *col, void *ctx)
+{
+	struct session_row *sr = ctx;
+	char *end;
+
+	sr->found = 1;
+	if (ncols != 4 || col[0] == NULL || col[1] == NULL || col[2] == NULL || col[3] == NULL ||
+	    strlen(col[0]) >= sizeof sr->name || strlen(col[1]) >= sizeof sr->csrf) {
+		sr->bad = 1;
+		return 1;
+	}
+	memcpy(sr->name, col[0], strlen(col[0]) + 1);
+	memcpy(sr->csrf, col[1], strlen(col[1]) + 1);
+	sr->created = strtoll(col[2], &end, 10);
+	sr->seen = strtoll(col[3], &end, 10);
+	return 1;
+}
+
+/* The session of the request's token (field 0): its account and CSRF
+ * token.  0, or the status to answer (the session is gone when it timed
+ * out, its account is disabled or changed its second factor). */
+static unsigned
+session_of(struct conn *c, struct account *a, char csrf[AUTH_TOKEN_HEX + 1])
+{
+	const char *token = console_field(&c->rq, 0);
+	struct session_row sr = { 0 };
+	char digest[65], now[24];
+	const char *p[2];
+	struct buf err;
+	unsigned st = CONSOLE_DENIED;
+
+	if (!auth_token_wellformed(token))
+		return CONSOLE_DENIED;
+	auth_token_digest(token, digest);
+	p[0] = digest;
+	buf_init(&err, 1024);
+	if (store_query(c->s, 0, "SELECT name, csrf, created_at, seen_at FROM sessions WHERE "
+	    "token_digest = ?1", p, 1, take_session, &sr, NULL, &err) != 0) {
+		st = CONSOLE_FAILED;
+		goto out;
+	}
+	if (!sr.found || sr.bad)
+		goto out;
+	if (c->now - sr.seen > (long long)M.cfg->console_idle_timeout ||
+	    c->now - sr.created > (long long)M.cfg->console_session_lifetime ||
+	    account_get(c->s, sr.name, a, &err) != 0 || a->disabled) {
+		store_query(c->s, 1, "DELETE FROM sessions WHERE token_digest = ?1", p, 1, NULL,
+		    NULL, NULL, &err);
+		goto out;
+	}
+	if (c->now - sr.seen >= MONITOR_SEEN_EVERY) {
+		snprintf(now, sizeof now, "%lld", c->now);
+		p[1] = now;
+		store_query(c->s, 1, "UPDATE sessions SET seen_at = ?2 WHERE token_digest = ?1", p,
+		    2, NULL, NULL, NULL, &err);
+	}
+	memcpy(csrf, sr.csrf, sizeof sr.csrf);
+	st = CONSOLE_OK;
+out:
+	if (st == CONSOLE_FAILED)
+		syslog(LOG_ERR, "console: %s", buf_str(&err));
+	buf_free(&err);
+	return st;
+}
+
+static void
+put_account_json(struct buf *b, const struct account *a, const char *csrf)
+{
+	buf_putc(b, '{');
+	json_key(b, "name", 1);
+	json_str(b, a->name);
+	json_key(b, "display", 0);
+	json_str(b, a->display);
+	json_key(b, "role", 0);
+	json_str(b, account_role_name(a->role));
+	json_key(b, "group", 0);
+	json_str(b, a->group);
+	json_key(b, "csrf", 0);
+	json_str(b, csrf);
+	buf_putc(b, '}');
+}
+
+static int
+op_session(struct conn *c)
+{
+	struct account a;
+	char csrf[AUTH_TOKEN_HEX + 1];
+	unsigned st = session_of(c, &a, csrf);
+	struct buf b;
+	int r;
+
+	if (st != CONSOLE_OK)
+		return answer1(c, st, NULL);
+	buf_init(&b, 4096);
+	put_account_json(&b, &a, csrf);
+	r = answer1(c, CONSOLE_OK, buf_str(&b));
+	buf_free(&b);
+	return r;
+}
+
+static int
+op_logout(struct conn *c)
+{
+	struct account a;
+	char csrf[AUTH_TOKEN_HEX + 1], digest[65];
+	const char *p[1] = { digest };
+	struct buf err;
+	struct console_event e = { .event = "logout", .who = &a, .client = console_field(&c->rq, 1) };
+
+	if (session_of(c, &a, csrf) != CONSOLE_OK)
+		return answer1(c, CONSOLE_OK, NULL);	/* gone already */
+	auth_token_digest(console_field(&c->rq, 0), digest);
+	buf_init(&err, 1024);
+	store_query(c->s, 1, "DELETE FROM sessions WHERE token_digest = ?1", p, 1, NULL, NULL,
+	    NULL, &err);
+	record_event(c, &e, &err);
+	buf_free(&err);
+	return answer1(c, CONSOLE_OK, NULL);
+}
+
+/* ---- items ------------------------------------------------------------------ */
+
+/* Whether a receipt names a virus or a YARA match (the item's reason or a
+ * part's): such an original never leaves through the console. */
+static int
+malware_class(const char *reason, json_t *receipt)
+{
+	json_t *parts, *p;
+	size_t i;
+
+	if (reason != NULL && (strcmp(reason, "virus") == 0 ||
+	    strcmp(reason, "signature-match") == 0))
+		return 1;
+	parts = json_object_get(receipt, "parts");
+	json_array_foreach(parts, i, p) {
+		const char *r = json_string_value(json_object_get(p, "reason"));
+
+		if (r != NULL && (strcmp(r, "virus") == 0 || strcmp(r, "signature-match") == 0))
+			return 1;
+	}
+	return 0;
+}
+
+struct req_row {
+	char id[ID_LEN + 8], by[ACCOUNT_NAME_MAX], state[16], decided_by[ACCOUNT_NAME_MAX];
+	char reason[MONITOR_REASON_MAX + 8], comment[MONITOR_REASON_MAX + 8];
+	char by_group[ACCOUNT_GROUP_MAX];
+	long long at, decided_at;
+};
+
+#define REQ_COLS "r.request_id, r.requested_by, r.requested_at, r.reason, r.state, " \
+	"coalesce(r.decided_by, ''), coalesce(r.decided_at, 0), coalesce(r.comment, ''), " \
+	"coalesce(u.grp, '')"
+#define REQ_NCOLS 9
+
+static int
+req_from_cols(size_t ncols, const char *const *col, struct req_row *r)
+{
+	char *end;
+
+	if (ncols < REQ_NCOLS)
+		return -1;
+	for (size_t i = 0; i < REQ_NCOLS; i++) {
+		if (col[i] == NULL)
+			return -1;
+	}
+	snprintf(r->id, sizeof r->id, "%s", col[0]);
+	snprintf(r->by, sizeof r->by, "%s", col[1]);
+	r->at = strtoll(col[2], &end, 10);
+	snprintf(r->reason, sizeof r->reason, "%s", col[3]);
+	snprintf(r->state, sizeof r->state, "%s", col[4]);
+	snprintf(r->decided_by, sizeof r->decided_by, "%s", col[5]);
+	r->decided_at = strtoll(col[6], &end, 10);
+	snprintf(r->comment, sizeof r->comment, "%s", col[7]);
+	snprintf(r->by_group, sizeof r->by_group, "%s", col[8]);
+	return 0;
+}
+
+struct req_list {
+	struct req_row row[64];
+	size_t n;
+};
+
+static int
+take_req(size_t ncols, const char *const *col, void *ctx)
+{
+	struct req_list *l = ctx;
+
+	if (l->n < sizeof l->row / sizeof l->row[0] && req_from_cols(ncols, col, &l->row[l->n]) == 0)
+		l->n++;
+	return 0;
+}
+
+static int
+requests_of_item(struct conn *c, const char *id, struct req_list *l, struct buf *err)
+{
+	const char *p[1] = { id };
+
+	l->n = 0;
+	return store_query(c->s, 0, "SELECT " REQ_COLS " FROM requests r LEFT JOIN users u ON "
+	    "u.name = r.requested_by WHERE r.receipt_id = ?1 ORDER BY r.requested_at, "
+	    "r.request_id", p, 1, take_req, l, NULL, err);
+}
+
+/* Whether a may see the item (recipients) with these requests. */
+static int
+may_see(const struct account *a, const char *recipients, const struct req_list *l)
+{
+	if (a->role == ROLE_OPERATOR || a->role == ROLE_AUDITOR)
+		return 1;
+	if (account_has_recipient(a, recipients))
+		return 1;
+	if (a->role == ROLE_APPROVER && a->group[0] != '\0') {
+		for (size_t i = 0; i < l->n; i++) {
+			if (strcmp(l->row[i].by_group, a->group) == 0)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* Whether a may approve r: an approver of the requester's group or an
+ * operator, never the requester. */
+static int
+may_decide(const struct account *a, const struct req_row *r)
+{
+	if (strcmp(a->name, r->by) == 0)
+		return 0;
+	if (a->role == ROLE_OPERATOR)
+		return 1;
+	return a->role == ROLE_APPROVER && a->group[0] != '\0' &&
+	    strcmp(a->group, r->by_group) == 0;
+}
+
+/* The item as the user may know it; 0, CONSOLE_NOT_FOUND or CONSOLE_FAILED. */
+struct item_view {
+	struct store_item_out m;
+	json_t *receipt;
+	struct req_list reqs;
+	int never;		/* malware class: no release through the console */
+};
+
+static unsigned
+item_of(struct conn *c, const struct account *a, const char *id, struct item_view *v)
+{
+	struct buf err;
+	int r;
+
+	memset(v, 0, sizeof *v);
+	buf_init(&err, 1024);
+	r = store_get(c->s, id, NULL, &v->m, &err);
+	if (r == 0 && requests_of_item(c, id, &v->reqs, &err) != 0)
+		r = -1;
+	if (r == -1)
+		syslog(LOG_ERR, "console: %s: %s", id, buf_str(&err));
+	buf_free(&err);
+	if (r != 0) {
+		store_item_out_free(&v->m);
+		return r == STORE_NOT_FOUND ? CONSOLE_NOT_FOUND : CONSOLE_FAILED;
+	}
+	if (!may_see(a, v->m.recipients, &v->reqs)) {
+		store_item_out_free(&v->m);
+		return CONSOLE_NOT_FOUND;
+	}
+	v->receipt = json_loads(v->m.receipt_json != NULL ? v->m.receipt_json : "{}", 0, NULL);
+	if (v->receipt == NULL)
+		v->receipt = json_object();
+	v->never = malware_class(v->m.reason, v->receipt);
+	return CONSOLE_OK;
+}
+
+static void
+item_view_free(struct item_view *v)
+{
+	json_decref(v->receipt);
+	store_item_out_free(&v->m);
+}
+
+/* The user's own request of the item in the state asked (NULL: none). */
+static const struct req_row *
+my_request(const struct item_view *v, const struct account *a, const char *state)
+{
+	for (size_t i = v->reqs.n; i > 0; i--) {
+		const struct req_row *r = &v->reqs.row[i - 1];
+
+		if (strcmp(r->by, a->name) == 0 && (state == NULL || strcmp(r->state, state) == 0))
+			return r;
+	}
+	return NULL;
+}
+
+static int
+may_request(const struct account *a, const struct item_view *v)
+{
+	return !v->never && a->role != ROLE_AUDITOR &&
+	    account_has_recipient(a, v->m.recipients) &&
+	    my_request(v, a, "pending") == NULL && my_request(v, a, "approved") == NULL;
+}
+
+/* A request's fields, without the braces. */
+static void
+put_request_fields(struct buf *b, const struct req_row *r)
+{
+	json_key(b, "id", 1);
+	json_str(b, r->id);
+	json_key(b, "by", 0);
+	json_str(b, r->by);
+	json_key(b, "at", 0);
+	buf_printf(b, "%lld", r->at);
+	json_key(b, "reason", 0);
+	json_str(b, r->reason);
+	json_key(b, "state", 0);
+	json_str(b, r->state);
+	json_key(b, "decided_by", 0);
+	json_str(b, r->decided_by[0] != '\0' ? r->decided_by : NULL);
+	json_key(b, "decided_at", 0);
+	buf_printf(b, "%lld", r->decided_at);
+	json_key(b, "comment", 0);
+	json_str(b, r->comment);
+}
+
+/* The parts worth showing: each file kept, removed or withheld, and why. */
+static void
+put_parts_json(struct buf *b, json_t *receipt)
+{
+	json_t *parts = json_object_get(receipt, "parts"), *p;
+	size_t i;
+	int first = 1;
+
+	buf_putc(b, '[');
+	json_array_foreach(parts, i, p) {
+		const char *action = json_string_value(json_object_get(p, "action"));
+		const char *name = json_string_value(json_object_get(p, "filename"));
+		json_t *san = json_object_get(p, "sanitized");
+
+		if (action == NULL || strcmp(action, "kept") == 0 || strcmp(action, "text") == 0)
+			continue;
+		if (!first)
+			buf_putc(b, ',');
+		first = 0;
+		buf_putc(b, '{');
+		json_key(b, "path", 1);
+		json_str(b, json_string_value(json_object_get(p, "path")));
+		json_key(b, "filename", 0);
+		json_str(b, name);
+		json_key(b, "type", 0);
+		json_str(b, json_string_value(json_object_get(p, "detected_type")));
+		json_key(b, "action", 0);
+		json_str(b, action);
+		json_key(b, "reason", 0);
+		json_str(b, json_string_value(json_object_get(p, "reason")));
+		json_key(b, "method", 0);
+		json_str(b, json_is_object(san) ?
+		    json_string_value(json_object_get(san, "method")) : NULL);
+		json_key(b, "bytes", 0);
+		buf_printf(b, "%lld", (long long)json_integer_value(json_object_get(p, "bytes")));
+		buf_putc(b, '}');
+	}
+	buf_putc(b, ']');
+}
+
+static void
+put_item_head(struct buf *b, const struct store_item_out *m)
+{
+	buf_putc(b, '{');
+	json_key(b, "id", 1);
+	json_str(b, m->receipt_id);
+	json_key(b, "received_at", 0);
+	buf_printf(b, "%lld", m->received_at);
+	json_key(b, "verdict", 0);
+	json_str(b, m->verdict);
+	json_key(b, "reason", 0);
+	json_str(b, m->reason);
+	json_key(b, "sender", 0);
+	json_str(b, m->sender);
+	json_key(b, "subject", 0);
+	json_str(b, m->subject);
+	json_key(b, "state", 0);
+	json_str(b, m->state);
+}
+
+static int
+op_item(struct conn *c)
+{
+	struct account a;
+	char csrf[AUTH_TOKEN_HEX + 1];
+	struct item_view v;
+	struct buf b;
+	unsigned st;
+	int r;
+
+	if ((st = session_of(c, &a, csrf)) != CONSOLE_OK)
+		return answer1(c, st, NULL);
+	if ((st = item_of(c, &a, console_field(&c->rq, 2), &v)) != CONSOLE_OK)
+		return answer1(c, st, NULL);
+	buf_init(&b, CONSOLE_ANSWER_JSON_MAX);
+	put_item_head(&b, &v.m);
+	json_key(&b, "recipients", 0);
+	json_str(&b, v.m.recipients);
+	json_key(&b, "detail", 0);
+	json_str(&b, json_string_value(json_object_get(v.receipt, "detail")));
+	json_key(&b, "release_class", 0);
+	json_str(&b, v.never ? "never" : "approver");
+	json_key(&b, "parts", 0);
+	put_parts_json(&b, v.receipt);
+	json_key(&b, "requests", 0);
+	buf_putc(&b, '[');
+	for (size_t i = 0; i < v.reqs.n; i++) {
+		buf_puts(&b, i == 0 ? "{" : ",{");
+		put_request_fields(&b, &v.reqs.row[i]);
+		buf_putc(&b, '}');
+	}
+	buf_putc(&b, ']');
+	json_key(&b, "can_request", 0);
+	buf_puts(&b, may_request(&a, &v) ? "true" : "false");
+	json_key(&b, "can_download", 0);
+	buf_puts(&b, !v.never && my_request(&v, &a, "approved") != NULL ? "true" : "false");
+	json_key(&b, "can_decide", 0);
+	{
+		int any = 0;
+
+		for (size_t i = 0; i < v.reqs.n; i++)
+			any |= strcmp(v.reqs.row[i].state, "pending") == 0 &&
+			    may_decide(&a, &v.reqs.row[i]);
+		buf_puts(&b, any ? "true" : "false");
+	}
+	if (buf_putc(&b, '}') != 0)
+		die("item answer past its ceiling");
+	r = answer1(c, CONSOLE_OK, buf_str(&b));
+	buf_free(&b);
+	item_view_free(&v);
+	return r;
+}
+
+/* ---- the list of my items ------------------------------------------------------ */
+
+struct list_ctx {
+	const struct account *a;
+	struct buf *b;
+	size_t n;
+};
+
+static int
+list_one(const struct store_item_out *m, void *ctx)
+{
+	struct list_ctx *l = ctx;
+
+	if (l->a->role != ROLE_OPERATOR && l->a->role != ROLE_AUDITOR &&
+	    !account_has_recipient(l->a, m->recipients))
+		return 0;
+	if (l->n > 0)
+		buf_putc(l->b, ',');
+	put_item_head(l->b, m);
+	buf_putc(l->b, '}');
+	return ++l->n >= MONITOR_LIST_MAX;
+}
+
+static int
+op_list(struct conn *c)
+{
+	struct account a;
+	char csrf[AUTH_TOKEN_HEX + 1];
+	struct store_filter f = { 0 };
+	struct list_ctx l;
+	struct buf b, err;
+	unsigned st;
+	int r;
+
+	if ((st = session_of(c, &a, csrf)) != CONSOLE_OK)
+		return answer1(c, st, NULL);
+	buf_init(&b, CONSOLE_ANSWER_JSON_MAX);
+	buf_init(&err, 1024);
+	l = (struct list_ctx){ .a = &a, .b = &b };
+	buf_putc(&b, '[');
+	if (store_list(c->s, &f, list_one, &l, &err) != 0) {
+		syslog(LOG_ERR, "console: list: %s", buf_str(&err));
+		r = answer1(c, CONSOLE_FAILED, NULL);
+	} else {
+		buf_putc(&b, ']');
+		r = answer1(c, CONSOLE_OK, buf_str(&b));
+	}
+	buf_free(&err);
+	buf_free(&b);
+	return r;
+}
+
+/* ---- requests and decisions ------------------------------------------------------ */
+
+struct request_tx {
+	struct conn *c;
+	const struct account *a;
+	const char *item, *reason, *client;
+	char id[ID_LEN];
+	/* decide */
+	const struct req_row *r;
+	int approve;
+	const char *comment;
+};
+
+static int
+request_in_tx(struct store *s, void *ctx, struct buf *err)
+{
+	struct request_tx *t = ctx;
+	char now[24];
+	const char *p[5];
+	struct console_event e = { .event = "request", .who = t->a, .client = t->client,
+	    .item = t->item, .request = t->id, .detail = t->reason };
+
+	snprintf(now, sizeof now, "%lld", t->c->now);
+	p[0] = t->id;
+	p[1] = t->item;
+	p[2] = t->a->name;
+	p[3] = now;
+	p[4] = t->reason;
+	if (store_query(s, 1, "INSERT INTO requests (request_id, receipt_id, requested_by, "
+	    "requested_at, reason, state) VALUES (?1, ?2, ?3, ?4, ?5, 'pending')", p, 5, NULL,
+	    NULL, NULL, err) != 0)
+		return -1;
+	return record_event(t->c, &e, err);
+}
+
+static int
+op_request(struct conn *c)
+{
+	struct account a;
+	char csrf[AUTH_TOKEN_HEX + 1];
+	struct item_view v;
+	struct request_tx t = { .c = c };
+	struct buf err;
+	unsigned st;
+	int r;
+
+	if ((st = session_of(c, &a, csrf)) != CONSOLE_OK)
+		return answer1(c, st, NULL);
+	if ((st = item_of(c, &a, console_field(&c->rq, 2), &v)) != CONSOLE_OK)
+		return answer1(c, st, NULL);
+	t.a = &a;
+	t.item = v.m.receipt_id;
+	t.reason = console_field(&c->rq, 3);
+	t.client = console_field(&c->rq, 1);
+	if (v.never || a.role == ROLE_AUDITOR || !account_has_recipient(&a, v.m.recipients))
+		st = CONSOLE_FORBIDDEN;
+	else if (!may_request(&a, &v))
+		st = CONSOLE_CONFLICT;
+	else if (t.reason[0] == '\0' || strlen(t.reason) > MONITOR_REASON_MAX)
+		st = CONSOLE_BAD;
+	if (st != CONSOLE_OK) {
+		item_view_free(&v);
+		return answer1(c, st, NULL);
+	}
+	event_id(t.id, "RQ", c->now);
+	buf_init(&err, 1024);
+	r = store_transaction(c->s, request_in_tx, &t, &err);
+	if (r != 0)
+		syslog(LOG_ERR, "console: request of %s by %s: %s", t.item, a.name, buf_str(&err));
+	else
+		syslog(LOG_INFO, "console: %s asked for the original of %s (%s)", a.name, t.item,
+		    t.id);
+	buf_free(&err);
+	item_view_free(&v);
+	return r != 0 ? answer1(c, CONSOLE_FAILED, NULL) : answer1(c, CONSOLE_OK, t.id);
+}
+
+static int
+decide_in_tx(struct store *s, void *ctx, struct buf *err)
+{
+	struct request_tx *t = ctx;
+	char now[24];
+	const char *p[5];
+	long long ch = 0;
+	struct console_event e = { .event = t->approve ? "approve" : "reject", .who = t->a,
+	    .client = t->client, .item = t->item, .request = t->r->id, .detail = t->comment };
+
+	snprintf(now, sizeof now, "%lld", t->c->now);
+	p[0] = t->r->id;
+	p[1] = t->approve ? "approved" : "rejected";
+	p[2] = t->a->name;
+	p[3] = now;
+	p[4] = t->comment;
+	if (store_query(s, 1, "UPDATE requests SET state = ?2, decided_by = ?3, decided_at = ?4, "
+	    "comment = ?5 WHERE request_id = ?1 AND state = 'pending'", p, 5, NULL, NULL, &ch,
+	    err) != 0)
+		return -1;
+	if (ch != 1) {
+		buf_puts(err, "decided meanwhile");
+		return CONSOLE_CONFLICT;
+	}
+	return record_event(t->c, &e, err);
+}
+
+struct req_item {
+	char item[STORE_ID_MAX];
+	int found;
+};
+
+static int
+take_req_item(size_t ncols, const char *const *col, void *ctx)
+{
+	struct req_item *ri = ctx;
+
+	if (ncols == 1 && col[0] != NULL && strlen(col[0]) < sizeof ri->item) {
+		memcpy(ri->item, col[0], strlen(col[0]) + 1);
+		ri->found = 1;
+	}
+	return 1;
+}
+
+static int
+op_decide(struct conn *c)
+{
+	const char *rid = console_field(&c->rq, 2), *decision = console_field(&c->rq, 3);
+	const char *code = console_field(&c->rq, 4), *client = console_field(&c->rq, 1);
+	struct account a;
+	char csrf[AUTH_TOKEN_HEX + 1];
+	struct req_item ri = { 0 };
+	struct item_view v;
+	struct request_tx t = { .c = c };
+	const struct req_row *r = NULL;
+	const char *why = NULL, *p[1] = { rid };
+	struct buf err;
+	unsigned st;
+	int rc;
+
+	if ((st = session_of(c, &a, csrf)) != CONSOLE_OK)
+		return answer1(c, st, NULL);
+	if (strcmp(decision, "approve") != 0 && strcmp(decision, "reject") != 0)
+		return answer1(c, CONSOLE_BAD, NULL);
+	buf_init(&err, 1024);
+	if (store_query(c->s, 0, "SELECT receipt_id FROM requests WHERE request_id = ?1", p, 1,
+	    take_req_item, &ri, NULL, &err) != 0) {
+		buf_free(&err);
+		return answer1(c, CONSOLE_FAILED, NULL);
+	}
+	if (!ri.found) {
+		buf_free(&err);
+		return answer1(c, CONSOLE_NOT_FOUND, NULL);
+	}
+	if ((st = item_of(c, &a, ri.item, &v)) != CONSOLE_OK) {
+		buf_free(&err);
+		return answer1(c, st, NULL);
+	}
+	for (size_t i = 0; i < v.reqs.n; i++) {
+		if (strcmp(v.reqs.row[i].id, rid) == 0)
+			r = &v.reqs.row[i];
+	}
+	st = CONSOLE_OK;
+	if (r == NULL)
+		st = CONSOLE_NOT_FOUND;
+	else if (!may_decide(&a, r) || (v.never && decision[0] == 'a'))
+		st = CONSOLE_FORBIDDEN;
+	else if (strcmp(r->state, "pending") != 0)
+		st = CONSOLE_CONFLICT;
+	else if (strlen(console_field(&c->rq, 5)) > MONITOR_REASON_MAX)
+		st = CONSOLE_BAD;
+	if (st == CONSOLE_OK && decision[0] == 'a') {
+		/* approving takes a fresh second factor, whatever the session */
+		rc = a.totp_secret[0] == '\0' ? 1 : second_factor(c, &a, code, &why, &err);
+		if (rc != 0) {
+			struct console_event e = { .event = "approve-refused", .who = &a, .client = client,
+			    .item = ri.item, .request = rid, .detail = why != NULL ? why :
+			    "no-totp-enrolled" };
+
+			record_event(c, &e, &err);
+			st = rc == -1 ? CONSOLE_FAILED : CONSOLE_DENIED;
+		}
+	}
+	if (st != CONSOLE_OK) {
+		item_view_free(&v);
+		buf_free(&err);
+		return answer1(c, st, NULL);
+	}
+	t.a = &a;
+	t.item = ri.item;
+	t.client = client;
+	t.r = r;
+	t.approve = decision[0] == 'a';
+	t.comment = console_field(&c->rq, 5);
+	rc = store_transaction(c->s, decide_in_tx, &t, &err);
+	if (rc != 0 && rc != CONSOLE_CONFLICT)
+		syslog(LOG_ERR, "console: decision on %s by %s: %s", rid, a.name, buf_str(&err));
+	else if (rc == 0)
+		syslog(LOG_INFO, "console: %s %s %s (%s)", a.name, t.approve ? "approved" :
+		    "rejected", rid, ri.item);
+	item_view_free(&v);
+	buf_free(&err);
+	return answer1(c, rc == 0 ? CONSOLE_OK : rc == CONSOLE_CONFLICT ? CONSOLE_CONFLICT :
+	    CONSOLE_FAILED, NULL);
+}
+
+/* The pending requests this user may decide. */
+struct queue_ctx {
+	struct conn *c;
+	const struct account *a;
+	struct buf *b;
+	size_t n;
+};
+
+static int
+queue_one(size_t ncols, const char *const *col, void *ctx)
+{
+	struct queue_ctx *q = ctx;
+	struct req_row r;
+
+	if (req_from_cols(ncols, col, &r) != 0 || !may_decide(q->a, &r) || ncols < REQ_NCOLS + 4)
+		return 0;
+	buf_puts(q->b, q->n > 0 ? ",{" : "{");
+	put_request_fields(q->b, &r);
+	json_key(q->b, "item", 0);
+	json_str(q->b, col[REQ_NCOLS]);
+	json_key(q->b, "subject", 0);
+	json_str(q->b, col[REQ_NCOLS + 1]);
+	json_key(q->b, "sender", 0);
+	json_str(q->b, col[REQ_NCOLS + 2]);
+	json_key(q->b, "verdict", 0);
+	json_str(q->b, col[REQ_NCOLS + 3]);
+	buf_putc(q->b, '}');
+	return ++q->n >= MONITOR_QUEUE_MAX;
+}
+
+static int
+op_queue(struct conn *c)
+{
+	struct account a;
+	char csrf[AUTH_TOKEN_HEX + 1];
+	struct queue_ctx q;
+	struct buf b, err;
+	unsigned st;
+	int r;
+
+	if ((st = session_of(c, &a, csrf)) != CONSOLE_OK)
+		return answer1(c, st, NULL);
+	if (a.role != ROLE_APPROVER && a.role != ROLE_OPERATOR)
+		return answer1(c, CONSOLE_FORBIDDEN, NULL);
+	buf_init(&b, CONSOLE_ANSWER_JSON_MAX);
+	buf_init(&err, 1024);
+	q = (struct queue_ctx){ .c = c, .a = &a, .b = &b };
+	buf_putc(&b, '[');
+	if (store_query(c->s, 0, "SELECT " REQ_COLS ", i.receipt_id, i.subject, i.sender, "
+	    "i.verdict FROM requests r JOIN items i ON i.receipt_id = r.receipt_id LEFT JOIN "
+	    "users u ON u.name = r.requested_by WHERE r.state = 'pending' ORDER BY "
+	    "r.requested_at, r.request_id", NULL, 0, queue_one, &q, NULL, &err) != 0) {
+		syslog(LOG_ERR, "console: queue: %s", buf_str(&err));
+		r = answer1(c, CONSOLE_FAILED, NULL);
+	} else {
+		buf_putc(&b, ']');
+		r = answer1(c, CONSOLE_OK, buf_str(&b));
+	}
+	buf_free(&err);
+	buf_free(&b);
+	return r;
+}
+
+/* ---- the download ---------------------------------------------------------------- */
+
+struct download_ctx {
+	struct conn *c;
+	const struct account *a;
+	const char *client, *request;
+};
+
+/* The journal record of the release, inside the store's transaction. */
+static int
+download_record(const struct store_release *rel, void *ctx, struct buf *err)
+{
+	struct download_ctx *d = ctx;
+	struct console_event e = { .event = "download", .who = d->a, .client = d->client,
+	    .item = rel->receipt_id, .request = d->request, .rel = rel };
+
+	return record_event(d->c, &e, err);
+}
+
+static int
+op_download(struct conn *c)
+{
+	struct account a;
+	char csrf[AUTH_TOKEN_HEX + 1], by[ACCOUNT_NAME_MAX + 16];
+	struct item_view v;
+	const struct req_row *r;
+	struct store_release rel;
+	struct download_ctx d = { .c = c, .a = &a, .client = console_field(&c->rq, 1) };
+	struct buf out, err, meta;
+	unsigned st;
+	int rc;
+
+	if ((st = session_of(c, &a, csrf)) != CONSOLE_OK)
+		return answer1(c, st, NULL);
+	if ((st = item_of(c, &a, console_field(&c->rq, 2), &v)) != CONSOLE_OK)
+		return answer1(c, st, NULL);
+	/* only against an approved request of this user, never malware */
+	if (v.never || (r = my_request(&v, &a, "approved")) == NULL) {
+		item_view_free(&v);
+		return answer1(c, CONSOLE_FORBIDDEN, NULL);
+	}
+	d.request = r->id;
+	memset(&rel, 0, sizeof rel);
+	snprintf(by, sizeof by, "%s (console)", a.name);
+	rel.receipt_id = v.m.receipt_id;
+	rel.released_at = c->now;
+	rel.by = by;
+	rel.account = "console";
+	rel.reason = r->id;
+	buf_init(&out, M.cfg->console_download_limit);
+	buf_init(&err, 1024);
+	rc = store_release_bytes(c->s, &rel, &out, download_record, &d, &err);
+	if (rc != 0) {
+		syslog(LOG_ERR, "console: download of %s by %s: %s", v.m.receipt_id, a.name,
+		    buf_str(&err));
+		st = out.max < v.m.bytes ? CONSOLE_CONFLICT : CONSOLE_FAILED;
+		rc = answer1(c, st, NULL);
+	} else {
+		const char *f[2];
+		size_t lens[2];
+
+		buf_init(&meta, 4096);
+		buf_putc(&meta, '{');
+		json_key(&meta, "item", 1);
+		json_str(&meta, rel.receipt_id);
+		json_key(&meta, "release", 0);
+		json_str(&meta, rel.release_id);
+		json_key(&meta, "sha256", 0);
+		json_str(&meta, rel.sha256);
+		json_key(&meta, "bytes", 0);
+		buf_printf(&meta, "%llu", rel.bytes);
+		buf_putc(&meta, '}');
+		f[0] = buf_str(&meta);
+		lens[0] = meta.len;
+		f[1] = out.data != NULL ? out.data : "";
+		lens[1] = out.len;
+		syslog(LOG_INFO, "console: %s downloaded the original of %s (%s, %llu bytes)",
+		    a.name, rel.receipt_id, rel.release_id, rel.bytes);
+		rc = console_write_answer(c->fd, CONSOLE_OK, f, lens, 2);
+		buf_free(&meta);
+	}
+	if (out.data != NULL)
+		sodium_memzero(out.data, out.len);
+	buf_free(&out);
+	buf_free(&err);
+	item_view_free(&v);
+	return rc;
+}
+
+/* ---- serving ----------------------------------------------------------------------- */
+
+static int
+dispatch(struct conn *c)
+{
+	c->now = (long long)time(NULL);
+	switch (c->rq.code) {
+	case CONSOLE_OP_LOGIN: return op_login(c);
+	case CONSOLE_OP_SESSION: return op_session(c);
+	case CONSOLE_OP_LOGOUT: return op_logout(c);
+	case CONSOLE_OP_LIST: return op_list(c);
+	case CONSOLE_OP_ITEM: return op_item(c);
+	case CONSOLE_OP_REQUEST: return op_request(c);
+	case CONSOLE_OP_QUEUE: return op_queue(c);
+	case CONSOLE_OP_DECIDE: return op_decide(c);
+	case CONSOLE_OP_DOWNLOAD: return op_download(c);
+	}
+	return answer1(c, CONSOLE_BAD, NULL);
+}
+
+static void *
+serve(void *arg)
+{
+	struct conn *c = arg;
+	struct buf err;
+
+	buf_init(&err, 1024);
+	if (outcome_open(&c->o, M.cfg, &err) != 0) {
+		syslog(LOG_ERR, "console monitor: quarantine/journal: %s", buf_str(&err));
+		c->o = NULL;
+	} else
+		c->s = outcome_store(c->o);
+	buf_free(&err);
+	console_msg_init(&c->rq, CONSOLE_FIELD_MAX, 0);
+	while (c->o != NULL && console_read_request(c->fd, &c->rq, -1) == 0) {
+		if (dispatch(c) != 0)
+			break;
+		console_msg_reset(&c->rq);
+	}
+	console_msg_free(&c->rq);
+	if (c->o != NULL)
+		outcome_close(c->o);
+	close(c->fd);
+	free(c);
+	pthread_mutex_lock(&M.mu);
+	M.conns--;
+	pthread_mutex_unlock(&M.mu);
+	return NULL;
+}
+
+static int
+peer_allowed(int fd)
+{
+	struct ucred cr;
+	socklen_t l = sizeof cr;
+
+	return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &l) == 0 &&
+	    (cr.uid == M.peer_uid || cr.uid == 0 || cr.uid == getuid());
+}
+
+static void *
+accept_loop(void *arg)
+{
+	for (;;) {
+		struct pollfd p = { .fd = M.lfd, .events = POLLIN };
+		pthread_attr_t at;
+		pthread_t t;
+		struct conn *c;
+		int fd;
+
+		if (poll(&p, 1, 200) <= 0) {
+			pthread_mutex_lock(&M.mu);
+			if (M.stopping) {
+				pthread_mutex_unlock(&M.mu);
+				break;
+			}
+			pthread_mutex_unlock(&M.mu);
+			continue;
+		}
+		if ((fd = accept4(M.lfd, NULL, NULL, SOCK_CLOEXEC)) < 0)
+			continue;
+		pthread_mutex_lock(&M.mu);
+		if (!peer_allowed(fd) || M.conns >= MONITOR_CONNS_MAX || M.stopping) {
+			pthread_mutex_unlock(&M.mu);
+			syslog(LOG_WARNING, "console monitor: connection refused (another user, or "
+			    "%d connections already)", MONITOR_CONNS_MAX);
+			close(fd);
+			continue;
+		}
+		M.conns++;
+		pthread_mutex_unlock(&M.mu);
+		c = xcalloc(1, sizeof *c);
+		c->fd = fd;
+		pthread_attr_init(&at);
+		pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+		if (pthread_create(&t, &at, serve, c) != 0) {
+			close(fd);
+			free(c);
+			pthread_mutex_lock(&M.mu);
+			M.conns--;
+			pthread_mutex_unlock(&M.mu);
+		}
+		pthread_attr_destroy(&at);
+	}
+	return NULL;
+}
+
+int
+monitor_start(const struct config *cfg, int lfd, uid_t peer_uid, struct buf *err)
+{
+	if (auth_init() != 0) {
+		buf_puts(err, "console monitor: libsodium or liboath failed to start");
+		return -1;
+	}
+	{
+		char pw[AUTH_RANDOM_PW_LEN + 1];
+
+		auth_random_password(pw, sizeof pw);
+		if (auth_password_hash(pw, MONITOR_PW_OPS, cfg->console_password_memory,
+		    M.dummy_hash) != 0) {
+			buf_puts(err, "console monitor: cannot hash a password with "
+			    "console_password_memory");
+			return -1;
+		}
+		sodium_memzero(pw, sizeof pw);
+	}
+	M.cfg = cfg;
+	M.lfd = lfd;
+	M.peer_uid = peer_uid;
+	if (pthread_create(&M.acceptor, NULL, accept_loop, NULL) != 0) {
+		buf_puts(err, "console monitor: no thread");
+		return -1;
+	}
+	M.started = 1;
+	return 0;
+}
+
+void
+monitor_stop(void)
+{
+	if (!M.started)
+		return;
+	pthread_mutex_lock(&M.mu);
+	M.stopping = 1;
+	pthread_mutex_unlock(&M.mu);
+	pthread_join(M.acceptor, NULL);
+	close(M.lfd);
+	M.started = 0;
+}

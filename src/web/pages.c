@@ -1,0 +1,524 @@
+/*
+ * pages - the console's HTML (see the header).
+ */
+#include "web/pages.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "mime/notice.h"
+#include "web/html.h"
+
+struct text {
+	const char *key, *ja, *en;
+};
+
+static const struct text texts[] = {
+	{ "title", "関所 職員コンソール", "sekisho staff console" },
+	{ "login", "ログイン", "Log in" },
+	{ "user", "ユーザー名", "User name" },
+	{ "password", "パスワード", "Password" },
+	{ "totp", "確認コード (認証アプリの6桁)", "Code (6 digits from the authenticator app)" },
+	{ "totp-hint", "認証アプリがない場合は回復コードを入力できます",
+	  "Without the app, a recovery code works once" },
+	{ "login-failed", "ユーザー名、パスワードまたは確認コードが違います。",
+	  "Wrong user name, password or code." },
+	{ "login-locked", "失敗が続いたため、このアカウントは一時的にロックされています。しばらく待つか、情報システム担当に連絡してください。",
+	  "After repeated failures this account is locked for a while. Wait, or ask the IT staff." },
+	{ "session-ended", "セッションが終了しました。もう一度ログインしてください。",
+	  "Your session ended. Please log in again." },
+	{ "logout", "ログアウト", "Log out" },
+	{ "items", "受信したメール", "My mail" },
+	{ "approvals", "承認待ち", "Approvals" },
+	{ "received", "受信日時", "Received" },
+	{ "from", "差出人", "From" },
+	{ "subject", "件名", "Subject" },
+	{ "to", "宛先", "To" },
+	{ "result", "結果", "Result" },
+	{ "receipt", "受付番号", "Receipt" },
+	{ "sanitized", "無害化して配送", "Delivered, made harmless" },
+	{ "withheld", "保留 (配送していません)", "Withheld (not delivered)" },
+	{ "no-items", "該当するメールはありません。", "Nothing here." },
+	{ "why", "理由", "Reason" },
+	{ "parts", "添付ファイル", "Attachments" },
+	{ "file", "ファイル名", "File" },
+	{ "action", "処理", "Done" },
+	{ "act-sanitized", "無害化", "made harmless" },
+	{ "act-removed", "削除", "removed" },
+	{ "act-withheld", "保留", "withheld" },
+	{ "act-converted", "変換", "converted" },
+	{ "original", "原本", "Original" },
+	{ "request", "原本を申請する", "Ask for the original" },
+	{ "request-reason", "申請理由 (承認者に表示されます)", "Why you need it (shown to the approver)" },
+	{ "request-sent", "申請しました。承認されるとここからダウンロードできます。",
+	  "Requested. Once approved you can download it here." },
+	{ "request-pending", "承認待ちです。", "Waiting for approval." },
+	{ "request-approved", "承認されました。", "Approved." },
+	{ "request-rejected", "却下されました。", "Rejected." },
+	{ "requests", "申請", "Requests" },
+	{ "never", "ウイルス等が検出されたため、この原本はコンソールからは取り出せません。",
+	  "A virus or a suspicious pattern was found: this original cannot be released here." },
+	{ "download", "原本をダウンロード", "Download the original" },
+	{ "download-note", "ダウンロードは記録されます。", "Each download is recorded." },
+	{ "approve", "承認", "Approve" },
+	{ "reject", "却下", "Reject" },
+	{ "comment", "コメント", "Comment" },
+	{ "approve-totp", "確認コード (承認には毎回必要です)", "Code (needed for each approval)" },
+	{ "queue-empty", "承認待ちの申請はありません。", "No requests are waiting." },
+	{ "decided", "処理しました。", "Done." },
+	{ "decide-denied", "確認コードが違うか、使用済みです。", "Wrong or already used code." },
+	{ "conflict", "すでに処理されています。", "This was already done." },
+	{ "not-found", "見つかりません", "Not found" },
+	{ "not-found-text", "この項目はないか、あなたには表示できません。",
+	  "This item does not exist, or is not yours to see." },
+	{ "forbidden", "できません", "Not allowed" },
+	{ "forbidden-text", "この操作はあなたの権限またはこの項目の取り出し規則で許されていません。",
+	  "Your role or this item's release rule does not allow this." },
+	{ "failed", "処理できませんでした", "Could not be done" },
+	{ "failed-text", "内部の処理に失敗しました。しばらくしてからもう一度試してください。記録は失われていません。",
+	  "Something failed inside. Try again later; nothing was lost." },
+	{ "bad", "要求が正しくありません", "Bad request" },
+	{ "bad-text", "フォームが正しくないか、有効期限が切れています。ページを開き直してください。",
+	  "The form was not valid or has expired. Open the page again." },
+	{ "by", "申請者", "By" },
+	{ "state", "状態", "State" },
+	{ "st-pending", "承認待ち", "waiting" },
+	{ "st-approved", "承認済み", "approved" },
+	{ "st-rejected", "却下", "rejected" },
+	{ "st-held", "保管中", "kept" },
+	{ "st-released", "取り出し済み", "released" },
+	{ "role-staff", "職員", "staff" },
+	{ "role-approver", "所属長 (承認者)", "approver" },
+	{ "role-operator", "情報システム担当", "operator" },
+	{ "role-auditor", "監査", "auditor" },
+	{ "lang-other", "English", "日本語" },
+	{ "back", "一覧に戻る", "Back to the list" },
+	{ "item", "メール", "Mail" },
+	{ "send", "送信", "Send" },
+};
+
+const char *
+page_text(enum page_lang lang, const char *key)
+{
+	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+		if (strcmp(texts[i].key, key) == 0)
+			return lang == PAGE_EN ? texts[i].en : texts[i].ja;
+	}
+	return key;
+}
+
+#define T(k) page_text(lang, (k))
+
+const char page_css[] =
+	"*{box-sizing:border-box}"
+	"body{margin:0;font-family:\"Noto Sans JP\",\"Yu Gothic UI\",\"Meiryo UI\",\"IPAexGothic\","
+	"\"IPAGothic\",sans-serif;font-size:15px;color:#1b1b1b;background:#f4f5f7}"
+	"header{display:flex;align-items:center;gap:1.5em;padding:.6em 1.2em;background:#12355b;"
+	"color:#fff}header a{color:#fff}header .who{margin-left:auto}"
+	"header form{display:inline;margin:0}"
+	"main{max-width:72em;margin:1.2em auto;padding:0 1em}"
+	"h1{font-size:1.3em;margin:.2em 0 .8em}h2{font-size:1.1em;margin:1.4em 0 .5em}"
+	"table{border-collapse:collapse;width:100%;background:#fff}"
+	"th,td{border-bottom:1px solid #dde1e6;padding:.45em .6em;text-align:left;"
+	"vertical-align:top;overflow-wrap:anywhere}"
+	"th{background:#eef1f5;font-weight:600}"
+	".box{background:#fff;border:1px solid #dde1e6;border-radius:4px;padding:1em;margin:.8em 0}"
+	".flash{background:#e7f4e4;border-color:#9ccf93}.error{background:#fbe9e7;border-color:#e8a397}"
+	".withheld{color:#a12a10;font-weight:600}.sanitized{color:#1d6b2a}"
+	"label{display:block;margin:.6em 0 .2em;font-weight:600}"
+	"input[type=text],input[type=password],textarea{width:100%;max-width:28em;padding:.45em;"
+	"font-size:1em;border:1px solid #9aa5b1;border-radius:3px}"
+	"textarea{max-width:40em;height:5em}"
+	"button{margin-top:.8em;padding:.5em 1.4em;font-size:1em;border:0;border-radius:3px;"
+	"background:#12355b;color:#fff;cursor:pointer}button.reject{background:#7a7f87}"
+	"button:focus,a:focus,input:focus,textarea:focus{outline:3px solid #f0b400}"
+	".login{max-width:26em;margin:3em auto}.muted{color:#5b6470;font-size:.9em}"
+	"dl{display:grid;grid-template-columns:9em 1fr;gap:.3em 1em;margin:0}dt{font-weight:600}"
+	"dd{margin:0;overflow-wrap:anywhere}"
+	".req{display:flex;gap:.6em;align-items:end;flex-wrap:wrap}"
+	".req input[type=text]{width:9em}";
+
+static void
+text(struct buf *b, const char *s)
+{
+	html_textz(b, s != NULL ? s : "");
+}
+
+static const char *
+str(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s != NULL ? s : "";
+}
+
+static void
+time_text(struct buf *b, long long t)
+{
+	/* Japan's time: the console's users are there (no zone file needed) */
+	time_t tt = (time_t)(t + 9 * 3600);
+	struct tm tm;
+	char s[32];
+
+	gmtime_r(&tt, &tm);
+	strftime(s, sizeof s, "%Y-%m-%d %H:%M", &tm);
+	buf_puts(b, s);
+}
+
+static void
+csrf_input(struct buf *b, json_t *account)
+{
+	buf_puts(b, "<input type=\"hidden\" name=\"csrf\" value=\"");
+	text(b, str(account, "csrf"));
+	buf_puts(b, "\">");
+}
+
+static void
+head(struct buf *b, enum page_lang lang, json_t *account, const char *title_key)
+{
+	buf_printf(b, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"
+	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+	    "<title>", lang == PAGE_EN ? "en" : "ja");
+	text(b, T(title_key));
+	buf_puts(b, " - ");
+	text(b, T("title"));
+	buf_puts(b, "</title><link rel=\"stylesheet\" href=\"/static/console.css\"></head><body>"
+	    "<header><strong>");
+	text(b, T("title"));
+	buf_puts(b, "</strong>");
+	if (account != NULL) {
+		const char *role = str(account, "role");
+		char rk[32];
+
+		buf_puts(b, "<a href=\"/items\" id=\"nav-items\">");
+		text(b, T("items"));
+		buf_puts(b, "</a>");
+		if (strcmp(role, "approver") == 0 || strcmp(role, "operator") == 0) {
+			buf_puts(b, "<a href=\"/approvals\" id=\"nav-approvals\">");
+			text(b, T("approvals"));
+			buf_puts(b, "</a>");
+		}
+		snprintf(rk, sizeof rk, "role-%s", role);
+		buf_puts(b, "<span class=\"who\">");
+		text(b, str(account, "display")[0] != '\0' ? str(account, "display") :
+		    str(account, "name"));
+		buf_puts(b, " (");
+		text(b, T(rk));
+		buf_puts(b, ")</span><form method=\"post\" action=\"/logout\">");
+		csrf_input(b, account);
+		buf_puts(b, "<button type=\"submit\" id=\"logout\">");
+		text(b, T("logout"));
+		buf_puts(b, "</button></form>");
+	}
+	buf_printf(b, "<a href=\"?lang=%s\" id=\"lang\">", lang == PAGE_EN ? "ja" : "en");
+	text(b, T("lang-other"));
+	buf_puts(b, "</a></header><main>");
+}
+
+static void
+foot(struct buf *b)
+{
+	buf_puts(b, "</main></body></html>\n");
+}
+
+static void
+flash(struct buf *b, enum page_lang lang, const char *key, int error)
+{
+	if (key == NULL)
+		return;
+	buf_printf(b, "<div class=\"box %s\" id=\"flash\" role=\"status\">", error ? "error" : "flash");
+	text(b, T(key));
+	buf_puts(b, "</div>");
+}
+
+void
+page_login(struct buf *b, enum page_lang lang, const char *next, const char *error_key)
+{
+	head(b, lang, NULL, "login");
+	buf_puts(b, "<div class=\"login\"><h1>");
+	text(b, T("login"));
+	buf_puts(b, "</h1>");
+	flash(b, lang, error_key, 1);
+	buf_puts(b, "<form method=\"post\" action=\"/login\" id=\"login-form\" class=\"box\">"
+	    "<label for=\"user\">");
+	text(b, T("user"));
+	buf_puts(b, "</label><input type=\"text\" id=\"user\" name=\"user\" autocomplete=\"username\" "
+	    "autocapitalize=\"none\" required autofocus><label for=\"password\">");
+	text(b, T("password"));
+	buf_puts(b, "</label><input type=\"password\" id=\"password\" name=\"password\" "
+	    "autocomplete=\"current-password\" required><label for=\"totp\">");
+	text(b, T("totp"));
+	buf_puts(b, "</label><input type=\"text\" id=\"totp\" name=\"totp\" inputmode=\"numeric\" "
+	    "autocomplete=\"one-time-code\"><div class=\"muted\">");
+	text(b, T("totp-hint"));
+	buf_puts(b, "</div><input type=\"hidden\" name=\"next\" value=\"");
+	text(b, next != NULL ? next : "");
+	buf_puts(b, "\"><button type=\"submit\" id=\"login-submit\">");
+	text(b, T("login"));
+	buf_puts(b, "</button></form></div>");
+	foot(b);
+}
+
+static void
+verdict_cell(struct buf *b, enum page_lang lang, const char *verdict)
+{
+	buf_printf(b, "<span class=\"%s\">", strcmp(verdict, "withheld") == 0 ? "withheld" :
+	    "sanitized");
+	text(b, T(strcmp(verdict, "withheld") == 0 ? "withheld" : "sanitized"));
+	buf_puts(b, "</span>");
+}
+
+void
+page_items(struct buf *b, enum page_lang lang, json_t *account, json_t *items)
+{
+	json_t *it;
+	size_t i;
+
+	head(b, lang, account, "items");
+	buf_puts(b, "<h1>");
+	text(b, T("items"));
+	buf_puts(b, "</h1>");
+	if (json_array_size(items) == 0) {
+		buf_puts(b, "<p class=\"box\">");
+		text(b, T("no-items"));
+		buf_puts(b, "</p>");
+		foot(b);
+		return;
+	}
+	buf_puts(b, "<table id=\"items\"><thead><tr><th>");
+	text(b, T("received"));
+	buf_puts(b, "</th><th>");
+	text(b, T("from"));
+	buf_puts(b, "</th><th>");
+	text(b, T("subject"));
+	buf_puts(b, "</th><th>");
+	text(b, T("result"));
+	buf_puts(b, "</th></tr></thead><tbody>");
+	json_array_foreach(items, i, it) {
+		buf_puts(b, "<tr class=\"item\" data-id=\"");
+		text(b, str(it, "id"));
+		buf_puts(b, "\"><td>");
+		time_text(b, (long long)json_integer_value(json_object_get(it, "received_at")));
+		buf_puts(b, "</td><td>");
+		text(b, str(it, "sender"));
+		buf_puts(b, "</td><td><a href=\"/items/");
+		url_component(b, str(it, "id"));
+		buf_puts(b, "\">");
+		text(b, str(it, "subject")[0] != '\0' ? str(it, "subject") : "-");
+		buf_puts(b, "</a></td><td>");
+		verdict_cell(b, lang, str(it, "verdict"));
+		buf_puts(b, "</td></tr>");
+	}
+	buf_puts(b, "</tbody></table>");
+	foot(b);
+}
+
+static void
+reason_text(struct buf *b, enum page_lang lang, const char *code)
+{
+	if (code == NULL || code[0] == '\0')
+		return;
+	text(b, notice_reason_text(code, lang == PAGE_EN ? LANG_EN : LANG_JA));
+}
+
+void
+page_item(struct buf *b, enum page_lang lang, json_t *account, json_t *item,
+    const char *flash_key)
+{
+	json_t *parts = json_object_get(item, "parts"), *reqs = json_object_get(item, "requests");
+	json_t *p, *r;
+	size_t i;
+	const char *id = str(item, "id");
+
+	head(b, lang, account, "item");
+	flash(b, lang, flash_key, strcmp(flash_key != NULL ? flash_key : "", "request-sent") != 0 &&
+	    strcmp(flash_key != NULL ? flash_key : "", "decided") != 0);
+	buf_puts(b, "<h1 id=\"subject\">");
+	text(b, str(item, "subject")[0] != '\0' ? str(item, "subject") : "-");
+	buf_puts(b, "</h1><div class=\"box\"><dl><dt>");
+	text(b, T("from"));
+	buf_puts(b, "</dt><dd>");
+	text(b, str(item, "sender"));
+	buf_puts(b, "</dd><dt>");
+	text(b, T("to"));
+	buf_puts(b, "</dt><dd>");
+	text(b, str(item, "recipients"));
+	buf_puts(b, "</dd><dt>");
+	text(b, T("received"));
+	buf_puts(b, "</dt><dd>");
+	time_text(b, (long long)json_integer_value(json_object_get(item, "received_at")));
+	buf_puts(b, "</dd><dt>");
+	text(b, T("receipt"));
+	buf_puts(b, "</dt><dd id=\"receipt-id\">");
+	text(b, id);
+	buf_puts(b, "</dd><dt>");
+	text(b, T("result"));
+	buf_puts(b, "</dt><dd>");
+	verdict_cell(b, lang, str(item, "verdict"));
+	if (str(item, "reason")[0] != '\0') {
+		buf_puts(b, " <span id=\"reason\">(");
+		reason_text(b, lang, str(item, "reason"));
+		buf_puts(b, ")</span>");
+	}
+	buf_puts(b, "</dd></dl></div>");
+	if (json_array_size(parts) > 0) {
+		buf_puts(b, "<h2>");
+		text(b, T("parts"));
+		buf_puts(b, "</h2><table id=\"parts\"><thead><tr><th>");
+		text(b, T("file"));
+		buf_puts(b, "</th><th>");
+		text(b, T("action"));
+		buf_puts(b, "</th><th>");
+		text(b, T("why"));
+		buf_puts(b, "</th></tr></thead><tbody>");
+		json_array_foreach(parts, i, p) {
+			char ak[32];
+
+			snprintf(ak, sizeof ak, "act-%s", str(p, "action"));
+			buf_puts(b, "<tr class=\"part\"><td class=\"filename\">");
+			text(b, str(p, "filename")[0] != '\0' ? str(p, "filename") : str(p, "type"));
+			buf_puts(b, "</td><td>");
+			text(b, T(ak));
+			buf_puts(b, "</td><td>");
+			reason_text(b, lang, str(p, "reason"));
+			buf_puts(b, "</td></tr>");
+		}
+		buf_puts(b, "</tbody></table>");
+	}
+	buf_puts(b, "<h2>");
+	text(b, T("original"));
+	buf_puts(b, "</h2><div class=\"box\" id=\"original\">");
+	if (strcmp(str(item, "release_class"), "never") == 0) {
+		buf_puts(b, "<p id=\"never\">");
+		text(b, T("never"));
+		buf_puts(b, "</p>");
+	}
+	json_array_foreach(reqs, i, r) {
+		char sk[32];
+
+		snprintf(sk, sizeof sk, "request-%s", str(r, "state"));
+		buf_puts(b, "<p class=\"request\" data-state=\"");
+		text(b, str(r, "state"));
+		buf_puts(b, "\">");
+		text(b, str(r, "by"));
+		buf_puts(b, ": ");
+		text(b, T(sk));
+		if (str(r, "comment")[0] != '\0') {
+			buf_puts(b, " ");
+			text(b, str(r, "comment"));
+		}
+		buf_puts(b, "</p>");
+		if (json_is_true(json_object_get(item, "can_decide")) &&
+		    strcmp(str(r, "state"), "pending") == 0) {
+			buf_puts(b, "<p class=\"muted\">");
+			text(b, str(r, "reason"));
+			buf_puts(b, "</p>");
+		}
+	}
+	if (json_is_true(json_object_get(item, "can_download"))) {
+		buf_puts(b, "<p><a id=\"download\" href=\"/items/");
+		url_component(b, id);
+		buf_puts(b, "/original\" download>");
+		text(b, T("download"));
+		buf_puts(b, "</a> <span class=\"muted\">");
+		text(b, T("download-note"));
+		buf_puts(b, "</span></p>");
+	}
+	if (json_is_true(json_object_get(item, "can_request"))) {
+		buf_puts(b, "<form method=\"post\" id=\"request-form\" action=\"/items/");
+		url_component(b, id);
+		buf_puts(b, "/request\">");
+		csrf_input(b, account);
+		buf_puts(b, "<label for=\"reason\">");
+		text(b, T("request-reason"));
+		buf_puts(b, "</label><textarea id=\"reason\" name=\"reason\" required maxlength=\"1000\">"
+		    "</textarea><br><button type=\"submit\" id=\"request-submit\">");
+		text(b, T("request"));
+		buf_puts(b, "</button></form>");
+	}
+	buf_puts(b, "</div><p><a href=\"/items\">");
+	text(b, T("back"));
+	buf_puts(b, "</a></p>");
+	foot(b);
+}
+
+void
+page_queue(struct buf *b, enum page_lang lang, json_t *account, json_t *requests,
+    const char *flash_key)
+{
+	json_t *r;
+	size_t i;
+
+	head(b, lang, account, "approvals");
+	flash(b, lang, flash_key, flash_key != NULL && strcmp(flash_key, "decided") != 0);
+	buf_puts(b, "<h1>");
+	text(b, T("approvals"));
+	buf_puts(b, "</h1>");
+	if (json_array_size(requests) == 0) {
+		buf_puts(b, "<p class=\"box\" id=\"queue-empty\">");
+		text(b, T("queue-empty"));
+		buf_puts(b, "</p>");
+		foot(b);
+		return;
+	}
+	buf_puts(b, "<table id=\"queue\"><thead><tr><th>");
+	text(b, T("subject"));
+	buf_puts(b, "</th><th>");
+	text(b, T("by"));
+	buf_puts(b, "</th><th>");
+	text(b, T("why"));
+	buf_puts(b, "</th><th></th></tr></thead><tbody>");
+	json_array_foreach(requests, i, r) {
+		const char *rid = str(r, "id");
+
+		buf_puts(b, "<tr class=\"request\" data-id=\"");
+		text(b, rid);
+		buf_puts(b, "\"><td><a href=\"/items/");
+		url_component(b, str(r, "item"));
+		buf_puts(b, "\">");
+		text(b, str(r, "subject")[0] != '\0' ? str(r, "subject") : "-");
+		buf_puts(b, "</a><div class=\"muted\">");
+		text(b, str(r, "sender"));
+		buf_puts(b, " / ");
+		verdict_cell(b, lang, str(r, "verdict"));
+		buf_puts(b, "</div></td><td>");
+		text(b, str(r, "by"));
+		buf_puts(b, "</td><td>");
+		text(b, str(r, "reason"));
+		buf_puts(b, "</td><td><form method=\"post\" class=\"req\" action=\"/requests/");
+		url_component(b, rid);
+		buf_puts(b, "/decide\">");
+		csrf_input(b, account);
+		buf_puts(b, "<div><label>");
+		text(b, T("approve-totp"));
+		buf_puts(b, "<input type=\"text\" name=\"totp\" class=\"totp\" inputmode=\"numeric\" "
+		    "autocomplete=\"one-time-code\"></label></div><div><label>");
+		text(b, T("comment"));
+		buf_puts(b, "<input type=\"text\" name=\"comment\" class=\"comment\" maxlength=\"1000\">"
+		    "</label></div><button type=\"submit\" name=\"decision\" value=\"approve\" "
+		    "class=\"approve\">");
+		text(b, T("approve"));
+		buf_puts(b, "</button><button type=\"submit\" name=\"decision\" value=\"reject\" "
+		    "class=\"reject\">");
+		text(b, T("reject"));
+		buf_puts(b, "</button></form></td></tr>");
+	}
+	buf_puts(b, "</tbody></table>");
+	foot(b);
+}
+
+void
+page_message(struct buf *b, enum page_lang lang, json_t *account, const char *title_key,
+    const char *text_key)
+{
+	head(b, lang, account, title_key);
+	buf_puts(b, "<h1 id=\"message-title\">");
+	text(b, T(title_key));
+	buf_puts(b, "</h1><p class=\"box\" id=\"message\">");
+	text(b, T(text_key));
+	buf_puts(b, "</p><p><a href=\"/items\">");
+	text(b, T("back"));
+	buf_puts(b, "</a></p>");
+	foot(b);
+}

@@ -1,0 +1,39 @@
+/*
+ * pages - the console's HTML, rendered on the server from the monitor's
+ * answers (JSON the monitor wrote): Japanese by default, English on
+ * request; every value from an item (subjects, names, reasons, addresses)
+ * goes through html_text, so markup and bidirectional controls in a
+ * subject or a file name show as text.  No script, no external resource:
+ * one style sheet served by the console itself (LGWAN terminals have no
+ * internet), within the Content-Security-Policy console.c sends.
+ *
+ * Every form that changes something carries the session's CSRF token.
+ */
+#ifndef SEKISHO_WEB_PAGES_H
+#define SEKISHO_WEB_PAGES_H
+
+#include <jansson.h>
+
+#include "core/buf.h"
+
+enum page_lang { PAGE_JA, PAGE_EN };
+
+#define PAGE_MAX ((size_t)16 * 1024 * 1024)	/* one rendered page */
+
+/* A message of the console in the language (the key itself when unknown). */
+const char *page_text(enum page_lang lang, const char *key);
+
+/* account: the monitor's session answer (NULL before login). */
+void page_login(struct buf *b, enum page_lang lang, const char *next, const char *error_key);
+void page_items(struct buf *b, enum page_lang lang, json_t *account, json_t *items);
+void page_item(struct buf *b, enum page_lang lang, json_t *account, json_t *item,
+    const char *flash_key);
+void page_queue(struct buf *b, enum page_lang lang, json_t *account, json_t *requests,
+    const char *flash_key);
+/* A page saying only what happened (not found, refused, failed). */
+void page_message(struct buf *b, enum page_lang lang, json_t *account, const char *title_key,
+    const char *text_key);
+
+extern const char page_css[];
+
+#endif
