@@ -19,7 +19,9 @@
 #include "gateway/metrics.h"
 #include "gateway/frame.h"
 #include "gateway/worker.h"
+#include "mime/notice.h"
 #include "receipt/receipt.h"
+#include "receipt/receipt_read.h"
 
 #define IDLE_WAIT_MS 1000	/* rescan for deferred items at least this often */
 #define RETRY_MAX_SECONDS 3600
@@ -47,6 +49,28 @@ envelope_facts(const struct envelope *env, struct receipt_envelope *r)
 }
 
 /* One claimed spool item.  Returns 0 when it left the spool. */
+/* The notice delivered for a withheld message, from its receipt. */
+static int
+withheld_notice(const struct config *cfg, const struct buf *receipt, const char *host,
+    struct buf *out, const char *qid)
+{
+	struct receipt_view v;
+	struct buf why;
+	int r = -1;
+
+	buf_init(&why, 512);
+	buf_reset(out);
+	if (receipt_read(buf_str(receipt), receipt->len, &v, &why) == 0) {
+		r = notice_withheld_message(&v, &cfg->pol, host, out);
+		receipt_view_free(&v);
+	}
+	if (r != 0)
+		syslog(LOG_ERR, "%s: no notice of the withheld message: %s", qid,
+		    why.len > 0 ? buf_str(&why) : "it could not be written");
+	buf_free(&why);
+	return r;
+}
+
 static int
 process(const struct config *cfg, struct spool *sp, struct worker *wk,
     struct store_client *oc, const struct deliver_target *target, const char *helo,
@@ -57,7 +81,7 @@ process(const struct config *cfg, struct spool *sp, struct worker *wk,
 	struct buf msg, out, receipt, err;
 	char id[RECEIPT_ID_MAX], detail[256];
 	long long now = (long long)time(NULL);
-	int r, outcome;
+	int r, outcome, notice = 0;
 	double t;
 
 	buf_init(&msg, cfg->pol.lim.message_bytes);
@@ -91,7 +115,11 @@ process(const struct config *cfg, struct spool *sp, struct worker *wk,
 		    "scan-failed" : "worker-failed", detail, &receipt);
 		outcome = WORKER_WITHHELD;
 	}
-	if (outcome == WORKER_SANITIZED) {
+	/* withheld_notice: the reader hears of it, with the console link */
+	if (outcome == WORKER_WITHHELD && cfg->withheld_notice &&
+	    withheld_notice(cfg, &receipt, helo, &out, env.qid) == 0)
+		notice = 1;
+	if (outcome == WORKER_SANITIZED || notice) {
 		enum deliver_result dr;
 
 		buf_reset(&err);
@@ -169,6 +197,9 @@ agent_run(const struct config *cfg, struct spool *sp, volatile int *stop)
 	struct deliver_target target;
 	struct buf err;
 	char helo[256], owner[600];
+
+	if (cfg->withheld_notice)
+		notice_init();
 
 	buf_init(&err, 1024);
 	if (deliver_parse_target(cfg->deliver_to, &target, &err) != 0) {

@@ -86,9 +86,17 @@ daemon_config_check(const struct config *cfg, struct buf *err)
 			buf_printf(err, "console_user: \"%s\" is daemon_user or worker_user: the "
 			    "process that parses HTTP must not be able to touch the store owner or "
 			    "the workers\n", cfg->console_user);
-		if (cfg->console_url[0] != '\0' && strncmp(cfg->console_url, "https://", 8) != 0)
-			buf_printf(err, "console_url: \"%s\" does not start with https://\n",
-			    cfg->console_url);
+	}
+	if (cfg->pol.console_url[0] != '\0' && strncmp(cfg->pol.console_url, "https://", 8) != 0)
+		buf_printf(err, "console_url: \"%s\" does not start with https://\n",
+		    cfg->pol.console_url);
+	for (const char *p = cfg->pol.console_url; *p != '\0'; p++) {
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f || *p == '"' ||
+		    *p == '<' || *p == '>') {
+			buf_printf(err, "console_url: \"%s\": only printable ASCII without spaces, "
+			    "quotes or angle brackets\n", cfg->pol.console_url);
+			break;
+		}
 	}
 	if (deliver_parse_target(cfg->deliver_to, &t, err) != 0)
 		buf_putc(err, '\n');

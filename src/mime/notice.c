@@ -3,8 +3,13 @@
  */
 #include "mime/notice.h"
 
+#include "mime/compose.h"
+
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+
+#include <gmime/gmime.h>
 
 #include "mime/ambiguity.h"
 
@@ -295,7 +300,20 @@ notice_irregular(const struct receipt *r, enum lang lang, struct buf *out)
 }
 
 void
-notice_render(const struct receipt *r, enum lang lang, struct buf *out)
+notice_console_link(const char *console_url, const char *id, enum lang lang, struct buf *out)
+{
+	size_t n = strlen(console_url);
+
+	while (n > 0 && console_url[n - 1] == '/')
+		n--;
+	buf_puts(out, lang == LANG_EN ? "Ask for the original in the staff console:\n  "
+	    : "原本が必要な場合は、職員コンソールから申請できます:\n  ");
+	buf_printf(out, "%.*s/items/%s\n", (int)n, console_url, id);
+}
+
+void
+notice_render(const struct receipt *r, enum lang lang, const char *console_url,
+    struct buf *out)
 {
 	const int en = lang == LANG_EN;
 	size_t natt = 0, undecodable = 0;
@@ -393,10 +411,76 @@ notice_render(const struct receipt *r, enum lang lang, struct buf *out)
 			if ((warn = flag_text(p->filename_flags, lang)) != NULL)
 				buf_printf(out, en ? "     Warning: %s\n" : "     警告: %s\n", warn);
 		}
-		buf_puts(out, en ? "If you need an original, ask your system administrator "
-		    "quoting the receipt number.\n"
-		    : "原本が必要な場合は、受付番号を添えてシステム担当者に申請してください。\n");
+		if (console_url != NULL && console_url[0] != '\0')
+			notice_console_link(console_url, r->id, lang, out);
+		else
+			buf_puts(out, en ? "If you need an original, ask your system administrator "
+			    "quoting the receipt number.\n"
+			    : "原本が必要な場合は、受付番号を添えてシステム担当者に申請してください。\n");
 	}
 	buf_puts(out, rule);
 	buf_putc(out, '\n');
+}
+
+void
+notice_init(void)
+{
+	g_mime_init();
+}
+
+int
+notice_withheld_message(const struct receipt_view *v, const struct policy *pol,
+    const char *hostname, struct buf *out)
+{
+	const int en = pol->lang == LANG_EN;
+	const char *rule = "━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━\n";
+	struct buf body, subj, from, mid;
+	char date[64];
+	time_t t = (time_t)v->time;
+	struct tm tm;
+	int r = 0;
+
+	buf_init(&body, 64 * 1024);
+	buf_init(&subj, 8 * 1024);
+	buf_init(&from, 1024);
+	buf_init(&mid, 512);
+	buf_puts(&body, rule);
+	if (en)
+		buf_printf(&body, "[Withheld] A message from the internet was not delivered to "
+		    "you: sekisho kept it in quarantine.\nReceipt: %s\n", v->id);
+	else
+		buf_printf(&body, "【保留】インターネットから届いたメールを、安全のため配送せずに"
+		    "保管しました。\n受付番号: %s\n", v->id);
+	buf_printf(&body, en ? "From: %s\nSubject: %s\nReason: %s\n" :
+	    "差出人: %s\n件名: %s\n理由: %s\n", v->from != NULL ? v->from : "",
+	    v->subject != NULL ? v->subject : "", notice_reason_text(v->reason, pol->lang));
+	if (pol->console_url[0] != '\0')
+		notice_console_link(pol->console_url, v->id, pol->lang, &body);
+	else
+		buf_puts(&body, en ? "If you need it, ask your system administrator quoting the "
+		    "receipt number.\n" : "必要な場合は、受付番号を添えてシステム担当者に申請して"
+		    "ください。\n");
+	buf_puts(&body, rule);
+	buf_printf(&subj, "%s%s", en ? "[Withheld] " : "【保留】", v->subject != NULL ?
+	    v->subject : "");
+	buf_printf(&from, "sekisho <postmaster@%s>", hostname);
+	buf_printf(&mid, "<%s.withheld@%s>", v->id, hostname);
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+	if (compose_header(out, "From", buf_str(&from), HK_ADDR, pol->out_charset) != 0 ||
+	    (v->to != NULL && v->to[0] != '\0' &&
+	    compose_header(out, "To", v->to, HK_ADDR, pol->out_charset) != 0) ||
+	    compose_header(out, "Subject", buf_str(&subj), HK_TEXT, pol->out_charset) != 0 ||
+	    compose_header(out, "Date", date, HK_ASCII, pol->out_charset) != 0 ||
+	    compose_header(out, "Message-ID", buf_str(&mid), HK_ASCII, pol->out_charset) != 0 ||
+	    compose_header(out, "Auto-Submitted", "auto-generated", HK_ASCII,
+	    pol->out_charset) != 0 ||
+	    compose_header(out, "X-Sekisho-Withheld", v->id, HK_ASCII, pol->out_charset) != 0 ||
+	    compose_body(out, buf_str(&body), body.len, pol->out_charset) != 0)
+		r = -1;
+	buf_free(&body);
+	buf_free(&subj);
+	buf_free(&from);
+	buf_free(&mid);
+	return r;
 }

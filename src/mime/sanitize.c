@@ -436,7 +436,7 @@ sanitize_message(const struct cdr_ctx *base, const struct receipt_envelope *env,
 	receipt_set(&rc->body_source, w.saw_html && !w.saw_plain ? "text/html" :
 	    w.saw_plain ? "text/plain" : "none");
 	buf_reserve(&text, w.body.len + 4096);
-	notice_render(rc, pol->lang, &text);
+	notice_render(rc, pol->lang, pol->console_url, &text);
 	buf_append(&text, buf_str(&w.body), w.body.len);
 
 	buf_reserve(out, text.len / 3 * 4 + text.len / 57 + 1024);

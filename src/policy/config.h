@@ -80,7 +80,7 @@ struct config {
 	char console_user[64];		/* the HTTP process runs as this user (as root) */
 	char console_tls_cert[512];	/* PEM certificate chain */
 	char console_tls_key[512];	/* its PEM private key */
-	char console_url[512];		/* base of links in notices; "" = https://console_listen */
+	int withheld_notice;		/* the relay delivers a notice for a withheld message */
 	int console_language;		/* 0 ja, 1 en: pages when the browser does not choose */
 	int console_totp_staff;		/* staff log in with a TOTP code too */
 	size_t console_login_failures;	/* failures in a row before the account locks */

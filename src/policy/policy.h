@@ -56,6 +56,7 @@ struct policy {
 					 * (legacy_office = convert and libreoffice set);
 					 * derived, not a setting */
 	char yara_rules[512];		/* folder of YARA rules; "" = none */
+	char console_url[512];		/* the staff console, for the link in notices; "" = none */
 
 	/* outbound inspection (src/dlp): the operator's words */
 	struct policy_terms dlp_keywords;	/* more keywords of 個人番号 */
