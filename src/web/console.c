@@ -11,6 +11,7 @@
 #include "web/console.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -645,6 +646,41 @@ on_done(void *cls, struct MHD_Connection *c, void **state, enum MHD_RequestTermi
 	*state = NULL;
 }
 
+/*
+ * The path and the query are %-decoded as usual, except that a %-escape
+ * of a control character (%00 above all: the rest of the path would
+ * vanish from a C string) leaves the whole text undecoded; no route
+ * accepts a '%', so it is not found.
+ */
+static size_t
+unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	size_t n = strlen(s), k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '%' && i + 2 < n + 1 && isxdigit((unsigned char)s[i + 1]) &&
+		    isxdigit((unsigned char)s[i + 2])) {
+			char hex[3] = { s[i + 1], s[i + 2], '\0' };
+			unsigned long v = strtoul(hex, NULL, 16);
+
+			if (v < 0x20 || v == 0x7f)
+				return n;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '%' && i + 2 < n && isxdigit((unsigned char)s[i + 1]) &&
+		    isxdigit((unsigned char)s[i + 2])) {
+			char hex[3] = { s[i + 1], s[i + 2], '\0' };
+
+			s[k++] = (char)strtoul(hex, NULL, 16);
+			i += 2;
+		} else
+			s[k++] = s[i];
+	}
+	s[k] = '\0';
+	return k;
+}
+
 static void
 on_mhd_error(void *cls, const char *fmt, va_list ap)
 {
@@ -687,6 +723,7 @@ console_serve(const struct config *c, int lfd, const char *cert_pem, const char 
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONSOLE_CONN_TIMEOUT_S,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONSOLE_CONN_MEMORY,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
+	    MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
 	    MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1,
 	    MHD_OPTION_END);
 	if (d == NULL) {
