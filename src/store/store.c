@@ -128,6 +128,14 @@ const char *const store_schema[] = {
 	    "decided_at BIGINT, "
 	    "comment TEXT)",
 	"CREATE INDEX IF NOT EXISTS requests_receipt ON requests (receipt_id)",
+	/* an item under each of its recipients (lower-cased, without <>): a
+	 * staff member's list is an index range, not a scan of every item */
+	"CREATE TABLE IF NOT EXISTS item_recipients ("
+	    "address TEXT NOT NULL, "
+	    "received_at BIGINT NOT NULL, "
+	    "receipt_id TEXT NOT NULL, "
+	    "PRIMARY KEY (address, received_at, receipt_id))",
+	"CREATE INDEX IF NOT EXISTS item_recipients_item ON item_recipients (receipt_id)",
 	"CREATE INDEX IF NOT EXISTS requests_state ON requests (state)",
 	NULL
 };
@@ -1041,6 +1049,64 @@ store_blob_check(struct store *s, const char *sha256, struct buf *err)
 	return r;
 }
 
+
+static int index_recipients(struct store *s, const char *id, const char *recipients,
+    long long received, struct buf *err);
+
+/* A store older than item_recipients: its items indexed once, on the first
+ * open (the index is empty while items exist). */
+struct backfill {
+	struct store *s;
+	struct buf *err;
+	int failed;
+};
+
+static int
+backfill_one(size_t ncols, const char *const *c, void *ctx)
+{
+	struct backfill *b = ctx;
+
+	if (ncols != 3 || c[0] == NULL || c[1] == NULL || c[2] == NULL ||
+	    index_recipients(b->s, c[0], c[1], strtoll(c[2], NULL, 10), b->err) != 0) {
+		b->failed = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static int
+any_row(size_t ncols, const char *const *c, void *ctx)
+{
+	*(int *)ctx = 1;
+	return 1;
+}
+
+static int
+backfill_in_tx(struct store *s, void *ctx, struct buf *err)
+{
+	struct backfill b = { .s = s, .err = err };
+
+	if (s->ops->query(s->be, "SELECT receipt_id, recipients, received_at FROM items", NULL, 0,
+	    backfill_one, &b, &(long long){ 0 }, err) != 0 || b.failed)
+		return -1;
+	return 0;
+}
+
+static int
+recipients_backfill(struct store *s, struct buf *err)
+{
+	int items = 0, indexed = 0;
+
+	if (s->ops->query(s->be, "SELECT 1 FROM item_recipients LIMIT 1", NULL, 0, any_row,
+	    &indexed, &(long long){ 0 }, err) != 0 ||
+	    s->ops->query(s->be, "SELECT 1 FROM items LIMIT 1", NULL, 0, any_row, &items,
+	    &(long long){ 0 }, err) != 0)
+		return -1;
+	if (indexed || !items)
+		return 0;
+	return store_transaction(s, backfill_in_tx, NULL, err);
+}
+
 /* ---------------------------------------------------------------- the API */
 
 int
@@ -1084,7 +1150,7 @@ store_open(struct store **sp, const struct store_config *cfg, struct buf *err)
 	pthread_mutex_lock(&write_turn);
 	r = s->ops->open(&s->be, cfg, err);
 	pthread_mutex_unlock(&write_turn);
-	if (r != 0)
+	if (r != 0 || recipients_backfill(s, err) != 0)
 		goto fail;
 	*sp = s;
 	return 0;
@@ -1264,6 +1330,48 @@ inline_ensure(struct store *s, struct store_put *p, struct pending *q)
  * and the transaction is run again without it (an aborted transaction holds
  * nothing); a failed begin or commit fails every item that was in it.
  */
+
+/*
+ * The item under each of its recipients (item_recipients): the envelope
+ * recipients, comma-separated, "<a@b>" or "a@b", lower-cased (ASCII); at
+ * most RECIPIENTS_INDEXED of them, each at most RECIPIENT_INDEX_MAX bytes.
+ */
+#define RECIPIENTS_INDEXED 1000
+#define RECIPIENT_INDEX_MAX 320
+static int
+index_recipients(struct store *s, const char *id, const char *recipients, long long received,
+    struct buf *err)
+{
+	char addr[RECIPIENT_INDEX_MAX + 1], when[24];
+	const char *p = recipients, *params[3] = { addr, when, id };
+	size_t count = 0;
+
+	snprintf(when, sizeof when, "%lld", received);
+	while (p != NULL && *p != '\0' && count < RECIPIENTS_INDEXED) {
+		const char *e = strchr(p, ',');
+		size_t n = e != NULL ? (size_t)(e - p) : strlen(p);
+		const char *a = p;
+
+		p = e != NULL ? e + 1 : NULL;
+		if (n >= 2 && a[0] == '<' && a[n - 1] == '>') {
+			a++;
+			n -= 2;
+		}
+		if (n == 0 || n > RECIPIENT_INDEX_MAX)
+			continue;
+		for (size_t k = 0; k < n; k++)
+			addr[k] = (char)(a[k] >= 'A' && a[k] <= 'Z' ? a[k] - 'A' + 'a' : a[k]);
+		addr[n] = '\0';
+		count++;
+		/* the same address twice in one envelope: one row */
+		if (s->ops->query(s->be, "INSERT INTO item_recipients (address, received_at, "
+		    "receipt_id) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING", params, 3, NULL, NULL,
+		    &(long long){ 0 }, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 static void
 put_rows(struct store *s, struct store_put *p, struct pending *q, size_t n)
 {
@@ -1299,7 +1407,8 @@ again:
 			put_fail(&p[i], &q[i]);
 		} else if (r == STORE_EXISTS)
 			p[i].status = STORE_EXISTS;
-		else if (r != 0) {
+		else if (r != 0 || index_recipients(s, q[i].clean.receipt_id,
+		    q[i].clean.recipients, q[i].clean.received_at, p[i].err) != 0) {
 			put_fail(&p[i], &q[i]);
 			tx_rollback(s);
 			goto again;
@@ -1760,7 +1869,11 @@ store_expire(struct store *s, long long now, size_t *rows, size_t *blobs, struct
 			break;
 		}
 		for (size_t i = 0; i < b->n; i++) {
-			if (s->ops->delete_item(s->be, b->row[i].id, err) != 0)
+			const char *id[1] = { b->row[i].id };
+
+			if (s->ops->delete_item(s->be, b->row[i].id, err) != 0 ||
+			    s->ops->query(s->be, "DELETE FROM item_recipients WHERE receipt_id = ?1",
+			    id, 1, NULL, NULL, &(long long){ 0 }, err) != 0)
 				goto fail;
 		}
 		for (size_t i = 0; i < b->n; i++) {

@@ -98,7 +98,10 @@ security_headers(struct MHD_Response *r)
 	    "frame-ancestors 'none'; base-uri 'none'");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(r, "X-Frame-Options", "DENY");
-	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	/* same-origin, not no-referrer: under no-referrer a browser sends
+	 * "Origin: null" with its own forms, which foreign_origin cannot tell
+	 * from a page elsewhere */
+	MHD_add_response_header(r, "Referrer-Policy", "same-origin");
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
 }

@@ -121,7 +121,7 @@ const char page_css[] =
 	"h1{font-size:1.3em;margin:.2em 0 .8em}h2{font-size:1.1em;margin:1.4em 0 .5em}"
 	"table{border-collapse:collapse;width:100%;background:#fff}"
 	"th,td{border-bottom:1px solid #dde1e6;padding:.45em .6em;text-align:left;"
-	"vertical-align:top;overflow-wrap:anywhere}"
+	"vertical-align:top;overflow-wrap:break-word}"
 	"th{background:#eef1f5;font-weight:600}"
 	".box{background:#fff;border:1px solid #dde1e6;border-radius:4px;padding:1em;margin:.8em 0}"
 	".flash{background:#e7f4e4;border-color:#9ccf93}.error{background:#fbe9e7;border-color:#e8a397}"
@@ -135,7 +135,7 @@ const char page_css[] =
 	"button:focus,a:focus,input:focus,textarea:focus{outline:3px solid #f0b400}"
 	".login{max-width:26em;margin:3em auto}.muted{color:#5b6470;font-size:.9em}"
 	"dl{display:grid;grid-template-columns:9em 1fr;gap:.3em 1em;margin:0}dt{font-weight:600}"
-	"dd{margin:0;overflow-wrap:anywhere}"
+	"dd{margin:0;overflow-wrap:break-word}"
 	".req{display:flex;gap:.6em;align-items:end;flex-wrap:wrap}"
 	".req input[type=text]{width:9em}";
 

@@ -144,7 +144,8 @@ setup(void **state)
 #ifdef STORE_TEST_PG
 	/* every test starts with an empty database, as with a new folder */
 	if (pg_sql("SET client_min_messages = warning; "
-	    "DROP TABLE IF EXISTS items, schema_version, blobs, releases", NULL, 0) != 0)
+	    "DROP TABLE IF EXISTS items, schema_version, blobs, releases, users, user_recovery, "
+	    "sessions, requests, item_recipients", NULL, 0) != 0)
 		return -1;
 #endif
 	reopen(f, f->key);
@@ -818,6 +819,13 @@ test_no_key_is_metadata_only(void **state)
 	buf_free(&err);
 }
 
+static int
+found_any(size_t ncols, const char *const *cols, void *ctx)
+{
+	*(int *)ctx = 1;
+	return 1;
+}
+
 static void
 test_expire(void **state)
 {
@@ -862,6 +870,14 @@ test_expire(void **state)
 	assert_int_equal(rows, 2);
 	assert_int_equal(blobs, 2);
 	assert_int_equal(count_files(f->blobs, ".sk"), 0);
+	{
+		/* and their recipients' index rows with them */
+		int any = 0;
+
+		assert_int_equal(store_query(f->s, 0, "SELECT 1 FROM item_recipients", NULL, 0,
+		    found_any, &any, NULL, &err), 0);
+		assert_false(any);
+	}
 	/* the same content stored again after its blob expired */
 	put_ok(f, &a, "old and alone", 13);
 	buf_reset(&out);
@@ -1338,6 +1354,23 @@ test_query(void **state)
 	    rows_collect, &rs, NULL, &err), 0);
 	assert_int_equal(rs.n, 1);
 	buf_free(&out);
+	/* the item under each recipient, lower-cased, without <>, once */
+	{
+		struct store_item it2 = item("SK-q2", NOW + 1, "sanitized", "b@example.com", "r");
+		const char *addr[1] = { "a@town.example.lg.jp" };
+
+		it2.recipients = "<A@Town.example.lg.jp>,b@x.jp,a@town.example.lg.jp,";
+		put_ok(f, &it2, "x", 1);
+		memset(&rs, 0, sizeof rs);
+		assert_int_equal(store_query(f->s, 0, "SELECT receipt_id, address FROM "
+		    "item_recipients WHERE address = ?1", addr, 1, rows_collect, &rs, NULL, &err), 0);
+		assert_int_equal(rs.n, 1);
+		assert_string_equal(rs.last, "SK-q2|a@town.example.lg.jp");
+		memset(&rs, 0, sizeof rs);
+		assert_int_equal(store_query(f->s, 0, "SELECT receipt_id, address FROM "
+		    "item_recipients", NULL, 0, rows_collect, &rs, NULL, &err), 0);
+		assert_int_equal(rs.n, 3);	/* SK-q's one, SK-q2's two */
+	}
 	buf_free(&err);
 }
 
@@ -1394,7 +1427,7 @@ test_schema(void **state)
 	/* a version-2 database (no releases table, no console tables) is
 	 * upgraded and releases */
 	assert_int_equal(sqlite3_exec(db, "DROP TABLE releases; DROP TABLE users; "
-	    "DROP TABLE requests; DELETE FROM schema_version; "
+	    "DROP TABLE requests; DROP TABLE item_recipients; DELETE FROM schema_version; "
 	    "INSERT INTO schema_version (version) VALUES (2)", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	reopen(f, f->key);
@@ -1415,9 +1448,12 @@ test_schema(void **state)
 	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT max(version) || ' ' || "
 	    "(SELECT count(*) FROM releases) || ' ' || (SELECT count(*) FROM users) || ' ' || "
-	    "(SELECT count(*) FROM requests) FROM schema_version", -1, &st, NULL), SQLITE_OK);
+	    "(SELECT count(*) FROM requests) || ' ' || (SELECT group_concat(receipt_id || '=' || "
+	    "address) FROM item_recipients) FROM schema_version", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_string_equal((const char *)sqlite3_column_text(st, 0), "4 1 0 0");
+	/* the items stored before the index are indexed on the first open */
+	assert_string_equal((const char *)sqlite3_column_text(st, 0),
+	    "4 1 0 0 SK-old=soumu@city.example.lg.jp,SK-old2=soumu@city.example.lg.jp");
 	sqlite3_finalize(st);
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE "
 	    "type = 'index' AND name IN ('items_received_at', 'items_sha256')", -1, &st, NULL),
@@ -1536,7 +1572,8 @@ test_schema(void **state)
 	assert_int_equal(pg_sql("UPDATE schema_version SET version = 99", NULL, 0), 0);
 	open_fails(&c, "newer");
 	/* without create, a database without the tables is an error and stays empty */
-	assert_int_equal(pg_sql("DROP TABLE items, schema_version, blobs, releases", NULL, 0), 0);
+	assert_int_equal(pg_sql("DROP TABLE items, schema_version, blobs, releases, users, "
+	    "user_recovery, sessions, requests, item_recipients", NULL, 0), 0);
 	c.create = 0;
 	open_fails(&c, "no quarantine store");
 	assert_int_equal(pg_sql("SELECT to_regclass('items') IS NULL", v, sizeof v), 0);
