@@ -402,6 +402,9 @@ run_store(int key_fd, int audit_fd)
 {
 	child_common("sk-store");
 	close_master_fds(0, 0, 1);
+	/* the console's previews are drawn by workers (mime/preview.h) */
+	if (console_mon_fd >= 0)
+		start_spawner("store owner");
 	become_daemon_user("store owner");
 	_exit(storeowner_run(&dcfg, store_lfd, key_fd, audit_fd, console_mon_fd, U.console.uid));
 }

@@ -37,7 +37,8 @@
 #define FRAME_NAME_MAX 1024	/* a file's name (UTF-8), with its NUL */
 
 enum frame_kind { FRAME_MAIL = 0, FRAME_FILE = 1, FRAME_FILE_CONVERTED = 2,
-	FRAME_INSPECT = 3 /* outbound inspection (dlp/inspect.h) */ };
+	FRAME_INSPECT = 3 /* outbound inspection (dlp/inspect.h) */,
+	FRAME_PREVIEW = 4 /* a page of a part as PNG (mime/preview.h): name "PATH PAGE" */ };
 
 #define FRAME_STATUS_RETIRE 0x100	/* or'ed into a response's status */
 

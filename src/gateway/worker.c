@@ -17,11 +17,13 @@
 
 #include "core/clock.h"
 #include "core/digest.h"
+#include "core/jsonread.h"
 #include "core/xalloc.h"
 #include "dlp/inspect.h"
 #include "gateway/frame.h"
 #include "gateway/privsep.h"
 #include "gateway/spawner.h"
+#include "mime/preview.h"
 #include "receipt/receipt.h"
 #include "receipt/receipt_read.h"
 #include "scan/clamd.h"
@@ -336,6 +338,23 @@ answer_check(const char *id, int kind, int status, const struct buf *out,
 	int r = -1;
 
 	buf_init(&why, 512);
+	if (kind == FRAME_PREVIEW) {
+		struct json_value jv;
+
+		/* a PNG with its facts, or nothing with the reason */
+		if (json_check(buf_str(receipt), receipt->len, &jv, &why) != 0 ||
+		    jv.type != JV_OBJECT)
+			snprintf(detail, detail_size, "worker answered a malformed preview: %s",
+			    buf_str(&why));
+		else if (status == PREVIEW_OK ? out->len < 8 ||
+		    memcmp(out->data, "\x89PNG\r\n\x1a\n", 8) != 0 :
+		    status != PREVIEW_NONE || out->len != 0)
+			snprintf(detail, detail_size, "worker's preview and status disagree");
+		else
+			r = 0;
+		buf_free(&why);
+		return r;
+	}
 	if (kind == FRAME_INSPECT) {
 		struct findings_view fv;
 

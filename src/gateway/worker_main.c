@@ -25,6 +25,7 @@
 #include "core/xalloc.h"
 #include "dlp/inspect.h"
 #include "gateway/frame.h"
+#include "mime/preview.h"
 #include "gateway/sandbox.h"
 #include "gateway/spawner.h"
 #include "gateway/worker.h"
@@ -80,7 +81,10 @@ serve(const struct policy *loaded)
 		buf_reset(&receipt);
 		if (frame_read_request(WORKER_FD, id, &t, &kind, name, &env, &item) != 0)
 			_exit(0);
-		if (kind == FRAME_INSPECT)
+		if (kind == FRAME_PREVIEW)
+			status = preview_render(pol, name, (const unsigned char *)buf_str(&item),
+			    item.len, &out, &receipt);
+		else if (kind == FRAME_INSPECT)
 			status = dlp_inspect(pol, id, name[0] ? name : NULL,
 			    (const unsigned char *)buf_str(&item), item.len, &receipt);
 		else if (kind == FRAME_FILE)

@@ -526,6 +526,49 @@ do_download(struct ctx *x, const char *id)
 	return r;
 }
 
+/* A part's page drawn as a picture, with the item's request form. */
+static enum MHD_Result
+show_preview(struct ctx *x, const char *id, const char *part)
+{
+	const char *page = MHD_lookup_connection_value(x->c, MHD_GET_ARGUMENT_KIND, "page");
+	const char *more[3] = { id, part, page != NULL ? page : "1" };
+	const char *f[5] = { x->token, x->client, id, part, more[2] };
+	json_t *item, *info;
+	unsigned st = ask_json(x, CONSOLE_OP_ITEM, more, 1, &item);
+	struct buf b;
+
+	if (st != CONSOLE_OK)
+		return message(x, st);
+	/* the picture is bytes: the answer's last field */
+	st = ask(CONSOLE_OP_PREVIEW, f, 5, &x->a, 1) != 0 ? CONSOLE_FAILED : x->a.code;
+	if (st != CONSOLE_OK || x->a.n != 2 ||
+	    (info = json_loads(console_field(&x->a, 0), 0, NULL)) == NULL) {
+		json_decref(item);
+		return message(x, st != CONSOLE_OK ? st : CONSOLE_FAILED);
+	}
+	buf_init(&b, PAGE_MAX);
+	page_preview(&b, x->lang, x->account, item, part, info, x->a.field[1].data,
+	    x->a.field[1].len);
+	json_decref(info);
+	json_decref(item);
+	return send_page(x->c, MHD_HTTP_OK, &b, NULL);
+}
+
+/* A part's path: digits and single dots, as receipts write them. */
+static int
+part_path_ok(const char *p)
+{
+	size_t n = strlen(p);
+
+	if (n == 0 || n > 63 || p[0] == '.' || p[n - 1] == '.')
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!(p[i] >= '0' && p[i] <= '9') && !(p[i] == '.' && p[i + 1] != '.'))
+			return 0;
+	}
+	return 1;
+}
+
 /* The routes.  GET pages need a session (else the login page, with the
  * path to come back to); POSTs need a session and its CSRF token. */
 static enum MHD_Result
@@ -574,6 +617,8 @@ route(struct ctx *x, const char *url, int post)
 			return show_item(x, id, NULL, 0);
 		if (!post && strcmp(rest, "/original") == 0)
 			return do_download(x, id);
+		if (!post && strncmp(rest, "/view/", 6) == 0 && part_path_ok(rest + 6))
+			return show_preview(x, id, rest + 6);
 		if (post && strcmp(rest, "/request") == 0)
 			return do_request(x, id);
 	}

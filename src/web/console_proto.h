@@ -32,7 +32,8 @@ enum console_op {
 	CONSOLE_OP_QUEUE,	/* token, client -> requests JSON */
 	CONSOLE_OP_DECIDE,	/* token, client, request id, approve|reject, totp, comment */
 	CONSOLE_OP_DOWNLOAD,	/* token, client, receipt id -> meta JSON, original bytes */
-	CONSOLE_OP_MAX = CONSOLE_OP_DOWNLOAD
+	CONSOLE_OP_PREVIEW,	/* token, client, receipt id, part path, page -> info JSON, PNG */
+	CONSOLE_OP_MAX = CONSOLE_OP_PREVIEW
 };
 
 /* The monitor's answers. */

@@ -32,6 +32,9 @@
 #include "daemon/outcome.h"
 #include "receipt/receipt.h"
 #include "store/store.h"
+#include "gateway/frame.h"
+#include "gateway/worker.h"
+#include "mime/preview.h"
 #include "web/accounts.h"
 #include "web/auth.h"
 #include "web/console_proto.h"
@@ -57,6 +60,8 @@ struct conn {
 	struct store *s;
 	struct console_msg rq;
 	long long now;
+	struct worker wk;	/* draws previews; started when first needed */
+	int wk_ready;
 };
 
 /* ---- listening ------------------------------------------------------------ */
@@ -1269,6 +1274,81 @@ op_download(struct conn *c)
 	return rc;
 }
 
+/* ---- previews ---------------------------------------------------------------------- */
+
+/*
+ * A page of a part of the original as PNG, drawn by a sandboxed worker
+ * (mime/preview.h): this process decrypts the original and parses none of
+ * it.  Anyone who may see the item may see its previews, except of an item
+ * of the malware class.  The answer: the worker's facts, then the PNG.
+ */
+static int
+op_preview(struct conn *c)
+{
+	const char *part = console_field(&c->rq, 3), *page = console_field(&c->rq, 4);
+	struct account a;
+	char csrf[AUTH_TOKEN_HEX + 1], spec[PREVIEW_PATH_MAX + 8], path[PREVIEW_PATH_MAX];
+	char detail[256];
+	struct item_view v;
+	struct buf orig, png, info, err;
+	unsigned st;
+	int pg, r;
+
+	if ((st = session_of(c, &a, csrf)) != CONSOLE_OK)
+		return answer1(c, st, NULL);
+	snprintf(spec, sizeof spec, "%.*s %.5s", PREVIEW_PATH_MAX, part, page);
+	if (preview_spec_parse(spec, path, &pg) != 0)
+		return answer1(c, CONSOLE_BAD, NULL);
+	if ((st = item_of(c, &a, console_field(&c->rq, 2), &v)) != CONSOLE_OK)
+		return answer1(c, st, NULL);
+	if (v.never) {
+		item_view_free(&v);
+		return answer1(c, CONSOLE_FORBIDDEN, NULL);
+	}
+	buf_init(&orig, worker_input_max(&M.cfg->pol));
+	buf_init(&png, M.cfg->pol.lim.file_out_bytes);
+	buf_init(&info, 4096);
+	buf_init(&err, 1024);
+	r = store_get(c->s, v.m.receipt_id, &orig, NULL, &err);
+	if (r == 0 && !c->wk_ready) {
+		memset(&c->wk, 0, sizeof c->wk);
+		c->wk.fd = -1;
+		c->wk.cfg = M.cfg;
+		c->wk_ready = 1;
+	}
+	if (r != 0) {
+		syslog(LOG_ERR, "console: preview of %s: %s", v.m.receipt_id, buf_str(&err));
+		st = CONSOLE_FAILED;
+	} else {
+		r = worker_run_item(&c->wk, FRAME_PREVIEW, spec, NULL, v.m.receipt_id, c->now,
+		    orig.data != NULL ? orig.data : "", orig.len, &png, &info, detail,
+		    sizeof detail);
+		if (r != PREVIEW_OK && r != PREVIEW_NONE) {
+			syslog(LOG_WARNING, "console: preview of %s part %s: %s", v.m.receipt_id, path,
+			    detail);
+			buf_reset(&info);
+			buf_puts(&info, "{\"reason\":\"worker-failed\"}");
+			buf_reset(&png);
+		}
+		st = CONSOLE_OK;
+	}
+	if (orig.data != NULL)
+		sodium_memzero(orig.data, orig.len);
+	if (st == CONSOLE_OK) {
+		const char *f[2] = { buf_str(&info), png.data != NULL ? png.data : "" };
+		size_t lens[2] = { info.len, png.len };
+
+		r = console_write_answer(c->fd, CONSOLE_OK, f, lens, 2);
+	} else
+		r = answer1(c, st, NULL);
+	buf_free(&orig);
+	buf_free(&png);
+	buf_free(&info);
+	buf_free(&err);
+	item_view_free(&v);
+	return r;
+}
+
 /* ---- serving ----------------------------------------------------------------------- */
 
 static int
@@ -1285,6 +1365,7 @@ dispatch(struct conn *c)
 	case CONSOLE_OP_QUEUE: return op_queue(c);
 	case CONSOLE_OP_DECIDE: return op_decide(c);
 	case CONSOLE_OP_DOWNLOAD: return op_download(c);
+	case CONSOLE_OP_PREVIEW: return op_preview(c);
 	}
 	return answer1(c, CONSOLE_BAD, NULL);
 }
@@ -1309,6 +1390,8 @@ serve(void *arg)
 		console_msg_reset(&c->rq);
 	}
 	console_msg_free(&c->rq);
+	if (c->wk_ready && c->wk.pid > 0)
+		worker_stop(&c->wk);
 	if (c->o != NULL)
 		outcome_close(c->o);
 	close(c->fd);

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "mime/notice.h"
 #include "web/html.h"
 
@@ -96,6 +98,15 @@ static const struct text texts[] = {
 	{ "back", "一覧に戻る", "Back to the list" },
 	{ "item", "メール", "Mail" },
 	{ "send", "送信", "Send" },
+	{ "preview", "プレビュー", "Preview" },
+	{ "preview-title", "添付ファイルのプレビュー", "Preview of the attachment" },
+	{ "preview-note", "原本を画像にして表示しています (原本のデータは送られません)。",
+	  "The original shown as a picture (none of its bytes reach this browser)." },
+	{ "page", "ページ", "Page" },
+	{ "prev-page", "前のページ", "Previous page" },
+	{ "next-page", "次のページ", "Next page" },
+	{ "no-preview", "この添付ファイルはプレビューできません", "No preview of this attachment" },
+	{ "back-item", "メールに戻る", "Back to the mail" },
 };
 
 const char *
@@ -137,7 +148,9 @@ const char page_css[] =
 	"dl{display:grid;grid-template-columns:9em 1fr;gap:.3em 1em;margin:0}dt{font-weight:600}"
 	"dd{margin:0;overflow-wrap:break-word}"
 	".req{display:flex;gap:.6em;align-items:end;flex-wrap:wrap}"
-	".req input[type=text]{width:9em}";
+	".req input[type=text]{width:9em}"
+	"#preview{max-width:100%;border:1px solid #dde1e6}nav.pages{margin:.4em 0}"
+	"nav.pages a{margin-right:1em}";
 
 static void
 text(struct buf *b, const char *s)
@@ -322,6 +335,34 @@ reason_text(struct buf *b, enum page_lang lang, const char *code)
 	text(b, notice_reason_text(code, lang == PAGE_EN ? LANG_EN : LANG_JA));
 }
 
+/* Parts drawn as pictures: PDF and images (the worker draws nothing else),
+ * not of the malware class. */
+static int
+previewable(json_t *item, json_t *part)
+{
+	const char *t = str(part, "type");
+
+	return strcmp(str(item, "release_class"), "never") != 0 &&
+	    (strcmp(t, "application/pdf") == 0 || strncmp(t, "image/", 6) == 0);
+}
+
+static void
+request_form(struct buf *b, enum page_lang lang, json_t *account, json_t *item)
+{
+	if (!json_is_true(json_object_get(item, "can_request")))
+		return;
+	buf_puts(b, "<form method=\"post\" id=\"request-form\" action=\"/items/");
+	url_component(b, str(item, "id"));
+	buf_puts(b, "/request\">");
+	csrf_input(b, account);
+	buf_puts(b, "<label for=\"reason\">");
+	text(b, T("request-reason"));
+	buf_puts(b, "</label><textarea id=\"reason\" name=\"reason\" required maxlength=\"1000\">"
+	    "</textarea><br><button type=\"submit\" id=\"request-submit\">");
+	text(b, T("request"));
+	buf_puts(b, "</button></form>");
+}
+
 void
 page_item(struct buf *b, enum page_lang lang, json_t *account, json_t *item,
     const char *flash_key)
@@ -371,7 +412,7 @@ page_item(struct buf *b, enum page_lang lang, json_t *account, json_t *item,
 		text(b, T("action"));
 		buf_puts(b, "</th><th>");
 		text(b, T("why"));
-		buf_puts(b, "</th></tr></thead><tbody>");
+		buf_puts(b, "</th><th></th></tr></thead><tbody>");
 		json_array_foreach(parts, i, p) {
 			char ak[32];
 
@@ -382,6 +423,16 @@ page_item(struct buf *b, enum page_lang lang, json_t *account, json_t *item,
 			text(b, T(ak));
 			buf_puts(b, "</td><td>");
 			reason_text(b, lang, str(p, "reason"));
+			buf_puts(b, "</td><td>");
+			if (previewable(item, p)) {
+				buf_puts(b, "<a class=\"preview-link\" href=\"/items/");
+				url_component(b, id);
+				buf_puts(b, "/view/");
+				url_component(b, str(p, "path"));
+				buf_puts(b, "?page=1\">");
+				text(b, T("preview"));
+				buf_puts(b, "</a>");
+			}
 			buf_puts(b, "</td></tr>");
 		}
 		buf_puts(b, "</tbody></table>");
@@ -425,20 +476,66 @@ page_item(struct buf *b, enum page_lang lang, json_t *account, json_t *item,
 		text(b, T("download-note"));
 		buf_puts(b, "</span></p>");
 	}
-	if (json_is_true(json_object_get(item, "can_request"))) {
-		buf_puts(b, "<form method=\"post\" id=\"request-form\" action=\"/items/");
-		url_component(b, id);
-		buf_puts(b, "/request\">");
-		csrf_input(b, account);
-		buf_puts(b, "<label for=\"reason\">");
-		text(b, T("request-reason"));
-		buf_puts(b, "</label><textarea id=\"reason\" name=\"reason\" required maxlength=\"1000\">"
-		    "</textarea><br><button type=\"submit\" id=\"request-submit\">");
-		text(b, T("request"));
-		buf_puts(b, "</button></form>");
-	}
+	request_form(b, lang, account, item);
 	buf_puts(b, "</div><p><a href=\"/items\">");
 	text(b, T("back"));
+	buf_puts(b, "</a></p>");
+	foot(b);
+}
+
+void
+page_preview(struct buf *b, enum page_lang lang, json_t *account, json_t *item,
+    const char *part, json_t *info, const void *png, size_t png_len)
+{
+	int page = (int)json_integer_value(json_object_get(info, "page"));
+	int pages = (int)json_integer_value(json_object_get(info, "pages"));
+	const char *id = str(item, "id");
+
+	head(b, lang, account, "preview-title");
+	buf_puts(b, "<h1 id=\"subject\">");
+	text(b, str(item, "subject")[0] != '\0' ? str(item, "subject") : "-");
+	buf_puts(b, "</h1>");
+	if (png_len == 0) {
+		buf_puts(b, "<p class=\"box\" id=\"no-preview\">");
+		text(b, T("no-preview"));
+		buf_puts(b, " (");
+		reason_text(b, lang, str(info, "reason"));
+		buf_puts(b, ")</p>");
+	} else {
+		size_t n = sodium_base64_ENCODED_LEN(png_len, sodium_base64_VARIANT_ORIGINAL);
+
+		buf_puts(b, "<p class=\"muted\">");
+		text(b, T("preview-note"));
+		buf_printf(b, " %s %d / %d</p><nav class=\"pages\">", T("page"), page, pages);
+		if (page > 1) {
+			buf_puts(b, "<a id=\"prev-page\" href=\"/items/");
+			url_component(b, id);
+			buf_puts(b, "/view/");
+			url_component(b, part);
+			buf_printf(b, "?page=%d\">%s</a> ", page - 1, T("prev-page"));
+		}
+		if (page < pages) {
+			buf_puts(b, "<a id=\"next-page\" href=\"/items/");
+			url_component(b, id);
+			buf_puts(b, "/view/");
+			url_component(b, part);
+			buf_printf(b, "?page=%d\">%s</a>", page + 1, T("next-page"));
+		}
+		buf_puts(b, "</nav><div class=\"box\"><img id=\"preview\" alt=\"\" src=\"data:image/png;base64,");
+		if (buf_reserve(b, n) == 0) {
+			sodium_bin2base64(b->data + b->len, n, png, png_len,
+			    sodium_base64_VARIANT_ORIGINAL);
+			b->len += n - 1;
+			b->data[b->len] = '\0';
+		}
+		buf_puts(b, "\"></div>");
+	}
+	buf_puts(b, "<div class=\"box\" id=\"original\">");
+	request_form(b, lang, account, item);
+	buf_puts(b, "</div><p><a href=\"/items/");
+	url_component(b, id);
+	buf_puts(b, "\">");
+	text(b, T("back-item"));
 	buf_puts(b, "</a></p>");
 	foot(b);
 }

@@ -28,6 +28,10 @@ void page_login(struct buf *b, enum page_lang lang, const char *next, const char
 void page_items(struct buf *b, enum page_lang lang, json_t *account, json_t *items);
 void page_item(struct buf *b, enum page_lang lang, json_t *account, json_t *item,
     const char *flash_key);
+/* One page of a part drawn as a picture (info: the monitor's facts, png
+ * its bytes, shown inline as a data: URL), with the item's request form. */
+void page_preview(struct buf *b, enum page_lang lang, json_t *account, json_t *item,
+    const char *part, json_t *info, const void *png, size_t png_len);
 void page_queue(struct buf *b, enum page_lang lang, json_t *account, json_t *requests,
     const char *flash_key);
 /* A page saying only what happened (not found, refused, failed). */
