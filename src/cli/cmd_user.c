@@ -85,6 +85,14 @@ open_session(struct session *x, const char *config)
 		fputs("sekisho: user: libsodium or liboath failed to start\n", stderr);
 		return EXIT_INTERNAL;
 	}
+	/* the database is sekishod's to create (as daemon_user): created here by
+	 * root it would be root's, and the daemon could not open it */
+	if (x->cfg.quarantine_backend == QUARANTINE_SQLITE &&
+	    access(x->cfg.quarantine_db, F_OK) != 0) {
+		fprintf(stderr, "sekisho: user: %s does not exist yet: start sekishod once first "
+		    "(it creates the quarantine database as its own user)\n", x->cfg.quarantine_db);
+		return EXIT_USAGE;
+	}
 	buf_init(&err, 4096);
 	if (outcome_open(&x->o, &x->cfg, &err) != 0) {
 		fprintf(stderr, "sekisho: user: the quarantine database and the journal: %s\n",

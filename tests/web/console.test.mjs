@@ -537,6 +537,32 @@ async function main() {
       anon.length === 0, anon.join(', '));
   });
 
+  // 1b (after the queue checks, which want one request at a time) a picture previewed from its notice link, then asked for from the preview
+  await step('staff: previews an attachment as a picture and asks for it from there', async () => {
+    clicks = 0;
+    const picture = ITEMS.picture;
+    await go(staff, S.links.picture, 'picture-item');
+    const link = await staff.$('a.preview-link');
+    check('the item page offers a preview of the picture', link !== null, staff.url());
+    await navClick(staff, 'a.preview-link');
+    await shot(staff, 'picture-preview');
+    const src = await staff.getAttribute('img#preview', 'src');
+    const dims = await staff.$eval('img#preview', (i) => [i.naturalWidth, i.naturalHeight]);
+    const html = await staff.content();
+    const orig = fs.readFileSync(`${S.dir}/picture-original.png`).toString('base64').slice(0, 60);
+    check('the preview is a picture drawn by sekisho (a data: PNG, drawn: ' +
+      `${dims[0]}x${dims[1]}), not the original's bytes`,
+      (src ?? '').startsWith('data:image/png;base64,') && dims[0] > 100 && dims[1] > 50 &&
+      !html.includes(orig), `${(src ?? '').slice(0, 40)} ${dims}`);
+    await staff.fill('textarea#reason', '画像の原本が必要なため');
+    const r = await navClick(staff, 'button#request-submit');
+    const state = await staff.getAttribute('#original p.request', 'data-state');
+    check(`from the notice link: preview and request in ${clicks} clicks (at most 3)`,
+      clicks <= 3 && r?.status() === 200 && state === 'pending' &&
+      new URL(staff.url()).pathname === `/items/${picture}/request`,
+      `clicks ${clicks}, ${r?.status()}, ${state}, ${staff.url()}`);
+  });
+
   // 9. an expired session
   await step('expired session', async () => {
     const c = await sessionCookie(satoPage);
