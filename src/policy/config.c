@@ -228,6 +228,8 @@ static const struct setting settings[] = {
 	  "console: PEM private key of console_tls_cert_file (mode 0600)" },
 	{ "console_url", C_STRING, POL(console_url), "", 0, SIZEOF(pol.console_url), NULL,
 	  "console: the address staff use (https://host[:port]): each notice links to its item there (empty: no link)" },
+	{ "console_notify", C_BOOL, OFF(console_notify), "yes", 0, 0, NULL,
+	  "console: mail the approvers of a group when one of its staff asks for an original, and the staff member when it is decided (through deliver_to)" },
 	{ "withheld_notice", C_BOOL, OFF(withheld_notice), "no", 0, 0, NULL,
 	  "sekishod: for a withheld message the listener's delivery agents deliver a short notice instead (sender, subject, reason, receipt number and the console link), so that staff know what did not reach them" },
 	{ "console_language", C_ENUM, OFF(console_language), "ja", 0, 0, langs,

@@ -89,6 +89,7 @@ struct config {
 	size_t console_session_lifetime;	/* seconds after login: the session ends */
 	size_t console_password_memory;	/* argon2id memory per password check */
 	size_t console_download_limit;	/* largest original the console hands out */
+	int console_notify;		/* mail approvers of requests, staff of decisions */
 
 	/* quarantine store */
 	char quarantine_dir[512];

@@ -39,6 +39,7 @@
 #include "web/auth.h"
 #include "web/console_proto.h"
 #include "web/event.h"
+#include "web/notify.h"
 
 #define ID_LEN EVENT_ID_LEN
 
@@ -988,9 +989,12 @@ op_request(struct conn *c)
 	r = store_transaction(c->s, request_in_tx, &t, &err);
 	if (r != 0)
 		syslog(LOG_ERR, "console: request of %s by %s: %s", t.item, a.name, buf_str(&err));
-	else
+	else {
 		syslog(LOG_INFO, "console: %s asked for the original of %s (%s)", a.name, t.item,
 		    t.id);
+		if (M.cfg->console_notify)
+			notify_request(M.cfg, c->s, &a, t.item, v.m.subject, v.m.sender, t.reason);
+	}
 	buf_free(&err);
 	item_view_free(&v);
 	return r != 0 ? answer1(c, CONSOLE_FAILED, NULL) : answer1(c, CONSOLE_OK, t.id);
@@ -1113,9 +1117,16 @@ op_decide(struct conn *c)
 	rc = store_transaction(c->s, decide_in_tx, &t, &err);
 	if (rc != 0 && rc != CONSOLE_CONFLICT)
 		syslog(LOG_ERR, "console: decision on %s by %s: %s", rid, a.name, buf_str(&err));
-	else if (rc == 0)
+	else if (rc == 0) {
+		struct account req;
+
 		syslog(LOG_INFO, "console: %s %s %s (%s)", a.name, t.approve ? "approved" :
 		    "rejected", rid, ri.item);
+		buf_reset(&err);
+		if (M.cfg->console_notify && account_get(c->s, r->by, &req, &err) == 0)
+			notify_decision(M.cfg, &req, ri.item, v.m.subject, t.approve,
+			    a.display[0] != '\0' ? a.display : a.name, t.comment);
+	}
 	item_view_free(&v);
 	buf_free(&err);
 	return answer1(c, rc == 0 ? CONSOLE_OK : rc == CONSOLE_CONFLICT ? CONSOLE_CONFLICT :
@@ -1466,6 +1477,8 @@ monitor_start(const struct config *cfg, int lfd, uid_t peer_uid, struct buf *err
 		buf_puts(err, "console monitor: libsodium or liboath failed to start");
 		return -1;
 	}
+	if (cfg->console_notify)
+		notify_init();
 	{
 		char pw[AUTH_RANDOM_PW_LEN + 1];
 

@@ -1,0 +1,225 @@
+/*
+ * notify - the console's mail to approvers and requesters (see the header).
+ */
+#include "web/notify.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "gateway/deliver.h"
+#include "gateway/spool.h"
+#include "mime/compose.h"
+#include "mime/notice.h"
+
+#define NOTIFY_MAX ((size_t)256 * 1024)
+
+void
+notify_init(void)
+{
+	notice_init();
+}
+
+static const char *
+host_name(const struct config *cfg, char *buf, size_t n)
+{
+	if (cfg->hostname[0] != '\0')
+		return cfg->hostname;
+	if (gethostname(buf, n) != 0)
+		snprintf(buf, n, "localhost");
+	buf[n - 1] = '\0';
+	return buf;
+}
+
+/* One message to the addresses (one per line in rcpts), delivered. */
+static int
+send_notice(const struct config *cfg, const char *rcpts, size_t nrcpt, const char *subject,
+    const char *body)
+{
+	char host[256], from[300], mid[300], date[64], qid[40];
+	char (*rcpt)[SPOOL_ADDR_MAX];
+	struct deliver_target t;
+	struct envelope env;
+	struct buf msg, err;
+	unsigned char r[8];
+	time_t now = time(NULL);
+	struct tm tm;
+	enum out_charset cs = cfg->pol.out_charset;
+	const char *p = rcpts;
+	size_t k = 0;
+	int rc = -1;
+
+	if (nrcpt == 0)
+		return 0;
+	buf_init(&err, 1024);
+	if (deliver_parse_target(cfg->deliver_to, &t, &err) != 0) {
+		buf_free(&err);
+		return -1;
+	}
+	rcpt = calloc(nrcpt, sizeof *rcpt);
+	if (rcpt == NULL)
+		return -1;
+	while (*p != '\0' && k < nrcpt) {
+		const char *e = strchr(p, '\n');
+		size_t n = e != NULL ? (size_t)(e - p) : strlen(p);
+
+		if (n > 0 && n < SPOOL_ADDR_MAX) {
+			memcpy(rcpt[k], p, n);
+			rcpt[k][n] = '\0';
+			k++;
+		}
+		p = e != NULL ? e + 1 : p + n;
+	}
+	host_name(cfg, host, sizeof host);
+	randombytes_buf(r, sizeof r);
+	snprintf(qid, sizeof qid, "console-%02x%02x%02x%02x", r[0], r[1], r[2], r[3]);
+	snprintf(from, sizeof from, "sekisho <postmaster@%s>", host);
+	snprintf(mid, sizeof mid, "<%s.%lld@%s>", qid, (long long)now, host);
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+	buf_init(&msg, NOTIFY_MAX);
+	if (compose_header(&msg, "From", from, HK_ADDR, cs) == 0 &&
+	    compose_header(&msg, "Subject", subject, HK_TEXT, cs) == 0 &&
+	    compose_header(&msg, "Date", date, HK_ASCII, cs) == 0 &&
+	    compose_header(&msg, "Message-ID", mid, HK_ASCII, cs) == 0 &&
+	    compose_header(&msg, "Auto-Submitted", "auto-generated", HK_ASCII, cs) == 0 &&
+	    compose_body(&msg, body, strlen(body), cs) == 0) {
+		memset(&env, 0, sizeof env);
+		snprintf(env.qid, sizeof env.qid, "%s", qid);
+		snprintf(env.sender, sizeof env.sender, "postmaster@%s", host);
+		env.nrcpt = k;
+		env.rcpt = rcpt;
+		env.received = (long long)now * 1000;
+		if (deliver(&t, &env, msg.data, msg.len, host, &err) == DELIVER_OK)
+			rc = (int)k;
+		else
+			syslog(LOG_WARNING, "console: a notice to %zu address(es) was not sent: %s",
+			    k, buf_str(&err));
+	}
+	buf_free(&msg);
+	buf_free(&err);
+	free(rcpt);
+	return rc;
+}
+
+static void
+link_to(const struct config *cfg, struct buf *b, const char *what)
+{
+	size_t n = strlen(cfg->pol.console_url);
+
+	while (n > 0 && cfg->pol.console_url[n - 1] == '/')
+		n--;
+	if (n > 0)
+		buf_printf(b, "  %.*s%s\n", (int)n, cfg->pol.console_url, what);
+}
+
+struct approvers {
+	const struct account *requester;
+	struct buf rcpts;
+	size_t n;
+};
+
+static int
+approver_of(const struct account *a, void *ctx)
+{
+	struct approvers *ap = ctx;
+	const char *p = a->addresses;
+
+	if (a->role != ROLE_APPROVER || a->disabled || a->group[0] == '\0' ||
+	    strcmp(a->group, ap->requester->group) != 0 ||
+	    strcmp(a->name, ap->requester->name) == 0)
+		return 0;
+	while (*p != '\0' && ap->n < NOTIFY_RCPT_MAX) {
+		const char *e = strchr(p, '\n');
+		size_t n = e != NULL ? (size_t)(e - p) : strlen(p);
+
+		buf_printf(&ap->rcpts, "%.*s\n", (int)n, p);
+		ap->n++;
+		p = e != NULL ? e + 1 : p + n;
+	}
+	return 0;
+}
+
+int
+notify_request(const struct config *cfg, struct store *s, const struct account *requester,
+    const char *item, const char *subject, const char *sender, const char *reason)
+{
+	const int en = cfg->console_language == 1;
+	struct approvers ap = { .requester = requester };
+	struct buf body, subj, err;
+	int r;
+
+	if (requester->group[0] == '\0')
+		return 0;
+	buf_init(&ap.rcpts, NOTIFY_RCPT_MAX * (ACCOUNT_ADDRESS_MAX + 1) + 1);
+	buf_init(&err, 1024);
+	if (account_list(s, approver_of, &ap, &err) != 0) {
+		syslog(LOG_ERR, "console: approvers of %s: %s", requester->group, buf_str(&err));
+		buf_free(&ap.rcpts);
+		buf_free(&err);
+		return -1;
+	}
+	buf_init(&body, NOTIFY_MAX);
+	buf_init(&subj, 8192);
+	buf_printf(&subj, en ? "[Approval requested] %s" : "【承認依頼】%s", subject);
+	if (en)
+		buf_printf(&body, "%s (%s) asks for the original of a message.\n\nReceipt: %s\n"
+		    "Subject: %s\nFrom: %s\nReason: %s\n\nApprove or reject it in the staff "
+		    "console:\n", requester->display, requester->name, item, subject, sender, reason);
+	else
+		buf_printf(&body, "%s さん（%s）から、メールの原本の申請がありました。\n\n"
+		    "受付番号: %s\n件名: %s\n差出人: %s\n申請理由: %s\n\n"
+		    "職員コンソールで承認または却下してください:\n", requester->display,
+		    requester->name, item, subject, sender, reason);
+	link_to(cfg, &body, "/approvals");
+	r = send_notice(cfg, buf_str(&ap.rcpts), ap.n, buf_str(&subj), buf_str(&body));
+	buf_free(&body);
+	buf_free(&subj);
+	buf_free(&ap.rcpts);
+	buf_free(&err);
+	return r;
+}
+
+int
+notify_decision(const struct config *cfg, const struct account *requester, const char *item,
+    const char *subject, int approved, const char *by, const char *comment)
+{
+	const int en = cfg->console_language == 1;
+	size_t n = 0;
+	struct buf body, subj, path;
+	int r;
+
+	for (const char *p = requester->addresses; *p != '\0'; p++)
+		n += *p == '\n';
+	if (requester->addresses[0] != '\0')
+		n++;
+	buf_init(&body, NOTIFY_MAX);
+	buf_init(&subj, 8192);
+	buf_init(&path, 512);
+	if (en)
+		buf_printf(&subj, approved ? "[Approved] %s" : "[Rejected] %s", subject);
+	else
+		buf_printf(&subj, approved ? "【承認されました】%s" : "【却下されました】%s", subject);
+	if (en)
+		buf_printf(&body, "Your request for the original was %s by %s.\n\nReceipt: %s\n"
+		    "Subject: %s\nComment: %s\n\n%s", approved ? "approved" : "rejected", by, item,
+		    subject, comment, approved ? "Download it in the staff console:\n" :
+		    "The message in the staff console:\n");
+	else
+		buf_printf(&body, "原本の申請は %s さんにより%sされました。\n\n受付番号: %s\n"
+		    "件名: %s\nコメント: %s\n\n%s", by, approved ? "承認" : "却下", item, subject,
+		    comment, approved ? "職員コンソールからダウンロードできます:\n" :
+		    "職員コンソールの該当ページ:\n");
+	buf_printf(&path, "/items/%s", item);
+	link_to(cfg, &body, buf_str(&path));
+	r = send_notice(cfg, requester->addresses, n, buf_str(&subj), buf_str(&body));
+	buf_free(&body);
+	buf_free(&subj);
+	buf_free(&path);
+	return r;
+}

@@ -1,0 +1,30 @@
+/*
+ * notify - the console's mail: to the approvers of a group when one of its
+ * staff asks for an original, and to the staff member when the request is
+ * decided.  Japanese (or English, console_language), sent through
+ * deliver_to as sekishod delivers sanitised mail, from postmaster at the
+ * host name.  Best effort: a request or a decision is recorded whether or
+ * not its notice could be sent (a failure is logged); a notice names the
+ * item's subject and sender, the requester and reason, and links to the
+ * console, never anything of the original.
+ */
+#ifndef SEKISHO_WEB_NOTIFY_H
+#define SEKISHO_WEB_NOTIFY_H
+
+#include "policy/config.h"
+#include "store/store.h"
+#include "web/accounts.h"
+
+#define NOTIFY_RCPT_MAX 64	/* approvers written to about one request */
+
+/* GMime for the headers; once, before the monitor's threads. */
+void notify_init(void);
+/* To every approver of requester's group with an address (not disabled).
+ * Returns how many were sent to, -1 on failure. */
+int notify_request(const struct config *cfg, struct store *s, const struct account *requester,
+    const char *item, const char *subject, const char *sender, const char *reason);
+/* To the requester's addresses: approved or rejected, with the comment. */
+int notify_decision(const struct config *cfg, const struct account *requester, const char *item,
+    const char *subject, int approved, const char *by, const char *comment);
+
+#endif
