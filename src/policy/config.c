@@ -53,6 +53,8 @@ static const char *const directions[] = { "inbound", "outbound", NULL };
 static const char *const finding_actions[] = { "hold", "reject", "pass", NULL };
 static const char *const confidences[] = { "high", "medium", "low", NULL };
 static const char *const many_actions[] = { "bcc", "hold", "reject", NULL };
+static const char *const malware_release[] = { "never", "two-operators", NULL };
+static const char *const release_approvers[] = { "approver", "operator", NULL };
 
 #define OFF(f) offsetof(struct config, f)
 #define POL(f) offsetof(struct config, pol.f)
@@ -230,6 +232,15 @@ static const struct setting settings[] = {
 	  "console: the address staff use (https://host[:port]): each notice links to its item there (empty: no link)" },
 	{ "console_notify", C_BOOL, OFF(console_notify), "yes", 0, 0, NULL,
 	  "console: mail the approvers of a group when one of its staff asks for an original, and the staff member when it is decided (through deliver_to)" },
+	{ "console_release_malware", C_ENUM, OFF(console_release_malware), "never", 0, 0,
+	  malware_release,
+	  "console: an item with a virus or a YARA match: never released through the console, or two-operators (an operator asks, another operator approves)" },
+	{ "console_release_approver", C_ENUM, OFF(console_release_approver), "approver", 0, 0,
+	  release_approvers,
+	  "console: who approves the other requests: approver (an approver of the requester's group, or an operator) or operator (operators only)" },
+	{ "console_self_release", C_STRING, OFF(console_self_release), "", 0,
+	  SIZEOF(console_self_release), NULL,
+	  "console: rebuild methods (rasterize, re-encode, rebuild, transcode, …; comma-separated) whose originals staff take without approval, when every attachment of the item was kept so rebuilt and none removed (empty: none)" },
 	{ "withheld_notice", C_BOOL, OFF(withheld_notice), "no", 0, 0, NULL,
 	  "sekishod: for a withheld message the listener's delivery agents deliver a short notice instead (sender, subject, reason, receipt number and the console link), so that staff know what did not reach them" },
 	{ "console_language", C_ENUM, OFF(console_language), "ja", 0, 0, langs,

@@ -557,6 +557,19 @@ requests_of_item(struct conn *c, const char *id, struct req_list *l, struct buf 
 	    "r.request_id", p, 1, take_req, l, NULL, err);
 }
 
+/*
+ * Release classes (the release policy, docs/console.md): who may get an
+ * item's original through the console.
+ */
+enum release_class {
+	RC_APPROVAL,		/* asked for, approved by an approver (or an operator) */
+	RC_SELF,		/* taken by its staff alone (console_self_release) */
+	RC_MALWARE_OPERATORS,	/* a virus or YARA match: an operator asks, another approves */
+	RC_NEVER		/* a virus or YARA match: never through the console */
+};
+
+static const char *const rc_names[] = { "approval", "self", "two-operators", "never" };
+
 /* Whether a may see the item (recipients) with these requests. */
 static int
 may_see(const struct account *a, const char *recipients, const struct req_list *l)
@@ -574,17 +587,60 @@ may_see(const struct account *a, const char *recipients, const struct req_list *
 	return 0;
 }
 
-/* Whether a may approve r: an approver of the requester's group or an
- * operator, never the requester. */
+/* Whether a may approve r, of an item of class cls: never the requester;
+ * an operator (for the malware class, the only one); an approver of the
+ * requester's group unless console_release_approver = operator. */
 static int
-may_decide(const struct account *a, const struct req_row *r)
+may_decide(const struct account *a, const struct req_row *r, int cls)
 {
-	if (strcmp(a->name, r->by) == 0)
+	if (strcmp(a->name, r->by) == 0 || cls == RC_NEVER)
 		return 0;
 	if (a->role == ROLE_OPERATOR)
 		return 1;
-	return a->role == ROLE_APPROVER && a->group[0] != '\0' &&
+	return cls == RC_APPROVAL && M.cfg->console_release_approver == 0 &&
+	    a->role == ROLE_APPROVER && a->group[0] != '\0' &&
 	    strcmp(a->group, r->by_group) == 0;
+}
+
+
+/* Every attachment kept, rebuilt by a method the policy lets staff undo. */
+static int
+self_release(const char *verdict, json_t *receipt)
+{
+	json_t *parts = json_object_get(receipt, "parts"), *p;
+	size_t i;
+	int files = 0;
+
+	if (M.cfg->console_self_release[0] == '\0' || strcmp(verdict, "sanitized") != 0)
+		return 0;
+	json_array_foreach(parts, i, p) {
+		const char *action = json_string_value(json_object_get(p, "action"));
+		json_t *san = json_object_get(p, "sanitized");
+		const char *method = json_is_object(san) ?
+		    json_string_value(json_object_get(san, "method")) : NULL;
+		const char *list = M.cfg->console_self_release;
+		int listed = 0;
+
+		if (action == NULL || strcmp(action, "kept") == 0 || strcmp(action, "text") == 0 ||
+		    strcmp(action, "converted") == 0)
+			continue;
+		if (strcmp(action, "sanitized") != 0 || method == NULL)
+			return 0;
+		for (const char *q = list; *q != '\0';) {
+			size_t n;
+
+			while (*q == ' ' || *q == ',')
+				q++;
+			n = strcspn(q, ", ");
+			if (n > 0 && strlen(method) == n && strncmp(q, method, n) == 0)
+				listed = 1;
+			q += n;
+		}
+		if (!listed)
+			return 0;
+		files++;
+	}
+	return files > 0;
 }
 
 /* The item as the user may know it; 0, CONSOLE_NOT_FOUND or CONSOLE_FAILED. */
@@ -592,7 +648,8 @@ struct item_view {
 	struct store_item_out m;
 	json_t *receipt;
 	struct req_list reqs;
-	int never;		/* malware class: no release through the console */
+	enum release_class cls;
+	int never;		/* cls == RC_NEVER */
 };
 
 static unsigned
@@ -620,7 +677,11 @@ item_of(struct conn *c, const struct account *a, const char *id, struct item_vie
 	v->receipt = json_loads(v->m.receipt_json != NULL ? v->m.receipt_json : "{}", 0, NULL);
 	if (v->receipt == NULL)
 		v->receipt = json_object();
-	v->never = malware_class(v->m.reason, v->receipt);
+	if (malware_class(v->m.reason, v->receipt))
+		v->cls = M.cfg->console_release_malware == 1 ? RC_MALWARE_OPERATORS : RC_NEVER;
+	else
+		v->cls = self_release(v->m.verdict, v->receipt) ? RC_SELF : RC_APPROVAL;
+	v->never = v->cls == RC_NEVER;
 	return CONSOLE_OK;
 }
 
@@ -644,12 +705,23 @@ my_request(const struct item_view *v, const struct account *a, const char *state
 	return NULL;
 }
 
+/* Who may ask: the item's staff (an operator too, for the malware class
+ * when two operators may release it); never an auditor; not twice. */
+static int
+may_ask(const struct account *a, const struct item_view *v)
+{
+	if (v->cls == RC_NEVER || a->role == ROLE_AUDITOR)
+		return 0;
+	if (v->cls == RC_MALWARE_OPERATORS)
+		return a->role == ROLE_OPERATOR;
+	return account_has_recipient(a, v->m.recipients);
+}
+
 static int
 may_request(const struct account *a, const struct item_view *v)
 {
-	return !v->never && a->role != ROLE_AUDITOR &&
-	    account_has_recipient(a, v->m.recipients) &&
-	    my_request(v, a, "pending") == NULL && my_request(v, a, "approved") == NULL;
+	return may_ask(a, v) && my_request(v, a, "pending") == NULL &&
+	    my_request(v, a, "approved") == NULL;
 }
 
 /* A request's fields, without the braces. */
@@ -755,7 +827,7 @@ op_item(struct conn *c)
 	json_key(&b, "detail", 0);
 	json_str(&b, json_string_value(json_object_get(v.receipt, "detail")));
 	json_key(&b, "release_class", 0);
-	json_str(&b, v.never ? "never" : "approver");
+	json_str(&b, rc_names[v.cls]);
 	json_key(&b, "parts", 0);
 	put_parts_json(&b, v.receipt);
 	json_key(&b, "requests", 0);
@@ -776,7 +848,7 @@ op_item(struct conn *c)
 
 		for (size_t i = 0; i < v.reqs.n; i++)
 			any |= strcmp(v.reqs.row[i].state, "pending") == 0 &&
-			    may_decide(&a, &v.reqs.row[i]);
+			    may_decide(&a, &v.reqs.row[i], v.cls);
 		buf_puts(&b, any ? "true" : "false");
 	}
 	if (buf_putc(&b, '}') != 0)
@@ -927,6 +999,7 @@ struct request_tx {
 	const struct account *a;
 	const char *item, *reason, *client;
 	char id[ID_LEN];
+	int self;		/* approved at once: console_self_release */
 	/* decide */
 	const struct req_row *r;
 	int approve;
@@ -948,11 +1021,20 @@ request_in_tx(struct store *s, void *ctx, struct buf *err)
 	p[2] = t->a->name;
 	p[3] = now;
 	p[4] = t->reason;
-	if (store_query(s, 1, "INSERT INTO requests (request_id, receipt_id, requested_by, "
-	    "requested_at, reason, state) VALUES (?1, ?2, ?3, ?4, ?5, 'pending')", p, 5, NULL,
-	    NULL, NULL, err) != 0)
+	if (store_query(s, 1, t->self ? "INSERT INTO requests (request_id, receipt_id, "
+	    "requested_by, requested_at, reason, state, decided_by, decided_at, comment) VALUES "
+	    "(?1, ?2, ?3, ?4, ?5, 'approved', ?3, ?4, 'self-service')" :
+	    "INSERT INTO requests (request_id, receipt_id, requested_by, requested_at, reason, "
+	    "state) VALUES (?1, ?2, ?3, ?4, ?5, 'pending')", p, 5, NULL, NULL, NULL, err) != 0 ||
+	    record_event(t->c, &e, err) != 0)
 		return -1;
-	return record_event(t->c, &e, err);
+	if (t->self) {
+		struct console_event ap = { .event = "approve", .who = t->a, .client = t->client,
+		    .item = t->item, .request = t->id, .detail = "self-service" };
+
+		return record_event(t->c, &ap, err);
+	}
+	return 0;
 }
 
 static int
@@ -974,7 +1056,7 @@ op_request(struct conn *c)
 	t.item = v.m.receipt_id;
 	t.reason = console_field(&c->rq, 3);
 	t.client = console_field(&c->rq, 1);
-	if (v.never || a.role == ROLE_AUDITOR || !account_has_recipient(&a, v.m.recipients))
+	if (!may_ask(&a, &v))
 		st = CONSOLE_FORBIDDEN;
 	else if (!may_request(&a, &v))
 		st = CONSOLE_CONFLICT;
@@ -985,6 +1067,7 @@ op_request(struct conn *c)
 		return answer1(c, st, NULL);
 	}
 	event_id(t.id, "RQ", c->now);
+	t.self = v.cls == RC_SELF;
 	buf_init(&err, 1024);
 	r = store_transaction(c->s, request_in_tx, &t, &err);
 	if (r != 0)
@@ -992,7 +1075,7 @@ op_request(struct conn *c)
 	else {
 		syslog(LOG_INFO, "console: %s asked for the original of %s (%s)", a.name, t.item,
 		    t.id);
-		if (M.cfg->console_notify)
+		if (M.cfg->console_notify && !t.self)
 			notify_request(M.cfg, c->s, &a, t.item, v.m.subject, v.m.sender, t.reason);
 	}
 	buf_free(&err);
@@ -1085,7 +1168,7 @@ op_decide(struct conn *c)
 	st = CONSOLE_OK;
 	if (r == NULL)
 		st = CONSOLE_NOT_FOUND;
-	else if (!may_decide(&a, r) || (v.never && decision[0] == 'a'))
+	else if (!may_decide(&a, r, v.cls))
 		st = CONSOLE_FORBIDDEN;
 	else if (strcmp(r->state, "pending") != 0)
 		st = CONSOLE_CONFLICT;
@@ -1147,7 +1230,21 @@ queue_one(size_t ncols, const char *const *col, void *ctx)
 	struct queue_ctx *q = ctx;
 	struct req_row r;
 
-	if (req_from_cols(ncols, col, &r) != 0 || !may_decide(q->a, &r) || ncols < REQ_NCOLS + 4)
+	json_t *receipt;
+	int cls;
+
+	if (req_from_cols(ncols, col, &r) != 0 || ncols < REQ_NCOLS + 6 || col[REQ_NCOLS] == NULL)
+		return 0;
+	/* the item's release class decides who may decide */
+	receipt = json_loads(col[REQ_NCOLS + 5] != NULL ? col[REQ_NCOLS + 5] : "{}", 0, NULL);
+	if (receipt == NULL)
+		receipt = json_object();
+	if (malware_class(col[REQ_NCOLS + 4], receipt))
+		cls = M.cfg->console_release_malware == 1 ? RC_MALWARE_OPERATORS : RC_NEVER;
+	else
+		cls = RC_APPROVAL;
+	json_decref(receipt);
+	if (!may_decide(q->a, &r, cls))
 		return 0;
 	buf_puts(q->b, q->n > 0 ? ",{" : "{");
 	put_request_fields(q->b, &r);
@@ -1182,7 +1279,7 @@ op_queue(struct conn *c)
 	q = (struct queue_ctx){ .c = c, .a = &a, .b = &b };
 	buf_putc(&b, '[');
 	if (store_query(c->s, 0, "SELECT " REQ_COLS ", i.receipt_id, i.subject, i.sender, "
-	    "i.verdict FROM requests r JOIN items i ON i.receipt_id = r.receipt_id LEFT JOIN "
+	    "i.verdict, i.reason, i.receipt_json FROM requests r JOIN items i ON i.receipt_id = r.receipt_id LEFT JOIN "
 	    "users u ON u.name = r.requested_by WHERE r.state = 'pending' ORDER BY "
 	    "r.requested_at, r.request_id", NULL, 0, queue_one, &q, NULL, &err) != 0) {
 		syslog(LOG_ERR, "console: queue: %s", buf_str(&err));
@@ -1312,7 +1409,7 @@ op_preview(struct conn *c)
 		return answer1(c, CONSOLE_BAD, NULL);
 	if ((st = item_of(c, &a, console_field(&c->rq, 2), &v)) != CONSOLE_OK)
 		return answer1(c, st, NULL);
-	if (v.never) {
+	if (v.cls == RC_NEVER || v.cls == RC_MALWARE_OPERATORS) {
 		item_view_free(&v);
 		return answer1(c, CONSOLE_FORBIDDEN, NULL);
 	}

@@ -59,6 +59,10 @@ static const struct text texts[] = {
 	{ "request-approved", "承認されました。", "Approved." },
 	{ "request-rejected", "却下されました。", "Rejected." },
 	{ "requests", "申請", "Requests" },
+	{ "self", "この原本は承認なしで取り出せます (取り出しは記録されます)。",
+	  "You may take this original without approval (it is recorded)." },
+	{ "two-operators", "ウイルス等が検出されました。原本は情報システム担当が申請し、別の担当者が承認した場合に限り取り出せます。",
+	  "A virus or a suspicious pattern was found: only an operator may ask, and another operator must approve." },
 	{ "never", "ウイルス等が検出されたため、この原本はコンソールからは取り出せません。",
 	  "A virus or a suspicious pattern was found: this original cannot be released here." },
 	{ "download", "原本をダウンロード", "Download the original" },
@@ -343,6 +347,7 @@ previewable(json_t *item, json_t *part)
 	const char *t = str(part, "type");
 
 	return strcmp(str(item, "release_class"), "never") != 0 &&
+	    strcmp(str(item, "release_class"), "two-operators") != 0 &&
 	    (strcmp(t, "application/pdf") == 0 || strncmp(t, "image/", 6) == 0);
 }
 
@@ -440,9 +445,13 @@ page_item(struct buf *b, enum page_lang lang, json_t *account, json_t *item,
 	buf_puts(b, "<h2>");
 	text(b, T("original"));
 	buf_puts(b, "</h2><div class=\"box\" id=\"original\">");
-	if (strcmp(str(item, "release_class"), "never") == 0) {
-		buf_puts(b, "<p id=\"never\">");
-		text(b, T("never"));
+	if (strcmp(str(item, "release_class"), "approval") != 0) {
+		const char *cls = str(item, "release_class");
+
+		buf_printf(b, "<p id=\"%s\" class=\"release-class\">",
+		    strcmp(cls, "never") == 0 ? "never" : strcmp(cls, "self") == 0 ? "self" :
+		    "two-operators");
+		text(b, T(cls));
 		buf_puts(b, "</p>");
 	}
 	json_array_foreach(reqs, i, r) {
