@@ -3,17 +3,21 @@
  * the server (the first operator is made here).
  *
  *   sekisho user [-c CONFIG] add NAME --role ROLE [--group G] [--address A,...]
- *                                  [--display TEXT] [--json]
+ *                                  [--display TEXT] [--enrol-in-browser] [--json]
  *   sekisho user [-c CONFIG] list [--json]
  *   sekisho user [-c CONFIG] disable|enable NAME
- *   sekisho user [-c CONFIG] reset-totp NAME [--json]
+ *   sekisho user [-c CONFIG] reset-totp NAME [--in-browser] [--json]
  *   sekisho user [-c CONFIG] password NAME [--json]
  *   sekisho user [-c CONFIG] group NAME GROUP
  *
  * add, reset-totp and password print the new secrets once (a generated
  * password; the TOTP secret as text, otpauth URI and a QR code for the
  * terminal; ten recovery codes): the database keeps only their hashes (the
- * TOTP secret excepted, which a check needs).  Every change is a journal
+ * TOTP secret excepted, which a check needs).  With --enrol-in-browser (add)
+ * or --in-browser (reset-totp) no TOTP is set up here: the person does it
+ * at the first login in the console (a QR code on the page), choosing their
+ * own password then too; a password given by `password` is a one-time one,
+ * to be changed at the next login.  Every change is a journal
  * record (event user-add, user-disable, ...) naming the system account
  * that made it.
  */
@@ -41,11 +45,11 @@ static void
 usage(FILE *f)
 {
 	fputs("usage: sekisho user [-c CONFIG] add NAME --role staff|approver|operator|auditor\n"
-	    "                         [--group GROUP] [--address ADDR,...] [--display TEXT] "
-	    "[--json]\n"
+	    "                         [--group GROUP] [--address ADDR,...] [--display TEXT]\n"
+	    "                         [--enrol-in-browser] [--json]\n"
 	    "       sekisho user [-c CONFIG] list [--json]\n"
 	    "       sekisho user [-c CONFIG] disable|enable NAME\n"
-	    "       sekisho user [-c CONFIG] reset-totp NAME [--json]\n"
+	    "       sekisho user [-c CONFIG] reset-totp NAME [--in-browser] [--json]\n"
 	    "       sekisho user [-c CONFIG] password NAME [--json]\n"
 	    "       sekisho user [-c CONFIG] group NAME GROUP\n"
 	    "The console's accounts (docs/console.md).  add, reset-totp and password print\n"
@@ -195,7 +199,7 @@ new_password(struct session *x, const struct account *a, char pw[AUTH_RANDOM_PW_
 
 static int
 user_add(struct session *x, const char *name, const char *role, const char *group,
-    const char *addresses, const char *display, int json)
+    const char *addresses, const char *display, int in_browser, int json)
 {
 	struct account a;
 	char pw[AUTH_RANDOM_PW_LEN + 1];
@@ -231,6 +235,7 @@ user_add(struct session *x, const char *name, const char *role, const char *grou
 	snprintf(a.display, sizeof a.display, "%s", display != NULL ? display : name);
 	snprintf(a.group, sizeof a.group, "%s", group != NULL ? group : "");
 	a.created_at = (long long)time(NULL);
+	a.pw_change = in_browser;	/* the first login sets up the rest */
 	if ((r = new_password(x, &a, pw, a.pw_hash)) != 0)
 		return r;
 	if (account_insert(x->s, &a, &err) != 0) {
@@ -253,7 +258,13 @@ user_add(struct session *x, const char *name, const char *role, const char *grou
 		buf_printf(&out, "Account %s (%s) created.\nPassword:        %s\n", a.name,
 		    account_role_name(a.role), pw);
 	sodium_memzero(pw, sizeof pw);
-	r = new_second_factor(x, &a, &out, json);
+	if (in_browser) {
+		r = 0;
+		if (!json)
+			buf_puts(&out, "A one-time password: at the first login in the console the "
+			    "person chooses their own and sets up the authenticator app.\n");
+	} else
+		r = new_second_factor(x, &a, &out, json);
 	if (json)
 		buf_puts(&out, "}\n");
 	if (r == 0)
@@ -311,7 +322,8 @@ list_one(const struct account *a, void *ctx)
 }
 
 static int
-user_change(struct session *x, const char *cmd, const char *name, const char *arg, int json)
+user_change(struct session *x, const char *cmd, const char *name, const char *arg,
+    int in_browser, int json)
 {
 	struct account a;
 	struct buf err, out;
@@ -338,6 +350,11 @@ user_change(struct session *x, const char *cmd, const char *name, const char *ar
 			return EXIT_USAGE;
 		}
 		r = account_set_group(x->s, name, arg, &err);
+	} else if (strcmp(cmd, "reset-totp") == 0 && in_browser) {
+		/* none: the next login sets one up (and says so in the journal) */
+		r = account_set_totp(x->s, name, NULL, NULL, 0, &err);
+		if (r == 0)
+			r = account_end_sessions(x->s, name, &err);
 	} else if (strcmp(cmd, "reset-totp") == 0) {
 		buf_init(&out, 64 * 1024);
 		if (json) {
@@ -357,7 +374,7 @@ user_change(struct session *x, const char *cmd, const char *name, const char *ar
 		char pw[AUTH_RANDOM_PW_LEN + 1], hash[AUTH_PWHASH_MAX];
 
 		if ((r = new_password(x, &a, pw, hash)) == 0 &&
-		    (r = account_set_password(x->s, name, hash, 0, &err)) == 0 &&
+		    (r = account_set_password(x->s, name, hash, 1, &err)) == 0 &&
 		    (r = account_end_sessions(x->s, name, &err)) == 0) {
 			if (json)
 				printf("{\"name\":\"%s\",\"password\":\"%s\"}\n", name, pw);
@@ -392,13 +409,15 @@ cmd_user(int argc, char **argv)
 		{ "address", required_argument, NULL, 'a' },
 		{ "display", required_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "enrol-in-browser", no_argument, NULL, 'e' },
+		{ "in-browser", no_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config = NULL, *role = NULL, *group = NULL, *addresses = NULL;
 	const char *display = NULL, *cmd;
 	struct session x;
-	int c, json = 0, r;
+	int c, json = 0, in_browser = 0, r;
 
 	memset(&x, 0, sizeof x);
 	while ((c = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
@@ -429,6 +448,7 @@ cmd_user(int argc, char **argv)
 		case 'a': addresses = optarg; break;
 		case 'd': display = optarg; break;
 		case 'j': json = 1; break;
+		case 'e': in_browser = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_USAGE;
 		}
@@ -448,7 +468,7 @@ cmd_user(int argc, char **argv)
 	if ((r = open_session(&x, config)) != 0)
 		return r;
 	if (strcmp(cmd, "add") == 0)
-		r = user_add(&x, argv[optind], role, group, addresses, display, json);
+		r = user_add(&x, argv[optind], role, group, addresses, display, in_browser, json);
 	else if (strcmp(cmd, "list") == 0) {
 		struct list_ctx l = { .json = json };
 		struct buf err;
@@ -461,7 +481,7 @@ cmd_user(int argc, char **argv)
 		buf_free(&err);
 	} else
 		r = user_change(&x, cmd, argv[optind], optind + 1 < argc ? argv[optind + 1] : NULL,
-		    json);
+		    in_browser, json);
 	outcome_close(x.o);
 	return r;
 }

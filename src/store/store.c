@@ -114,7 +114,11 @@ const char *const store_schema[] = {
 	    "csrf TEXT NOT NULL, "
 	    "address TEXT NOT NULL, "
 	    "created_at BIGINT NOT NULL, "
-	    "seen_at BIGINT NOT NULL)",
+	    "seen_at BIGINT NOT NULL, "
+	    /* 'enrol': only the first login's password and TOTP set-up may
+	     * happen in it, with the secret offered (enrol_secret) */
+	    "stage TEXT NOT NULL CHECK (stage IN ('full', 'enrol')), "
+	    "enrol_secret TEXT)",
 	"CREATE INDEX IF NOT EXISTS sessions_name ON sessions (name)",
 	/* a request for an original: who asked, why, who decided and when */
 	"CREATE TABLE IF NOT EXISTS requests ("

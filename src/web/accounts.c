@@ -379,6 +379,16 @@ account_set_totp(struct store *s, const char *name, const char *secret_b32,
 }
 
 int
+account_set_totp_in(struct store *s, const char *name, const char *secret_b32,
+    const char *const *recovery_digests, size_t n, struct buf *err)
+{
+	struct totp_tx t = { .name = name, .secret = secret_b32, .digests = recovery_digests,
+	    .n = n };
+
+	return totp_in_tx(s, &t, err);
+}
+
+int
 account_end_sessions(struct store *s, const char *name, struct buf *err)
 {
 	const char *p[1] = { name };

@@ -63,9 +63,12 @@ int account_list(struct store *s, account_fn fn, void *ctx, struct buf *err);
 /* Single-column changes; 0, STORE_NOT_FOUND or -1. */
 int account_set_disabled(struct store *s, const char *name, int disabled, struct buf *err);
 int account_set_group(struct store *s, const char *name, const char *group, struct buf *err);
-/* A new TOTP secret (base32) and recovery code digests, the old ones gone;
- * the failures and lock cleared. */
+/* A new TOTP secret (base32; NULL: none, set up at the next login) and
+ * recovery code digests, the old ones gone; the failures and lock cleared. */
 int account_set_totp(struct store *s, const char *name, const char *secret_b32,
+    const char *const *recovery_digests, size_t n, struct buf *err);
+/* The same inside the caller's store_transaction. */
+int account_set_totp_in(struct store *s, const char *name, const char *secret_b32,
     const char *const *recovery_digests, size_t n, struct buf *err);
 int account_set_password(struct store *s, const char *name, const char *pw_hash,
     int must_change, struct buf *err);

@@ -333,7 +333,7 @@ do_login(struct ctx *x)
 	f[3] = x->client;
 	if (ask(CONSOLE_OP_LOGIN, f, 4, &x->a, 0) != 0)
 		return message(x, CONSOLE_FAILED);
-	if (x->a.code != CONSOLE_OK || x->a.n != 2) {
+	if (x->a.code != CONSOLE_OK || x->a.n != 3) {
 		buf_init(&b, PAGE_MAX);
 		page_login(&b, x->lang, next != NULL && next_ok(next) ? next : NULL,
 		    x->a.code == CONSOLE_LOCKED ? "login-locked" : x->a.code == CONSOLE_DENIED ?
@@ -344,7 +344,9 @@ do_login(struct ctx *x)
 	buf_init(&cookie, 512);
 	buf_printf(&cookie, COOKIE_SESSION "=%s; Path=/; Secure; HttpOnly; SameSite=Strict",
 	    console_field(&x->a, 0));
-	r = redirect(x->c, next != NULL && next_ok(next) ? next : "/items", buf_str(&cookie));
+	/* a first login sets up its password and TOTP before anything else */
+	r = redirect(x->c, strcmp(console_field(&x->a, 2), "enrol") == 0 ? "/enrol" :
+	    next != NULL && next_ok(next) ? next : "/items", buf_str(&cookie));
 	sodium_memzero(cookie.data, cookie.len);
 	buf_free(&cookie);
 	return r;
@@ -526,6 +528,50 @@ do_download(struct ctx *x, const char *id)
 	return r;
 }
 
+/* The first login's set-up: GET shows it, POST does it. */
+static enum MHD_Result
+do_enrol(struct ctx *x, int post)
+{
+	json_t *info = NULL, *codes;
+	struct buf b;
+	unsigned st;
+	const char *err_key = NULL;
+
+	if (post) {
+		const char *pw = form_get(&x->form, "password"), *pw2 = form_get(&x->form, "password2");
+		const char *code = form_get(&x->form, "totp");
+		const char *more[2] = { pw != NULL ? pw : "", code != NULL ? code : "" };
+
+		if (!csrf_ok(x))
+			return message(x, CONSOLE_BAD);
+		if ((pw != NULL || pw2 != NULL) && (pw == NULL || pw2 == NULL || strcmp(pw, pw2) != 0))
+			err_key = "enrol-password";
+		else {
+			st = ask_session(x, CONSOLE_OP_ENROL_FINISH, more, 2);
+			if (st == CONSOLE_OK && x->a.n == 1 &&
+			    (codes = json_loads(console_field(&x->a, 0), 0, NULL)) != NULL) {
+				buf_init(&b, PAGE_MAX);
+				page_recovery(&b, x->lang, x->account, json_object_get(codes, "recovery_codes"));
+				json_decref(codes);
+				return send_page(x->c, MHD_HTTP_OK, &b, NULL);
+			}
+			if (st != CONSOLE_BAD)
+				return message(x, st != CONSOLE_OK ? st : CONSOLE_FAILED);
+			err_key = strcmp(console_field(&x->a, 0), "code") == 0 ? "enrol-wrong-code" :
+			    "enrol-password";
+		}
+	}
+	st = ask_json(x, CONSOLE_OP_ENROL_BEGIN, NULL, 0, &info);
+	if (st == CONSOLE_CONFLICT)
+		return redirect(x->c, "/items", NULL);	/* set up already */
+	if (st != CONSOLE_OK)
+		return message(x, st);
+	buf_init(&b, PAGE_MAX);
+	page_enrol(&b, x->lang, x->account, info, err_key);
+	json_decref(info);
+	return send_page(x->c, err_key != NULL ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_OK, &b, NULL);
+}
+
 /* A part's page drawn as a picture, with the item's request form. */
 static enum MHD_Result
 show_preview(struct ctx *x, const char *id, const char *part)
@@ -606,6 +652,13 @@ route(struct ctx *x, const char *url, int post)
 	}
 	if (post && strcmp(url, "/logout") == 0)
 		return do_logout(x);
+	/* a session still setting up sees the set-up only */
+	if (strcmp(url, "/enrol") == 0)
+		return do_enrol(x, post);
+	if (strcmp(json_string_value(json_object_get(x->account, "stage")) != NULL ?
+	    json_string_value(json_object_get(x->account, "stage")) : "", "enrol") == 0)
+		return post || strncmp(url, "/api/", 5) == 0 ? message(x, CONSOLE_BAD) :
+		    redirect(x->c, "/enrol", NULL);
 	if (!post && (strcmp(url, "/") == 0 || strcmp(url, "/items") == 0))
 		return show_items(x, 0);
 	if (!post && strcmp(url, "/api/items") == 0)

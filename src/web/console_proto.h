@@ -23,7 +23,7 @@
 
 /* What the HTTP process may ask. */
 enum console_op {
-	CONSOLE_OP_LOGIN = 1,	/* user, password, totp, client -> token, csrf */
+	CONSOLE_OP_LOGIN = 1,	/* user, password, totp, client -> token, csrf, stage */
 	CONSOLE_OP_SESSION,	/* token, client -> account JSON (with csrf) */
 	CONSOLE_OP_LOGOUT,	/* token, client */
 	CONSOLE_OP_LIST,	/* token, client -> items JSON */
@@ -33,7 +33,9 @@ enum console_op {
 	CONSOLE_OP_DECIDE,	/* token, client, request id, approve|reject, totp, comment */
 	CONSOLE_OP_DOWNLOAD,	/* token, client, receipt id -> meta JSON, original bytes */
 	CONSOLE_OP_PREVIEW,	/* token, client, receipt id, part path, page -> info JSON, PNG */
-	CONSOLE_OP_MAX = CONSOLE_OP_PREVIEW
+	CONSOLE_OP_ENROL_BEGIN,	/* token, client -> what to set up JSON (QR, secret) */
+	CONSOLE_OP_ENROL_FINISH,	/* token, client, new password, code -> recovery codes JSON */
+	CONSOLE_OP_MAX = CONSOLE_OP_ENROL_FINISH
 };
 
 /* The monitor's answers. */

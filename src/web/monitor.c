@@ -160,6 +160,13 @@ totp_required(const struct account *a)
 	return a->role != ROLE_STAFF || M.cfg->console_totp_staff;
 }
 
+/* The first login's set-up is due: a password to choose, a TOTP to enrol. */
+static int
+needs_enrol(const struct account *a)
+{
+	return a->pw_change || (totp_required(a) && a->totp_secret[0] == '\0');
+}
+
 /* A recovery code instead of a TOTP code: used once. */
 static int
 recovery_used(struct conn *c, const struct account *a, const char *code, struct buf *err)
@@ -295,9 +302,9 @@ op_login(struct conn *c)
 		return login_failed(c, &a, "locked", client);
 	if (auth_password_verify(a.pw_hash, pw) != 0)
 		return login_failed(c, &a, "wrong-password", client);
-	if (totp_required(&a)) {
-		if (a.totp_secret[0] == '\0')
-			return login_failed(c, &a, "no-totp-enrolled", client);
+	/* a second factor when one is enrolled; without one (a new account, or
+	 * reset by the operator) the session may only set it up (stage enrol) */
+	if (totp_required(&a) && a.totp_secret[0] != '\0') {
 		buf_init(&err, 1024);
 		r = second_factor(c, &a, code, &why, &err);
 		if (r == -1)
@@ -317,10 +324,11 @@ op_login(struct conn *c)
 	p[2] = csrf;
 	p[3] = client;
 	p[4] = now;
+	p[5] = needs_enrol(&a) ? "enrol" : "full";
 	buf_init(&err, 1024);
 	if (store_query(c->s, 1, "INSERT INTO sessions (token_digest, name, csrf, address, "
-	    "created_at, seen_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)", p, 5, NULL, NULL, NULL,
-	    &err) != 0 ||
+	    "created_at, seen_at, stage) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)", p, 6, NULL, NULL,
+	    NULL, &err) != 0 ||
 	    store_query(c->s, 1, "UPDATE users SET failures = 0, locked_until = 0 WHERE name = ?1",
 	    p + 1, 1, NULL, NULL, NULL, &err) != 0) {
 		syslog(LOG_ERR, "console: %s", buf_str(&err));
@@ -330,7 +338,7 @@ op_login(struct conn *c)
 	{
 		struct console_event e = { .event = "login", .who = &a, .client = client,
 		    .detail = why != NULL && strcmp(why, "wrong-recovery-code") == 0 ?
-		    "recovery-code" : NULL };
+		    "recovery-code" : needs_enrol(&a) ? "enrolment" : NULL };
 
 		record_event(c, &e, &err);
 	}
@@ -338,8 +346,8 @@ op_login(struct conn *c)
 	syslog(LOG_INFO, "console: %s (%s) logged in from %s", a.name, account_role_name(a.role),
 	    client);
 	{
-		const char *f[2] = { token, csrf };
-		int w = answer(c, CONSOLE_OK, f, 2);
+		const char *f[3] = { token, csrf, needs_enrol(&a) ? "enrol" : "full" };
+		int w = answer(c, CONSOLE_OK, f, 3);
 
 		sodium_memzero(token, sizeof token);
 		return w;
@@ -348,7 +356,9 @@ op_login(struct conn *c)
 
 struct session_row {
 	char name[ACCOUNT_NAME_MAX], csrf[AUTH_TOKEN_HEX + 1];
+	char secret[ACCOUNT_SECRET_MAX];	/* enrol_secret, "" = none */
 	long long created, seen;
+	int enrol;			/* stage enrol */
 	int found, bad;
 };
 
@@ -359,11 +369,15 @@ take_session(size_t ncols, const char *const *col, void *ctx)
 	char *end;
 
 	sr->found = 1;
-	if (ncols != 4 || col[0] == NULL || col[1] == NULL || col[2] == NULL || col[3] == NULL ||
-	    strlen(col[0]) >= sizeof sr->name || strlen(col[1]) >= sizeof sr->csrf) {
+	if (ncols != 6 || col[0] == NULL || col[1] == NULL || col[2] == NULL || col[3] == NULL ||
+	    col[4] == NULL || strlen(col[0]) >= sizeof sr->name ||
+	    strlen(col[1]) >= sizeof sr->csrf ||
+	    (col[5] != NULL && strlen(col[5]) >= sizeof sr->secret)) {
 		sr->bad = 1;
 		return 1;
 	}
+	sr->enrol = strcmp(col[4], "enrol") == 0;
+	snprintf(sr->secret, sizeof sr->secret, "%s", col[5] != NULL ? col[5] : "");
 	memcpy(sr->name, col[0], strlen(col[0]) + 1);
 	memcpy(sr->csrf, col[1], strlen(col[1]) + 1);
 	sr->created = strtoll(col[2], &end, 10);
@@ -374,8 +388,21 @@ take_session(size_t ncols, const char *const *col, void *ctx)
 /* The session of the request's token (field 0): its account and CSRF
  * token.  0, or the status to answer (the session is gone when it timed
  * out, its account is disabled or changed its second factor). */
+static unsigned session_stage(struct conn *c, struct account *a, char csrf[AUTH_TOKEN_HEX + 1],
+    struct session_row *out, int enrol_ok);
+
+/* A session that may use the console: not one still setting up. */
 static unsigned
 session_of(struct conn *c, struct account *a, char csrf[AUTH_TOKEN_HEX + 1])
+{
+	return session_stage(c, a, csrf, NULL, 0);
+}
+
+/* Any session, in whichever stage (out: its row, may be NULL); enrol_ok: a
+ * session setting up is accepted too. */
+static unsigned
+session_stage(struct conn *c, struct account *a, char csrf[AUTH_TOKEN_HEX + 1],
+    struct session_row *out, int enrol_ok)
 {
 	const char *token = console_field(&c->rq, 0);
 	struct session_row sr = { 0 };
@@ -389,8 +416,8 @@ session_of(struct conn *c, struct account *a, char csrf[AUTH_TOKEN_HEX + 1])
 	auth_token_digest(token, digest);
 	p[0] = digest;
 	buf_init(&err, 1024);
-	if (store_query(c->s, 0, "SELECT name, csrf, created_at, seen_at FROM sessions WHERE "
-	    "token_digest = ?1", p, 1, take_session, &sr, NULL, &err) != 0) {
+	if (store_query(c->s, 0, "SELECT name, csrf, created_at, seen_at, stage, enrol_secret "
+	    "FROM sessions WHERE token_digest = ?1", p, 1, take_session, &sr, NULL, &err) != 0) {
 		st = CONSOLE_FAILED;
 		goto out;
 	}
@@ -410,7 +437,9 @@ session_of(struct conn *c, struct account *a, char csrf[AUTH_TOKEN_HEX + 1])
 		    2, NULL, NULL, NULL, &err);
 	}
 	memcpy(csrf, sr.csrf, sizeof sr.csrf);
-	st = CONSOLE_OK;
+	if (out != NULL)
+		*out = sr;
+	st = sr.enrol && !enrol_ok ? CONSOLE_DENIED : CONSOLE_OK;
 out:
 	if (st == CONSOLE_FAILED)
 		syslog(LOG_ERR, "console: %s", buf_str(&err));
@@ -439,8 +468,9 @@ static int
 op_session(struct conn *c)
 {
 	struct account a;
+	struct session_row sr;
 	char csrf[AUTH_TOKEN_HEX + 1];
-	unsigned st = session_of(c, &a, csrf);
+	unsigned st = session_stage(c, &a, csrf, &sr, 1);
 	struct buf b;
 	int r;
 
@@ -448,6 +478,10 @@ op_session(struct conn *c)
 		return answer1(c, st, NULL);
 	buf_init(&b, 4096);
 	put_account_json(&b, &a, csrf);
+	b.len--;	/* the stage too: an enrolling session sees the set-up only */
+	json_key(&b, "stage", 0);
+	json_str(&b, sr.enrol ? "enrol" : "full");
+	buf_putc(&b, '}');
 	r = answer1(c, CONSOLE_OK, buf_str(&b));
 	buf_free(&b);
 	return r;
@@ -462,7 +496,7 @@ op_logout(struct conn *c)
 	struct buf err;
 	struct console_event e = { .event = "logout", .who = &a, .client = console_field(&c->rq, 1) };
 
-	if (session_of(c, &a, csrf) != CONSOLE_OK)
+	if (session_stage(c, &a, csrf, NULL, 1) != CONSOLE_OK)
 		return answer1(c, CONSOLE_OK, NULL);	/* gone already */
 	auth_token_digest(console_field(&c->rq, 0), digest);
 	buf_init(&err, 1024);
@@ -1382,6 +1416,217 @@ op_download(struct conn *c)
 	return rc;
 }
 
+/* ---- the first login's set-up ------------------------------------------------------ */
+
+/*
+ * ENROL_BEGIN: what the account must set up (a password, a TOTP secret),
+ * the secret offered (kept in the session until confirmed, so that a page
+ * shown again shows the same one) as text, otpauth URI and SVG QR code.
+ */
+static int
+op_enrol_begin(struct conn *c)
+{
+	struct account a;
+	struct session_row sr;
+	char csrf[AUTH_TOKEN_HEX + 1], digest[65];
+	struct buf b, uri, err;
+	int need_totp, r;
+
+	if (session_stage(c, &a, csrf, &sr, 1) != CONSOLE_OK)
+		return answer1(c, CONSOLE_DENIED, NULL);
+	if (!sr.enrol)
+		return answer1(c, CONSOLE_CONFLICT, NULL);
+	need_totp = totp_required(&a) && a.totp_secret[0] == '\0';
+	buf_init(&err, 1024);
+	if (need_totp && sr.secret[0] == '\0') {
+		unsigned char secret[AUTH_TOTP_SECRET_LEN];
+		const char *p[2] = { digest, sr.secret };
+
+		auth_totp_new_secret(secret);
+		auth_base32_encode(secret, sizeof secret, sr.secret, sizeof sr.secret);
+		sodium_memzero(secret, sizeof secret);
+		auth_token_digest(console_field(&c->rq, 0), digest);
+		if (store_query(c->s, 1, "UPDATE sessions SET enrol_secret = ?2 WHERE "
+		    "token_digest = ?1", p, 2, NULL, NULL, NULL, &err) != 0) {
+			syslog(LOG_ERR, "console: %s", buf_str(&err));
+			buf_free(&err);
+			return answer1(c, CONSOLE_FAILED, NULL);
+		}
+	}
+	buf_free(&err);
+	buf_init(&b, 256 * 1024);
+	buf_init(&uri, 1024);
+	buf_putc(&b, '{');
+	json_key(&b, "need_password", 1);
+	buf_puts(&b, a.pw_change ? "true" : "false");
+	json_key(&b, "need_totp", 0);
+	buf_puts(&b, need_totp ? "true" : "false");
+	if (need_totp) {
+		unsigned char secret[AUTH_TOTP_SECRET_MAX];
+		size_t len = 0;
+		struct buf svg;
+
+		auth_base32_decode(sr.secret, secret, sizeof secret, &len);
+		auth_otpauth_uri(&uri, "sekisho", a.name, secret, len);
+		sodium_memzero(secret, sizeof secret);
+		buf_init(&svg, 200 * 1024);
+		auth_qr_svg(&svg, buf_str(&uri));
+		json_key(&b, "secret", 0);
+		json_str(&b, sr.secret);
+		json_key(&b, "otpauth", 0);
+		json_str(&b, buf_str(&uri));
+		json_key(&b, "qr_svg", 0);
+		json_str(&b, buf_str(&svg));
+		auth_buf_wipe(&svg);
+	}
+	buf_putc(&b, '}');
+	r = answer1(c, CONSOLE_OK, buf_str(&b));
+	auth_buf_wipe(&b);
+	auth_buf_wipe(&uri);
+	return r;
+}
+
+struct enrol_tx {
+	struct conn *c;
+	const struct account *a;
+	const char *client, *digest_token;
+	const char *pw_hash;		/* NULL: the password stays */
+	const char *secret;		/* NULL: no TOTP set up */
+	long long step;
+	char digests[AUTH_RECOVERY_CODES][65];
+};
+
+static int
+enrol_in_tx(struct store *s, void *ctx, struct buf *err)
+{
+	struct enrol_tx *t = ctx;
+	const char *p[3];
+	char step[24];
+	struct console_event e = { .event = "enrol", .who = t->a, .client = t->client,
+	    .detail = t->pw_hash != NULL && t->secret != NULL ? "password, totp" :
+	    t->pw_hash != NULL ? "password" : "totp" };
+
+	if (t->pw_hash != NULL) {
+		p[0] = t->a->name;
+		p[1] = t->pw_hash;
+		if (store_query(s, 1, "UPDATE users SET pw_hash = ?2, pw_change = 0 WHERE "
+		    "name = ?1", p, 2, NULL, NULL, NULL, err) != 0)
+			return -1;
+	}
+	if (t->secret != NULL) {
+		const char *dp[AUTH_RECOVERY_CODES];
+
+		for (size_t i = 0; i < AUTH_RECOVERY_CODES; i++)
+			dp[i] = t->digests[i];
+		if (account_set_totp_in(s, t->a->name, t->secret, dp, AUTH_RECOVERY_CODES,
+		    err) != 0)
+			return -1;
+		snprintf(step, sizeof step, "%lld", t->step);
+		p[0] = t->a->name;
+		p[1] = step;
+		if (store_query(s, 1, "UPDATE users SET totp_step = ?2 WHERE name = ?1", p, 2, NULL,
+		    NULL, NULL, err) != 0)
+			return -1;
+	}
+	p[0] = t->digest_token;
+	if (store_query(s, 1, "UPDATE sessions SET stage = 'full', enrol_secret = NULL WHERE "
+	    "token_digest = ?1", p, 1, NULL, NULL, NULL, err) != 0)
+		return -1;
+	return record_event(t->c, &e, err);
+}
+
+/*
+ * ENROL_FINISH: the new password (the rules of auth_password_acceptable,
+ * not the one given by the operator) and the first code of the secret
+ * offered; then the recovery codes, shown once.
+ */
+static int
+op_enrol_finish(struct conn *c)
+{
+	const char *pw = console_field(&c->rq, 2), *code = console_field(&c->rq, 3);
+	struct account a;
+	struct session_row sr;
+	char csrf[AUTH_TOKEN_HEX + 1], digest[65], hash[AUTH_PWHASH_MAX];
+	char codes[AUTH_RECOVERY_CODES][AUTH_RECOVERY_LEN];
+	struct enrol_tx t = { .c = c, .a = &a, .client = console_field(&c->rq, 1) };
+	struct buf b, err;
+	int need_totp, r;
+
+	if (session_stage(c, &a, csrf, &sr, 1) != CONSOLE_OK)
+		return answer1(c, CONSOLE_DENIED, NULL);
+	if (!sr.enrol)
+		return answer1(c, CONSOLE_CONFLICT, NULL);
+	need_totp = totp_required(&a) && a.totp_secret[0] == '\0';
+	buf_init(&err, 1024);
+	if (a.pw_change) {
+		if (auth_password_acceptable(pw, &err) != 0 ||
+		    auth_password_verify(a.pw_hash, pw) == 0) {
+			struct console_event e = { .event = "enrol-refused", .who = &a,
+			    .client = t.client, .detail = "password" };
+
+			record_event(c, &e, &err);
+			buf_free(&err);
+			return answer1(c, CONSOLE_BAD, "password");
+		}
+		if (auth_password_hash(pw, MONITOR_PW_OPS, M.cfg->console_password_memory,
+		    hash) != 0) {
+			buf_free(&err);
+			return answer1(c, CONSOLE_FAILED, NULL);
+		}
+		t.pw_hash = hash;
+	}
+	if (need_totp) {
+		unsigned char secret[AUTH_TOTP_SECRET_MAX];
+		size_t len = 0;
+
+		if (sr.secret[0] == '\0' ||
+		    auth_base32_decode(sr.secret, secret, sizeof secret, &len) != 0 ||
+		    auth_totp_check(secret, len, code, c->now, MONITOR_TOTP_WINDOW, -1,
+		    &t.step) != 0) {
+			struct console_event e = { .event = "enrol-refused", .who = &a,
+			    .client = t.client, .detail = "wrong-code" };
+
+			sodium_memzero(secret, sizeof secret);
+			record_event(c, &e, &err);
+			buf_free(&err);
+			return answer1(c, CONSOLE_BAD, "code");
+		}
+		sodium_memzero(secret, sizeof secret);
+		t.secret = sr.secret;
+		for (size_t i = 0; i < AUTH_RECOVERY_CODES; i++) {
+			auth_recovery_code(codes[i]);
+			auth_recovery_digest(codes[i], t.digests[i]);
+		}
+	}
+	auth_token_digest(console_field(&c->rq, 0), digest);
+	t.digest_token = digest;
+	r = store_transaction(c->s, enrol_in_tx, &t, &err);
+	sodium_memzero(hash, sizeof hash);
+	if (r != 0) {
+		syslog(LOG_ERR, "console: enrolment of %s: %s", a.name, buf_str(&err));
+		buf_free(&err);
+		sodium_memzero(codes, sizeof codes);
+		return answer1(c, CONSOLE_FAILED, NULL);
+	}
+	buf_free(&err);
+	syslog(LOG_INFO, "console: %s set up %s%s", a.name, t.pw_hash != NULL ? "a password" : "",
+	    t.secret != NULL ? (t.pw_hash != NULL ? " and TOTP" : "TOTP") : "");
+	buf_init(&b, 4096);
+	buf_putc(&b, '{');
+	json_key(&b, "recovery_codes", 1);
+	buf_putc(&b, '[');
+	for (size_t i = 0; t.secret != NULL && i < AUTH_RECOVERY_CODES; i++) {
+		if (i > 0)
+			buf_putc(&b, ',');
+		json_str(&b, codes[i]);
+	}
+	buf_puts(&b, "]}");
+	r = answer1(c, CONSOLE_OK, buf_str(&b));
+	auth_buf_wipe(&b);
+	sodium_memzero(codes, sizeof codes);
+	return r;
+}
+
 /* ---- previews ---------------------------------------------------------------------- */
 
 /*
@@ -1474,6 +1719,8 @@ dispatch(struct conn *c)
 	case CONSOLE_OP_DECIDE: return op_decide(c);
 	case CONSOLE_OP_DOWNLOAD: return op_download(c);
 	case CONSOLE_OP_PREVIEW: return op_preview(c);
+	case CONSOLE_OP_ENROL_BEGIN: return op_enrol_begin(c);
+	case CONSOLE_OP_ENROL_FINISH: return op_enrol_finish(c);
 	}
 	return answer1(c, CONSOLE_BAD, NULL);
 }

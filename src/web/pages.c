@@ -103,6 +103,24 @@ static const struct text texts[] = {
 	{ "item", "メール", "Mail" },
 	{ "send", "送信", "Send" },
 	{ "preview", "プレビュー", "Preview" },
+	{ "enrol", "初回設定", "First-time set-up" },
+	{ "enrol-intro", "はじめにパスワードの変更と確認コード (二要素認証) の設定をしてください。",
+	  "First choose your password and set up the codes (two-factor authentication)." },
+	{ "new-password", "新しいパスワード (12文字以上)", "New password (12 characters or more)" },
+	{ "new-password2", "新しいパスワード (確認)", "New password (again)" },
+	{ "enrol-scan", "スマートフォンの認証アプリ (Google Authenticator、Microsoft Authenticator など) でこの QR コードを読み取り、表示された6桁の確認コードを入力してください。",
+	  "Scan this QR code with the authenticator app on your phone (Google Authenticator, Microsoft Authenticator, …) and enter the 6-digit code it shows." },
+	{ "enrol-key", "読み取れない場合はこのキーを入力してください", "Or type this key into the app" },
+	{ "enrol-code", "確認コード (6桁)", "Code (6 digits)" },
+	{ "enrol-submit", "設定する", "Set up" },
+	{ "enrol-password", "パスワードが条件を満たしていないか、前と同じか、2回の入力が一致しません。",
+	  "The password is too short, the same as before, or the two do not match." },
+	{ "enrol-wrong-code", "確認コードが違います。認証アプリの最新のコードを入力してください。",
+	  "Wrong code: enter the app's current code." },
+	{ "recovery", "回復コード", "Recovery codes" },
+	{ "recovery-intro", "スマートフォンを使えないときは、これらのコードのどれか1つを確認コードの代わりに使えます (各1回限り)。いま印刷するか安全な場所に控えてください。この画面は二度と表示されません。",
+	  "When you cannot use your phone, any one of these codes works once instead of a code. Print them or keep them somewhere safe now: this page is not shown again." },
+	{ "continue", "続ける", "Continue" },
 	{ "preview-title", "添付ファイルのプレビュー", "Preview of the attachment" },
 	{ "preview-note", "原本を画像にして表示しています (原本のデータは送られません)。",
 	  "The original shown as a picture (none of its bytes reach this browser)." },
@@ -154,7 +172,8 @@ const char page_css[] =
 	".req{display:flex;gap:.6em;align-items:end;flex-wrap:wrap}"
 	".req input[type=text]{width:9em}"
 	"#preview{max-width:100%;border:1px solid #dde1e6}nav.pages{margin:.4em 0}"
-	"nav.pages a{margin-right:1em}";
+	"nav.pages a{margin-right:1em}#qr svg{width:220px;height:220px}"
+	"#recovery-codes code{font-size:1.2em;letter-spacing:.05em}";
 
 static void
 text(struct buf *b, const char *s)
@@ -208,10 +227,14 @@ head(struct buf *b, enum page_lang lang, json_t *account, const char *title_key)
 		const char *role = str(account, "role");
 		char rk[32];
 
-		buf_puts(b, "<a href=\"/items\" id=\"nav-items\">");
-		text(b, T("items"));
-		buf_puts(b, "</a>");
-		if (strcmp(role, "approver") == 0 || strcmp(role, "operator") == 0) {
+		const int setting_up = strcmp(str(account, "stage"), "enrol") == 0;
+
+		if (!setting_up) {
+			buf_puts(b, "<a href=\"/items\" id=\"nav-items\">");
+			text(b, T("items"));
+			buf_puts(b, "</a>");
+		}
+		if (!setting_up && (strcmp(role, "approver") == 0 || strcmp(role, "operator") == 0)) {
 			buf_puts(b, "<a href=\"/approvals\" id=\"nav-approvals\">");
 			text(b, T("approvals"));
 			buf_puts(b, "</a>");
@@ -545,6 +568,76 @@ page_preview(struct buf *b, enum page_lang lang, json_t *account, json_t *item,
 	url_component(b, id);
 	buf_puts(b, "\">");
 	text(b, T("back-item"));
+	buf_puts(b, "</a></p>");
+	foot(b);
+}
+
+void
+page_enrol(struct buf *b, enum page_lang lang, json_t *account, json_t *info,
+    const char *error_key)
+{
+	head(b, lang, account, "enrol");
+	buf_puts(b, "<h1>");
+	text(b, T("enrol"));
+	buf_puts(b, "</h1>");
+	flash(b, lang, error_key, 1);
+	buf_puts(b, "<p>");
+	text(b, T("enrol-intro"));
+	buf_puts(b, "</p><form method=\"post\" action=\"/enrol\" id=\"enrol-form\" class=\"box\">");
+	csrf_input(b, account);
+	if (json_is_true(json_object_get(info, "need_password"))) {
+		buf_puts(b, "<label for=\"password\">");
+		text(b, T("new-password"));
+		buf_puts(b, "</label><input type=\"password\" id=\"password\" name=\"password\" "
+		    "autocomplete=\"new-password\" required minlength=\"12\"><label for=\"password2\">");
+		text(b, T("new-password2"));
+		buf_puts(b, "</label><input type=\"password\" id=\"password2\" name=\"password2\" "
+		    "autocomplete=\"new-password\" required minlength=\"12\">");
+	}
+	if (json_is_true(json_object_get(info, "need_totp"))) {
+		/* the SVG is the monitor's (auth_qr_svg: rect and path only) */
+		buf_puts(b, "<p>");
+		text(b, T("enrol-scan"));
+		buf_puts(b, "</p><div id=\"qr\">");
+		buf_puts(b, str(info, "qr_svg"));
+		buf_puts(b, "</div><p class=\"muted\">");
+		text(b, T("enrol-key"));
+		buf_puts(b, ": <code id=\"secret\">");
+		text(b, str(info, "secret"));
+		buf_puts(b, "</code></p><label for=\"totp\">");
+		text(b, T("enrol-code"));
+		buf_puts(b, "</label><input type=\"text\" id=\"totp\" name=\"totp\" "
+		    "inputmode=\"numeric\" autocomplete=\"one-time-code\" required>");
+	}
+	buf_puts(b, "<button type=\"submit\" id=\"enrol-submit\">");
+	text(b, T("enrol-submit"));
+	buf_puts(b, "</button></form>");
+	foot(b);
+}
+
+void
+page_recovery(struct buf *b, enum page_lang lang, json_t *account, json_t *codes)
+{
+	json_t *c;
+	size_t i;
+
+	head(b, lang, account, "recovery");
+	buf_puts(b, "<h1>");
+	text(b, T("recovery"));
+	buf_puts(b, "</h1>");
+	if (json_array_size(codes) > 0) {
+		buf_puts(b, "<p>");
+		text(b, T("recovery-intro"));
+		buf_puts(b, "</p><ol id=\"recovery-codes\" class=\"box\">");
+		json_array_foreach(codes, i, c) {
+			buf_puts(b, "<li><code>");
+			text(b, json_string_value(c));
+			buf_puts(b, "</code></li>");
+		}
+		buf_puts(b, "</ol>");
+	}
+	buf_puts(b, "<p><a id=\"continue\" href=\"/items\">");
+	text(b, T("continue"));
 	buf_puts(b, "</a></p>");
 	foot(b);
 }

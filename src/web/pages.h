@@ -32,6 +32,11 @@ void page_item(struct buf *b, enum page_lang lang, json_t *account, json_t *item
  * its bytes, shown inline as a data: URL), with the item's request form. */
 void page_preview(struct buf *b, enum page_lang lang, json_t *account, json_t *item,
     const char *part, json_t *info, const void *png, size_t png_len);
+/* The first login's set-up (info: the monitor's ENROL_BEGIN answer). */
+void page_enrol(struct buf *b, enum page_lang lang, json_t *account, json_t *info,
+    const char *error_key);
+/* The recovery codes, shown once after the set-up. */
+void page_recovery(struct buf *b, enum page_lang lang, json_t *account, json_t *codes);
 void page_queue(struct buf *b, enum page_lang lang, json_t *account, json_t *requests,
     const char *flash_key);
 /* A page saying only what happened (not found, refused, failed). */

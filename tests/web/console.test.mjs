@@ -563,6 +563,35 @@ async function main() {
       `clicks ${clicks}, ${r?.status()}, ${state}, ${staff.url()}`);
   });
 
+  // the first login's set-up: password and TOTP from the QR code's key
+  await step('first-login set-up in the browser', async () => {
+    const p = await newPage(browser);
+    await go(p, '/login');
+    await p.fill('input#user', 'kimura');
+    await p.fill('input#password', S.users.kimura.password);
+    await navClick(p, 'button#login-submit');
+    await shot(p, 'enrol');
+    const svg = await p.$('div#qr svg');
+    const key = (await text(p, 'code#secret'))?.trim() ?? '';
+    check('a first login with the one-time password leads to the set-up: a QR code and its key',
+      new URL(p.url()).pathname === '/enrol' && svg !== null && /^[A-Z2-7]{16,}$/.test(key),
+      `${p.url()} ${key}`);
+    const pw = 'きむら-新しいパスワード-1';
+    await p.fill('input#password', pw);
+    await p.fill('input#password2', pw);
+    await p.fill('input#totp', totpAt(key, Math.floor(Date.now() / 1000 / 30)));
+    await navClick(p, 'button#enrol-submit');
+    await shot(p, 'enrol-recovery-codes');
+    const codes = await p.$$eval('ol#recovery-codes code', (c) => c.map((x) => x.textContent));
+    check('the set-up done, ten recovery codes are shown once',
+      codes.length === 10 && codes.every((c) => /^[a-z2-9]{5}-[a-z2-9]{5}-[a-z2-9]{5}$/.test(c)),
+      JSON.stringify(codes));
+    const r = await go(p, '/approvals', 'enrolled-approver-queue');
+    check('the enrolled approver reaches the queue', r?.status() === 200 &&
+      new URL(p.url()).pathname === '/approvals', p.url());
+    await p.close();
+  });
+
   // 9. an expired session
   await step('expired session', async () => {
     const c = await sessionCookie(satoPage);
