@@ -1004,7 +1004,8 @@ op_list(struct conn *c)
 	} else {
 		size_t shown = 0;
 
-		qsort(l.rows, l.n, sizeof *l.rows, newest_first);
+		if (l.n > 1)
+			qsort(l.rows, l.n, sizeof *l.rows, newest_first);
 		buf_init(&b, CONSOLE_ANSWER_JSON_MAX);
 		buf_putc(&b, '[');
 		for (size_t i = 0; i < l.n && shown < MONITOR_LIST_MAX; i++) {
