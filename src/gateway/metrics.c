@@ -123,6 +123,13 @@ render(struct buf *b, const char *spool_dir)
 		{ "sekisho_outbound_held_total", "Outbound messages put in the MTA's hold queue for approval", offsetof(struct metrics, outbound_held) },
 		{ "sekisho_outbound_rejected_total", "Outbound messages refused (the sender was told)", offsetof(struct metrics, outbound_rejected) },
 		{ "sekisho_outbound_findings_total", "Findings in outbound messages (numbers and what could not be inspected)", offsetof(struct metrics, outbound_findings) },
+		{ "sekisho_console_logins_total", "Logins to the staff console", offsetof(struct metrics, console_logins) },
+		{ "sekisho_console_login_failures_total", "Failed logins to the staff console (wrong password or code, replayed code, locked, unknown user)", offsetof(struct metrics, console_login_failures) },
+		{ "sekisho_console_lockouts_total", "Console accounts locked after console_login_failures failures", offsetof(struct metrics, console_lockouts) },
+		{ "sekisho_console_requests_total", "Requests for originals made in the console", offsetof(struct metrics, console_requests) },
+		{ "sekisho_console_approvals_total", "Requests for originals approved (self-service too)", offsetof(struct metrics, console_approvals) },
+		{ "sekisho_console_rejections_total", "Requests for originals rejected", offsetof(struct metrics, console_rejections) },
+		{ "sekisho_console_downloads_total", "Originals downloaded through the console (each a recorded release)", offsetof(struct metrics, console_downloads) },
 		{ "sekisho_milter_connections_stepwise_total", "MTA connections to the milter over TCP that answer every step (the socket for quick ACKs was not found)", offsetof(struct metrics, milter_stepwise) },
 	};
 	uint64_t cum = 0;

@@ -48,6 +48,13 @@ struct metrics {
 	uint64_t outbound_held;		/* outbound: in the MTA's hold queue */
 	uint64_t outbound_rejected;	/* outbound: refused, the sender told */
 	uint64_t outbound_findings;	/* outbound: findings (numbers, uninspectable) */
+	uint64_t console_logins;	/* console: logins */
+	uint64_t console_login_failures;	/* console: failed logins (any reason) */
+	uint64_t console_lockouts;	/* console: accounts locked by failures */
+	uint64_t console_requests;	/* console: requests for originals */
+	uint64_t console_approvals;	/* console: requests approved (self-service too) */
+	uint64_t console_rejections;	/* console: requests rejected */
+	uint64_t console_downloads;	/* console: originals downloaded */
 	uint64_t latency_bucket[METRICS_BUCKETS];	/* cumulative as exported */
 	uint64_t latency_count;
 	uint64_t latency_sum_ms;

@@ -33,6 +33,7 @@
 #include "receipt/receipt.h"
 #include "store/store.h"
 #include "gateway/frame.h"
+#include "gateway/metrics.h"
 #include "gateway/worker.h"
 #include "mime/preview.h"
 #include "web/accounts.h"
@@ -262,6 +263,9 @@ login_failed(struct conn *c, const struct account *a, const char *why, const cha
 	buf_reset(&err);
 	record_event(c, &e, &err);
 	buf_free(&err);
+	METRIC_ADD(console_login_failures, 1);
+	if (locked)
+		METRIC_ADD(console_lockouts, 1);
 	syslog(LOG_NOTICE, "console: login of %s from %s failed (%s)", a != NULL ? a->name :
 	    "an unknown user", client, e.detail);
 	return answer1(c, strcmp(why, "locked") == 0 ? CONSOLE_LOCKED : CONSOLE_DENIED, NULL);
@@ -292,6 +296,7 @@ op_login(struct conn *c)
 
 		auth_password_verify(M.dummy_hash, pw);
 		record_event(c, &e, &err);
+		METRIC_ADD(console_login_failures, 1);
 		buf_free(&err);
 		return answer1(c, CONSOLE_DENIED, NULL);
 	}
@@ -343,6 +348,7 @@ op_login(struct conn *c)
 		record_event(c, &e, &err);
 	}
 	buf_free(&err);
+	METRIC_ADD(console_logins, 1);
 	syslog(LOG_INFO, "console: %s (%s) logged in from %s", a.name, account_role_name(a.role),
 	    client);
 	{
@@ -1110,6 +1116,9 @@ op_request(struct conn *c)
 	else {
 		syslog(LOG_INFO, "console: %s asked for the original of %s (%s)", a.name, t.item,
 		    t.id);
+		METRIC_ADD(console_requests, 1);
+		if (t.self)
+			METRIC_ADD(console_approvals, 1);
 		if (M.cfg->console_notify && !t.self)
 			notify_request(M.cfg, c->s, &a, t.item, v.m.subject, v.m.sender, t.reason);
 	}
@@ -1240,6 +1249,10 @@ op_decide(struct conn *c)
 
 		syslog(LOG_INFO, "console: %s %s %s (%s)", a.name, t.approve ? "approved" :
 		    "rejected", rid, ri.item);
+		if (t.approve)
+			METRIC_ADD(console_approvals, 1);
+		else
+			METRIC_ADD(console_rejections, 1);
 		buf_reset(&err);
 		if (M.cfg->console_notify && account_get(c->s, r->by, &req, &err) == 0)
 			notify_decision(M.cfg, &req, ri.item, v.m.subject, t.approve,
@@ -1404,6 +1417,7 @@ op_download(struct conn *c)
 		lens[0] = meta.len;
 		f[1] = out.data != NULL ? out.data : "";
 		lens[1] = out.len;
+		METRIC_ADD(console_downloads, 1);
 		syslog(LOG_INFO, "console: %s downloaded the original of %s (%s, %llu bytes)",
 		    a.name, rel.receipt_id, rel.release_id, rel.bytes);
 		rc = console_write_answer(c->fd, CONSOLE_OK, f, lens, 2);
