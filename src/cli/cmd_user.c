@@ -3,7 +3,8 @@
  * the server (the first operator is made here).
  *
  *   sekisho user [-c CONFIG] add NAME --role ROLE [--group G] [--address A,...]
- *                                  [--display TEXT] [--enrol-in-browser] [--json]
+ *                                  [--display TEXT] [--enrol-in-browser] [--ldap]
+ *                                  [--json]
  *   sekisho user [-c CONFIG] list [--json]
  *   sekisho user [-c CONFIG] disable|enable NAME
  *   sekisho user [-c CONFIG] reset-totp NAME [--in-browser] [--json]
@@ -37,6 +38,7 @@
 #include "web/accounts.h"
 #include "web/auth.h"
 #include "web/event.h"
+#include "web/ldapauth.h"
 #include "web/monitor.h"
 
 #define ISSUER "sekisho"
@@ -46,7 +48,7 @@ usage(FILE *f)
 {
 	fputs("usage: sekisho user [-c CONFIG] add NAME --role staff|approver|operator|auditor\n"
 	    "                         [--group GROUP] [--address ADDR,...] [--display TEXT]\n"
-	    "                         [--enrol-in-browser] [--json]\n"
+	    "                         [--enrol-in-browser] [--ldap] [--json]\n"
 	    "       sekisho user [-c CONFIG] list [--json]\n"
 	    "       sekisho user [-c CONFIG] disable|enable NAME\n"
 	    "       sekisho user [-c CONFIG] reset-totp NAME [--in-browser] [--json]\n"
@@ -199,7 +201,7 @@ new_password(struct session *x, const struct account *a, char pw[AUTH_RANDOM_PW_
 
 static int
 user_add(struct session *x, const char *name, const char *role, const char *group,
-    const char *addresses, const char *display, int in_browser, int json)
+    const char *addresses, const char *display, int in_browser, int ldap, int json)
 {
 	struct account a;
 	char pw[AUTH_RANDOM_PW_LEN + 1];
@@ -235,8 +237,15 @@ user_add(struct session *x, const char *name, const char *role, const char *grou
 	snprintf(a.display, sizeof a.display, "%s", display != NULL ? display : name);
 	snprintf(a.group, sizeof a.group, "%s", group != NULL ? group : "");
 	a.created_at = (long long)time(NULL);
-	a.pw_change = in_browser;	/* the first login sets up the rest */
-	if ((r = new_password(x, &a, pw, a.pw_hash)) != 0)
+	a.pw_change = in_browser && !ldap;	/* the first login sets up the rest */
+	if (ldap) {
+		/* the directory checks the password (console_ldap_uri) */
+		if (x->cfg.console_ldap_uri[0] == '\0')
+			fputs("sekisho: user add: warning: console_ldap_uri is not set: this account "
+			    "cannot log in until it is\n", stderr);
+		snprintf(a.pw_hash, sizeof a.pw_hash, "%s", LDAP_PASSWORD_MARK);
+		pw[0] = '\0';
+	} else if ((r = new_password(x, &a, pw, a.pw_hash)) != 0)
 		return r;
 	if (account_insert(x->s, &a, &err) != 0) {
 		fprintf(stderr, "sekisho: user add: %s\n", buf_str(&err));
@@ -253,8 +262,11 @@ user_add(struct session *x, const char *name, const char *role, const char *grou
 		json_key(&out, "role", 0);
 		json_str(&out, account_role_name(a.role));
 		json_key(&out, "password", 0);
-		json_str(&out, pw);
-	} else
+		json_str(&out, ldap ? NULL : pw);
+	} else if (ldap)
+		buf_printf(&out, "Account %s (%s) created; its password is the directory's "
+		    "(%s).\n", a.name, account_role_name(a.role), x->cfg.console_ldap_uri);
+	else
 		buf_printf(&out, "Account %s (%s) created.\nPassword:        %s\n", a.name,
 		    account_role_name(a.role), pw);
 	sodium_memzero(pw, sizeof pw);
@@ -370,6 +382,11 @@ user_change(struct session *x, const char *cmd, const char *name, const char *ar
 			r = account_end_sessions(x->s, name, &err);
 		}
 		auth_buf_wipe(&out);
+	} else if (strcmp(cmd, "password") == 0 && strcmp(a.pw_hash, LDAP_PASSWORD_MARK) == 0) {
+		fprintf(stderr, "sekisho: user password: %s's password is the directory's "
+		    "(console_ldap_uri): change it there\n", name);
+		buf_free(&err);
+		return EXIT_USAGE;
 	} else if (strcmp(cmd, "password") == 0) {
 		char pw[AUTH_RANDOM_PW_LEN + 1], hash[AUTH_PWHASH_MAX];
 
@@ -411,13 +428,14 @@ cmd_user(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "enrol-in-browser", no_argument, NULL, 'e' },
 		{ "in-browser", no_argument, NULL, 'e' },
+		{ "ldap", no_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config = NULL, *role = NULL, *group = NULL, *addresses = NULL;
 	const char *display = NULL, *cmd;
 	struct session x;
-	int c, json = 0, in_browser = 0, r;
+	int c, json = 0, in_browser = 0, ldap = 0, r;
 
 	memset(&x, 0, sizeof x);
 	while ((c = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
@@ -449,6 +467,7 @@ cmd_user(int argc, char **argv)
 		case 'd': display = optarg; break;
 		case 'j': json = 1; break;
 		case 'e': in_browser = 1; break;
+		case 'l': ldap = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_USAGE;
 		}
@@ -468,7 +487,8 @@ cmd_user(int argc, char **argv)
 	if ((r = open_session(&x, config)) != 0)
 		return r;
 	if (strcmp(cmd, "add") == 0)
-		r = user_add(&x, argv[optind], role, group, addresses, display, in_browser, json);
+		r = user_add(&x, argv[optind], role, group, addresses, display, in_browser, ldap,
+		    json);
 	else if (strcmp(cmd, "list") == 0) {
 		struct list_ctx l = { .json = json };
 		struct buf err;

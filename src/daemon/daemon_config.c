@@ -87,6 +87,18 @@ daemon_config_check(const struct config *cfg, struct buf *err)
 			    "process that parses HTTP must not be able to touch the store owner or "
 			    "the workers\n", cfg->console_user);
 	}
+	if (cfg->console_ldap_uri[0] != '\0') {
+		const char *pct = strstr(cfg->console_ldap_bind, "%s");
+
+		if (strncmp(cfg->console_ldap_uri, "ldap://", 7) != 0 &&
+		    strncmp(cfg->console_ldap_uri, "ldaps://", 8) != 0)
+			buf_printf(err, "console_ldap_uri: \"%s\" is not ldap:// or ldaps://\n",
+			    cfg->console_ldap_uri);
+		if (pct == NULL || strchr(pct + 2, '%') != NULL ||
+		    strchr(cfg->console_ldap_bind, '%') != pct)
+			buf_puts(err, "console_ldap_bind: needs exactly one %s (the account's name) "
+			    "and no other %\n");
+	}
 	if (cfg->pol.console_url[0] != '\0' && strncmp(cfg->pol.console_url, "https://", 8) != 0)
 		buf_printf(err, "console_url: \"%s\" does not start with https://\n",
 		    cfg->pol.console_url);

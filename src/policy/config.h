@@ -93,6 +93,10 @@ struct config {
 	int console_release_malware;	/* 0 never, 1 two operators */
 	int console_release_approver;	/* 0 an approver of the group (or an operator), 1 operators */
 	char console_self_release[256];	/* rebuild methods whose originals staff take alone */
+	char console_ldap_uri[512];	/* LDAP / AD for accounts made with --ldap; "" = none */
+	char console_ldap_bind[512];	/* the bind name, %s = the account's name */
+	int console_ldap_starttls;	/* StartTLS on ldap:// */
+	char console_ldap_ca[512];	/* CA certificates of the directory; "" = the system's */
 
 	/* quarantine store */
 	char quarantine_dir[512];

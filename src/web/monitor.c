@@ -40,6 +40,7 @@
 #include "web/auth.h"
 #include "web/console_proto.h"
 #include "web/event.h"
+#include "web/ldapauth.h"
 #include "web/notify.h"
 
 #define ID_LEN EVENT_ID_LEN
@@ -159,6 +160,31 @@ static int
 totp_required(const struct account *a)
 {
 	return a->role != ROLE_STAFF || M.cfg->console_totp_staff;
+}
+
+/* The password: the local argon2id hash, or a bind to the directory for an
+ * account made with --ldap.  0 right, 1 wrong, -1 the directory did not
+ * answer. */
+static int
+password_check(const struct account *a, const char *pw)
+{
+	struct buf why;
+	int r;
+
+	if (strcmp(a->pw_hash, LDAP_PASSWORD_MARK) != 0)
+		return auth_password_verify(a->pw_hash, pw) == 0 ? 0 : 1;
+	if (M.cfg->console_ldap_uri[0] == '\0') {
+		syslog(LOG_ERR, "console: %s is checked by LDAP, but console_ldap_uri is not set",
+		    a->name);
+		return -1;
+	}
+	buf_init(&why, 1024);
+	r = ldap_password_check(M.cfg, a->name, pw, &why);
+	if (r < 0)
+		syslog(LOG_ERR, "console: the password of %s cannot be checked: %s", a->name,
+		    buf_str(&why));
+	buf_free(&why);
+	return r;
 }
 
 /* The first login's set-up is due: a password to choose, a TOTP to enrol. */
@@ -305,8 +331,22 @@ op_login(struct conn *c)
 		return login_failed(c, &a, "disabled", client);
 	if (a.locked_until > c->now)
 		return login_failed(c, &a, "locked", client);
-	if (auth_password_verify(a.pw_hash, pw) != 0)
+	switch (password_check(&a, pw)) {
+	case 0:
+		break;
+	case 1:
 		return login_failed(c, &a, "wrong-password", client);
+	default: {
+		/* the directory did not answer: not the user's failure, not counted */
+		struct console_event e = { .event = "login-failed", .who = &a, .client = client,
+		    .detail = "directory-unreachable" };
+
+		buf_init(&err, 1024);
+		record_event(c, &e, &err);
+		buf_free(&err);
+		return answer1(c, CONSOLE_FAILED, NULL);
+	}
+	}
 	/* a second factor when one is enrolled; without one (a new account, or
 	 * reset by the operator) the session may only set it up (stage enrol) */
 	if (totp_required(&a) && a.totp_secret[0] != '\0') {
