@@ -32,6 +32,7 @@
 #include "web/console_proto.h"
 #include "web/form.h"
 #include "web/html.h"
+#include "web/jsonbody.h"
 #include "web/monitor.h"
 #include "web/pages.h"
 
@@ -310,7 +311,9 @@ session(struct ctx *x)
 static int
 csrf_ok(struct ctx *x)
 {
-	const char *given = form_get(&x->form, "csrf");
+	/* a form's hidden field, or the API's header */
+	const char *given = form_get(&x->form, "csrf") != NULL ? form_get(&x->form, "csrf") :
+	    MHD_lookup_connection_value(x->c, MHD_HEADER_KIND, "X-CSRF-Token");
 	const char *want = json_string_value(json_object_get(x->account, "csrf"));
 
 	return given != NULL && want != NULL && auth_equal(given, want);
@@ -615,6 +618,68 @@ part_path_ok(const char *p)
 	return 1;
 }
 
+/* ---- the JSON API: the same actions, JSON in and out ------------------------------ */
+
+static enum MHD_Result
+api_answer(struct ctx *x, unsigned status, json_t *body)
+{
+	char *s = json_dumps(body, JSON_COMPACT);
+	enum MHD_Result r = send_bytes(x->c, status, "application/json", s != NULL ? s : "{}",
+	    s != NULL ? strlen(s) : 2, NULL);
+
+	free(s);
+	json_decref(body);
+	return r;
+}
+
+static enum MHD_Result
+api_error(struct ctx *x, unsigned st)
+{
+	return api_answer(x, st == CONSOLE_DENIED ? MHD_HTTP_FORBIDDEN : http_of(st),
+	    json_pack("{s:s}", "error", status_title(st)));
+}
+
+static enum MHD_Result
+api_get(struct ctx *x, unsigned op, const char *id)
+{
+	const char *more[1] = { id };
+	json_t *v;
+	unsigned st = ask_json(x, op, more, id != NULL ? 1 : 0, &v);
+
+	return st != CONSOLE_OK ? api_error(x, st) : api_answer(x, MHD_HTTP_OK, v);
+}
+
+static enum MHD_Result
+api_request(struct ctx *x, const char *id)
+{
+	const char *reason = form_get(&x->form, "reason");
+	const char *more[2] = { id, reason != NULL ? reason : "" };
+	unsigned st;
+
+	if (!csrf_ok(x))
+		return api_error(x, CONSOLE_BAD);
+	st = ask_session(x, CONSOLE_OP_REQUEST, more, 2);
+	if (st != CONSOLE_OK)
+		return api_error(x, st);
+	return api_answer(x, MHD_HTTP_OK, json_pack("{s:s}", "request", console_field(&x->a, 0)));
+}
+
+static enum MHD_Result
+api_decide(struct ctx *x, const char *rid)
+{
+	const char *d = form_get(&x->form, "decision"), *code = form_get(&x->form, "totp");
+	const char *comment = form_get(&x->form, "comment");
+	const char *more[4] = { rid, d != NULL ? d : "", code != NULL ? code : "",
+	    comment != NULL ? comment : "" };
+	unsigned st;
+
+	if (!csrf_ok(x))
+		return api_error(x, CONSOLE_BAD);
+	st = ask_session(x, CONSOLE_OP_DECIDE, more, 4);
+	return st != CONSOLE_OK ? api_error(x, st) :
+	    api_answer(x, MHD_HTTP_OK, json_pack("{s:b}", "ok", 1));
+}
+
 /* The routes.  GET pages need a session (else the login page, with the
  * path to come back to); POSTs need a session and its CSRF token. */
 static enum MHD_Result
@@ -663,6 +728,16 @@ route(struct ctx *x, const char *url, int post)
 		return show_items(x, 0);
 	if (!post && strcmp(url, "/api/items") == 0)
 		return show_items(x, 1);
+	if (!post && strcmp(url, "/api/session") == 0)
+		return api_answer(x, MHD_HTTP_OK, json_incref(x->account));
+	if (!post && strcmp(url, "/api/approvals") == 0)
+		return api_get(x, CONSOLE_OP_QUEUE, NULL);
+	if (post && path_segment_id(url, "/api/items/", id, sizeof id, &rest) == 0 &&
+	    strcmp(rest, "/request") == 0)
+		return api_request(x, id);
+	if (post && path_segment_id(url, "/api/requests/", id, sizeof id, &rest) == 0 &&
+	    strcmp(rest, "/decide") == 0)
+		return api_decide(x, id);
 	if (!post && strcmp(url, "/approvals") == 0)
 		return show_queue(x, NULL, MHD_HTTP_OK);
 	if (path_segment_id(url, "/items/", id, sizeof id, &rest) == 0) {
@@ -721,8 +796,21 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	token_of(c, x.token);
 	form_init(&x.form, CONSOLE_FORM_MAX + 2 * FORM_FIELDS_MAX);
 	console_msg_init(&x.a, CONSOLE_ANSWER_JSON_MAX, cfg->console_download_limit);
-	if (post && form_parse_urlencoded(&x.form, rq->body.data != NULL ? rq->body.data : "",
-	    rq->body.len) != 0)
+	if (post && strncmp(url, "/api/", 5) == 0) {
+		/* JSON in: the members each action takes, nothing else */
+		static const char *const allowed[] = { "reason", "decision", "totp", "comment" };
+		struct buf why;
+
+		buf_init(&why, 256);
+		if (json_body_read(rq->body.data != NULL ? rq->body.data : "", rq->body.len, allowed,
+		    sizeof allowed / sizeof allowed[0], &x.form, &why) != 0)
+			r = api_answer(&x, MHD_HTTP_BAD_REQUEST,
+			    json_pack("{s:s,s:s}", "error", "bad", "why", buf_str(&why)));
+		else
+			r = route(&x, url, post);
+		buf_free(&why);
+	} else if (post && form_parse_urlencoded(&x.form, rq->body.data != NULL ?
+	    rq->body.data : "", rq->body.len) != 0)
 		r = message(&x, CONSOLE_BAD);
 	else
 		r = route(&x, url, post);
