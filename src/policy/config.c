@@ -55,6 +55,7 @@ static const char *const confidences[] = { "high", "medium", "low", NULL };
 static const char *const many_actions[] = { "bcc", "hold", "reject", NULL };
 static const char *const malware_release[] = { "never", "two-operators", NULL };
 static const char *const release_approvers[] = { "approver", "operator", NULL };
+static const char *const release_to[] = { "download", "mailbox", "both", NULL };
 
 #define OFF(f) offsetof(struct config, f)
 #define POL(f) offsetof(struct config, pol.f)
@@ -232,6 +233,8 @@ static const struct setting settings[] = {
 	  "console: the address staff use (https://host[:port]): each notice links to its item there (empty: no link)" },
 	{ "console_notify", C_BOOL, OFF(console_notify), "yes", 0, 0, NULL,
 	  "console: mail the approvers of a group when one of its staff asks for an original, and the staff member when it is decided (through deliver_to)" },
+	{ "console_release_to", C_ENUM, OFF(console_release_to), "download", 0, 0, release_to,
+	  "console: how an approved original reaches its staff: download (from the console), mailbox (delivered again to their addresses through deliver_to) or both" },
 	{ "console_release_malware", C_ENUM, OFF(console_release_malware), "never", 0, 0,
 	  malware_release,
 	  "console: an item with a virus or a YARA match: never released through the console, or two-operators (an operator asks, another operator approves)" },

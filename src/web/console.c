@@ -466,6 +466,20 @@ do_request(struct ctx *x, const char *id)
 }
 
 static enum MHD_Result
+do_redeliver(struct ctx *x, const char *id)
+{
+	const char *more[1] = { id };
+	unsigned st;
+
+	if (!csrf_ok(x))
+		return message(x, CONSOLE_BAD);
+	st = ask_session(x, CONSOLE_OP_REDELIVER, more, 1);
+	if (st != CONSOLE_OK)
+		return message(x, st);
+	return show_item(x, id, "redelivered", 0);
+}
+
+static enum MHD_Result
 show_queue(struct ctx *x, const char *flash, unsigned status)
 {
 	json_t *reqs;
@@ -749,6 +763,8 @@ route(struct ctx *x, const char *url, int post)
 			return show_preview(x, id, rest + 6);
 		if (post && strcmp(rest, "/request") == 0)
 			return do_request(x, id);
+		if (post && strcmp(rest, "/redeliver") == 0)
+			return do_redeliver(x, id);
 	}
 	if (!post && path_segment_id(url, "/api/items/", id, sizeof id, &rest) == 0 &&
 	    rest[0] == '\0')

@@ -35,7 +35,8 @@ enum console_op {
 	CONSOLE_OP_PREVIEW,	/* token, client, receipt id, part path, page -> info JSON, PNG */
 	CONSOLE_OP_ENROL_BEGIN,	/* token, client -> what to set up JSON (QR, secret) */
 	CONSOLE_OP_ENROL_FINISH,	/* token, client, new password, code -> recovery codes JSON */
-	CONSOLE_OP_MAX = CONSOLE_OP_ENROL_FINISH
+	CONSOLE_OP_REDELIVER,	/* token, client, receipt id -> meta JSON */
+	CONSOLE_OP_MAX = CONSOLE_OP_REDELIVER
 };
 
 /* The monitor's answers. */

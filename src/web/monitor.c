@@ -921,7 +921,11 @@ op_item(struct conn *c)
 	json_key(&b, "can_request", 0);
 	buf_puts(&b, may_request(&a, &v) ? "true" : "false");
 	json_key(&b, "can_download", 0);
-	buf_puts(&b, !v.never && my_request(&v, &a, "approved") != NULL ? "true" : "false");
+	buf_puts(&b, !v.never && my_request(&v, &a, "approved") != NULL &&
+	    M.cfg->console_release_to != 1 ? "true" : "false");
+	json_key(&b, "can_redeliver", 0);
+	buf_puts(&b, !v.never && my_request(&v, &a, "approved") != NULL &&
+	    M.cfg->console_release_to != 0 && a.addresses[0] != '\0' ? "true" : "false");
 	json_key(&b, "can_decide", 0);
 	{
 		int any = 0;
@@ -1387,6 +1391,7 @@ struct download_ctx {
 	struct conn *c;
 	const struct account *a;
 	const char *client, *request;
+	int mailbox;		/* redelivered, not downloaded */
 };
 
 /* The journal record of the release, inside the store's transaction. */
@@ -1394,14 +1399,21 @@ static int
 download_record(const struct store_release *rel, void *ctx, struct buf *err)
 {
 	struct download_ctx *d = ctx;
-	struct console_event e = { .event = "download", .who = d->a, .client = d->client,
-	    .item = rel->receipt_id, .request = d->request, .rel = rel };
+	struct console_event e = { .event = d->mailbox ? "redeliver" : "download", .who = d->a,
+	    .client = d->client, .item = rel->receipt_id, .request = d->request, .rel = rel };
 
 	return record_event(d->c, &e, err);
 }
 
+/*
+ * An approved original released to its requester: the bytes to the HTTP
+ * process (download), or delivered again to the requester's addresses
+ * (mailbox), as console_release_to allows.  Recorded before anything
+ * leaves; a delivery that fails after the record is said so (and logged):
+ * the record stands, as for a download the browser never finished.
+ */
 static int
-op_download(struct conn *c)
+release_to(struct conn *c, int mailbox)
 {
 	struct account a;
 	char csrf[AUTH_TOKEN_HEX + 1], by[ACCOUNT_NAME_MAX + 16];
@@ -1417,12 +1429,16 @@ op_download(struct conn *c)
 		return answer1(c, st, NULL);
 	if ((st = item_of(c, &a, console_field(&c->rq, 2), &v)) != CONSOLE_OK)
 		return answer1(c, st, NULL);
-	/* only against an approved request of this user, never malware */
-	if (v.never || (r = my_request(&v, &a, "approved")) == NULL) {
+	/* only against an approved request of this user, never malware, and
+	 * only the ways the policy allows */
+	if (v.never || (r = my_request(&v, &a, "approved")) == NULL ||
+	    (mailbox ? M.cfg->console_release_to == 0 : M.cfg->console_release_to == 1) ||
+	    (mailbox && a.addresses[0] == '\0')) {
 		item_view_free(&v);
 		return answer1(c, CONSOLE_FORBIDDEN, NULL);
 	}
 	d.request = r->id;
+	d.mailbox = mailbox;
 	memset(&rel, 0, sizeof rel);
 	snprintf(by, sizeof by, "%s (console)", a.name);
 	rel.receipt_id = v.m.receipt_id;
@@ -1458,9 +1474,28 @@ op_download(struct conn *c)
 		f[1] = out.data != NULL ? out.data : "";
 		lens[1] = out.len;
 		METRIC_ADD(console_downloads, 1);
-		syslog(LOG_INFO, "console: %s downloaded the original of %s (%s, %llu bytes)",
-		    a.name, rel.receipt_id, rel.release_id, rel.bytes);
-		rc = console_write_answer(c->fd, CONSOLE_OK, f, lens, 2);
+		if (mailbox) {
+			size_t n = 1;
+
+			for (const char *p = a.addresses; *p != '\0'; p++)
+				n += *p == '\n';
+			buf_reset(&err);
+			if (notify_deliver(M.cfg, v.m.sender, a.addresses, n, f[1], lens[1],
+			    &err) != 0) {
+				syslog(LOG_ERR, "console: the original of %s was released (%s) but not "
+				    "delivered to %s: %s", rel.receipt_id, rel.release_id, a.name,
+				    buf_str(&err));
+				rc = answer1(c, CONSOLE_FAILED, NULL);
+			} else {
+				syslog(LOG_INFO, "console: the original of %s delivered again to %s (%s)",
+				    rel.receipt_id, a.name, rel.release_id);
+				rc = answer1(c, CONSOLE_OK, f[0]);
+			}
+		} else {
+			syslog(LOG_INFO, "console: %s downloaded the original of %s (%s, %llu bytes)",
+			    a.name, rel.receipt_id, rel.release_id, rel.bytes);
+			rc = console_write_answer(c->fd, CONSOLE_OK, f, lens, 2);
+		}
 		buf_free(&meta);
 	}
 	if (out.data != NULL)
@@ -1772,7 +1807,8 @@ dispatch(struct conn *c)
 	case CONSOLE_OP_REQUEST: return op_request(c);
 	case CONSOLE_OP_QUEUE: return op_queue(c);
 	case CONSOLE_OP_DECIDE: return op_decide(c);
-	case CONSOLE_OP_DOWNLOAD: return op_download(c);
+	case CONSOLE_OP_DOWNLOAD: return release_to(c, 0);
+	case CONSOLE_OP_REDELIVER: return release_to(c, 1);
 	case CONSOLE_OP_PREVIEW: return op_preview(c);
 	case CONSOLE_OP_ENROL_BEGIN: return op_enrol_begin(c);
 	case CONSOLE_OP_ENROL_FINISH: return op_enrol_finish(c);

@@ -36,33 +36,26 @@ host_name(const struct config *cfg, char *buf, size_t n)
 	return buf;
 }
 
-/* One message to the addresses (one per line in rcpts), delivered. */
-static int
-send_notice(const struct config *cfg, const char *rcpts, size_t nrcpt, const char *subject,
-    const char *body)
+int
+notify_deliver(const struct config *cfg, const char *sender, const char *rcpts, size_t nrcpt,
+    const char *msg, size_t len, struct buf *err)
 {
-	char host[256], from[300], mid[300], date[64], qid[40];
+	char host[256], qid[40];
 	char (*rcpt)[SPOOL_ADDR_MAX];
 	struct deliver_target t;
 	struct envelope env;
-	struct buf msg, err;
 	unsigned char r[8];
-	time_t now = time(NULL);
-	struct tm tm;
-	enum out_charset cs = cfg->pol.out_charset;
 	const char *p = rcpts;
 	size_t k = 0;
 	int rc = -1;
 
-	if (nrcpt == 0)
-		return 0;
-	buf_init(&err, 1024);
-	if (deliver_parse_target(cfg->deliver_to, &t, &err) != 0) {
-		buf_free(&err);
+	if (nrcpt == 0 || nrcpt > NOTIFY_RCPT_MAX) {
+		buf_puts(err, nrcpt == 0 ? "no address to deliver to" : "too many addresses");
 		return -1;
 	}
-	rcpt = calloc(nrcpt, sizeof *rcpt);
-	if (rcpt == NULL)
+	if (deliver_parse_target(cfg->deliver_to, &t, err) != 0)
+		return -1;
+	if ((rcpt = calloc(nrcpt, sizeof *rcpt)) == NULL)
 		return -1;
 	while (*p != '\0' && k < nrcpt) {
 		const char *e = strchr(p, '\n');
@@ -78,32 +71,59 @@ send_notice(const struct config *cfg, const char *rcpts, size_t nrcpt, const cha
 	host_name(cfg, host, sizeof host);
 	randombytes_buf(r, sizeof r);
 	snprintf(qid, sizeof qid, "console-%02x%02x%02x%02x", r[0], r[1], r[2], r[3]);
+	memset(&env, 0, sizeof env);
+	snprintf(env.qid, sizeof env.qid, "%s", qid);
+	if (sender != NULL)
+		snprintf(env.sender, sizeof env.sender, "%s", sender);
+	else
+		snprintf(env.sender, sizeof env.sender, "postmaster@%s", host);
+	env.nrcpt = k;
+	env.rcpt = rcpt;
+	env.received = (long long)time(NULL) * 1000;
+	if (deliver(&t, &env, msg, len, host, err) == DELIVER_OK)
+		rc = 0;
+	free(rcpt);
+	return rc;
+}
+
+/* One message to the addresses (one per line in rcpts), delivered. */
+static int
+send_notice(const struct config *cfg, const char *rcpts, size_t nrcpt, const char *subject,
+    const char *body)
+{
+	char host[256], from[300], mid[300], date[64];
+	struct buf msg, err;
+	unsigned char r[8];
+	time_t now = time(NULL);
+	struct tm tm;
+	enum out_charset cs = cfg->pol.out_charset;
+	int rc = -1;
+
+	if (nrcpt == 0)
+		return 0;
+	host_name(cfg, host, sizeof host);
+	randombytes_buf(r, sizeof r);
 	snprintf(from, sizeof from, "sekisho <postmaster@%s>", host);
-	snprintf(mid, sizeof mid, "<%s.%lld@%s>", qid, (long long)now, host);
+	snprintf(mid, sizeof mid, "<console-%02x%02x%02x%02x.%lld@%s>", r[0], r[1], r[2], r[3],
+	    (long long)now, host);
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
 	buf_init(&msg, NOTIFY_MAX);
+	buf_init(&err, 1024);
 	if (compose_header(&msg, "From", from, HK_ADDR, cs) == 0 &&
 	    compose_header(&msg, "Subject", subject, HK_TEXT, cs) == 0 &&
 	    compose_header(&msg, "Date", date, HK_ASCII, cs) == 0 &&
 	    compose_header(&msg, "Message-ID", mid, HK_ASCII, cs) == 0 &&
 	    compose_header(&msg, "Auto-Submitted", "auto-generated", HK_ASCII, cs) == 0 &&
 	    compose_body(&msg, body, strlen(body), cs) == 0) {
-		memset(&env, 0, sizeof env);
-		snprintf(env.qid, sizeof env.qid, "%s", qid);
-		snprintf(env.sender, sizeof env.sender, "postmaster@%s", host);
-		env.nrcpt = k;
-		env.rcpt = rcpt;
-		env.received = (long long)now * 1000;
-		if (deliver(&t, &env, msg.data, msg.len, host, &err) == DELIVER_OK)
-			rc = (int)k;
+		if (notify_deliver(cfg, NULL, rcpts, nrcpt, msg.data, msg.len, &err) == 0)
+			rc = (int)nrcpt;
 		else
 			syslog(LOG_WARNING, "console: a notice to %zu address(es) was not sent: %s",
-			    k, buf_str(&err));
+			    nrcpt, buf_str(&err));
 	}
 	buf_free(&msg);
 	buf_free(&err);
-	free(rcpt);
 	return rc;
 }
 

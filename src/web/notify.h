@@ -11,12 +11,20 @@
 #ifndef SEKISHO_WEB_NOTIFY_H
 #define SEKISHO_WEB_NOTIFY_H
 
+#include <stddef.h>
+
+#include "core/buf.h"
 #include "policy/config.h"
 #include "store/store.h"
 #include "web/accounts.h"
 
 #define NOTIFY_RCPT_MAX 64	/* approvers written to about one request */
 
+/* A whole message to the addresses (one per line, at most
+ * NOTIFY_RCPT_MAX) through deliver_to; sender NULL: postmaster at the
+ * host name.  0, or -1 with the reason in err. */
+int notify_deliver(const struct config *cfg, const char *sender, const char *rcpts,
+    size_t nrcpt, const char *msg, size_t len, struct buf *err);
 /* GMime for the headers; once, before the monitor's threads. */
 void notify_init(void);
 /* To every approver of requester's group with an address (not disabled).

@@ -67,6 +67,8 @@ static const struct text texts[] = {
 	  "A virus or a suspicious pattern was found: this original cannot be released here." },
 	{ "download", "原本をダウンロード", "Download the original" },
 	{ "download-note", "ダウンロードは記録されます。", "Each download is recorded." },
+	{ "redeliver", "原本を受信箱に再配送", "Deliver the original to my mailbox" },
+	{ "redelivered", "原本を受信箱に配送しました。", "The original was delivered to your mailbox." },
 	{ "approve", "承認", "Approve" },
 	{ "reject", "却下", "Reject" },
 	{ "comment", "コメント", "Comment" },
@@ -401,8 +403,12 @@ page_item(struct buf *b, enum page_lang lang, json_t *account, json_t *item,
 	const char *id = str(item, "id");
 
 	head(b, lang, account, "item");
-	flash(b, lang, flash_key, strcmp(flash_key != NULL ? flash_key : "", "request-sent") != 0 &&
-	    strcmp(flash_key != NULL ? flash_key : "", "decided") != 0);
+	{
+		const char *k = flash_key != NULL ? flash_key : "";
+
+		flash(b, lang, flash_key, strcmp(k, "request-sent") != 0 &&
+		    strcmp(k, "decided") != 0 && strcmp(k, "redelivered") != 0);
+	}
 	buf_puts(b, "<h1 id=\"subject\">");
 	text(b, str(item, "subject")[0] != '\0' ? str(item, "subject") : "-");
 	buf_puts(b, "</h1><div class=\"box\"><dl><dt>");
@@ -507,6 +513,15 @@ page_item(struct buf *b, enum page_lang lang, json_t *account, json_t *item,
 		buf_puts(b, "</a> <span class=\"muted\">");
 		text(b, T("download-note"));
 		buf_puts(b, "</span></p>");
+	}
+	if (json_is_true(json_object_get(item, "can_redeliver"))) {
+		buf_puts(b, "<form method=\"post\" id=\"redeliver-form\" action=\"/items/");
+		url_component(b, id);
+		buf_puts(b, "/redeliver\">");
+		csrf_input(b, account);
+		buf_puts(b, "<button type=\"submit\" id=\"redeliver\">");
+		text(b, T("redeliver"));
+		buf_puts(b, "</button></form>");
 	}
 	request_form(b, lang, account, item);
 	buf_puts(b, "</div><p><a href=\"/items\">");
