@@ -407,6 +407,10 @@ note_why(struct pass *ps, const char *name, const char *reason)
 		buf_puts(&ps->why, "...");
 }
 
+/* The password of the item being opened (the console's PPAP opening:
+ * cdr_set_archive_passphrase), or NULL: encrypted members are withheld. */
+static char *passphrase;
+
 /* A libarchive error: encrypted or damaged, the whole archive withheld. */
 static int
 read_failed(struct pass *ps, const char *when)
@@ -569,7 +573,7 @@ one_entry(struct pass *ps, struct archive_entry *e, int raw)
 	if (++*ps->c->archive_entries > lim->archive_entries)
 		return cdr_limit(ps->r, "archive_entry_limit", lim->archive_entries,
 		    "the archive has more than %zu members", lim->archive_entries);
-	if (archive_entry_is_encrypted(e))
+	if (archive_entry_is_encrypted(e) && passphrase == NULL)
 		return cdr_withhold(ps->r, "encrypted",
 		    "the archive is encrypted: it cannot be inspected without its password");
 	path = archive_entry_pathname(e);
@@ -619,6 +623,18 @@ pass_free(struct pass *ps)
 	free(ps->chunk);
 }
 
+void
+cdr_set_archive_passphrase(const char *pw)
+{
+	if (passphrase != NULL) {
+		explicit_bzero(passphrase, strlen(passphrase));
+		free(passphrase);
+		passphrase = NULL;
+	}
+	if (pw != NULL)
+		passphrase = xstrdup(pw);
+}
+
 /* The formats and filters sekisho reads: an explicit list, no "all". */
 static struct archive *
 reader(void)
@@ -627,6 +643,8 @@ reader(void)
 
 	if (a == NULL)
 		die("libarchive: out of memory");
+	if (passphrase != NULL && archive_read_add_passphrase(a, passphrase) != ARCHIVE_OK)
+		die("libarchive: cannot take a passphrase");
 	archive_read_support_format_zip(a);
 	archive_read_support_format_7zip(a);
 	archive_read_support_format_tar(a);

@@ -147,4 +147,10 @@ const struct cdr_removal *cdr_removal_find(const struct cdr_result *r, const cha
 /* The same for n things of one kind at once (nothing when n is 0). */
 void cdr_removed_n(struct cdr_result *r, const char *what, const char *name, size_t n);
 
+/* For the next items, until called with NULL: encrypted archive members
+ * are decrypted with this password (the console opening a PPAP zip in the
+ * worker) instead of being withheld; a wrong password still withholds
+ * them ("encrypted").  The copy is wiped when replaced. */
+void cdr_set_archive_passphrase(const char *pw);
+
 #endif

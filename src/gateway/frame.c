@@ -164,7 +164,7 @@ frame_read_request(int fd, char id[FRAME_ID_MAX], long long *time, int *kind,
 		return -1;
 	*kind = (int)wire_get_u32(h);
 	namelen = wire_get_u32(h + 4);
-	if (*kind < FRAME_MAIL || *kind > FRAME_PREVIEW || namelen >= FRAME_NAME_MAX)
+	if (*kind < FRAME_MAIL || *kind > FRAME_UNLOCK || namelen >= FRAME_NAME_MAX)
 		return -1;
 	memset(name, 0, FRAME_NAME_MAX);
 	if (wire_read_all(fd, name, namelen, -1) != 0 || memchr(name, '\0', namelen) != NULL)

@@ -38,7 +38,9 @@
 
 enum frame_kind { FRAME_MAIL = 0, FRAME_FILE = 1, FRAME_FILE_CONVERTED = 2,
 	FRAME_INSPECT = 3 /* outbound inspection (dlp/inspect.h) */,
-	FRAME_PREVIEW = 4 /* a page of a part as PNG (mime/preview.h): name "PATH PAGE" */ };
+	FRAME_PREVIEW = 4 /* a page of a part as PNG (mime/preview.h): name "PATH PAGE" */,
+	FRAME_UNLOCK = 5 /* a part sanitised as a file with its archive's password:
+			  * name "PATH\nPASSWORD" (mime/preview.h) */ };
 
 #define FRAME_STATUS_RETIRE 0x100	/* or'ed into a response's status */
 

@@ -81,7 +81,10 @@ serve(const struct policy *loaded)
 		buf_reset(&receipt);
 		if (frame_read_request(WORKER_FD, id, &t, &kind, name, &env, &item) != 0)
 			_exit(0);
-		if (kind == FRAME_PREVIEW)
+		if (kind == FRAME_UNLOCK)
+			status = preview_unlock(pol, id, t, name, (const unsigned char *)buf_str(&item),
+			    item.len, &out, &receipt);
+		else if (kind == FRAME_PREVIEW)
 			status = preview_render(pol, name, (const unsigned char *)buf_str(&item),
 			    item.len, &out, &receipt);
 		else if (kind == FRAME_INSPECT)
@@ -93,6 +96,8 @@ serve(const struct policy *loaded)
 		else
 			status = sanitize_mail_env(pol, id, t, &env,
 			    (const unsigned char *)buf_str(&item), item.len, &out, &receipt);
+		if (kind == FRAME_UNLOCK)
+			explicit_bzero(name, sizeof name);	/* the password */
 		/* the next item must find a whole time_limit of CPU left */
 		retire = sandbox_cpu_left() < (long long)pol->lim.seconds + 1;
 		if (frame_write_response(WORKER_FD, status | (retire ? FRAME_STATUS_RETIRE : 0),

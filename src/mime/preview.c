@@ -10,6 +10,8 @@
 #include <gmime/gmime.h>
 #include <mupdf/fitz.h>
 
+#include "cdr/cdr.h"
+#include "cdr/item.h"
 #include "cdr/pdf.h"
 #include "core/json.h"
 
@@ -198,47 +200,95 @@ draw(const struct policy *pol, const char *magic, const unsigned char *data, siz
 	return PREVIEW_OK;
 }
 
+/* The decoded content of the part at path (a GByteArray the caller
+ * unrefs, with the stream), or NULL; *name: its file name (GMime's, may be
+ * NULL, valid while root lives). */
+static GByteArray *
+part_bytes(const struct policy *pol, const unsigned char *msg, size_t len, const char *path,
+    GMimeObject **root, GMimeStream **mem, const char **name)
+{
+	GMimeStream *stream;
+	GMimeParser *parser;
+	GMimeObject *part;
+	GByteArray *bytes;
+
+	*mem = NULL;
+	*name = NULL;
+	stream = g_mime_stream_mem_new_with_buffer((const char *)msg, len);
+	parser = g_mime_parser_new_with_stream(stream);
+	*root = g_mime_parser_construct_part(parser, NULL);
+	g_object_unref(parser);
+	g_object_unref(stream);
+	if (*root == NULL)
+		return NULL;
+	part = find_part(*root, "1", path, 0);
+	if (part == NULL || !GMIME_IS_PART(part) ||
+	    g_mime_part_get_content(GMIME_PART(part)) == NULL)
+		return NULL;
+	*name = g_mime_part_get_filename(GMIME_PART(part));
+	*mem = g_mime_stream_mem_new();
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(*mem), TRUE);
+	if (g_mime_data_wrapper_write_to_stream(g_mime_part_get_content(GMIME_PART(part)),
+	    *mem) < 0)
+		return NULL;
+	bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(*mem));
+	return bytes->len > pol->lim.file_bytes ? NULL : bytes;
+}
+
+int
+preview_unlock(const struct policy *pol, const char *id, long long t, const char *spec,
+    const unsigned char *msg, size_t len, struct buf *out, struct buf *receipt)
+{
+	const char *nl = strchr(spec, '\n'), *name = NULL;
+	char path[PREVIEW_PATH_MAX];
+	GMimeObject *root = NULL;
+	GMimeStream *mem = NULL;
+	GByteArray *bytes = NULL;
+	int r;
+
+	if (nl != NULL && (size_t)(nl - spec) < sizeof path) {
+		memcpy(path, spec, (size_t)(nl - spec));
+		path[nl - spec] = '\0';
+		bytes = part_bytes(pol, msg, len, path, &root, &mem, &name);
+	}
+	/* the part sanitised as a file, its archives opened with the password;
+	 * no part (or too large): an empty file, withheld as such */
+	cdr_set_archive_passphrase(nl != NULL ? nl + 1 : NULL);
+	r = cdr_file_item(pol, id, t, name, bytes != NULL ? bytes->data : (const unsigned char *)"",
+	    bytes != NULL ? bytes->len : 0, out, receipt);
+	cdr_set_archive_passphrase(NULL);
+	if (mem != NULL)
+		g_object_unref(mem);
+	if (root != NULL)
+		g_object_unref(root);
+	return r;
+}
+
 int
 preview_render(const struct policy *pol, const char *spec, const unsigned char *msg, size_t len,
     struct buf *png, struct buf *info)
 {
 	char path[PREVIEW_PATH_MAX];
-	GMimeStream *stream, *mem;
-	GMimeParser *parser;
-	GMimeObject *root, *part;
+	GMimeStream *mem = NULL;
+	GMimeObject *root = NULL;
 	GByteArray *bytes;
-	const char *magic;
+	const char *magic, *name;
 	int page, r;
 
 	buf_reset(png);
 	if (preview_spec_parse(spec, path, &page) != 0)
 		return none(info, "bad-request");
-	stream = g_mime_stream_mem_new_with_buffer((const char *)msg, len);
-	parser = g_mime_parser_new_with_stream(stream);
-	root = g_mime_parser_construct_part(parser, NULL);
-	g_object_unref(parser);
-	g_object_unref(stream);
-	if (root == NULL)
-		return none(info, "parse-failed");
-	part = find_part(root, "1", path, 0);
-	if (part == NULL || !GMIME_IS_PART(part) ||
-	    g_mime_part_get_content(GMIME_PART(part)) == NULL) {
-		g_object_unref(root);
-		return none(info, "no-such-part");
+	bytes = part_bytes(pol, msg, len, path, &root, &mem, &name);
+	if (bytes == NULL) {
+		const char *why = root == NULL ? "parse-failed" : "no-such-part";
+
+		if (mem != NULL)
+			g_object_unref(mem);
+		if (root != NULL)
+			g_object_unref(root);
+		return none(info, why);
 	}
-	/* the decoded content, within file_size_limit */
-	mem = g_mime_stream_mem_new();
-	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), TRUE);
-	if (g_mime_data_wrapper_write_to_stream(g_mime_part_get_content(GMIME_PART(part)),
-	    mem) < 0) {
-		g_object_unref(mem);
-		g_object_unref(root);
-		return none(info, "damaged");
-	}
-	bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
-	if (bytes->len > pol->lim.file_bytes)
-		r = none(info, "file_size_limit");
-	else if ((magic = magic_of(bytes->data, bytes->len)) == NULL)
+	if ((magic = magic_of(bytes->data, bytes->len)) == NULL)
 		r = none(info, "unsupported-format");
 	else
 		r = draw(pol, magic, bytes->data, bytes->len, page, png, info);

@@ -30,6 +30,12 @@
 
 int preview_render(const struct policy *pol, const char *spec, const unsigned char *msg,
     size_t len, struct buf *png, struct buf *info);
+/* FRAME_UNLOCK: the part at PATH (spec "PATH\nPASSWORD") sanitised as a
+ * file, as cdr_file_item does, its encrypted archive opened with the
+ * password (a PPAP zip): a wrong password withholds it ("encrypted").  The
+ * password is wiped after.  cdr_file_item's status, out and receipt. */
+int preview_unlock(const struct policy *pol, const char *id, long long t, const char *spec,
+    const unsigned char *msg, size_t len, struct buf *out, struct buf *receipt);
 /* "PATH PAGE" well formed: 0 with the page, or -1. */
 int preview_spec_parse(const char *spec, char path[PREVIEW_PATH_MAX], int *page);
 

@@ -235,6 +235,8 @@ static const struct setting settings[] = {
 	  "console: mail the approvers of a group when one of its staff asks for an original, and the staff member when it is decided (through deliver_to)" },
 	{ "console_release_to", C_ENUM, OFF(console_release_to), "download", 0, 0, release_to,
 	  "console: how an approved original reaches its staff: download (from the console), mailbox (delivered again to their addresses through deliver_to) or both" },
+	{ "console_unlock_attempts", C_COUNT, OFF(console_unlock_attempts), "5", 1, 100, NULL,
+	  "console: wrong passwords accepted for one encrypted attachment (PPAP) before it can be opened only by the operator" },
 	{ "console_release_malware", C_ENUM, OFF(console_release_malware), "never", 0, 0,
 	  malware_release,
 	  "console: an item with a virus or a YARA match: never released through the console, or two-operators (an operator asks, another operator approves)" },

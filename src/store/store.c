@@ -132,6 +132,12 @@ const char *const store_schema[] = {
 	    "decided_at BIGINT, "
 	    "comment TEXT)",
 	"CREATE INDEX IF NOT EXISTS requests_receipt ON requests (receipt_id)",
+	/* wrong passwords given for an encrypted attachment (PPAP), counted */
+	"CREATE TABLE IF NOT EXISTS unlock_tries ("
+	    "receipt_id TEXT NOT NULL, "
+	    "part TEXT NOT NULL, "
+	    "tries BIGINT NOT NULL, "
+	    "PRIMARY KEY (receipt_id, part))",
 	/* an item under each of its recipients (lower-cased, without <>): a
 	 * staff member's list is an index range, not a scan of every item */
 	"CREATE TABLE IF NOT EXISTS item_recipients ("

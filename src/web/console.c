@@ -465,6 +465,49 @@ do_request(struct ctx *x, const char *id)
 	return show_item(x, id, "request-sent", 0);
 }
 
+/* PPAP: the attachment opened with its password, sanitised, downloaded. */
+static enum MHD_Result
+do_unlock(struct ctx *x, const char *id, const char *part)
+{
+	const char *pw = form_get(&x->form, "password");
+	const char *f[5] = { x->token, x->client, id, part, pw != NULL ? pw : "" };
+	json_t *meta;
+	struct buf disp;
+	const char *h[5];
+	enum MHD_Result r;
+	unsigned st;
+
+	if (!csrf_ok(x))
+		return message(x, CONSOLE_BAD);
+	st = ask(CONSOLE_OP_UNLOCK, f, 5, &x->a, 1) != 0 ? CONSOLE_FAILED : x->a.code;
+	if (st == CONSOLE_DENIED)
+		return show_item(x, id, "unlock-wrong", 0);
+	if (st == CONSOLE_LOCKED)
+		return show_item(x, id, "unlock-locked", 0);
+	if (st == CONSOLE_CONFLICT)
+		return show_item(x, id, "unlock-withheld", 0);
+	if (st != CONSOLE_OK || x->a.n != 2 ||
+	    (meta = json_loads(console_field(&x->a, 0), 0, NULL)) == NULL)
+		return message(x, st != CONSOLE_OK ? st : CONSOLE_FAILED);
+	/* the name as RFC 6266 wants it: an ASCII fallback, the UTF-8 one encoded */
+	buf_init(&disp, 4096);
+	buf_puts(&disp, "attachment; filename=\"sekisho-file\"; filename*=UTF-8''");
+	url_component(&disp, json_string_value(json_object_get(meta, "filename")) != NULL ?
+	    json_string_value(json_object_get(meta, "filename")) : "file");
+	h[0] = "Content-Disposition";
+	h[1] = buf_str(&disp);
+	h[2] = "X-Sekisho-SHA256";
+	h[3] = json_string_value(json_object_get(meta, "sha256"));
+	h[4] = NULL;
+	if (h[3] == NULL)
+		h[2] = NULL;
+	r = send_bytes(x->c, MHD_HTTP_OK, "application/octet-stream", x->a.field[1].data != NULL ?
+	    x->a.field[1].data : "", x->a.field[1].len, h);
+	buf_free(&disp);
+	json_decref(meta);
+	return r;
+}
+
 static enum MHD_Result
 do_redeliver(struct ctx *x, const char *id)
 {
@@ -765,6 +808,8 @@ route(struct ctx *x, const char *url, int post)
 			return do_request(x, id);
 		if (post && strcmp(rest, "/redeliver") == 0)
 			return do_redeliver(x, id);
+		if (post && strncmp(rest, "/unlock/", 8) == 0 && part_path_ok(rest + 8))
+			return do_unlock(x, id, rest + 8);
 	}
 	if (!post && path_segment_id(url, "/api/items/", id, sizeof id, &rest) == 0 &&
 	    rest[0] == '\0')

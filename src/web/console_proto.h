@@ -36,7 +36,8 @@ enum console_op {
 	CONSOLE_OP_ENROL_BEGIN,	/* token, client -> what to set up JSON (QR, secret) */
 	CONSOLE_OP_ENROL_FINISH,	/* token, client, new password, code -> recovery codes JSON */
 	CONSOLE_OP_REDELIVER,	/* token, client, receipt id -> meta JSON */
-	CONSOLE_OP_MAX = CONSOLE_OP_REDELIVER
+	CONSOLE_OP_UNLOCK,	/* token, client, receipt id, part, password -> meta JSON, file */
+	CONSOLE_OP_MAX = CONSOLE_OP_UNLOCK
 };
 
 /* The monitor's answers. */

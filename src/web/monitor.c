@@ -27,10 +27,12 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "core/digest.h"
 #include "core/json.h"
 #include "core/xalloc.h"
 #include "daemon/outcome.h"
 #include "receipt/receipt.h"
+#include "receipt/receipt_read.h"
 #include "store/store.h"
 #include "gateway/frame.h"
 #include "gateway/metrics.h"
@@ -923,6 +925,9 @@ op_item(struct conn *c)
 	json_key(&b, "can_download", 0);
 	buf_puts(&b, !v.never && my_request(&v, &a, "approved") != NULL &&
 	    M.cfg->console_release_to != 1 ? "true" : "false");
+	json_key(&b, "can_unlock", 0);
+	buf_puts(&b, (v.cls == RC_APPROVAL || v.cls == RC_SELF) && a.role != ROLE_AUDITOR &&
+	    account_has_recipient(&a, v.m.recipients) ? "true" : "false");
 	json_key(&b, "can_redeliver", 0);
 	buf_puts(&b, !v.never && my_request(&v, &a, "approved") != NULL &&
 	    M.cfg->console_release_to != 0 && a.addresses[0] != '\0' ? "true" : "false");
@@ -1717,6 +1722,214 @@ op_enrol_finish(struct conn *c)
 	return r;
 }
 
+/* ---- PPAP: an encrypted attachment opened with its password ----------------------- */
+
+#define UNLOCK_PASSWORD_MAX 256
+
+/* Whether the receipt has the part at path, removed as encrypted. */
+static int
+encrypted_part(json_t *receipt, const char *path)
+{
+	json_t *parts = json_object_get(receipt, "parts"), *p;
+	size_t i;
+
+	json_array_foreach(parts, i, p) {
+		const char *pp = json_string_value(json_object_get(p, "path"));
+		const char *reason = json_string_value(json_object_get(p, "reason"));
+
+		if (pp != NULL && strcmp(pp, path) == 0 && reason != NULL &&
+		    strcmp(reason, "encrypted") == 0)
+			return 1;
+	}
+	return 0;
+}
+
+struct tries {
+	long long n;
+};
+
+static int
+take_tries(size_t ncols, const char *const *col, void *ctx)
+{
+	if (ncols == 1 && col[0] != NULL)
+		((struct tries *)ctx)->n = strtoll(col[0], NULL, 10);
+	return 1;
+}
+
+/*
+ * UNLOCK: its staff open an encrypted attachment (PPAP) with the password
+ * the sender sent apart.  A sandboxed worker decrypts it and sanitises its
+ * content as any attachment (mime/preview.h: preview_unlock), clamd scans
+ * what came out; the sanitised file is the answer, no approval needed, as
+ * for any sanitised attachment.  The password is never stored, logged or
+ * recorded; wrong ones are counted (unlock_tries) and after
+ * console_unlock_attempts the console stops trying.  Recorded: ppap-open
+ * (the digest of what left) and ppap-wrong-password.
+ */
+static int
+op_unlock(struct conn *c)
+{
+	const char *part = console_field(&c->rq, 3), *pw = console_field(&c->rq, 4);
+	const char *client = console_field(&c->rq, 1);
+	struct account a;
+	char csrf[AUTH_TOKEN_HEX + 1], detail[256], path[PREVIEW_PATH_MAX];
+	const char *p[3];
+	struct item_view v;
+	struct tries tr = { 0 };
+	struct buf orig, out, receipt, spec, err;
+	unsigned st = CONSOLE_OK;
+	int r = -1, pg;
+
+	if ((st = session_of(c, &a, csrf)) != CONSOLE_OK)
+		return answer1(c, st, NULL);
+	{
+		char s2[PREVIEW_PATH_MAX + 4];
+
+		snprintf(s2, sizeof s2, "%.*s 1", PREVIEW_PATH_MAX - 1, part);
+		if (preview_spec_parse(s2, path, &pg) != 0 || pw[0] == '\0' ||
+		    strlen(pw) > UNLOCK_PASSWORD_MAX || strchr(pw, '\n') != NULL)
+			return answer1(c, CONSOLE_BAD, NULL);
+	}
+	if ((st = item_of(c, &a, console_field(&c->rq, 2), &v)) != CONSOLE_OK)
+		return answer1(c, st, NULL);
+	if (v.cls != RC_APPROVAL && v.cls != RC_SELF)
+		st = CONSOLE_FORBIDDEN;
+	else if (!account_has_recipient(&a, v.m.recipients) || a.role == ROLE_AUDITOR)
+		st = CONSOLE_FORBIDDEN;
+	else if (!encrypted_part(v.receipt, path))
+		st = CONSOLE_BAD;
+	buf_init(&err, 1024);
+	p[0] = v.m.receipt_id;
+	p[1] = path;
+	if (st == CONSOLE_OK && store_query(c->s, 0, "SELECT tries FROM unlock_tries WHERE "
+	    "receipt_id = ?1 AND part = ?2", p, 2, take_tries, &tr, NULL, &err) != 0)
+		st = CONSOLE_FAILED;
+	if (st == CONSOLE_OK && tr.n >= (long long)M.cfg->console_unlock_attempts)
+		st = CONSOLE_LOCKED;
+	if (st != CONSOLE_OK) {
+		buf_free(&err);
+		item_view_free(&v);
+		return answer1(c, st, NULL);
+	}
+	buf_init(&orig, worker_input_max(&M.cfg->pol));
+	buf_init(&out, worker_output_max(&M.cfg->pol));
+	buf_init(&receipt, 64u * 1024 * 1024);
+	buf_init(&spec, PREVIEW_PATH_MAX + UNLOCK_PASSWORD_MAX + 2);
+	buf_printf(&spec, "%s\n%s", path, pw);
+	if (store_get(c->s, v.m.receipt_id, &orig, NULL, &err) != 0)
+		st = CONSOLE_FAILED;
+	else {
+		char id[EVENT_ID_LEN];
+
+		if (!c->wk_ready) {
+			memset(&c->wk, 0, sizeof c->wk);
+			c->wk.fd = -1;
+			c->wk.cfg = M.cfg;
+			c->wk_ready = 1;
+		}
+		event_id(id, "SK", c->now);	/* the opened file's own receipt */
+		r = worker_run_scanned(&c->wk, FRAME_UNLOCK, buf_str(&spec), NULL, id, c->now,
+		    orig.data != NULL ? orig.data : "", orig.len, &out, &receipt, detail,
+		    sizeof detail);
+	}
+	sodium_memzero(spec.data, spec.cap);
+	if (orig.data != NULL)
+		sodium_memzero(orig.data, orig.len);
+	if (st == CONSOLE_OK) {
+		struct receipt_view rv;
+		struct buf why;
+		int wrong = 0;
+
+		buf_init(&why, 256);
+		if (receipt_read(buf_str(&receipt), receipt.len, &rv, &why) != 0)
+			st = CONSOLE_FAILED;
+		else {
+			wrong = r == WORKER_WITHHELD && strcmp(rv.reason, "encrypted") == 0;
+			if (r == WORKER_SANITIZED) {
+				char sha[SHA256_HEX_LEN + 1], meta[1024];
+				struct store_release rel = { .bytes = out.len };
+				struct console_event e = { .event = "ppap-open", .who = &a,
+				    .client = client, .item = v.m.receipt_id, .detail = path,
+				    .rel = &rel };
+				const char *f[2];
+				size_t lens[2];
+				struct buf mb;
+
+				sha256_hex(out.data != NULL ? out.data : "", out.len, sha);
+				snprintf(rel.release_id, sizeof rel.release_id, "%s", rv.id);
+				memcpy(rel.sha256, sha, sizeof sha);
+				/* the opened file's receipt in the journal, then the event */
+				if (outcome_journal_record(c->o, receipt.data, receipt.len, c->now,
+				    &err) != 0 || record_event(c, &e, &err) != 0)
+					st = CONSOLE_FAILED;
+				else {
+					buf_init(&mb, sizeof meta);
+					buf_putc(&mb, '{');
+					json_key(&mb, "filename", 1);
+					json_str(&mb, rv.out_filename != NULL ? rv.out_filename :
+					    rv.filename != NULL ? rv.filename : "file");
+					json_key(&mb, "sha256", 0);
+					json_str(&mb, sha);
+					json_key(&mb, "receipt", 0);
+					json_str(&mb, rv.id);
+					buf_putc(&mb, '}');
+					f[0] = buf_str(&mb);
+					lens[0] = mb.len;
+					f[1] = out.data != NULL ? out.data : "";
+					lens[1] = out.len;
+					syslog(LOG_INFO, "console: %s opened %s part %s with its password "
+					    "(%zu bytes out, %s)", a.name, v.m.receipt_id, path, out.len, rv.id);
+					r = console_write_answer(c->fd, CONSOLE_OK, f, lens, 2);
+					buf_free(&mb);
+					st = 99;	/* answered */
+				}
+			} else if (wrong) {
+				char n[24];
+				const char *q[3] = { v.m.receipt_id, path, n };
+				struct console_event e = { .event = "ppap-wrong-password", .who = &a,
+				    .client = client, .item = v.m.receipt_id, .detail = path };
+
+				snprintf(n, sizeof n, "%lld", tr.n + 1);
+				if (store_query(c->s, 1, tr.n == 0 ? "INSERT INTO unlock_tries (receipt_id, "
+				    "part, tries) VALUES (?1, ?2, ?3)" : "UPDATE unlock_tries SET "
+				    "tries = ?3 WHERE receipt_id = ?1 AND part = ?2", q, 3, NULL, NULL,
+				    NULL, &err) != 0)
+					st = CONSOLE_FAILED;
+				else {
+					record_event(c, &e, &err);
+					st = CONSOLE_DENIED;
+				}
+			} else {
+				/* opened, but its content withheld (a virus, a limit): said so */
+				st = CONSOLE_CONFLICT;
+				syslog(LOG_NOTICE, "console: %s part %s opened by %s: withheld (%s)",
+				    v.m.receipt_id, path, a.name, rv.reason);
+			}
+			receipt_view_free(&rv);
+		}
+		buf_free(&why);
+	}
+	if (st == CONSOLE_FAILED)
+		syslog(LOG_ERR, "console: PPAP opening of %s: %s %s", v.m.receipt_id, buf_str(&err),
+		    detail);
+	if (st != 99) {
+		char left[24];
+
+		snprintf(left, sizeof left, "%lld", (long long)M.cfg->console_unlock_attempts -
+		    tr.n - 1);
+		r = answer1(c, st, st == CONSOLE_DENIED ? left : NULL);
+	}
+	if (out.data != NULL)
+		sodium_memzero(out.data, out.len);
+	buf_free(&orig);
+	buf_free(&out);
+	buf_free(&receipt);
+	buf_free(&spec);
+	buf_free(&err);
+	item_view_free(&v);
+	return r;
+}
+
 /* ---- previews ---------------------------------------------------------------------- */
 
 /*
@@ -1809,6 +2022,7 @@ dispatch(struct conn *c)
 	case CONSOLE_OP_DECIDE: return op_decide(c);
 	case CONSOLE_OP_DOWNLOAD: return release_to(c, 0);
 	case CONSOLE_OP_REDELIVER: return release_to(c, 1);
+	case CONSOLE_OP_UNLOCK: return op_unlock(c);
 	case CONSOLE_OP_PREVIEW: return op_preview(c);
 	case CONSOLE_OP_ENROL_BEGIN: return op_enrol_begin(c);
 	case CONSOLE_OP_ENROL_FINISH: return op_enrol_finish(c);

@@ -68,6 +68,12 @@ static const struct text texts[] = {
 	{ "download", "原本をダウンロード", "Download the original" },
 	{ "download-note", "ダウンロードは記録されます。", "Each download is recorded." },
 	{ "redeliver", "原本を受信箱に再配送", "Deliver the original to my mailbox" },
+	{ "unlock-password", "パスワード (送信者から別に届いたもの)", "Password (sent to you separately)" },
+	{ "unlock", "パスワードで開く", "Open with the password" },
+	{ "unlock-wrong", "パスワードが違います。", "Wrong password." },
+	{ "unlock-locked", "パスワードを何度も間違えたため、この添付ファイルはコンソールでは開けません。情報システム担当に連絡してください。",
+	  "Too many wrong passwords: this attachment cannot be opened in the console any more. Ask the IT staff." },
+	{ "unlock-withheld", "開きましたが、中身が安全でないため取り出せません。", "Opened, but its content is not safe: it cannot be taken." },
 	{ "redelivered", "原本を受信箱に配送しました。", "The original was delivered to your mailbox." },
 	{ "approve", "承認", "Approve" },
 	{ "reject", "却下", "Reject" },
@@ -458,6 +464,22 @@ page_item(struct buf *b, enum page_lang lang, json_t *account, json_t *item,
 			buf_puts(b, "</td><td>");
 			reason_text(b, lang, str(p, "reason"));
 			buf_puts(b, "</td><td>");
+			if (json_is_true(json_object_get(item, "can_unlock")) &&
+			    strcmp(str(p, "reason"), "encrypted") == 0) {
+				buf_puts(b, "<form method=\"post\" class=\"unlock\" action=\"/items/");
+				url_component(b, id);
+				buf_puts(b, "/unlock/");
+				url_component(b, str(p, "path"));
+				buf_puts(b, "\">");
+				csrf_input(b, account);
+				buf_puts(b, "<label>");
+				text(b, T("unlock-password"));
+				buf_puts(b, "<input type=\"password\" name=\"password\" class=\"unlock-password\" "
+				    "autocomplete=\"off\" required></label><button type=\"submit\" "
+				    "class=\"unlock-submit\">");
+				text(b, T("unlock"));
+				buf_puts(b, "</button></form>");
+			}
 			if (previewable(item, p)) {
 				buf_puts(b, "<a class=\"preview-link\" href=\"/items/");
 				url_component(b, id);
