@@ -592,6 +592,39 @@ async function main() {
     await p.close();
   });
 
+  // PPAP: the encrypted zip opened with its password, one wrong then the right one
+  await step('ppap', async () => {
+    const ppap = ITEMS.ppap;
+    await go(staff, S.links.ppap, 'ppap-item');
+    const form = await staff.$('form.unlock');
+    check('an encrypted zip (PPAP) offers opening with the password sent apart', form !== null,
+      staff.url());
+    await staff.fill('form.unlock input.unlock-password', 'Machigai-9999');
+    const r1 = await navClick(staff, 'form.unlock button.unlock-submit');
+    await shot(staff, 'ppap-wrong-password');
+    const flash = await text(staff, 'div#flash');
+    check('a wrong password is refused, said so', r1?.status() === 200 &&
+      (flash ?? '').includes('パスワードが違います'), `${r1?.status()} ${flash}`);
+    await staff.fill('form.unlock input.unlock-password', 'Himitsu-2026');
+    const dl = staff.waitForEvent('download');
+    clicks++;
+    await staff.click('form.unlock button.unlock-submit');
+    const d = await dl;
+    const file = path.join(path.dirname(process.argv[2]), 'ppap-opened.zip');
+    await d.saveAs(file);
+    let member = '';
+    try {
+      member = execFileSync('unzip', ['-p', file], { encoding: 'utf8' });
+    } catch (e) {
+      member = String(e);
+    }
+    check('the right password gives the zip sanitised, its member readable (' +
+      d.suggestedFilename() + ')', member.includes('1,234,000'), member.slice(0, 80));
+    const ev = consoleEvents({ item: ppap }).map((r) => r.receipt.event);
+    check('recorded: ppap-wrong-password, then ppap-open', JSON.stringify(ev) ===
+      JSON.stringify(['ppap-wrong-password', 'ppap-open']), JSON.stringify(ev));
+  });
+
   // 9. an expired session
   await step('expired session', async () => {
     const c = await sessionCookie(satoPage);
