@@ -87,6 +87,15 @@ daemon_config_check(const struct config *cfg, struct buf *err)
 			    "process that parses HTTP must not be able to touch the store owner or "
 			    "the workers\n", cfg->console_user);
 	}
+	if (cfg->console_digest_time[0] != '\0') {
+		const char *hm = cfg->console_digest_time;
+
+		if (strlen(hm) != 5 || !isdigit((unsigned char)hm[0]) ||
+		    !isdigit((unsigned char)hm[1]) || hm[2] != ':' ||
+		    !isdigit((unsigned char)hm[3]) || !isdigit((unsigned char)hm[4]) ||
+		    (hm[0] - '0') * 10 + (hm[1] - '0') > 23 || (hm[3] - '0') * 10 + (hm[4] - '0') > 59)
+			buf_printf(err, "console_digest_time: \"%s\" is not HH:MM\n", hm);
+	}
 	if (cfg->console_ldap_uri[0] != '\0') {
 		const char *pct = strstr(cfg->console_ldap_bind, "%s");
 

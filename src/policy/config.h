@@ -92,6 +92,7 @@ struct config {
 	int console_notify;		/* mail approvers of requests, staff of decisions */
 	int console_release_to;		/* 0 download, 1 mailbox, 2 both */
 	size_t console_unlock_attempts;	/* wrong passwords for one encrypted attachment */
+	char console_digest_time[8];	/* HH:MM (Japan time): the approvers' daily digest; "" = none */
 	int console_release_malware;	/* 0 never, 1 two operators */
 	int console_release_approver;	/* 0 an approver of the group (or an operator), 1 operators */
 	char console_self_release[256];	/* rebuild methods whose originals staff take alone */

@@ -132,6 +132,11 @@ const char *const store_schema[] = {
 	    "decided_at BIGINT, "
 	    "comment TEXT)",
 	"CREATE INDEX IF NOT EXISTS requests_receipt ON requests (receipt_id)",
+	/* small facts of the console shared by every node (the day of the last
+	 * approvers' digest: one node claims it) */
+	"CREATE TABLE IF NOT EXISTS console_state ("
+	    "name TEXT PRIMARY KEY, "
+	    "value TEXT NOT NULL)",
 	/* wrong passwords given for an encrypted attachment (PPAP), counted */
 	"CREATE TABLE IF NOT EXISTS unlock_tries ("
 	    "receipt_id TEXT NOT NULL, "

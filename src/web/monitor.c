@@ -56,6 +56,8 @@ static struct {
 	size_t conns;
 	int stopping, started;
 	char dummy_hash[AUTH_PWHASH_MAX];	/* checked for unknown names */
+	pthread_t digester;
+	int digesting;
 } M = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
 /* One connection: its socket and its own store and journal handle. */
@@ -2119,6 +2121,92 @@ accept_loop(void *arg)
 	return NULL;
 }
 
+/* ---- the approvers' daily digest ------------------------------------------------- */
+
+static int
+any_pending(size_t ncols, const char *const *col, void *ctx)
+{
+	*(int *)ctx = 1;
+	return 1;
+}
+
+/*
+ * Once a day, at console_digest_time (Japan time) or at the first look
+ * after it (the daemon was down then): when requests are pending, this
+ * node claims the day in console_state (one node of several wins) and
+ * mails the digests.
+ */
+static void
+digest_if_due(struct store *s)
+{
+	time_t now = time(NULL), jst = now + 9 * 3600;
+	struct tm tm;
+	char day[16], hm[8];
+	const char *p[1] = { day };
+	long long ch = 0;
+	int pending = 0;
+	struct buf err;
+
+	gmtime_r(&jst, &tm);
+	strftime(day, sizeof day, "%Y%m%d", &tm);
+	strftime(hm, sizeof hm, "%H:%M", &tm);
+	if (strcmp(hm, M.cfg->console_digest_time) < 0)
+		return;
+	buf_init(&err, 1024);
+	if (store_query(s, 0, "SELECT 1 FROM requests WHERE state = 'pending' LIMIT 1", NULL, 0,
+	    any_pending, &pending, NULL, &err) == 0 && pending &&
+	    store_query(s, 1, "INSERT INTO console_state (name, value) VALUES ('digest_day', ?1) "
+	    "ON CONFLICT (name) DO UPDATE SET value = excluded.value WHERE "
+	    "console_state.value < excluded.value", p, 1, NULL, NULL, &ch, &err) == 0 && ch == 1) {
+		int n = notify_digest(M.cfg, s);
+
+		syslog(n >= 0 ? LOG_INFO : LOG_ERR, "console: the approvers' digest of %s: %d sent",
+		    day, n);
+	}
+	if (err.len > 0)
+		syslog(LOG_ERR, "console: digest: %s", buf_str(&err));
+	buf_free(&err);
+}
+
+static void *
+digest_loop(void *arg)
+{
+	struct outcome *o = NULL;
+	struct buf err;
+
+	buf_init(&err, 1024);
+	for (;;) {
+		pthread_mutex_lock(&M.mu);
+		if (M.stopping) {
+			pthread_mutex_unlock(&M.mu);
+			break;
+		}
+		pthread_mutex_unlock(&M.mu);
+		if (o == NULL && outcome_open(&o, M.cfg, &err) != 0) {
+			syslog(LOG_ERR, "console: digest: %s", buf_str(&err));
+			buf_reset(&err);
+			o = NULL;
+		}
+		if (o != NULL)
+			digest_if_due(outcome_store(o));
+		for (int i = 0; i < MONITOR_DIGEST_LOOK_S * 5; i++) {
+			struct timespec ts = { 0, 200 * 1000 * 1000 };
+
+			pthread_mutex_lock(&M.mu);
+			if (M.stopping) {
+				pthread_mutex_unlock(&M.mu);
+				break;
+			}
+			pthread_mutex_unlock(&M.mu);
+			nanosleep(&ts, NULL);
+		}
+	}
+	if (o != NULL)
+		outcome_close(o);
+	buf_free(&err);
+	return NULL;
+}
+
 int
 monitor_start(const struct config *cfg, int lfd, uid_t peer_uid, struct buf *err)
 {
@@ -2148,6 +2236,9 @@ monitor_start(const struct config *cfg, int lfd, uid_t peer_uid, struct buf *err
 		return -1;
 	}
 	M.started = 1;
+	if (cfg->console_digest_time[0] != '\0' &&
+	    pthread_create(&M.digester, NULL, digest_loop, NULL) == 0)
+		M.digesting = 1;
 	return 0;
 }
 
@@ -2160,6 +2251,8 @@ monitor_stop(void)
 	M.stopping = 1;
 	pthread_mutex_unlock(&M.mu);
 	pthread_join(M.acceptor, NULL);
+	if (M.digesting)
+		pthread_join(M.digester, NULL);
 	close(M.lfd);
 	M.started = 0;
 }

@@ -32,6 +32,7 @@
 #define MONITOR_QUEUE_MAX 500		/* requests in the approvers' queue */
 #define MONITOR_REASON_MAX 1000		/* bytes of a request's reason or a comment */
 #define MONITOR_TOTP_WINDOW 1		/* steps either side of now */
+#define MONITOR_DIGEST_LOOK_S 10	/* how often the digest's time is looked at */
 #define MONITOR_PW_OPS 2		/* argon2id passes (libsodium's interactive level) */
 #define MONITOR_SEEN_EVERY 30		/* seconds between two writes of a session's seen_at */
 

@@ -243,3 +243,105 @@ notify_decision(const struct config *cfg, const struct account *requester, const
 	buf_free(&path);
 	return r;
 }
+
+struct pending {
+	struct buf list;	/* one line per request */
+	size_t n;
+};
+
+static int
+take_pending(size_t ncols, const char *const *c, void *ctx)
+{
+	struct pending *pd = ctx;
+	time_t t;
+	struct tm tm;
+	char when[32];
+
+	if (ncols != 4 || c[0] == NULL || c[1] == NULL || c[2] == NULL || c[3] == NULL)
+		return 0;
+	t = (time_t)strtoll(c[3], NULL, 10) + 9 * 3600;
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof when, "%m/%d %H:%M", &tm);
+	if (buf_printf(&pd->list, "- %s  %s (%s): %s\n", when, c[0], c[1], c[2]) != 0)
+		return 1;	/* the ceiling: the rest are in the console */
+	pd->n++;
+	return 0;
+}
+
+struct digest_ctx {
+	const struct config *cfg;
+	struct store *s;
+	int sent, failed;
+};
+
+static int
+digest_one(const struct account *a, void *ctx)
+{
+	struct digest_ctx *dc = ctx;
+	const int en = dc->cfg->console_language == 1;
+	struct pending pd;
+	struct buf body, subj, err;
+	const char *p[2] = { a->group, a->name };
+	size_t n = 1;
+	int r;
+
+	if (a->disabled || a->addresses[0] == '\0' || (a->role != ROLE_APPROVER &&
+	    a->role != ROLE_OPERATOR) || (a->role == ROLE_APPROVER && a->group[0] == '\0'))
+		return 0;
+	buf_init(&pd.list, 64 * 1024);
+	pd.n = 0;
+	buf_init(&err, 1024);
+	/* what this account may decide: its group's, or every one for an
+	 * operator; never its own */
+	r = store_query(dc->s, 0, a->role == ROLE_OPERATOR ?
+	    "SELECT i.subject, r.requested_by, r.reason, r.requested_at FROM requests r JOIN "
+	    "items i ON i.receipt_id = r.receipt_id WHERE r.state = 'pending' AND "
+	    "r.requested_by <> ?2 AND ?1 = ?1 ORDER BY r.requested_at" :
+	    "SELECT i.subject, r.requested_by, r.reason, r.requested_at FROM requests r JOIN "
+	    "items i ON i.receipt_id = r.receipt_id JOIN users u ON u.name = r.requested_by "
+	    "WHERE r.state = 'pending' AND u.grp = ?1 AND r.requested_by <> ?2 ORDER BY "
+	    "r.requested_at", p, 2, take_pending, &pd, NULL, &err);
+	if (r != 0 || pd.n == 0) {
+		if (r != 0) {
+			syslog(LOG_ERR, "console: digest for %s: %s", a->name, buf_str(&err));
+			dc->failed = 1;
+		}
+		buf_free(&pd.list);
+		buf_free(&err);
+		return 0;
+	}
+	buf_init(&body, NOTIFY_MAX);
+	buf_init(&subj, 256);
+	buf_printf(&subj, en ? "[Approvals waiting: %zu]" : "【承認待ち %zu件】", pd.n);
+	buf_printf(&body, en ? "Requests for originals waiting for your decision:\n\n" :
+	    "承認を待っている原本の申請があります:\n\n");
+	buf_append(&body, pd.list.data, pd.list.len);
+	buf_puts(&body, en ? "\nDecide them in the staff console:\n" :
+	    "\n職員コンソールで承認または却下してください:\n");
+	link_to(dc->cfg, &body, "/approvals");
+	for (const char *q = a->addresses; *q != '\0'; q++)
+		n += *q == '\n';
+	if (send_notice(dc->cfg, a->addresses, n, buf_str(&subj), buf_str(&body)) > 0)
+		dc->sent++;
+	buf_free(&body);
+	buf_free(&subj);
+	buf_free(&pd.list);
+	buf_free(&err);
+	return 0;
+}
+
+int
+notify_digest(const struct config *cfg, struct store *s)
+{
+	struct digest_ctx dc = { .cfg = cfg, .s = s };
+	struct buf err;
+
+	buf_init(&err, 1024);
+	if (account_list(s, digest_one, &dc, &err) != 0) {
+		syslog(LOG_ERR, "console: digest: %s", buf_str(&err));
+		buf_free(&err);
+		return -1;
+	}
+	buf_free(&err);
+	return dc.failed ? -1 : dc.sent;
+}

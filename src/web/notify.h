@@ -35,4 +35,9 @@ int notify_request(const struct config *cfg, struct store *s, const struct accou
 int notify_decision(const struct config *cfg, const struct account *requester, const char *item,
     const char *subject, int approved, const char *by, const char *comment);
 
+/* The daily digest: each approver (and operator) with an address is mailed
+ * the pending requests they may decide.  Returns how many digests were
+ * sent, -1 on failure. */
+int notify_digest(const struct config *cfg, struct store *s);
+
 #endif

@@ -145,7 +145,7 @@ setup(void **state)
 	/* every test starts with an empty database, as with a new folder */
 	if (pg_sql("SET client_min_messages = warning; "
 	    "DROP TABLE IF EXISTS items, schema_version, blobs, releases, users, user_recovery, "
-	    "sessions, requests, item_recipients, unlock_tries", NULL, 0) != 0)
+	    "sessions, requests, item_recipients, unlock_tries, console_state", NULL, 0) != 0)
 		return -1;
 #endif
 	reopen(f, f->key);
@@ -1573,7 +1573,7 @@ test_schema(void **state)
 	open_fails(&c, "newer");
 	/* without create, a database without the tables is an error and stays empty */
 	assert_int_equal(pg_sql("DROP TABLE items, schema_version, blobs, releases, users, "
-	    "user_recovery, sessions, requests, item_recipients, unlock_tries", NULL, 0), 0);
+	    "user_recovery, sessions, requests, item_recipients, unlock_tries, console_state", NULL, 0), 0);
 	c.create = 0;
 	open_fails(&c, "no quarantine store");
 	assert_int_equal(pg_sql("SELECT to_regclass('items') IS NULL", v, sizeof v), 0);
