@@ -19,6 +19,7 @@
 #include "core/xalloc.h"
 #include "daemon/outcome.h"
 #include "daemon/store_proto.h"
+#include "gateway/wire.h"
 #include "gateway/worker.h"
 #include "web/monitor.h"
 
@@ -44,10 +45,7 @@ storeowner_socket_path(const struct config *cfg, char *path, size_t n)
 int
 storeowner_listen(const struct config *cfg, struct buf *err)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char dir[600], path[700];
-	mode_t old;
-	int fd;
 
 	snprintf(dir, sizeof dir, "%s/private", cfg->spool_dir);
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
@@ -55,25 +53,7 @@ storeowner_listen(const struct config *cfg, struct buf *err)
 		return -1;
 	}
 	storeowner_socket_path(cfg, path, sizeof path);
-	if (strlen(path) >= sizeof sa.sun_path) {
-		buf_printf(err, "%s: path too long for a socket (spool_dir is too deep)", path);
-		return -1;
-	}
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
-		buf_printf(err, "socket: %s", strerror(errno));
-		return -1;
-	}
-	unlink(path);	/* left by a predecessor that was killed */
-	old = umask(077);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 64) != 0) {
-		buf_printf(err, "%s: %s", path, strerror(errno));
-		umask(old);
-		close(fd);
-		return -1;
-	}
-	umask(old);
-	return fd;
+	return wire_unix_listen(path, err);
 }
 
 /* Only sekishod's own processes: this user, or root. */

@@ -3,6 +3,8 @@
  * See wire.h.
  */
 #include "gateway/wire.h"
+#include <sys/stat.h>
+#include <sys/un.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -134,3 +136,30 @@ wire_read_blob(int fd, struct buf *b, long long deadline)
 	return 0;
 }
 
+int
+wire_unix_listen(const char *path, struct buf *err)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	mode_t old;
+	int fd;
+
+	if (strlen(path) >= sizeof sa.sun_path) {
+		buf_printf(err, "%s: path too long for a socket (spool_dir is too deep)", path);
+		return -1;
+	}
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
+		buf_printf(err, "socket: %s", strerror(errno));
+		return -1;
+	}
+	unlink(path);	/* left by a predecessor that was killed */
+	old = umask(077);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 64) != 0) {
+		buf_printf(err, "%s: %s", path, strerror(errno));
+		umask(old);
+		close(fd);
+		return -1;
+	}
+	umask(old);
+	return fd;
+}

@@ -3,7 +3,8 @@
  * (worker frames, frame.h; the store owner's requests, store_proto.h):
  * little-endian integers, whole reads and writes with an optional deadline,
  * and a length-prefixed blob read within the receiving buffer's ceiling
- * (the length is checked before anything is read or allocated).
+ * (the length is checked before anything is read or allocated), and the
+ * Unix sockets the store owner and the console monitor listen on.
  */
 #ifndef SEKISHO_GATEWAY_WIRE_H
 #define SEKISHO_GATEWAY_WIRE_H
@@ -26,5 +27,9 @@ int wire_read_all(int fd, void *p, size_t n, long long deadline_ms);
 /* A u64 length, then that many bytes appended to b: -1 when the length is
  * past b's ceiling (nothing read), else as wire_read_all. */
 int wire_read_blob(int fd, struct buf *b, long long deadline_ms);
+
+/* A Unix socket bound at path (one left by a predecessor removed), mode
+ * 0600 by the umask, listening: the descriptor, or -1 with the reason. */
+int wire_unix_listen(const char *path, struct buf *err);
 
 #endif

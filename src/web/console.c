@@ -450,19 +450,34 @@ show_item(struct ctx *x, const char *id, const char *flash, int api)
 	return r;
 }
 
-static enum MHD_Result
-do_request(struct ctx *x, const char *id)
+/* The actions a page's form and the JSON API share: the CSRF token, then
+ * the monitor.  The monitor's status (CONSOLE_BAD without the token). */
+static unsigned
+act_request(struct ctx *x, const char *id)
 {
 	const char *reason = form_get(&x->form, "reason");
 	const char *more[2] = { id, reason != NULL ? reason : "" };
-	unsigned st;
 
-	if (!csrf_ok(x))
-		return message(x, CONSOLE_BAD);
-	st = ask_session(x, CONSOLE_OP_REQUEST, more, 2);
-	if (st != CONSOLE_OK)
-		return message(x, st);
-	return show_item(x, id, "request-sent", 0);
+	return csrf_ok(x) ? ask_session(x, CONSOLE_OP_REQUEST, more, 2) : CONSOLE_BAD;
+}
+
+static unsigned
+act_decide(struct ctx *x, const char *rid)
+{
+	const char *decision = form_get(&x->form, "decision"), *code = form_get(&x->form, "totp");
+	const char *comment = form_get(&x->form, "comment");
+	const char *more[4] = { rid, decision != NULL ? decision : "", code != NULL ? code : "",
+	    comment != NULL ? comment : "" };
+
+	return csrf_ok(x) ? ask_session(x, CONSOLE_OP_DECIDE, more, 4) : CONSOLE_BAD;
+}
+
+static enum MHD_Result
+do_request(struct ctx *x, const char *id)
+{
+	unsigned st = act_request(x, id);
+
+	return st != CONSOLE_OK ? message(x, st) : show_item(x, id, "request-sent", 0);
 }
 
 /* PPAP: the attachment opened with its password, sanitised, downloaded. */
@@ -540,15 +555,8 @@ show_queue(struct ctx *x, const char *flash, unsigned status)
 static enum MHD_Result
 do_decide(struct ctx *x, const char *rid)
 {
-	const char *decision = form_get(&x->form, "decision"), *code = form_get(&x->form, "totp");
-	const char *comment = form_get(&x->form, "comment");
-	const char *more[4] = { rid, decision != NULL ? decision : "", code != NULL ? code : "",
-	    comment != NULL ? comment : "" };
-	unsigned st;
+	unsigned st = act_decide(x, rid);
 
-	if (!csrf_ok(x))
-		return message(x, CONSOLE_BAD);
-	st = ask_session(x, CONSOLE_OP_DECIDE, more, 4);
 	if (st == CONSOLE_DENIED)
 		return show_queue(x, "decide-denied", MHD_HTTP_FORBIDDEN);
 	if (st == CONSOLE_CONFLICT)
@@ -709,30 +717,17 @@ api_get(struct ctx *x, unsigned op, const char *id)
 static enum MHD_Result
 api_request(struct ctx *x, const char *id)
 {
-	const char *reason = form_get(&x->form, "reason");
-	const char *more[2] = { id, reason != NULL ? reason : "" };
-	unsigned st;
+	unsigned st = act_request(x, id);
 
-	if (!csrf_ok(x))
-		return api_error(x, CONSOLE_BAD);
-	st = ask_session(x, CONSOLE_OP_REQUEST, more, 2);
-	if (st != CONSOLE_OK)
-		return api_error(x, st);
-	return api_answer(x, MHD_HTTP_OK, json_pack("{s:s}", "request", console_field(&x->a, 0)));
+	return st != CONSOLE_OK ? api_error(x, st) :
+	    api_answer(x, MHD_HTTP_OK, json_pack("{s:s}", "request", console_field(&x->a, 0)));
 }
 
 static enum MHD_Result
 api_decide(struct ctx *x, const char *rid)
 {
-	const char *d = form_get(&x->form, "decision"), *code = form_get(&x->form, "totp");
-	const char *comment = form_get(&x->form, "comment");
-	const char *more[4] = { rid, d != NULL ? d : "", code != NULL ? code : "",
-	    comment != NULL ? comment : "" };
-	unsigned st;
+	unsigned st = act_decide(x, rid);
 
-	if (!csrf_ok(x))
-		return api_error(x, CONSOLE_BAD);
-	st = ask_session(x, CONSOLE_OP_DECIDE, more, 4);
 	return st != CONSOLE_OK ? api_error(x, st) :
 	    api_answer(x, MHD_HTTP_OK, json_pack("{s:b}", "ok", 1));
 }

@@ -36,6 +36,7 @@
 #include "store/store.h"
 #include "gateway/frame.h"
 #include "gateway/metrics.h"
+#include "gateway/wire.h"
 #include "gateway/worker.h"
 #include "mime/preview.h"
 #include "web/accounts.h"
@@ -82,9 +83,7 @@ monitor_socket_path(const struct config *cfg, char *path, size_t n)
 int
 monitor_listen(const struct config *cfg, uid_t owner, gid_t console_gid, struct buf *err)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char dir[600], path[700];
-	mode_t old;
 	int fd;
 
 	/* the console user passes through the spool (0711: no listing; every
@@ -104,25 +103,13 @@ monitor_listen(const struct config *cfg, uid_t owner, gid_t console_gid, struct 
 		return -1;
 	}
 	monitor_socket_path(cfg, path, sizeof path);
-	if (strlen(path) >= sizeof sa.sun_path) {
-		buf_printf(err, "%s: path too long for a socket (spool_dir is too deep)", path);
+	if ((fd = wire_unix_listen(path, err)) < 0)
 		return -1;
-	}
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
-		buf_printf(err, "socket: %s", strerror(errno));
-		return -1;
-	}
-	unlink(path);
-	old = umask(077);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 64) != 0 ||
-	    chown(path, owner, console_gid) != 0 || chmod(path, 0660) != 0) {
+	if (chown(path, owner, console_gid) != 0 || chmod(path, 0660) != 0) {
 		buf_printf(err, "%s: %s", path, strerror(errno));
-		umask(old);
 		close(fd);
 		return -1;
 	}
-	umask(old);
 	return fd;
 }
 
@@ -1724,6 +1711,18 @@ op_enrol_finish(struct conn *c)
 	return r;
 }
 
+/* The connection's worker (previews, PPAP), started on its first item. */
+static void
+conn_worker(struct conn *c)
+{
+	if (c->wk_ready)
+		return;
+	memset(&c->wk, 0, sizeof c->wk);
+	c->wk.fd = -1;
+	c->wk.cfg = M.cfg;
+	c->wk_ready = 1;
+}
+
 /* ---- PPAP: an encrypted attachment opened with its password ----------------------- */
 
 #define UNLOCK_PASSWORD_MAX 256
@@ -1823,12 +1822,7 @@ op_unlock(struct conn *c)
 	else {
 		char id[EVENT_ID_LEN];
 
-		if (!c->wk_ready) {
-			memset(&c->wk, 0, sizeof c->wk);
-			c->wk.fd = -1;
-			c->wk.cfg = M.cfg;
-			c->wk_ready = 1;
-		}
+		conn_worker(c);
 		event_id(id, "SK", c->now);	/* the opened file's own receipt */
 		r = worker_run_scanned(&c->wk, FRAME_UNLOCK, buf_str(&spec), NULL, id, c->now,
 		    orig.data != NULL ? orig.data : "", orig.len, &out, &receipt, detail,
@@ -1968,12 +1962,8 @@ op_preview(struct conn *c)
 	buf_init(&info, 4096);
 	buf_init(&err, 1024);
 	r = store_get(c->s, v.m.receipt_id, &orig, NULL, &err);
-	if (r == 0 && !c->wk_ready) {
-		memset(&c->wk, 0, sizeof c->wk);
-		c->wk.fd = -1;
-		c->wk.cfg = M.cfg;
-		c->wk_ready = 1;
-	}
+	if (r == 0)
+		conn_worker(c);
 	if (r != 0) {
 		syslog(LOG_ERR, "console: preview of %s: %s", v.m.receipt_id, buf_str(&err));
 		st = CONSOLE_FAILED;
