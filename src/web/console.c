@@ -450,6 +450,19 @@ show_item(struct ctx *x, const char *id, const char *flash, int api)
 	return r;
 }
 
+/* The bytes of the monitor's answer (its last field) as a file to save,
+ * with the digest meta says. */
+static enum MHD_Result
+send_file(struct ctx *x, const char *disposition, json_t *meta)
+{
+	const char *sha = json_string_value(json_object_get(meta, "sha256"));
+	const char *h[] = { "Content-Disposition", disposition,
+	    sha != NULL ? "X-Sekisho-SHA256" : NULL, sha, NULL };
+
+	return send_bytes(x->c, MHD_HTTP_OK, "application/octet-stream",
+	    x->a.field[1].data != NULL ? x->a.field[1].data : "", x->a.field[1].len, h);
+}
+
 /* The actions a page's form and the JSON API share: the CSRF token, then
  * the monitor.  The monitor's status (CONSOLE_BAD without the token). */
 static unsigned
@@ -488,7 +501,6 @@ do_unlock(struct ctx *x, const char *id, const char *part)
 	const char *f[5] = { x->token, x->client, id, part, pw != NULL ? pw : "" };
 	json_t *meta;
 	struct buf disp;
-	const char *h[5];
 	enum MHD_Result r;
 	unsigned st;
 
@@ -509,15 +521,7 @@ do_unlock(struct ctx *x, const char *id, const char *part)
 	buf_puts(&disp, "attachment; filename=\"sekisho-file\"; filename*=UTF-8''");
 	url_component(&disp, json_string_value(json_object_get(meta, "filename")) != NULL ?
 	    json_string_value(json_object_get(meta, "filename")) : "file");
-	h[0] = "Content-Disposition";
-	h[1] = buf_str(&disp);
-	h[2] = "X-Sekisho-SHA256";
-	h[3] = json_string_value(json_object_get(meta, "sha256"));
-	h[4] = NULL;
-	if (h[3] == NULL)
-		h[2] = NULL;
-	r = send_bytes(x->c, MHD_HTTP_OK, "application/octet-stream", x->a.field[1].data != NULL ?
-	    x->a.field[1].data : "", x->a.field[1].len, h);
+	r = send_file(x, buf_str(&disp), meta);
 	buf_free(&disp);
 	json_decref(meta);
 	return r;
@@ -572,7 +576,6 @@ do_download(struct ctx *x, const char *id)
 	const char *f[3] = { x->token, x->client, id };
 	json_t *meta;
 	char disp[128];
-	const char *h[5];
 	enum MHD_Result r;
 
 	if (ask(CONSOLE_OP_DOWNLOAD, f, 3, &x->a, 1) != 0)
@@ -583,15 +586,7 @@ do_download(struct ctx *x, const char *id)
 		return message(x, CONSOLE_FAILED);
 	/* the id is [A-Za-z0-9._-] (path_segment_id): safe in the header */
 	snprintf(disp, sizeof disp, "attachment; filename=\"%s.eml\"", id);
-	h[0] = "Content-Disposition";
-	h[1] = disp;
-	h[2] = "X-Sekisho-SHA256";
-	h[3] = json_string_value(json_object_get(meta, "sha256"));
-	h[4] = NULL;
-	if (h[3] == NULL)
-		h[2] = NULL;
-	r = send_bytes(x->c, MHD_HTTP_OK, "application/octet-stream", x->a.field[1].data != NULL ?
-	    x->a.field[1].data : "", x->a.field[1].len, h);
+	r = send_file(x, disp, meta);
 	json_decref(meta);
 	return r;
 }
