@@ -911,7 +911,8 @@ prepare(void)
 		if (spool_open(&sp, dcfg.spool_dir, &err) != 0)
 			goto fail;
 		snprintf(sub, sizeof sub, "%s/private", dcfg.spool_dir);
-		if (need_dir("spool_dir", sub, &err) != 0)
+		if (need_dir("spool_dir", sub, &err) != 0 ||
+		    (dcfg.console_listen[0] != '\0' && monitor_prepare(&dcfg, &err) != 0))
 			goto fail;
 		/* the journal still ends where its last checkpoint says (else no
 		 * start: records were removed), and a crash's uncovered tail is

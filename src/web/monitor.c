@@ -81,31 +81,39 @@ monitor_socket_path(const struct config *cfg, char *path, size_t n)
 }
 
 int
+monitor_prepare(const struct config *cfg, struct buf *err)
+{
+	char dir[600];
+
+	/* the console user passes through the spool (0711: no listing; every
+	 * folder in it keeps its own mode) to reach its folder only */
+	snprintf(dir, sizeof dir, "%s/console", cfg->spool_dir);
+	if (chmod(cfg->spool_dir, 0711) != 0 ||
+	    (mkdir(dir, 0710) != 0 && errno != EEXIST) || chmod(dir, 0710) != 0) {
+		buf_printf(err, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
 monitor_listen(const struct config *cfg, uid_t owner, gid_t console_gid, struct buf *err)
 {
 	char dir[600], path[700];
 	int fd;
 
-	/* the console user passes through the spool (0711: no listing; every
-	 * folder in it keeps its own mode) to reach its folder only */
-	if (chmod(cfg->spool_dir, 0711) != 0) {
-		buf_printf(err, "%s: %s", cfg->spool_dir, strerror(errno));
-		return -1;
-	}
+	/* the folder is daemon_user's (monitor_prepare); the console user's
+	 * group may pass through it.  Root changes only its group (CAP_CHOWN),
+	 * and the socket's mode while the socket is still root's. */
 	snprintf(dir, sizeof dir, "%s/console", cfg->spool_dir);
-	if (mkdir(dir, 0710) != 0 && errno != EEXIST) {
-		buf_printf(err, "%s: %s", dir, strerror(errno));
-		return -1;
-	}
-	/* the owner's folder, the console user's group may pass through it */
-	if (chown(dir, owner, console_gid) != 0 || chmod(dir, 0710) != 0) {
+	if (chown(dir, owner, console_gid) != 0) {
 		buf_printf(err, "%s: %s", dir, strerror(errno));
 		return -1;
 	}
 	monitor_socket_path(cfg, path, sizeof path);
 	if ((fd = wire_unix_listen(path, err)) < 0)
 		return -1;
-	if (chown(path, owner, console_gid) != 0 || chmod(path, 0660) != 0) {
+	if (chmod(path, 0660) != 0 || chown(path, owner, console_gid) != 0) {
 		buf_printf(err, "%s: %s", path, strerror(errno));
 		close(fd);
 		return -1;

@@ -37,6 +37,9 @@
 #define MONITOR_SEEN_EVERY 30		/* seconds between two writes of a session's seen_at */
 
 void monitor_socket_path(const struct config *cfg, char *path, size_t n);
+/* Make the spool passable (0711) and the console's folder (0710), as the
+ * daemon user (sk-prepare): 0 or -1 with the reason. */
+int monitor_prepare(const struct config *cfg, struct buf *err);
 /* Bind and listen (the master, as root: the folder is the console user's
  * group's, the socket too, so that only that user and the owner reach it). */
 int monitor_listen(const struct config *cfg, uid_t owner, gid_t console_gid, struct buf *err);
