@@ -623,6 +623,12 @@ pass_free(struct pass *ps)
 	free(ps->chunk);
 }
 
+const char *
+cdr_archive_passphrase(void)
+{
+	return passphrase;
+}
+
 void
 cdr_set_archive_passphrase(const char *pw)
 {

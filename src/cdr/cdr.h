@@ -148,9 +148,12 @@ const struct cdr_removal *cdr_removal_find(const struct cdr_result *r, const cha
 void cdr_removed_n(struct cdr_result *r, const char *what, const char *name, size_t n);
 
 /* For the next items, until called with NULL: encrypted archive members
- * are decrypted with this password (the console opening a PPAP zip in the
- * worker) instead of being withheld; a wrong password still withholds
- * them ("encrypted").  The copy is wiped when replaced. */
+ * and encrypted PDFs are opened with this password (the console opening a
+ * PPAP attachment in the worker) instead of being withheld; a wrong
+ * password still withholds them ("encrypted").  The copy is wiped when
+ * replaced. */
 void cdr_set_archive_passphrase(const char *pw);
+/* The password set, or NULL (an encrypted PDF opens with it too). */
+const char *cdr_archive_passphrase(void);
 
 #endif

@@ -1342,7 +1342,10 @@ run(struct job *j, const unsigned char *in, size_t len, struct buf *out)
 		stm = fz_open_memory(ctx, in, len);
 		src = pdf_open_document_with_stream(ctx, stm);
 		opened = 1;
-		if (has_encrypt(ctx, src)) {
+		/* encrypted: withheld, unless its password was given (the console's
+		 * PPAP opening) and opens it */
+		if (has_encrypt(ctx, src) && (cdr_archive_passphrase() == NULL ||
+		    !pdf_authenticate_password(ctx, src, cdr_archive_passphrase()))) {
 			rc = cdr_withhold(r, "encrypted", "the PDF is encrypted (/Encrypt): "
 			    "it cannot be inspected as written");
 			break;
