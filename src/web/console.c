@@ -921,6 +921,9 @@ unescape(void *cls, struct MHD_Connection *c, char *s)
 	return k;
 }
 
+static void on_mhd_error(void *cls, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
 static void
 on_mhd_error(void *cls, const char *fmt, va_list ap)
 {
