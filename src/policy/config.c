@@ -238,6 +238,8 @@ static const struct setting settings[] = {
 	{ "console_digest_time", C_STRING, OFF(console_digest_time), "", 0,
 	  SIZEOF(console_digest_time), NULL,
 	  "console: HH:MM (Japan time) at which each approver with pending requests is mailed a digest of them, once a day (empty: no digest)" },
+	{ "console_page_size", C_COUNT, OFF(console_page_size), "50", 10, 500, NULL,
+	  "console: items on one page of a list (newest first; the next page is a link, and in the API a Link header)" },
 	{ "console_unlock_attempts", C_COUNT, OFF(console_unlock_attempts), "5", 1, 100, NULL,
 	  "console: wrong passwords accepted for one encrypted attachment (PPAP) before it can be opened only by the operator" },
 	{ "console_release_malware", C_ENUM, OFF(console_release_malware), "never", 0, 0,

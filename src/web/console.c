@@ -394,28 +394,53 @@ ask_json(struct ctx *x, unsigned op, const char *const *more, size_t n, json_t *
 	return st;
 }
 
+/*
+ * One page of the list, older than ?before= (a cursor from the page
+ * before).  The API passes the monitor's JSON array through as it is and
+ * names the next page in an RFC 8288 Link header.
+ */
 static enum MHD_Result
 show_items(struct ctx *x, int api)
 {
+	const char *before = MHD_lookup_connection_value(x->c, MHD_GET_ARGUMENT_KIND, "before");
+	const char *more[1] = { before != NULL ? before : "" };
+	unsigned st;
+	const char *next;
 	json_t *items;
-	unsigned st = ask_json(x, CONSOLE_OP_LIST, NULL, 0, &items);
-	struct buf b;
+	struct buf b, link;
 	enum MHD_Result r;
 
+	if (before != NULL && strlen(before) > CONSOLE_CURSOR_MAX)
+		return message(x, CONSOLE_BAD);
+	st = ask_session(x, CONSOLE_OP_LIST, more, 1);
 	if (st != CONSOLE_OK)
 		return message(x, st);
-	buf_init(&b, PAGE_MAX);
+	if (x->a.n != 2)
+		return message(x, CONSOLE_FAILED);
+	next = console_field(&x->a, 1);
 	if (api) {
-		char *s = json_dumps(items, JSON_COMPACT);
+		const char *h[3] = { NULL, NULL, NULL };
 
-		r = send_bytes(x->c, MHD_HTTP_OK, "application/json", s, strlen(s), NULL);
-		free(s);
-		buf_free(&b);
-	} else {
+		buf_init(&link, 64 + CONSOLE_CURSOR_MAX);
+		if (*next != '\0') {
+			buf_printf(&link, "</api/items?before=%s>; rel=\"next\"", next);
+			h[0] = "Link";
+			h[1] = buf_str(&link);
+		}
+		r = send_bytes(x->c, MHD_HTTP_OK, "application/json", x->a.field[0].data,
+		    x->a.field[0].len, h);
+		buf_free(&link);
+		return r;
+	}
+	if ((items = json_loads(console_field(&x->a, 0), JSON_DECODE_ANY, NULL)) == NULL)
+		return message(x, CONSOLE_FAILED);
+	{
 		const char *h[] = { x->lang_cookie != NULL ? "Set-Cookie" : NULL, x->lang_cookie,
 		    NULL };
 
-		page_items(&b, x->lang, x->account, items);
+		buf_init(&b, PAGE_MAX);
+		page_items(&b, x->lang, x->account, items, before == NULL || *before == '\0',
+		    *next != '\0' ? next : NULL);
 		r = send_page(x->c, MHD_HTTP_OK, &b, h);
 	}
 	json_decref(items);

@@ -171,3 +171,36 @@ console_read_answer(int fd, struct console_msg *m, int allow_bytes, long long de
 {
 	return read_message(fd, m, "SKWA", CONSOLE_STATUS_MAX, 1, allow_bytes, deadline_ms);
 }
+
+/*
+ * A page cursor "RECEIVED_AT:RECEIPT_ID", as the browser sent it back:
+ * decimal digits, a colon, a receipt id.  Split into at[] and id[]; 0, or
+ * -1 when it is anything else.
+ */
+int
+console_parse_cursor(const char *s, char *at, size_t atsz, char *id, size_t idsz)
+{
+	const char *colon = strchr(s, ':');
+	size_t na, ni;
+
+	if (colon == NULL)
+		return -1;
+	na = (size_t)(colon - s);
+	ni = strlen(colon + 1);
+	if (na == 0 || na > 18 || na >= atsz || ni == 0 || ni >= idsz || ni >= CONSOLE_CURSOR_ID_MAX)
+		return -1;
+	for (size_t i = 0; i < na; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+	for (size_t i = 0; i < ni; i++) {
+		unsigned char ch = (unsigned char)colon[1 + i];
+
+		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		    (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-'))
+			return -1;
+	}
+	memcpy(at, s, na);
+	at[na] = '\0';
+	memcpy(id, colon + 1, ni + 1);
+	return 0;
+}

@@ -26,7 +26,7 @@ enum console_op {
 	CONSOLE_OP_LOGIN = 1,	/* user, password, totp, client -> token, csrf, stage */
 	CONSOLE_OP_SESSION,	/* token, client -> account JSON (with csrf) */
 	CONSOLE_OP_LOGOUT,	/* token, client */
-	CONSOLE_OP_LIST,	/* token, client -> items JSON */
+	CONSOLE_OP_LIST,	/* token, client[, cursor] -> items JSON, next cursor */
 	CONSOLE_OP_ITEM,	/* token, client, receipt id -> item JSON */
 	CONSOLE_OP_REQUEST,	/* token, client, receipt id, reason -> request id */
 	CONSOLE_OP_QUEUE,	/* token, client -> requests JSON */
@@ -82,5 +82,15 @@ int console_write_answer(int fd, unsigned status, const char *const *fields,
  * bytes when allow_bytes. */
 int console_read_request(int fd, struct console_msg *m, long long deadline_ms);
 int console_read_answer(int fd, struct console_msg *m, int allow_bytes, long long deadline_ms);
+
+/*
+ * A page cursor of a list, "RECEIVED_AT:RECEIPT_ID" (the last item of the
+ * page before), as a browser sends it back: untrusted.  Split into at[]
+ * (decimal digits) and id[] ([A-Za-z0-9._-]); 0, or -1 when it is anything
+ * else or does not fit.
+ */
+#define CONSOLE_CURSOR_ID_MAX 64	/* a receipt id with its NUL (STORE_ID_MAX) */
+#define CONSOLE_CURSOR_MAX (19 + 1 + CONSOLE_CURSOR_ID_MAX)
+int console_parse_cursor(const char *s, char *at, size_t atsz, char *id, size_t idsz);
 
 #endif

@@ -950,10 +950,16 @@ op_item(struct conn *c)
 /*
  * Staff and approvers: the items under each of their addresses
  * (item_recipients: an index range per address, newest first), merged;
- * operators and auditors: the newest items.  At most MONITOR_LIST_MAX.
+ * operators and auditors: the newest items.  One page of console_page_size
+ * at a time, older than an optional cursor "RECEIVED_AT:RECEIPT_ID" (the
+ * last item of the page before; keyset paging, so page 1,000 costs what
+ * page 1 does).  The answer: the page as a JSON array, and the cursor of
+ * the next page ("" when this one is the last).
  */
 #define LIST_COLS "i.receipt_id, i.received_at, i.verdict, i.reason, i.sender, i.subject, " \
 	"i.state"
+
+_Static_assert(CONSOLE_CURSOR_ID_MAX == STORE_ID_MAX, "a cursor holds a receipt id");
 
 struct list_row {
 	long long at;
@@ -1018,21 +1024,34 @@ static int
 op_list(struct conn *c)
 {
 	struct account a;
-	char csrf[AUTH_TOKEN_HEX + 1], limit[16];
+	char csrf[AUTH_TOKEN_HEX + 1], limit[16], at[24] = "", id[STORE_ID_MAX] = "";
+	char next[24 + STORE_ID_MAX + 1] = "";
+	const char *cursor = console_field(&c->rq, 2);
+	size_t page = M.cfg->console_page_size;
 	struct list_ctx l = { 0 };
 	struct buf b, err;
 	unsigned st;
-	int r = 0;
+	int r = 0, more;
 
 	if ((st = session_of(c, &a, csrf)) != CONSOLE_OK)
 		return answer1(c, st, NULL);
-	snprintf(limit, sizeof limit, "%d", MONITOR_LIST_MAX);
+	if (*cursor != '\0' && console_parse_cursor(cursor, at, sizeof at, id, sizeof id) != 0)
+		return answer1(c, CONSOLE_BAD, NULL);
+	if (page == 0 || page > MONITOR_LIST_MAX)
+		page = MONITOR_LIST_MAX;
+	/* one more than a page: whether there is a next one */
+	snprintf(limit, sizeof limit, "%zu", page + 1);
 	buf_init(&err, 1024);
 	if (a.role == ROLE_OPERATOR || a.role == ROLE_AUDITOR) {
-		const char *p[1] = { limit };
+		const char *p[3] = { limit, at, id };
 
-		r = store_query(c->s, 0, "SELECT " LIST_COLS " FROM items i ORDER BY "
-		    "i.received_at DESC, i.receipt_id DESC LIMIT ?1", p, 1, list_take, &l, NULL, &err);
+		r = store_query(c->s, 0, *at == '\0' ?
+		    "SELECT " LIST_COLS " FROM items i ORDER BY "
+		    "i.received_at DESC, i.receipt_id DESC LIMIT ?1" :
+		    "SELECT " LIST_COLS " FROM items i WHERE i.received_at < ?2 OR "
+		    "(i.received_at = ?2 AND i.receipt_id < ?3) ORDER BY "
+		    "i.received_at DESC, i.receipt_id DESC LIMIT ?1", p, *at == '\0' ? 1 : 3,
+		    list_take, &l, NULL, &err);
 	} else {
 		const char *addr = a.addresses;
 
@@ -1040,13 +1059,18 @@ op_list(struct conn *c)
 			const char *e = strchr(addr, '\n');
 			size_t n = e != NULL ? (size_t)(e - addr) : strlen(addr);
 			char one[ACCOUNT_ADDRESS_MAX + 1];
-			const char *p[2] = { one, limit };
+			const char *p[4] = { one, limit, at, id };
 
 			snprintf(one, sizeof one, "%.*s", (int)n, addr);
-			r = store_query(c->s, 0, "SELECT " LIST_COLS " FROM item_recipients x JOIN "
+			r = store_query(c->s, 0, *at == '\0' ?
+			    "SELECT " LIST_COLS " FROM item_recipients x JOIN "
 			    "items i ON i.receipt_id = x.receipt_id WHERE x.address = ?1 ORDER BY "
-			    "x.received_at DESC, x.receipt_id DESC LIMIT ?2", p, 2, list_take, &l, NULL,
-			    &err);
+			    "x.received_at DESC, x.receipt_id DESC LIMIT ?2" :
+			    "SELECT " LIST_COLS " FROM item_recipients x JOIN "
+			    "items i ON i.receipt_id = x.receipt_id WHERE x.address = ?1 AND "
+			    "(x.received_at < ?3 OR (x.received_at = ?3 AND x.receipt_id < ?4)) "
+			    "ORDER BY x.received_at DESC, x.receipt_id DESC LIMIT ?2", p,
+			    *at == '\0' ? 2 : 4, list_take, &l, NULL, &err);
 			addr = e != NULL ? e + 1 : addr + n;
 		}
 	}
@@ -1055,21 +1079,33 @@ op_list(struct conn *c)
 		r = answer1(c, CONSOLE_FAILED, NULL);
 	} else {
 		size_t shown = 0;
+		const struct list_row *last = NULL;
+		const char *f[2];
 
 		if (l.n > 1)
 			qsort(l.rows, l.n, sizeof *l.rows, newest_first);
 		buf_init(&b, CONSOLE_ANSWER_JSON_MAX);
 		buf_putc(&b, '[');
-		for (size_t i = 0; i < l.n && shown < MONITOR_LIST_MAX; i++) {
+		more = 0;
+		for (size_t i = 0; i < l.n; i++) {
 			/* an item under two of the user's addresses: once */
 			if (i > 0 && strcmp(l.rows[i].id, l.rows[i - 1].id) == 0)
 				continue;
+			if (shown == page) {
+				more = 1;	/* a row past the page: there is a next one */
+				break;
+			}
 			if (shown++ > 0)
 				buf_putc(&b, ',');
 			buf_puts(&b, l.rows[i].json);
+			last = &l.rows[i];
 		}
 		buf_putc(&b, ']');
-		r = answer1(c, CONSOLE_OK, buf_str(&b));
+		if (more && last != NULL)
+			snprintf(next, sizeof next, "%lld:%s", last->at, last->id);
+		f[0] = buf_str(&b);
+		f[1] = next;
+		r = answer(c, CONSOLE_OK, f, 2);
 		buf_free(&b);
 	}
 	for (size_t i = 0; i < l.n; i++)

@@ -42,6 +42,8 @@ static const struct text texts[] = {
 	{ "sanitized", "無害化して配送", "Delivered, made harmless" },
 	{ "withheld", "保留 (配送していません)", "Withheld (not delivered)" },
 	{ "no-items", "該当するメールはありません。", "Nothing here." },
+	{ "older", "古いメールへ", "Older mail" },
+	{ "newest", "最新のメールへ", "Newest mail" },
 	{ "why", "理由", "Reason" },
 	{ "parts", "添付ファイル", "Attachments" },
 	{ "file", "ファイル名", "File" },
@@ -174,7 +176,7 @@ const char page_css[] =
 	"button{margin-top:.8em;padding:.5em 1.4em;font-size:1em;border:0;border-radius:3px;"
 	"background:#12355b;color:#fff;cursor:pointer}button.reject{background:#7a7f87}"
 	"button:focus,a:focus,input:focus,textarea:focus{outline:3px solid #f0b400}"
-	".login{max-width:26em;margin:3em auto}.muted{color:#5b6470;font-size:.9em}"
+	".pager{margin:1em 0}.login{max-width:26em;margin:3em auto}.muted{color:#5b6470;font-size:.9em}"
 	"dl{display:grid;grid-template-columns:9em 1fr;gap:.3em 1em;margin:0}dt{font-weight:600}"
 	"dd{margin:0;overflow-wrap:break-word}"
 	".req{display:flex;gap:.6em;align-items:end;flex-wrap:wrap}"
@@ -317,8 +319,32 @@ verdict_cell(struct buf *b, enum page_lang lang, const char *verdict)
 	buf_puts(b, "</span>");
 }
 
+/* The links under a page of the list: to the newest page (when this one
+ * is not it) and to the older items (when there are). */
+static void
+page_links(struct buf *b, enum page_lang lang, int first, const char *next)
+{
+	if (first && next == NULL)
+		return;
+	buf_puts(b, "<p class=\"pager\">");
+	if (!first) {
+		buf_puts(b, "<a id=\"newest\" href=\"/items\">");
+		text(b, T("newest"));
+		buf_puts(b, "</a> ");
+	}
+	if (next != NULL) {
+		buf_puts(b, "<a id=\"older\" rel=\"next\" href=\"/items?before=");
+		url_component(b, next);
+		buf_puts(b, "\">");
+		text(b, T("older"));
+		buf_puts(b, " &rarr;</a>");
+	}
+	buf_puts(b, "</p>");
+}
+
 void
-page_items(struct buf *b, enum page_lang lang, json_t *account, json_t *items)
+page_items(struct buf *b, enum page_lang lang, json_t *account, json_t *items, int first,
+    const char *next)
 {
 	json_t *it;
 	size_t i;
@@ -331,6 +357,7 @@ page_items(struct buf *b, enum page_lang lang, json_t *account, json_t *items)
 		buf_puts(b, "<p class=\"box\">");
 		text(b, T("no-items"));
 		buf_puts(b, "</p>");
+		page_links(b, lang, first, NULL);
 		foot(b);
 		return;
 	}
@@ -359,6 +386,7 @@ page_items(struct buf *b, enum page_lang lang, json_t *account, json_t *items)
 		buf_puts(b, "</td></tr>");
 	}
 	buf_puts(b, "</tbody></table>");
+	page_links(b, lang, first, next);
 	foot(b);
 }
 

@@ -6,7 +6,9 @@
  * accepted must be what the contract says: an op or status in range, at
  * most CONSOLE_FIELDS_MAX fields, each within its ceiling, text fields
  * without NUL, each NUL-terminated; the message written back from those
- * fields reads back the same.
+ * fields reads back the same.  Each text field accepted is also read as a
+ * list's page cursor: what is accepted as one is digits, a colon and a
+ * receipt id, and nothing longer than its buffers.
  */
 #include <string.h>
 #include <sys/socket.h>
@@ -52,6 +54,20 @@ read_from(const uint8_t *p, size_t n, struct console_msg *m, int answer, int byt
 	return r;
 }
 
+static void
+check_cursor(const char *s)
+{
+	char at[24], id[CONSOLE_CURSOR_ID_MAX];
+
+	if (console_parse_cursor(s, at, sizeof at, id, sizeof id) != 0)
+		return;
+	if (at[0] == '\0' || id[0] == '\0' || strlen(at) + 1 + strlen(id) != strlen(s) ||
+	    strspn(at, "0123456789") != strlen(at) ||
+	    strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") !=
+	    strlen(id))
+		abort();
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -83,6 +99,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < m.n; i++) {
 			f[i] = buf_str(&m.field[i]);
 			lens[i] = m.field[i].len;
+			if (!(answer && bytes && i == m.n - 1))
+				check_cursor(f[i]);
 		}
 		/* written back and read again: the same message */
 		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)

@@ -261,6 +261,44 @@ test_proto_refusals(void **state)
 	assert_int_equal(read_raw(b, 19, 16), -1);
 }
 
+static void
+test_cursor(void **state)
+{
+	char at[24], id[CONSOLE_CURSOR_ID_MAX], big[200];
+
+	assert_int_equal(console_parse_cursor("1733546400:SK-20261207-0123456789abcdef", at,
+	    sizeof at, id, sizeof id), 0);
+	assert_string_equal(at, "1733546400");
+	assert_string_equal(id, "SK-20261207-0123456789abcdef");
+	/* refused: each for its reason */
+	assert_int_equal(console_parse_cursor("", at, sizeof at, id, sizeof id), -1);
+	assert_int_equal(console_parse_cursor("1733546400", at, sizeof at, id, sizeof id), -1);
+	assert_int_equal(console_parse_cursor(":SK-1", at, sizeof at, id, sizeof id), -1);
+	assert_int_equal(console_parse_cursor("17335:", at, sizeof at, id, sizeof id), -1);
+	assert_int_equal(console_parse_cursor("-1:SK-1", at, sizeof at, id, sizeof id), -1);
+	assert_int_equal(console_parse_cursor("1e9:SK-1", at, sizeof at, id, sizeof id), -1);
+	assert_int_equal(console_parse_cursor("1:SK-1' OR 1=1--", at, sizeof at, id, sizeof id),
+	    -1);
+	assert_int_equal(console_parse_cursor("1:SK:1", at, sizeof at, id, sizeof id), -1);
+	assert_int_equal(console_parse_cursor("1:SK-1\n", at, sizeof at, id, sizeof id), -1);
+	/* 19 digits would not fit a long long: refused */
+	assert_int_equal(console_parse_cursor("1234567890123456789:SK-1", at, sizeof at, id,
+	    sizeof id), -1);
+	memset(big, 'a', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	big[0] = '1';
+	big[1] = ':';
+	assert_int_equal(console_parse_cursor(big, at, sizeof at, id, sizeof id), -1);
+	/* one byte past the longest id, then the longest */
+	big[2 + CONSOLE_CURSOR_ID_MAX] = '\0';
+	assert_int_equal(console_parse_cursor(big, at, sizeof at, id, sizeof id), -1);
+	big[2 + CONSOLE_CURSOR_ID_MAX - 1] = '\0';
+	assert_int_equal(console_parse_cursor(big, at, sizeof at, id, sizeof id), 0);
+	assert_int_equal(strlen(id), CONSOLE_CURSOR_ID_MAX - 1);
+	/* a buffer too small is refused, not overrun */
+	assert_int_equal(console_parse_cursor("12345:SK-1", at, 4, id, sizeof id), -1);
+}
+
 int
 main(void)
 {
@@ -270,6 +308,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_accounts, setup, teardown),
 		cmocka_unit_test(test_proto_roundtrip),
 		cmocka_unit_test(test_proto_refusals),
+		cmocka_unit_test(test_cursor),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
