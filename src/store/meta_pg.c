@@ -3,8 +3,9 @@
  * sharing one database), with the same schema as SQLite (store_schema[]).
  *
  * Contract, mirroring meta_sqlite.c:
- *  - Every statement is constant text run with PQexecParams; values travel
- *    as parameters, never spliced into SQL.
+ *  - Every statement is constant text run with PQexecParams, or (store_query's,
+ *    the console's pages) prepared once per session and run with
+ *    PQexecPrepared; values travel as parameters, never spliced into SQL.
  *  - A write transaction (begin .. commit) takes one transaction-scoped
  *    advisory lock first, so writers exclude each other as SQLite's BEGIN
  *    IMMEDIATE does: store.c relies on it to keep blobs and rows consistent
@@ -45,6 +46,7 @@
 #include <libpq-fe.h>
 
 #include "core/xalloc.h"
+#include "store/stmt_cache.h"
 
 /* "SEKISHO1" read as a 64-bit number: the advisory lock of the writers */
 #define LOCK_KEY "6000284856842997553"
@@ -116,6 +118,9 @@ struct meta {
 	PGconn *conn;
 	char *label;		/* "postgresql dbname=... host=... port=..." */
 	int in_txn;		/* between begin and commit/rollback */
+	struct stmt_cache qc;	/* store_query's statements, prepared on first use */
+	char qname[STMT_CACHE_SLOTS][32];	/* their names on this connection */
+	unsigned long long qseq;	/* the last name given */
 };
 
 /* libpq's message on one line: control characters as spaces, trimmed. */
@@ -195,6 +200,7 @@ static int
 reconnect(struct meta *m, struct buf *err)
 {
 	m->in_txn = 0;
+	stmt_cache_clear(&m->qc);	/* a new session has none of them */
 	PQreset(m->conn);
 	if (PQstatus(m->conn) != CONNECTION_OK)
 		return db_error(m, NULL, "reconnecting", err);
@@ -299,6 +305,7 @@ meta_close(void *be)
 	if (m == NULL)
 		return;
 	PQfinish(m->conn);
+	stmt_cache_clear(&m->qc);
 	free(m->label);
 	free(m);
 }
@@ -868,28 +875,76 @@ meta_blob_del(void *be, const char *sha256, int *gone, struct buf *err)
 	return 0;
 }
 
+/*
+ * A store_query statement through a prepared statement of this session
+ * (prepared on first use: no parsing and planning per console page).  One
+ * that cannot be prepared, or whose connection broke, runs as before
+ * through exec (which reconnects outside a transaction; reconnecting
+ * forgets every prepared name).
+ */
+static PGresult *
+exec_cached(struct meta *m, const char *sql, int n, const char *const *vals, struct buf *err)
+{
+	int hit, old, slot = stmt_cache_find(&m->qc, sql, &hit, &old);
+	PGresult *res;
+
+	if (slot < 0 || PQstatus(m->conn) != CONNECTION_OK) {
+		if (slot >= 0)
+			stmt_cache_forget(&m->qc, slot);
+		return exec(m, sql, n, vals, "a console statement", err);
+	}
+	if (old) {
+		char dealloc[64];
+
+		/* best effort: a name left behind costs the session a little memory */
+		snprintf(dealloc, sizeof dealloc, "DEALLOCATE %s", m->qname[slot]);
+		PQclear(PQexec(m->conn, dealloc));
+	}
+	if (!hit) {
+		snprintf(m->qname[slot], sizeof m->qname[slot], "sk_q%llu", ++m->qseq);
+		res = PQprepare(m->conn, m->qname[slot], sql, n, NULL);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			PQclear(res);
+			stmt_cache_forget(&m->qc, slot);
+			return exec(m, sql, n, vals, "a console statement", err);
+		}
+		PQclear(res);
+		stmt_cache_fill(&m->qc, slot, sql);
+	}
+	res = PQexecPrepared(m->conn, m->qname[slot], n, vals, NULL, NULL, 0);
+	stmt_cache_release(&m->qc, slot);
+	if (PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK)
+		return res;
+	if (PQstatus(m->conn) == CONNECTION_BAD && !m->in_txn) {
+		PQclear(res);
+		return exec(m, sql, n, vals, "a console statement", err);
+	}
+	db_error(m, res, "a console statement", err);
+	PQclear(res);
+	return NULL;
+}
+
 /* The caller's ?N placeholders become PostgreSQL's $N (the text is constant
  * and has no literals holding '?'). */
-#define QUERY_SQL_MAX 4096
 static int
 meta_query(void *be, const char *sql, const char *const *params, size_t n,
     store_row_fn fn, void *ctx, long long *changes, struct buf *err)
 {
 	struct meta *m = be;
-	char text[QUERY_SQL_MAX];
+	char text[STMT_CACHE_SQL_MAX];
 	const char *cols[64];
 	PGresult *res;
 	size_t len = strlen(sql);
 	int ncols;
 
 	if (len >= sizeof text)
-		die("store query longer than %d bytes", QUERY_SQL_MAX);
+		die("store query longer than %d bytes", STMT_CACHE_SQL_MAX);
 	memcpy(text, sql, len + 1);
 	for (size_t i = 0; i < len; i++) {
 		if (text[i] == '?')
 			text[i] = '$';
 	}
-	if ((res = exec(m, text, (int)n, params, "a console statement", err)) == NULL)
+	if ((res = exec_cached(m, text, (int)n, params, err)) == NULL)
 		return -1;
 	if ((ncols = PQnfields(res)) > (int)(sizeof cols / sizeof cols[0]))
 		die("store query: %d columns", ncols);

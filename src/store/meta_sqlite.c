@@ -5,8 +5,9 @@
  * row survives power loss, so store_put may be acknowledged), a busy handler
  * so that a second process waits (looking again every 250 us, up to
  * lock_wait_ms) instead of failing, and the defensive
- * configuration.  Every statement is prepared once at open from a constant
- * text; values are bound, never spliced into SQL.  The database file is
+ * configuration.  Every statement is prepared once from a constant text (at
+ * open, or store_query's on first use, kept in a stmt_cache); values are
+ * bound, never spliced into SQL.  The database file is
  * created with mode 0600 (its WAL and shared-memory files follow it), since
  * rows name senders and subjects.
  */
@@ -25,6 +26,7 @@
 
 #include "core/clock.h"
 #include "core/xalloc.h"
+#include "store/stmt_cache.h"
 
 #define BUSY_TIMEOUT_MS 30000
 #define LOCK_POLL_US 250		/* between two looks at a locked database */
@@ -77,6 +79,8 @@ static const char *const stmt_sql[S_COUNT] = {
 struct meta {
 	sqlite3 *db;
 	sqlite3_stmt *st[S_COUNT];
+	struct stmt_cache qc;	/* store_query's statements, prepared on first use */
+	sqlite3_stmt *qst[STMT_CACHE_SLOTS];
 	const char *path;
 	int wal_pages;		/* deferred checkpoints: the log's size after the last commit */
 	int wal_folded;		/* how much of it our last checkpoint folded */
@@ -154,6 +158,9 @@ meta_close(void *be)
 		return;
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(m->st[i]);
+	for (int i = 0; i < STMT_CACHE_SLOTS; i++)
+		sqlite3_finalize(m->qst[i]);
+	stmt_cache_clear(&m->qc);
 	sqlite3_close(m->db);
 	free(m);
 }
@@ -690,8 +697,9 @@ meta_blob_del(void *be, const char *sha256, int *gone, struct buf *err)
 	return 0;
 }
 
-/* Prepared for each call: the console's statements are few and rare next to
- * the items' (an account looked up per page). */
+/* Prepared on first use and kept (stmt_cache: the list of a console page,
+ * the recipients' index on every put); a statement still stepping when a
+ * row callback asks again is not reused: that one is prepared for the call. */
 static int
 meta_query(void *be, const char *sql, const char *const *params, size_t n,
     store_row_fn fn, void *ctx, long long *changes, struct buf *err)
@@ -699,16 +707,28 @@ meta_query(void *be, const char *sql, const char *const *params, size_t n,
 	struct meta *m = be;
 	sqlite3_stmt *st = NULL;
 	const char *cols[64];
-	int rc, ncols;
+	int rc, ncols, hit, old, slot;
 
-	if (sqlite3_prepare_v2(m->db, sql, -1, &st, NULL) != SQLITE_OK)
+	slot = stmt_cache_find(&m->qc, sql, &hit, &old);
+	if (slot >= 0 && old) {
+		sqlite3_finalize(m->qst[slot]);
+		m->qst[slot] = NULL;
+	}
+	if (slot >= 0 && hit) {
+		st = m->qst[slot];
+	} else if (sqlite3_prepare_v3(m->db, sql, -1, slot >= 0 ? SQLITE_PREPARE_PERSISTENT : 0,
+	    &st, NULL) != SQLITE_OK) {
+		if (slot >= 0)
+			stmt_cache_forget(&m->qc, slot);
 		return db_error(m, err, "preparing a console statement");
+	} else if (slot >= 0) {
+		m->qst[slot] = st;
+		stmt_cache_fill(&m->qc, slot, sql);
+	}
 	if ((size_t)sqlite3_bind_parameter_count(st) != n ||
-	    (ncols = sqlite3_column_count(st)) > (int)(sizeof cols / sizeof cols[0])) {
-		sqlite3_finalize(st);
+	    (ncols = sqlite3_column_count(st)) > (int)(sizeof cols / sizeof cols[0]))
 		die("store query: %zu parameters given for %d, or too many columns: %s", n,
 		    sqlite3_bind_parameter_count(st), sql);
-	}
 	for (size_t i = 0; i < n; i++)
 		bind_text(st, (int)i + 1, params[i]);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -719,14 +739,18 @@ meta_query(void *be, const char *sql, const char *const *params, size_t n,
 			break;
 		}
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != SQLITE_DONE)
 		db_error(m, err, "a console statement");
+	else
+		*changes = sqlite3_changes(m->db);
+	if (slot >= 0) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		stmt_cache_release(&m->qc, slot);
+	} else {
 		sqlite3_finalize(st);
-		return -1;
 	}
-	*changes = sqlite3_changes(m->db);
-	sqlite3_finalize(st);
-	return 0;
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 /* Replaces SQLite's automatic checkpoint hook: only notes the log's size. */

@@ -1048,8 +1048,8 @@ op_list(struct conn *c)
 		r = store_query(c->s, 0, *at == '\0' ?
 		    "SELECT " LIST_COLS " FROM items i ORDER BY "
 		    "i.received_at DESC, i.receipt_id DESC LIMIT ?1" :
-		    "SELECT " LIST_COLS " FROM items i WHERE i.received_at < ?2 OR "
-		    "(i.received_at = ?2 AND i.receipt_id < ?3) ORDER BY "
+		    "SELECT " LIST_COLS " FROM items i WHERE (i.received_at, i.receipt_id) < "
+		    "(?2, ?3) ORDER BY "
 		    "i.received_at DESC, i.receipt_id DESC LIMIT ?1", p, *at == '\0' ? 1 : 3,
 		    list_take, &l, NULL, &err);
 	} else {
@@ -1068,7 +1068,7 @@ op_list(struct conn *c)
 			    "x.received_at DESC, x.receipt_id DESC LIMIT ?2" :
 			    "SELECT " LIST_COLS " FROM item_recipients x JOIN "
 			    "items i ON i.receipt_id = x.receipt_id WHERE x.address = ?1 AND "
-			    "(x.received_at < ?3 OR (x.received_at = ?3 AND x.receipt_id < ?4)) "
+			    "(x.received_at, x.receipt_id) < (?3, ?4) "
 			    "ORDER BY x.received_at DESC, x.receipt_id DESC LIMIT ?2", p,
 			    *at == '\0' ? 2 : 4, list_take, &l, NULL, &err);
 			addr = e != NULL ? e + 1 : addr + n;

@@ -45,6 +45,7 @@
 
 #include "core/clock.h"
 #include "core/digest.h"
+#include "store/stmt_cache.h"
 #include "store/store.h"
 
 #ifdef STORE_TEST_PG
@@ -1290,6 +1291,81 @@ tx_two_then_fail(struct store *s, void *ctx, struct buf *err)
 	return *(int *)ctx;
 }
 
+/* A row callback that asks the store the same question again while the
+ * statement is still stepping: it must get its own answer. */
+struct reentry {
+	struct store *s;
+	int depth, rows;
+	long long inner;
+};
+
+static int
+reenter_row(size_t ncols, const char *const *cols, void *ctx)
+{
+	struct reentry *r = ctx;
+	struct buf err;
+
+	r->rows++;
+	if (r->depth++ == 0) {
+		buf_init(&err, 1024);
+		if (store_query(r->s, 0, "SELECT receipt_id FROM items ORDER BY receipt_id", NULL,
+		    0, reenter_row, r, NULL, &err) != 0)
+			fail_msg("nested store_query: %s", buf_str(&err));
+		buf_free(&err);
+	}
+	return 0;
+}
+
+static int
+take_count(size_t ncols, const char *const *cols, void *ctx)
+{
+	*(long long *)ctx = ncols == 1 && cols[0] != NULL ? strtoll(cols[0], NULL, 10) : -1;
+	return 0;
+}
+
+/*
+ * store_query keeps its statements (stmt_cache): more texts than slots, each
+ * asked twice, answer right (victims re-prepared; on PostgreSQL old names
+ * deallocated); the same text asked again from inside its own row callback
+ * gets its own statement.
+ */
+static void
+test_query_cache(void **state)
+{
+	struct fx *f = *state;
+	struct store_item a = item("SK-c1", NOW, "withheld", "a@example.com", "a");
+	struct store_item b = item("SK-c2", NOW + 1, "withheld", "a@example.com", "b");
+	struct reentry re = { .s = f->s };
+	struct buf err;
+	char sql[128];
+
+	buf_init(&err, 4096);
+	put_ok(f, &a, "one", 3);
+	put_ok(f, &b, "two", 3);
+	for (int round = 0; round < 2; round++) {
+		for (int k = 0; k < 2 * STMT_CACHE_SLOTS + 5; k++) {
+			long long got = -1;
+
+			snprintf(sql, sizeof sql, "SELECT count(*) + %d FROM items", k);
+			if (store_query(f->s, 0, sql, NULL, 0, take_count, &got, NULL, &err) != 0)
+				fail_msg("store_query: %s", buf_str(&err));
+			assert_int_equal(got, 2 + k);
+		}
+	}
+	/* the outer statement: 2 rows; the nested one inside the first: 2 more */
+	if (store_query(f->s, 0, "SELECT receipt_id FROM items ORDER BY receipt_id", NULL, 0,
+	    reenter_row, &re, NULL, &err) != 0)
+		fail_msg("store_query: %s", buf_str(&err));
+	assert_int_equal(re.rows, 4);
+	/* and the cached statement still answers afterwards */
+	re.rows = 0;
+	re.depth = 1;
+	assert_int_equal(store_query(f->s, 0, "SELECT receipt_id FROM items ORDER BY receipt_id",
+	    NULL, 0, reenter_row, &re, NULL, &err), 0);
+	assert_int_equal(re.rows, 2);
+	buf_free(&err);
+}
+
 static void
 test_query(void **state)
 {
@@ -1640,6 +1716,17 @@ test_pg_reconnect(void **state)
 	put_ok(f, &a, "before the break", 16);
 	buf_init(&out, 1024);
 	buf_init(&err, 4096);
+	/* a store_query statement prepared on one session, asked again on the next */
+	for (int k = 0; k < 2; k++) {
+		long long got = -1;
+
+		if (k == 1)
+			kill_connection();
+		if (store_query(f->s, 0, "SELECT count(*) FROM items WHERE receipt_id = ?1",
+		    (const char *[]){ "SK-before" }, 1, take_count, &got, NULL, &err) != 0)
+			fail_msg("store_query after the break: %s", buf_str(&err));
+		assert_int_equal(got, 1);
+	}
 	/* a read after the break: reconnected, answered */
 	kill_connection();
 	assert_int_equal(store_get(f->s, "SK-before", &out, &m, &err), 0);
@@ -2427,6 +2514,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_release, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_items, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_query_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_safety, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_new_file, setup, teardown),
