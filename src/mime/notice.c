@@ -211,6 +211,28 @@ notice_reason_text(const char *code, enum lang lang)
 	return code;
 }
 
+/*
+ * The same for the reason a whole message was withheld: the part reasons
+ * say the part was removed (削除しました, "... removed"); a withheld
+ * message was kept, not removed (保留しました, "... withheld").
+ */
+void
+notice_withheld_reason_text(const char *code, enum lang lang, struct buf *out)
+{
+	static const char ja_removed[] = "削除しました", en_removed[] = " removed";
+	const char *t = notice_reason_text(code, lang);
+	size_t n = strlen(t);
+
+	if (lang != LANG_EN && n >= sizeof ja_removed - 1 &&
+	    strcmp(t + n - (sizeof ja_removed - 1), ja_removed) == 0)
+		buf_printf(out, "%.*s保留しました", (int)(n - (sizeof ja_removed - 1)), t);
+	else if (lang == LANG_EN && n >= sizeof en_removed - 1 &&
+	    strcmp(t + n - (sizeof en_removed - 1), en_removed) == 0)
+		buf_printf(out, "%.*s withheld", (int)(n - (sizeof en_removed - 1)), t);
+	else
+		buf_puts(out, t);
+}
+
 /* 12345 -> "12,345" */
 static void
 put_grouped(struct buf *out, size_t v)
@@ -451,9 +473,10 @@ notice_withheld_message(const struct receipt_view *v, const struct policy *pol,
 	else
 		buf_printf(&body, "【保留】インターネットから届いたメールを、安全のため配送せずに"
 		    "保管しました。\n受付番号: %s\n", v->id);
-	buf_printf(&body, en ? "From: %s\nSubject: %s\nReason: %s\n" :
-	    "差出人: %s\n件名: %s\n理由: %s\n", v->from != NULL ? v->from : "",
-	    v->subject != NULL ? v->subject : "", notice_reason_text(v->reason, pol->lang));
+	buf_printf(&body, en ? "From: %s\nSubject: %s\nReason: " : "差出人: %s\n件名: %s\n理由: ",
+	    v->from != NULL ? v->from : "", v->subject != NULL ? v->subject : "");
+	notice_withheld_reason_text(v->reason, pol->lang, &body);
+	buf_putc(&body, '\n');
 	if (pol->console_url[0] != '\0')
 		notice_console_link(pol->console_url, v->id, pol->lang, &body);
 	else

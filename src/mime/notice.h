@@ -20,6 +20,9 @@ void notice_console_link(const char *console_url, const char *id, enum lang lang
     struct buf *out);
 /* Human text for a part or withholding reason code (falls back to the code). */
 const char *notice_reason_text(const char *code, enum lang lang);
+/* The same said of a whole message withheld (kept, not removed), appended
+ * to out. */
+void notice_withheld_reason_text(const char *code, enum lang lang, struct buf *out);
 
 /* What notice_withheld_message needs in a process that is not a worker
  * (GMime, for the headers): once, at start. */

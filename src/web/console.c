@@ -660,6 +660,47 @@ do_enrol(struct ctx *x, int post)
 	return send_page(x->c, err_key != NULL ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_OK, &b, NULL);
 }
 
+/* The user's own password: GET shows the form, POST changes it (the
+ * monitor checks the current password and code; its other sessions end). */
+static enum MHD_Result
+do_password(struct ctx *x, int post)
+{
+	const char *err_key = NULL;
+	struct buf b;
+	unsigned st;
+	int done = 0;
+
+	if (post) {
+		const char *cur = form_get(&x->form, "current"), *pw = form_get(&x->form, "password");
+		const char *pw2 = form_get(&x->form, "password2"), *code = form_get(&x->form, "totp");
+		const char *more[3] = { cur != NULL ? cur : "", pw != NULL ? pw : "",
+		    code != NULL ? code : "" };
+
+		if (!csrf_ok(x))
+			return message(x, CONSOLE_BAD);
+		if (pw == NULL || pw2 == NULL || strcmp(pw, pw2) != 0) {
+			err_key = "enrol-password";
+		} else {
+			st = ask_session(x, CONSOLE_OP_PASSWORD, more, 3);
+			if (st == CONSOLE_OK)
+				done = 1;
+			else if (st == CONSOLE_DENIED && x->a.n == 0)
+				err_key = "password-wrong";
+			else if (st == CONSOLE_BAD)
+				err_key = strcmp(console_field(&x->a, 0), "same") == 0 ?
+				    "password-same" : "enrol-password";
+			else if (st == CONSOLE_CONFLICT)
+				err_key = "password-directory";
+			else
+				return message(x, st);
+		}
+	}
+	buf_init(&b, PAGE_MAX);
+	page_password(&b, x->lang, x->account, err_key, done);
+	return send_page(x->c, err_key == NULL ? MHD_HTTP_OK : strcmp(err_key,
+	    "password-wrong") == 0 ? MHD_HTTP_FORBIDDEN : MHD_HTTP_BAD_REQUEST, &b, NULL);
+}
+
 /* A part's page drawn as a picture, with the item's request form. */
 static enum MHD_Result
 show_preview(struct ctx *x, const char *id, const char *part)
@@ -812,6 +853,8 @@ route(struct ctx *x, const char *url, int post)
 		return api_decide(x, id);
 	if (!post && strcmp(url, "/approvals") == 0)
 		return show_queue(x, NULL, MHD_HTTP_OK);
+	if (strcmp(url, "/password") == 0)
+		return do_password(x, post);
 	if (path_segment_id(url, "/items/", id, sizeof id, &rest) == 0) {
 		if (!post && rest[0] == '\0')
 			return show_item(x, id, NULL, 0);

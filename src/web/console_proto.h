@@ -37,7 +37,8 @@ enum console_op {
 	CONSOLE_OP_ENROL_FINISH,	/* token, client, new password, code -> recovery codes JSON */
 	CONSOLE_OP_REDELIVER,	/* token, client, receipt id -> meta JSON */
 	CONSOLE_OP_UNLOCK,	/* token, client, receipt id, part, password -> meta JSON, file */
-	CONSOLE_OP_MAX = CONSOLE_OP_UNLOCK
+	CONSOLE_OP_PASSWORD,	/* token, client, current password, new password, code */
+	CONSOLE_OP_MAX = CONSOLE_OP_PASSWORD
 };
 
 /* The monitor's answers. */

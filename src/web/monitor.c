@@ -504,6 +504,10 @@ put_account_json(struct buf *b, const struct account *a, const char *csrf)
 	json_str(b, account_role_name(a->role));
 	json_key(b, "group", 0);
 	json_str(b, a->group);
+	json_key(b, "totp", 0);
+	buf_puts(b, a->totp_secret[0] != '\0' ? "true" : "false");
+	json_key(b, "directory", 0);
+	buf_puts(b, strcmp(a->pw_hash, LDAP_PASSWORD_MARK) == 0 ? "true" : "false");
 	json_key(b, "csrf", 0);
 	json_str(b, csrf);
 	buf_putc(b, '}');
@@ -1755,6 +1759,105 @@ op_enrol_finish(struct conn *c)
 	return r;
 }
 
+/* ---- a password changed by its user ------------------------------------------ */
+
+struct password_tx {
+	struct conn *c;
+	const struct account *a;
+	const char *client, *pw_hash, *token_digest;
+	long long ended;	/* the user's other sessions ended */
+};
+
+static int
+password_in_tx(struct store *s, void *ctx, struct buf *err)
+{
+	struct password_tx *t = ctx;
+	const char *p[2] = { t->a->name, t->pw_hash };
+	struct console_event e = { .event = "password-change", .who = t->a, .client = t->client };
+
+	if (store_query(s, 1, "UPDATE users SET pw_hash = ?2, pw_change = 0, failures = 0 "
+	    "WHERE name = ?1", p, 2, NULL, NULL, NULL, err) != 0)
+		return -1;
+	p[1] = t->token_digest;
+	if (store_query(s, 1, "DELETE FROM sessions WHERE name = ?1 AND token_digest <> ?2", p,
+	    2, NULL, NULL, &t->ended, err) != 0)
+		return -1;
+	return record_event(t->c, &e, err);
+}
+
+/*
+ * PASSWORD: a user changes their own password with the current one and,
+ * when the account has TOTP, a fresh code.  A wrong password or code counts
+ * as a failed login (a stolen session cannot guess without limit; the
+ * account locks the same way); a directory account's password is the
+ * directory's (CONFLICT).  The new hash, the end of the user's other
+ * sessions (a thief's too) and the record are one transaction.
+ */
+static int
+op_password(struct conn *c)
+{
+	const char *client = console_field(&c->rq, 1), *current = console_field(&c->rq, 2);
+	const char *pw = console_field(&c->rq, 3), *code = console_field(&c->rq, 4);
+	struct account a;
+	char csrf[AUTH_TOKEN_HEX + 1], digest[65], hash[AUTH_PWHASH_MAX];
+	struct password_tx t = { .c = c, .a = &a, .client = client, .pw_hash = hash,
+	    .token_digest = digest };
+	const char *why = "wrong-password";
+	struct buf err;
+	unsigned st;
+	int r;
+
+	if ((st = session_of(c, &a, csrf)) != CONSOLE_OK)
+		return answer1(c, st, NULL);
+	if (strcmp(a.pw_hash, LDAP_PASSWORD_MARK) == 0)
+		return answer1(c, CONSOLE_CONFLICT, "directory");
+	buf_init(&err, 1024);
+	if (auth_password_acceptable(pw, &err) != 0) {
+		buf_free(&err);
+		return answer1(c, CONSOLE_BAD, "password");
+	}
+	if ((r = password_check(&a, current)) == 0 && strcmp(pw, current) == 0) {
+		/* only now: before, it would tell a thief whether a guess was right */
+		buf_free(&err);
+		return answer1(c, CONSOLE_BAD, "same");
+	}
+	if (r == 0 && a.totp_secret[0] != '\0')
+		r = second_factor(c, &a, code, &why, &err);
+	if (r != 0) {
+		buf_free(&err);
+		if (r < 0)
+			return answer1(c, CONSOLE_FAILED, NULL);
+		if (a.failures + 1 >= (long long)M.cfg->console_login_failures) {
+			/* locking now: the sessions end too, this one with them */
+			const char *p[1] = { a.name };
+
+			buf_init(&err, 1024);
+			if (store_query(c->s, 1, "DELETE FROM sessions WHERE name = ?1", p, 1, NULL,
+			    NULL, NULL, &err) != 0)
+				syslog(LOG_ERR, "console: %s", buf_str(&err));
+			buf_free(&err);
+		}
+		return login_failed(c, &a, strcmp(why, "wrong-password") == 0 ?
+		    "password-change-wrong-password" : "password-change-wrong-code", client);
+	}
+	if (auth_password_hash(pw, MONITOR_PW_OPS, M.cfg->console_password_memory, hash) != 0) {
+		buf_free(&err);
+		return answer1(c, CONSOLE_FAILED, NULL);
+	}
+	auth_token_digest(console_field(&c->rq, 0), digest);
+	r = store_transaction(c->s, password_in_tx, &t, &err);
+	sodium_memzero(hash, sizeof hash);
+	if (r != 0) {
+		syslog(LOG_ERR, "console: password of %s: %s", a.name, buf_str(&err));
+		buf_free(&err);
+		return answer1(c, CONSOLE_FAILED, NULL);
+	}
+	buf_free(&err);
+	syslog(LOG_INFO, "console: %s changed their password (%lld other sessions ended)", a.name,
+	    t.ended);
+	return answer1(c, CONSOLE_OK, NULL);
+}
+
 /* The connection's worker (previews, PPAP), started on its first item. */
 static void
 conn_worker(struct conn *c)
@@ -2062,6 +2165,7 @@ dispatch(struct conn *c)
 	case CONSOLE_OP_PREVIEW: return op_preview(c);
 	case CONSOLE_OP_ENROL_BEGIN: return op_enrol_begin(c);
 	case CONSOLE_OP_ENROL_FINISH: return op_enrol_finish(c);
+	case CONSOLE_OP_PASSWORD: return op_password(c);
 	}
 	return answer1(c, CONSOLE_BAD, NULL);
 }

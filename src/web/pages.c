@@ -117,6 +117,16 @@ static const struct text texts[] = {
 	{ "enrol-intro", "はじめにパスワードの変更と確認コード (二要素認証) の設定をしてください。",
 	  "First choose your password and set up the codes (two-factor authentication)." },
 	{ "new-password", "新しいパスワード (12文字以上)", "New password (12 characters or more)" },
+	{ "password-change", "パスワード変更", "Change password" },
+	{ "current-password", "現在のパスワード", "Current password" },
+	{ "password-changed", "パスワードを変更しました。ほかの端末でのログインは終了しました。",
+	  "Your password was changed; your sessions elsewhere were ended." },
+	{ "password-wrong", "現在のパスワードまたは確認コードが違います。続けて間違えるとアカウントがロックされます。",
+	  "The current password or the code is wrong. More failures lock the account." },
+	{ "password-same", "新しいパスワードは現在のものと違うものにしてください。",
+	  "The new password must differ from the current one." },
+	{ "password-directory", "このアカウントのパスワードはディレクトリ（Active Directory / LDAP）で管理されています。変更はディレクトリで行ってください。",
+	  "This account's password is kept by the directory (Active Directory / LDAP); change it there." },
 	{ "new-password2", "新しいパスワード (確認)", "New password (again)" },
 	{ "enrol-scan", "スマートフォンの認証アプリ (Google Authenticator、Microsoft Authenticator など) でこの QR コードを読み取り、表示された6桁の確認コードを入力してください。",
 	  "Scan this QR code with the authenticator app on your phone (Google Authenticator, Microsoft Authenticator, …) and enter the 6-digit code it shows." },
@@ -250,6 +260,11 @@ head(struct buf *b, enum page_lang lang, json_t *account, const char *title_key)
 			buf_puts(b, "</a>");
 		}
 		snprintf(rk, sizeof rk, "role-%s", role);
+		if (!setting_up) {
+			buf_puts(b, "<a href=\"/password\" id=\"nav-password\">");
+			text(b, T("password-change"));
+			buf_puts(b, "</a>");
+		}
 		buf_puts(b, "<span class=\"who\">");
 		text(b, str(account, "display")[0] != '\0' ? str(account, "display") :
 		    str(account, "name"));
@@ -466,8 +481,19 @@ page_item(struct buf *b, enum page_lang lang, json_t *account, json_t *item,
 	buf_puts(b, "</dt><dd>");
 	verdict_cell(b, lang, str(item, "verdict"));
 	if (str(item, "reason")[0] != '\0') {
+		struct buf why;
+
 		buf_puts(b, " <span id=\"reason\">(");
-		reason_text(b, lang, str(item, "reason"));
+		if (strcmp(str(item, "verdict"), "withheld") == 0) {
+			/* the message was kept, not removed */
+			buf_init(&why, 4096);
+			notice_withheld_reason_text(str(item, "reason"), lang == PAGE_EN ? LANG_EN :
+			    LANG_JA, &why);
+			text(b, buf_str(&why));
+			buf_free(&why);
+		} else {
+			reason_text(b, lang, str(item, "reason"));
+		}
 		buf_puts(b, ")</span>");
 	}
 	buf_puts(b, "</dd></dl></div>");
@@ -676,6 +702,52 @@ page_enrol(struct buf *b, enum page_lang lang, json_t *account, json_t *info,
 	}
 	buf_puts(b, "<button type=\"submit\" id=\"enrol-submit\">");
 	text(b, T("enrol-submit"));
+	buf_puts(b, "</button></form>");
+	foot(b);
+}
+
+void
+page_password(struct buf *b, enum page_lang lang, json_t *account, const char *error_key,
+    int done)
+{
+	head(b, lang, account, "password-change");
+	buf_puts(b, "<h1>");
+	text(b, T("password-change"));
+	buf_puts(b, "</h1>");
+	if (done) {
+		flash(b, lang, "password-changed", 0);
+		foot(b);
+		return;
+	}
+	flash(b, lang, error_key, 1);
+	if (json_is_true(json_object_get(account, "directory"))) {
+		buf_puts(b, "<p class=\"box\" id=\"directory\">");
+		text(b, T("password-directory"));
+		buf_puts(b, "</p>");
+		foot(b);
+		return;
+	}
+	buf_puts(b, "<form method=\"post\" action=\"/password\" id=\"password-form\" "
+	    "class=\"box\">");
+	csrf_input(b, account);
+	buf_puts(b, "<label for=\"current\">");
+	text(b, T("current-password"));
+	buf_puts(b, "</label><input type=\"password\" id=\"current\" name=\"current\" "
+	    "autocomplete=\"current-password\" required><label for=\"password\">");
+	text(b, T("new-password"));
+	buf_puts(b, "</label><input type=\"password\" id=\"password\" name=\"password\" "
+	    "autocomplete=\"new-password\" required minlength=\"12\"><label for=\"password2\">");
+	text(b, T("new-password2"));
+	buf_puts(b, "</label><input type=\"password\" id=\"password2\" name=\"password2\" "
+	    "autocomplete=\"new-password\" required minlength=\"12\">");
+	if (json_is_true(json_object_get(account, "totp"))) {
+		buf_puts(b, "<label for=\"totp\">");
+		text(b, T("totp"));
+		buf_puts(b, "</label><input type=\"text\" id=\"totp\" name=\"totp\" "
+		    "inputmode=\"numeric\" autocomplete=\"one-time-code\" required>");
+	}
+	buf_puts(b, "<button type=\"submit\" id=\"password-submit\">");
+	text(b, T("password-change"));
 	buf_puts(b, "</button></form>");
 	foot(b);
 }

@@ -39,6 +39,9 @@ void page_preview(struct buf *b, enum page_lang lang, json_t *account, json_t *i
 void page_enrol(struct buf *b, enum page_lang lang, json_t *account, json_t *info,
     const char *error_key);
 /* The recovery codes, shown once after the set-up. */
+/* The user's own password change; done: it was changed. */
+void page_password(struct buf *b, enum page_lang lang, json_t *account, const char *error_key,
+    int done);
 void page_recovery(struct buf *b, enum page_lang lang, json_t *account, json_t *codes);
 void page_queue(struct buf *b, enum page_lang lang, json_t *account, json_t *requests,
     const char *flash_key);

@@ -19,6 +19,7 @@
 
 #include <gmime/gmime.h>
 
+#include "mime/notice.h"
 #include "mime/sanitize.h"
 #include "policy/config.h"
 #include "text/charset.h"
@@ -772,6 +773,30 @@ test_received_kept_only_from_the_listener(void **state)
 	buf_free(&rj);
 }
 
+/* The reason a whole message was withheld says it was kept, not removed. */
+static void
+test_withheld_reason_text(void **state)
+{
+	struct buf b;
+
+	buf_init(&b, 1024);
+	notice_withheld_reason_text("signature-match", LANG_JA, &b);
+	assert_string_equal(buf_str(&b), "不正なファイルの特徴に一致したため保留しました");
+	buf_reset(&b);
+	notice_withheld_reason_text("ambiguous-structure", LANG_JA, &b);
+	assert_string_equal(buf_str(&b), "他のソフトウェアと解釈が異なりうる構造のため保留しました");
+	buf_reset(&b);
+	notice_withheld_reason_text("message_size_limit", LANG_JA, &b);
+	assert_string_equal(buf_str(&b), "メールが大きすぎます（message_size_limit）");
+	buf_reset(&b);
+	notice_withheld_reason_text("inline-image", LANG_EN, &b);
+	assert_string_equal(buf_str(&b), "inline image withheld");
+	buf_reset(&b);
+	notice_withheld_reason_text("no-such-code", LANG_JA, &b);
+	assert_string_equal(buf_str(&b), "no-such-code");
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -789,6 +814,7 @@ main(void)
 		cmocka_unit_test(test_cr_only_mbox),
 		cmocka_unit_test(test_too_large_withheld),
 		cmocka_unit_test(test_deterministic),
+		cmocka_unit_test(test_withheld_reason_text),
 		cmocka_unit_test(test_received_kept_only_from_the_listener),
 	};
 

@@ -589,6 +589,20 @@ async function main() {
     const r = await go(p, '/approvals', 'enrolled-approver-queue');
     check('the enrolled approver reaches the queue', r?.status() === 200 &&
       new URL(p.url()).pathname === '/approvals', p.url());
+    // later, the password changed from the header's link (the next TOTP step: each once)
+    await navClick(p, 'a#nav-password');
+    await shot(p, 'password');
+    const pw2 = 'きむら-二つ目のパスワード-2';
+    await p.fill('input#current', pw);
+    await p.fill('input#password', pw2);
+    await p.fill('input#password2', pw2);
+    await p.fill('input#totp', totpAt(key, Math.floor(Date.now() / 1000 / 30) + 1));
+    await navClick(p, 'button#password-submit');
+    await shot(p, 'password-changed');
+    const done = await text(p, '#flash');
+    check('the password changed from the header link (current password, new one twice, a code)',
+      new URL(p.url()).pathname === '/password' && (done ?? '').includes('変更しました'),
+      `${p.url()} ${done}`);
     await p.close();
   });
 
