@@ -3,7 +3,7 @@
 store's metadata database, for bench/console_load (no mail is sent).
 
   console_load_fill.py sqlite DB N STAFF   rows into the SQLite database DB
-                                           (made by sekishod: schema 4), in
+                                           (made by sekishod: schema 5), in
                                            one transaction
   console_load_fill.py copy N STAFF        the same rows as a psql script on
                                            stdout: COPY items and COPY

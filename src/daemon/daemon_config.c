@@ -129,6 +129,20 @@ daemon_config_check(const struct config *cfg, struct buf *err)
 		buf_puts(err, "direction: outbound works through the milter: set milter_listen\n");
 	if (outbound_senders_check(cfg->outbound_trusted_senders, err) != 0)
 		buf_putc(err, '\n');
+	if (cfg->outbound_release_to[0] != '\0') {
+		struct deliver_target rt;
+
+		if (cfg->direction != DIRECTION_OUTBOUND)
+			buf_puts(err, "outbound_release_to: only with direction = outbound\n");
+		else if (cfg->console_listen[0] == '\0')
+			buf_puts(err, "outbound_release_to: held messages are approved or recalled in "
+			    "the console: set console_listen\n");
+		if (strncmp(cfg->outbound_release_to, "maildir:", 8) == 0)
+			buf_puts(err, "outbound_release_to: smtp:HOST:PORT or lmtp:HOST:PORT (a "
+			    "message leaving goes to the next hop)\n");
+		else if (deliver_parse_target(cfg->outbound_release_to, &rt, err) != 0)
+			buf_puts(err, " (outbound_release_to)\n");
+	}
 	if (cfg->direction == DIRECTION_OUTBOUND && cfg->relay_domains[0] != '\0')
 		buf_puts(err, "relay_domains: must be empty with direction = outbound (the "
 		    "listener sanitises, which is for inbound mail)\n");

@@ -945,6 +945,13 @@ decide_outbound(SMFICTX *ctx, struct conn *c, const char *qid, const char *id, l
 		r = SMFIS_REJECT;
 		break;
 	case OUTBOUND_HOLD:
+		if (cfg->outbound_release_to[0] != '\0') {
+			/* sekisho holds it: recorded with its original above, so
+			 * Postfix's copy may go; the console releases ours */
+			METRIC_ADD(outbound_held, 1);
+			r = SMFIS_DISCARD;
+			break;
+		}
 		buf_printf(&reply, "sekisho %s: %s", id, d.reason);
 		if (smfi_quarantine(ctx, reply.data) != MI_SUCCESS) {
 			r = tempfail(ctx, qid, "putting the message on hold failed");

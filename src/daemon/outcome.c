@@ -307,6 +307,8 @@ outcome_record_batch(struct outcome *o, const struct outcome_item *const *items,
 		si[i].recipients = it->recipients;
 		si[i].subject = rv[i].subject != NULL ? rv[i].subject : "";
 		si[i].receipt_json = it->receipt_json;
+		/* a message leaving is its sender's to see, ask about and recall */
+		si[i].owner_is_sender = rv[i].is_outbound;
 	}
 	/* quarantine first: a journal record always has its original stored,
 	 * but for an outbound message that passed */

@@ -92,6 +92,9 @@ serve_conn(void *arg)
 			syslog(LOG_ERR, "%s: not recorded: %s", rq.id, buf_str(&err));
 		if (store_proto_write_answer(fd, st, buf_str(&err)) != 0)
 			break;
+		/* recorded and answered: a held message leaving is told to its sender */
+		if (st == 0)
+			monitor_item_recorded(it.receipt_json, it.receipt_len, it.sender);
 	}
 	store_request_free(&rq);
 	buf_free(&err);

@@ -91,6 +91,7 @@ struct config {
 	size_t console_download_limit;	/* largest original the console hands out */
 	int console_notify;		/* mail approvers of requests, staff of decisions */
 	int console_release_to;		/* 0 download, 1 mailbox, 2 both */
+	char outbound_release_to[512];	/* approved held mail goes here; "" = Postfix's hold queue */
 	size_t console_page_size;	/* items on one page of a list */
 	size_t console_unlock_attempts;	/* wrong passwords for one encrypted attachment */
 	char console_digest_time[8];	/* HH:MM (Japan time): the approvers' daily digest; "" = none */

@@ -152,6 +152,13 @@ const char *const store_schema[] = {
 	    "PRIMARY KEY (address, received_at, receipt_id))",
 	"CREATE INDEX IF NOT EXISTS item_recipients_item ON item_recipients (receipt_id)",
 	"CREATE INDEX IF NOT EXISTS requests_state ON requests (state)",
+	/* version 5: a message leaving held by sekisho (outbound_release_to)
+	 * is sent once, or recalled by its sender; whichever comes first */
+	"CREATE TABLE IF NOT EXISTS outbound_holds ("
+	    "receipt_id TEXT PRIMARY KEY, "
+	    "state TEXT NOT NULL CHECK (state IN ('sent', 'recalled')), "
+	    "decided_by TEXT NOT NULL, "
+	    "decided_at BIGINT NOT NULL)",
 	NULL
 };
 
@@ -1423,7 +1430,8 @@ again:
 		} else if (r == STORE_EXISTS)
 			p[i].status = STORE_EXISTS;
 		else if (r != 0 || index_recipients(s, q[i].clean.receipt_id,
-		    q[i].clean.recipients, q[i].clean.received_at, p[i].err) != 0) {
+		    q[i].clean.owner_is_sender ? q[i].clean.sender : q[i].clean.recipients,
+		    q[i].clean.received_at, p[i].err) != 0) {
 			put_fail(&p[i], &q[i]);
 			tx_rollback(s);
 			goto again;

@@ -92,6 +92,8 @@ struct store_item {
 	const char *reason;
 	const char *sender, *recipients, *subject;
 	const char *receipt_json;
+	int owner_is_sender;	/* the console shows it to its sender (a message
+				 * leaving), not to its recipients */
 };
 
 /* One metadata row as read back.  Strings are owned (store_item_out_free);

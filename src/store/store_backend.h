@@ -20,7 +20,7 @@
  * accounts, recovery codes, sessions and release requests.  An older sekisho
  * refuses a newer database instead of reporting its inline originals
  * missing, or releasing without a record. */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /* Portable DDL, run in order inside one transaction on open. */
 extern const char *const store_schema[];

@@ -566,6 +566,21 @@ do_redeliver(struct ctx *x, const char *id)
 	return show_item(x, id, "redelivered", 0);
 }
 
+/* A held message leaving: recalled by its sender, or sent once approved. */
+static enum MHD_Result
+do_hold_action(struct ctx *x, const char *id, unsigned op, const char *flash)
+{
+	const char *more[1] = { id };
+	unsigned st;
+
+	if (!csrf_ok(x))
+		return message(x, CONSOLE_BAD);
+	st = ask_session(x, op, more, 1);
+	if (st != CONSOLE_OK)
+		return message(x, st);
+	return show_item(x, id, flash, 0);
+}
+
 static enum MHD_Result
 show_queue(struct ctx *x, const char *flash, unsigned status)
 {
@@ -866,6 +881,10 @@ route(struct ctx *x, const char *url, int post)
 			return do_request(x, id);
 		if (post && strcmp(rest, "/redeliver") == 0)
 			return do_redeliver(x, id);
+		if (post && strcmp(rest, "/recall") == 0)
+			return do_hold_action(x, id, CONSOLE_OP_RECALL, "recalled");
+		if (post && strcmp(rest, "/send") == 0)
+			return do_hold_action(x, id, CONSOLE_OP_SEND, "sent");
 		if (post && strncmp(rest, "/unlock/", 8) == 0 && part_path_ok(rest + 8))
 			return do_unlock(x, id, rest + 8);
 	}

@@ -38,7 +38,9 @@ enum console_op {
 	CONSOLE_OP_REDELIVER,	/* token, client, receipt id -> meta JSON */
 	CONSOLE_OP_UNLOCK,	/* token, client, receipt id, part, password -> meta JSON, file */
 	CONSOLE_OP_PASSWORD,	/* token, client, current password, new password, code */
-	CONSOLE_OP_MAX = CONSOLE_OP_PASSWORD
+	CONSOLE_OP_SEND,	/* token, client, receipt id: a held message leaving sent on */
+	CONSOLE_OP_RECALL,	/* token, client, receipt id: recalled by its sender */
+	CONSOLE_OP_MAX = CONSOLE_OP_RECALL
 };
 
 /* The monitor's answers. */

@@ -35,6 +35,7 @@
 #include "receipt/receipt_read.h"
 #include "store/store.h"
 #include "gateway/frame.h"
+#include "gateway/spool.h"
 #include "gateway/metrics.h"
 #include "gateway/wire.h"
 #include "gateway/worker.h"
@@ -733,7 +734,35 @@ struct item_view {
 	struct req_list reqs;
 	enum release_class cls;
 	int never;		/* cls == RC_NEVER */
+	int leaving;		/* a message leaving (kind outbound): its sender's */
+	int held_here;		/* leaving, held by sekisho (outbound_release_to) */
+	char hold[16];		/* held_here: "" waiting, "sent" or "recalled" */
 };
+
+/* The addresses whose item it is: a message leaving is its sender's, one
+ * arriving its recipients'. */
+static const char *
+owners_of(const struct item_view *v)
+{
+	return v->leaving ? v->m.sender : v->m.recipients;
+}
+
+static void
+item_view_free(struct item_view *v)
+{
+	json_decref(v->receipt);
+	store_item_out_free(&v->m);
+}
+
+static int
+take_hold(size_t ncols, const char *const *col, void *ctx)
+{
+	char *hold = ctx;
+
+	if (ncols == 1 && col[0] != NULL && strlen(col[0]) < 16)
+		memcpy(hold, col[0], strlen(col[0]) + 1);
+	return 1;
+}
 
 static unsigned
 item_of(struct conn *c, const struct account *a, const char *id, struct item_view *v)
@@ -753,13 +782,36 @@ item_of(struct conn *c, const struct account *a, const char *id, struct item_vie
 		store_item_out_free(&v->m);
 		return r == STORE_NOT_FOUND ? CONSOLE_NOT_FOUND : CONSOLE_FAILED;
 	}
-	if (!may_see(a, v->m.recipients, &v->reqs)) {
-		store_item_out_free(&v->m);
-		return CONSOLE_NOT_FOUND;
-	}
 	v->receipt = json_loads(v->m.receipt_json != NULL ? v->m.receipt_json : "{}", 0, NULL);
 	if (v->receipt == NULL)
 		v->receipt = json_object();
+	{
+		const char *kind = json_string_value(json_object_get(v->receipt, "kind"));
+		const char *act = json_string_value(json_object_get(json_object_get(v->receipt,
+		    "outbound"), "action"));
+
+		v->leaving = kind != NULL && strcmp(kind, "outbound") == 0;
+		v->held_here = v->leaving && act != NULL && strcmp(act, "hold") == 0 &&
+		    M.cfg->outbound_release_to[0] != '\0';
+	}
+	if (!may_see(a, owners_of(v), &v->reqs)) {
+		item_view_free(v);
+		return CONSOLE_NOT_FOUND;
+	}
+	if (v->held_here) {
+		const char *p[1] = { id };
+
+		buf_init(&err, 1024);
+		r = store_query(c->s, 0, "SELECT state FROM outbound_holds WHERE receipt_id = ?1",
+		    p, 1, take_hold, v->hold, NULL, &err);
+		if (r != 0)
+			syslog(LOG_ERR, "console: %s: %s", id, buf_str(&err));
+		buf_free(&err);
+		if (r != 0) {
+			item_view_free(v);
+			return CONSOLE_FAILED;
+		}
+	}
 	if (malware_class(v->m.reason, v->receipt))
 		v->cls = M.cfg->console_release_malware == 1 ? RC_MALWARE_OPERATORS : RC_NEVER;
 	else
@@ -768,12 +820,6 @@ item_of(struct conn *c, const struct account *a, const char *id, struct item_vie
 	return CONSOLE_OK;
 }
 
-static void
-item_view_free(struct item_view *v)
-{
-	json_decref(v->receipt);
-	store_item_out_free(&v->m);
-}
 
 /* The user's own request of the item in the state asked (NULL: none). */
 static const struct req_row *
@@ -797,7 +843,32 @@ may_ask(const struct account *a, const struct item_view *v)
 		return 0;
 	if (v->cls == RC_MALWARE_OPERATORS)
 		return a->role == ROLE_OPERATOR;
+	/* a message leaving: its sender asks to send it, while sekisho holds it */
+	if (v->leaving)
+		return v->held_here && v->hold[0] == '\0' && account_has_recipient(a, v->m.sender);
 	return account_has_recipient(a, v->m.recipients);
+}
+
+/* Its sender recalls a held message leaving while it waits. */
+static int
+may_recall(const struct account *a, const struct item_view *v)
+{
+	return v->held_here && v->hold[0] == '\0' && a->role != ROLE_AUDITOR &&
+	    account_has_recipient(a, v->m.sender);
+}
+
+/* Approved but not sent (the next hop failed at the approval): its sender,
+ * or an operator, sends it. */
+static int
+may_send(const struct account *a, const struct item_view *v)
+{
+	int approved = 0;
+
+	for (size_t i = 0; i < v->reqs.n; i++)
+		approved |= strcmp(v->reqs.row[i].state, "approved") == 0;
+	return v->held_here && v->hold[0] == '\0' && approved &&
+	    (a->role == ROLE_OPERATOR || (a->role != ROLE_AUDITOR &&
+	    account_has_recipient(a, v->m.sender)));
 }
 
 static int
@@ -924,14 +995,34 @@ op_item(struct conn *c)
 	json_key(&b, "can_request", 0);
 	buf_puts(&b, may_request(&a, &v) ? "true" : "false");
 	json_key(&b, "can_download", 0);
-	buf_puts(&b, !v.never && my_request(&v, &a, "approved") != NULL &&
+	buf_puts(&b, !v.leaving && !v.never && my_request(&v, &a, "approved") != NULL &&
 	    M.cfg->console_release_to != 1 ? "true" : "false");
 	json_key(&b, "can_unlock", 0);
-	buf_puts(&b, (v.cls == RC_APPROVAL || v.cls == RC_SELF) && a.role != ROLE_AUDITOR &&
-	    account_has_recipient(&a, v.m.recipients) ? "true" : "false");
+	buf_puts(&b, !v.leaving && (v.cls == RC_APPROVAL || v.cls == RC_SELF) &&
+	    a.role != ROLE_AUDITOR && account_has_recipient(&a, v.m.recipients) ? "true" :
+	    "false");
 	json_key(&b, "can_redeliver", 0);
-	buf_puts(&b, !v.never && my_request(&v, &a, "approved") != NULL &&
+	buf_puts(&b, !v.leaving && !v.never && my_request(&v, &a, "approved") != NULL &&
 	    M.cfg->console_release_to != 0 && a.addresses[0] != '\0' ? "true" : "false");
+	/* a message leaving that sekisho holds: what was found (masked), the
+	 * hold's state, recall by its sender, sending once approved */
+	json_key(&b, "leaving", 0);
+	buf_puts(&b, v.leaving ? "true" : "false");
+	json_key(&b, "held_here", 0);
+	buf_puts(&b, v.held_here ? "true" : "false");
+	json_key(&b, "hold", 0);
+	json_str(&b, v.hold);
+	json_key(&b, "can_recall", 0);
+	buf_puts(&b, may_recall(&a, &v) ? "true" : "false");
+	json_key(&b, "can_send", 0);
+	buf_puts(&b, may_send(&a, &v) ? "true" : "false");
+	if (v.leaving) {
+		char *o = json_dumps(json_object_get(v.receipt, "outbound"), JSON_COMPACT);
+
+		json_key(&b, "outbound", 0);
+		buf_puts(&b, o != NULL ? o : "null");
+		free(o);
+	}
 	json_key(&b, "can_decide", 0);
 	{
 		int any = 0;
@@ -1206,7 +1297,8 @@ op_request(struct conn *c)
 		if (t.self)
 			METRIC_ADD(console_approvals, 1);
 		if (M.cfg->console_notify && !t.self)
-			notify_request(M.cfg, c->s, &a, t.item, v.m.subject, v.m.sender, t.reason);
+			notify_request(M.cfg, c->s, &a, t.item, v.m.subject, v.m.sender, t.reason,
+			    v.leaving);
 	}
 	buf_free(&err);
 	item_view_free(&v);
@@ -1257,6 +1349,9 @@ take_req_item(size_t ncols, const char *const *col, void *ctx)
 	return 1;
 }
 
+static unsigned outbound_send(struct conn *c, const struct item_view *v,
+    const struct account *a, const char *request, const char *client);
+
 static int
 op_decide(struct conn *c)
 {
@@ -1270,7 +1365,7 @@ op_decide(struct conn *c)
 	const struct req_row *r = NULL;
 	const char *why = NULL, *p[1] = { rid };
 	struct buf err;
-	unsigned st;
+	unsigned st, sent = CONSOLE_OK;
 	int rc;
 
 	if ((st = session_of(c, &a, csrf)) != CONSOLE_OK)
@@ -1300,7 +1395,7 @@ op_decide(struct conn *c)
 		st = CONSOLE_NOT_FOUND;
 	else if (!may_decide(&a, r, v.cls))
 		st = CONSOLE_FORBIDDEN;
-	else if (strcmp(r->state, "pending") != 0)
+	else if (strcmp(r->state, "pending") != 0 || (v.held_here && v.hold[0] != '\0'))
 		st = CONSOLE_CONFLICT;
 	else if (strlen(console_field(&c->rq, 5)) > MONITOR_REASON_MAX)
 		st = CONSOLE_BAD;
@@ -1339,15 +1434,20 @@ op_decide(struct conn *c)
 			METRIC_ADD(console_approvals, 1);
 		else
 			METRIC_ADD(console_rejections, 1);
+		/* a held message leaving goes on at its approval; if the next hop
+		 * fails, the approval stands and it can be sent from its page */
+		if (t.approve && v.held_here)
+			sent = outbound_send(c, &v, &a, rid, client);
 		buf_reset(&err);
-		if (M.cfg->console_notify && account_get(c->s, r->by, &req, &err) == 0)
+		if (M.cfg->console_notify && sent == CONSOLE_OK &&
+		    account_get(c->s, r->by, &req, &err) == 0)
 			notify_decision(M.cfg, &req, ri.item, v.m.subject, t.approve,
-			    a.display[0] != '\0' ? a.display : a.name, t.comment);
+			    a.display[0] != '\0' ? a.display : a.name, t.comment, v.held_here);
 	}
 	item_view_free(&v);
 	buf_free(&err);
-	return answer1(c, rc == 0 ? CONSOLE_OK : rc == CONSOLE_CONFLICT ? CONSOLE_CONFLICT :
-	    CONSOLE_FAILED, NULL);
+	return answer1(c, rc == 0 ? (sent == CONSOLE_OK ? CONSOLE_OK : CONSOLE_FAILED) :
+	    rc == CONSOLE_CONFLICT ? CONSOLE_CONFLICT : CONSOLE_FAILED, NULL);
 }
 
 /* The pending requests this user may decide. */
@@ -1546,6 +1646,241 @@ release_to(struct conn *c, int mailbox)
 	buf_free(&err);
 	item_view_free(&v);
 	return rc;
+}
+
+/* ---- messages leaving, held by sekisho (outbound_release_to) ------------------ */
+
+struct send_ctx {
+	struct conn *c;
+	const struct account *a;
+	const char *client, *request;
+};
+
+static int
+send_record(const struct store_release *rel, void *ctx, struct buf *err)
+{
+	struct send_ctx *d = ctx;
+	struct console_event e = { .event = "send", .who = d->a, .client = d->client,
+	    .item = rel->receipt_id, .request = d->request, .rel = rel };
+
+	return record_event(d->c, &e, err);
+}
+
+/* The envelope's recipients (comma-separated, as the milter wrote them) one
+ * per line; how many. */
+static size_t
+recipients_lines(const char *csv, struct buf *out)
+{
+	size_t n = 0;
+
+	for (const char *p = csv; *p != '\0';) {
+		size_t k = strcspn(p, ","), len = k;
+		const char *a = p;
+
+		while (len > 0 && (*a == ' ' || *a == '<')) {
+			a++;
+			len--;
+		}
+		while (len > 0 && (a[len - 1] == ' ' || a[len - 1] == '>'))
+			len--;
+		if (len > 0 && len < SPOOL_ADDR_MAX && n < SPOOL_RCPT_MAX) {
+			buf_printf(out, "%.*s\n", (int)len, a);
+			n++;
+		}
+		p += k;
+		if (*p == ',')
+			p++;
+	}
+	return n;
+}
+
+/*
+ * A held message leaving sent on to outbound_release_to with its envelope,
+ * once: the hold is claimed as sent first (a recall, or a second send, then
+ * finds it taken), the release and its "send" record are committed before a
+ * byte leaves, then it is delivered.  A delivery that fails gives the claim
+ * back (the release record stays, as for a download never finished), so it
+ * can be sent again or recalled.  CONSOLE_OK, CONSOLE_CONFLICT (sent or
+ * recalled already) or CONSOLE_FAILED.
+ */
+static unsigned
+outbound_send(struct conn *c, const struct item_view *v, const struct account *a,
+    const char *request, const char *client)
+{
+	char now[24], by[ACCOUNT_NAME_MAX + 16];
+	const char *p[3] = { v->m.receipt_id, a->name, now };
+	long long ch = 0;
+	struct store_release rel;
+	struct send_ctx d = { .c = c, .a = a, .client = client, .request = request };
+	struct buf out, err, rcpts;
+	unsigned st = CONSOLE_OK;
+	size_t n;
+
+	snprintf(now, sizeof now, "%lld", c->now);
+	buf_init(&err, 1024);
+	if (store_query(c->s, 1, "INSERT INTO outbound_holds (receipt_id, state, decided_by, "
+	    "decided_at) VALUES (?1, 'sent', ?2, ?3) ON CONFLICT DO NOTHING", p, 3, NULL, NULL,
+	    &ch, &err) != 0) {
+		syslog(LOG_ERR, "console: sending %s: %s", v->m.receipt_id, buf_str(&err));
+		buf_free(&err);
+		return CONSOLE_FAILED;
+	}
+	if (ch != 1) {
+		buf_free(&err);
+		return CONSOLE_CONFLICT;
+	}
+	memset(&rel, 0, sizeof rel);
+	snprintf(by, sizeof by, "%s (console)", a->name);
+	rel.receipt_id = v->m.receipt_id;
+	rel.released_at = c->now;
+	rel.by = by;
+	rel.account = "outbound";
+	rel.reason = request;
+	buf_init(&out, (size_t)v->m.bytes + 1);
+	buf_init(&rcpts, SPOOL_RCPT_MAX * (SPOOL_ADDR_MAX + 1));
+	n = recipients_lines(v->m.recipients, &rcpts);
+	if (store_release_bytes(c->s, &rel, &out, send_record, &d, &err) != 0 ||
+	    notify_deliver_via(M.cfg, M.cfg->outbound_release_to, SPOOL_RCPT_MAX, v->m.sender,
+	    buf_str(&rcpts), n, out.data != NULL ? out.data : "", out.len, &err) != 0) {
+		syslog(LOG_ERR, "console: %s approved but not sent on to %s: %s (it can be sent "
+		    "again)", v->m.receipt_id, M.cfg->outbound_release_to, buf_str(&err));
+		buf_reset(&err);
+		if (store_query(c->s, 1, "DELETE FROM outbound_holds WHERE receipt_id = ?1 AND "
+		    "state = 'sent'", p, 1, NULL, NULL, NULL, &err) != 0)
+			syslog(LOG_ERR, "console: %s: %s", v->m.receipt_id, buf_str(&err));
+		st = CONSOLE_FAILED;
+	} else {
+		syslog(LOG_INFO, "console: %s sent on to %s (%zu recipients, %s, by %s)",
+		    v->m.receipt_id, M.cfg->outbound_release_to, n, rel.release_id, a->name);
+		METRIC_ADD(console_downloads, 1);
+	}
+	if (out.data != NULL)
+		sodium_memzero(out.data, out.len);
+	buf_free(&out);
+	buf_free(&rcpts);
+	buf_free(&err);
+	return st;
+}
+
+/* SEND: a held message approved but not sent (the next hop failed then). */
+static int
+op_send(struct conn *c)
+{
+	struct account a;
+	char csrf[AUTH_TOKEN_HEX + 1];
+	struct item_view v;
+	const char *request = "";
+	unsigned st;
+
+	if ((st = session_of(c, &a, csrf)) != CONSOLE_OK)
+		return answer1(c, st, NULL);
+	if ((st = item_of(c, &a, console_field(&c->rq, 2), &v)) != CONSOLE_OK)
+		return answer1(c, st, NULL);
+	if (!may_send(&a, &v)) {
+		st = v.held_here && v.hold[0] != '\0' ? CONSOLE_CONFLICT : CONSOLE_FORBIDDEN;
+		item_view_free(&v);
+		return answer1(c, st, NULL);
+	}
+	for (size_t i = 0; i < v.reqs.n; i++) {
+		if (strcmp(v.reqs.row[i].state, "approved") == 0)
+			request = v.reqs.row[i].id;
+	}
+	st = outbound_send(c, &v, &a, request, console_field(&c->rq, 1));
+	item_view_free(&v);
+	return answer1(c, st, NULL);
+}
+
+struct recall_tx {
+	struct conn *c;
+	const struct account *a;
+	const char *item, *client;
+};
+
+static int
+recall_in_tx(struct store *s, void *ctx, struct buf *err)
+{
+	struct recall_tx *t = ctx;
+	char now[24];
+	const char *p[3] = { t->item, t->a->name, now };
+	long long ch = 0;
+	struct console_event e = { .event = "recall", .who = t->a, .client = t->client,
+	    .item = t->item };
+
+	snprintf(now, sizeof now, "%lld", t->c->now);
+	if (store_query(s, 1, "INSERT INTO outbound_holds (receipt_id, state, decided_by, "
+	    "decided_at) VALUES (?1, 'recalled', ?2, ?3) ON CONFLICT DO NOTHING", p, 3, NULL,
+	    NULL, &ch, err) != 0)
+		return -1;
+	if (ch != 1) {
+		buf_puts(err, "sent or recalled meanwhile");
+		return CONSOLE_CONFLICT;
+	}
+	/* its pending requests leave the approvers' queues */
+	if (store_query(s, 1, "UPDATE requests SET state = 'rejected', decided_by = ?2, "
+	    "decided_at = ?3, comment = 'recalled' WHERE receipt_id = ?1 AND state = 'pending'",
+	    p, 3, NULL, NULL, NULL, err) != 0)
+		return -1;
+	return record_event(t->c, &e, err);
+}
+
+/* RECALL: its sender takes back a held message leaving; it never leaves. */
+static int
+op_recall(struct conn *c)
+{
+	struct account a;
+	char csrf[AUTH_TOKEN_HEX + 1];
+	struct item_view v;
+	struct recall_tx t = { .c = c, .a = &a, .client = console_field(&c->rq, 1) };
+	struct buf err;
+	unsigned st;
+	int r;
+
+	if ((st = session_of(c, &a, csrf)) != CONSOLE_OK)
+		return answer1(c, st, NULL);
+	if ((st = item_of(c, &a, console_field(&c->rq, 2), &v)) != CONSOLE_OK)
+		return answer1(c, st, NULL);
+	if (!may_recall(&a, &v)) {
+		st = v.held_here && v.hold[0] != '\0' ? CONSOLE_CONFLICT : CONSOLE_FORBIDDEN;
+		item_view_free(&v);
+		return answer1(c, st, NULL);
+	}
+	t.item = v.m.receipt_id;
+	buf_init(&err, 1024);
+	r = store_transaction(c->s, recall_in_tx, &t, &err);
+	if (r != 0 && r != CONSOLE_CONFLICT)
+		syslog(LOG_ERR, "console: recall of %s by %s: %s", t.item, a.name, buf_str(&err));
+	else if (r == 0)
+		syslog(LOG_INFO, "console: %s recalled %s: it will not be sent", a.name, t.item);
+	buf_free(&err);
+	item_view_free(&v);
+	return answer1(c, r == 0 ? CONSOLE_OK : r == CONSOLE_CONFLICT ? CONSOLE_CONFLICT :
+	    CONSOLE_FAILED, NULL);
+}
+
+/*
+ * Called by the store owner after it recorded an item: a message leaving
+ * that sekisho now holds (outbound_release_to) is told to its sender, with
+ * the link to ask for approval or recall it.  Only a receipt that names a
+ * hold is parsed.
+ */
+void
+monitor_item_recorded(const char *receipt_json, size_t len, const char *sender)
+{
+	struct receipt_view rv;
+	struct buf why;
+
+	if (M.cfg == NULL || M.cfg->outbound_release_to[0] == '\0' ||
+	    memmem(receipt_json, len, "\"hold\"", 6) == NULL)
+		return;
+	buf_init(&why, 512);
+	if (receipt_read(receipt_json, len, &rv, &why) == 0) {
+		if (rv.is_outbound && strcmp(rv.outbound_action, "hold") == 0 &&
+		    notify_outbound_held(M.cfg, rv.id, sender, rv.subject != NULL ? rv.subject : "",
+		    rv.reason) != 0)
+			syslog(LOG_WARNING, "console: the sender of %s was not told it is held", rv.id);
+		receipt_view_free(&rv);
+	}
+	buf_free(&why);
 }
 
 /* ---- the first login's set-up ------------------------------------------------------ */
@@ -2166,6 +2501,8 @@ dispatch(struct conn *c)
 	case CONSOLE_OP_ENROL_BEGIN: return op_enrol_begin(c);
 	case CONSOLE_OP_ENROL_FINISH: return op_enrol_finish(c);
 	case CONSOLE_OP_PASSWORD: return op_password(c);
+	case CONSOLE_OP_SEND: return op_send(c);
+	case CONSOLE_OP_RECALL: return op_recall(c);
 	}
 	return answer1(c, CONSOLE_BAD, NULL);
 }

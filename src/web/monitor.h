@@ -49,5 +49,9 @@ int monitor_listen(const struct config *cfg, uid_t owner, gid_t console_gid, str
 int monitor_start(const struct config *cfg, int lfd, uid_t peer_uid, struct buf *err);
 /* Stop accepting; requests in progress finish. */
 void monitor_stop(void);
+/* The store owner recorded an item (its receipt and envelope sender): a
+ * message leaving held by sekisho is told to its sender.  No-op when the
+ * monitor is not running. */
+void monitor_item_recorded(const char *receipt_json, size_t len, const char *sender);
 
 #endif

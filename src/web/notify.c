@@ -40,6 +40,15 @@ int
 notify_deliver(const struct config *cfg, const char *sender, const char *rcpts, size_t nrcpt,
     const char *msg, size_t len, struct buf *err)
 {
+	return notify_deliver_via(cfg, cfg->deliver_to, NOTIFY_RCPT_MAX, sender, rcpts, nrcpt,
+	    msg, len, err);
+}
+
+int
+notify_deliver_via(const struct config *cfg, const char *target, size_t rcpt_max,
+    const char *sender, const char *rcpts, size_t nrcpt, const char *msg, size_t len,
+    struct buf *err)
+{
 	char host[256], qid[40];
 	char (*rcpt)[SPOOL_ADDR_MAX];
 	struct deliver_target t;
@@ -49,11 +58,11 @@ notify_deliver(const struct config *cfg, const char *sender, const char *rcpts, 
 	size_t k = 0;
 	int rc = -1;
 
-	if (nrcpt == 0 || nrcpt > NOTIFY_RCPT_MAX) {
+	if (nrcpt == 0 || nrcpt > rcpt_max) {
 		buf_puts(err, nrcpt == 0 ? "no address to deliver to" : "too many addresses");
 		return -1;
 	}
-	if (deliver_parse_target(cfg->deliver_to, &t, err) != 0)
+	if (deliver_parse_target(target, &t, err) != 0)
 		return -1;
 	if ((rcpt = calloc(nrcpt, sizeof *rcpt)) == NULL)
 		return -1;
@@ -167,7 +176,7 @@ approver_of(const struct account *a, void *ctx)
 
 int
 notify_request(const struct config *cfg, struct store *s, const struct account *requester,
-    const char *item, const char *subject, const char *sender, const char *reason)
+    const char *item, const char *subject, const char *sender, const char *reason, int outbound)
 {
 	const int en = cfg->console_language == 1;
 	struct approvers ap = { .requester = requester };
@@ -187,10 +196,20 @@ notify_request(const struct config *cfg, struct store *s, const struct account *
 	buf_init(&body, NOTIFY_MAX);
 	buf_init(&subj, 8192);
 	buf_printf(&subj, en ? "[Approval requested] %s" : "【承認依頼】%s", subject);
-	if (en)
+	if (en && outbound)
+		buf_printf(&body, "%s (%s) asks to send a message that was held as it left.\n\n"
+		    "Receipt: %s\nSubject: %s\nReason: %s\n\nSee what was found and approve or "
+		    "reject it in the staff console:\n", requester->display, requester->name, item,
+		    subject, reason);
+	else if (en)
 		buf_printf(&body, "%s (%s) asks for the original of a message.\n\nReceipt: %s\n"
 		    "Subject: %s\nFrom: %s\nReason: %s\n\nApprove or reject it in the staff "
 		    "console:\n", requester->display, requester->name, item, subject, sender, reason);
+	else if (outbound)
+		buf_printf(&body, "%s さん（%s）から、送信を保留したメールの送信承認の申請が"
+		    "ありました。\n\n受付番号: %s\n件名: %s\n申請理由: %s\n\n"
+		    "検出内容を職員コンソールで確認し、承認または却下してください:\n",
+		    requester->display, requester->name, item, subject, reason);
 	else
 		buf_printf(&body, "%s さん（%s）から、メールの原本の申請がありました。\n\n"
 		    "受付番号: %s\n件名: %s\n差出人: %s\n申請理由: %s\n\n"
@@ -207,7 +226,7 @@ notify_request(const struct config *cfg, struct store *s, const struct account *
 
 int
 notify_decision(const struct config *cfg, const struct account *requester, const char *item,
-    const char *subject, int approved, const char *by, const char *comment)
+    const char *subject, int approved, const char *by, const char *comment, int outbound)
 {
 	const int en = cfg->console_language == 1;
 	size_t n = 0;
@@ -224,8 +243,21 @@ notify_decision(const struct config *cfg, const struct account *requester, const
 	if (en)
 		buf_printf(&subj, approved ? "[Approved] %s" : "[Rejected] %s", subject);
 	else
-		buf_printf(&subj, approved ? "【承認されました】%s" : "【却下されました】%s", subject);
-	if (en)
+		buf_printf(&subj, approved ? "【承認されました】%s" : outbound ? "【送信却下】%s" :
+		    "【却下されました】%s", subject);
+	if (outbound && en)
+		buf_printf(&body, "Your request to send a held message was %s by %s.\n\n"
+		    "Receipt: %s\nSubject: %s\nComment: %s\n\n%s", approved ? "approved" :
+		    "rejected", by, item, subject, comment, approved ? "It was sent to its "
+		    "recipients. The message in the staff console:\n" : "It was not sent. The "
+		    "message in the staff console:\n");
+	else if (outbound)
+		buf_printf(&body, "送信を保留したメールの送信申請は %s さんにより%sされました。\n\n"
+		    "受付番号: %s\n件名: %s\nコメント: %s\n\n%s", by, approved ? "承認" : "却下",
+		    item, subject, comment, approved ? "メールは宛先に送信されました。"
+		    "職員コンソールの該当ページ:\n" : "メールは送信されていません。"
+		    "職員コンソールの該当ページ:\n");
+	else if (en)
 		buf_printf(&body, "Your request for the original was %s by %s.\n\nReceipt: %s\n"
 		    "Subject: %s\nComment: %s\n\n%s", approved ? "approved" : "rejected", by, item,
 		    subject, comment, approved ? "Download it in the staff console:\n" :
@@ -242,6 +274,52 @@ notify_decision(const struct config *cfg, const struct account *requester, const
 	buf_free(&subj);
 	buf_free(&path);
 	return r;
+}
+
+int
+notify_outbound_held(const struct config *cfg, const char *id, const char *sender,
+    const char *subject, const char *reason)
+{
+	const int en = cfg->console_language == 1;
+	struct buf body, subj, path, rcpt, why;
+	const char *a = sender;
+	size_t n;
+	int r;
+
+	/* the envelope sender, without its angle brackets */
+	if (*a == '<')
+		a++;
+	n = strcspn(a, ">");
+	if (n == 0 || n >= SPOOL_ADDR_MAX || memchr(a, '@', n) == NULL)
+		return 0;	/* a bounce (<>) or no address: nobody to tell */
+	buf_init(&body, NOTIFY_MAX);
+	buf_init(&subj, 8192);
+	buf_init(&path, 512);
+	buf_init(&rcpt, SPOOL_ADDR_MAX + 2);
+	buf_init(&why, 1024);
+	buf_printf(&rcpt, "%.*s", (int)n, a);
+	notice_withheld_reason_text(reason, en ? LANG_EN : LANG_JA, &why);
+	buf_printf(&subj, en ? "[Held, not sent] %s" : "【送信保留】%s", subject);
+	if (en)
+		buf_printf(&body, "Your message was held and has not been sent: it may carry "
+		    "information that must not leave (%s).\n\nReceipt: %s\nSubject: %s\n\n"
+		    "In the staff console, see what was found; then ask your approver to send it, "
+		    "or recall it if it was a mistake:\n", buf_str(&why), id, subject);
+	else
+		buf_printf(&body, "お送りになったメールは、外部に出してはならない情報を含む"
+		    "おそれがあるため、送信を保留しました（%s）。まだ送信されていません。\n\n"
+		    "受付番号: %s\n件名: %s\n\n職員コンソールで検出内容を確認し、送信が必要なら"
+		    "所属長に承認を申請してください。誤りであれば取り消してください:\n",
+		    buf_str(&why), id, subject);
+	buf_printf(&path, "/items/%s", id);
+	link_to(cfg, &body, buf_str(&path));
+	r = send_notice(cfg, buf_str(&rcpt), 1, buf_str(&subj), buf_str(&body));
+	buf_free(&body);
+	buf_free(&subj);
+	buf_free(&path);
+	buf_free(&rcpt);
+	buf_free(&why);
+	return r < 0 ? -1 : 0;
 }
 
 struct pending {

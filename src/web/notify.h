@@ -25,15 +25,27 @@
  * host name.  0, or -1 with the reason in err. */
 int notify_deliver(const struct config *cfg, const char *sender, const char *rcpts,
     size_t nrcpt, const char *msg, size_t len, struct buf *err);
+/* The same through another target (outbound_release_to), with at most
+ * rcpt_max addresses. */
+int notify_deliver_via(const struct config *cfg, const char *target, size_t rcpt_max,
+    const char *sender, const char *rcpts, size_t nrcpt, const char *msg, size_t len,
+    struct buf *err);
+/* To the sender of a message leaving that sekisho holds (outbound_release_to):
+ * held, why (the findings' kinds, masked), and the console's link to ask for
+ * approval or recall it.  0, or -1 (logged). */
+int notify_outbound_held(const struct config *cfg, const char *id, const char *sender,
+    const char *subject, const char *reason);
 /* GMime for the headers; once, before the monitor's threads. */
 void notify_init(void);
 /* To every approver of requester's group with an address (not disabled).
  * Returns how many were sent to, -1 on failure. */
 int notify_request(const struct config *cfg, struct store *s, const struct account *requester,
-    const char *item, const char *subject, const char *sender, const char *reason);
-/* To the requester's addresses: approved or rejected, with the comment. */
+    const char *item, const char *subject, const char *sender, const char *reason,
+    int outbound);
+/* To the requester's addresses: approved or rejected, with the comment (outbound:
+ * a request to send a held message; approved, it was sent). */
 int notify_decision(const struct config *cfg, const struct account *requester, const char *item,
-    const char *subject, int approved, const char *by, const char *comment);
+    const char *subject, int approved, const char *by, const char *comment, int outbound);
 
 /* The daily digest: each approver (and operator) with an address is mailed
  * the pending requests they may decide.  Returns how many digests were

@@ -53,6 +53,33 @@ static const struct text texts[] = {
 	{ "act-withheld", "保留", "withheld" },
 	{ "act-converted", "変換", "converted" },
 	{ "original", "原本", "Original" },
+	{ "leaving", "送信の保留", "Held as it left" },
+	{ "leaving-held", "このメールは、外部に出してはならない情報を含むおそれがあるため送信を保留しています。まだ送信されていません。",
+	  "This message was held as it left: it may carry information that must not leave. It has not been sent." },
+	{ "leaving-mta", "このメールはメールサーバーの保留キューにあります。送信はシステム担当者が行います。",
+	  "This message waits in the mail server's hold queue; the system administrator releases it." },
+	{ "hold-sent", "承認され、宛先に送信しました。", "Approved and sent to its recipients." },
+	{ "hold-recalled", "送信者が取り消しました。このメールは送信されません。",
+	  "Recalled by its sender: it will not be sent." },
+	{ "findings", "検出した内容", "What was found" },
+	{ "finding-kind", "種類", "Kind" },
+	{ "finding-where", "場所", "Where" },
+	{ "finding-masked", "内容（末尾4桁のみ）", "Value (last four digits)" },
+	{ "confidence", "確度", "Confidence" },
+	{ "kind-individual-number", "個人番号", "Individual number (My Number)" },
+	{ "kind-corporate-number", "法人番号", "Corporate number" },
+	{ "kind-uninspectable", "検査できない内容", "Cannot be inspected" },
+	{ "kind-term", "指定した語句", "A listed word" },
+	{ "send-request", "送信の承認を申請する", "Ask for approval to send" },
+	{ "send-request-reason", "送信が必要な理由 (承認者に表示されます)",
+	  "Why it must be sent (shown to the approver)" },
+	{ "send-request-sent", "申請しました。承認されると送信されます。",
+	  "Asked. Once approved it is sent." },
+	{ "recall", "送信を取り消す", "Recall (do not send)" },
+	{ "recalled", "取り消しました。このメールは送信されません。",
+	  "Recalled: it will not be sent." },
+	{ "send-now", "送信する（承認済み）", "Send it (approved)" },
+	{ "sent", "送信しました。", "Sent." },
 	{ "request", "原本を申請する", "Ask for the original" },
 	{ "request-reason", "申請理由 (承認者に表示されます)", "Why you need it (shown to the approver)" },
 	{ "request-sent", "申請しました。承認されるとここからダウンロードできます。",
@@ -428,6 +455,8 @@ previewable(json_t *item, json_t *part)
 static void
 request_form(struct buf *b, enum page_lang lang, json_t *account, json_t *item)
 {
+	const int leaving = json_is_true(json_object_get(item, "leaving"));
+
 	if (!json_is_true(json_object_get(item, "can_request")))
 		return;
 	buf_puts(b, "<form method=\"post\" id=\"request-form\" action=\"/items/");
@@ -435,11 +464,79 @@ request_form(struct buf *b, enum page_lang lang, json_t *account, json_t *item)
 	buf_puts(b, "/request\">");
 	csrf_input(b, account);
 	buf_puts(b, "<label for=\"reason\">");
-	text(b, T("request-reason"));
+	text(b, T(leaving ? "send-request-reason" : "request-reason"));
 	buf_puts(b, "</label><textarea id=\"reason\" name=\"reason\" required maxlength=\"1000\">"
 	    "</textarea><br><button type=\"submit\" id=\"request-submit\">");
-	text(b, T("request"));
+	text(b, T(leaving ? "send-request" : "request"));
 	buf_puts(b, "</button></form>");
+}
+
+/* A message leaving: what was found (masked; the worker never wrote more),
+ * where the hold stands, and its sender's recall or send. */
+static void
+leaving_section(struct buf *b, enum page_lang lang, json_t *account, json_t *item)
+{
+	json_t *found = json_object_get(json_object_get(item, "outbound"), "findings"), *f;
+	const char *hold = str(item, "hold"), *id = str(item, "id");
+	size_t i;
+
+	buf_puts(b, "<div class=\"box\" id=\"hold\" data-hold=\"");
+	text(b, hold[0] != '\0' ? hold : json_is_true(json_object_get(item, "held_here")) ?
+	    "held" : "mta");
+	buf_puts(b, "\"><p>");
+	if (!json_is_true(json_object_get(item, "held_here")))
+		text(b, T("leaving-mta"));
+	else
+		text(b, T(strcmp(hold, "sent") == 0 ? "hold-sent" : strcmp(hold, "recalled") == 0 ?
+		    "hold-recalled" : "leaving-held"));
+	buf_puts(b, "</p>");
+	if (json_is_true(json_object_get(item, "can_recall"))) {
+		buf_puts(b, "<form method=\"post\" id=\"recall-form\" action=\"/items/");
+		url_component(b, id);
+		buf_puts(b, "/recall\">");
+		csrf_input(b, account);
+		buf_puts(b, "<button type=\"submit\" id=\"recall\">");
+		text(b, T("recall"));
+		buf_puts(b, "</button></form>");
+	}
+	if (json_is_true(json_object_get(item, "can_send"))) {
+		buf_puts(b, "<form method=\"post\" id=\"send-form\" action=\"/items/");
+		url_component(b, id);
+		buf_puts(b, "/send\">");
+		csrf_input(b, account);
+		buf_puts(b, "<button type=\"submit\" id=\"send\">");
+		text(b, T("send-now"));
+		buf_puts(b, "</button></form>");
+	}
+	buf_puts(b, "</div>");
+	if (json_array_size(found) == 0)
+		return;
+	buf_puts(b, "<h2>");
+	text(b, T("findings"));
+	buf_puts(b, "</h2><table id=\"findings\"><thead><tr><th>");
+	text(b, T("finding-kind"));
+	buf_puts(b, "</th><th>");
+	text(b, T("confidence"));
+	buf_puts(b, "</th><th>");
+	text(b, T("finding-where"));
+	buf_puts(b, "</th><th>");
+	text(b, T("finding-masked"));
+	buf_puts(b, "</th></tr></thead><tbody>");
+	json_array_foreach(found, i, f) {
+		char kk[48];
+
+		snprintf(kk, sizeof kk, "kind-%s", str(f, "kind"));
+		buf_puts(b, "<tr class=\"finding\"><td>");
+		text(b, T(kk));
+		buf_puts(b, "</td><td>");
+		text(b, str(f, "confidence"));
+		buf_puts(b, "</td><td>");
+		text(b, str(f, "where"));
+		buf_puts(b, "</td><td class=\"masked\">");
+		text(b, str(f, "masked")[0] != '\0' ? str(f, "masked") : str(f, "reason"));
+		buf_puts(b, "</td></tr>");
+	}
+	buf_puts(b, "</tbody></table>");
 }
 
 void
@@ -455,8 +552,12 @@ page_item(struct buf *b, enum page_lang lang, json_t *account, json_t *item,
 	{
 		const char *k = flash_key != NULL ? flash_key : "";
 
+		if (strcmp(k, "request-sent") == 0 && json_is_true(json_object_get(item, "leaving")))
+			flash_key = k = "send-request-sent";
 		flash(b, lang, flash_key, strcmp(k, "request-sent") != 0 &&
-		    strcmp(k, "decided") != 0 && strcmp(k, "redelivered") != 0);
+		    strcmp(k, "send-request-sent") != 0 && strcmp(k, "recalled") != 0 &&
+		    strcmp(k, "sent") != 0 && strcmp(k, "decided") != 0 &&
+		    strcmp(k, "redelivered") != 0);
 	}
 	buf_puts(b, "<h1 id=\"subject\">");
 	text(b, str(item, "subject")[0] != '\0' ? str(item, "subject") : "-");
@@ -547,8 +648,10 @@ page_item(struct buf *b, enum page_lang lang, json_t *account, json_t *item,
 		}
 		buf_puts(b, "</tbody></table>");
 	}
+	if (json_is_true(json_object_get(item, "leaving")))
+		leaving_section(b, lang, account, item);
 	buf_puts(b, "<h2>");
-	text(b, T("original"));
+	text(b, T(json_is_true(json_object_get(item, "leaving")) ? "leaving" : "original"));
 	buf_puts(b, "</h2><div class=\"box\" id=\"original\">");
 	if (strcmp(str(item, "release_class"), "approval") != 0) {
 		const char *cls = str(item, "release_class");

@@ -15,7 +15,10 @@
 #                               town.example.lg.jp to Dovecot's LMTP (or to
 #                               TRANSPORT, e.g. "discard:"); MILTER (e.g.
 #                               inet:127.0.0.1:8891) becomes smtpd_milters with
-#                               milter_default_action = tempfail
+#                               milter_default_action = tempfail; with
+#                               MTA_REINJECT_PORT set, a second smtpd on that
+#                               port without the milter (where sekisho sends
+#                               held mail on once approved)
 #   postfix_stop DIR
 #   postfix_drain DIR [SECONDS] wait until Postfix's queue is empty
 #   maildir_count MAILDIR       messages in new/ and cur/
@@ -212,6 +215,9 @@ anvil     unix  - - n - 1 anvil
 scache    unix  - - n - 1 scache
 postlog   unix-dgram n - n - 1 postlogd
 CONF
+	if [ -n "${MTA_REINJECT_PORT:-}" ]; then
+		echo "127.0.0.1:$MTA_REINJECT_PORT inet n - n - - smtpd -o smtpd_milters=" >>"$cf/master.cf"
+	fi
 	if ! postfix -c "$cf" start >>"$d/postfix-start.log" 2>&1; then
 		echo "postfix did not start:"; tail -5 "$d/postfix-start.log" "$d/postfix.log" 2>/dev/null
 		return 1

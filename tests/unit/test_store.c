@@ -81,6 +81,7 @@ pg_sql(const char *sql, char *out, size_t n)
 #endif
 
 #define NOW 1800000000LL
+#define STORE_TEST_SCHEMA 5	/* the version a new store is made at */
 #define DAYS(n) ((long long)(n) * 86400)
 #define RETENTION 30
 
@@ -146,7 +147,7 @@ setup(void **state)
 	/* every test starts with an empty database, as with a new folder */
 	if (pg_sql("SET client_min_messages = warning; "
 	    "DROP TABLE IF EXISTS items, schema_version, blobs, releases, users, user_recovery, "
-	    "sessions, requests, item_recipients, unlock_tries, console_state", NULL, 0) != 0)
+	    "sessions, requests, item_recipients, unlock_tries, console_state, outbound_holds", NULL, 0) != 0)
 		return -1;
 #endif
 	reopen(f, f->key);
@@ -1466,7 +1467,7 @@ test_schema(void **state)
 	store_close(f->s);
 	f->s = NULL;
 	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
-	/* WAL mode, version 4, the two indexes asked for, the blobs table */
+	/* WAL mode, version 5, the two indexes asked for, the blobs table */
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
@@ -1474,7 +1475,7 @@ test_schema(void **state)
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT version FROM schema_version", -1, &st,
 	    NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 4);
+	assert_int_equal(sqlite3_column_int(st, 0), STORE_TEST_SCHEMA);
 	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
 	sqlite3_finalize(st);
 	/* a version-1 database (no blobs table) is upgraded, its items kept */
@@ -1498,7 +1499,7 @@ test_schema(void **state)
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT max(version) FROM schema_version", -1,
 	    &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 4);
+	assert_int_equal(sqlite3_column_int(st, 0), STORE_TEST_SCHEMA);
 	sqlite3_finalize(st);
 	/* a version-2 database (no releases table, no console tables) is
 	 * upgraded and releases */
@@ -1529,7 +1530,7 @@ test_schema(void **state)
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	/* the items stored before the index are indexed on the first open */
 	assert_string_equal((const char *)sqlite3_column_text(st, 0),
-	    "4 1 0 0 SK-old=soumu@city.example.lg.jp,SK-old2=soumu@city.example.lg.jp");
+	    "5 1 0 0 SK-old=soumu@city.example.lg.jp,SK-old2=soumu@city.example.lg.jp");
 	sqlite3_finalize(st);
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE "
 	    "type = 'index' AND name IN ('items_received_at', 'items_sha256')", -1, &st, NULL),
@@ -1576,9 +1577,9 @@ test_schema(void **state)
 
 	store_close(f->s);
 	f->s = NULL;
-	/* version 4, the three indexes, the same column types as in SQLite */
+	/* version 5, the three indexes, the same column types as in SQLite */
 	assert_int_equal(pg_sql("SELECT max(version) FROM schema_version", v, sizeof v), 0);
-	assert_string_equal(v, "4");
+	assert_string_equal(v, "5");
 	assert_int_equal(pg_sql("SELECT data_type FROM information_schema.columns "
 	    "WHERE table_name = 'blobs' AND column_name = 'sealed'", v, sizeof v), 0);
 	assert_string_equal(v, "bytea");
@@ -1620,7 +1621,7 @@ test_schema(void **state)
 	}
 	c.create = 1;
 	assert_int_equal(pg_sql("SELECT max(version) FROM schema_version", v, sizeof v), 0);
-	assert_string_equal(v, "4");
+	assert_string_equal(v, "5");
 	/* a version-2 database (no releases table) is upgraded and releases */
 	assert_int_equal(pg_sql("DROP TABLE releases; UPDATE schema_version SET version = 2",
 	    NULL, 0), 0);
@@ -1643,7 +1644,7 @@ test_schema(void **state)
 	}
 	assert_int_equal(pg_sql("SELECT max(version) || ' ' || (SELECT count(*) FROM releases) "
 	    "FROM schema_version", v, sizeof v), 0);
-	assert_string_equal(v, "4 1");
+	assert_string_equal(v, "5 1");
 	/* a newer schema is refused, not misread */
 	assert_int_equal(pg_sql("UPDATE schema_version SET version = 99", NULL, 0), 0);
 	open_fails(&c, "newer");
@@ -1678,7 +1679,7 @@ test_schema(void **state)
 	c.pg_conninfo = pg_conninfo;
 	reopen(f, f->key);
 	assert_int_equal(pg_sql("SELECT max(version) FROM schema_version", v, sizeof v), 0);
-	assert_string_equal(v, "4");
+	assert_string_equal(v, "5");
 }
 
 static int
