@@ -33,6 +33,7 @@
 struct month {
 	char ym[8];		/* "2026-12" */
 	unsigned long long n, pass, bcc, hold, reject, individual, corporate, uninspectable, terms;
+	unsigned long long delayed, recalled;	/* 誤送信防止: waited; taken back by the sender */
 };
 
 struct tally {
@@ -82,7 +83,29 @@ count_line(struct tally *t, const char *line, size_t n, const char *want)
 	if (json_check(line, n, &top, &why) != 0 || top.type != JV_OBJECT)
 		goto out;
 	json_members(&top, names, rv, 1);
-	if (rv[0].type != JV_OBJECT || receipt_read(rv[0].p, rv[0].n, &v, &why) != 0)
+	if (rv[0].type != JV_OBJECT)
+		goto out;
+	{
+		/* the console's records: a recall is counted, the rest is not ours */
+		static const char *const cn[] = { "schema", "event", "time" };
+		struct json_value cv[3];
+		char ev[32], ts[32];
+		long long when;
+
+		json_members(&rv[0], cn, cv, 3);
+		if (json_is(&cv[0], "sekisho.console/1")) {
+			if (json_string_into(&cv[1], ev, sizeof ev) == 1 &&
+			    json_string_into(&cv[2], ts, sizeof ts) == 1 &&
+			    receipt_parse_time(ts, &when) == 0) {
+				r = 0;
+				if (strcmp(ev, "recall") == 0 && (m = month_of(t, when)) != NULL &&
+				    (want == NULL || strcmp(m->ym, want) == 0))
+					m->recalled++;
+			}
+			goto out;
+		}
+	}
+	if (receipt_read(rv[0].p, rv[0].n, &v, &why) != 0)
 		goto out;
 	r = 0;
 	if (v.is_outbound && (m = month_of(t, v.time)) != NULL &&
@@ -92,6 +115,7 @@ count_line(struct tally *t, const char *line, size_t n, const char *want)
 		m->bcc += strcmp(v.outbound_action, "bcc") == 0;
 		m->hold += strcmp(v.outbound_action, "hold") == 0;
 		m->reject += strcmp(v.outbound_action, "reject") == 0;
+		m->delayed += strcmp(v.outbound_action, "delay") == 0;
 		m->individual += v.outbound_individual;
 		m->corporate += v.outbound_corporate;
 		m->uninspectable += v.outbound_uninspectable;
@@ -107,19 +131,21 @@ static void
 print_table(const struct tally *t, const char *want, int ja)
 {
 	if (ja)
-		printf("%-8s %8s %8s %8s %8s %8s %8s %8s %8s %8s\n", "月", "検査", "通過",
-		    "宛先秘匿", "保留", "拒否", "個人番号", "法人番号", "検査不能", "指定語句");
+		printf("%-8s %8s %8s %8s %8s %8s %8s %8s %8s %8s %8s %8s\n", "月", "検査", "通過",
+		    "宛先秘匿", "保留", "拒否", "送信待ち", "取消", "個人番号", "法人番号", "検査不能",
+		    "指定語句");
 	else
-		printf("%-8s %8s %8s %8s %8s %8s %8s %8s %8s %8s\n", "month", "checked", "passed",
-		    "bcc", "held", "rejected", "my-num", "corp-num", "uninsp", "terms");
+		printf("%-8s %8s %8s %8s %8s %8s %8s %8s %8s %8s %8s %8s\n", "month", "checked",
+		    "passed", "bcc", "held", "rejected", "delayed", "recalled", "my-num", "corp-num",
+		    "uninsp", "terms");
 	for (size_t i = 0; i < t->n; i++) {
 		const struct month *m = &t->m[i];
 
 		if (want != NULL && strcmp(m->ym, want) != 0)
 			continue;
-		printf("%-8s %8llu %8llu %8llu %8llu %8llu %8llu %8llu %8llu %8llu\n", m->ym, m->n,
-		    m->pass, m->bcc, m->hold, m->reject, m->individual, m->corporate,
-		    m->uninspectable, m->terms);
+		printf("%-8s %8llu %8llu %8llu %8llu %8llu %8llu %8llu %8llu %8llu %8llu %8llu\n",
+		    m->ym, m->n, m->pass, m->bcc, m->hold, m->reject, m->delayed, m->recalled,
+		    m->individual, m->corporate, m->uninspectable, m->terms);
 	}
 }
 
@@ -132,10 +158,11 @@ print_json(const struct tally *t, const char *want)
 		if (want != NULL && strcmp(m->ym, want) != 0)
 			continue;
 		printf("{\"month\":\"%s\",\"inspected\":%llu,\"passed\":%llu,\"bcc\":%llu,"
-		    "\"held\":%llu,\"rejected\":%llu,\"individual_number\":%llu,"
-		    "\"corporate_number\":%llu,\"uninspectable\":%llu,\"terms\":%llu}\n", m->ym,
-		    m->n, m->pass, m->bcc, m->hold, m->reject, m->individual, m->corporate,
-		    m->uninspectable, m->terms);
+		    "\"held\":%llu,\"rejected\":%llu,\"delayed\":%llu,\"recalled\":%llu,"
+		    "\"individual_number\":%llu,\"corporate_number\":%llu,\"uninspectable\":%llu,"
+		    "\"terms\":%llu}\n", m->ym, m->n, m->pass, m->bcc, m->hold, m->reject,
+		    m->delayed, m->recalled, m->individual, m->corporate, m->uninspectable,
+		    m->terms);
 	}
 }
 

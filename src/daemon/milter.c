@@ -960,6 +960,11 @@ decide_outbound(SMFICTX *ctx, struct conn *c, const char *qid, const char *id, l
 		METRIC_ADD(outbound_held, 1);
 		r = SMFIS_CONTINUE;
 		break;
+	case OUTBOUND_DELAY:
+		/* recorded with its original: sekisho sends it when its time comes */
+		METRIC_ADD(outbound_delayed, 1);
+		r = SMFIS_DISCARD;
+		break;
 	case OUTBOUND_BCC:
 		METRIC_ADD(outbound_bcc, 1);
 		r = SMFIS_CONTINUE;

@@ -18,6 +18,7 @@ outbound_action_name(enum outbound_action a)
 	case OUTBOUND_BCC: return "bcc";
 	case OUTBOUND_HOLD: return "hold";
 	case OUTBOUND_REJECT: return "reject";
+	case OUTBOUND_DELAY: return "delay";
 	default: return "pass";
 	}
 }
@@ -210,6 +211,16 @@ outbound_decide(const struct config *cfg, const struct outbound_facts *x,
 		consider(d, many_action(cfg->outbound_many_outside_action),
 		    "many-outside-recipients", detail);
 	}
+	/* 誤送信防止: what would leave as written for outside waits, recallable
+	 * (sekisho keeps it: outbound_release_to); To and Cc hidden leaves now */
+	if (d->action == OUTBOUND_PASS && x->outside > 0 && cfg->outbound_delay > 0 &&
+	    cfg->outbound_release_to[0] != '\0') {
+		d->action = OUTBOUND_DELAY;
+		snprintf(d->reason, sizeof d->reason, "delay");
+		snprintf(d->detail, sizeof d->detail, "for %zu outside recipient%s: sent after "
+		    "%zu s unless its sender recalls it (outbound_delay)", x->outside,
+		    x->outside == 1 ? "" : "s", cfg->outbound_delay);
+	}
 }
 
 void
@@ -220,7 +231,8 @@ outbound_receipt(struct receipt *r, const struct outbound_facts *x,
 
 	receipt_set_outbound(r, outbound_action_name(d->action), x->recipients, x->outside,
 	    x->visible_outside);
-	if (d->action == OUTBOUND_HOLD || d->action == OUTBOUND_REJECT)
+	if (d->action == OUTBOUND_HOLD || d->action == OUTBOUND_REJECT ||
+	    d->action == OUTBOUND_DELAY)
 		receipt_withhold(r, d->reason, d->detail);
 	else if (d->action == OUTBOUND_BCC)
 		receipt_set(&r->detail, d->detail);

@@ -45,7 +45,8 @@ struct metrics {
 	uint64_t milter_stepwise;	/* milter TCP connections answered step by step */
 	uint64_t outbound_passed;	/* outbound: left as they came */
 	uint64_t outbound_bcc;		/* outbound: left with To and Cc hidden */
-	uint64_t outbound_held;		/* outbound: in the MTA's hold queue */
+	uint64_t outbound_held;		/* outbound: held for approval */
+	uint64_t outbound_delayed;	/* outbound: kept outbound_delay, recallable */
 	uint64_t outbound_rejected;	/* outbound: refused, the sender told */
 	uint64_t outbound_findings;	/* outbound: findings (numbers, uninspectable) */
 	uint64_t console_logins;	/* console: logins */

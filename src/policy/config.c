@@ -224,6 +224,8 @@ static const struct setting settings[] = {
 	{ "outbound_release_to", C_STRING, OFF(outbound_release_to), "", 0,
 	  SIZEOF(outbound_release_to), NULL,
 	  "outbound: where a held message goes once approved in the staff console (smtp:HOST:PORT, a listener of the submission Postfix without the milter); set, sekisho keeps held messages itself (Postfix discards its copy) and the sender asks for approval or recalls them in the console; empty: held messages wait in Postfix's hold queue (postsuper -H)" },
+	{ "outbound_delay", C_COUNT, OFF(outbound_delay), "0", 0, 86400, NULL,
+	  "outbound (誤送信防止): seconds a message for outside recipients that would pass waits before it leaves, so that its sender can recall it in the console (0: none; needs outbound_release_to; a message whose To and Cc are hidden leaves at once)" },
 	{ "console_listen", C_STRING, OFF(console_listen), "", 0, SIZEOF(console_listen), NULL,
 	  "console: address and port of the staff console, HTTPS (HOST:PORT; empty: off)" },
 	{ "console_user", C_STRING, OFF(console_user), "sekisho-web", 1, SIZEOF(console_user), NULL,

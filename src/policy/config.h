@@ -22,7 +22,8 @@ enum direction { DIRECTION_INBOUND, DIRECTION_OUTBOUND };
 /* What the outbound checks do with a message (in the order of the
  * settings' choices; a stronger action is a larger number, see
  * daemon/outbound.h) */
-enum outbound_action { OUTBOUND_PASS, OUTBOUND_BCC, OUTBOUND_HOLD, OUTBOUND_REJECT };
+/* DELAY: would pass, but waits outbound_delay for its sender to recall it */
+enum outbound_action { OUTBOUND_PASS, OUTBOUND_BCC, OUTBOUND_HOLD, OUTBOUND_REJECT, OUTBOUND_DELAY };
 
 /*
  * The whole configuration: the sanitising policy (what a worker gets) and
@@ -92,6 +93,7 @@ struct config {
 	int console_notify;		/* mail approvers of requests, staff of decisions */
 	int console_release_to;		/* 0 download, 1 mailbox, 2 both */
 	char outbound_release_to[512];	/* approved held mail goes here; "" = Postfix's hold queue */
+	size_t outbound_delay;		/* seconds mail for outside waits, recallable; 0 = none */
 	size_t console_page_size;	/* items on one page of a list */
 	size_t console_unlock_attempts;	/* wrong passwords for one encrypted attachment */
 	char console_digest_time[8];	/* HH:MM (Japan time): the approvers' daily digest; "" = none */

@@ -67,8 +67,8 @@ is_code(const char *s)
 }
 
 /* "2026-11-21T09:30:00Z", exactly. */
-static int
-parse_time(const char *s, long long *t)
+int
+receipt_parse_time(const char *s, long long *t)
 {
 	struct tm tm;
 	int v[6];
@@ -195,7 +195,7 @@ read_outbound(const struct json_value *o, struct receipt_view *v, struct buf *wh
 {
 	static const char *const names[] = { "action", "recipients", "outside_recipients",
 		"visible_outside", "findings", "findings_not_listed" };
-	static const char *const actions[] = { "pass", "bcc", "hold", "reject", NULL };
+	static const char *const actions[] = { "pass", "bcc", "hold", "reject", "delay", NULL };
 	struct json_value m[6], e;
 	unsigned long long n;
 	size_t pos = 0;
@@ -259,7 +259,7 @@ read_object(const struct json_value *j, struct receipt_view *v, struct buf *why)
 		return fail(why, "schema");
 	if (small_str(&tv[T_ID], v->id, sizeof v->id) != 1 || !is_id(v->id))
 		return fail(why, "id");
-	if (small_str(&tv[T_TIME], s, sizeof s) != 1 || parse_time(s, &v->time) != 0)
+	if (small_str(&tv[T_TIME], s, sizeof s) != 1 || receipt_parse_time(s, &v->time) != 0)
 		return fail(why, "time");
 	if (small_str(&tv[T_KIND], s, sizeof s) != 1 ||
 	    (strcmp(s, "mail") != 0 && strcmp(s, "file") != 0 && strcmp(s, "outbound") != 0))

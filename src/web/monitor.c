@@ -736,6 +736,7 @@ struct item_view {
 	int never;		/* cls == RC_NEVER */
 	int leaving;		/* a message leaving (kind outbound): its sender's */
 	int held_here;		/* leaving, held by sekisho (outbound_release_to) */
+	int delayed;		/* held_here for outbound_delay only: no approval needed */
 	char hold[16];		/* held_here: "" waiting, "sent" or "recalled" */
 };
 
@@ -764,8 +765,25 @@ take_hold(size_t ncols, const char *const *col, void *ctx)
 	return 1;
 }
 
+static unsigned item_load(struct conn *c, const char *id, struct item_view *v);
+
 static unsigned
 item_of(struct conn *c, const struct account *a, const char *id, struct item_view *v)
+{
+	unsigned st = item_load(c, id, v);
+
+	if (st != CONSOLE_OK)
+		return st;
+	if (!may_see(a, owners_of(v), &v->reqs)) {
+		item_view_free(v);
+		return CONSOLE_NOT_FOUND;
+	}
+	return CONSOLE_OK;
+}
+
+/* The item whoever asks (item_of checks who may see it). */
+static unsigned
+item_load(struct conn *c, const char *id, struct item_view *v)
 {
 	struct buf err;
 	int r;
@@ -791,12 +809,9 @@ item_of(struct conn *c, const struct account *a, const char *id, struct item_vie
 		    "outbound"), "action"));
 
 		v->leaving = kind != NULL && strcmp(kind, "outbound") == 0;
-		v->held_here = v->leaving && act != NULL && strcmp(act, "hold") == 0 &&
-		    M.cfg->outbound_release_to[0] != '\0';
-	}
-	if (!may_see(a, owners_of(v), &v->reqs)) {
-		item_view_free(v);
-		return CONSOLE_NOT_FOUND;
+		v->delayed = v->leaving && act != NULL && strcmp(act, "delay") == 0;
+		v->held_here = v->leaving && act != NULL && (strcmp(act, "hold") == 0 ||
+		    v->delayed) && M.cfg->outbound_release_to[0] != '\0';
 	}
 	if (v->held_here) {
 		const char *p[1] = { id };
@@ -845,7 +860,8 @@ may_ask(const struct account *a, const struct item_view *v)
 		return a->role == ROLE_OPERATOR;
 	/* a message leaving: its sender asks to send it, while sekisho holds it */
 	if (v->leaving)
-		return v->held_here && v->hold[0] == '\0' && account_has_recipient(a, v->m.sender);
+		return v->held_here && !v->delayed && v->hold[0] == '\0' &&
+		    account_has_recipient(a, v->m.sender);
 	return account_has_recipient(a, v->m.recipients);
 }
 
@@ -857,8 +873,8 @@ may_recall(const struct account *a, const struct item_view *v)
 	    account_has_recipient(a, v->m.sender);
 }
 
-/* Approved but not sent (the next hop failed at the approval): its sender,
- * or an operator, sends it. */
+/* Approved but not sent (the next hop failed at the approval), or waiting
+ * outbound_delay: its sender, or an operator, sends it now. */
 static int
 may_send(const struct account *a, const struct item_view *v)
 {
@@ -866,7 +882,7 @@ may_send(const struct account *a, const struct item_view *v)
 
 	for (size_t i = 0; i < v->reqs.n; i++)
 		approved |= strcmp(v->reqs.row[i].state, "approved") == 0;
-	return v->held_here && v->hold[0] == '\0' && approved &&
+	return v->held_here && v->hold[0] == '\0' && (approved || v->delayed) &&
 	    (a->role == ROLE_OPERATOR || (a->role != ROLE_AUDITOR &&
 	    account_has_recipient(a, v->m.sender)));
 }
@@ -1012,6 +1028,10 @@ op_item(struct conn *c)
 	buf_puts(&b, v.held_here ? "true" : "false");
 	json_key(&b, "hold", 0);
 	json_str(&b, v.hold);
+	json_key(&b, "delayed", 0);
+	buf_puts(&b, v.delayed ? "true" : "false");
+	json_key(&b, "send_at", 0);
+	buf_printf(&b, "%lld", v.delayed ? v.m.received_at + (long long)M.cfg->outbound_delay : 0);
 	json_key(&b, "can_recall", 0);
 	buf_puts(&b, may_recall(&a, &v) ? "true" : "false");
 	json_key(&b, "can_send", 0);
@@ -1769,7 +1789,7 @@ op_send(struct conn *c)
 	struct account a;
 	char csrf[AUTH_TOKEN_HEX + 1];
 	struct item_view v;
-	const char *request = "";
+	const char *request = "send-now";
 	unsigned st;
 
 	if ((st = session_of(c, &a, csrf)) != CONSOLE_OK)
@@ -2643,6 +2663,64 @@ digest_if_due(struct store *s)
 	buf_free(&err);
 }
 
+/*
+ * Messages leaving that waited outbound_delay and were not recalled: sent
+ * on, by sekisho (recorded as its "send").  Looked for among the items of
+ * the last MONITOR_DELAY_LOOKBACK_S (a node down longer than that leaves
+ * older ones for "sekisho quarantine", said in the log once they are due).
+ */
+static void
+send_due(struct outcome *o)
+{
+	struct conn c = { .fd = -1, .o = o, .s = outcome_store(o), .now = (long long)time(NULL) };
+	struct account sys;
+	struct due { char id[STORE_ID_MAX]; } due[MONITOR_DELAY_BATCH];
+	struct req_item ri;
+	char until[24], since[24];
+	const char *p[2] = { until, since };
+	size_t n = 0;
+	struct buf err;
+
+	memset(&sys, 0, sizeof sys);
+	snprintf(sys.name, sizeof sys.name, "sekisho");
+	snprintf(sys.display, sizeof sys.display, "sekisho (outbound_delay)");
+	sys.role = ROLE_OPERATOR;
+	snprintf(until, sizeof until, "%lld", c.now - (long long)M.cfg->outbound_delay);
+	snprintf(since, sizeof since, "%lld", c.now - (long long)M.cfg->outbound_delay -
+	    MONITOR_DELAY_LOOKBACK_S);
+	buf_init(&err, 1024);
+	for (;;) {
+		memset(&ri, 0, sizeof ri);
+		/* one at a time: the newest claim wins over a recall racing it */
+		if (store_query(c.s, 0, "SELECT receipt_id FROM items i WHERE i.received_at <= ?1 "
+		    "AND i.received_at >= ?2 AND i.reason = 'delay' AND i.state = 'held' AND NOT "
+		    "EXISTS (SELECT 1 FROM outbound_holds h WHERE h.receipt_id = i.receipt_id) "
+		    "ORDER BY i.received_at LIMIT 1", p, 2, take_req_item, &ri, NULL, &err) != 0) {
+			syslog(LOG_ERR, "console: messages due to leave: %s", buf_str(&err));
+			break;
+		}
+		if (!ri.found || n == MONITOR_DELAY_BATCH)
+			break;
+		for (size_t i = 0; i < n; i++) {
+			if (strcmp(due[i].id, ri.item) == 0)
+				ri.found = 0;	/* failed once this round: next round */
+		}
+		if (!ri.found)
+			break;
+		snprintf(due[n++].id, sizeof due[0].id, "%s", ri.item);
+		{
+			struct item_view v;
+
+			if (item_load(&c, ri.item, &v) != CONSOLE_OK)
+				continue;
+			if (v.delayed && v.held_here && v.hold[0] == '\0')
+				(void)outbound_send(&c, &v, &sys, "outbound_delay", "sekisho");
+			item_view_free(&v);
+		}
+	}
+	buf_free(&err);
+}
+
 static void *
 digest_loop(void *arg)
 {
@@ -2662,9 +2740,12 @@ digest_loop(void *arg)
 			buf_reset(&err);
 			o = NULL;
 		}
-		if (o != NULL)
+		if (o != NULL && M.cfg->console_digest_time[0] != '\0')
 			digest_if_due(outcome_store(o));
-		for (int i = 0; i < MONITOR_DIGEST_LOOK_S * 5; i++) {
+		if (o != NULL && M.cfg->outbound_delay > 0 && M.cfg->outbound_release_to[0] != '\0')
+			send_due(o);
+		for (int i = 0; i < (M.cfg->outbound_delay > 0 ? MONITOR_DELAY_LOOK_S :
+		    MONITOR_DIGEST_LOOK_S) * 5; i++) {
 			struct timespec ts = { 0, 200 * 1000 * 1000 };
 
 			pthread_mutex_lock(&M.mu);
@@ -2711,7 +2792,9 @@ monitor_start(const struct config *cfg, int lfd, uid_t peer_uid, struct buf *err
 		return -1;
 	}
 	M.started = 1;
-	if (cfg->console_digest_time[0] != '\0' &&
+	/* the daily digest and the messages due to leave: one thread looks */
+	if ((cfg->console_digest_time[0] != '\0' || (cfg->outbound_delay > 0 &&
+	    cfg->outbound_release_to[0] != '\0')) &&
 	    pthread_create(&M.digester, NULL, digest_loop, NULL) == 0)
 		M.digesting = 1;
 	return 0;

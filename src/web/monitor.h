@@ -33,6 +33,9 @@
 #define MONITOR_REASON_MAX 1000		/* bytes of a request's reason or a comment */
 #define MONITOR_TOTP_WINDOW 1		/* steps either side of now */
 #define MONITOR_DIGEST_LOOK_S 10	/* how often the digest's time is looked at */
+#define MONITOR_DELAY_LOOK_S 2		/* how often messages due to leave are looked for */
+#define MONITOR_DELAY_BATCH 200		/* sent in one look at most */
+#define MONITOR_DELAY_LOOKBACK_S (7 * 86400)	/* how far back due messages are looked for */
 #define MONITOR_PW_OPS 2		/* argon2id passes (libsodium's interactive level) */
 #define MONITOR_SEEN_EVERY 30		/* seconds between two writes of a session's seen_at */
 

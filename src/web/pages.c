@@ -58,7 +58,10 @@ static const struct text texts[] = {
 	  "This message was held as it left: it may carry information that must not leave. It has not been sent." },
 	{ "leaving-mta", "このメールはメールサーバーの保留キューにあります。送信はシステム担当者が行います。",
 	  "This message waits in the mail server's hold queue; the system administrator releases it." },
-	{ "hold-sent", "承認され、宛先に送信しました。", "Approved and sent to its recipients." },
+	{ "hold-sent", "宛先に送信しました。", "Sent to its recipients." },
+	{ "leaving-delayed", "外部宛てのメールは、誤送信防止のため少し待ってから送信します。次の時刻に送信されます（それまでは取り消せます）:",
+	  "Mail for outside recipients waits a little before it leaves, so that a mistake can be recalled. It leaves at:" },
+	{ "delayed", "送信待ち", "Waiting to leave" },
 	{ "hold-recalled", "送信者が取り消しました。このメールは送信されません。",
 	  "Recalled by its sender: it will not be sent." },
 	{ "findings", "検出した内容", "What was found" },
@@ -353,8 +356,14 @@ page_login(struct buf *b, enum page_lang lang, const char *next, const char *err
 }
 
 static void
-verdict_cell(struct buf *b, enum page_lang lang, const char *verdict)
+verdict_cell(struct buf *b, enum page_lang lang, const char *verdict, const char *reason)
 {
+	if (reason != NULL && strcmp(reason, "delay") == 0) {
+		buf_puts(b, "<span class=\"withheld\">");
+		text(b, T("delayed"));
+		buf_puts(b, "</span>");
+		return;
+	}
 	buf_printf(b, "<span class=\"%s\">", strcmp(verdict, "withheld") == 0 ? "withheld" :
 	    "sanitized");
 	text(b, T(strcmp(verdict, "withheld") == 0 ? "withheld" : "sanitized"));
@@ -424,7 +433,7 @@ page_items(struct buf *b, enum page_lang lang, json_t *account, json_t *items, i
 		buf_puts(b, "\">");
 		text(b, str(it, "subject")[0] != '\0' ? str(it, "subject") : "-");
 		buf_puts(b, "</a></td><td>");
-		verdict_cell(b, lang, str(it, "verdict"));
+		verdict_cell(b, lang, str(it, "verdict"), str(it, "reason"));
 		buf_puts(b, "</td></tr>");
 	}
 	buf_puts(b, "</tbody></table>");
@@ -486,7 +495,12 @@ leaving_section(struct buf *b, enum page_lang lang, json_t *account, json_t *ite
 	buf_puts(b, "\"><p>");
 	if (!json_is_true(json_object_get(item, "held_here")))
 		text(b, T("leaving-mta"));
-	else
+	else if (hold[0] == '\0' && json_is_true(json_object_get(item, "delayed"))) {
+		text(b, T("leaving-delayed"));
+		buf_puts(b, " <strong id=\"send-at\">");
+		time_text(b, (long long)json_integer_value(json_object_get(item, "send_at")));
+		buf_puts(b, "</strong>");
+	} else
 		text(b, T(strcmp(hold, "sent") == 0 ? "hold-sent" : strcmp(hold, "recalled") == 0 ?
 		    "hold-recalled" : "leaving-held"));
 	buf_puts(b, "</p>");
@@ -580,7 +594,7 @@ page_item(struct buf *b, enum page_lang lang, json_t *account, json_t *item,
 	buf_puts(b, "</dd><dt>");
 	text(b, T("result"));
 	buf_puts(b, "</dt><dd>");
-	verdict_cell(b, lang, str(item, "verdict"));
+	verdict_cell(b, lang, str(item, "verdict"), str(item, "reason"));
 	if (str(item, "reason")[0] != '\0') {
 		struct buf why;
 
@@ -920,7 +934,7 @@ page_queue(struct buf *b, enum page_lang lang, json_t *account, json_t *requests
 		buf_puts(b, "</a><div class=\"muted\">");
 		text(b, str(r, "sender"));
 		buf_puts(b, " / ");
-		verdict_cell(b, lang, str(r, "verdict"));
+		verdict_cell(b, lang, str(r, "verdict"), NULL);
 		buf_puts(b, "</div></td><td>");
 		text(b, str(r, "by"));
 		buf_puts(b, "</td><td>");
