@@ -69,6 +69,9 @@ static const struct text texts[] = {
 	{ "finding-where", "場所", "Where" },
 	{ "finding-masked", "内容（末尾4桁のみ）", "Value (last four digits)" },
 	{ "confidence", "確度", "Confidence" },
+	{ "conf-high", "高", "high" },
+	{ "conf-medium", "中", "medium" },
+	{ "conf-low", "低", "low" },
 	{ "kind-individual-number", "個人番号", "Individual number (My Number)" },
 	{ "kind-corporate-number", "法人番号", "Corporate number" },
 	{ "kind-uninspectable", "検査できない内容", "Cannot be inspected" },
@@ -543,7 +546,8 @@ leaving_section(struct buf *b, enum page_lang lang, json_t *account, json_t *ite
 		buf_puts(b, "<tr class=\"finding\"><td>");
 		text(b, T(kk));
 		buf_puts(b, "</td><td>");
-		text(b, str(f, "confidence"));
+		snprintf(kk, sizeof kk, "conf-%s", str(f, "confidence"));
+		text(b, T(kk));
 		buf_puts(b, "</td><td>");
 		text(b, str(f, "where"));
 		buf_puts(b, "</td><td class=\"masked\">");

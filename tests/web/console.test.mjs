@@ -7,12 +7,13 @@
 // (NN-name.png in the setup's folder).  Prints one line per check
 // ("ok   web  NAME" or "FAIL web  NAME: DETAIL"); exit status 0 all passed,
 // 1 some failed, 2 the script itself broke.
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { totpAt } from './totp.mjs';
 
 const S = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 const BASE = S.url;
@@ -30,36 +31,10 @@ function check(name, ok, detail = '') {
   return ok;
 }
 
-// ---- TOTP (RFC 6238: SHA-1, 30 s, 6 digits) -------------------------------------
+// ---- TOTP (RFC 6238: SHA-1, 30 s, 6 digits; totp.mjs) --------------------------------
 // The server takes a step in now-1..now+1, each once, and only one greater
 // than the last it accepted: the last step used is kept per account.
 const lastStep = {};
-
-function base32(s) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0, value = 0;
-  const out = [];
-  for (const ch of s.replace(/=+$/, '').toUpperCase()) {
-    const v = alphabet.indexOf(ch);
-    if (v < 0) throw new Error(`not base32: ${ch}`);
-    value = (value << 5) | v;
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(out);
-}
-
-function totpAt(secret, step) {
-  const msg = Buffer.alloc(8);
-  msg.writeBigUInt64BE(BigInt(step));
-  const h = createHmac('sha1', base32(secret)).update(msg).digest();
-  const o = h[h.length - 1] & 0xf;
-  const n = ((h[o] & 0x7f) << 24) | (h[o + 1] << 16) | (h[o + 2] << 8) | h[o + 3];
-  return String(n % 1000000).padStart(6, '0');
-}
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
