@@ -1782,25 +1782,40 @@ outbound_send(struct conn *c, const struct item_view *v, const struct account *a
 	return st;
 }
 
-/* SEND: a held message approved but not sent (the next hop failed then). */
+/* The session's user and the held item the request names, when may()
+ * lets the user act on it: CONSOLE_OK with *v to free, or the status
+ * (decided already: CONFLICT). */
+static unsigned
+held_item(struct conn *c, struct account *a, struct item_view *v,
+    int (*may)(const struct account *, const struct item_view *))
+{
+	char csrf[AUTH_TOKEN_HEX + 1];
+	unsigned st;
+
+	if ((st = session_of(c, a, csrf)) != CONSOLE_OK)
+		return st;
+	if ((st = item_of(c, a, console_field(&c->rq, 2), v)) != CONSOLE_OK)
+		return st;
+	if (!may(a, v)) {
+		st = v->held_here && v->hold[0] != '\0' ? CONSOLE_CONFLICT : CONSOLE_FORBIDDEN;
+		item_view_free(v);
+		return st;
+	}
+	return CONSOLE_OK;
+}
+
+/* SEND: a held message approved but not sent (the next hop failed then), or
+ * one waiting outbound_delay sent now. */
 static int
 op_send(struct conn *c)
 {
 	struct account a;
-	char csrf[AUTH_TOKEN_HEX + 1];
 	struct item_view v;
 	const char *request = "send-now";
 	unsigned st;
 
-	if ((st = session_of(c, &a, csrf)) != CONSOLE_OK)
+	if ((st = held_item(c, &a, &v, may_send)) != CONSOLE_OK)
 		return answer1(c, st, NULL);
-	if ((st = item_of(c, &a, console_field(&c->rq, 2), &v)) != CONSOLE_OK)
-		return answer1(c, st, NULL);
-	if (!may_send(&a, &v)) {
-		st = v.held_here && v.hold[0] != '\0' ? CONSOLE_CONFLICT : CONSOLE_FORBIDDEN;
-		item_view_free(&v);
-		return answer1(c, st, NULL);
-	}
 	for (size_t i = 0; i < v.reqs.n; i++) {
 		if (strcmp(v.reqs.row[i].state, "approved") == 0)
 			request = v.reqs.row[i].id;
@@ -1848,22 +1863,14 @@ static int
 op_recall(struct conn *c)
 {
 	struct account a;
-	char csrf[AUTH_TOKEN_HEX + 1];
 	struct item_view v;
 	struct recall_tx t = { .c = c, .a = &a, .client = console_field(&c->rq, 1) };
 	struct buf err;
 	unsigned st;
 	int r;
 
-	if ((st = session_of(c, &a, csrf)) != CONSOLE_OK)
+	if ((st = held_item(c, &a, &v, may_recall)) != CONSOLE_OK)
 		return answer1(c, st, NULL);
-	if ((st = item_of(c, &a, console_field(&c->rq, 2), &v)) != CONSOLE_OK)
-		return answer1(c, st, NULL);
-	if (!may_recall(&a, &v)) {
-		st = v.held_here && v.hold[0] != '\0' ? CONSOLE_CONFLICT : CONSOLE_FORBIDDEN;
-		item_view_free(&v);
-		return answer1(c, st, NULL);
-	}
 	t.item = v.m.receipt_id;
 	buf_init(&err, 1024);
 	r = store_transaction(c->s, recall_in_tx, &t, &err);

@@ -784,6 +784,19 @@ page_preview(struct buf *b, enum page_lang lang, json_t *account, json_t *item,
 	foot(b);
 }
 
+/* A new password, twice (the enrolment's and the password page's). */
+static void
+new_password_inputs(struct buf *b, enum page_lang lang)
+{
+	buf_puts(b, "<label for=\"password\">");
+	text(b, T("new-password"));
+	buf_puts(b, "</label><input type=\"password\" id=\"password\" name=\"password\" "
+	    "autocomplete=\"new-password\" required minlength=\"12\"><label for=\"password2\">");
+	text(b, T("new-password2"));
+	buf_puts(b, "</label><input type=\"password\" id=\"password2\" name=\"password2\" "
+	    "autocomplete=\"new-password\" required minlength=\"12\">");
+}
+
 void
 page_enrol(struct buf *b, enum page_lang lang, json_t *account, json_t *info,
     const char *error_key)
@@ -798,13 +811,7 @@ page_enrol(struct buf *b, enum page_lang lang, json_t *account, json_t *info,
 	buf_puts(b, "</p><form method=\"post\" action=\"/enrol\" id=\"enrol-form\" class=\"box\">");
 	csrf_input(b, account);
 	if (json_is_true(json_object_get(info, "need_password"))) {
-		buf_puts(b, "<label for=\"password\">");
-		text(b, T("new-password"));
-		buf_puts(b, "</label><input type=\"password\" id=\"password\" name=\"password\" "
-		    "autocomplete=\"new-password\" required minlength=\"12\"><label for=\"password2\">");
-		text(b, T("new-password2"));
-		buf_puts(b, "</label><input type=\"password\" id=\"password2\" name=\"password2\" "
-		    "autocomplete=\"new-password\" required minlength=\"12\">");
+		new_password_inputs(b, lang);
 	}
 	if (json_is_true(json_object_get(info, "need_totp"))) {
 		/* the SVG is the monitor's (auth_qr_svg: rect and path only) */
@@ -854,13 +861,8 @@ page_password(struct buf *b, enum page_lang lang, json_t *account, const char *e
 	buf_puts(b, "<label for=\"current\">");
 	text(b, T("current-password"));
 	buf_puts(b, "</label><input type=\"password\" id=\"current\" name=\"current\" "
-	    "autocomplete=\"current-password\" required><label for=\"password\">");
-	text(b, T("new-password"));
-	buf_puts(b, "</label><input type=\"password\" id=\"password\" name=\"password\" "
-	    "autocomplete=\"new-password\" required minlength=\"12\"><label for=\"password2\">");
-	text(b, T("new-password2"));
-	buf_puts(b, "</label><input type=\"password\" id=\"password2\" name=\"password2\" "
-	    "autocomplete=\"new-password\" required minlength=\"12\">");
+	    "autocomplete=\"current-password\" required>");
+	new_password_inputs(b, lang);
 	if (json_is_true(json_object_get(account, "totp"))) {
 		buf_puts(b, "<label for=\"totp\">");
 		text(b, T("totp"));
