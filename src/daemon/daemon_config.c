@@ -129,6 +129,9 @@ daemon_config_check(const struct config *cfg, struct buf *err)
 		buf_puts(err, "direction: outbound works through the milter: set milter_listen\n");
 	if (outbound_senders_check(cfg->outbound_trusted_senders, err) != 0)
 		buf_putc(err, '\n');
+	if (cfg->outbound_confirm_new && cfg->outbound_delay == 0)
+		buf_puts(err, "outbound_confirm_new_recipients: a message waits for its sender's "
+		    "confirmation while it waits anyway: set outbound_delay\n");
 	if (cfg->outbound_delay > 0 && cfg->outbound_release_to[0] == '\0')
 		buf_puts(err, "outbound_delay: sekisho keeps the waiting messages and sends them "
 		    "on: set outbound_release_to\n");

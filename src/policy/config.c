@@ -226,6 +226,8 @@ static const struct setting settings[] = {
 	  "outbound: where a held message goes once approved in the staff console (smtp:HOST:PORT, a listener of the submission Postfix without the milter); set, sekisho keeps held messages itself (Postfix discards its copy) and the sender asks for approval or recalls them in the console; empty: held messages wait in Postfix's hold queue (postsuper -H)" },
 	{ "outbound_delay", C_COUNT, OFF(outbound_delay), "0", 0, 86400, NULL,
 	  "outbound (誤送信防止): seconds a message for outside recipients that would pass waits before it leaves, so that its sender can recall it in the console (0: none; needs outbound_release_to; a message whose To and Cc are hidden leaves at once)" },
+	{ "outbound_confirm_new_recipients", C_BOOL, OFF(outbound_confirm_new), "no", 0, 0, NULL,
+	  "outbound (誤送信防止): a waiting message (outbound_delay) with an outside address its sender has never sent to through sekisho does not leave by itself: its sender confirms it in the console (told by mail)" },
 	{ "console_listen", C_STRING, OFF(console_listen), "", 0, SIZEOF(console_listen), NULL,
 	  "console: address and port of the staff console, HTTPS (HOST:PORT; empty: off)" },
 	{ "console_user", C_STRING, OFF(console_user), "sekisho-web", 1, SIZEOF(console_user), NULL,

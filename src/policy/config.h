@@ -94,6 +94,7 @@ struct config {
 	int console_release_to;		/* 0 download, 1 mailbox, 2 both */
 	char outbound_release_to[512];	/* approved held mail goes here; "" = Postfix's hold queue */
 	size_t outbound_delay;		/* seconds mail for outside waits, recallable; 0 = none */
+	int outbound_confirm_new;	/* a first outside address waits for its sender */
 	size_t console_page_size;	/* items on one page of a list */
 	size_t console_unlock_attempts;	/* wrong passwords for one encrypted attachment */
 	char console_digest_time[8];	/* HH:MM (Japan time): the approvers' daily digest; "" = none */

@@ -156,9 +156,17 @@ const char *const store_schema[] = {
 	 * is sent once, or recalled by its sender; whichever comes first */
 	"CREATE TABLE IF NOT EXISTS outbound_holds ("
 	    "receipt_id TEXT PRIMARY KEY, "
-	    "state TEXT NOT NULL CHECK (state IN ('sent', 'recalled')), "
+	    "state TEXT NOT NULL CHECK (state IN ('sent', 'recalled', 'confirm')), "
 	    "decided_by TEXT NOT NULL, "
 	    "decided_at BIGINT NOT NULL)",
+	/* the outside addresses each sender has sent to through sekisho: a
+	 * first one waits for its sender's confirmation
+	 * (outbound_confirm_new_recipients) */
+	"CREATE TABLE IF NOT EXISTS outbound_known ("
+	    "sender TEXT NOT NULL, "
+	    "address TEXT NOT NULL, "
+	    "first_at BIGINT NOT NULL, "
+	    "PRIMARY KEY (sender, address))",
 	NULL
 };
 

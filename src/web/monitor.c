@@ -30,6 +30,7 @@
 #include "core/digest.h"
 #include "core/json.h"
 #include "core/xalloc.h"
+#include "daemon/outbound.h"
 #include "daemon/outcome.h"
 #include "receipt/receipt.h"
 #include "receipt/receipt_read.h"
@@ -737,7 +738,8 @@ struct item_view {
 	int leaving;		/* a message leaving (kind outbound): its sender's */
 	int held_here;		/* leaving, held by sekisho (outbound_release_to) */
 	int delayed;		/* held_here for outbound_delay only: no approval needed */
-	char hold[16];		/* held_here: "" waiting, "sent" or "recalled" */
+	char hold[16];		/* held_here: "" waiting, "confirm" (for its sender),
+				 * "sent" or "recalled" */
 };
 
 /* The addresses whose item it is: a message leaving is its sender's, one
@@ -865,11 +867,18 @@ may_ask(const struct account *a, const struct item_view *v)
 	return account_has_recipient(a, v->m.recipients);
 }
 
+/* A held message leaving not yet sent or recalled. */
+static int
+hold_open(const struct item_view *v)
+{
+	return v->held_here && (v->hold[0] == '\0' || strcmp(v->hold, "confirm") == 0);
+}
+
 /* Its sender recalls a held message leaving while it waits. */
 static int
 may_recall(const struct account *a, const struct item_view *v)
 {
-	return v->held_here && v->hold[0] == '\0' && a->role != ROLE_AUDITOR &&
+	return hold_open(v) && a->role != ROLE_AUDITOR &&
 	    account_has_recipient(a, v->m.sender);
 }
 
@@ -882,7 +891,7 @@ may_send(const struct account *a, const struct item_view *v)
 
 	for (size_t i = 0; i < v->reqs.n; i++)
 		approved |= strcmp(v->reqs.row[i].state, "approved") == 0;
-	return v->held_here && v->hold[0] == '\0' && (approved || v->delayed) &&
+	return hold_open(v) && (approved || v->delayed) &&
 	    (a->role == ROLE_OPERATOR || (a->role != ROLE_AUDITOR &&
 	    account_has_recipient(a, v->m.sender)));
 }
@@ -976,6 +985,8 @@ put_item_head(struct buf *b, const struct store_item_out *m)
 	json_str(b, m->state);
 }
 
+static long new_outside(struct store *s, const struct item_view *v, struct buf *out);
+
 static int
 op_item(struct conn *c)
 {
@@ -1030,6 +1041,28 @@ op_item(struct conn *c)
 	json_str(&b, v.hold);
 	json_key(&b, "delayed", 0);
 	buf_puts(&b, v.delayed ? "true" : "false");
+	json_key(&b, "new_recipients", 0);
+	buf_putc(&b, '[');
+	if (v.delayed && hold_open(&v)) {
+		struct buf fresh;
+		int first = 1;
+
+		buf_init(&fresh, SPOOL_RCPT_MAX * (SPOOL_ADDR_MAX + 1));
+		if (new_outside(c->s, &v, &fresh) > 0) {
+			for (char *line = fresh.data; *line != '\0';) {
+				char *e = strchr(line, '\n');
+
+				*e = '\0';
+				if (!first)
+					buf_putc(&b, ',');
+				json_str(&b, line);
+				first = 0;
+				line = e + 1;
+			}
+		}
+		buf_free(&fresh);
+	}
+	buf_putc(&b, ']');
 	json_key(&b, "send_at", 0);
 	buf_printf(&b, "%lld", v.delayed ? v.m.received_at + (long long)M.cfg->outbound_delay : 0);
 	json_key(&b, "can_recall", 0);
@@ -1715,6 +1748,108 @@ recipients_lines(const char *csv, struct buf *out)
 }
 
 /*
+ * Take a held message leaving for to ("sent" or "recalled"), from where it
+ * stands (waiting: no row; waiting for its sender: "confirm"); 1 taken, 0
+ * taken by someone else first, -1 store failure.  give_back: the claim
+ * undone (a send whose next hop failed).
+ */
+static int
+hold_claim(struct store *s, const char *id, const char *from, const char *to,
+    const char *by, long long now, int give_back, struct buf *err)
+{
+	char t[24];
+	const char *p[4] = { id, to, by, t };
+	long long ch = 0;
+	int r;
+
+	snprintf(t, sizeof t, "%lld", now);
+	if (give_back)
+		r = from[0] == '\0' ? store_query(s, 1, "DELETE FROM outbound_holds WHERE "
+		    "receipt_id = ?1 AND state = ?2", p, 2, NULL, NULL, &ch, err) :
+		    store_query(s, 1, "UPDATE outbound_holds SET state = 'confirm' WHERE "
+		    "receipt_id = ?1 AND state = ?2", p, 2, NULL, NULL, &ch, err);
+	else
+		r = from[0] == '\0' ? store_query(s, 1, "INSERT INTO outbound_holds (receipt_id, "
+		    "state, decided_by, decided_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+		    p, 4, NULL, NULL, &ch, err) :
+		    store_query(s, 1, "UPDATE outbound_holds SET state = ?2, decided_by = ?3, "
+		    "decided_at = ?4 WHERE receipt_id = ?1 AND state = 'confirm'", p, 4, NULL, NULL,
+		    &ch, err);
+	return r != 0 ? -1 : ch == 1;
+}
+
+/* The envelope's outside recipients its sender has never sent to through
+ * sekisho, one per line into out; how many (-1: store failure). */
+static long
+new_outside(struct store *s, const struct item_view *v, struct buf *out)
+{
+	struct buf all, err;
+	char sender[SPOOL_ADDR_MAX];
+	long n = 0;
+
+	snprintf(sender, sizeof sender, "%s", v->m.sender);
+	for (char *q = sender; *q != '\0'; q++)
+		*q = (char)(*q >= 'A' && *q <= 'Z' ? *q - 'A' + 'a' : *q);
+	buf_init(&all, SPOOL_RCPT_MAX * (SPOOL_ADDR_MAX + 1));
+	buf_init(&err, 1024);
+	recipients_lines(v->m.recipients, &all);
+	for (char *line = all.data; n >= 0 && line != NULL && *line != '\0';) {
+		char *e = strchr(line, '\n');
+		struct req_item known = { 0 };
+		const char *p[2] = { sender, line };
+
+		*e = '\0';
+		for (char *q = line; *q != '\0'; q++)
+			*q = (char)(*q >= 'A' && *q <= 'Z' ? *q - 'A' + 'a' : *q);
+		if (outbound_is_outside(M.cfg, line)) {
+			if (store_query(s, 0, "SELECT address FROM outbound_known WHERE sender = ?1 "
+			    "AND address = ?2", p, 2, take_req_item, &known, NULL, &err) != 0)
+				n = -1;
+			else if (!known.found) {
+				buf_printf(out, "%s\n", line);
+				n++;
+			}
+		}
+		line = e + 1;
+	}
+	if (n < 0)
+		syslog(LOG_ERR, "console: outbound_known: %s", buf_str(&err));
+	buf_free(&all);
+	buf_free(&err);
+	return n;
+}
+
+/* After a send: its outside recipients are known to its sender from now. */
+static void
+remember_recipients(struct store *s, const struct item_view *v, long long now)
+{
+	struct buf fresh, err;
+	char sender[SPOOL_ADDR_MAX], t[24];
+
+	buf_init(&fresh, SPOOL_RCPT_MAX * (SPOOL_ADDR_MAX + 1));
+	buf_init(&err, 1024);
+	snprintf(sender, sizeof sender, "%s", v->m.sender);
+	for (char *q = sender; *q != '\0'; q++)
+		*q = (char)(*q >= 'A' && *q <= 'Z' ? *q - 'A' + 'a' : *q);
+	snprintf(t, sizeof t, "%lld", now);
+	if (new_outside(s, v, &fresh) > 0) {
+		for (char *line = fresh.data; line != NULL && *line != '\0';) {
+			char *e = strchr(line, '\n');
+			const char *p[3] = { sender, line, t };
+
+			*e = '\0';
+			if (store_query(s, 1, "INSERT INTO outbound_known (sender, address, first_at) "
+			    "VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING", p, 3, NULL, NULL, NULL,
+			    &err) != 0)
+				syslog(LOG_ERR, "console: outbound_known: %s", buf_str(&err));
+			line = e + 1;
+		}
+	}
+	buf_free(&fresh);
+	buf_free(&err);
+}
+
+/*
  * A held message leaving sent on to outbound_release_to with its envelope,
  * once: the hold is claimed as sent first (a recall, or a second send, then
  * finds it taken), the release and its "send" record are committed before a
@@ -1728,24 +1863,22 @@ outbound_send(struct conn *c, const struct item_view *v, const struct account *a
     const char *request, const char *client)
 {
 	char now[24], by[ACCOUNT_NAME_MAX + 16];
-	const char *p[3] = { v->m.receipt_id, a->name, now };
-	long long ch = 0;
 	struct store_release rel;
 	struct send_ctx d = { .c = c, .a = a, .client = client, .request = request };
 	struct buf out, err, rcpts;
 	unsigned st = CONSOLE_OK;
+	int claimed;
 	size_t n;
 
 	snprintf(now, sizeof now, "%lld", c->now);
 	buf_init(&err, 1024);
-	if (store_query(c->s, 1, "INSERT INTO outbound_holds (receipt_id, state, decided_by, "
-	    "decided_at) VALUES (?1, 'sent', ?2, ?3) ON CONFLICT DO NOTHING", p, 3, NULL, NULL,
-	    &ch, &err) != 0) {
+	if ((claimed = hold_claim(c->s, v->m.receipt_id, v->hold, "sent", a->name, c->now, 0,
+	    &err)) < 0) {
 		syslog(LOG_ERR, "console: sending %s: %s", v->m.receipt_id, buf_str(&err));
 		buf_free(&err);
 		return CONSOLE_FAILED;
 	}
-	if (ch != 1) {
+	if (!claimed) {
 		buf_free(&err);
 		return CONSOLE_CONFLICT;
 	}
@@ -1765,14 +1898,15 @@ outbound_send(struct conn *c, const struct item_view *v, const struct account *a
 		syslog(LOG_ERR, "console: %s approved but not sent on to %s: %s (it can be sent "
 		    "again)", v->m.receipt_id, M.cfg->outbound_release_to, buf_str(&err));
 		buf_reset(&err);
-		if (store_query(c->s, 1, "DELETE FROM outbound_holds WHERE receipt_id = ?1 AND "
-		    "state = 'sent'", p, 1, NULL, NULL, NULL, &err) != 0)
+		if (hold_claim(c->s, v->m.receipt_id, v->hold, "sent", a->name, c->now, 1,
+		    &err) < 0)
 			syslog(LOG_ERR, "console: %s: %s", v->m.receipt_id, buf_str(&err));
 		st = CONSOLE_FAILED;
 	} else {
 		syslog(LOG_INFO, "console: %s sent on to %s (%zu recipients, %s, by %s)",
 		    v->m.receipt_id, M.cfg->outbound_release_to, n, rel.release_id, a->name);
 		METRIC_ADD(console_downloads, 1);
+		remember_recipients(c->s, v, c->now);
 	}
 	if (out.data != NULL)
 		sodium_memzero(out.data, out.len);
@@ -1797,7 +1931,7 @@ held_item(struct conn *c, struct account *a, struct item_view *v,
 	if ((st = item_of(c, a, console_field(&c->rq, 2), v)) != CONSOLE_OK)
 		return st;
 	if (!may(a, v)) {
-		st = v->held_here && v->hold[0] != '\0' ? CONSOLE_CONFLICT : CONSOLE_FORBIDDEN;
+		st = v->held_here && !hold_open(v) ? CONSOLE_CONFLICT : CONSOLE_FORBIDDEN;
 		item_view_free(v);
 		return st;
 	}
@@ -1828,7 +1962,7 @@ op_send(struct conn *c)
 struct recall_tx {
 	struct conn *c;
 	const struct account *a;
-	const char *item, *client;
+	const char *item, *client, *hold;
 };
 
 static int
@@ -1837,16 +1971,15 @@ recall_in_tx(struct store *s, void *ctx, struct buf *err)
 	struct recall_tx *t = ctx;
 	char now[24];
 	const char *p[3] = { t->item, t->a->name, now };
-	long long ch = 0;
 	struct console_event e = { .event = "recall", .who = t->a, .client = t->client,
 	    .item = t->item };
+	int claimed;
 
 	snprintf(now, sizeof now, "%lld", t->c->now);
-	if (store_query(s, 1, "INSERT INTO outbound_holds (receipt_id, state, decided_by, "
-	    "decided_at) VALUES (?1, 'recalled', ?2, ?3) ON CONFLICT DO NOTHING", p, 3, NULL,
-	    NULL, &ch, err) != 0)
+	if ((claimed = hold_claim(s, t->item, t->hold, "recalled", t->a->name, t->c->now, 0,
+	    err)) < 0)
 		return -1;
-	if (ch != 1) {
+	if (!claimed) {
 		buf_puts(err, "sent or recalled meanwhile");
 		return CONSOLE_CONFLICT;
 	}
@@ -1872,6 +2005,7 @@ op_recall(struct conn *c)
 	if ((st = held_item(c, &a, &v, may_recall)) != CONSOLE_OK)
 		return answer1(c, st, NULL);
 	t.item = v.m.receipt_id;
+	t.hold = v.hold;
 	buf_init(&err, 1024);
 	r = store_transaction(c->s, recall_in_tx, &t, &err);
 	if (r != 0 && r != CONSOLE_CONFLICT)
@@ -2672,7 +2806,9 @@ digest_if_due(struct store *s)
 
 /*
  * Messages leaving that waited outbound_delay and were not recalled: sent
- * on, by sekisho (recorded as its "send").  Looked for among the items of
+ * on, by sekisho (recorded as its "send"), or, with a first outside address
+ * and outbound_confirm_new_recipients, left for their sender to confirm
+ * (told by mail).  Looked for among the items of
  * the last MONITOR_DELAY_LOOKBACK_S (a node down longer than that leaves
  * older ones for "sekisho quarantine", said in the log once they are due).
  */
@@ -2681,11 +2817,9 @@ send_due(struct outcome *o)
 {
 	struct conn c = { .fd = -1, .o = o, .s = outcome_store(o), .now = (long long)time(NULL) };
 	struct account sys;
-	struct due { char id[STORE_ID_MAX]; } due[MONITOR_DELAY_BATCH];
-	struct req_item ri;
-	char until[24], since[24];
-	const char *p[2] = { until, since };
-	size_t n = 0;
+	struct list_ctx due = { 0 };
+	char until[24], since[24], limit[16];
+	const char *p[3] = { until, since, limit };
 	struct buf err;
 
 	memset(&sys, 0, sizeof sys);
@@ -2695,36 +2829,38 @@ send_due(struct outcome *o)
 	snprintf(until, sizeof until, "%lld", c.now - (long long)M.cfg->outbound_delay);
 	snprintf(since, sizeof since, "%lld", c.now - (long long)M.cfg->outbound_delay -
 	    MONITOR_DELAY_LOOKBACK_S);
+	snprintf(limit, sizeof limit, "%d", MONITOR_DELAY_BATCH);
 	buf_init(&err, 1024);
-	for (;;) {
-		memset(&ri, 0, sizeof ri);
-		/* one at a time: the newest claim wins over a recall racing it */
-		if (store_query(c.s, 0, "SELECT receipt_id FROM items i WHERE i.received_at <= ?1 "
-		    "AND i.received_at >= ?2 AND i.reason = 'delay' AND i.state = 'held' AND NOT "
-		    "EXISTS (SELECT 1 FROM outbound_holds h WHERE h.receipt_id = i.receipt_id) "
-		    "ORDER BY i.received_at LIMIT 1", p, 2, take_req_item, &ri, NULL, &err) != 0) {
-			syslog(LOG_ERR, "console: messages due to leave: %s", buf_str(&err));
-			break;
-		}
-		if (!ri.found || n == MONITOR_DELAY_BATCH)
-			break;
-		for (size_t i = 0; i < n; i++) {
-			if (strcmp(due[i].id, ri.item) == 0)
-				ri.found = 0;	/* failed once this round: next round */
-		}
-		if (!ri.found)
-			break;
-		snprintf(due[n++].id, sizeof due[0].id, "%s", ri.item);
-		{
-			struct item_view v;
+	/* waiting ones not yet taken (sent, recalled, or waiting for their sender) */
+	if (store_query(c.s, 0, "SELECT " LIST_COLS " FROM items i WHERE i.received_at <= ?1 "
+	    "AND i.received_at >= ?2 AND i.reason = 'delay' AND i.state = 'held' AND NOT "
+	    "EXISTS (SELECT 1 FROM outbound_holds h WHERE h.receipt_id = i.receipt_id) "
+	    "ORDER BY i.received_at LIMIT ?3", p, 3, list_take, &due, NULL, &err) != 0)
+		syslog(LOG_ERR, "console: messages due to leave: %s", buf_str(&err));
+	for (size_t i = 0; i < due.n; i++) {
+		struct item_view v;
+		struct buf fresh;
 
-			if (item_load(&c, ri.item, &v) != CONSOLE_OK)
-				continue;
-			if (v.delayed && v.held_here && v.hold[0] == '\0')
-				(void)outbound_send(&c, &v, &sys, "outbound_delay", "sekisho");
-			item_view_free(&v);
-		}
+		if (item_load(&c, due.rows[i].id, &v) != CONSOLE_OK)
+			continue;
+		buf_init(&fresh, SPOOL_RCPT_MAX * (SPOOL_ADDR_MAX + 1));
+		if (!v.delayed || !v.held_here || v.hold[0] != '\0')
+			;
+		else if (M.cfg->outbound_confirm_new && new_outside(c.s, &v, &fresh) != 0) {
+			/* a first outside address (or the store failing): its sender decides */
+			buf_reset(&err);
+			if (hold_claim(c.s, v.m.receipt_id, "", "confirm", sys.name, c.now, 0,
+			    &err) == 1 && M.cfg->console_notify)
+				(void)notify_outbound_confirm(M.cfg, v.m.receipt_id, v.m.sender,
+				    v.m.subject, buf_str(&fresh));
+		} else
+			(void)outbound_send(&c, &v, &sys, "outbound_delay", "sekisho");
+		buf_free(&fresh);
+		item_view_free(&v);
 	}
+	for (size_t i = 0; i < due.n; i++)
+		free(due.rows[i].json);
+	free(due.rows);
 	buf_free(&err);
 }
 

@@ -322,6 +322,50 @@ notify_outbound_held(const struct config *cfg, const char *id, const char *sende
 	return r < 0 ? -1 : 0;
 }
 
+int
+notify_outbound_confirm(const struct config *cfg, const char *id, const char *sender,
+    const char *subject, const char *fresh)
+{
+	const int en = cfg->console_language == 1;
+	struct buf body, subj, path, list;
+	int r;
+
+	if (strchr(sender, '@') == NULL)
+		return 0;
+	buf_init(&body, NOTIFY_MAX);
+	buf_init(&subj, 8192);
+	buf_init(&path, 512);
+	buf_init(&list, NOTIFY_MAX / 2);
+	for (const char *p = fresh; *p != '\0';) {
+		size_t n = strcspn(p, "\n");
+
+		buf_printf(&list, "  %.*s\n", (int)n, p);
+		p += n;
+		if (*p == '\n')
+			p++;
+	}
+	buf_printf(&subj, en ? "[Confirm before it leaves] %s" : "【送信確認】%s", subject);
+	if (en)
+		buf_printf(&body, "Your message has not been sent: it is for addresses you have "
+		    "never sent to before.\n\nReceipt: %s\nSubject: %s\nNew addresses:\n%s\n"
+		    "If they are right, send it in the staff console; if not, recall it:\n", id,
+		    subject, buf_str(&list));
+	else
+		buf_printf(&body, "お送りになったメールには、これまでに送信したことのない宛先が"
+		    "含まれるため、まだ送信していません。\n\n受付番号: %s\n件名: %s\n"
+		    "初めての宛先:\n%s\n宛先が正しければ職員コンソールで「送信する」を、"
+		    "誤りであれば「送信を取り消す」を押してください:\n", id, subject,
+		    buf_str(&list));
+	buf_printf(&path, "/items/%s", id);
+	link_to(cfg, &body, buf_str(&path));
+	r = send_notice(cfg, sender, 1, buf_str(&subj), buf_str(&body));
+	buf_free(&body);
+	buf_free(&subj);
+	buf_free(&path);
+	buf_free(&list);
+	return r < 0 ? -1 : 0;
+}
+
 struct pending {
 	struct buf list;	/* one line per request */
 	size_t n;

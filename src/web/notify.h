@@ -35,6 +35,11 @@ int notify_deliver_via(const struct config *cfg, const char *target, size_t rcpt
  * approval or recall it.  0, or -1 (logged). */
 int notify_outbound_held(const struct config *cfg, const char *id, const char *sender,
     const char *subject, const char *reason);
+/* To the sender of a waiting message with outside addresses she never sent
+ * to (one per line in fresh): it waits for her confirmation in the console.
+ * 0, or -1 (logged). */
+int notify_outbound_confirm(const struct config *cfg, const char *id, const char *sender,
+    const char *subject, const char *fresh);
 /* GMime for the headers; once, before the monitor's threads. */
 void notify_init(void);
 /* To every approver of requester's group with an address (not disabled).

@@ -62,6 +62,9 @@ static const struct text texts[] = {
 	{ "leaving-delayed", "外部宛てのメールは、誤送信防止のため少し待ってから送信します。次の時刻に送信されます（それまでは取り消せます）:",
 	  "Mail for outside recipients waits a little before it leaves, so that a mistake can be recalled. It leaves at:" },
 	{ "delayed", "送信待ち", "Waiting to leave" },
+	{ "hold-confirm", "これまでに送信したことのない宛先が含まれるため、送信していません。宛先が正しければ「送信する」を押してください。",
+	  "It has not been sent: it is for addresses you have never sent to. If they are right, send it." },
+	{ "new-recipients", "初めての宛先", "Addresses never sent to before" },
 	{ "hold-recalled", "送信者が取り消しました。このメールは送信されません。",
 	  "Recalled by its sender: it will not be sent." },
 	{ "findings", "検出した内容", "What was found" },
@@ -498,6 +501,8 @@ leaving_section(struct buf *b, enum page_lang lang, json_t *account, json_t *ite
 	buf_puts(b, "\"><p>");
 	if (!json_is_true(json_object_get(item, "held_here")))
 		text(b, T("leaving-mta"));
+	else if (strcmp(hold, "confirm") == 0)
+		text(b, T("hold-confirm"));
 	else if (hold[0] == '\0' && json_is_true(json_object_get(item, "delayed"))) {
 		text(b, T("leaving-delayed"));
 		buf_puts(b, " <strong id=\"send-at\">");
@@ -507,6 +512,19 @@ leaving_section(struct buf *b, enum page_lang lang, json_t *account, json_t *ite
 		text(b, T(strcmp(hold, "sent") == 0 ? "hold-sent" : strcmp(hold, "recalled") == 0 ?
 		    "hold-recalled" : "leaving-held"));
 	buf_puts(b, "</p>");
+	if (json_array_size(json_object_get(item, "new_recipients")) > 0) {
+		json_t *a;
+
+		buf_puts(b, "<p class=\"error\" id=\"new-recipients\">");
+		text(b, T("new-recipients"));
+		buf_puts(b, ":");
+		json_array_foreach(json_object_get(item, "new_recipients"), i, a) {
+			buf_puts(b, " <code class=\"new-recipient\">");
+			text(b, json_string_value(a) != NULL ? json_string_value(a) : "");
+			buf_puts(b, "</code>");
+		}
+		buf_puts(b, "</p>");
+	}
 	if (json_is_true(json_object_get(item, "can_recall"))) {
 		buf_puts(b, "<form method=\"post\" id=\"recall-form\" action=\"/items/");
 		url_component(b, id);

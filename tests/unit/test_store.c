@@ -147,7 +147,7 @@ setup(void **state)
 	/* every test starts with an empty database, as with a new folder */
 	if (pg_sql("SET client_min_messages = warning; "
 	    "DROP TABLE IF EXISTS items, schema_version, blobs, releases, users, user_recovery, "
-	    "sessions, requests, item_recipients, unlock_tries, console_state, outbound_holds", NULL, 0) != 0)
+	    "sessions, requests, item_recipients, unlock_tries, console_state, outbound_holds, outbound_known", NULL, 0) != 0)
 		return -1;
 #endif
 	reopen(f, f->key);
