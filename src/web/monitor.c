@@ -2021,8 +2021,9 @@ op_recall(struct conn *c)
 /*
  * Called by the store owner after it recorded an item: a message leaving
  * that sekisho now holds (outbound_release_to) is told to its sender, with
- * the link to ask for approval or recall it.  Only a receipt that names a
- * hold is parsed.
+ * the link to ask for approval or recall it; one refused by the policy is
+ * explained to its sender in Japanese.  Only a receipt that names a hold
+ * or a refusal is parsed.
  */
 void
 monitor_item_recorded(const char *receipt_json, size_t len, const char *sender)
@@ -2030,15 +2031,23 @@ monitor_item_recorded(const char *receipt_json, size_t len, const char *sender)
 	struct receipt_view rv;
 	struct buf why;
 
-	if (M.cfg == NULL || M.cfg->outbound_release_to[0] == '\0' ||
-	    memmem(receipt_json, len, "\"hold\"", 6) == NULL)
+	if (M.cfg == NULL || !M.cfg->console_notify ||
+	    (memmem(receipt_json, len, "\"hold\"", 6) == NULL &&
+	    memmem(receipt_json, len, "\"reject\"", 8) == NULL))
 		return;
 	buf_init(&why, 512);
 	if (receipt_read(receipt_json, len, &rv, &why) == 0) {
+		const char *subj = rv.subject != NULL ? rv.subject : "";
+
 		if (rv.is_outbound && strcmp(rv.outbound_action, "hold") == 0 &&
-		    notify_outbound_held(M.cfg, rv.id, sender, rv.subject != NULL ? rv.subject : "",
-		    rv.reason) != 0)
+		    M.cfg->outbound_release_to[0] != '\0' &&
+		    notify_outbound_held(M.cfg, rv.id, sender, subj, rv.reason) != 0)
 			syslog(LOG_WARNING, "console: the sender of %s was not told it is held", rv.id);
+		/* refused: the 550 the sender's program shows is terse English */
+		if (rv.is_outbound && strcmp(rv.outbound_action, "reject") == 0 &&
+		    notify_outbound_refused(M.cfg, rv.id, sender, subj, rv.reason) != 0)
+			syslog(LOG_WARNING, "console: the sender of %s was not told it was refused",
+			    rv.id);
 		receipt_view_free(&rv);
 	}
 	buf_free(&why);

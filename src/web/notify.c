@@ -323,6 +323,40 @@ notify_outbound_held(const struct config *cfg, const char *id, const char *sende
 }
 
 int
+notify_outbound_refused(const struct config *cfg, const char *id, const char *sender,
+    const char *subject, const char *reason)
+{
+	const int en = cfg->console_language == 1;
+	struct buf body, subj, why;
+	int r;
+
+	if (strchr(sender, '@') == NULL)
+		return 0;
+	buf_init(&body, NOTIFY_MAX);
+	buf_init(&subj, 8192);
+	buf_init(&why, 1024);
+	notice_withheld_reason_text(reason, en ? LANG_EN : LANG_JA, &why);
+	buf_printf(&subj, en ? "[Not sent] %s" : "【送信できませんでした】%s", subject);
+	if (en)
+		buf_printf(&body, "Your message was refused and has not been sent: %s.\n\n"
+		    "Receipt: %s\nSubject: %s\n\nAn encrypted file (a zip with a password) cannot "
+		    "be checked and does not leave; send the file another way your office allows, "
+		    "or ask your system administrator quoting the receipt.\n", buf_str(&why), id,
+		    subject);
+	else
+		buf_printf(&body, "お送りになったメールは、送信できませんでした（%s）。"
+		    "宛先には届いていません。\n\n受付番号: %s\n件名: %s\n\n"
+		    "パスワード付き zip など中身を確認できないファイルは送信できません。"
+		    "庁内で認められた別の方法で送るか、受付番号を添えてシステム担当者に"
+		    "ご相談ください。\n", buf_str(&why), id, subject);
+	r = send_notice(cfg, sender, 1, buf_str(&subj), buf_str(&body));
+	buf_free(&body);
+	buf_free(&subj);
+	buf_free(&why);
+	return r < 0 ? -1 : 0;
+}
+
+int
 notify_outbound_confirm(const struct config *cfg, const char *id, const char *sender,
     const char *subject, const char *fresh)
 {

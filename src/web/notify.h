@@ -40,6 +40,10 @@ int notify_outbound_held(const struct config *cfg, const char *id, const char *s
  * 0, or -1 (logged). */
 int notify_outbound_confirm(const struct config *cfg, const char *id, const char *sender,
     const char *subject, const char *fresh);
+/* To the sender of a message leaving that the policy refused (550): why, in
+ * the notice language, with its 受付番号 and what to do instead.  0, or -1. */
+int notify_outbound_refused(const struct config *cfg, const char *id, const char *sender,
+    const char *subject, const char *reason);
 /* GMime for the headers; once, before the monitor's threads. */
 void notify_init(void);
 /* To every approver of requester's group with an address (not disabled).
