@@ -403,16 +403,18 @@ static enum MHD_Result
 show_items(struct ctx *x, int api)
 {
 	const char *before = MHD_lookup_connection_value(x->c, MHD_GET_ARGUMENT_KIND, "before");
-	const char *more[1] = { before != NULL ? before : "" };
+	const char *q = MHD_lookup_connection_value(x->c, MHD_GET_ARGUMENT_KIND, "q");
+	const char *more[2] = { before != NULL ? before : "", q != NULL ? q : "" };
 	unsigned st;
 	const char *next;
 	json_t *items;
 	struct buf b, link;
 	enum MHD_Result r;
 
-	if (before != NULL && strlen(before) > CONSOLE_CURSOR_MAX)
+	if ((before != NULL && strlen(before) > CONSOLE_CURSOR_MAX) ||
+	    (q != NULL && strlen(q) > MONITOR_SEARCH_MAX))
 		return message(x, CONSOLE_BAD);
-	st = ask_session(x, CONSOLE_OP_LIST, more, 1);
+	st = ask_session(x, CONSOLE_OP_LIST, more, 2);
 	if (st != CONSOLE_OK)
 		return message(x, st);
 	if (x->a.n != 2)
@@ -421,9 +423,14 @@ show_items(struct ctx *x, int api)
 	if (api) {
 		const char *h[3] = { NULL, NULL, NULL };
 
-		buf_init(&link, 64 + CONSOLE_CURSOR_MAX);
+		buf_init(&link, 64 + CONSOLE_CURSOR_MAX + 3 * MONITOR_SEARCH_MAX);
 		if (*next != '\0') {
-			buf_printf(&link, "</api/items?before=%s>; rel=\"next\"", next);
+			buf_printf(&link, "</api/items?before=%s", next);
+			if (q != NULL && *q != '\0') {
+				buf_puts(&link, "&q=");
+				url_component(&link, q);
+			}
+			buf_puts(&link, ">; rel=\"next\"");
 			h[0] = "Link";
 			h[1] = buf_str(&link);
 		}
@@ -440,7 +447,7 @@ show_items(struct ctx *x, int api)
 
 		buf_init(&b, PAGE_MAX);
 		page_items(&b, x->lang, x->account, items, before == NULL || *before == '\0',
-		    *next != '\0' ? next : NULL);
+		    *next != '\0' ? next : NULL, q != NULL ? q : "");
 		r = send_page(x->c, MHD_HTTP_OK, &b, h);
 	}
 	json_decref(items);

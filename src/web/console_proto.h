@@ -26,7 +26,7 @@ enum console_op {
 	CONSOLE_OP_LOGIN = 1,	/* user, password, totp, client -> token, csrf, stage */
 	CONSOLE_OP_SESSION,	/* token, client -> account JSON (with csrf) */
 	CONSOLE_OP_LOGOUT,	/* token, client */
-	CONSOLE_OP_LIST,	/* token, client[, cursor] -> items JSON, next cursor */
+	CONSOLE_OP_LIST,	/* token, client[, cursor[, search]] -> items JSON, next cursor */
 	CONSOLE_OP_ITEM,	/* token, client, receipt id -> item JSON */
 	CONSOLE_OP_REQUEST,	/* token, client, receipt id, reason -> request id */
 	CONSOLE_OP_QUEUE,	/* token, client -> requests JSON */

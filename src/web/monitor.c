@@ -1168,15 +1168,57 @@ newest_first(const void *x, const void *y)
 	return -strcmp(a->id, b->id);
 }
 
+/* A list's query, built from constant pieces; its values numbered ?1.. in
+ * the order they are added (PostgreSQL wants every number used). */
+struct list_query {
+	struct buf sql;
+	const char *p[8];
+	size_t n;
+};
+
+static void
+lq_param(struct list_query *q, const char *v)
+{
+	q->p[q->n++] = v;
+	buf_printf(&q->sql, "?%zu", q->n);
+}
+
+/* A search text as a LIKE pattern: lower-cased ASCII, %, _ and ! escaped
+ * with !, inside %…%.  -1 when it holds a control character. */
+static int
+search_pattern(const char *q, char *out, size_t n)
+{
+	size_t k = 0;
+
+	if (n < 3)
+		return -1;
+	out[k++] = '%';
+	for (; *q != '\0'; q++) {
+		unsigned char ch = (unsigned char)*q;
+
+		if (ch < 0x20 || ch == 0x7f)
+			return -1;
+		if (k + 3 >= n)
+			return -1;
+		if (ch == '%' || ch == '_' || ch == '!')
+			out[k++] = '!';
+		out[k++] = (char)(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+	}
+	out[k++] = '%';
+	out[k] = '\0';
+	return 0;
+}
+
 static int
 op_list(struct conn *c)
 {
 	struct account a;
-	char csrf[AUTH_TOKEN_HEX + 1], limit[16], at[24] = "", id[STORE_ID_MAX] = "";
-	char next[24 + STORE_ID_MAX + 1] = "";
-	const char *cursor = console_field(&c->rq, 2);
+	char csrf[AUTH_TOKEN_HEX + 1], limit[16], scan[16], at[24] = "", id[STORE_ID_MAX] = "";
+	char next[24 + STORE_ID_MAX + 1] = "", pattern[2 * MONITOR_SEARCH_MAX + 3];
+	const char *cursor = console_field(&c->rq, 2), *q = console_field(&c->rq, 3);
 	size_t page = M.cfg->console_page_size;
 	struct list_ctx l = { 0 };
+	struct list_query lq;
 	struct buf b, err;
 	unsigned st;
 	int r = 0, more;
@@ -1185,21 +1227,44 @@ op_list(struct conn *c)
 		return answer1(c, st, NULL);
 	if (*cursor != '\0' && console_parse_cursor(cursor, at, sizeof at, id, sizeof id) != 0)
 		return answer1(c, CONSOLE_BAD, NULL);
+	if (strlen(q) > MONITOR_SEARCH_MAX || search_pattern(q, pattern, sizeof pattern) != 0)
+		return answer1(c, CONSOLE_BAD, NULL);
 	if (page == 0 || page > MONITOR_LIST_MAX)
 		page = MONITOR_LIST_MAX;
 	/* one more than a page: whether there is a next one */
 	snprintf(limit, sizeof limit, "%zu", page + 1);
+	snprintf(scan, sizeof scan, "%d", MONITOR_SEARCH_SCAN);
 	buf_init(&err, 1024);
+	buf_init(&lq.sql, 4096);
 	if (a.role == ROLE_OPERATOR || a.role == ROLE_AUDITOR) {
-		const char *p[3] = { limit, at, id };
-
-		r = store_query(c->s, 0, *at == '\0' ?
-		    "SELECT " LIST_COLS " FROM items i ORDER BY "
-		    "i.received_at DESC, i.receipt_id DESC LIMIT ?1" :
-		    "SELECT " LIST_COLS " FROM items i WHERE (i.received_at, i.receipt_id) < "
-		    "(?2, ?3) ORDER BY "
-		    "i.received_at DESC, i.receipt_id DESC LIMIT ?1", p, *at == '\0' ? 1 : 3,
-		    list_take, &l, NULL, &err);
+		/* every item, newest first; a search looks at the newest
+		 * MONITOR_SEARCH_SCAN from the page's start, not at the whole store */
+		lq.n = 0;
+		buf_reset(&lq.sql);
+		buf_puts(&lq.sql, "SELECT " LIST_COLS " FROM ");
+		if (*q != '\0')
+			buf_puts(&lq.sql, "(SELECT * FROM items i");
+		else
+			buf_puts(&lq.sql, "items i");
+		if (*at != '\0') {
+			buf_puts(&lq.sql, " WHERE (i.received_at, i.receipt_id) < (");
+			lq_param(&lq, at);
+			buf_puts(&lq.sql, ", ");
+			lq_param(&lq, id);
+			buf_puts(&lq.sql, ")");
+		}
+		if (*q != '\0') {
+			buf_puts(&lq.sql, " ORDER BY i.received_at DESC, i.receipt_id DESC LIMIT ");
+			lq_param(&lq, scan);
+			buf_puts(&lq.sql, ") i WHERE (lower(i.subject) LIKE ");
+			lq_param(&lq, pattern);
+			buf_puts(&lq.sql, " ESCAPE '!' OR lower(i.sender) LIKE ");
+			lq_param(&lq, pattern);
+			buf_puts(&lq.sql, " ESCAPE '!')");
+		}
+		buf_puts(&lq.sql, " ORDER BY i.received_at DESC, i.receipt_id DESC LIMIT ");
+		lq_param(&lq, limit);
+		r = store_query(c->s, 0, buf_str(&lq.sql), lq.p, lq.n, list_take, &l, NULL, &err);
 	} else {
 		const char *addr = a.addresses;
 
@@ -1207,21 +1272,35 @@ op_list(struct conn *c)
 			const char *e = strchr(addr, '\n');
 			size_t n = e != NULL ? (size_t)(e - addr) : strlen(addr);
 			char one[ACCOUNT_ADDRESS_MAX + 1];
-			const char *p[4] = { one, limit, at, id };
 
 			snprintf(one, sizeof one, "%.*s", (int)n, addr);
-			r = store_query(c->s, 0, *at == '\0' ?
-			    "SELECT " LIST_COLS " FROM item_recipients x JOIN "
-			    "items i ON i.receipt_id = x.receipt_id WHERE x.address = ?1 ORDER BY "
-			    "x.received_at DESC, x.receipt_id DESC LIMIT ?2" :
-			    "SELECT " LIST_COLS " FROM item_recipients x JOIN "
-			    "items i ON i.receipt_id = x.receipt_id WHERE x.address = ?1 AND "
-			    "(x.received_at, x.receipt_id) < (?3, ?4) "
-			    "ORDER BY x.received_at DESC, x.receipt_id DESC LIMIT ?2", p,
-			    *at == '\0' ? 2 : 4, list_take, &l, NULL, &err);
+			lq.n = 0;
+			buf_reset(&lq.sql);
+			buf_puts(&lq.sql, "SELECT " LIST_COLS " FROM item_recipients x JOIN items i ON "
+			    "i.receipt_id = x.receipt_id WHERE x.address = ");
+			lq_param(&lq, one);
+			if (*at != '\0') {
+				buf_puts(&lq.sql, " AND (x.received_at, x.receipt_id) < (");
+				lq_param(&lq, at);
+				buf_puts(&lq.sql, ", ");
+				lq_param(&lq, id);
+				buf_puts(&lq.sql, ")");
+			}
+			if (*q != '\0') {
+				buf_puts(&lq.sql, " AND (lower(i.subject) LIKE ");
+				lq_param(&lq, pattern);
+				buf_puts(&lq.sql, " ESCAPE '!' OR lower(i.sender) LIKE ");
+				lq_param(&lq, pattern);
+				buf_puts(&lq.sql, " ESCAPE '!')");
+			}
+			buf_puts(&lq.sql, " ORDER BY x.received_at DESC, x.receipt_id DESC LIMIT ");
+			lq_param(&lq, limit);
+			r = store_query(c->s, 0, buf_str(&lq.sql), lq.p, lq.n, list_take, &l, NULL,
+			    &err);
 			addr = e != NULL ? e + 1 : addr + n;
 		}
 	}
+	buf_free(&lq.sql);
 	if (r != 0) {
 		syslog(LOG_ERR, "console: list: %s", buf_str(&err));
 		r = answer1(c, CONSOLE_FAILED, NULL);

@@ -29,6 +29,8 @@
 #define MONITOR_CONNS_MAX 32
 #define MONITOR_SOCKET "console/monitor"	/* under spool_dir */
 #define MONITOR_LIST_MAX 500		/* items in one page of a listing, at most */
+#define MONITOR_SEARCH_MAX 100		/* bytes of a list's search text */
+#define MONITOR_SEARCH_SCAN 20000	/* an operator's search: the newest items looked at */
 #define MONITOR_QUEUE_MAX 500		/* requests in the approvers' queue */
 #define MONITOR_REASON_MAX 1000		/* bytes of a request's reason or a comment */
 #define MONITOR_TOTP_WINDOW 1		/* steps either side of now */

@@ -43,6 +43,9 @@ static const struct text texts[] = {
 	{ "withheld", "保留 (配送していません)", "Withheld (not delivered)" },
 	{ "no-items", "該当するメールはありません。", "Nothing here." },
 	{ "older", "古いメールへ", "Older mail" },
+	{ "search", "検索", "Search" },
+	{ "search-label", "件名・差出人で検索", "Search subject and sender" },
+	{ "search-none", "該当するメールはありません。", "No mail matches." },
 	{ "newest", "最新のメールへ", "Newest mail" },
 	{ "why", "理由", "Reason" },
 	{ "parts", "添付ファイル", "Attachments" },
@@ -222,7 +225,7 @@ const char page_css[] =
 	"button{margin-top:.8em;padding:.5em 1.4em;font-size:1em;border:0;border-radius:3px;"
 	"background:#12355b;color:#fff;cursor:pointer}button.reject{background:#7a7f87}"
 	"button:focus,a:focus,input:focus,textarea:focus{outline:3px solid #f0b400}"
-	".pager{margin:1em 0}.login{max-width:26em;margin:3em auto}.muted{color:#5b6470;font-size:.9em}"
+	".pager{margin:1em 0}.search{margin:0 0 1em}.search input{width:20em;display:inline-block}.login{max-width:26em;margin:3em auto}.muted{color:#5b6470;font-size:.9em}"
 	"dl{display:grid;grid-template-columns:9em 1fr;gap:.3em 1em;margin:0}dt{font-weight:600}"
 	"dd{margin:0;overflow-wrap:break-word}"
 	".req{display:flex;gap:.6em;align-items:end;flex-wrap:wrap}"
@@ -377,21 +380,30 @@ verdict_cell(struct buf *b, enum page_lang lang, const char *verdict, const char
 }
 
 /* The links under a page of the list: to the newest page (when this one
- * is not it) and to the older items (when there are). */
+ * is not it) and to the older items (when there are), with the search. */
 static void
-page_links(struct buf *b, enum page_lang lang, int first, const char *next)
+page_links(struct buf *b, enum page_lang lang, int first, const char *next, const char *q)
 {
 	if (first && next == NULL)
 		return;
 	buf_puts(b, "<p class=\"pager\">");
 	if (!first) {
-		buf_puts(b, "<a id=\"newest\" href=\"/items\">");
+		buf_puts(b, "<a id=\"newest\" href=\"/items");
+		if (*q != '\0') {
+			buf_puts(b, "?q=");
+			url_component(b, q);
+		}
+		buf_puts(b, "\">");
 		text(b, T("newest"));
 		buf_puts(b, "</a> ");
 	}
 	if (next != NULL) {
 		buf_puts(b, "<a id=\"older\" rel=\"next\" href=\"/items?before=");
 		url_component(b, next);
+		if (*q != '\0') {
+			buf_puts(b, "&amp;q=");
+			url_component(b, q);
+		}
 		buf_puts(b, "\">");
 		text(b, T("older"));
 		buf_puts(b, " &rarr;</a>");
@@ -401,7 +413,7 @@ page_links(struct buf *b, enum page_lang lang, int first, const char *next)
 
 void
 page_items(struct buf *b, enum page_lang lang, json_t *account, json_t *items, int first,
-    const char *next)
+    const char *next, const char *q)
 {
 	json_t *it;
 	size_t i;
@@ -409,12 +421,20 @@ page_items(struct buf *b, enum page_lang lang, json_t *account, json_t *items, i
 	head(b, lang, account, "items");
 	buf_puts(b, "<h1>");
 	text(b, T("items"));
-	buf_puts(b, "</h1>");
+	buf_puts(b, "</h1><form method=\"get\" action=\"/items\" id=\"search-form\" "
+	    "class=\"search\"><label for=\"q\">");
+	text(b, T("search-label"));
+	buf_puts(b, "</label> <input type=\"search\" id=\"q\" name=\"q\" maxlength=\"100\" "
+	    "value=\"");
+	text(b, q);
+	buf_puts(b, "\"> <button type=\"submit\" id=\"search\">");
+	text(b, T("search"));
+	buf_puts(b, "</button></form>");
 	if (json_array_size(items) == 0) {
 		buf_puts(b, "<p class=\"box\">");
-		text(b, T("no-items"));
+		text(b, T(*q != '\0' ? "search-none" : "no-items"));
 		buf_puts(b, "</p>");
-		page_links(b, lang, first, NULL);
+		page_links(b, lang, first, NULL, q);
 		foot(b);
 		return;
 	}
@@ -443,7 +463,7 @@ page_items(struct buf *b, enum page_lang lang, json_t *account, json_t *items, i
 		buf_puts(b, "</td></tr>");
 	}
 	buf_puts(b, "</tbody></table>");
-	page_links(b, lang, first, next);
+	page_links(b, lang, first, next, q);
 	foot(b);
 }
 

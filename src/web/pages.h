@@ -26,9 +26,9 @@ const char *page_text(enum page_lang lang, const char *key);
 /* account: the monitor's session answer (NULL before login). */
 void page_login(struct buf *b, enum page_lang lang, const char *next, const char *error_key);
 /* One page of the list; first: it is the newest page; next: the cursor of
- * the older page, or NULL. */
+ * the older page, or NULL; q: the search text ("" none). */
 void page_items(struct buf *b, enum page_lang lang, json_t *account, json_t *items, int first,
-    const char *next);
+    const char *next, const char *q);
 void page_item(struct buf *b, enum page_lang lang, json_t *account, json_t *item,
     const char *flash_key);
 /* One page of a part drawn as a picture (info: the monitor's facts, png
