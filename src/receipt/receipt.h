@@ -112,7 +112,7 @@ struct receipt_finding {
 };
 #define RECEIPT_FINDINGS_MAX 1000	/* more are counted, not listed */
 struct receipt_outbound {
-	const char *action;	/* "pass", "bcc", "hold", "reject" */
+	const char *action;	/* "pass", "bcc", "hold", "reject", "delay" */
 	size_t recipients;	/* envelope recipients */
 	size_t outside;		/* of them, outside outbound_local_domains */
 	size_t visible_outside;	/* outside addresses in To and Cc */

@@ -42,7 +42,7 @@ struct receipt_view {
 	unsigned long long out_bytes;
 	char policy_digest[SHA256_HEX_LEN + 1];
 	int is_outbound;		/* kind "outbound": a message leaving */
-	char outbound_action[8];	/* "pass", "bcc", "hold", "reject" */
+	char outbound_action[8];	/* "pass", "bcc", "hold", "reject", "delay" */
 	size_t outbound_findings;	/* listed and not listed */
 	size_t outbound_individual;	/* listed, by kind */
 	size_t outbound_corporate;
