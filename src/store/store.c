@@ -159,6 +159,11 @@ const char *const store_schema[] = {
 	    "state TEXT NOT NULL CHECK (state IN ('sent', 'recalled', 'confirm')), "
 	    "decided_by TEXT NOT NULL, "
 	    "decided_at BIGINT NOT NULL)",
+	/* messages waiting outbound_delay, found by the console monitor every
+	 * few seconds: a partial index, so that no other item pays for it and a
+	 * message sent (released) leaves it */
+	"CREATE INDEX IF NOT EXISTS items_delayed ON items (received_at) WHERE reason = 'delay' "
+	    "AND state = 'held'",
 	/* the outside addresses each sender has sent to through sekisho: a
 	 * first one waits for its sender's confirmation
 	 * (outbound_confirm_new_recipients) */
