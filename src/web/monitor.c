@@ -1183,6 +1183,29 @@ lq_param(struct list_query *q, const char *v)
 	buf_printf(&q->sql, "?%zu", q->n);
 }
 
+/* " WHERE|AND (T.received_at, T.receipt_id) < (at, id)": older than the cursor. */
+static void
+lq_older(struct list_query *q, const char *glue, const char *t, const char *at,
+    const char *id)
+{
+	buf_printf(&q->sql, " %s (%s.received_at, %s.receipt_id) < (", glue, t, t);
+	lq_param(q, at);
+	buf_puts(&q->sql, ", ");
+	lq_param(q, id);
+	buf_puts(&q->sql, ")");
+}
+
+/* " WHERE|AND (subject or sender LIKE pattern)": the search. */
+static void
+lq_search(struct list_query *q, const char *glue, const char *pattern)
+{
+	buf_printf(&q->sql, " %s (lower(i.subject) LIKE ", glue);
+	lq_param(q, pattern);
+	buf_puts(&q->sql, " ESCAPE '!' OR lower(i.sender) LIKE ");
+	lq_param(q, pattern);
+	buf_puts(&q->sql, " ESCAPE '!')");
+}
+
 /* A search text as a LIKE pattern: lower-cased ASCII, %, _ and ! escaped
  * with !, inside %…%.  -1 when it holds a control character. */
 static int
@@ -1246,21 +1269,13 @@ op_list(struct conn *c)
 			buf_puts(&lq.sql, "(SELECT * FROM items i");
 		else
 			buf_puts(&lq.sql, "items i");
-		if (*at != '\0') {
-			buf_puts(&lq.sql, " WHERE (i.received_at, i.receipt_id) < (");
-			lq_param(&lq, at);
-			buf_puts(&lq.sql, ", ");
-			lq_param(&lq, id);
-			buf_puts(&lq.sql, ")");
-		}
+		if (*at != '\0')
+			lq_older(&lq, "WHERE", "i", at, id);
 		if (*q != '\0') {
 			buf_puts(&lq.sql, " ORDER BY i.received_at DESC, i.receipt_id DESC LIMIT ");
 			lq_param(&lq, scan);
-			buf_puts(&lq.sql, ") i WHERE (lower(i.subject) LIKE ");
-			lq_param(&lq, pattern);
-			buf_puts(&lq.sql, " ESCAPE '!' OR lower(i.sender) LIKE ");
-			lq_param(&lq, pattern);
-			buf_puts(&lq.sql, " ESCAPE '!')");
+			buf_puts(&lq.sql, ") i");
+			lq_search(&lq, "WHERE", pattern);
 		}
 		buf_puts(&lq.sql, " ORDER BY i.received_at DESC, i.receipt_id DESC LIMIT ");
 		lq_param(&lq, limit);
@@ -1279,20 +1294,10 @@ op_list(struct conn *c)
 			buf_puts(&lq.sql, "SELECT " LIST_COLS " FROM item_recipients x JOIN items i ON "
 			    "i.receipt_id = x.receipt_id WHERE x.address = ");
 			lq_param(&lq, one);
-			if (*at != '\0') {
-				buf_puts(&lq.sql, " AND (x.received_at, x.receipt_id) < (");
-				lq_param(&lq, at);
-				buf_puts(&lq.sql, ", ");
-				lq_param(&lq, id);
-				buf_puts(&lq.sql, ")");
-			}
-			if (*q != '\0') {
-				buf_puts(&lq.sql, " AND (lower(i.subject) LIKE ");
-				lq_param(&lq, pattern);
-				buf_puts(&lq.sql, " ESCAPE '!' OR lower(i.sender) LIKE ");
-				lq_param(&lq, pattern);
-				buf_puts(&lq.sql, " ESCAPE '!')");
-			}
+			if (*at != '\0')
+				lq_older(&lq, "AND", "x", at, id);
+			if (*q != '\0')
+				lq_search(&lq, "AND", pattern);
 			buf_puts(&lq.sql, " ORDER BY x.received_at DESC, x.receipt_id DESC LIMIT ");
 			lq_param(&lq, limit);
 			r = store_query(c->s, 0, buf_str(&lq.sql), lq.p, lq.n, list_take, &l, NULL,
