@@ -1862,6 +1862,14 @@ hold_claim(struct store *s, const char *id, const char *from, const char *to,
 	return r != 0 ? -1 : ch == 1;
 }
 
+/* Addresses as outbound_known keeps them: ASCII lower-cased in place. */
+static void
+lower_ascii(char *s)
+{
+	for (; *s != '\0'; s++)
+		*s = (char)(*s >= 'A' && *s <= 'Z' ? *s - 'A' + 'a' : *s);
+}
+
 /* The envelope's outside recipients its sender has never sent to through
  * sekisho, one per line into out; how many (-1: store failure). */
 static long
@@ -1872,8 +1880,7 @@ new_outside(struct store *s, const struct item_view *v, struct buf *out)
 	long n = 0;
 
 	snprintf(sender, sizeof sender, "%s", v->m.sender);
-	for (char *q = sender; *q != '\0'; q++)
-		*q = (char)(*q >= 'A' && *q <= 'Z' ? *q - 'A' + 'a' : *q);
+	lower_ascii(sender);
 	buf_init(&all, SPOOL_RCPT_MAX * (SPOOL_ADDR_MAX + 1));
 	buf_init(&err, 1024);
 	recipients_lines(v->m.recipients, &all);
@@ -1883,8 +1890,7 @@ new_outside(struct store *s, const struct item_view *v, struct buf *out)
 		const char *p[2] = { sender, line };
 
 		*e = '\0';
-		for (char *q = line; *q != '\0'; q++)
-			*q = (char)(*q >= 'A' && *q <= 'Z' ? *q - 'A' + 'a' : *q);
+		lower_ascii(line);
 		if (outbound_is_outside(M.cfg, line)) {
 			if (store_query(s, 0, "SELECT address FROM outbound_known WHERE sender = ?1 "
 			    "AND address = ?2", p, 2, take_req_item, &known, NULL, &err) != 0)
@@ -1913,8 +1919,7 @@ remember_recipients(struct store *s, const struct item_view *v, long long now)
 	buf_init(&fresh, SPOOL_RCPT_MAX * (SPOOL_ADDR_MAX + 1));
 	buf_init(&err, 1024);
 	snprintf(sender, sizeof sender, "%s", v->m.sender);
-	for (char *q = sender; *q != '\0'; q++)
-		*q = (char)(*q >= 'A' && *q <= 'Z' ? *q - 'A' + 'a' : *q);
+	lower_ascii(sender);
 	snprintf(t, sizeof t, "%lld", now);
 	if (new_outside(s, v, &fresh) > 0) {
 		for (char *line = fresh.data; line != NULL && *line != '\0';) {
@@ -2905,12 +2910,28 @@ digest_if_due(struct store *s)
  * the last MONITOR_DELAY_LOOKBACK_S (a node down longer than that leaves
  * older ones for "sekisho quarantine", said in the log once they are due).
  */
+struct due_ids {
+	char id[MONITOR_DELAY_BATCH][STORE_ID_MAX];
+	size_t n;
+};
+
+static int
+take_due(size_t ncols, const char *const *col, void *ctx)
+{
+	struct due_ids *d = ctx;
+
+	if (ncols == 1 && col[0] != NULL && strlen(col[0]) < STORE_ID_MAX &&
+	    d->n < MONITOR_DELAY_BATCH)
+		memcpy(d->id[d->n++], col[0], strlen(col[0]) + 1);
+	return 0;
+}
+
 static void
 send_due(struct outcome *o)
 {
 	struct conn c = { .fd = -1, .o = o, .s = outcome_store(o), .now = (long long)time(NULL) };
 	struct account sys;
-	struct list_ctx due = { 0 };
+	struct due_ids due = { .n = 0 };
 	char until[24], since[24], limit[16];
 	const char *p[3] = { until, since, limit };
 	struct buf err;
@@ -2925,16 +2946,16 @@ send_due(struct outcome *o)
 	snprintf(limit, sizeof limit, "%d", MONITOR_DELAY_BATCH);
 	buf_init(&err, 1024);
 	/* waiting ones not yet taken (sent, recalled, or waiting for their sender) */
-	if (store_query(c.s, 0, "SELECT " LIST_COLS " FROM items i WHERE i.received_at <= ?1 "
+	if (store_query(c.s, 0, "SELECT i.receipt_id FROM items i WHERE i.received_at <= ?1 "
 	    "AND i.received_at >= ?2 AND i.reason = 'delay' AND i.state = 'held' AND NOT "
 	    "EXISTS (SELECT 1 FROM outbound_holds h WHERE h.receipt_id = i.receipt_id) "
-	    "ORDER BY i.received_at LIMIT ?3", p, 3, list_take, &due, NULL, &err) != 0)
+	    "ORDER BY i.received_at LIMIT ?3", p, 3, take_due, &due, NULL, &err) != 0)
 		syslog(LOG_ERR, "console: messages due to leave: %s", buf_str(&err));
 	for (size_t i = 0; i < due.n; i++) {
 		struct item_view v;
 		struct buf fresh;
 
-		if (item_load(&c, due.rows[i].id, &v) != CONSOLE_OK)
+		if (item_load(&c, due.id[i], &v) != CONSOLE_OK)
 			continue;
 		buf_init(&fresh, SPOOL_RCPT_MAX * (SPOOL_ADDR_MAX + 1));
 		if (!v.delayed || !v.held_here || v.hold[0] != '\0')
@@ -2951,9 +2972,6 @@ send_due(struct outcome *o)
 		buf_free(&fresh);
 		item_view_free(&v);
 	}
-	for (size_t i = 0; i < due.n; i++)
-		free(due.rows[i].json);
-	free(due.rows);
 	buf_free(&err);
 }
 
