@@ -18,6 +18,7 @@ usage(FILE *f)
 	    "  quarantine     list, show, export and expire quarantined items; keygen, import\n"
 	    "  dlp scan       find 個人番号 and 法人番号 in outgoing files and messages\n"
 	    "  user           the staff console's accounts: add, list, disable, reset-totp\n"
+	    "  zones          the zone policy: check, nft, apply, test in namespaces, stats\n"
 	    "  version        print the version\n"
 	    "Run 'sekisho <command> --help' for a command's options.\n", f);
 }
@@ -43,6 +44,8 @@ main(int argc, char **argv)
 		return cmd_user(argc - 1, argv + 1);
 	if (strcmp(argv[1], "dlp") == 0)
 		return cmd_dlp(argc - 1, argv + 1);
+	if (strcmp(argv[1], "zones") == 0)
+		return cmd_zones(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("sekisho %s\n", SEKISHO_VERSION);
 		return 0;
