@@ -5,7 +5,7 @@
  *
  *   sekisho zones check POLICY             0 no problem, 2 problems (listed)
  *   sekisho zones nft POLICY [-o FILE]     the ruleset (stdout by default)
- *   sekisho zones apply POLICY [--previous FILE] [--check]
+ *   sekisho zones apply POLICY|--ruleset FILE [--previous FILE] [--check]
  *   sekisho zones test POLICY [--ruleset FILE] [--evidence FILE] [--keep] [--verbose]
  *                                          0 as required, 13 differs
  *   sekisho zones stats [--prometheus]     the counters of the loaded table
@@ -37,14 +37,15 @@ usage(FILE *f)
 {
 	fputs("usage: sekisho zones check POLICY\n"
 	    "       sekisho zones nft POLICY [-o FILE]\n"
-	    "       sekisho zones apply POLICY [--previous FILE] [--check]\n"
+	    "       sekisho zones apply POLICY|--ruleset FILE [--previous FILE] [--check]\n"
 	    "       sekisho zones test POLICY [--ruleset FILE] [--evidence FILE] [--keep] [--verbose]\n"
 	    "       sekisho zones stats [--prometheus]\n"
 	    "  check     report every rule of the guideline the policy breaks (exit 2)\n"
 	    "  nft       write the nftables ruleset the policy compiles to\n"
 	    "  apply     load it atomically (the kernel keeps the previous ruleset if it\n"
 	    "            refuses); the table it replaces is saved to --previous\n"
-	    "            (default " ZONES_PREVIOUS_DEFAULT "); --check loads nothing\n"
+	    "            (default " ZONES_PREVIOUS_DEFAULT "); --check loads nothing;\n"
+	    "            --ruleset loads a ruleset file instead (a reviewed or a saved one)\n"
 	    "  test      build the zones in network namespaces, load the ruleset, probe\n"
 	    "            every pair and service, compare with the policy (exit 13 if\n"
 	    "            they differ); --evidence writes the run as JSON\n"
@@ -78,9 +79,17 @@ load_checked(const char *path, struct zone_policy *p, FILE *report)
 
 	buf_init(&err, 4096);
 	if (zone_policy_load(path, p, &err) < 0) {
-		fprintf(report, "%s: syntax: %s\n    (%s)\n", path, buf_str(&err) +
-		    (strncmp(buf_str(&err), path, strlen(path)) == 0 ? strlen(path) + 2 : 0),
-		    "zone policy format (docs/zones.md)");
+		const char *why = buf_str(&err);
+		int line = 0, at = 0;
+
+		/* "PATH: line N: reason" -> "PATH:N: syntax: reason" */
+		if (strncmp(why, path, strlen(path)) == 0 && why[strlen(path)] == ':')
+			why += strlen(path) + 2;
+		if (sscanf(why, "line %d: %n", &line, &at) == 1 && at > 0)
+			fprintf(report, "%s:%d: syntax: %s\n    (zone policy format "
+			    "(docs/zones.md))\n", path, line, why + at);
+		else
+			fprintf(report, "%s: %s\n", path, why);
 		fprintf(report, "%s: 1 problem\n", path);
 		buf_free(&err);
 		return EXIT_USAGE;
@@ -185,16 +194,20 @@ zones_nft(int argc, char **argv)
 	return rc;
 }
 
+static int read_file(const char *path, struct buf *b);
+
 static int
 zones_apply(int argc, char **argv)
 {
-	const char *previous = ZONES_PREVIOUS_DEFAULT, *policy = NULL;
+	const char *previous = ZONES_PREVIOUS_DEFAULT, *policy = NULL, *ruleset = NULL;
 	struct buf rs, err;
-	int i, rc, check_only = 0;
+	int i, rc = 0, check_only = 0;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--previous") == 0 && i + 1 < argc)
 			previous = argv[++i];
+		else if (strcmp(argv[i], "--ruleset") == 0 && i + 1 < argc)
+			ruleset = argv[++i];
 		else if (strcmp(argv[i], "--check") == 0)
 			check_only = 1;
 		else if (argv[i][0] != '-' && policy == NULL)
@@ -204,14 +217,17 @@ zones_apply(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (policy == NULL) {
+	if ((policy == NULL) == (ruleset == NULL)) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
 	buf_init(&rs, ZONE_NFT_MAX_BYTES);
 	buf_init(&err, 64 * 1024);
-	if ((rc = compile(policy, &rs)) != 0)
+	if (ruleset != NULL ? (read_file(ruleset, &rs) < 0 ? (rc = EXIT_USAGE) : 0)
+	    : (rc = compile(policy, &rs)) != 0)
 		goto out;
+	if (ruleset != NULL)
+		policy = ruleset;
 	if (check_only ? zone_apply_check(buf_str(&rs), &err) < 0
 	    : zone_apply_load(buf_str(&rs), previous, &err) < 0) {
 		fprintf(stderr, "sekisho zones apply: %s: the kernel refused the ruleset; the "

@@ -114,12 +114,20 @@ zone_apply_load(const char *ruleset, const char *previous, struct buf *err)
 {
 	struct nft_ctx *nft;
 	struct buf cur;
+	size_t head;
 	int rc = -1;
 
 	buf_init(&cur, ZONE_NFT_MAX_BYTES);
 	if (previous != NULL) {
+		/* saved so that loading it puts it back: replaces, as ours do */
+		buf_puts(&cur, "# the table sekisho zones apply replaced; load with nft -f or\n"
+		    "# sekisho zones apply --ruleset\ntable inet " ZONE_NFT_TABLE "\n"
+		    "delete table inet " ZONE_NFT_TABLE "\n");
+		head = cur.len;
 		if (zone_apply_list(&cur, err) < 0)
 			goto out;
+		if (cur.len == head)
+			buf_reset(&cur);	/* there was none */
 		if (cur.len > 0 && save(previous, &cur, err) < 0)
 			goto out;
 	}

@@ -378,7 +378,7 @@ build(struct lab *L)
 		if (ip(L, "netns", "add", e->ns, NULL) < 0)
 			return -1;
 		L->made = i + 1;
-		snprintf(veth, sizeof veth, "v%zu", i);
+		snprintf(veth, sizeof veth, "v%u", (unsigned int)(i % ENDPOINTS_MAX));
 		addr_text(&e->addr, 1, a, sizeof a);
 		if (ip(L, "-n", L->router, "link", "add", veth, "type", "veth", "peer", "name",
 		    "eth0", "netns", e->ns, NULL) < 0 ||

@@ -237,7 +237,8 @@ options_known(struct reader *r, size_t from, const char *const *keys)
 		if (keys[k] == NULL)
 			return fail(r, "unexpected \"%.40s\"", r->tok[i]);
 		for (j = from; j < i; j++)
-			if (strncmp(r->tok[j], keys[k], strlen(keys[k]) + 1) == 0)
+			if (strncmp(r->tok[j], keys[k], strlen(keys[k])) == 0 &&
+			    r->tok[j][strlen(keys[k])] == '=')
 				return fail(r, "%s is given twice", keys[k]);
 	}
 	return 0;
