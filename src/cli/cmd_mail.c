@@ -153,21 +153,13 @@ process(struct run *run, const char *path, struct buf *out, struct buf *json)
 static const char *
 sanitized_ext(const struct buf *json)
 {
-	static const char *const allowed[] = {
-		".pdf", ".docx", ".xlsx", ".pptx", ".dotx", ".xltx", ".potx", ".ppsx",
-		".jpg", ".png", ".webp", ".txt", ".csv", ".tsv", ".zip",
-	};
 	struct receipt_view v;
 	struct buf why;
-	const char *ext = NULL, *dot;
+	const char *ext = NULL;
 
 	buf_init(&why, 512);
-	if (receipt_read(buf_str(json), json->len, &v, &why) == 0 && v.out_filename != NULL &&
-	    (dot = strrchr(v.out_filename, '.')) != NULL && dot != v.out_filename) {
-		for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
-			if (strcmp(dot, allowed[i]) == 0)
-				ext = allowed[i];
-	}
+	if (receipt_read(buf_str(json), json->len, &v, &why) == 0)
+		ext = receipt_output_ext(&v);
 	receipt_view_free(&v);
 	buf_free(&why);
 	return ext;

@@ -18,6 +18,7 @@
 #include "gateway/deliver.h"
 #include "gateway/metrics.h"
 #include "gateway/frame.h"
+#include "gateway/transfer.h"
 #include "gateway/worker.h"
 #include "mime/notice.h"
 #include "receipt/receipt.h"
@@ -71,6 +72,46 @@ withheld_notice(const struct config *cfg, const struct buf *receipt, const char 
 	return r;
 }
 
+/* A transferred file's delivery into its user's folder: 0, or -1 to retry. */
+static int
+transfer_out(const struct config *cfg, const struct envelope *env, const char *id,
+    int outcome, const struct buf *out, const struct buf *receipt, const char *tname)
+{
+	struct buf notice, err;
+	const char *ext = NULL;
+	int r;
+
+	buf_init(&notice, 16384);
+	buf_init(&err, 1024);
+	if (outcome == WORKER_SANITIZED) {
+		struct receipt_view v;
+
+		if (receipt_read(buf_str(receipt), receipt->len, &v, &err) == 0)
+			ext = receipt_output_ext(&v);
+		receipt_view_free(&v);
+		buf_reset(&err);
+	} else {
+		struct receipt_view v;
+		const char *reason = "worker-failed";
+
+		if (receipt_read(buf_str(receipt), receipt->len, &v, &err) == 0 && v.reason[0])
+			reason = v.reason;
+		transfer_withheld_notice(cfg, tname, id, reason, &notice);
+		receipt_view_free(&v);
+		buf_reset(&err);
+	}
+	r = transfer_deliver(cfg, env->transfer, outcome == WORKER_SANITIZED, ext, out, &notice,
+	    receipt, &err);
+	if (r != 0) {
+		METRIC_ADD(deferred, 1);
+		syslog(LOG_WARNING, "%s: transfer delivery deferred: %s", env->qid, buf_str(&err));
+	} else if (outcome == WORKER_SANITIZED)
+		METRIC_ADD(delivered, 1);
+	buf_free(&notice);
+	buf_free(&err);
+	return r;
+}
+
 static int
 process(const struct config *cfg, struct spool *sp, struct worker *wk,
     struct store_client *oc, const struct deliver_target *target, const char *helo,
@@ -80,8 +121,9 @@ process(const struct config *cfg, struct spool *sp, struct worker *wk,
 	struct receipt_envelope renv;
 	struct buf msg, out, receipt, err;
 	char id[RECEIPT_ID_MAX], detail[256];
+	char tuser[TRANSFER_USER_MAX], tname[TRANSFER_NAME_MAX];
 	long long now = (long long)time(NULL);
-	int r, outcome, notice = 0;
+	int r, outcome, notice = 0, transfer;
 	double t;
 
 	buf_init(&msg, cfg->pol.lim.message_bytes);
@@ -96,8 +138,16 @@ process(const struct config *cfg, struct spool *sp, struct worker *wk,
 	}
 	receipt_id_new(id, sizeof id, now);
 	envelope_facts(&env, &renv);
+	transfer = env.transfer[0] != '\0';
+	if (transfer && transfer_decode(env.transfer, tuser, tname) < 0) {
+		syslog(LOG_CRIT, "%s: a transfer that names no file (left in %s/active)", name,
+		    sp->dir);
+		r = -1;
+		goto out;
+	}
 	t = metrics_clock();
-	outcome = worker_run_scanned(wk, FRAME_MAIL, NULL, &renv, id, now, buf_str(&msg), msg.len,
+	outcome = worker_run_scanned(wk, transfer ? FRAME_FILE : FRAME_MAIL,
+	    transfer ? tname : NULL, transfer ? NULL : &renv, id, now, buf_str(&msg), msg.len,
 	    &out, &receipt, detail, sizeof detail);
 	metrics_stage(STAGE_SANITIZE, t);
 	if (outcome == WORKER_FAILED || outcome == WORKER_TIMEOUT ||
@@ -110,10 +160,20 @@ process(const struct config *cfg, struct spool *sp, struct worker *wk,
 			r = spool_defer(sp, name, &env, now + 1);
 			goto out;
 		}
-		worker_parent_receipt(&cfg->pol, id, now, &msg, msg.len,
+		worker_parent_receipt_item(&cfg->pol, transfer ? FRAME_FILE : FRAME_MAIL,
+		    transfer ? tname : NULL, id, now, &msg, msg.len,
 		    outcome == WORKER_TIMEOUT ? "time_limit" : outcome == WORKER_SCAN_FAILED ?
 		    "scan-failed" : "worker-failed", detail, &receipt);
 		outcome = WORKER_WITHHELD;
+	}
+	if (transfer) {
+		/* a file from a drop folder goes to its user's folder on the other side */
+		if (transfer_out(cfg, &env, id, outcome, &out, &receipt, tname) != 0) {
+			env.attempts++;
+			r = spool_defer(sp, name, &env, now + backoff(cfg, env.attempts));
+			goto out;
+		}
+		goto record;
 	}
 	/* withheld_notice: the reader hears of it, with the console link */
 	if (outcome == WORKER_WITHHELD && cfg->withheld_notice &&
@@ -141,6 +201,7 @@ process(const struct config *cfg, struct spool *sp, struct worker *wk,
 			syslog(LOG_ERR, "%s: next hop refused the sanitised message: %s; "
 			    "original kept in quarantine", env.qid, buf_str(&err));
 	}
+record:
 	{
 		struct buf rcpts;
 		struct outcome_item oi = {
@@ -166,8 +227,12 @@ process(const struct config *cfg, struct spool *sp, struct worker *wk,
 			goto out;
 		}
 	}
-	syslog(LOG_INFO, "%s: %s id=%s from=<%s> nrcpt=%zu", env.qid,
-	    outcome == WORKER_WITHHELD ? "withheld" : "delivered", id, env.sender, env.nrcpt);
+	if (transfer)
+		syslog(LOG_INFO, "%s: %s id=%s transfer=%s", env.qid,
+		    outcome == WORKER_WITHHELD ? "withheld" : "delivered", id, env.transfer);
+	else
+		syslog(LOG_INFO, "%s: %s id=%s from=<%s> nrcpt=%zu", env.qid,
+		    outcome == WORKER_WITHHELD ? "withheld" : "delivered", id, env.sender, env.nrcpt);
 	r = spool_done(sp, name);
 	if (outcome == WORKER_WITHHELD)
 		METRIC_ADD(withheld, 1);

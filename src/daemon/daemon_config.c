@@ -149,6 +149,25 @@ daemon_config_check(const struct config *cfg, struct buf *err)
 		else if (deliver_parse_target(cfg->outbound_release_to, &rt, err) != 0)
 			buf_puts(err, " (outbound_release_to)\n");
 	}
+	if ((cfg->transfer_in_dir[0] == '\0') != (cfg->transfer_out_dir[0] == '\0'))
+		buf_puts(err, "transfer_in_dir, transfer_out_dir: set both (files dropped on the "
+		    "internet side come out on the LGWAN side) or neither\n");
+	else if (cfg->transfer_in_dir[0] != '\0') {
+		size_t a = strlen(cfg->transfer_in_dir), b = strlen(cfg->transfer_out_dir);
+
+		if (cfg->direction == DIRECTION_OUTBOUND)
+			buf_puts(err, "transfer_in_dir: transfer folders sanitise, which is for the "
+			    "inbound direction\n");
+		if (strncmp(cfg->transfer_in_dir, cfg->transfer_out_dir, a < b ? a : b) == 0 &&
+		    (a == b || cfg->transfer_in_dir[a < b ? a : b] == '/' ||
+		    cfg->transfer_out_dir[a < b ? a : b] == '/'))
+			buf_puts(err, "transfer_in_dir, transfer_out_dir: one is inside the other "
+			    "(a sanitised file would be taken again, an original could reach the "
+			    "LGWAN side)\n");
+		if (strncmp(cfg->transfer_in_dir, cfg->spool_dir, a) == 0 ||
+		    strncmp(cfg->transfer_out_dir, cfg->spool_dir, b) == 0)
+			buf_puts(err, "transfer_in_dir, transfer_out_dir: must not hold spool_dir\n");
+	}
 	if (cfg->direction == DIRECTION_OUTBOUND && cfg->relay_domains[0] != '\0')
 		buf_puts(err, "relay_domains: must be empty with direction = outbound (the "
 		    "listener sanitises, which is for inbound mail)\n");

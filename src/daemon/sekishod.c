@@ -59,6 +59,7 @@
 #include "gateway/smtpd.h"
 #include "gateway/spawner.h"
 #include "gateway/spool.h"
+#include "gateway/transfer.h"
 #include "gateway/tls.h"
 #include "gateway/worker.h"
 #include "mime/sanitize.h"
@@ -435,6 +436,33 @@ run_agent(void)
 	_exit(agent_run(&dcfg, &sp, &agent_stop) == 0 ? 0 : 1);
 }
 
+/* The transfer folders' watcher: takes dropped files into the spool
+ * (gateway/transfer.h); parses nothing, the agents' workers do. */
+static void __attribute__((noreturn))
+run_transfer(void)
+{
+	struct spool sp;
+	struct buf err;
+	struct sigaction sa;
+
+	child_common("sk-transfer");
+	close_master_fds(0, 0, 0);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_agent_term;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGHUP, SIG_IGN);
+	become_daemon_user("transfer");
+	buf_init(&err, 1024);
+	if (spool_open(&sp, dcfg.spool_dir, &err) != 0) {
+		syslog(LOG_ERR, "%s", buf_str(&err));
+		_exit(1);
+	}
+	spool_set_wake(&sp, wake[1]);
+	_exit(transfer_watch_run(&dcfg, &sp, &agent_stop) == 0 ? 0 : 1);
+}
+
 static void
 confine_milter(void)
 {
@@ -519,7 +547,7 @@ run_metrics(void)
 
 /* ---- the supervisor ------------------------------------------------------- */
 
-enum kind { K_STORE, K_METRICS, K_ACCEPTOR, K_MILTER, K_AGENT, K_CONSOLE };
+enum kind { K_STORE, K_METRICS, K_ACCEPTOR, K_MILTER, K_AGENT, K_CONSOLE, K_TRANSFER };
 
 struct child {
 	enum kind kind;
@@ -566,6 +594,7 @@ spawn(struct child *k)
 			run_acceptor(&dcfg, smtp_lfd);
 		case K_MILTER: run_milter();
 		case K_AGENT: run_agent();
+		case K_TRANSFER: run_transfer();
 		}
 		_exit(1);
 	}
@@ -602,6 +631,8 @@ plan(void)
 		add_kid(K_MILTER, "milter");
 	if (console_lfd >= 0)
 		add_kid(K_CONSOLE, "console");
+	if (dcfg.transfer_in_dir[0] != '\0')
+		add_kid(K_TRANSFER, "transfer");
 }
 
 static struct child *
@@ -903,6 +934,9 @@ prepare(void)
 		}
 		become_daemon_user("prepare");
 		if (need_dir("spool_dir", dcfg.spool_dir, &err) != 0 ||
+		    (dcfg.transfer_in_dir[0] != '\0' &&
+		    (need_dir("transfer_in_dir", dcfg.transfer_in_dir, &err) != 0 ||
+		    need_dir("transfer_out_dir", dcfg.transfer_out_dir, &err) != 0)) ||
 		    need_dir("quarantine_dir", dcfg.quarantine_dir, &err) != 0 ||
 		    need_dir_of("journal", dcfg.journal, &err) != 0 ||
 		    (dcfg.quarantine_backend == QUARANTINE_SQLITE &&

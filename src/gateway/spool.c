@@ -105,9 +105,13 @@ envelope_text(const struct envelope *env, struct buf *b)
 		ok = ok && one_line(env->rcpt[i]);
 		buf_printf(b, "rcpt %s\n", env->rcpt[i]);
 	}
-	buf_printf(b, "received %lld\nclient %s\nproto %s\nhelo %s\ntls %s\nattempts %d\n"
-	    "SKEND\n", env->received, env->client, env->proto, env->helo, env->tls,
-	    env->attempts);
+	buf_printf(b, "received %lld\nclient %s\nproto %s\nhelo %s\ntls %s\nattempts %d\n",
+	    env->received, env->client, env->proto, env->helo, env->tls, env->attempts);
+	if (env->transfer[0] != '\0') {
+		ok = ok && one_line(env->transfer);
+		buf_printf(b, "transfer %s\n", env->transfer);
+	}
+	buf_puts(b, "SKEND\n");
 	return ok ? 0 : -1;
 }
 
@@ -306,6 +310,8 @@ spool_read(struct spool *sp, const char *name, struct envelope *env,
 			ok = copy_field(env->helo, sizeof env->helo, p + 5, len - 5) == 0;
 		else if (len >= 4 && memcmp(p, "tls ", 4) == 0)
 			ok = copy_field(env->tls, sizeof env->tls, p + 4, len - 4) == 0;
+		else if (len > 9 && memcmp(p, "transfer ", 9) == 0)
+			ok = copy_field(env->transfer, sizeof env->transfer, p + 9, len - 9) == 0;
 		else if (len > 9 && memcmp(p, "attempts ", 9) == 0) {
 			char num[24];
 

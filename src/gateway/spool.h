@@ -3,7 +3,8 @@
  *
  * An item is one file: an envelope block ("SKENV1", then "qid", "from",
  * "rcpt" (repeated), "received", "client", "attempts", and since the
- * listener records them "proto", "helo" and "tls" lines, then "SKEND")
+ * listener records them "proto", "helo" and "tls" lines, for a file from a
+ * transfer folder a "transfer" line, then "SKEND")
  * followed by the message exactly as received (line ends made LF).  It is
  * written under
  * incoming/, fsynced, renamed into queue/ and the directory fsynced before
@@ -27,6 +28,7 @@
 #define SPOOL_RCPT_MAX 1000
 #define SPOOL_ADDR_MAX 512
 #define SPOOL_NAME_MAX 128
+#define SPOOL_TRANSFER_MAX 1024	/* "USER/NAME" of a transferred file, encoded */
 
 struct envelope {
 	char qid[40];
@@ -39,6 +41,9 @@ struct envelope {
 	char helo[256];			/* the name the client gave */
 	char tls[128];			/* TLS version and cipher; "" = in the clear */
 	int attempts;
+	/* a file from a transfer folder: "USER/NAME", NAME percent-encoded
+	 * (gateway/transfer.h); "" = mail */
+	char transfer[SPOOL_TRANSFER_MAX];
 };
 
 struct spool {

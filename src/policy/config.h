@@ -94,6 +94,13 @@ struct config {
 	int console_release_to;		/* 0 download, 1 mailbox, 2 both */
 	char outbound_release_to[512];	/* approved held mail goes here; "" = Postfix's hold queue */
 	size_t outbound_delay;		/* seconds mail for outside waits, recallable; 0 = none */
+
+	/* transfer folders (gateway/transfer.h): files dropped on the internet
+	 * side come out sanitised on the LGWAN side; "" = off */
+	char transfer_in_dir[512];
+	char transfer_out_dir[512];
+	size_t transfer_settle_seconds;	/* unchanged this long before it is taken */
+	size_t transfer_scan_seconds;	/* a full look even without a notification */
 	int outbound_confirm_new;	/* a first outside address waits for its sender */
 	size_t console_page_size;	/* items on one page of a list */
 	size_t console_unlock_attempts;	/* wrong passwords for one encrypted attachment */

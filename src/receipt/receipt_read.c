@@ -391,3 +391,22 @@ receipt_view_free(struct receipt_view *v)
 	v->detail = v->message_id = v->from = v->to = v->subject = v->filename = NULL;
 	v->out_filename = NULL;
 }
+
+const char *
+receipt_output_ext(const struct receipt_view *v)
+{
+	static const char *const allowed[] = {
+		".pdf", ".docx", ".xlsx", ".pptx", ".dotx", ".xltx", ".potx", ".ppsx",
+		".jpg", ".png", ".webp", ".txt", ".csv", ".tsv", ".zip",
+	};
+	const char *dot;
+	size_t i;
+
+	if (v->out_filename == NULL || (dot = strrchr(v->out_filename, '.')) == NULL ||
+	    dot == v->out_filename)
+		return NULL;
+	for (i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
+		if (strcmp(dot, allowed[i]) == 0)
+			return allowed[i];
+	return NULL;
+}

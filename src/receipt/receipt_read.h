@@ -52,6 +52,12 @@ struct receipt_view {
 
 int receipt_read(const char *json, size_t len, struct receipt_view *v, struct buf *why);
 void receipt_view_free(struct receipt_view *v);
+/*
+ * The extension a sanitised file's receipt gives its output (".pdf",
+ * ".docx", ...), if it is one sekisho writes; NULL otherwise (the receipt is
+ * untrusted: any other ending is ignored).
+ */
+const char *receipt_output_ext(const struct receipt_view *v);
 /* A record's time, "2026-11-21T09:30:00Z" exactly, as seconds.  0 or -1. */
 int receipt_parse_time(const char *s, long long *t);
 
