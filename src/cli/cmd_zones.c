@@ -230,8 +230,8 @@ zones_apply(int argc, char **argv)
 		policy = ruleset;
 	if (check_only ? zone_apply_check(buf_str(&rs), &err) < 0
 	    : zone_apply_load(buf_str(&rs), previous, &err) < 0) {
-		fprintf(stderr, "sekisho zones apply: %s: the kernel refused the ruleset; the "
-		    "previous one stays in force:\n%s\n", policy, buf_str(&err));
+		fprintf(stderr, "sekisho zones apply: %s: not loaded; the previous ruleset stays "
+		    "in force:\n%s\n", policy, buf_str(&err));
 		rc = EXIT_INTERNAL;
 		goto out;
 	}

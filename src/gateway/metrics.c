@@ -122,6 +122,8 @@ render(struct buf *b, const char *spool_dir)
 		{ "sekisho_outbound_bcc_total", "Outbound messages that left with To and Cc hidden (too many outside addresses)", offsetof(struct metrics, outbound_bcc) },
 		{ "sekisho_outbound_held_total", "Outbound messages held for approval (the MTA's hold queue, or sekisho's with outbound_release_to)", offsetof(struct metrics, outbound_held) },
 		{ "sekisho_outbound_delayed_total", "Outbound messages for outside kept outbound_delay seconds, recallable by their sender", offsetof(struct metrics, outbound_delayed) },
+		{ "sekisho_transfer_files_taken_total", "Files taken from the transfer drop folders into the spool", offsetof(struct metrics, transfer_taken) },
+		{ "sekisho_transfer_files_returned_total", "Files returned to their drop folder with a note (past file_size_limit, not a regular file)", offsetof(struct metrics, transfer_returned) },
 		{ "sekisho_outbound_rejected_total", "Outbound messages refused (the sender was told)", offsetof(struct metrics, outbound_rejected) },
 		{ "sekisho_outbound_findings_total", "Findings in outbound messages (numbers and what could not be inspected)", offsetof(struct metrics, outbound_findings) },
 		{ "sekisho_console_logins_total", "Logins to the staff console", offsetof(struct metrics, console_logins) },

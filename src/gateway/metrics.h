@@ -49,6 +49,8 @@ struct metrics {
 	uint64_t outbound_delayed;	/* outbound: kept outbound_delay, recallable */
 	uint64_t outbound_rejected;	/* outbound: refused, the sender told */
 	uint64_t outbound_findings;	/* outbound: findings (numbers, uninspectable) */
+	uint64_t transfer_taken;	/* transfer: files taken from drop folders */
+	uint64_t transfer_returned;	/* transfer: files returned (size, not a file) */
 	uint64_t console_logins;	/* console: logins */
 	uint64_t console_login_failures;	/* console: failed logins (any reason) */
 	uint64_t console_lockouts;	/* console: accounts locked by failures */

@@ -19,6 +19,7 @@
 
 #include "core/fdio.h"
 #include "core/utf8.h"
+#include "gateway/metrics.h"
 #include "mime/notice.h"
 
 #define WATCHES_MAX 4096		/* user folders watched by inotify */
@@ -165,8 +166,10 @@ return_file(int udir, const char *user, const char *name, const char *why_ja,
 	else if (write_at(rdir, buf_str(&nn), note.data, note.len) < 0)
 		syslog(LOG_ERR, "transfer: %s/%s: returned without its note: %s", user, name,
 		    strerror(errno));
-	else
+	else {
+		METRIC_ADD(transfer_returned, 1);
 		syslog(LOG_NOTICE, "transfer: %s/%s: returned (%s)", user, name, why_en);
+	}
 	fsync(rdir);
 	fsync(udir);
 	close(rdir);
@@ -263,6 +266,7 @@ take(const struct config *cfg, struct spool *sp, int udir, const char *user,
 			    name, env.qid, strerror(errno));
 		fsync(udir);
 	}
+	METRIC_ADD(transfer_taken, 1);
 	syslog(LOG_INFO, "%s: transfer from %s/%s, %zu bytes", env.qid, user, name, data.len);
 	rc = 0;
 out:

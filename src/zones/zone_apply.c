@@ -124,12 +124,11 @@ zone_apply_load(const char *ruleset, const char *previous, struct buf *err)
 		    "# sekisho zones apply --ruleset\ntable inet " ZONE_NFT_TABLE "\n"
 		    "delete table inet " ZONE_NFT_TABLE "\n");
 		head = cur.len;
-		if (zone_apply_list(&cur, err) < 0)
+		if (zone_apply_list(&cur, err) < 0 ||
+		    (cur.len > head && save(previous, &cur, err) < 0)) {
+			buf_puts(err, " (the table in force could not be kept: nothing loaded)");
 			goto out;
-		if (cur.len == head)
-			buf_reset(&cur);	/* there was none */
-		if (cur.len > 0 && save(previous, &cur, err) < 0)
-			goto out;
+		}
 	}
 	if ((nft = ctx_new()) == NULL) {
 		buf_puts(err, "libnftables: cannot make a context");

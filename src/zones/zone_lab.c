@@ -66,6 +66,7 @@ struct lab {
 	size_t made;			/* endpoints whose namespace exists */
 	struct probe_port ports[ZONE_LAB_PORTS_MAX];
 	size_t nports;
+	int ports_over;			/* the policy names more than the lab probes */
 };
 
 static int
@@ -437,8 +438,12 @@ collect_ports(struct lab *L)
 				for (i = 0; i < L->nports; i++)
 					if (L->ports[i].proto == pt->proto && L->ports[i].port == ends[e])
 						break;
-				if (i < L->nports || L->nports == ZONE_LAB_PORTS_MAX)
+				if (i < L->nports)
 					continue;
+				if (L->nports == ZONE_LAB_PORTS_MAX) {
+					L->ports_over = 1;
+					continue;
+				}
 				L->ports[L->nports].proto = pt->proto;
 				L->ports[L->nports].port = ends[e];
 				L->ports[L->nports].service = (int)s;
@@ -834,6 +839,11 @@ zone_lab_run(const struct zone_policy *p, const struct zone_lab_opts *o, FILE *o
 	L->err = err;
 	snprintf(L->router, sizeof L->router, "skz%ld", (long)getpid());
 	collect_ports(L);
+	if (L->ports_over) {
+		lab_fail(L, "the policy's services name more than %d distinct ports: the lab "
+		    "would not probe them all", ZONE_LAB_PORTS_MAX);
+		goto out;
+	}
 	if (geteuid() != 0) {
 		lab_fail(L, "the lab builds network namespaces: run it as root");
 		goto out;

@@ -492,7 +492,7 @@ int
 zone_policy_parse(const char *text, size_t len, struct zone_policy *p, struct buf *err)
 {
 	struct reader r;
-	char line[ZONE_LINE_MAX + 1];
+	char line[ZONE_LINE_MAX + 2];
 	size_t pos = 0;
 
 	memset(p, 0, sizeof *p);
@@ -511,7 +511,7 @@ zone_policy_parse(const char *text, size_t len, struct zone_policy *p, struct bu
 		size_t i;
 
 		r.line++;
-		if (n > ZONE_LINE_MAX)
+		if (n > (size_t)ZONE_LINE_MAX + (n > 0 && text[pos + n - 1] == '\r'))
 			return fail(&r, "longer than %d bytes", ZONE_LINE_MAX);
 		memcpy(line, text + pos, n);
 		line[n] = '\0';
@@ -744,6 +744,14 @@ check_addresses(struct checker *c)
 					    "must belong to one zone", t2, p->zones[j].name, t1,
 					    p->zones[i].name);
 				}
+	for (i = 0; i < p->nzones; i++)
+		for (j = 0; j < i; j++)
+			if (p->zones[i].iface[0] != '\0' &&
+			    strcmp(p->zones[i].iface, p->zones[j].iface) == 0)
+				problem(c, p->zones[i].line, "interface-shared", CLAUSE_FILE,
+				    "zones %s and %s are both on interface %s: each zone needs its own "
+				    "(the ruleset tells zones apart by interface)", p->zones[j].name,
+				    p->zones[i].name, p->zones[i].iface);
 	for (i = 0; i < p->nhosts; i++) {
 		struct zone_host *h = &p->hosts[i];
 		const struct zone *z;
