@@ -305,7 +305,9 @@ outcome_record_batch(struct outcome *o, const struct outcome_item *const *items,
 		si[i].reason = rv[i].reason[0] != '\0' ? rv[i].reason : NULL;
 		si[i].sender = it->sender;
 		si[i].recipients = it->recipients;
-		si[i].subject = rv[i].subject != NULL ? rv[i].subject : "";
+		/* a file (a transfer folder's) is listed and searched by its name */
+		si[i].subject = rv[i].subject != NULL ? rv[i].subject :
+		    rv[i].is_file && rv[i].filename != NULL ? rv[i].filename : "";
 		si[i].receipt_json = it->receipt_json;
 		/* a message leaving is its sender's to see, ask about and recall */
 		si[i].owner_is_sender = rv[i].is_outbound;

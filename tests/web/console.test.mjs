@@ -325,6 +325,39 @@ async function main() {
       JSON.stringify(r.headers()));
   });
 
+  // 3b. a file from the transfer folders: withheld, its original on approval
+  await step('transfer: the original of a withheld transferred file, on approval', async () => {
+    const tr = ITEMS.transfer;
+    await go(staff, S.links.transfer, 'transfer-item');
+    const files = await staff.$$eval('table#parts tr.part td.filename', (t) => t.map((x) => x.textContent));
+    check('the notice in the transfer folder links to the file\'s item, which shows its name',
+      new URL(staff.url()).pathname === `/items/${tr}` && S.link_in_notice.transfer &&
+      files.includes(S.transfer_name), `${staff.url()} ${JSON.stringify(files)}`);
+    await staff.fill('textarea#reason', '取引先から受け取った暗号化PDFの原本を確認するため');
+    const r = await navClick(staff, 'button#request-submit');
+    const state = await staff.getAttribute('#original p.request', 'data-state');
+    check('staff asks for the transferred file\'s original',
+      r?.status() === 200 && state === 'pending', `${r?.status()} ${state}`);
+    await go(approver, '/approvals', 'transfer-approval-queue');
+    const rows = await approver.$$eval('table#queue tr.request', (t) => t.map((x) => x.dataset.id));
+    const row = `tr.request[data-id="${rows[0]}"]`;
+    await approver.fill(`${row} input.totp`, await freshCode('suzuki'));
+    const r2 = await navClick(approver, `${row} button.approve`);
+    await shot(approver, 'transfer-approved');
+    check('the approver approves it from the queue with a fresh code',
+      rows.length === 1 && r2?.status() === 200 && await approver.$('p#queue-empty') !== null,
+      `${rows} ${r2?.status()}`);
+    await go(staff, `/items/${tr}`, 'transfer-download');
+    const dl = staff.waitForEvent('download');
+    await staff.click('a#download');
+    const d = await dl;
+    const file = path.join(path.dirname(process.argv[2]), 'transferred-original');
+    await d.saveAs(file);
+    const sha = createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+    check('staff downloads the original: the very bytes dropped in the transfer folder',
+      sha === S.transfer_sha, `got ${sha}, dropped ${S.transfer_sha}`);
+  });
+
   // 4. the journal
   await step('the journal', async () => {
     let out = '', ok = true;
