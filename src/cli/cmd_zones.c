@@ -249,26 +249,11 @@ out:
 static int
 read_file(const char *path, struct buf *b)
 {
-	char chunk[8192];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0) {
-		fprintf(stderr, "sekisho zones: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	while ((n = read(fd, chunk, sizeof chunk)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 || buf_append(b, chunk, (size_t)n) < 0) {
-			fprintf(stderr, "sekisho zones: %s: %s\n", path,
-			    n < 0 ? strerror(errno) : "too large");
-			close(fd);
-			return -1;
-		}
-	}
-	close(fd);
-	return 0;
+	if (read_file_buf(path, b) == 0)
+		return 0;
+	fprintf(stderr, "sekisho zones: %s: %s\n", path, errno == EFBIG ? "too large" :
+	    strerror(errno));
+	return -1;
 }
 
 static int

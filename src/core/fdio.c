@@ -4,6 +4,7 @@
 #include "core/fdio.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 int
@@ -42,5 +43,28 @@ read_full(int fd, void *p, size_t n)
 		c += r;
 		n -= (size_t)r;
 	}
+	return 0;
+}
+
+int
+read_file_buf(const char *path, struct buf *b)
+{
+	char chunk[8192];
+	ssize_t n;
+	int fd, saved;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	while ((n = read(fd, chunk, sizeof chunk)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || buf_append(b, chunk, (size_t)n) != 0) {
+			saved = n < 0 ? errno : EFBIG;
+			close(fd);
+			errno = saved;
+			return -1;
+		}
+	}
+	close(fd);
 	return 0;
 }

@@ -12,7 +12,12 @@
 
 #include <stddef.h>
 
+#include "core/buf.h"
+
 int write_all(int fd, const void *p, size_t n);
 int read_full(int fd, void *p, size_t n);
+/* Append the whole file at path to b: 0, or -1 with errno set (EFBIG when
+ * it would pass b's ceiling: b then holds what fitted). */
+int read_file_buf(const char *path, struct buf *b);
 
 #endif

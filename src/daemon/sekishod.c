@@ -410,14 +410,19 @@ run_store(int key_fd, int audit_fd)
 	_exit(storeowner_run(&dcfg, store_lfd, key_fd, audit_fd, console_mon_fd, U.console.uid));
 }
 
-static void __attribute__((noreturn))
-run_agent(void)
+/*
+ * The start of a child that works on the spool (an agent, the transfer
+ * watcher): its name, SIGTERM and SIGINT setting agent_stop, the spawner of
+ * its workers (while still root) when it has any, the daemon user, and the
+ * spool opened with its end of the wake pipe.
+ */
+static void
+spool_child(const char *title, const char *what, int spawns, int wake_end, struct spool *sp)
 {
-	struct spool sp;
 	struct buf err;
 	struct sigaction sa;
 
-	child_common("sk-agent");
+	child_common(title);
 	close_master_fds(0, 0, 0);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_agent_term;
@@ -425,14 +430,24 @@ run_agent(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGHUP, SIG_IGN);
-	start_spawner("agent");
-	become_daemon_user("agent");
+	if (spawns)
+		start_spawner(what);
+	become_daemon_user(what);
 	buf_init(&err, 1024);
-	if (spool_open(&sp, dcfg.spool_dir, &err) != 0) {
+	if (spool_open(sp, dcfg.spool_dir, &err) != 0) {
 		syslog(LOG_ERR, "%s", buf_str(&err));
 		_exit(1);
 	}
-	spool_set_wake(&sp, wake[0]);
+	buf_free(&err);
+	spool_set_wake(sp, wake_end);
+}
+
+static void __attribute__((noreturn))
+run_agent(void)
+{
+	struct spool sp;
+
+	spool_child("sk-agent", "agent", 1, wake[0], &sp);
 	_exit(agent_run(&dcfg, &sp, &agent_stop) == 0 ? 0 : 1);
 }
 
@@ -442,24 +457,8 @@ static void __attribute__((noreturn))
 run_transfer(void)
 {
 	struct spool sp;
-	struct buf err;
-	struct sigaction sa;
 
-	child_common("sk-transfer");
-	close_master_fds(0, 0, 0);
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_agent_term;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGHUP, SIG_IGN);
-	become_daemon_user("transfer");
-	buf_init(&err, 1024);
-	if (spool_open(&sp, dcfg.spool_dir, &err) != 0) {
-		syslog(LOG_ERR, "%s", buf_str(&err));
-		_exit(1);
-	}
-	spool_set_wake(&sp, wake[1]);
+	spool_child("sk-transfer", "transfer", 0, wake[1], &sp);
 	_exit(transfer_watch_run(&dcfg, &sp, &agent_stop) == 0 ? 0 : 1);
 }
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "core/digest.h"
+#include "core/fdio.h"
 #include "core/num.h"
 #include "core/utf8.h"
 #include "core/xalloc.h"
@@ -631,26 +632,14 @@ int
 config_load_file(struct config *c, const char *path, struct buf *err)
 {
 	struct buf text;
-	char chunk[8192];
-	ssize_t n;
-	int fd, r;
+	int r;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		buf_printf(err, "%s: %s", path, strerror(errno));
-		return -1;
-	}
 	buf_init(&text, CONFIG_FILE_MAX);
-	while ((n = read(fd, chunk, sizeof chunk)) > 0) {
-		if (buf_append(&text, chunk, (size_t)n) != 0) {
+	if (read_file_buf(path, &text) != 0) {
+		if (errno == EFBIG)
 			buf_printf(err, "%s: larger than %d bytes", path, CONFIG_FILE_MAX);
-			close(fd);
-			buf_free(&text);
-			return -1;
-		}
-	}
-	close(fd);
-	if (n < 0) {
-		buf_printf(err, "%s: %s", path, strerror(errno));
+		else
+			buf_printf(err, "%s: %s", path, strerror(errno));
 		buf_free(&text);
 		return -1;
 	}

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "core/digest.h"
+#include "core/fdio.h"
 #include "core/num.h"
 #include "core/utf8.h"
 
@@ -556,32 +557,19 @@ int
 zone_policy_load(const char *path, struct zone_policy *p, struct buf *err)
 {
 	struct buf text;
-	char chunk[8192];
-	ssize_t n;
-	int fd, rc;
+	int rc;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+	buf_init(&text, ZONE_POLICY_MAX_BYTES);
+	if (read_file_buf(path, &text) != 0) {
 		buf_reset(err);
-		buf_printf(err, "%s: %s", path, strerror(errno));
+		if (errno == EFBIG)
+			buf_printf(err, "%s: larger than %d bytes", path, ZONE_POLICY_MAX_BYTES);
+		else
+			buf_printf(err, "%s: %s", path, strerror(errno));
+		buf_free(&text);
 		return -1;
 	}
-	buf_init(&text, ZONE_POLICY_MAX_BYTES);
-	while ((n = read(fd, chunk, sizeof chunk)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 || buf_append(&text, chunk, (size_t)n) < 0) {
-			buf_reset(err);
-			if (n < 0)
-				buf_printf(err, "%s: %s", path, strerror(errno));
-			else
-				buf_printf(err, "%s: larger than %d bytes", path, ZONE_POLICY_MAX_BYTES);
-			close(fd);
-			buf_free(&text);
-			return -1;
-		}
-	}
-	close(fd);
-	rc = zone_policy_parse(text.data ? text.data : "", text.len, p, err);
+	rc = zone_policy_parse(buf_str(&text), text.len, p, err);
 	if (rc < 0) {
 		struct buf named;
 
