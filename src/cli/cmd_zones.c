@@ -6,7 +6,8 @@
  *   sekisho zones check POLICY             0 no problem, 2 problems (listed)
  *   sekisho zones nft POLICY [-o FILE]     the ruleset (stdout by default)
  *   sekisho zones apply POLICY|--ruleset FILE [--previous FILE] [--check]
- *   sekisho zones test POLICY [--ruleset FILE] [--evidence FILE] [--keep] [--verbose]
+ *   sekisho zones test POLICY [--ruleset FILE] [--evidence FILE] [--sekishod CONFIG]
+ *                          [--keep] [--verbose]
  *                                          0 as required, 13 differs
  *   sekisho zones stats [--prometheus]     the counters of the loaded table
  *
@@ -23,6 +24,7 @@
 
 #include "cli/cli.h"
 #include "core/fdio.h"
+#include "core/num.h"
 #include "zones/zone_apply.h"
 #include "zones/zone_lab.h"
 #include "zones/zone_nft.h"
@@ -38,7 +40,8 @@ usage(FILE *f)
 	fputs("usage: sekisho zones check POLICY\n"
 	    "       sekisho zones nft POLICY [-o FILE]\n"
 	    "       sekisho zones apply POLICY|--ruleset FILE [--previous FILE] [--check]\n"
-	    "       sekisho zones test POLICY [--ruleset FILE] [--evidence FILE] [--keep] [--verbose]\n"
+	    "       sekisho zones test POLICY [--ruleset FILE] [--evidence FILE] [--sekishod CONFIG]\n"
+	    "                              [--keep] [--verbose]\n"
 	    "       sekisho zones stats [--prometheus]\n"
 	    "  check     report every rule of the guideline the policy breaks (exit 2)\n"
 	    "  nft       write the nftables ruleset the policy compiles to\n"
@@ -48,7 +51,8 @@ usage(FILE *f)
 	    "            --ruleset loads a ruleset file instead (a reviewed or a saved one)\n"
 	    "  test      build the zones in network namespaces, load the ruleset, probe\n"
 	    "            every pair and service, compare with the policy (exit 13 if\n"
-	    "            they differ); --evidence writes the run as JSON\n"
+	    "            they differ); --evidence writes the run as JSON; --sekishod runs\n"
+	    "            the real sekishod with CONFIG on the hosts of role sekishod\n"
 	    "  stats     the denied crossings the kernel counted, per pair of zones\n", f);
 }
 
@@ -275,6 +279,8 @@ zones_test(int argc, char **argv)
 			o.keep = 1;
 		else if (strcmp(argv[i], "--verbose") == 0)
 			o.verbose = 1;
+		else if (strcmp(argv[i], "--sekishod") == 0 && i + 1 < argc)
+			o.sekishod_conf = argv[++i];
 		else if (argv[i][0] != '-' && policy == NULL)
 			policy = argv[i];
 		else {
@@ -297,6 +303,24 @@ zones_test(int argc, char **argv)
 		goto out;
 	}
 	o.ruleset = buf_str(&rs);
+	if (o.sekishod_conf != NULL) {
+		/* the port its listener answers on, from its own configuration */
+		struct config *cfg = calloc(1, sizeof *cfg);
+		const char *colon;
+		uint64_t port = 0;
+
+		if (cfg == NULL || cli_load_config(cfg, o.sekishod_conf) != 0 ||
+		    (colon = strrchr(cfg->listen, ':')) == NULL || parse_u64(colon + 1, &port) != 0 ||
+		    port == 0 || port > 65535) {
+			fprintf(stderr, "sekisho zones test: --sekishod %s: no listen = HOST:PORT\n",
+			    o.sekishod_conf);
+			free(cfg);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		o.sekishod_port = (unsigned int)port;
+		free(cfg);
+	}
 	if (evidence != NULL && (o.evidence = fopen(evidence, "we")) == NULL) {
 		fprintf(stderr, "sekisho zones test: %s: %s\n", evidence, strerror(errno));
 		rc = EXIT_USAGE;

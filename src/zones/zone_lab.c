@@ -45,6 +45,7 @@ struct endpoint {
 	struct zone_net addr;		/* prefix = its network's */
 	struct zone_net gw;		/* the router's address in that network */
 	pid_t listener;
+	pid_t sekishod;			/* the real one, on a host of role sekishod */
 };
 
 struct probe_port {
@@ -407,6 +408,22 @@ teardown(struct lab *L)
 	size_t i;
 
 	for (i = 0; i < L->nep; i++)
+		if (L->ep[i].sekishod > 0) {
+			long long end = clock_mono_ms() + 10000;
+			int st;
+
+			kill(L->ep[i].sekishod, SIGTERM);
+			while (waitpid(L->ep[i].sekishod, &st, WNOHANG) == 0 &&
+			    clock_mono_ms() < end)
+				poll(NULL, 0, 50);
+			if (kill(L->ep[i].sekishod, 0) == 0) {
+				kill(L->ep[i].sekishod, SIGKILL);
+				waitpid(L->ep[i].sekishod, &st, 0);
+			}
+			L->ep[i].sekishod = 0;
+		}
+
+	for (i = 0; i < L->nep; i++)
 		if (L->ep[i].listener > 0) {
 			kill(L->ep[i].listener, SIGKILL);
 			while (waitpid(L->ep[i].listener, NULL, 0) < 0 && errno == EINTR)
@@ -493,8 +510,13 @@ listener(struct lab *L, void *arg)
 	size_t i;
 
 	for (i = 0; i < L->nports; i++) {
-		pfd[i].fd = bound_socket(la->e->addr.family, L->ports[i].proto, L->ports[i].port);
 		pfd[i].events = POLLIN;
+		if (la->e->sekishod > 0 && L->ports[i].proto == IPPROTO_TCP &&
+		    L->ports[i].port == L->o->sekishod_port) {
+			pfd[i].fd = -1;	/* sekishod itself answers there */
+			continue;
+		}
+		pfd[i].fd = bound_socket(la->e->addr.family, L->ports[i].proto, L->ports[i].port);
 		if (pfd[i].fd < 0) {
 			fprintf(stderr, "sekisho zones test: %s cannot listen on %s/%u: %s\n",
 			    la->e->ns, L->ports[i].proto == IPPROTO_TCP ? "tcp" : "udp",
@@ -532,11 +554,85 @@ listener(struct lab *L, void *arg)
 	}
 }
 
+/* In a host's namespace: become sekishod (the one beside this program, or
+ * the installed one). */
+static int
+exec_sekishod(struct lab *L, void *arg)
+{
+	char self[4096], path[4200];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	char *slash;
+
+	(void)arg;
+	path[0] = '\0';
+	if (n > 0) {
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/')) != NULL) {
+			*slash = '\0';
+			snprintf(path, sizeof path, "%s/sekishod", self);
+		}
+	}
+	if (path[0] == '\0' || access(path, X_OK) != 0)
+		snprintf(path, sizeof path, "/usr/sbin/sekishod");
+	execl(path, "sekishod", "-c", L->o->sekishod_conf, "-f", (char *)NULL);
+	fprintf(stderr, "sekisho zones test: %s: %s\n", path, strerror(errno));
+	return -1;
+}
+
+/* In the same namespace: wait until sekishod accepts on its port. */
+static int
+await_sekishod(struct lab *L, void *arg)
+{
+	long long end = clock_mono_ms() + ZONE_LAB_SEKISHOD_MS;
+
+	(void)arg;
+	while (clock_mono_ms() < end) {
+		struct sockaddr_in sa = { .sin_family = AF_INET,
+		    .sin_port = htons((uint16_t)L->o->sekishod_port),
+		    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
+			close(fd);
+			return 0;
+		}
+		if (fd >= 0)
+			close(fd);
+		poll(NULL, 0, 100);
+	}
+	return -1;
+}
+
+static int
+start_sekishods(struct lab *L)
+{
+	size_t i;
+
+	if (L->o->sekishod_conf == NULL)
+		return 0;
+	for (i = 0; i < L->nep; i++) {
+		struct endpoint *e = &L->ep[i];
+		pid_t pid;
+
+		if (e->host < 0 || L->p->hosts[e->host].role != ZR_SEKISHOD)
+			continue;
+		if ((pid = in_ns(L, e->ns, exec_sekishod, NULL, 0)) <= 0)
+			return -1;
+		e->sekishod = pid;
+		if (in_ns(L, e->ns, await_sekishod, NULL, 1) != 0)
+			return lab_fail(L, "sekishod in %s did not listen on port %u within %d ms",
+			    e->ns, L->o->sekishod_port, ZONE_LAB_SEKISHOD_MS);
+	}
+	return 0;
+}
+
 static int
 start_listeners(struct lab *L)
 {
 	size_t i;
 
+	if (start_sekishods(L) < 0)
+		return -1;
 	for (i = 0; i < L->nep; i++) {
 		struct listen_arg la;
 		int fds[2];
@@ -878,6 +974,10 @@ zone_lab_run(const struct zone_policy *p, const struct zone_lab_opts *o, FILE *o
 	fprintf(out, "sekisho zones test: model %s, policy sha256 %s\n"
 	    "lab: %zu zones, %zu hosts, %zu ports, router namespace %s\n\n",
 	    zone_model_name(p->model), p->digest, p->nzones, p->nhosts, L->nports, L->router);
+	for (s = 0; s < L->nep; s++)
+		if (L->ep[s].sekishod > 0)
+			fprintf(out, "sekishod (pid %ld) answered tcp/%u on host %s itself\n",
+			    (long)L->ep[s].sekishod, o->sekishod_port, p->hosts[L->ep[s].host].name);
 	report(L, pr, n, out);
 	if (o->evidence != NULL)
 		evidence(L, pr, n);

@@ -10,7 +10,9 @@
  * zone's probe it then tries every service port of every endpoint of every
  * other zone, all at once with a deadline, and compares what got through
  * with what the policy admits (zone_policy_admits).  The namespaces are
- * removed afterwards (unless keep is set).  Only the first network of a
+ * removed afterwards (unless keep is set).  With sekishod_conf, the real
+ * sekishod runs where the policy puts it (its hosts of role sekishod) and
+ * the probes of its port reach it, not a stand-in.  Only the first network of a
  * zone holds its probe; a host sits in whichever network its address is in.
  */
 #ifndef SEKISHO_ZONES_ZONE_LAB_H
@@ -23,12 +25,17 @@
 
 #define ZONE_LAB_PROBE_MS 1500		/* how long a probe waits for an answer */
 #define ZONE_LAB_PORTS_MAX 512		/* distinct probe ports of a policy */
+#define ZONE_LAB_SEKISHOD_MS 15000	/* how long sekishod may take to listen */
 
 struct zone_lab_opts {
 	const char *ruleset;	/* the ruleset to load in the router */
 	int keep;		/* leave the namespaces for inspection */
 	int verbose;		/* print every probe, not only the open and the wrong */
 	FILE *evidence;		/* when set: one JSON document of the run */
+	/* when set: the real sekishod runs with this configuration on every host
+	 * of role sekishod, answering its TCP port sekishod_port itself */
+	const char *sekishod_conf;
+	unsigned int sekishod_port;
 };
 
 /*
