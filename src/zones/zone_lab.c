@@ -306,14 +306,17 @@ load_ruleset(struct lab *L, void *arg)
 	return rc;
 }
 
+/* A zone's probe in its network net (one per address family the zone
+ * has), or a host (net NULL: the network its address is in). */
 static int
-add_endpoint(struct lab *L, int zone, int host)
+add_endpoint(struct lab *L, int zone, int host, const struct zone_net *net)
 {
 	const struct zone *z = &L->p->zones[zone];
 	struct endpoint *e = &L->ep[L->nep];
-	const struct zone_net *net = NULL;
 	size_t k, g;
 
+	if (L->nep == ENDPOINTS_MAX)
+		return lab_fail(L, "more than %d namespaces", ENDPOINTS_MAX);
 	memset(e, 0, sizeof *e);
 	e->zone = zone;
 	e->host = host;
@@ -325,16 +328,17 @@ add_endpoint(struct lab *L, int zone, int host)
 		if (net == NULL)
 			return lab_fail(L, "host %s is outside its zone", L->p->hosts[host].name);
 		e->addr.prefix = net->prefix;
+		snprintf(e->ns, sizeof e->ns, "%s-h%d", L->router, host);
 	} else {
-		net = &z->nets[0];
 		if (free_address(L, net, 1, &e->addr) < 0)
 			return -1;
+		/* "-z0" for the first family a zone has, "-z0-6" for IPv6 beside IPv4 */
+		snprintf(e->ns, sizeof e->ns, "%s-z%d%s", L->router, zone,
+		    net->family == 6 && net != &z->nets[0] && z->nets[0].family == 4 ? "-6" : "");
 	}
 	for (g = 0; g < L->ngws; g++)
 		if (zone_net_contains(net, &L->gws[g]))
 			e->gw = L->gws[g];
-	snprintf(e->ns, sizeof e->ns, "%s-%c%zu", L->router, host >= 0 ? 'h' : 'z',
-	    host >= 0 ? (size_t)host : (size_t)zone);
 	L->nep++;
 	return 0;
 }
@@ -368,11 +372,22 @@ build(struct lab *L)
 		if (ip(L, "-n", L->router, "link", "set", b, "up", NULL) < 0)
 			return -1;
 	}
-	for (i = 0; i < L->p->nzones; i++)
-		if (add_endpoint(L, (int)i, -1) < 0)
-			return -1;
+	for (i = 0; i < L->p->nzones; i++) {
+		const struct zone *z = &L->p->zones[i];
+		int seen4 = 0, seen6 = 0;
+
+		for (k = 0; k < z->nnets; k++) {
+			int *seen = z->nets[k].family == 4 ? &seen4 : &seen6;
+
+			if (*seen)
+				continue;
+			*seen = 1;
+			if (add_endpoint(L, (int)i, -1, &z->nets[k]) < 0)
+				return -1;
+		}
+	}
 	for (i = 0; i < L->p->nhosts; i++)
-		if (add_endpoint(L, L->p->hosts[i].zone, (int)i) < 0)
+		if (add_endpoint(L, L->p->hosts[i].zone, (int)i, NULL) < 0)
 			return -1;
 	for (i = 0; i < L->nep; i++) {
 		struct endpoint *e = &L->ep[i];
@@ -957,7 +972,9 @@ zone_lab_run(const struct zone_policy *p, const struct zone_lab_opts *o, FILE *o
 		if (L->ep[s].host >= 0)
 			continue;	/* the zone's probe speaks for the zone */
 		for (t = 0; t < L->nep; t++) {
-			if (L->ep[t].zone == L->ep[s].zone)
+			/* a probe speaks its own family: a zone with both has a probe of each */
+			if (L->ep[t].zone == L->ep[s].zone ||
+			    L->ep[t].addr.family != L->ep[s].addr.family)
 				continue;
 			for (k = 0; k < L->nports; k++) {
 				pr[n].from = s;

@@ -12,8 +12,10 @@
  * with what the policy admits (zone_policy_admits).  The namespaces are
  * removed afterwards (unless keep is set).  With sekishod_conf, the real
  * sekishod runs where the policy puts it (its hosts of role sekishod) and
- * the probes of its port reach it, not a stand-in.  Only the first network of a
- * zone holds its probe; a host sits in whichever network its address is in.
+ * the probes of its port reach it, not a stand-in.  A zone has a probe in
+ * the first network of each address family it has, and a probe tries the
+ * addresses of its own family; a host sits in whichever network its address
+ * is in.
  */
 #ifndef SEKISHO_ZONES_ZONE_LAB_H
 #define SEKISHO_ZONES_ZONE_LAB_H
