@@ -452,13 +452,18 @@ run_agent(void)
 }
 
 /* The transfer folders' watcher: takes dropped files into the spool
- * (gateway/transfer.h); parses nothing, the agents' workers do. */
+ * (gateway/transfer.h); parses nothing, the agents' workers do.  Confined
+ * (gateway/confine.h) like the processes that face the outside. */
 static void __attribute__((noreturn))
 run_transfer(void)
 {
 	struct spool sp;
 
 	spool_child("sk-transfer", "transfer", 0, wake[1], &sp);
+	/* it reads names and follows no link, and may touch nothing but the
+	 * drop folders and the spool */
+	confine_enter(CONFINE_TRANSFER, (const char *const[]){ dcfg.transfer_in_dir,
+	    dcfg.spool_dir, NULL }, NULL);
 	_exit(transfer_watch_run(&dcfg, &sp, &agent_stop) == 0 ? 0 : 1);
 }
 

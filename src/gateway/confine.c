@@ -152,6 +152,12 @@ static const int metrics_extra[] = {
 	SCMP_SYS(accept), SCMP_SYS(accept4),
 };
 
+/* The transfer watcher's: inotify, and dup for fdopendir. */
+static const int transfer_extra[] = {
+	SCMP_SYS(inotify_init1), SCMP_SYS(inotify_add_watch), SCMP_SYS(inotify_rm_watch),
+	SCMP_SYS(dup), SCMP_SYS(dup3),
+};
+
 static void
 rule(scmp_filter_ctx ctx, uint32_t action, int nr, unsigned n, const struct scmp_arg_cmp *a)
 {
@@ -214,6 +220,10 @@ seccomp_profile(enum confine_profile p)
 			for (size_t i = 0; i < sizeof metrics_extra / sizeof metrics_extra[0]; i++)
 				rule(ctx, SCMP_ACT_ALLOW, metrics_extra[i], 0, NULL);
 		}
+		if (p == CONFINE_TRANSFER) {
+			for (size_t i = 0; i < sizeof transfer_extra / sizeof transfer_extra[0]; i++)
+				rule(ctx, SCMP_ACT_ALLOW, transfer_extra[i], 0, NULL);
+		}
 		rule(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1, &no_exec);
 		/* syslog reconnecting after syslogd restarted: refused quietly */
 		rule(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket), 0, NULL);
@@ -249,7 +259,8 @@ confine_enter(enum confine_profile p, const char *const *rw, const char *const *
 	if (!ll && !said++)
 		syslog(LOG_WARNING, "this kernel has no Landlock: the %s process is confined by "
 		    "seccomp alone", p == CONFINE_SESSION ? "SMTP session" : p == CONFINE_MILTER ?
-		    "milter" : p == CONFINE_CONSOLE ? "console" : "metrics");
+		    "milter" : p == CONFINE_CONSOLE ? "console" : p == CONFINE_TRANSFER ?
+		    "transfer" : "metrics");
 	seccomp_profile(p);
 	/* the confinement holds: no file outside the folders given */
 	if (ll && open("/etc/passwd", O_RDONLY | O_CLOEXEC) >= 0)

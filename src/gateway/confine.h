@@ -1,7 +1,8 @@
 /*
  * confine - the sandbox of sekishod's own processes that face the outside:
  * an SMTP session (client bytes), the milter (Postfix's protocol and the
- * message), the metrics endpoint (HTTP requests).  The workers' stricter
+ * message), the metrics endpoint (HTTP requests), the transfer folders'
+ * watcher (names and links put there from the internet side).  The workers' stricter
  * sandbox is sandbox.h.
  *
  * confine_enter(), once the process has become daemon_user and opened what
@@ -33,6 +34,7 @@ enum confine_profile {
 	CONFINE_MILTER,		/* libmilter threads, the store owner, the spawner */
 	CONFINE_METRICS,	/* GET /metrics: its listener, the spool (read) */
 	CONFINE_CONSOLE,	/* the console's HTTPS threads, the console monitor */
+	CONFINE_TRANSFER,	/* the transfer folders' watcher: the drop folders, the spool */
 };
 
 /* rw, ro: NULL-terminated lists of folders (NULL: none). */

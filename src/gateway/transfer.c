@@ -138,9 +138,14 @@ write_at(int dirfd, const char *name, const void *p, size_t n)
 	return 0;
 }
 
-/* Give a file that cannot be taken back to its sender, with the reason. */
+/*
+ * Give a file that cannot be taken back to its sender, with the reason: a
+ * regular file is moved into the returned folder; anything else (a link, a
+ * device, a pipe) has no bytes of its own to keep and is removed, its note
+ * saying so (the watcher may not make links or devices, gateway/confine.h).
+ */
 static void
-return_file(int udir, const char *user, const char *name, const char *why_ja,
+return_file(int udir, const char *user, const char *name, int regular, const char *why_ja,
     const char *why_en)
 {
 	struct buf note, nn;
@@ -158,10 +163,11 @@ return_file(int udir, const char *user, const char *name, const char *why_ja,
 	buf_init(&note, 8192);
 	buf_init(&nn, TRANSFER_NAME_MAX + 64);
 	buf_printf(&note, "sekisho: このファイルは受け取れませんでした。\n理由: %s\n"
-	    "ファイル: %s\n\nsekisho: this file was not taken.\nReason: %s\nFile: %s\n",
-	    why_ja, name, why_en, name);
+	    "ファイル: %s%s\n\nsekisho: this file was not taken.\nReason: %s\nFile: %s%s\n",
+	    why_ja, name, regular ? "" : "（削除しました）", why_en, name,
+	    regular ? "" : " (removed)");
 	buf_printf(&nn, "%s.理由.txt", name);
-	if (renameat(udir, name, rdir, name) < 0)
+	if (regular ? renameat(udir, name, rdir, name) < 0 : unlinkat(udir, name, 0) < 0)
 		syslog(LOG_ERR, "transfer: %s/%s: cannot return it: %s", user, name, strerror(errno));
 	else if (write_at(rdir, buf_str(&nn), note.data, note.len) < 0)
 		syslog(LOG_ERR, "transfer: %s/%s: returned without its note: %s", user, name,
@@ -212,7 +218,7 @@ take(const struct config *cfg, struct spool *sp, int udir, const char *user,
 		return 1;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		return_file(udir, user, name, "通常のファイルではありません（リンク・装置など）",
+		return_file(udir, user, name, 0, "通常のファイルではありません（リンク・装置など）",
 		    "not a regular file (a link, a device...)");
 		return 0;
 	}
@@ -223,7 +229,7 @@ take(const struct config *cfg, struct spool *sp, int udir, const char *user,
 		    (long long)st.st_size, (unsigned long long)cfg->pol.lim.file_bytes);
 		snprintf(en, sizeof en, "too large (%lld bytes; file_size_limit is %llu bytes)",
 		    (long long)st.st_size, (unsigned long long)cfg->pol.lim.file_bytes);
-		return_file(udir, user, name, ja, en);
+		return_file(udir, user, name, 1, ja, en);
 		return 0;
 	}
 	if ((fd = openat(udir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0)
@@ -247,7 +253,7 @@ take(const struct config *cfg, struct spool *sp, int udir, const char *user,
 	snprintf(env.client, sizeof env.client, "transfer");
 	snprintf(env.proto, sizeof env.proto, "TRANSFER");
 	if (transfer_encode(user, name, env.transfer, sizeof env.transfer) < 0) {
-		return_file(udir, user, name, "ファイル名が長すぎます", "its name is too long");
+		return_file(udir, user, name, 1, "ファイル名が長すぎます", "its name is too long");
 		rc = 0;
 		goto out;
 	}

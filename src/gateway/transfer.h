@@ -18,9 +18,10 @@
  * also looks through every folder each transfer_scan_seconds, for shares
  * that do not notify.  Ignored: names starting with '.' or "~$" (hidden
  * files, Office's lock files), folders, and a folder whose name is not an
- * address.  What cannot be taken (past the size limit, a link, a device)
- * is moved into in/USER/TRANSFER_RETURNED_DIR/ with a note saying why:
- * returned to its sender, as SMTP's 552 leaves a message with its sender.
+ * address.  A file that cannot be taken (past the size limit) is moved into
+ * in/USER/TRANSFER_RETURNED_DIR/ with a note saying why: returned to its
+ * sender, as SMTP's 552 leaves a message with its sender; a link, a device
+ * or a pipe is never followed, but removed, its note in the same folder.
  *
  * The delivery agent delivers a transferred file with transfer_deliver:
  * out/USER/NAME (the extension the sanitised form has, "-2" etc. when the
