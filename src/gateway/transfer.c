@@ -222,6 +222,12 @@ take(const struct config *cfg, struct spool *sp, int udir, const char *user,
 		    "not a regular file (a link, a device...)");
 		return 0;
 	}
+	if (st.st_nlink != 1) {
+		/* another name of a file elsewhere: not what someone put here */
+		return_file(udir, user, name, 1, "ほかの場所のファイルへのハードリンクです",
+		    "a hard link to a file elsewhere");
+		return 0;
+	}
 	if ((uint64_t)st.st_size > cfg->pol.lim.file_bytes) {
 		char ja[160], en[160];
 
