@@ -12,6 +12,10 @@
 #include <unistd.h>
 
 #include "core/xalloc.h"
+#include "core/digest.h"
+#include "dlp/idnum.h"
+#include "dlp/findings.h"
+#include "daemon/outbound.h"
 #include "daemon/outcome.h"
 #include "daemon/store_client.h"
 #include "daemon/storeowner.h"
@@ -112,6 +116,125 @@ transfer_out(const struct config *cfg, const struct envelope *env, const char *i
 	return r;
 }
 
+/*
+ * A file leaving the LGWAN side (direction = outbound): inspected in the
+ * worker as the outbound milter inspects a message, decided by the same
+ * policy (its destination, the internet side, is outside; 誤送信防止's delay
+ * is for mail: a file that would wait leaves at once), recorded with its
+ * outbound receipt, and either delivered as it came into the sender's
+ * folder on the internet side, or not: held (its approval in the console
+ * sends it) or refused, the sender told in a note beside the drop folder.
+ * 0 done (recorded), 1 to retry, -1 left in the spool.
+ */
+static int
+transfer_leaving(const struct config *cfg, struct worker *wk, struct store_client *oc,
+    struct envelope *env, const char *id, long long now, const struct buf *msg,
+    const char *tuser, const char *tname)
+{
+	struct findings_view fv;
+	struct finding_view one;
+	struct outbound_facts x;
+	struct outbound_decision d;
+	struct receipt rc;
+	struct buf none, answer, rj, err, note, masked;
+	char detail[256];
+	int status, own = 0, r = 1;
+
+	memset(&fv, 0, sizeof fv);
+	memset(&x, 0, sizeof x);
+	buf_init(&none, 1);
+	buf_init(&answer, FINDINGS_READ_MAX);
+	buf_init(&rj, 64u * 1024 * 1024);
+	buf_init(&err, 1024);
+	buf_init(&note, 16384);
+	buf_init(&masked, 2 * TRANSFER_USER_MAX);
+	status = worker_run_item(wk, FRAME_INSPECT, tname, NULL, id, now, buf_str(msg), msg->len,
+	    &none, &answer, detail, sizeof detail);
+	if (status == WORKER_FAILED || status == WORKER_TIMEOUT) {
+		METRIC_ADD(worker_failures, 1);
+		if ((size_t)++env->attempts < cfg->worker_attempts) {
+			syslog(LOG_WARNING, "%s: %s (attempt %d of %zu)", env->qid, detail,
+			    env->attempts, cfg->worker_attempts);
+			goto out;
+		}
+		memset(&one, 0, sizeof one);
+		snprintf(one.kind, sizeof one.kind, "uninspectable");
+		snprintf(one.confidence, sizeof one.confidence, "high");
+		snprintf(one.where, sizeof one.where, "file");
+		snprintf(one.reason, sizeof one.reason, "%s",
+		    status == WORKER_TIMEOUT ? "time_limit" : "worker-failed");
+		fv.f = &one;
+		fv.n = 1;
+	} else if (findings_read(buf_str(&answer), answer.len, id, &fv, &err) != 0) {
+		syslog(LOG_ERR, "%s: the inspection's answer: %s", env->qid, buf_str(&err));
+		goto out;
+	} else
+		own = 1;
+	x.found = &fv;
+	x.recipients = x.outside = x.exposed = 1;	/* the internet side */
+	x.trusted_sender = outbound_sender_trusted(cfg, tuser);
+	outbound_decide(cfg, &x, &d);
+	if (d.action == OUTBOUND_DELAY || d.action == OUTBOUND_BCC)
+		d.action = OUTBOUND_PASS;
+	receipt_init(&rc, id, now);
+	memcpy(rc.policy_digest, cfg->pol.digest, sizeof rc.policy_digest);
+	rc.in.bytes = msg->len;
+	sha256_hex(buf_str(msg), msg->len, rc.in.sha256);
+	receipt_set(&rc.in.filename, tname);
+	receipt_set(&rc.in.subject, tname);
+	(void)dlp_mask_digits(tuser, strlen(tuser), &masked);
+	receipt_set(&rc.in.from, buf_str(&masked));
+	outbound_receipt(&rc, &x, &d);
+	receipt_json(&rc, &rj);
+	receipt_free(&rc);
+	if (d.action == OUTBOUND_PASS) {
+		if (transfer_deliver(cfg, env->transfer, 1, NULL, msg, NULL, &rj, &err) != 0) {
+			syslog(LOG_WARNING, "%s: transfer delivery deferred: %s", env->qid,
+			    buf_str(&err));
+			env->attempts++;
+			goto out;
+		}
+		METRIC_ADD(outbound_passed, 1);
+	} else {
+		transfer_leaving_note(cfg, tname, id, d.action == OUTBOUND_HOLD, d.reason, &note);
+		if (transfer_note(cfg, env->transfer, d.action == OUTBOUND_HOLD, &note, &err) != 0)
+			syslog(LOG_WARNING, "%s: no note for the sender: %s", env->qid, buf_str(&err));
+		if (d.action == OUTBOUND_HOLD)
+			METRIC_ADD(outbound_held, 1);
+		else
+			METRIC_ADD(outbound_rejected, 1);
+	}
+	{
+		struct outcome_item oi = {
+			.receipt_id = id, .received = now, .sender = tuser, .recipients = tuser,
+			.receipt_json = buf_str(&rj), .receipt_len = rj.len,
+			.original = buf_str(msg), .original_len = msg->len,
+		};
+
+		buf_reset(&err);
+		if (store_client_record(oc, &oi, &err) != 0) {
+			syslog(LOG_ERR, "%s: cannot quarantine or journal: %s", env->qid, buf_str(&err));
+			env->attempts++;
+			goto out;
+		}
+	}
+	METRIC_ADD(outbound_findings, fv.n + fv.not_listed);
+	syslog(LOG_INFO, "%s: outbound %s id=%s transfer=%s findings=%llu%s%s", env->qid,
+	    outbound_action_name(d.action), id, env->transfer,
+	    (unsigned long long)(fv.n + fv.not_listed), d.reason[0] ? " reason=" : "", d.reason);
+	r = 0;
+out:
+	if (own)
+		findings_view_free(&fv);
+	buf_free(&none);
+	buf_free(&answer);
+	buf_free(&rj);
+	buf_free(&err);
+	buf_free(&note);
+	buf_free(&masked);
+	return r;
+}
+
 static int
 process(const struct config *cfg, struct spool *sp, struct worker *wk,
     struct store_client *oc, const struct deliver_target *target, const char *helo,
@@ -143,6 +266,15 @@ process(const struct config *cfg, struct spool *sp, struct worker *wk,
 		syslog(LOG_CRIT, "%s: a transfer that names no file (left in %s/active)", name,
 		    sp->dir);
 		r = -1;
+		goto out;
+	}
+	if (transfer && cfg->direction == DIRECTION_OUTBOUND) {
+		/* a file leaving: inspected, not sanitised */
+		r = transfer_leaving(cfg, wk, oc, &env, id, now, &msg, tuser, tname);
+		if (r == 0)
+			r = spool_done(sp, name);
+		else if (r == 1)
+			r = spool_defer(sp, name, &env, now + backoff(cfg, env.attempts));
 		goto out;
 	}
 	t = metrics_clock();

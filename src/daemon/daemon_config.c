@@ -155,9 +155,6 @@ daemon_config_check(const struct config *cfg, struct buf *err)
 	else if (cfg->transfer_in_dir[0] != '\0') {
 		size_t a = strlen(cfg->transfer_in_dir), b = strlen(cfg->transfer_out_dir);
 
-		if (cfg->direction == DIRECTION_OUTBOUND)
-			buf_puts(err, "transfer_in_dir: transfer folders sanitise, which is for the "
-			    "inbound direction\n");
 		if (strncmp(cfg->transfer_in_dir, cfg->transfer_out_dir, a < b ? a : b) == 0 &&
 		    (a == b || cfg->transfer_in_dir[a < b ? a : b] == '/' ||
 		    cfg->transfer_out_dir[a < b ? a : b] == '/'))

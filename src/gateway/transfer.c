@@ -527,3 +527,59 @@ transfer_withheld_notice(const struct config *cfg, const char *name, const char 
 	} else
 		buf_puts(out, " Ask the IT staff for it with the receipt number.\n");
 }
+
+void
+transfer_leaving_note(const struct config *cfg, const char *name, const char *id,
+    int held, const char *reason, struct buf *out)
+{
+	buf_printf(out, "%s「%s」はインターネット側へ送っていません。\n理由: %s\n受付番号: %s\n",
+	    held ? "【送信保留】" : "【送信却下】", name, notice_reason_text(reason, LANG_JA), id);
+	if (held)
+		buf_puts(out, "職員コンソールで内容を確認し、承認を依頼するか取り消してください。"
+		    "承認されると送られます。\n");
+	else
+		buf_puts(out, "このファイルは送れません。必要な場合は情報システム担当へご相談ください。\n");
+	if (cfg->pol.console_url[0] != '\0')
+		notice_console_link(cfg->pol.console_url, id, LANG_JA, out);
+	buf_printf(out, "\n%s \"%s\" was not sent to the internet side.\nReason: %s\n"
+	    "Receipt: %s\n%s", held ? "[held]" : "[refused]", name,
+	    notice_reason_text(reason, LANG_EN), id, held ? "Review it in the staff console, "
+	    "then ask for approval or recall it; once approved it is sent.\n" :
+	    "This file cannot be sent; ask the IT staff if it must be.\n");
+	if (cfg->pol.console_url[0] != '\0')
+		notice_console_link(cfg->pol.console_url, id, LANG_EN, out);
+}
+
+int
+transfer_note(const struct config *cfg, const char *field, int held, const struct buf *note,
+    struct buf *err)
+{
+	char user[TRANSFER_USER_MAX], name[TRANSFER_NAME_MAX];
+	struct buf nn;
+	int top, udir = -1, rdir = -1, rc = -1;
+
+	if (transfer_decode(field, user, name) < 0) {
+		buf_printf(err, "a spooled transfer names no user and file: %.80s", field);
+		return -1;
+	}
+	buf_init(&nn, TRANSFER_NAME_MAX + 64);
+	buf_printf(&nn, "%s.%s.txt", name, held ? "送信保留" : "送信却下");
+	if ((top = open(cfg->transfer_in_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    (udir = openat(top, user, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+	    (mkdirat(udir, TRANSFER_RETURNED_DIR, 0750) < 0 && errno != EEXIST) ||
+	    (rdir = openat(udir, TRANSFER_RETURNED_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) < 0 || write_at(rdir, buf_str(&nn), note->data ? note->data : "",
+	    note->len) < 0)
+		buf_printf(err, "%s/%s/%s: %s", cfg->transfer_in_dir, user, buf_str(&nn),
+		    strerror(errno));
+	else
+		rc = 0;
+	if (rdir >= 0)
+		close(rdir);
+	if (udir >= 0)
+		close(udir);
+	if (top >= 0)
+		close(top);
+	buf_free(&nn);
+	return rc;
+}

@@ -28,6 +28,13 @@
  * name is taken) and NAME.receipt.json; for a withheld file its notice
  * NAME.保留.txt (Japanese, then English) and the receipt.  Each file is
  * written under a temporary name, synced and renamed into place.
+ *
+ * With direction = outbound the same folders carry files the other way:
+ * transfer_in_dir is on the LGWAN side, transfer_out_dir on the internet
+ * side, and a file is not sanitised but inspected by the outbound checks
+ * (daemon/outbound.h): one that passes arrives as it came with its receipt;
+ * one held waits for its approval in the console (which then delivers it),
+ * one refused stays, its sender told beside the drop folder.
  */
 #ifndef SEKISHO_GATEWAY_TRANSFER_H
 #define SEKISHO_GATEWAY_TRANSFER_H
@@ -65,6 +72,18 @@ int transfer_watch_run(const struct config *cfg, struct spool *sp, volatile int 
 int transfer_deliver(const struct config *cfg, const char *field, int sanitised,
     const char *ext, const struct buf *out, const struct buf *notice,
     const struct buf *receipt, struct buf *err);
+
+/*
+ * A file leaving (direction = outbound) that was held or refused: the note
+ * to its sender, 【送信保留】 or 【送信却下】 with the reason (a code of
+ * daemon/outbound.h), the receipt number and the console link, Japanese
+ * then English.  transfer_note puts it beside the drop folder:
+ * in/USER/TRANSFER_RETURNED_DIR/NAME.送信保留.txt (or .送信却下.txt).
+ */
+void transfer_leaving_note(const struct config *cfg, const char *name, const char *id,
+    int held, const char *reason, struct buf *out);
+int transfer_note(const struct config *cfg, const char *field, int held,
+    const struct buf *note, struct buf *err);
 
 /* The Japanese-then-English notice of a withheld file, from its receipt. */
 void transfer_withheld_notice(const struct config *cfg, const char *name, const char *id,

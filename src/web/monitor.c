@@ -40,6 +40,7 @@
 #include "gateway/metrics.h"
 #include "gateway/wire.h"
 #include "gateway/worker.h"
+#include "gateway/transfer.h"
 #include "mime/preview.h"
 #include "web/accounts.h"
 #include "web/auth.h"
@@ -737,6 +738,7 @@ struct item_view {
 	int never;		/* cls == RC_NEVER */
 	int leaving;		/* a message leaving (kind outbound): its sender's */
 	int held_here;		/* leaving, held by sekisho (outbound_release_to) */
+	const char *file;	/* leaving: a transfer folder's file (its name), or NULL */
 	int delayed;		/* held_here for outbound_delay only: no approval needed */
 	char hold[16];		/* held_here: "" waiting, "confirm" (for its sender),
 				 * "sent" or "recalled" */
@@ -811,9 +813,13 @@ item_load(struct conn *c, const char *id, struct item_view *v)
 		    "outbound"), "action"));
 
 		v->leaving = kind != NULL && strcmp(kind, "outbound") == 0;
+		/* a file leaving through the transfer folders: sekisho keeps it */
+		v->file = v->leaving ? json_string_value(json_object_get(json_object_get(
+		    v->receipt, "input"), "filename")) : NULL;
 		v->delayed = v->leaving && act != NULL && strcmp(act, "delay") == 0;
 		v->held_here = v->leaving && act != NULL && (strcmp(act, "hold") == 0 ||
-		    v->delayed) && M.cfg->outbound_release_to[0] != '\0';
+		    v->delayed) && (M.cfg->outbound_release_to[0] != '\0' ||
+		    (v->file != NULL && M.cfg->transfer_out_dir[0] != '\0'));
 	}
 	if (v->held_here) {
 		const char *p[1] = { id };
@@ -1938,6 +1944,26 @@ remember_recipients(struct store *s, const struct item_view *v, long long now)
 	buf_free(&err);
 }
 
+/* A held file leaving, approved: into its sender's folder on the internet
+ * side (gateway/transfer.h), as it came, with its receipt. */
+static int
+send_file(const struct item_view *v, const struct buf *original, struct buf *err)
+{
+	char field[SPOOL_TRANSFER_MAX];
+	struct buf receipt;
+	int r;
+
+	if (transfer_encode(v->m.sender, v->file, field, sizeof field) < 0) {
+		buf_printf(err, "%s: not a transfer folder's user and file name", v->m.receipt_id);
+		return -1;
+	}
+	buf_init(&receipt, 64u * 1024 * 1024);
+	buf_puts(&receipt, v->m.receipt_json != NULL ? v->m.receipt_json : "");
+	r = transfer_deliver(M.cfg, field, 1, NULL, original, NULL, &receipt, err);
+	buf_free(&receipt);
+	return r;
+}
+
 /*
  * A held message leaving sent on to outbound_release_to with its envelope,
  * once: the hold is claimed as sent first (a recall, or a second send, then
@@ -1982,10 +2008,12 @@ outbound_send(struct conn *c, const struct item_view *v, const struct account *a
 	buf_init(&rcpts, SPOOL_RCPT_MAX * (SPOOL_ADDR_MAX + 1));
 	n = recipients_lines(v->m.recipients, &rcpts);
 	if (store_release_bytes(c->s, &rel, &out, send_record, &d, &err) != 0 ||
+	    (v->file != NULL ? send_file(v, &out, &err) :
 	    notify_deliver_via(M.cfg, M.cfg->outbound_release_to, SPOOL_RCPT_MAX, v->m.sender,
-	    buf_str(&rcpts), n, out.data != NULL ? out.data : "", out.len, &err) != 0) {
+	    buf_str(&rcpts), n, out.data != NULL ? out.data : "", out.len, &err)) != 0) {
 		syslog(LOG_ERR, "console: %s approved but not sent on to %s: %s (it can be sent "
-		    "again)", v->m.receipt_id, M.cfg->outbound_release_to, buf_str(&err));
+		    "again)", v->m.receipt_id, v->file != NULL ? M.cfg->transfer_out_dir :
+		    M.cfg->outbound_release_to, buf_str(&err));
 		buf_reset(&err);
 		if (hold_claim(c->s, v->m.receipt_id, v->hold, "sent", a->name, c->now, 1,
 		    &err) < 0)
@@ -1995,7 +2023,8 @@ outbound_send(struct conn *c, const struct item_view *v, const struct account *a
 		syslog(LOG_INFO, "console: %s sent on to %s (%zu recipients, %s, by %s)",
 		    v->m.receipt_id, M.cfg->outbound_release_to, n, rel.release_id, a->name);
 		METRIC_ADD(console_downloads, 1);
-		remember_recipients(c->s, v, c->now);
+		if (v->file == NULL)
+			remember_recipients(c->s, v, c->now);
 	}
 	if (out.data != NULL)
 		sodium_memzero(out.data, out.len);
@@ -2129,7 +2158,7 @@ monitor_item_recorded(const char *receipt_json, size_t len, const char *sender)
 		const char *subj = rv.subject != NULL ? rv.subject : "";
 
 		if (rv.is_outbound && strcmp(rv.outbound_action, "hold") == 0 &&
-		    M.cfg->outbound_release_to[0] != '\0' &&
+		    (M.cfg->outbound_release_to[0] != '\0' || rv.filename != NULL) &&
 		    notify_outbound_held(M.cfg, rv.id, sender, subj, rv.reason) != 0)
 			syslog(LOG_WARNING, "console: the sender of %s was not told it is held", rv.id);
 		/* refused: the 550 the sender's program shows is terse English */
