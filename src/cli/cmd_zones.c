@@ -154,18 +154,6 @@ compile(const char *path, struct buf *out)
 }
 
 static int
-write_file(const char *path, const struct buf *b)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-	if (fd < 0 || write_all(fd, b->data, b->len) < 0 || close(fd) < 0) {
-		fprintf(stderr, "sekisho zones: %s: %s\n", path, strerror(errno));
-		return EXIT_INTERNAL;
-	}
-	return 0;
-}
-
-static int
 zones_nft(int argc, char **argv)
 {
 	const char *out = NULL, *policy = NULL;
@@ -188,12 +176,14 @@ zones_nft(int argc, char **argv)
 	}
 	buf_init(&rs, ZONE_NFT_MAX_BYTES);
 	rc = compile(policy, &rs);
-	if (rc == 0) {
-		if (out != NULL)
-			rc = write_file(out, &rs);
-		else if (fwrite(rs.data, 1, rs.len, stdout) != rs.len || fflush(stdout) != 0)
+	if (rc == 0 && out != NULL) {
+		if (write_file_atomic(out, rs.data, rs.len) != 0) {
+			fprintf(stderr, "sekisho zones: %s: %s\n", out, strerror(errno));
 			rc = EXIT_INTERNAL;
-	}
+		}
+	} else if (rc == 0 && (fwrite(rs.data, 1, rs.len, stdout) != rs.len ||
+	    fflush(stdout) != 0))
+		rc = EXIT_INTERNAL;
 	buf_free(&rs);
 	return rc;
 }

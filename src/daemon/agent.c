@@ -87,20 +87,15 @@ transfer_out(const struct config *cfg, const struct envelope *env, const char *i
 
 	buf_init(&notice, 16384);
 	buf_init(&err, 1024);
-	if (outcome == WORKER_SANITIZED) {
+	{
 		struct receipt_view v;
+		int ok = receipt_read(buf_str(receipt), receipt->len, &v, &err) == 0;
 
-		if (receipt_read(buf_str(receipt), receipt->len, &v, &err) == 0)
-			ext = receipt_output_ext(&v);
-		receipt_view_free(&v);
-		buf_reset(&err);
-	} else {
-		struct receipt_view v;
-		const char *reason = "worker-failed";
-
-		if (receipt_read(buf_str(receipt), receipt->len, &v, &err) == 0 && v.reason[0])
-			reason = v.reason;
-		transfer_withheld_notice(cfg, tname, id, reason, &notice);
+		if (outcome == WORKER_SANITIZED)
+			ext = ok ? receipt_output_ext(&v) : NULL;
+		else
+			transfer_withheld_notice(cfg, tname, id, ok && v.reason[0] ? v.reason :
+			    "worker-failed", &notice);
 		receipt_view_free(&v);
 		buf_reset(&err);
 	}
@@ -157,14 +152,8 @@ transfer_leaving(const struct config *cfg, struct worker *wk, struct store_clien
 			    env->attempts, cfg->worker_attempts);
 			goto out;
 		}
-		memset(&one, 0, sizeof one);
-		snprintf(one.kind, sizeof one.kind, "uninspectable");
-		snprintf(one.confidence, sizeof one.confidence, "high");
-		snprintf(one.where, sizeof one.where, "file");
-		snprintf(one.reason, sizeof one.reason, "%s",
+		outbound_parent_finding(&fv, &one, "file",
 		    status == WORKER_TIMEOUT ? "time_limit" : "worker-failed");
-		fv.f = &one;
-		fv.n = 1;
 	} else if (findings_read(buf_str(&answer), answer.len, id, &fv, &err) != 0) {
 		syslog(LOG_ERR, "%s: the inspection's answer: %s", env->qid, buf_str(&err));
 		goto out;

@@ -853,19 +853,6 @@ outbound_record_json(const struct conn *c, const char *id, long long now,
 	receipt_free(&rc);
 }
 
-/* One finding made by the parent (the worker could not answer). */
-static void
-parent_finding(struct findings_view *fv, struct finding_view *one, const char *reason)
-{
-	memset(one, 0, sizeof *one);
-	snprintf(one->kind, sizeof one->kind, "uninspectable");
-	snprintf(one->confidence, sizeof one->confidence, "high");
-	snprintf(one->where, sizeof one->where, "message");
-	snprintf(one->reason, sizeof one->reason, "%s", reason);
-	fv->f = one;
-	fv->n = 1;
-}
-
 static sfsistat
 decide_outbound(SMFICTX *ctx, struct conn *c, const char *qid, const char *id, long long now)
 {
@@ -891,7 +878,7 @@ decide_outbound(SMFICTX *ctx, struct conn *c, const char *qid, const char *id, l
 	outbound_count(cfg, buf_str(&c->rcpts), &x.recipients, &x.outside, &x.exposed);
 	x.trusted_sender = outbound_sender_trusted(cfg, c->sender);
 	if (c->too_big)
-		parent_finding(&fv, &one, "message_size_limit");
+		outbound_parent_finding(&fv, &one, "message", "message_size_limit");
 	else {
 		status = run_worker(c, FRAME_INSPECT, id, now, &out, &answer, detail,
 		    sizeof detail);
@@ -911,7 +898,8 @@ decide_outbound(SMFICTX *ctx, struct conn *c, const char *qid, const char *id, l
 			}
 			syslog(LOG_WARNING, "%s: %s (attempt %zu of %zu): uninspectable", qid,
 			    detail, n, cfg->worker_attempts);
-			parent_finding(&fv, &one, status == WORKER_TIMEOUT ? "time_limit" :
+			outbound_parent_finding(&fv, &one, "message", status == WORKER_TIMEOUT ?
+			    "time_limit" :
 			    "worker-failed");
 		} else if (findings_read(buf_str(&answer), answer.len, id, &fv, &why) != 0) {
 			r = tempfail(ctx, qid, buf_str(&why));	/* checked by the worker's caller */

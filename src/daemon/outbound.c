@@ -242,3 +242,16 @@ outbound_receipt(struct receipt *r, const struct outbound_facts *x,
 	if (v != NULL)
 		r->outbound.findings_not_listed += v->not_listed;
 }
+
+void
+outbound_parent_finding(struct findings_view *fv, struct finding_view *one, const char *where,
+    const char *reason)
+{
+	memset(one, 0, sizeof *one);
+	snprintf(one->kind, sizeof one->kind, "uninspectable");
+	snprintf(one->confidence, sizeof one->confidence, "high");
+	snprintf(one->where, sizeof one->where, "%s", where);
+	snprintf(one->reason, sizeof one->reason, "%s", reason);
+	fv->f = one;
+	fv->n = 1;
+}

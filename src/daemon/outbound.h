@@ -65,6 +65,10 @@ size_t outbound_visible_outside(const struct config *cfg, const struct findings_
 void outbound_decide(const struct config *cfg, const struct outbound_facts *x,
     struct outbound_decision *d);
 const char *outbound_action_name(enum outbound_action a);	/* "pass", "bcc", … */
+/* The one finding the parent makes when the worker could not answer: the
+ * item (where: "message", "file") is uninspectable for reason; fv holds one. */
+void outbound_parent_finding(struct findings_view *fv, struct finding_view *one,
+    const char *where, const char *reason);
 /* Fill r (receipt_init'ed, input set) as the outbound receipt of x and d. */
 void outbound_receipt(struct receipt *r, const struct outbound_facts *x,
     const struct outbound_decision *d);

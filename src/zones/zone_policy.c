@@ -245,19 +245,20 @@ options_known(struct reader *r, size_t from, const char *const *keys)
 	return 0;
 }
 
-#define DUPLICATE(arr, n, nm) duplicate_index((arr), sizeof (arr)[0], (n), (nm))
-
+/* The index of the element named name (every element starts with its
+ * name), or -1. */
 static int
-duplicate_index(const void *arr, size_t size, size_t n, const char *name)
+find(const void *arr, size_t size, size_t n, const char *name)
 {
 	size_t i;
 
-	/* every element starts with its name */
 	for (i = 0; i < n; i++)
 		if (strcmp((const char *)arr + i * size, name) == 0)
-			return 1;
-	return 0;
+			return (int)i;
+	return -1;
 }
+#define FIND(arr, n, nm) find((arr), sizeof (arr)[0], (n), (nm))
+#define DUPLICATE(arr, n, nm) (FIND(arr, n, nm) >= 0)
 
 static int
 st_model(struct reader *r)
@@ -652,17 +653,6 @@ problem(struct checker *c, int line, const char *rule, const char *clause, const
 		c->fn(&pr, c->arg);
 }
 
-static int
-find(const void *arr, size_t size, size_t n, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp((const char *)arr + i * size, name) == 0)
-			return (int)i;
-	return -1;
-}
-#define FIND(arr, n, nm) find((arr), sizeof (arr)[0], (n), (nm))
 
 static void
 check_model(struct checker *c)
