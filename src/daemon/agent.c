@@ -76,6 +76,31 @@ withheld_notice(const struct config *cfg, const struct buf *receipt, const char 
 	return r;
 }
 
+/* The receipt of a sanitised file kept for its approval says so, first:
+ * "transfer": {"approval": "required"} (the console reads it). */
+static void
+mark_awaiting(struct buf *receipt)
+{
+	static const char mark[] = "\"transfer\":{\"approval\":\"required\"},";
+	struct buf b;
+	size_t i = 1;
+
+	if (receipt->len < 2 || receipt->data[0] != '{')
+		return;
+	while (i < receipt->len && (receipt->data[i] == ' ' || receipt->data[i] == '\n' ||
+	    receipt->data[i] == '\t' || receipt->data[i] == '\r'))
+		i++;
+	if (i >= receipt->len || receipt->data[i] != '"')
+		return;
+	buf_init(&b, receipt->max);
+	if (buf_putc(&b, '{') == 0 && buf_puts(&b, mark) == 0 &&
+	    buf_append(&b, receipt->data + 1, receipt->len - 1) == 0) {
+		buf_reset(receipt);
+		buf_append(receipt, b.data, b.len);
+	}
+	buf_free(&b);
+}
+
 /* A transferred file's delivery into its user's folder: 0, or -1 to retry. */
 static int
 transfer_out(const struct config *cfg, const struct envelope *env, const char *id,
@@ -99,12 +124,17 @@ transfer_out(const struct config *cfg, const struct envelope *env, const char *i
 		receipt_view_free(&v);
 		buf_reset(&err);
 	}
-	r = transfer_deliver(cfg, env->transfer, outcome == WORKER_SANITIZED, ext, out, &notice,
-	    receipt, &err);
+	if (outcome == WORKER_SANITIZED && cfg->transfer_approval) {
+		/* kept out of sight until an approver allows it (the console) */
+		transfer_awaiting_notice(cfg, tname, id, &notice);
+		r = transfer_hold(cfg, env->transfer, id, ext, out, &notice, receipt, &err);
+	} else
+		r = transfer_deliver(cfg, env->transfer, outcome == WORKER_SANITIZED, ext, out,
+		    &notice, receipt, &err);
 	if (r != 0) {
 		METRIC_ADD(deferred, 1);
 		syslog(LOG_WARNING, "%s: transfer delivery deferred: %s", env->qid, buf_str(&err));
-	} else if (outcome == WORKER_SANITIZED)
+	} else if (outcome == WORKER_SANITIZED && !cfg->transfer_approval)
 		METRIC_ADD(delivered, 1);
 	buf_free(&notice);
 	buf_free(&err);
@@ -289,6 +319,8 @@ process(const struct config *cfg, struct spool *sp, struct worker *wk,
 	}
 	if (transfer) {
 		/* a file from a drop folder goes to its user's folder on the other side */
+		if (outcome == WORKER_SANITIZED && cfg->transfer_approval)
+			mark_awaiting(&receipt);
 		if (transfer_out(cfg, &env, id, outcome, &out, &receipt, tname) != 0) {
 			env.attempts++;
 			r = spool_defer(sp, name, &env, now + backoff(cfg, env.attempts));

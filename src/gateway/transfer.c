@@ -395,6 +395,98 @@ transfer_watch_run(const struct config *cfg, struct spool *sp, volatile int *sto
 	return 0;
 }
 
+/* ---- the console's upload ---------------------------------------------- */
+
+int
+transfer_valid_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n >= TRANSFER_NAME_MAX || ignored_name(name) ||
+	    strcmp(name, TRANSFER_RETURNED_DIR) == 0 ||
+	    !utf8_valid((const unsigned char *)name, n))
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)name[i];
+
+		if (ch < 0x20 || ch == 0x7f || ch == '/')
+			return 0;
+	}
+	return 1;
+}
+
+int
+transfer_put(const struct config *cfg, const char *user, const char *name, const void *p,
+    size_t n, struct buf *taken, struct buf *err)
+{
+	static unsigned long seq;
+	char tmp[64];
+	struct buf stem;
+	const char *dot, *ext;
+	int top = -1, udir = -1, fd = -1, rc = -1;
+
+	if (!transfer_valid_user(user) || !transfer_valid_name(name)) {
+		buf_puts(err, "not a user's folder or a file name the drop folders take");
+		return -1;
+	}
+	if ((top = open(cfg->transfer_in_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    (mkdirat(top, user, 0750) < 0 && errno != EEXIST) ||
+	    (udir = openat(top, user, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		buf_printf(err, "%s/%s: %s", cfg->transfer_in_dir, user, strerror(errno));
+		goto out;
+	}
+	/* a hidden name while it is written: the watcher ignores it */
+	snprintf(tmp, sizeof tmp, ".sekisho-upload-%ld-%lu.tmp", (long)getpid(),
+	    __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED));
+	if ((fd = openat(udir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640)) < 0 ||
+	    write_all(fd, p, n) < 0 || fsync(fd) < 0) {
+		buf_printf(err, "%s/%s: %s", cfg->transfer_in_dir, user, strerror(errno));
+		goto out;
+	}
+	/* its own name, or NAME-2.ext ...: never over a file waiting there */
+	buf_init(&stem, TRANSFER_NAME_MAX);
+	buf_puts(&stem, name);
+	ext = "";
+	if ((dot = strrchr(name, '.')) != NULL && dot != name && strlen(dot) <= 6) {
+		stem.data[stem.len = (size_t)(dot - name)] = '\0';
+		ext = dot;
+	}
+	for (int k = 1; k <= TRANSFER_UNIQUE_MAX; k++) {
+		buf_reset(taken);
+		if (k == 1)
+			buf_printf(taken, "%s%s", buf_str(&stem), ext);
+		else
+			buf_printf(taken, "%s-%d%s", buf_str(&stem), k, ext);
+		if (taken->len >= TRANSFER_NAME_MAX)
+			break;
+		if (renameat2(udir, tmp, udir, buf_str(taken), RENAME_NOREPLACE) == 0) {
+			rc = 0;
+			break;
+		}
+		if (errno != EEXIST) {
+			buf_printf(err, "%s/%s/%s: %s", cfg->transfer_in_dir, user, buf_str(taken),
+			    strerror(errno));
+			break;
+		}
+	}
+	buf_free(&stem);
+	if (rc != 0) {
+		if (err->len == 0)
+			buf_printf(err, "%s/%s: every name up to -%d is taken", user, name,
+			    TRANSFER_UNIQUE_MAX);
+		unlinkat(udir, tmp, 0);
+	} else
+		fsync(udir);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (udir >= 0)
+		close(udir);
+	if (top >= 0)
+		close(top);
+	return rc;
+}
+
 /* ---- delivery --------------------------------------------------------- */
 
 /* out/USER, made when missing. */
@@ -446,37 +538,59 @@ free_name(int dir, const char *stem, const char *ext, struct buf *name)
 	return -1;
 }
 
+/*
+ * The folder out/USER (dir) and the name a transferred file takes there
+ * (final): its own, the sanitised form's extension replacing its own
+ * (a.docm -> a.docx), "-2" etc. when taken.  0, or -1 with the reason.
+ */
+static int
+out_place(const struct config *cfg, const char *field, int sanitised, const char *ext,
+    int *dir, char user[TRANSFER_USER_MAX], char name[TRANSFER_NAME_MAX], struct buf *final,
+    struct buf *err)
+{
+	struct buf stem;
+	const char *dot;
+	int rc = 0;
+
+	if (transfer_decode(field, user, name) < 0) {
+		buf_printf(err, "a spooled transfer names no user and file: %.80s", field);
+		return -1;
+	}
+	if ((*dir = user_out_dir(cfg, user, err)) < 0)
+		return -1;
+	buf_init(&stem, TRANSFER_NAME_MAX);
+	buf_puts(&stem, name);
+	if (sanitised && ext != NULL && (dot = strrchr(name, '.')) != NULL && dot != name &&
+	    strlen(dot) <= 6)
+		stem.data[stem.len = (size_t)(dot - name)] = '\0';
+	if (!sanitised || ext == NULL)
+		ext = "";
+	if (free_name(*dir, buf_str(&stem), ext, final) < 0) {
+		buf_printf(err, "%s/%s: every name up to -%d is taken", user, name,
+		    TRANSFER_UNIQUE_MAX);
+		close(*dir);
+		*dir = -1;
+		rc = -1;
+	}
+	buf_free(&stem);
+	return rc;
+}
+
 int
 transfer_deliver(const struct config *cfg, const char *field, int sanitised,
     const char *ext, const struct buf *out, const struct buf *notice,
     const struct buf *receipt, struct buf *err)
 {
 	char user[TRANSFER_USER_MAX], name[TRANSFER_NAME_MAX];
-	struct buf stem, final, side;
-	const char *dot;
+	struct buf final, side;
 	int dir, rc = -1;
 
-	if (transfer_decode(field, user, name) < 0) {
-		buf_printf(err, "a spooled transfer names no user and file: %.80s", field);
-		return -1;
-	}
-	if ((dir = user_out_dir(cfg, user, err)) < 0)
-		return -1;
-	buf_init(&stem, TRANSFER_NAME_MAX);
 	buf_init(&final, TRANSFER_NAME_MAX + 32);
-	buf_init(&side, TRANSFER_NAME_MAX + 64);
-	buf_puts(&stem, name);
-	/* the sanitised form's extension replaces the name's own (a.docm -> a.docx) */
-	if (sanitised && ext != NULL && (dot = strrchr(name, '.')) != NULL && dot != name &&
-	    strlen(dot) <= 6)
-		stem.data[stem.len = (size_t)(dot - name)] = '\0';
-	if (!sanitised || ext == NULL)
-		ext = "";
-	if (free_name(dir, buf_str(&stem), ext, &final) < 0) {
-		buf_printf(err, "%s/%s: every name up to -%d is taken", user, name,
-		    TRANSFER_UNIQUE_MAX);
-		goto out;
+	if (out_place(cfg, field, sanitised, ext, &dir, user, name, &final, err) < 0) {
+		buf_free(&final);
+		return -1;
 	}
+	buf_init(&side, TRANSFER_NAME_MAX + 64);
 	if (sanitised) {
 		if (write_at(dir, buf_str(&final), out->data ? out->data : "", out->len) < 0)
 			goto io;
@@ -498,10 +612,167 @@ io:
 	    strerror(errno));
 out:
 	close(dir);
-	buf_free(&stem);
 	buf_free(&final);
 	buf_free(&side);
 	return rc;
+}
+
+/* out/TRANSFER_HOLD_DIR/ID, made when make is set. */
+static int
+hold_dir(const struct config *cfg, const char *id, int make, struct buf *err)
+{
+	int top, hd = -1, fd = -1;
+
+	if (id[0] == '\0' || id[0] == '.' || strchr(id, '/') != NULL) {
+		buf_printf(err, "not a receipt id: %.80s", id);
+		return -1;
+	}
+	if ((top = open(cfg->transfer_out_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    (make && mkdirat(top, TRANSFER_HOLD_DIR, 0700) < 0 && errno != EEXIST) ||
+	    (hd = openat(top, TRANSFER_HOLD_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) < 0 || (make && mkdirat(hd, id, 0700) < 0 && errno != EEXIST) ||
+	    (fd = openat(hd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		buf_printf(err, "%s/%s/%s: %s", cfg->transfer_out_dir, TRANSFER_HOLD_DIR, id,
+		    strerror(errno));
+	if (hd >= 0)
+		close(hd);
+	if (top >= 0)
+		close(top);
+	return fd;
+}
+
+int
+transfer_hold(const struct config *cfg, const char *field, const char *id, const char *ext,
+    const struct buf *out, const struct buf *notice, const struct buf *receipt,
+    struct buf *err)
+{
+	char user[TRANSFER_USER_MAX], name[TRANSFER_NAME_MAX];
+	struct buf final, side;
+	int dir, hd, rc = -1;
+
+	buf_init(&final, TRANSFER_NAME_MAX + 32);
+	if (out_place(cfg, field, 1, ext, &dir, user, name, &final, err) < 0) {
+		buf_free(&final);
+		return -1;
+	}
+	buf_init(&side, TRANSFER_NAME_MAX + 64);
+	if ((hd = hold_dir(cfg, id, 1, err)) < 0)
+		goto out;
+	/* the sanitised bytes first, out of the user's sight; then the
+	 * receipt (it keeps the name) and the note in the user's folder */
+	if (write_at(hd, buf_str(&final), out->data ? out->data : "", out->len) < 0 ||
+	    fsync(hd) < 0)
+		goto io;
+	buf_printf(&side, "%s.receipt.json", buf_str(&final));
+	if (write_at(dir, buf_str(&side), receipt->data ? receipt->data : "", receipt->len) < 0)
+		goto io;
+	buf_reset(&side);
+	buf_printf(&side, "%s%s", buf_str(&final), TRANSFER_AWAITING_SUFFIX);
+	if (write_at(dir, buf_str(&side), notice->data ? notice->data : "", notice->len) < 0 ||
+	    fsync(dir) < 0)
+		goto io;
+	rc = 0;
+	goto out;
+io:
+	buf_printf(err, "%s/%s/%s: %s", cfg->transfer_out_dir, user, buf_str(&final),
+	    strerror(errno));
+out:
+	if (hd >= 0)
+		close(hd);
+	close(dir);
+	buf_free(&final);
+	buf_free(&side);
+	return rc;
+}
+
+int
+transfer_release_held(const struct config *cfg, const char *user, const char *id,
+    struct buf *err)
+{
+	struct buf note, name;
+	DIR *d = NULL;
+	struct dirent *e;
+	int hd, dir = -1, top = -1, rc = -1, dfd;
+
+	if (!transfer_valid_user(user)) {
+		buf_printf(err, "%s: not a transfer folder's user: %.80s", id, user);
+		return -1;
+	}
+	if ((hd = hold_dir(cfg, id, 0, err)) < 0)
+		return -1;
+	if ((dir = user_out_dir(cfg, user, err)) < 0) {
+		close(hd);
+		return -1;
+	}
+	buf_init(&note, TRANSFER_NAME_MAX + 64);
+	buf_init(&name, TRANSFER_NAME_MAX + 32);
+	if ((dfd = dup(hd)) < 0 || (d = fdopendir(dfd)) == NULL) {
+		if (dfd >= 0)
+			close(dfd);
+		buf_printf(err, "%s: %s", id, strerror(errno));
+		goto out;
+	}
+	/* the one file the agent left there (a temporary one of a write
+	 * killed half-way starts with a dot) */
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] != '.' && strlen(e->d_name) < TRANSFER_NAME_MAX) {
+			buf_puts(&name, e->d_name);
+			break;
+		}
+	}
+	if (name.len == 0) {
+		buf_printf(err, "%s/%s/%s: no file waits there", cfg->transfer_out_dir,
+		    TRANSFER_HOLD_DIR, id);
+		goto out;
+	}
+	/* never over a file the user put there meanwhile */
+	if (renameat2(hd, buf_str(&name), dir, buf_str(&name), RENAME_NOREPLACE) < 0) {
+		buf_printf(err, "%s/%s/%s: %s", cfg->transfer_out_dir, user, buf_str(&name),
+		    strerror(errno));
+		goto out;
+	}
+	buf_printf(&note, "%s%s", buf_str(&name), TRANSFER_AWAITING_SUFFIX);
+	if ((unlinkat(dir, buf_str(&note), 0) < 0 && errno != ENOENT) || fsync(dir) < 0) {
+		buf_printf(err, "%s/%s/%s: %s", cfg->transfer_out_dir, user, buf_str(&note),
+		    strerror(errno));
+		goto out;
+	}
+	/* the empty folder of the receipt id goes; nothing depends on it */
+	if ((top = open(cfg->transfer_out_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		int hdd = openat(top, TRANSFER_HOLD_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+
+		if (hdd >= 0) {
+			unlinkat(hdd, id, AT_REMOVEDIR);
+			close(hdd);
+		}
+		close(top);
+	}
+	rc = 0;
+out:
+	if (d != NULL)
+		closedir(d);
+	close(hd);
+	close(dir);
+	buf_free(&note);
+	buf_free(&name);
+	return rc;
+}
+
+void
+transfer_awaiting_notice(const struct config *cfg, const char *name, const char *id,
+    struct buf *out)
+{
+	buf_printf(out, "sekisho: 「%s」は無害化しました。届ける前に承認が必要です。\n"
+	    "職員コンソールで受付番号 %s を開き、配送を依頼してください。承認されると、"
+	    "このフォルダに届きます。\n", name, id);
+	if (cfg->pol.console_url[0] != '\0')
+		notice_console_link(cfg->pol.console_url, id, LANG_JA, out);
+	buf_printf(out, "\nsekisho: \"%s\" was made harmless; it needs an approval before it is "
+	    "delivered.\nOpen receipt %s in the staff console and ask for it; once approved, it "
+	    "arrives in this folder.\n", name, id);
+	if (cfg->pol.console_url[0] != '\0')
+		notice_console_link(cfg->pol.console_url, id, LANG_EN, out);
 }
 
 void

@@ -48,6 +48,8 @@
 #define TRANSFER_SCAN_FILES_MAX 10000	/* files taken in one look (the rest next time) */
 #define TRANSFER_RETURNED_DIR "sekisho-返却"
 #define TRANSFER_UNIQUE_MAX 1000	/* NAME-2 ... NAME-1000, then refused */
+#define TRANSFER_HOLD_DIR ".sekisho-承認待ち"	/* under transfer_out_dir: files awaiting approval */
+#define TRANSFER_AWAITING_SUFFIX ".承認待ち.txt"	/* the note beside a file awaiting approval */
 
 /* Is name a user's folder (a mail address: letters, digits, . _ + - @, not
  * starting with a dot)? */
@@ -59,6 +61,21 @@ int transfer_encode(const char *user, const char *name, char *out, size_t outlen
 /* Back: 0, or -1 for a field that is not one. */
 int transfer_decode(const char *field, char user[TRANSFER_USER_MAX],
     char name[TRANSFER_NAME_MAX]);
+
+/* A name the drop folders take as a file's: 1..NAME_MAX bytes of UTF-8
+ * without controls or '/', not hidden, not an Office lock file, not the
+ * returned folder's. */
+int transfer_valid_name(const char *name);
+
+/*
+ * A file uploaded in the staff console (web/monitor.h) put into
+ * in/USER/ as if its user had dropped it there: written under a hidden
+ * name, synced, then renamed to NAME (NAME-2 ... when a file of that name
+ * waits), which the watcher then takes like any other.  The name taken in
+ * taken; 0, or -1 with the reason in err.
+ */
+int transfer_put(const struct config *cfg, const char *user, const char *name,
+    const void *p, size_t n, struct buf *taken, struct buf *err);
 
 /* The watcher's loop; returns 0 when *stop was set. */
 int transfer_watch_run(const struct config *cfg, struct spool *sp, volatile int *stop);
@@ -84,6 +101,24 @@ void transfer_leaving_note(const struct config *cfg, const char *name, const cha
     int held, const char *reason, struct buf *out);
 int transfer_note(const struct config *cfg, const char *field, int held,
     const struct buf *note, struct buf *err);
+
+/*
+ * transfer_approval: a sanitised file waits for its approval.  The agent's
+ * transfer_hold keeps the sanitised bytes in
+ * out/TRANSFER_HOLD_DIR/ID/NAME (mode 0700: out of every user's sight) and
+ * puts NAME.receipt.json and the note NAME.承認待ち.txt (from
+ * transfer_awaiting_notice) into out/USER/.  At the approval the console's
+ * monitor calls transfer_release_held: the file moves into out/USER/ under
+ * the name its receipt has (never over a file of that name) and the note
+ * goes.  0, or -1 with the reason in err.
+ */
+int transfer_hold(const struct config *cfg, const char *field, const char *id,
+    const char *ext, const struct buf *out, const struct buf *notice,
+    const struct buf *receipt, struct buf *err);
+int transfer_release_held(const struct config *cfg, const char *user, const char *id,
+    struct buf *err);
+void transfer_awaiting_notice(const struct config *cfg, const char *name, const char *id,
+    struct buf *out);
 
 /* The Japanese-then-English notice of a withheld file, from its receipt. */
 void transfer_withheld_notice(const struct config *cfg, const char *name, const char *id,

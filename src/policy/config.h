@@ -101,6 +101,8 @@ struct config {
 	char transfer_out_dir[512];
 	size_t transfer_settle_seconds;	/* unchanged this long before it is taken */
 	size_t transfer_scan_seconds;	/* a full look even without a notification */
+	int transfer_approval;		/* a sanitised file waits for an approval in the console */
+	size_t transfer_upload_limit;	/* bytes of one file uploaded in the console (0: no upload) */
 	int outbound_confirm_new;	/* a first outside address waits for its sender */
 	size_t console_page_size;	/* items on one page of a list */
 	size_t console_unlock_attempts;	/* wrong passwords for one encrypted attachment */

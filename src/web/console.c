@@ -34,7 +34,9 @@
 #include "web/html.h"
 #include "web/jsonbody.h"
 #include "web/monitor.h"
+#include "web/multipart.h"
 #include "web/pages.h"
+#include "gateway/transfer.h"
 
 #define COOKIE_SESSION "__Host-sk_session"
 #define COOKIE_LANG "sk_lang"
@@ -49,7 +51,11 @@ static __thread int mon_fd = -1;
 struct req {
 	struct buf body;
 	int too_large;
+	int upload;	/* a POST /upload holding one of the upload slots */
+	int busy;	/* a POST /upload when every slot was taken */
 };
+
+static int uploads;	/* slots taken (CONSOLE_UPLOADS_MAX), atomically */
 
 /* ---- the monitor ------------------------------------------------------------- */
 
@@ -74,12 +80,13 @@ mon_connect(void)
 /* Ask the monitor; the answer in a (its status in a->code).  0, or -1 when
  * the monitor cannot be reached (tried twice: it may have restarted). */
 static int
-ask(unsigned op, const char *const *f, size_t n, struct console_msg *a, int bytes)
+ask_lens(unsigned op, const char *const *f, const size_t *lens, size_t n,
+    struct console_msg *a, int bytes)
 {
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (mon_fd < 0 && (mon_fd = mon_connect()) < 0)
 			continue;
-		if (console_write_request(mon_fd, op, f, n) == 0 &&
+		if (console_write_request_lens(mon_fd, op, f, lens, n) == 0 &&
 		    console_read_answer(mon_fd, a, bytes, -1) == 0)
 			return 0;
 		close(mon_fd);
@@ -87,6 +94,12 @@ ask(unsigned op, const char *const *f, size_t n, struct console_msg *a, int byte
 	}
 	syslog(LOG_ERR, "console: the monitor at %s does not answer", monitor_path);
 	return -1;
+}
+
+static int
+ask(unsigned op, const char *const *f, size_t n, struct console_msg *a, int bytes)
+{
+	return ask_lens(op, f, NULL, n, a, bytes);
 }
 
 /* ---- responses -------------------------------------------------------------- */
@@ -231,6 +244,8 @@ struct ctx {
 	char client[CLIENT_LEN];
 	char token[AUTH_TOKEN_HEX + 1];
 	json_t *account;	/* the session, when there is one */
+	const struct buf *body;	/* a POST /upload's, unparsed */
+	int too_large;		/* ... past its ceiling (and not kept) */
 	struct form form;
 	struct console_msg a;
 };
@@ -815,6 +830,105 @@ api_decide(struct ctx *x, const char *rid)
 	    api_answer(x, MHD_HTTP_OK, json_pack("{s:b}", "ok", 1));
 }
 
+/* A part's text (a form field's value) into out, NUL-terminated: 0, or
+ * -1 when it is too long or holds a NUL. */
+static int
+part_text(const struct multipart_part *p, char *out, size_t n)
+{
+	if (p == NULL || p->len >= n || memchr(p->data, '\0', p->len) != NULL)
+		return -1;
+	memcpy(out, p->data, p->len);
+	out[p->len] = '\0';
+	return 0;
+}
+
+/*
+ * /upload: a file brought in (the monitor puts it into the drop folder of
+ * one of the user's addresses).  The body is multipart/form-data, read by
+ * multipart_parse (strict: anything that could be read two ways is
+ * refused): the session's CSRF token in "csrf", the address in "as", the
+ * file in "file".
+ */
+static enum MHD_Result
+do_upload(struct ctx *x, int post)
+{
+	const int outbound = cfg->direction == DIRECTION_OUTBOUND;
+	const char *ct = MHD_lookup_connection_value(x->c, MHD_HEADER_KIND, "Content-Type");
+	const char *want = json_string_value(json_object_get(x->account, "csrf"));
+	const char *why = NULL, *f[5];
+	char boundary[MULTIPART_BOUNDARY_MAX + 1], csrf[AUTH_TOKEN_HEX + 1];
+	char as[TRANSFER_USER_MAX];
+	const struct multipart_part *file;
+	struct multipart m;
+	size_t lens[5];
+	struct buf b;
+	const char *key = NULL;
+	unsigned http = MHD_HTTP_OK;
+
+	if (post && x->body == NULL)	/* not taken: the console takes no files */
+		return message(x, CONSOLE_FORBIDDEN);
+	if (!post || x->too_large) {
+		buf_init(&b, PAGE_MAX);
+		page_upload(&b, x->lang, x->account, outbound, x->too_large ? "upload-too-large" :
+		    NULL, x->too_large, NULL);
+		return send_page(x->c, x->too_large ? MHD_HTTP_CONTENT_TOO_LARGE : MHD_HTTP_OK, &b,
+		    NULL);
+	}
+	if (foreign_origin(x->c) || ct == NULL ||
+	    multipart_boundary(ct, boundary, sizeof boundary) != 0 ||
+	    multipart_parse(&m, boundary, x->body->data != NULL ? x->body->data : "",
+	    x->body->len, &why) != 0 ||
+	    part_text(multipart_get(&m, "csrf"), csrf, sizeof csrf) != 0 || want == NULL ||
+	    !auth_equal(csrf, want)) {
+		if (why != NULL)
+			syslog(LOG_NOTICE, "console: an upload from %s refused: %s", x->client, why);
+		return message(x, CONSOLE_BAD);
+	}
+	as[0] = '\0';
+	if (multipart_get(&m, "as") != NULL && part_text(multipart_get(&m, "as"), as,
+	    sizeof as) != 0)
+		return message(x, CONSOLE_BAD);
+	if (as[0] == '\0') {	/* the first of the user's addresses */
+		const char *first = json_string_value(json_array_get(json_object_get(x->account,
+		    "addresses"), 0));
+
+		if (first != NULL && strlen(first) < sizeof as)
+			memcpy(as, first, strlen(first) + 1);
+	}
+	file = multipart_get(&m, "file");
+	if (file == NULL || !file->has_filename || file->filename[0] == '\0')
+		return message(x, CONSOLE_BAD);
+	if (file->len > cfg->transfer_upload_limit) {	/* the monitor would not read it */
+		buf_init(&b, PAGE_MAX);
+		page_upload(&b, x->lang, x->account, outbound, "upload-too-large", 1, NULL);
+		return send_page(x->c, MHD_HTTP_CONTENT_TOO_LARGE, &b, NULL);
+	}
+	f[0] = x->token;
+	f[1] = x->client;
+	f[2] = as;
+	f[3] = file->filename;
+	f[4] = file->data;
+	for (size_t i = 0; i < 4; i++)
+		lens[i] = strlen(f[i]);
+	lens[4] = file->len;
+	if (ask_lens(CONSOLE_OP_UPLOAD, f, lens, 5, &x->a, 0) != 0)
+		return message(x, CONSOLE_FAILED);
+	if (x->a.code == CONSOLE_OK)
+		key = "upload-done";
+	else if (x->a.code == CONSOLE_BAD && strcmp(console_field(&x->a, 0), "too-large") == 0) {
+		key = "upload-too-large";
+		http = MHD_HTTP_CONTENT_TOO_LARGE;
+	} else if (x->a.code == CONSOLE_BAD && strcmp(console_field(&x->a, 0), "bad-name") == 0) {
+		key = "upload-bad-name";
+		http = MHD_HTTP_BAD_REQUEST;
+	} else
+		return message(x, x->a.code);
+	buf_init(&b, PAGE_MAX);
+	page_upload(&b, x->lang, x->account, outbound, key, x->a.code != CONSOLE_OK,
+	    x->a.code == CONSOLE_OK ? console_field(&x->a, 0) : NULL);
+	return send_page(x->c, http, &b, NULL);
+}
+
 /* The routes.  GET pages need a session (else the login page, with the
  * path to come back to); POSTs need a session and its CSRF token. */
 static enum MHD_Result
@@ -877,6 +991,8 @@ route(struct ctx *x, const char *url, int post)
 		return show_queue(x, NULL, MHD_HTTP_OK);
 	if (strcmp(url, "/password") == 0)
 		return do_password(x, post);
+	if (strcmp(url, "/upload") == 0)
+		return do_upload(x, post);
 	if (path_segment_id(url, "/items/", id, sizeof id, &rest) == 0) {
 		if (!post && rest[0] == '\0')
 			return show_item(x, id, NULL, 0);
@@ -921,9 +1037,30 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	}
 	if (rq == NULL) {
 		rq = xcalloc(1, sizeof *rq);
-		buf_init(&rq->body, CONSOLE_FORM_MAX);
+		if (post && strcmp(url, "/upload") == 0 && cfg->transfer_in_dir[0] != '\0' &&
+		    cfg->transfer_upload_limit > 0) {
+			/* a file: its own ceiling, and only so many at once */
+			if (__atomic_add_fetch(&uploads, 1, __ATOMIC_ACQ_REL) <= CONSOLE_UPLOADS_MAX) {
+				rq->upload = 1;
+				buf_init(&rq->body, cfg->transfer_upload_limit + CONSOLE_UPLOAD_OVERHEAD);
+			} else {
+				__atomic_sub_fetch(&uploads, 1, __ATOMIC_ACQ_REL);
+				rq->busy = 1;
+				buf_init(&rq->body, 0);
+			}
+		} else
+			buf_init(&rq->body, CONSOLE_FORM_MAX);
 		*state = rq;
 		return MHD_YES;		/* the body, if any, comes in the next calls */
+	}
+	if (rq->busy) {
+		if (*upload_size > 0) {
+			*upload_size = 0;	/* read and dropped */
+			return MHD_YES;
+		}
+		return send_bytes(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
+		    "too many uploads at once; try again\n", 36, (const char *const[]){
+		    "Retry-After", "10", NULL });
 	}
 	if (*upload_size > 0) {
 		if (buf_append(&rq->body, upload, *upload_size) != 0)
@@ -931,7 +1068,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (rq->too_large)
+	if (rq->too_large && !rq->upload)
 		return send_bytes(c, MHD_HTTP_CONTENT_TOO_LARGE, "text/plain; charset=utf-8",
 		    "request too large\n", 18, NULL);
 	memset(&x, 0, sizeof x);
@@ -954,6 +1091,10 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		else
 			r = route(&x, url, post);
 		buf_free(&why);
+	} else if (rq->upload) {
+		x.body = &rq->body;
+		x.too_large = rq->too_large;
+		r = route(&x, url, post);
 	} else if (post && form_parse_urlencoded(&x.form, rq->body.data != NULL ?
 	    rq->body.data : "", rq->body.len) != 0)
 		r = message(&x, CONSOLE_BAD);
@@ -973,6 +1114,8 @@ on_done(void *cls, struct MHD_Connection *c, void **state, enum MHD_RequestTermi
 
 	if (rq == NULL)
 		return;
+	if (rq->upload)
+		__atomic_sub_fetch(&uploads, 1, __ATOMIC_ACQ_REL);
 	if (rq->body.data != NULL)
 		sodium_memzero(rq->body.data, rq->body.cap);
 	buf_free(&rq->body);

@@ -19,6 +19,9 @@
 #include "policy/config.h"
 
 #define CONSOLE_FORM_MAX ((size_t)16 * 1024)	/* a POST body */
+#define CONSOLE_UPLOAD_OVERHEAD ((size_t)64 * 1024)	/* an upload's form beside its file */
+#define CONSOLE_UPLOADS_MAX 4			/* uploads read at once (each up to
+						 * transfer_upload_limit in memory) */
 #define CONSOLE_THREADS 4			/* libmicrohttpd's thread pool */
 #define CONSOLE_CONNS_MAX 512			/* connections at once */
 #define CONSOLE_CONNS_PER_CLIENT 64		/* ... from one address */

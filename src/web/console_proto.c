@@ -59,7 +59,14 @@ console_field(const struct console_msg *m, size_t i)
 int
 console_write_request(int fd, unsigned op, const char *const *fields, size_t n)
 {
-	unsigned char h[12], lens[CONSOLE_FIELDS_MAX][4];
+	return console_write_request_lens(fd, op, fields, NULL, n);
+}
+
+int
+console_write_request_lens(int fd, unsigned op, const char *const *fields,
+    const size_t *lens, size_t n)
+{
+	unsigned char h[12], l4[CONSOLE_FIELDS_MAX][4];
 	struct iovec iov[1 + 2 * CONSOLE_FIELDS_MAX];
 	int k = 0;
 
@@ -70,12 +77,12 @@ console_write_request(int fd, unsigned op, const char *const *fields, size_t n)
 	wire_put_u32(h + 8, (uint32_t)n);
 	iov[k++] = (struct iovec){ h, sizeof h };
 	for (size_t i = 0; i < n; i++) {
-		size_t l = fields[i] != NULL ? strlen(fields[i]) : 0;
+		size_t l = lens != NULL ? lens[i] : fields[i] != NULL ? strlen(fields[i]) : 0;
 
-		if (l > CONSOLE_FIELD_MAX)
+		if (l > (lens != NULL && i == n - 1 ? (size_t)UINT32_MAX : CONSOLE_FIELD_MAX))
 			return -1;
-		wire_put_u32(lens[i], (uint32_t)l);
-		iov[k++] = (struct iovec){ lens[i], 4 };
+		wire_put_u32(l4[i], (uint32_t)l);
+		iov[k++] = (struct iovec){ l4[i], 4 };
 		iov[k++] = (struct iovec){ (void *)(uintptr_t)(fields[i] != NULL ? fields[i] : ""), l };
 	}
 	return wire_writev_all(fd, iov, k);
@@ -120,7 +127,8 @@ read_fields(int fd, struct console_msg *m, size_t n, int wide, int allow_bytes,
 		if ((r = wire_read_all(fd, l, wide ? 8 : 4, deadline_ms)) != 0)
 			return r;
 		len = wide ? wire_get_u64(l) : wire_get_u32(l);
-		/* only the last field of an answer may use the large ceiling */
+		/* only the last field of an answer (or an upload) may use the
+		 * large ceiling */
 		if (len > (allow_bytes && i == n - 1 ? m->bytes_max : m->field_max))
 			return -1;
 		buf_reset(b);
@@ -155,13 +163,15 @@ read_message(int fd, struct console_msg *m, const char *magic, unsigned code_max
 	if (memcmp(h, magic, 4) != 0 || code > code_max || n > CONSOLE_FIELDS_MAX)
 		return -1;
 	m->code = code;
+	if (allow_bytes < 0)	/* a request: an upload's bytes */
+		allow_bytes = code == CONSOLE_OP_UPLOAD;
 	return read_fields(fd, m, n, wide, allow_bytes, deadline_ms);
 }
 
 int
 console_read_request(int fd, struct console_msg *m, long long deadline_ms)
 {
-	int r = read_message(fd, m, "SKWQ", CONSOLE_OP_MAX, 0, 0, deadline_ms);
+	int r = read_message(fd, m, "SKWQ", CONSOLE_OP_MAX, 0, -1, deadline_ms);
 
 	return r == 0 && m->code == 0 ? -1 : r;
 }

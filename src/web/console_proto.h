@@ -40,7 +40,8 @@ enum console_op {
 	CONSOLE_OP_PASSWORD,	/* token, client, current password, new password, code */
 	CONSOLE_OP_SEND,	/* token, client, receipt id: a held message leaving sent on */
 	CONSOLE_OP_RECALL,	/* token, client, receipt id: recalled by its sender */
-	CONSOLE_OP_MAX = CONSOLE_OP_RECALL
+	CONSOLE_OP_UPLOAD,	/* token, client, address, file name, bytes -> the name taken */
+	CONSOLE_OP_MAX = CONSOLE_OP_UPLOAD
 };
 
 /* The monitor's answers. */
@@ -76,13 +77,17 @@ void console_msg_free(struct console_msg *m);	/* wipes: fields carry passwords *
 /* A field as a C string ("" when absent). */
 const char *console_field(const struct console_msg *m, size_t i);
 
-/* 0 or -1. */
+/* 0 or -1.  lens: each field's length (NULL: strlen), for an upload's
+ * bytes, which may pass CONSOLE_FIELD_MAX as its reader allows. */
 int console_write_request(int fd, unsigned op, const char *const *fields, size_t n);
+int console_write_request_lens(int fd, unsigned op, const char *const *fields,
+    const size_t *lens, size_t n);
 int console_write_answer(int fd, unsigned status, const char *const *fields,
     const size_t *lens, size_t n);
 /* 0, -1 malformed or EOF, -2 past deadline_ms (clock_mono_ms; < 0: none).
- * A request's fields must be text (no NUL); an answer's last field may be
- * bytes when allow_bytes. */
+ * A request's fields must be text (no NUL), but the last of an UPLOAD (its
+ * bytes: up to bytes_max); an answer's last field may be bytes when
+ * allow_bytes. */
 int console_read_request(int fd, struct console_msg *m, long long deadline_ms);
 int console_read_answer(int fd, struct console_msg *m, int allow_bytes, long long deadline_ms);
 

@@ -495,6 +495,16 @@ out:
 	return st;
 }
 
+/* Files are brought in through the console when there are drop folders
+ * and transfer_upload_limit allows; by anyone with an address but an
+ * auditor. */
+static int
+may_upload(const struct account *a)
+{
+	return M.cfg->transfer_in_dir[0] != '\0' && M.cfg->transfer_upload_limit > 0 &&
+	    a->role != ROLE_AUDITOR && a->addresses[0] != '\0';
+}
+
 static void
 put_account_json(struct buf *b, const struct account *a, const char *csrf)
 {
@@ -513,6 +523,25 @@ put_account_json(struct buf *b, const struct account *a, const char *csrf)
 	buf_puts(b, strcmp(a->pw_hash, LDAP_PASSWORD_MARK) == 0 ? "true" : "false");
 	json_key(b, "csrf", 0);
 	json_str(b, csrf);
+	/* the addresses a file may be brought in for, when the console takes files */
+	json_key(b, "upload", 0);
+	buf_puts(b, may_upload(a) ? "true" : "false");
+	json_key(b, "addresses", 0);
+	buf_putc(b, '[');
+	for (const char *p = a->addresses, *e; *p != '\0'; p = *e != '\0' ? e + 1 : e) {
+		struct buf one;
+
+		e = strchr(p, '\n');
+		if (e == NULL)
+			e = p + strlen(p);
+		buf_init(&one, ACCOUNT_ADDRESSES_BYTES);
+		buf_append(&one, p, (size_t)(e - p));
+		if (p != a->addresses)
+			buf_putc(b, ',');
+		json_str(b, buf_str(&one));
+		buf_free(&one);
+	}
+	buf_putc(b, ']');
 	buf_putc(b, '}');
 }
 
@@ -739,6 +768,8 @@ struct item_view {
 	int leaving;		/* a message leaving (kind outbound): its sender's */
 	int held_here;		/* leaving, held by sekisho (outbound_release_to) */
 	const char *file;	/* leaving: a transfer folder's file (its name), or NULL */
+	int awaiting;		/* a transferred file, sanitised, awaiting its approval
+				 * (transfer_approval): held_here too, its user's */
 	int delayed;		/* held_here for outbound_delay only: no approval needed */
 	char hold[16];		/* held_here: "" waiting, "confirm" (for its sender),
 				 * "sent" or "recalled" */
@@ -820,6 +851,15 @@ item_load(struct conn *c, const char *id, struct item_view *v)
 		v->held_here = v->leaving && act != NULL && (strcmp(act, "hold") == 0 ||
 		    v->delayed) && (M.cfg->outbound_release_to[0] != '\0' ||
 		    (v->file != NULL && M.cfg->transfer_out_dir[0] != '\0'));
+		/* a file arriving through the transfer folders, waiting */
+		act = json_string_value(json_object_get(json_object_get(v->receipt, "transfer"),
+		    "approval"));
+		if (!v->leaving && act != NULL && strcmp(act, "required") == 0 &&
+		    M.cfg->transfer_out_dir[0] != '\0') {
+			v->awaiting = v->held_here = 1;
+			v->file = json_string_value(json_object_get(json_object_get(v->receipt,
+			    "input"), "filename"));
+		}
 	}
 	if (v->held_here) {
 		const char *p[1] = { id };
@@ -838,7 +878,8 @@ item_load(struct conn *c, const char *id, struct item_view *v)
 	if (malware_class(v->m.reason, v->receipt))
 		v->cls = M.cfg->console_release_malware == 1 ? RC_MALWARE_OPERATORS : RC_NEVER;
 	else
-		v->cls = self_release(v->m.verdict, v->receipt) ? RC_SELF : RC_APPROVAL;
+		v->cls = self_release(v->m.verdict, v->receipt) && !v->awaiting ? RC_SELF :
+		    RC_APPROVAL;	/* a file awaiting its approval is never its user's alone */
 	v->never = v->cls == RC_NEVER;
 	return CONSOLE_OK;
 }
@@ -857,6 +898,8 @@ my_request(const struct item_view *v, const struct account *a, const char *state
 	return NULL;
 }
 
+static int hold_open(const struct item_view *v);
+
 /* Who may ask: the item's staff (an operator too, for the malware class
  * when two operators may release it); never an auditor; not twice. */
 static int
@@ -866,6 +909,10 @@ may_ask(const struct account *a, const struct item_view *v)
 		return 0;
 	if (v->cls == RC_MALWARE_OPERATORS)
 		return a->role == ROLE_OPERATOR;
+	/* a file awaiting its approval: its user asks for it to be delivered
+	 * (and, approved, may have its original too) */
+	if (v->awaiting && hold_open(v))
+		return account_has_recipient(a, v->m.recipients);
 	/* a message leaving: its sender asks to send it, while sekisho holds it */
 	if (v->leaving)
 		return v->held_here && !v->delayed && v->hold[0] == '\0' &&
@@ -884,7 +931,7 @@ hold_open(const struct item_view *v)
 static int
 may_recall(const struct account *a, const struct item_view *v)
 {
-	return hold_open(v) && a->role != ROLE_AUDITOR &&
+	return hold_open(v) && !v->awaiting && a->role != ROLE_AUDITOR &&
 	    account_has_recipient(a, v->m.sender);
 }
 
@@ -899,7 +946,7 @@ may_send(const struct account *a, const struct item_view *v)
 		approved |= strcmp(v->reqs.row[i].state, "approved") == 0;
 	return hold_open(v) && (approved || v->delayed) &&
 	    (a->role == ROLE_OPERATOR || (a->role != ROLE_AUDITOR &&
-	    account_has_recipient(a, v->m.sender)));
+	    account_has_recipient(a, owners_of(v))));
 }
 
 static int
@@ -1043,6 +1090,8 @@ op_item(struct conn *c)
 	buf_puts(&b, v.leaving ? "true" : "false");
 	json_key(&b, "held_here", 0);
 	buf_puts(&b, v.held_here ? "true" : "false");
+	json_key(&b, "awaiting", 0);
+	buf_puts(&b, v.awaiting ? "true" : "false");
 	json_key(&b, "hold", 0);
 	json_str(&b, v.hold);
 	json_key(&b, "delayed", 0);
@@ -1492,7 +1541,7 @@ take_req_item(size_t ncols, const char *const *col, void *ctx)
 	return 1;
 }
 
-static unsigned outbound_send(struct conn *c, const struct item_view *v,
+static unsigned hold_release(struct conn *c, const struct item_view *v,
     const struct account *a, const char *request, const char *client);
 
 static int
@@ -1580,7 +1629,7 @@ op_decide(struct conn *c)
 		/* a held message leaving goes on at its approval; if the next hop
 		 * fails, the approval stands and it can be sent from its page */
 		if (t.approve && v.held_here)
-			sent = outbound_send(c, &v, &a, rid, client);
+			sent = hold_release(c, &v, &a, rid, client);
 		buf_reset(&err);
 		if (M.cfg->console_notify && sent == CONSOLE_OK &&
 		    account_get(c->s, r->by, &req, &err) == 0)
@@ -2034,6 +2083,59 @@ outbound_send(struct conn *c, const struct item_view *v, const struct account *a
 	return st;
 }
 
+/*
+ * A transferred file awaiting its approval, approved: moved into its
+ * user's folder (gateway/transfer.h), once.  As outbound_send: the hold is
+ * claimed as sent first, and given back when the move fails (it can be
+ * sent again); the delivery is journalled.  CONSOLE_OK, CONSOLE_CONFLICT
+ * or CONSOLE_FAILED.
+ */
+static unsigned
+transfer_send(struct conn *c, const struct item_view *v, const struct account *a,
+    const char *request, const char *client)
+{
+	struct console_event e = { .event = "transfer-deliver", .who = a, .client = client,
+	    .item = v->m.receipt_id, .request = request };
+	struct buf err;
+	unsigned st = CONSOLE_OK;
+	int claimed;
+
+	buf_init(&err, 1024);
+	if ((claimed = hold_claim(c->s, v->m.receipt_id, v->hold, "sent", a->name, c->now, 0,
+	    &err)) <= 0) {
+		if (claimed < 0)
+			syslog(LOG_ERR, "console: delivering %s: %s", v->m.receipt_id, buf_str(&err));
+		buf_free(&err);
+		return claimed < 0 ? CONSOLE_FAILED : CONSOLE_CONFLICT;
+	}
+	if (transfer_release_held(M.cfg, v->m.recipients, v->m.receipt_id, &err) != 0 ||
+	    record_event(c, &e, &err) != 0) {
+		syslog(LOG_ERR, "console: %s approved but not delivered: %s (it can be sent "
+		    "again)", v->m.receipt_id, buf_str(&err));
+		buf_reset(&err);
+		if (hold_claim(c->s, v->m.receipt_id, v->hold, "sent", a->name, c->now, 1,
+		    &err) < 0)
+			syslog(LOG_ERR, "console: %s: %s", v->m.receipt_id, buf_str(&err));
+		st = CONSOLE_FAILED;
+	} else {
+		syslog(LOG_INFO, "console: %s delivered into %s/%s (%s, by %s)", v->m.receipt_id,
+		    M.cfg->transfer_out_dir, v->m.recipients, request, a->name);
+		METRIC_ADD(delivered, 1);
+	}
+	buf_free(&err);
+	return st;
+}
+
+/* A held item approved goes on: a file to its user, a message to its
+ * recipients. */
+static unsigned
+hold_release(struct conn *c, const struct item_view *v, const struct account *a,
+    const char *request, const char *client)
+{
+	return v->awaiting ? transfer_send(c, v, a, request, client) :
+	    outbound_send(c, v, a, request, client);
+}
+
 /* The session's user and the held item the request names, when may()
  * lets the user act on it: CONSOLE_OK with *v to free, or the status
  * (decided already: CONFLICT). */
@@ -2072,7 +2174,7 @@ op_send(struct conn *c)
 		if (strcmp(v.reqs.row[i].state, "approved") == 0)
 			request = v.reqs.row[i].id;
 	}
-	st = outbound_send(c, &v, &a, request, console_field(&c->rq, 1));
+	st = hold_release(c, &v, &a, request, console_field(&c->rq, 1));
 	item_view_free(&v);
 	return answer1(c, st, NULL);
 }
@@ -2178,6 +2280,58 @@ monitor_item_recorded(const char *receipt_json, size_t len, const char *sender)
  * the secret offered (kept in the session until confirmed, so that a page
  * shown again shows the same one) as text, otpauth URI and SVG QR code.
  */
+/*
+ * UPLOAD: a file the user brings in, put into the drop folder of one of
+ * the user's addresses (gateway/transfer.h), where the watcher takes it as
+ * any other; journalled with who and from where.  The answer: the name it
+ * took, or CONSOLE_BAD "too-large" / "bad-name" / "bad-address".
+ */
+static int
+op_upload(struct conn *c)
+{
+	struct account a;
+	char csrf[AUTH_TOKEN_HEX + 1], detail[EVENT_DETAIL_MAX];
+	const char *as = console_field(&c->rq, 2), *name = console_field(&c->rq, 3);
+	const struct buf *bytes = &c->rq.field[4];
+	struct buf taken, err;
+	unsigned st;
+	int r;
+
+	if ((st = session_of(c, &a, csrf)) != CONSOLE_OK)
+		return answer1(c, st, NULL);
+	if (!may_upload(&a))
+		return answer1(c, CONSOLE_FORBIDDEN, NULL);
+	if (c->rq.n != 5)
+		return answer1(c, CONSOLE_BAD, NULL);
+	if (as[0] == '\0' || strchr(as, ',') != NULL || !transfer_valid_user(as) ||
+	    !account_has_recipient(&a, as))
+		return answer1(c, CONSOLE_BAD, "bad-address");
+	if (!transfer_valid_name(name))
+		return answer1(c, CONSOLE_BAD, "bad-name");
+	if (bytes->len > M.cfg->transfer_upload_limit || bytes->len > M.cfg->pol.lim.file_bytes)
+		return answer1(c, CONSOLE_BAD, "too-large");
+	buf_init(&taken, TRANSFER_NAME_MAX + 16);
+	buf_init(&err, 1024);
+	r = transfer_put(M.cfg, as, name, bytes->data != NULL ? bytes->data : "", bytes->len,
+	    &taken, &err);
+	if (r == 0) {
+		struct console_event e = { .event = "upload", .who = &a,
+		    .client = console_field(&c->rq, 1), .detail = detail };
+
+		snprintf(detail, sizeof detail, "%s/%s, %zu bytes", as, buf_str(&taken),
+		    bytes->len);
+		/* put already: the watcher takes it even if this record fails */
+		record_event(c, &e, &err);
+		syslog(LOG_INFO, "console: %s brought in %s/%s (%zu bytes)", a.name, as,
+		    buf_str(&taken), bytes->len);
+	} else
+		syslog(LOG_ERR, "console: upload by %s: %s", a.name, buf_str(&err));
+	r = answer1(c, r == 0 ? CONSOLE_OK : CONSOLE_FAILED, r == 0 ? buf_str(&taken) : NULL);
+	buf_free(&taken);
+	buf_free(&err);
+	return r;
+}
+
 static int
 op_enrol_begin(struct conn *c)
 {
@@ -2791,6 +2945,7 @@ dispatch(struct conn *c)
 	case CONSOLE_OP_PASSWORD: return op_password(c);
 	case CONSOLE_OP_SEND: return op_send(c);
 	case CONSOLE_OP_RECALL: return op_recall(c);
+	case CONSOLE_OP_UPLOAD: return op_upload(c);
 	}
 	return answer1(c, CONSOLE_BAD, NULL);
 }
@@ -2808,7 +2963,8 @@ serve(void *arg)
 	} else
 		c->s = outcome_store(c->o);
 	buf_free(&err);
-	console_msg_init(&c->rq, CONSOLE_FIELD_MAX, 0);
+	/* an upload's bytes: no more than its limit is read */
+	console_msg_init(&c->rq, CONSOLE_FIELD_MAX, M.cfg->transfer_upload_limit);
 	while (c->o != NULL && console_read_request(c->fd, &c->rq, -1) == 0) {
 		if (dispatch(c) != 0)
 			break;

@@ -91,6 +91,29 @@ static const struct text texts[] = {
 	{ "recalled", "取り消しました。このメールは送信されません。",
 	  "Recalled: it will not be sent." },
 	{ "send-now", "送信する（承認済み）", "Send it (approved)" },
+	{ "awaiting", "配送の承認", "Approval to deliver" },
+	{ "awaiting-held", "このファイルは無害化済みですが、届ける前に承認が必要です。理由を書いて配送を申請してください。承認されるとあなたの LGWAN 側のフォルダに届き、原本も取り出せます。",
+	  "This file has been made harmless, but it needs an approval before it is delivered. Ask for it with a reason; once approved it arrives in your LGWAN-side folder, and you may take its original too." },
+	{ "awaiting-sent", "承認され、フォルダに届けました。", "Approved and delivered into the folder." },
+	{ "deliver-request", "配送の承認を申請する", "Ask for approval to deliver" },
+	{ "deliver-request-reason", "配送が必要な理由 (承認者に表示されます)",
+	  "Why you need it (shown to the approver)" },
+	{ "deliver-request-sent", "申請しました。承認されるとフォルダに届きます。",
+	  "Asked. Once approved it arrives in your folder." },
+	{ "deliver-now", "フォルダに届ける（承認済み）", "Deliver it (approved)" },
+	{ "upload", "ファイルの持ち込み", "Bring in a file" },
+	{ "upload-text", "インターネット側で受け取ったファイルを選んで送ると、無害化して LGWAN 側のあなたのフォルダに届けます。原本は隔離して保管します。",
+	  "Choose a file received on the internet side: it is made harmless and delivered into your LGWAN-side folder. The original is kept in quarantine." },
+	{ "upload-text-outbound", "選んだファイルは、持ち出してはならない情報がないか検査したうえで、インターネット側のあなたのフォルダに届けます。",
+	  "The file chosen is checked for information that must not leave, then delivered into your internet-side folder." },
+	{ "upload-file", "ファイル", "File" },
+	{ "upload-as", "届け先 (あなたのアドレス)", "Deliver for (your address)" },
+	{ "upload-submit", "送る", "Send" },
+	{ "upload-done", "受け付けました。処理が終わると一覧に表示されます。", "Taken. It appears in the list once it has been processed." },
+	{ "upload-too-large", "ファイルが大きすぎます。", "The file is too large." },
+	{ "upload-bad-name", "このファイル名は使えません。名前を変えてからもう一度送ってください。",
+	  "This file name cannot be used. Rename the file and send it again." },
+	{ "upload-off", "ファイルの持ち込みは設定されていません。", "Bringing in files is not set up." },
 	{ "sent", "送信しました。", "Sent." },
 	{ "request", "原本を申請する", "Ask for the original" },
 	{ "request-reason", "申請理由 (承認者に表示されます)", "Why you need it (shown to the approver)" },
@@ -299,6 +322,11 @@ head(struct buf *b, enum page_lang lang, json_t *account, const char *title_key)
 			buf_puts(b, "</a>");
 		}
 		snprintf(rk, sizeof rk, "role-%s", role);
+		if (!setting_up && json_is_true(json_object_get(account, "upload"))) {
+			buf_puts(b, "<a href=\"/upload\" id=\"nav-upload\">");
+			text(b, T("upload"));
+			buf_puts(b, "</a>");
+		}
 		if (!setting_up) {
 			buf_puts(b, "<a href=\"/password\" id=\"nav-password\">");
 			text(b, T("password-change"));
@@ -491,6 +519,8 @@ static void
 request_form(struct buf *b, enum page_lang lang, json_t *account, json_t *item)
 {
 	const int leaving = json_is_true(json_object_get(item, "leaving"));
+	const int awaiting = json_is_true(json_object_get(item, "awaiting")) &&
+	    str(item, "hold")[0] == '\0';
 
 	if (!json_is_true(json_object_get(item, "can_request")))
 		return;
@@ -499,11 +529,38 @@ request_form(struct buf *b, enum page_lang lang, json_t *account, json_t *item)
 	buf_puts(b, "/request\">");
 	csrf_input(b, account);
 	buf_puts(b, "<label for=\"reason\">");
-	text(b, T(leaving ? "send-request-reason" : "request-reason"));
+	text(b, T(leaving ? "send-request-reason" : awaiting ? "deliver-request-reason" :
+	    "request-reason"));
 	buf_puts(b, "</label><textarea id=\"reason\" name=\"reason\" required maxlength=\"1000\">"
 	    "</textarea><br><button type=\"submit\" id=\"request-submit\">");
-	text(b, T(leaving ? "send-request" : "request"));
+	text(b, T(leaving ? "send-request" : awaiting ? "deliver-request" : "request"));
 	buf_puts(b, "</button></form>");
+}
+
+/* A transferred file awaiting its approval: where it stands, and its
+ * delivery once approved (when the move failed at the approval). */
+static void
+awaiting_section(struct buf *b, enum page_lang lang, json_t *account, json_t *item)
+{
+	const char *hold = str(item, "hold");
+
+	buf_puts(b, "<h2>");
+	text(b, T("awaiting"));
+	buf_puts(b, "</h2><div class=\"box\" id=\"hold\" data-hold=\"");
+	text(b, hold[0] != '\0' ? hold : "awaiting");
+	buf_puts(b, "\"><p>");
+	text(b, T(strcmp(hold, "sent") == 0 ? "awaiting-sent" : "awaiting-held"));
+	buf_puts(b, "</p>");
+	if (json_is_true(json_object_get(item, "can_send"))) {
+		buf_puts(b, "<form method=\"post\" id=\"send-form\" action=\"/items/");
+		url_component(b, str(item, "id"));
+		buf_puts(b, "/send\">");
+		csrf_input(b, account);
+		buf_puts(b, "<button type=\"submit\" id=\"send\">");
+		text(b, T("deliver-now"));
+		buf_puts(b, "</button></form>");
+	}
+	buf_puts(b, "</div>");
 }
 
 /* A message leaving: what was found (masked; the worker never wrote more),
@@ -610,8 +667,14 @@ page_item(struct buf *b, enum page_lang lang, json_t *account, json_t *item,
 
 		if (strcmp(k, "request-sent") == 0 && json_is_true(json_object_get(item, "leaving")))
 			flash_key = k = "send-request-sent";
+		else if (strcmp(k, "request-sent") == 0 &&
+		    json_is_true(json_object_get(item, "awaiting")))
+			flash_key = k = "deliver-request-sent";
+		else if (strcmp(k, "sent") == 0 && json_is_true(json_object_get(item, "awaiting")))
+			flash_key = k = "awaiting-sent";
 		flash(b, lang, flash_key, strcmp(k, "request-sent") != 0 &&
 		    strcmp(k, "send-request-sent") != 0 && strcmp(k, "recalled") != 0 &&
+		    strcmp(k, "deliver-request-sent") != 0 && strcmp(k, "awaiting-sent") != 0 &&
 		    strcmp(k, "sent") != 0 && strcmp(k, "decided") != 0 &&
 		    strcmp(k, "redelivered") != 0);
 	}
@@ -706,6 +769,8 @@ page_item(struct buf *b, enum page_lang lang, json_t *account, json_t *item,
 	}
 	if (json_is_true(json_object_get(item, "leaving")))
 		leaving_section(b, lang, account, item);
+	if (json_is_true(json_object_get(item, "awaiting")))
+		awaiting_section(b, lang, account, item);
 	buf_puts(b, "<h2>");
 	text(b, T(json_is_true(json_object_get(item, "leaving")) ? "leaving" : "original"));
 	buf_puts(b, "</h2><div class=\"box\" id=\"original\">");
@@ -909,6 +974,52 @@ page_password(struct buf *b, enum page_lang lang, json_t *account, const char *e
 	}
 	buf_puts(b, "<button type=\"submit\" id=\"password-submit\">");
 	text(b, T("password-change"));
+	buf_puts(b, "</button></form>");
+	foot(b);
+}
+
+void
+page_upload(struct buf *b, enum page_lang lang, json_t *account, int outbound,
+    const char *flash_key, int error, const char *taken)
+{
+	json_t *addrs = json_object_get(account, "addresses"), *a;
+	size_t i;
+
+	head(b, lang, account, "upload");
+	buf_puts(b, "<h1>");
+	text(b, T("upload"));
+	buf_puts(b, "</h1>");
+	flash(b, lang, flash_key, error);
+	if (taken != NULL && taken[0] != '\0') {
+		buf_puts(b, "<p id=\"taken\">");
+		text(b, taken);
+		buf_puts(b, "</p>");
+	}
+	if (!json_is_true(json_object_get(account, "upload"))) {
+		buf_puts(b, "<p class=\"box\" id=\"upload-off\">");
+		text(b, T("upload-off"));
+		buf_puts(b, "</p>");
+		foot(b);
+		return;
+	}
+	buf_puts(b, "<p>");
+	text(b, T(outbound ? "upload-text-outbound" : "upload-text"));
+	buf_puts(b, "</p><form method=\"post\" action=\"/upload\" enctype=\"multipart/form-data\" "
+	    "id=\"upload-form\" class=\"box\">");
+	csrf_input(b, account);
+	buf_puts(b, "<label for=\"as\">");
+	text(b, T("upload-as"));
+	buf_puts(b, "</label><select id=\"as\" name=\"as\">");
+	json_array_foreach(addrs, i, a) {
+		buf_puts(b, "<option>");
+		text(b, json_string_value(a) != NULL ? json_string_value(a) : "");
+		buf_puts(b, "</option>");
+	}
+	buf_puts(b, "</select><label for=\"file\">");
+	text(b, T("upload-file"));
+	buf_puts(b, "</label><input type=\"file\" id=\"file\" name=\"file\" required>"
+	    "<button type=\"submit\" id=\"upload-submit\">");
+	text(b, T("upload-submit"));
 	buf_puts(b, "</button></form>");
 	foot(b);
 }

@@ -43,6 +43,10 @@ void page_enrol(struct buf *b, enum page_lang lang, json_t *account, json_t *inf
 void page_password(struct buf *b, enum page_lang lang, json_t *account, const char *error_key,
     int done);
 void page_recovery(struct buf *b, enum page_lang lang, json_t *account, json_t *codes);
+/* Bringing in a file (outbound: the sekishod sends files out); flash_key
+ * what became of the last one (error: it failed), taken the name it took. */
+void page_upload(struct buf *b, enum page_lang lang, json_t *account, int outbound,
+    const char *flash_key, int error, const char *taken);
 void page_queue(struct buf *b, enum page_lang lang, json_t *account, json_t *requests,
     const char *flash_key);
 /* A page saying only what happened (not found, refused, failed). */

@@ -358,6 +358,54 @@ async function main() {
       sha === S.transfer_sha, `got ${sha}, dropped ${S.transfer_sha}`);
   });
 
+  // 3c. a file brought in through the console in chromium (its own multipart
+  // form), sanitised, kept out of the folder until an approver allows it
+  await step('upload: a file brought in through the console, delivered on approval', async () => {
+    await go(staff, '/upload', 'upload');
+    const name = '会議資料（持込）.csv';
+    const content = Buffer.from('項目,金額\r\n会場費,"30,000"\r\n', 'utf8');
+    await staff.setInputFiles('input#file', { name, mimeType: 'text/csv', buffer: content });
+    const r = await navClick(staff, 'button#upload-submit');
+    await shot(staff, 'upload-taken');
+    const taken = await staff.textContent('#taken').catch(() => null);
+    check('chromium\'s multipart form is taken, the page names the file',
+      r?.status() === 200 && taken === name, `${r?.status()} ${taken}`);
+    let id = null;
+    for (let i = 0; i < 120 && !id; i++) {
+      const j = await (await staff.request.get(BASE + '/api/items')).json();
+      const it = (j.items ?? j).find?.((x) => x.subject === name);
+      id = it?.id ?? null;
+      if (!id) await sleep(500);
+    }
+    const notes = () => fs.readdirSync(S.transfer_out).filter((f) => f.endsWith('.承認待ち.txt') &&
+      f.startsWith('会議資料'));
+    const waiting = id ? notes() : [];
+    const final = waiting.length === 1 ? waiting[0].slice(0, -'.承認待ち.txt'.length) : null;
+    check('it crossed, and waits: its note in the folder, not the file',
+      id !== null && final !== null && !fs.existsSync(path.join(S.transfer_out, final)),
+      `${id} ${JSON.stringify(fs.readdirSync(S.transfer_out))}`);
+    await go(staff, `/items/${id}`, 'upload-item');
+    check('its page says it waits for an approval',
+      await staff.getAttribute('#hold', 'data-hold') === 'awaiting');
+    await staff.fill('textarea#reason', '会議資料を庁内で共有するため');
+    const r2 = await navClick(staff, 'button#request-submit');
+    check('staff asks for its delivery', r2?.status() === 200 &&
+      await staff.getAttribute('#original p.request', 'data-state') === 'pending');
+    await go(approver, '/approvals', 'upload-approval-queue');
+    const rows = await approver.$$eval('table#queue tr.request', (t) => t.map((x) => x.dataset.id));
+    const row = `tr.request[data-id="${rows[0]}"]`;
+    await approver.fill(`${row} input.totp`, await freshCode('suzuki'));
+    const r3 = await navClick(approver, `${row} button.approve`);
+    check('the approver approves it with a fresh code', rows.length === 1 && r3?.status() === 200,
+      `${rows} ${r3?.status()}`);
+    const got = final !== null && fs.existsSync(path.join(S.transfer_out, final)) ?
+      fs.readFileSync(path.join(S.transfer_out, final), 'utf8') : '';
+    check('approved: the sanitised file is in the folder, its note gone',
+      got.includes('会場費') && notes().length === 0, `${JSON.stringify(got)} ${notes()}`);
+    await go(staff, `/items/${id}`, 'upload-delivered');
+    check('its page says it was delivered', await staff.getAttribute('#hold', 'data-hold') === 'sent');
+  });
+
   // 4. the journal
   await step('the journal', async () => {
     let out = '', ok = true;
