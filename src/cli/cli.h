@@ -28,6 +28,7 @@ int cmd_quarantine(int argc, char **argv);
 int cmd_dlp(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_zones(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 /* "sekisho audit outbound" (audit_outbound.c), called by cmd_audit */
 int audit_outbound(int argc, char **argv);
 

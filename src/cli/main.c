@@ -14,11 +14,13 @@ usage(FILE *f)
 	    "  mail           sanitise mail: internet mail in, readable harmless text out\n"
 	    "  file           sanitise files: PDF, Office, images, text, archives rebuilt\n"
 	    "  config check   validate and print the effective configuration\n"
+	    "  config reference  every setting, its default, range and meaning (--lang ja)\n"
 	    "  audit          verify the audit journal; keygen, checkpoint, append\n"
 	    "  quarantine     list, show, export and expire quarantined items; keygen, import\n"
 	    "  dlp scan       find 個人番号 and 法人番号 in outgoing files and messages\n"
 	    "  user           the staff console's accounts: add, list, disable, reset-totp\n"
 	    "  zones          the zone policy: check, nft, apply, test in namespaces, stats\n"
+	    "  status         whether sekisho is well (listeners, clamd, store, disk, journal)\n"
 	    "  version        print the version\n"
 	    "Run 'sekisho <command> --help' for a command's options.\n", f);
 }
@@ -46,6 +48,8 @@ main(int argc, char **argv)
 		return cmd_dlp(argc - 1, argv + 1);
 	if (strcmp(argv[1], "zones") == 0)
 		return cmd_zones(argc - 1, argv + 1);
+	if (strcmp(argv[1], "status") == 0)
+		return cmd_status(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("sekisho %s\n", SEKISHO_VERSION);
 		return 0;

@@ -60,6 +60,7 @@
 #include "gateway/spawner.h"
 #include "gateway/spool.h"
 #include "gateway/transfer.h"
+#include "daemon/health.h"
 #include "gateway/tls.h"
 #include "gateway/worker.h"
 #include "mime/sanitize.h"
@@ -486,6 +487,25 @@ run_milter(void)
 	_exit(milter_run(&dcfg, confine_milter));
 }
 
+/* The health checks and the alert mails (daemon/health.h): as the daemon
+ * user, with nothing of the outside to parse. */
+static void __attribute__((noreturn))
+run_health(void)
+{
+	struct sigaction sa;
+
+	child_common("sk-health");
+	close_master_fds(0, 0, 0);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_agent_term;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGHUP, SIG_IGN);
+	become_daemon_user("health");
+	_exit(health_run_loop(&dcfg, &agent_stop) == 0 ? 0 : 1);
+}
+
 static void
 confine_console(void)
 {
@@ -551,7 +571,8 @@ run_metrics(void)
 
 /* ---- the supervisor ------------------------------------------------------- */
 
-enum kind { K_STORE, K_METRICS, K_ACCEPTOR, K_MILTER, K_AGENT, K_CONSOLE, K_TRANSFER };
+enum kind { K_STORE, K_METRICS, K_ACCEPTOR, K_MILTER, K_AGENT, K_CONSOLE, K_TRANSFER,
+	K_HEALTH };
 
 struct child {
 	enum kind kind;
@@ -561,7 +582,7 @@ struct child {
 	unsigned failures;		/* deaths in a row, each young */
 };
 
-static struct child kids[5 + AGENTS_MAX];
+static struct child kids[7 + AGENTS_MAX];	/* every kind once, the agents */
 static size_t nkids;
 
 static pid_t
@@ -599,6 +620,7 @@ spawn(struct child *k)
 		case K_MILTER: run_milter();
 		case K_AGENT: run_agent();
 		case K_TRANSFER: run_transfer();
+		case K_HEALTH: run_health();
 		}
 		_exit(1);
 	}
@@ -637,6 +659,7 @@ plan(void)
 		add_kid(K_CONSOLE, "console");
 	if (dcfg.transfer_in_dir[0] != '\0')
 		add_kid(K_TRANSFER, "transfer");
+	add_kid(K_HEALTH, "health");
 }
 
 static struct child *

@@ -3,6 +3,8 @@
  */
 #include "gateway/metrics.h"
 
+#include "core/fdio.h"
+
 #include <errno.h>
 #include <stddef.h>
 #include <poll.h>
@@ -180,6 +182,19 @@ render(struct buf *b, const char *spool_dir)
 		spool_close(&sp);
 	}
 	buf_free(&err);
+	/* the health checks' gauges, as sk-health last wrote them
+	 * (daemon/health.h): copied, not parsed */
+	{
+		struct buf path, h;
+
+		buf_init(&path, 1024);
+		buf_init(&h, METRICS_HEALTH_MAX);
+		buf_printf(&path, "%s/%s", spool_dir, METRICS_HEALTH_FILE);
+		if (read_file_buf(buf_str(&path), &h) == 0)
+			buf_append(b, h.data != NULL ? h.data : "", h.len);
+		buf_free(&path);
+		buf_free(&h);
+	}
 }
 
 void

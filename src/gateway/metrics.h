@@ -14,6 +14,8 @@
 #include <stdint.h>
 
 #define METRICS_BUCKETS 10
+#define METRICS_HEALTH_FILE "health.prom"	/* under spool_dir, by sk-health */
+#define METRICS_HEALTH_MAX ((size_t)16 * 1024)	/* bytes of it served */
 #define METRICS_STAGE_BUCKETS 12
 
 /*

@@ -103,6 +103,11 @@ struct config {
 	size_t transfer_scan_seconds;	/* a full look even without a notification */
 	int transfer_approval;		/* a sanitised file waits for an approval in the console */
 	size_t transfer_upload_limit;	/* bytes of one file uploaded in the console (0: no upload) */
+	char alert_to[256];		/* the operator's address for alert mail ("" off) */
+	size_t alert_check_seconds;	/* health checks this often */
+	size_t alert_queue_minutes;	/* an item older in the spool: alert */
+	size_t alert_disk_percent;	/* less free: alert (0 off) */
+	size_t alert_worker_deaths;	/* more worker deaths an hour: alert (0 off) */
 	int outbound_confirm_new;	/* a first outside address waits for its sender */
 	size_t console_page_size;	/* items on one page of a list */
 	size_t console_unlock_attempts;	/* wrong passwords for one encrypted attachment */
@@ -141,6 +146,22 @@ void config_print(const struct config *c, struct buf *out, int with_docs);
 /* Recompute the derived fields: c->pol.digest from config_print(c, ..., 0),
  * c->pol.can_convert. */
 void config_finish(struct config *c);
+
+/*
+ * The configuration reference in Markdown, made from the table ("sekisho
+ * config reference", docs/configuration.md and docs/configuration.ja.md):
+ * per setting a row "| name | default | range | meaning |", in the sections
+ * of docs/configuration.md.  lang is "en" or "ja"; section NULL for every
+ * section under its "## " title, or one section's key for its table alone.
+ * Returns 0; -1 for an unknown lang or section (err says so, out untouched);
+ * 1 when the table is incomplete (a setting without a description in either
+ * language, or in no section): out holds the reference with the gaps left
+ * empty, err names each, one per line.
+ */
+int config_reference(struct buf *out, const char *lang, const char *section,
+    struct buf *err);
+/* A setting's meaning in Japanese (config_doc_ja.c), NULL if it has none. */
+const char *config_doc_ja(const char *name);
 
 /* Only the sanitising policy (tests and in-process tools): the defaults, or
  * text parsed over p with the other settings at their defaults. */

@@ -136,6 +136,13 @@ send_notice(const struct config *cfg, const char *rcpts, size_t nrcpt, const cha
 	return rc;
 }
 
+int
+notify_send(const struct config *cfg, const char *rcpts, size_t nrcpt, const char *subject,
+    const char *body)
+{
+	return send_notice(cfg, rcpts, nrcpt, subject, body);
+}
+
 static void
 link_to(const struct config *cfg, struct buf *b, const char *what)
 {

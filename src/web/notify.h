@@ -44,6 +44,11 @@ int notify_outbound_confirm(const struct config *cfg, const char *id, const char
  * the notice language, with its 受付番号 and what to do instead.  0, or -1. */
 int notify_outbound_refused(const struct config *cfg, const char *id, const char *sender,
     const char *subject, const char *reason);
+/* One message of sekisho's own (an alert: daemon/health.h): the subject
+ * and the text body, Japanese welcome, to the addresses (one per line).
+ * How many it was sent to, or -1 (logged). */
+int notify_send(const struct config *cfg, const char *rcpts, size_t nrcpt,
+    const char *subject, const char *body);
 /* GMime for the headers; once, before the monitor's threads. */
 void notify_init(void);
 /* To every approver of requester's group with an address (not disabled).
