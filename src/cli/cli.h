@@ -29,6 +29,8 @@ int cmd_dlp(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_zones(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_backup(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
 /* "sekisho audit outbound" (audit_outbound.c), called by cmd_audit */
 int audit_outbound(int argc, char **argv);
 

@@ -21,6 +21,8 @@ usage(FILE *f)
 	    "  user           the staff console's accounts: add, list, disable, reset-totp\n"
 	    "  zones          the zone policy: check, nft, apply, test in namespaces, stats\n"
 	    "  status         whether sekisho is well (listeners, clamd, store, disk, journal)\n"
+	    "  backup         one file with the quarantine, the journal and the sealed keys\n"
+	    "  restore        bring a backup back (checked against its manifest first)\n"
 	    "  version        print the version\n"
 	    "Run 'sekisho <command> --help' for a command's options.\n", f);
 }
@@ -50,6 +52,10 @@ main(int argc, char **argv)
 		return cmd_zones(argc - 1, argv + 1);
 	if (strcmp(argv[1], "status") == 0)
 		return cmd_status(argc - 1, argv + 1);
+	if (strcmp(argv[1], "backup") == 0)
+		return cmd_backup(argc - 1, argv + 1);
+	if (strcmp(argv[1], "restore") == 0)
+		return cmd_restore(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("sekisho %s\n", SEKISHO_VERSION);
 		return 0;
