@@ -16,6 +16,7 @@
  */
 #include "audit/journal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -559,12 +560,45 @@ out:
 	return r;
 }
 
+/*
+ * Under the lock: when the journal was rotated (path names another file),
+ * move to the file now at path, locked; the old one is unlocked and closed.
+ */
+static int
+follow_rotation(struct journal *j, struct buf *err)
+{
+	struct stat at_path, mine;
+	int fd;
+
+	if (fstat(j->fd, &mine) != 0 || stat(j->path, &at_path) != 0) {
+		buf_printf(err, "%s: %s", j->path, strerror(errno));
+		return -1;
+	}
+	if (mine.st_ino == at_path.st_ino && mine.st_dev == at_path.st_dev)
+		return 0;
+	if ((fd = open(j->path, O_RDWR | O_APPEND | O_CLOEXEC)) < 0) {
+		buf_printf(err, "%s: %s", j->path, strerror(errno));
+		return -1;
+	}
+	if (lock_fd(fd, LOCK_EX) != 0) {
+		buf_printf(err, "%s: cannot lock: %s", j->path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	lock_fd(j->fd, LOCK_UN);
+	close(j->fd);
+	j->fd = fd;
+	return tail_recover(j, err);
+}
+
 /* Under the lock: catch up when another writer appended since we looked. */
 static int
 refresh(struct journal *j, struct buf *err)
 {
 	struct stat st;
 
+	if (follow_rotation(j, err) != 0)
+		return -1;
 	if (fstat(j->fd, &st) != 0) {
 		buf_printf(err, "%s: %s", j->path, strerror(errno));
 		return -1;
@@ -641,10 +675,35 @@ journal_hash(const struct journal *j)
 	return j->hash;
 }
 
+long long
+journal_bytes(const struct journal *j)
+{
+	return (long long)j->end;
+}
+
 size_t
 journal_torn_bytes(const struct journal *j)
 {
 	return j->torn;
+}
+
+/* The next record, after j's last, into j->line; its hash in h. */
+static void
+record_line(struct journal *j, const char *receipt, size_t len, const char *ts,
+    char h[SHA256_HEX_LEN + 1])
+{
+	size_t hashed;
+
+	buf_reset(&j->line);
+	if (buf_reserve(&j->line, len + 256) != 0)	/* JOURNAL_RECEIPT_MAX leaves room */
+		die("journal line past its ceiling");
+	buf_printf(&j->line, "{\"seq\":%" PRIu64 ",\"time\":\"%s\",\"prev\":\"%s\",\"receipt\":",
+	    j->seq + 1, ts, j->hash);
+	buf_append(&j->line, receipt, len);
+	buf_putc(&j->line, ',');
+	hashed = j->line.len;
+	sha256_hex(j->line.data, hashed, h);
+	buf_printf(&j->line, HASH_FIELD "%s\"}\n", h);
 }
 
 int
@@ -653,7 +712,6 @@ journal_append(struct journal *j, const char *receipt, size_t len, long long t,
 {
 	char ts[TIME_LEN + 1], h[SHA256_HEX_LEN + 1];
 	struct buf why;
-	size_t hashed;
 	ssize_t w;
 	int r = -1;
 
@@ -684,16 +742,7 @@ journal_append(struct journal *j, const char *receipt, size_t len, long long t,
 		buf_printf(err, "%s: seq would overflow", j->path);
 		goto out;
 	}
-	buf_reset(&j->line);
-	if (buf_reserve(&j->line, len + 256) != 0)	/* JOURNAL_RECEIPT_MAX leaves room */
-		die("journal line past its ceiling");
-	buf_printf(&j->line, "{\"seq\":%" PRIu64 ",\"time\":\"%s\",\"prev\":\"%s\",\"receipt\":",
-	    j->seq + 1, ts, j->hash);
-	buf_append(&j->line, receipt, len);
-	buf_putc(&j->line, ',');
-	hashed = j->line.len;
-	sha256_hex(j->line.data, hashed, h);
-	buf_printf(&j->line, HASH_FIELD "%s\"}\n", h);
+	record_line(j, receipt, len, ts, h);
 
 	/* one write: a record is in the file whole or (after a crash) torn at the end */
 	while ((w = write(j->fd, j->line.data, j->line.len)) < 0 && errno == EINTR)
@@ -722,6 +771,97 @@ journal_append(struct journal *j, const char *receipt, size_t len, long long t,
 	}
 	r = 0;
 out:
+	lock_fd(j->fd, LOCK_UN);
+	return r;
+}
+
+/* <path>.<last seq, 20 digits>: the name a rotated file takes. */
+static char *
+archive_name(const char *path, uint64_t last)
+{
+	char suffix[32];
+
+	snprintf(suffix, sizeof suffix, ".%020" PRIu64, last);
+	return path_with(path, suffix);
+}
+
+int
+journal_rotate_if(struct journal *j, long long min_bytes, long long t, struct buf *archived,
+    struct buf *err)
+{
+	char ts[TIME_LEN + 1], h[SHA256_HEX_LEN + 1], *old = NULL, *next = NULL;
+	const char *base;
+	struct buf note;
+	int fd = -1, r = -1;
+
+	if (format_time(t, ts) != 0) {
+		buf_printf(err, "time %lld is out of range", t);
+		return -1;
+	}
+	if (lock_fd(j->fd, LOCK_EX) != 0) {
+		buf_printf(err, "%s: cannot lock: %s", j->path, strerror(errno));
+		return -1;
+	}
+	if (refresh(j, err) != 0)
+		goto out;
+	if (j->seq == 0 || (long long)j->end < min_bytes) {
+		r = 0;	/* nothing to rotate (yet): another writer may have just done it */
+		goto out;
+	}
+	/* the full file keeps its records under a second name first: the
+	 * journal's name never stops naming a whole chain */
+	old = archive_name(j->path, j->seq);
+	if (j->unsynced > 0 && fdatasync(j->fd) != 0) {
+		buf_printf(err, "%s: %s", j->path, strerror(errno));
+		goto out;
+	}
+	if (link(j->path, old) != 0) {
+		buf_printf(err, "%s: %s", old, strerror(errno));
+		goto out;
+	}
+	/* the new file starts with a record that names the old one and goes
+	 * on from its last record */
+	base = strrchr(old, '/') != NULL ? strrchr(old, '/') + 1 : old;
+	buf_init(&note, 1024);
+	buf_printf(&note, "{\"schema\":\"" JOURNAL_ROTATION_SCHEMA "\",\"previous_file\":\"%s\","
+	    "\"previous_last_seq\":%" PRIu64 ",\"previous_bytes\":%lld}", base, j->seq,
+	    (long long)j->end);
+	record_line(j, note.data, note.len, ts, h);
+	buf_free(&note);
+	next = path_with(j->path, ".rotating");
+	unlink(next);
+	if ((fd = open(next, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640)) < 0 ||
+	    write_all(fd, j->line.data, j->line.len) != 0 || fdatasync(fd) != 0) {
+		buf_printf(err, "%s: %s", next, strerror(errno));
+		unlink(old);
+		goto out;
+	}
+	{
+		struct stat st;
+
+		/* the same owner as the file it follows (a root CLI rotating
+		 * daemon_user's journal) */
+		if (fstat(j->fd, &st) == 0 && fchown(fd, st.st_uid, st.st_gid) != 0 && errno != EPERM) {
+			buf_printf(err, "%s: %s", next, strerror(errno));
+			unlink(old);
+			goto out;
+		}
+	}
+	if (rename(next, j->path) != 0 || sync_parent(j->path) != 0) {
+		buf_printf(err, "%s: %s", j->path, strerror(errno));
+		unlink(old);
+		goto out;
+	}
+	buf_puts(archived, old);
+	/* from now on this handle writes to the new file */
+	r = follow_rotation(j, err);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (next != NULL)
+		unlink(next);
+	free(next);
+	free(old);
 	lock_fd(j->fd, LOCK_UN);
 	return r;
 }
@@ -1496,6 +1636,85 @@ coverage(struct verify *v, const struct journal_verify_opts *o, uint64_t records
 		    v->cps[v->ncps - 1].time);
 }
 
+/* The seq a rotated file's name gives (<path>.<20 digits>), 0 if none. */
+static uint64_t
+archive_seq(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+	uint64_t v = 0;
+
+	if (dot == NULL || strlen(dot + 1) != 20)
+		return 0;
+	for (const char *p = dot + 1; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return 0;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	return v;
+}
+
+static int
+cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The rotated files of path (<path>.<20 digits>, oldest first), then path:
+ * 0, or -1 with the reason in report. */
+static int
+rotated_files(const char *path, char ***files, size_t *n, struct buf *report)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash != NULL ? slash + 1 : path;
+	char *dir = slash != NULL ? strndup(path, (size_t)(slash - path + (slash == path))) :
+	    strdup(".");
+	size_t cap = 8, bl = strlen(base);
+	DIR *d;
+	struct dirent *e;
+
+	*files = xcalloc(cap, sizeof **files);
+	*n = 0;
+	if (dir == NULL || (d = opendir(dir)) == NULL) {
+		buf_printf(report, "%s: %s\n", dir != NULL ? dir : path, strerror(errno));
+		free(dir);
+		return -1;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, base, bl) != 0 || e->d_name[bl] != '.' ||
+		    archive_seq(e->d_name) == 0 || strlen(e->d_name) != bl + 21)
+			continue;
+		if (*n + 1 >= cap) {
+			if (cap >= JOURNAL_FILES_MAX) {
+				buf_printf(report, "%s: more than %d rotated files\n", path,
+				    JOURNAL_FILES_MAX);
+				closedir(d);
+				free(dir);
+				return -1;
+			}
+			cap *= 2;
+			*files = xrealloc(*files, cap * sizeof **files);
+		}
+		(*files)[(*n)++] = path_with(path, e->d_name + bl);
+	}
+	closedir(d);
+	free(dir);
+	qsort(*files, *n, sizeof **files, cmp_names);
+	(*files)[(*n)++] = xstrdup(path);
+	return 0;
+}
+
+/* Does the record (the first of a file) name prev as the file before? */
+static int
+names_previous(const struct record *rec, const char *prev)
+{
+	const char *base = strrchr(prev, '/') != NULL ? strrchr(prev, '/') + 1 : prev;
+	char want[512];
+
+	snprintf(want, sizeof want, "\"schema\":\"" JOURNAL_ROTATION_SCHEMA
+	    "\",\"previous_file\":\"%s\"", base);
+	return memmem(rec->receipt, rec->receipt_len, want, strlen(want)) != NULL;
+}
+
 int
 journal_verify(const char *path, const struct journal_verify_opts *o, struct buf *report)
 {
@@ -1511,7 +1730,8 @@ journal_verify(const char *path, const struct journal_verify_opts *o, struct buf
 	struct stat st;
 	const char *line;
 	char *torn_path;
-	size_t n;
+	size_t n, nfiles = 0;
+	char **files = NULL;
 	int fd = -1, k, known = 0, r = -1, reading = 0;
 
 	crypto_ready();
@@ -1532,9 +1752,15 @@ journal_verify(const char *path, const struct journal_verify_opts *o, struct buf
 		goto out;
 	if (v.ncps > 0)
 		top = v.cps[v.ncps - 1].seq;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (rotated_files(path, &files, &nfiles, report) != 0)
+		goto out;
+	for (size_t fi = 0; fi < nfiles; fi++) {
+	const char *fpath = files[fi];
+	size_t first_line = lineno + 1;
+
+	fd = open(fpath, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		buf_printf(report, "%s: %s\n", path, strerror(errno));
+		buf_printf(report, "%s: %s\n", fpath, strerror(errno));
 		goto out;
 	}
 	/* the size while no writer is mid-record; appends after it are not read */
@@ -1542,7 +1768,7 @@ journal_verify(const char *path, const struct journal_verify_opts *o, struct buf
 	k = fstat(fd, &st);
 	lock_fd(fd, LOCK_UN);
 	if (k != 0 || !S_ISREG(st.st_mode)) {
-		buf_printf(report, "%s: not a regular file\n", path);
+		buf_printf(report, "%s: not a regular file\n", fpath);
 		goto out;
 	}
 	lr_init(&lr, fd, st.st_size, JOURNAL_LINE_MAX);
@@ -1551,7 +1777,7 @@ journal_verify(const char *path, const struct journal_verify_opts *o, struct buf
 		struct record rec;
 
 		if (k == LR_ERROR) {
-			buf_printf(report, "%s: %s\n", path, strerror(errno));
+			buf_printf(report, "%s: %s\n", fpath, strerror(errno));
 			goto out;
 		}
 		lineno++;
@@ -1590,6 +1816,10 @@ journal_verify(const char *path, const struct journal_verify_opts *o, struct buf
 				problem(&v, "line %zu: prev does not match the hash of line %zu",
 				    lineno, prev_line);
 		}
+		/* the first record of a file after a rotation names the file before */
+		if (fi > 0 && lineno == first_line && !names_previous(&rec, files[fi - 1]))
+			problem(&v, "line %zu: %s does not start with the record of its rotation "
+			    "after %s (files renamed or swapped)", lineno, fpath, files[fi - 1]);
 		if (v.ncps > 0)
 			match_checkpoints(&v, lineno, rec.seq, rec.hash);
 		if (rec.seq == top + 1)
@@ -1601,6 +1831,18 @@ journal_verify(const char *path, const struct journal_verify_opts *o, struct buf
 		memcpy(last_hash, rec.hash, SHA256_HEX_LEN);
 		prev_line = lineno;
 		known = 1;
+	}
+	/* a rotated file's name is the seq of its last record */
+	if (fi + 1 < nfiles && (lineno < first_line || archive_seq(fpath) != last_seq))
+		problem(&v, "%s: its name says its last record is seq %" PRIu64 ", it ends at "
+		    "seq %" PRIu64 " (records removed from its end)", fpath, archive_seq(fpath),
+		    lineno < first_line ? 0 : last_seq);
+	if (nfiles > 1)
+		buf_printf(report, "file %s: lines %zu-%zu\n", fpath, first_line, lineno);
+	lr_free(&lr);
+	reading = 0;
+	close(fd);
+	fd = -1;
 	}
 	if (o->checkpoints != NULL)
 		coverage(&v, o, records, last_seq, max_seq, tail_time);
@@ -1635,6 +1877,9 @@ out:
 		lr_free(&lr);
 	if (fd >= 0)
 		close(fd);
+	for (size_t i = 0; i < nfiles; i++)
+		free(files[i]);
+	free(files);
 	free(v.cps);
 	buf_free(&why);
 	return r;

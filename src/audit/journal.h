@@ -29,6 +29,7 @@
 #define JOURNAL_RECEIPT_MAX (JOURNAL_LINE_MAX - 256)	/* the rest of a line fits in 256 */
 #define JOURNAL_REPORT_PROBLEMS_MAX 1000	/* listed by verify; more are counted */
 #define JOURNAL_CHECKPOINTS_MAX ((size_t)1 << 20)
+#define JOURNAL_FILES_MAX 100000	/* rotated files verify reads, at most */
 
 #define AUDIT_SECRET_KEY_BYTES 64	/* Ed25519, libsodium layout: seed || public */
 #define AUDIT_PUBLIC_KEY_BYTES 32
@@ -57,6 +58,21 @@ int journal_append(struct journal *j, const char *receipt_json, size_t len,
     long long time, struct buf *err);
 /* Make every append so far durable. */
 int journal_sync(struct journal *j, struct buf *err);
+
+/*
+ * Rotation: once the journal holds min_bytes or more (0: whenever it holds
+ * a record), it is given a second name, <path>.<seq of its last record as
+ * 20 digits>, and path becomes a new file whose first record goes on from
+ * that last record (seq + 1, prev = its hash) and says which file came
+ * before ("schema": JOURNAL_ROTATION_SCHEMA).  Done under the journal's
+ * lock; every other handle, in this process or another, moves to the new
+ * file at its next append.  The name of the rotated file is appended to
+ * archived (nothing when there was nothing to rotate).  0, or -1.
+ * journal_verify reads the rotated files before path, as one chain.
+ */
+#define JOURNAL_ROTATION_SCHEMA "sekisho.journal-rotation/1"
+int journal_rotate_if(struct journal *j, long long min_bytes, long long t,
+    struct buf *archived, struct buf *err);
 /* Sync (best effort: use journal_sync to see a failure), unlock, free. */
 void journal_close(struct journal *j);
 
@@ -64,6 +80,7 @@ uint64_t journal_seq(const struct journal *j);		/* 0: empty */
 const char *journal_hash(const struct journal *j);	/* 64 zeros: empty */
 /* Bytes of a torn final line moved aside to <path>.torn by this handle. */
 size_t journal_torn_bytes(const struct journal *j);
+long long journal_bytes(const struct journal *j);	/* the file's size as last seen */
 
 /* The structural check append applies to a receipt: one JSON object, valid
  * UTF-8, no control characters, balanced, nothing after it. */

@@ -7,6 +7,7 @@
  *   checkpoint --secret FILE JOURNAL
  *   keygen --secret FILE --public FILE
  *   append JOURNAL [RECEIPT|DIR|-]...
+ *   rotate [-c CONFIG] [JOURNAL]
  *   outbound [-c CONFIG] [--month YYYY-MM] [--json] [JOURNAL]   (audit_outbound.c)
  *
  * Exit statuses: 0 intact / done, 4 (verify) tampered or incomplete,
@@ -43,6 +44,7 @@ usage(FILE *f)
 	    "       sekisho audit checkpoint --secret FILE JOURNAL\n"
 	    "       sekisho audit keygen --secret FILE --public FILE\n"
 	    "       sekisho audit append JOURNAL [RECEIPT|DIR|-]...\n"
+	    "       sekisho audit rotate [-c CONFIG] [JOURNAL]\n"
 	    "       sekisho audit outbound [-c CONFIG] [--month YYYY-MM] [--json] [JOURNAL]\n", f);
 }
 
@@ -413,6 +415,60 @@ out:
 	return r;
 }
 
+/*
+ * The journal rotated now (journal.h): its records stay under
+ * <journal>.<last seq>, and the journal goes on from them in a new file.
+ * Safe while sekishod writes (its handles follow at their next record).
+ */
+static int
+audit_rotate(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *config = NULL, *path = NULL;
+	struct config pol;
+	struct journal *j = NULL;
+	struct buf err, archived;
+	int c, r = EXIT_INTERNAL;
+
+	while ((c = next_opt(argc, argv, opts)) != -1) {
+		switch (c) {
+		case 'c': config = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind < argc - 1 || (optind == argc && config == NULL)) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (config != NULL && cli_load_config(&pol, config) != 0)
+		return EXIT_USAGE;
+	path = optind == argc - 1 ? argv[optind] : pol.journal;
+	buf_init(&err, 4096);
+	buf_init(&archived, 4096);
+	if (journal_open(&j, path, &err) != 0 ||
+	    journal_rotate_if(j, 0, (long long)time(NULL), &archived, &err) != 0)
+		fprintf(stderr, "sekisho: audit rotate: %s\n", buf_str(&err));
+	else {
+		if (archived.len > 0)
+			printf("rotated: records up to seq %" PRIu64 " are in %s; %s goes on from "
+			    "seq %" PRIu64 "\n", journal_seq(j) - 1, buf_str(&archived), path,
+			    journal_seq(j));
+		else
+			printf("%s holds no record: nothing to rotate\n", path);
+		r = 0;
+	}
+	if (j != NULL)
+		journal_close(j);
+	buf_free(&err);
+	buf_free(&archived);
+	return r;
+}
+
 int
 cmd_audit(int argc, char **argv)
 {
@@ -429,6 +485,8 @@ cmd_audit(int argc, char **argv)
 		return audit_keygen(argc - 1, argv + 1);
 	if (strcmp(argv[1], "append") == 0)
 		return audit_append(argc - 1, argv + 1);
+	if (strcmp(argv[1], "rotate") == 0)
+		return audit_rotate(argc - 1, argv + 1);
 	if (strcmp(argv[1], "outbound") == 0)
 		return audit_outbound(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {

@@ -46,6 +46,16 @@ static const struct {
 	[HEALTH_JOURNAL] = { "journal", "監査記録（ジャーナル）の検証", "journal verification" },
 };
 
+/* sk-health's way to the root-only keys folder (health_use_fds). */
+static int key_path_fd = -1, audit_pub_fd = -1;
+
+void
+health_use_fds(int quarantine_key_opath, int audit_pub_opath)
+{
+	key_path_fd = quarantine_key_opath;
+	audit_pub_fd = audit_pub_opath;
+}
+
 const char *
 health_name(enum health_check c)
 {
@@ -218,8 +228,16 @@ check_key(const struct config *cfg, struct health_report *r)
 {
 	struct stat st;
 	char ja[HEALTH_DETAIL_MAX], en[HEALTH_DETAIL_MAX];
+	int seen;
 
-	if (stat(cfg->quarantine_key, &st) != 0) {
+	/* sk-health looks through the O_PATH descriptor opened as root (it may
+	 * not search the keys' folder): a key removed since has no link left */
+	seen = key_path_fd >= 0 ? fstat(key_path_fd, &st) : stat(cfg->quarantine_key, &st);
+	if (seen == 0 && st.st_nlink == 0) {
+		seen = -1;
+		errno = ENOENT;
+	}
+	if (seen != 0) {
 		snprintf(ja, sizeof ja, "%s がありません (%s)。隔離した原本を読めなくなります",
 		    cfg->quarantine_key, strerror(errno));
 		snprintf(en, sizeof en, "%s is missing (%s): quarantined originals cannot be read",
@@ -403,7 +421,10 @@ check_journal(const struct config *cfg, struct health_report *r)
 	int v = -1;
 
 	snprintf(cps, sizeof cps, "%s.checkpoints", cfg->journal);
-	snprintf(pub, sizeof pub, "%s.pub", cfg->audit_key);
+	if (audit_pub_fd >= 0)	/* reopened through the root-opened descriptor */
+		snprintf(pub, sizeof pub, "/proc/self/fd/%d", audit_pub_fd);
+	else
+		snprintf(pub, sizeof pub, "%s.pub", cfg->audit_key);
 	buf_init(&report, HEALTH_STATE_MAX);
 	/* a record may be half-written as it is read: a second look decides */
 	for (int attempt = 0; attempt < 2 && v != 0; attempt++) {
@@ -417,8 +438,10 @@ check_journal(const struct config *cfg, struct health_report *r)
 		report.data[--report.len] = '\0';
 	last = strrchr(buf_str(&report), '\n');
 	last = last != NULL ? last + 1 : buf_str(&report);
+	if (strncmp(last, "verified: ", 10) == 0)
+		last += 10;	/* the summary says it itself */
 	if (v == 0) {
-		snprintf(ja, sizeof ja, "検証に合格しました: %s", last);
+		snprintf(ja, sizeof ja, "検証に合格しました (%s)", last);
 		snprintf(en, sizeof en, "verified: %s", last);
 		set(r, HEALTH_JOURNAL, HEALTH_OK, ja, en);
 	} else {
@@ -595,13 +618,16 @@ alert_mail(const struct config *cfg, const struct health_report *r, enum health_
 	buf_init(&body, 8192);
 	buf_printf(&body, "%s の sekisho で、%s%s\n\n"
 	    "状況: %s\n時刻: %s\n\n"
-	    "現在の状態は、サーバーで sekisho status を実行すると確認できます。\n"
-	    "この件の%sは一度だけ送ります。\n\n", host, checks[c].ja,
+	    "現在の状態は、サーバーで sekisho status -c 設定ファイル を実行すると確認できます。\n"
+	    "%s\n\n", host, checks[c].ja,
 	    bad ? "に異常が見つかりました。" : "は正常に戻りました。", r->ja[c], when,
-	    bad ? "警告は、正常に戻ったときに復旧の知らせを" : "復旧の知らせ");
+	    bad ? "この警告は一度だけ送ります。正常に戻ったときに、復旧の知らせをもう一度送ります。" :
+	    "この件の知らせはこれで終わりです。");
 	buf_printf(&body, "sekisho on %s: %s %s\n\nWhat was seen: %s\nTime: %s\n\n"
-	    "Run sekisho status on the server for the whole picture.\n", host, checks[c].en,
-	    bad ? "is not well." : "is well again.", r->en[c], when);
+	    "Run sekisho status -c CONFIG on the server for the whole picture.\n%s\n", host,
+	    checks[c].en, bad ? "is not well." : "is well again.", r->en[c], when,
+	    bad ? "This alert is mailed once; another mail follows when it is well again." :
+	    "Nothing more is mailed about it.");
 	if (notify_send(cfg, cfg->alert_to, 1, subject, buf_str(&body)) < 0)
 		syslog(LOG_ERR, "health: the %s mail about %s to %s was not sent", bad ? "alert" :
 		    "recovery", checks[c].name, cfg->alert_to);

@@ -61,6 +61,12 @@ struct health_report {
 	char en[HEALTH_N][HEALTH_DETAIL_MAX];
 };
 
+/* sk-health, started as root, keeps O_PATH descriptors of the quarantine
+ * key and the audit public key (in a folder only root may search): it may
+ * look at the key (fstat: present, private) and reopen the public key
+ * (/proc/self/fd), never read the secret.  -1: use the paths. */
+void health_use_fds(int quarantine_key_opath, int audit_pub_opath);
+
 /* "listener", "clamd", ... (the JSON's and the alert's name). */
 const char *health_name(enum health_check c);
 /* What the check is about, for people: "clamd（ウイルス検査）" / "clamd (virus scanning)". */

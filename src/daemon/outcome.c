@@ -37,6 +37,7 @@ struct outcome {
 	const char *journal_path;	/* the policy's, for messages */
 	int defer_sign;			/* the queue signs off the batch's path */
 	int sign_failing;		/* logged once until it works again */
+	long long rotate_bytes;		/* journal_rotate_size (0: never) */
 };
 
 static int quarantine_key_fd = -1, audit_key_fd = -1;
@@ -169,19 +170,42 @@ sign_wanted(struct outcome *o)
 	return o->signer != NULL && audit_signer_due(o->signer, (long long)time(NULL));
 }
 
-/* Sign a checkpoint if one is due. */
+/* Rotate the journal once it has grown to journal_rotate_size (every
+ * handle follows; a failure is logged and tried at the next record). */
+static void
+rotate_if_due(struct outcome *o)
+{
+	struct buf err, archived;
+
+	if (o->rotate_bytes <= 0 || journal_bytes(o->journal) < o->rotate_bytes)
+		return;
+	buf_init(&err, 1024);
+	buf_init(&archived, 1024);
+	if (journal_rotate_if(o->journal, o->rotate_bytes, (long long)time(NULL), &archived,
+	    &err) != 0)
+		syslog(LOG_ERR, "the journal %s was not rotated: %s", o->journal_path,
+		    buf_str(&err));
+	else if (archived.len > 0)
+		syslog(LOG_NOTICE, "the journal was rotated: its records up to seq %llu are in %s",
+		    (unsigned long long)journal_seq(o->journal) - 1, buf_str(&archived));
+	buf_free(&err);
+	buf_free(&archived);
+}
+
+/* Sign a checkpoint if one is due; rotate the journal if it is due. */
 static void
 sign_if_due(struct outcome *o)
 {
 	struct buf err;
 	int r;
 
-	if (!sign_wanted(o))
-		return;
-	buf_init(&err, 1024);
-	r = audit_signer_poll(o->signer, (long long)time(NULL), &err);
-	sign_noted(o, r, &err);
-	buf_free(&err);
+	if (sign_wanted(o)) {
+		buf_init(&err, 1024);
+		r = audit_signer_poll(o->signer, (long long)time(NULL), &err);
+		sign_noted(o, r, &err);
+		buf_free(&err);
+	}
+	rotate_if_due(o);
 }
 
 struct store *
@@ -229,6 +253,7 @@ outcome_open(struct outcome **op, const struct config *cfg, struct buf *err)
 	}
 	journal_set_sync(o->journal, 0);	/* one fdatasync per batch */
 	o->journal_path = cfg->journal;
+	o->rotate_bytes = (long long)cfg->journal_rotate_size;
 	if (signer_open(&o->signer, o->journal, cfg, err) != 0) {
 		journal_close(o->journal);
 		store_close(o->store);

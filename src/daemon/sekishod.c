@@ -496,6 +496,14 @@ run_health(void)
 
 	child_common("sk-health");
 	close_master_fds(0, 0, 0);
+	{
+		/* while still root: the keys' folder may be root's alone */
+		char pub[600];
+
+		snprintf(pub, sizeof pub, "%s.pub", dcfg.audit_key);
+		health_use_fds(open(dcfg.quarantine_key, O_PATH | O_CLOEXEC),
+		    open(pub, O_PATH | O_CLOEXEC));
+	}
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_agent_term;
 	sigemptyset(&sa.sa_mask);

@@ -199,6 +199,25 @@ not_before(const char *name)
 	return (long long)v;
 }
 
+/* "<qid>~<attempts>~<not-before>" -> attempts; plain "<qid>" -> 0.  The
+ * count a deferral wrote: the file's own envelope keeps the one it was
+ * committed with. */
+static int
+attempts_of(const char *name)
+{
+	const char *a = strchr(name, '~'), *t = strrchr(name, '~');
+	char num[24];
+	uint64_t v;
+
+	if (a == NULL || t == a || (size_t)(t - a - 1) >= sizeof num)
+		return 0;
+	memcpy(num, a + 1, (size_t)(t - a - 1));
+	num[t - a - 1] = '\0';
+	if (parse_u64(num, &v) != 0)
+		return 0;
+	return (int)(v > 1000 ? 1000 : v);
+}
+
 int
 spool_claim(struct spool *sp, long long now, char name[SPOOL_NAME_MAX])
 {
@@ -323,6 +342,9 @@ spool_read(struct spool *sp, const char *name, struct envelope *env,
 			break;
 		p = nl + 1;
 	}
+	/* a deferred item's tries so far are in its name (spool_defer) */
+	if (ok && attempts_of(name) > env->attempts)
+		env->attempts = attempts_of(name);
 	if (!ok || env->qid[0] == '\0' || env->nrcpt == 0) {
 		buf_printf(err, "spool %s: malformed envelope", name);
 		envelope_free(env);

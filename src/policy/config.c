@@ -185,6 +185,11 @@ static const struct setting settings[] = {
 	{ "audit_checkpoint_seconds", C_SECONDS, OFF(audit_checkpoint_seconds), "300", 1, 86400, NULL,
 	  "audit: a checkpoint is also signed once the last one is this old and records were added "
 	  "since, and on shutdown: while sekishod runs, no record stays uncovered longer than this" },
+	{ "journal_rotate_size", C_SIZE, OFF(journal_rotate_size), "1g", 0, 1024 * GiB, NULL,
+	  "audit: once the journal is this large it is rotated after a checkpoint: it keeps its "
+	  "records under `<journal>.<seq of its last record, 20 digits>` and `<journal>` goes on "
+	  "with a record naming that file; `sekisho audit verify` reads every rotated file, oldest "
+	  "first, as one chain (keep them all; `sekisho audit rotate` rotates by hand; 0: never)" },
 	{ "workers", C_COUNT, OFF(workers), "2", 1, 64, NULL,
 	  "sekishod: delivery agents, each with its own sandboxed worker, and the milter's pool of "
 	  "workers" },
@@ -1013,7 +1018,8 @@ static const char *const sec_listener[] = {
 	"smtp_write_timeout", "smtp_tls_cert_file", "smtp_tls_key_file", NULL
 };
 static const char *const sec_audit[] = {
-	"journal", "audit_key", "audit_checkpoint_records", "audit_checkpoint_seconds", NULL
+	"journal", "audit_key", "audit_checkpoint_records", "audit_checkpoint_seconds",
+	"journal_rotate_size", NULL
 };
 static const char *const sec_milter[] = { "milter_listen", NULL };
 static const char *const sec_outbound[] = {

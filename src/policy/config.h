@@ -45,6 +45,7 @@ struct config {
 	char spool_dir[512];
 	char deliver_to[600];
 	char journal[512];
+	size_t journal_rotate_size;	/* rotate past this many bytes (0: never) */
 	char audit_key[512];		/* Ed25519 secret key of the checkpoints */
 	size_t audit_checkpoint_records;	/* a checkpoint after this many records */
 	size_t audit_checkpoint_seconds;	/* ... or when the last one is this old */

@@ -257,6 +257,48 @@ add_blobs(struct writer *w, const char *root, const char *rel, int depth)
 	return rc;
 }
 
+/* A rotated journal's name: the journal's, a dot, 20 digits. */
+static int
+rotated_suffix_ok(const char *suffix)
+{
+	if (suffix[0] != '.' || strlen(suffix) != 21)
+		return 0;
+	for (size_t i = 1; i < 21; i++)
+		if (suffix[i] < '0' || suffix[i] > '9')
+			return 0;
+	return 1;
+}
+
+/* The journal's rotated files (audit/journal.h), whole: nothing is
+ * appended to them. */
+static int
+add_rotated(struct writer *w, const char *journal)
+{
+	const char *slash = strrchr(journal, '/');
+	const char *base = slash != NULL ? slash + 1 : journal;
+	char dir[600];
+	size_t bl = strlen(base);
+	DIR *d;
+	struct dirent *e;
+	int rc = 0;
+
+	snprintf(dir, sizeof dir, "%.*s", slash != NULL ? (int)(slash - journal + (slash ==
+	    journal)) : 1, slash != NULL ? journal : ".");
+	if ((d = opendir(dir)) == NULL)
+		return errno == ENOENT ? 0 : (buf_printf(w->err, "%s: %s", dir, strerror(errno)), -1);
+	while (rc == 0 && (e = readdir(d)) != NULL) {
+		char member[100], path[1200];
+
+		if (strncmp(e->d_name, base, bl) != 0 || !rotated_suffix_ok(e->d_name + bl))
+			continue;
+		snprintf(member, sizeof member, "journal/journal.jsonl%s", e->d_name + bl);
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		rc = add_file(w, member, path, -1);
+	}
+	closedir(d);
+	return rc;
+}
+
 /* The length of a file's whole lines, and how many; -1 when unreadable
  * (0 and no lines for a file that is not there). */
 static long long
@@ -424,6 +466,8 @@ backup_make(const struct config *cfg, const char *path, const char *passphrase,
 	if (access(cps, F_OK) == 0 && add_file(&w, "journal/journal.jsonl.checkpoints", cps,
 	    -1) != 0)
 		goto fail_archive;
+	if (add_rotated(&w, cfg->journal) != 0)
+		goto fail_archive;
 	if ((jlen = whole_lines(cfg->journal, &lines)) < 0) {
 		buf_printf(err, "%s: %s", cfg->journal, strerror(errno));
 		goto fail_archive;
@@ -488,7 +532,7 @@ fail:
 
 /* Where a member goes (restore), or -1 for a name a backup never holds. */
 enum member_kind { M_META_SQLITE, M_META_PG, M_BLOB, M_JOURNAL, M_CHECKPOINTS, M_AUDIT_PUB,
-	M_SEALED, M_MANIFEST };
+	M_SEALED, M_MANIFEST, M_JOURNAL_ROTATED };
 
 static int
 member_kind(const char *name)
@@ -506,6 +550,8 @@ member_kind(const char *name)
 		return M_JOURNAL;
 	if (strcmp(name, "journal/journal.jsonl.checkpoints") == 0)
 		return M_CHECKPOINTS;
+	if (strncmp(name, "journal/journal.jsonl", 21) == 0 && rotated_suffix_ok(name + 21))
+		return M_JOURNAL_ROTATED;
 	if (strcmp(name, "keys/audit.pub") == 0)
 		return M_AUDIT_PUB;
 	if (strcmp(name, "keys/sealed.json") == 0)
@@ -877,6 +923,9 @@ restore_member(void *ctx, int kind, const char *name, int unused, struct archive
 		return write_member(rs, a, cfg->journal, 0640, 1);
 	case M_CHECKPOINTS:
 		snprintf(path, sizeof path, "%s.checkpoints", cfg->journal);
+		return write_member(rs, a, path, 0640, 1);
+	case M_JOURNAL_ROTATED:
+		snprintf(path, sizeof path, "%s%s", cfg->journal, name + strlen(BACKUP_DIR) + 21);
 		return write_member(rs, a, path, 0640, 1);
 	case M_AUDIT_PUB:
 		snprintf(path, sizeof path, "%s.pub", cfg->audit_key);

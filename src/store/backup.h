@@ -10,8 +10,10 @@
  *                     (encrypted at rest; copied after the metadata, and
  *                     blobs are durable before a row names them, so every
  *                     row's blob is in the file)
- *   journal/journal.jsonl, journal/journal.jsonl.checkpoints
- *                     the checkpoints first, then the journal's whole lines
+ *   journal/journal.jsonl, journal/journal.jsonl.checkpoints,
+ *   journal/journal.jsonl.<20 digits>
+ *                     the checkpoints first, the rotated files
+ *                     (audit/journal.h), then the journal's whole lines
  *                     (a record being written is left for the next backup),
  *                     so no checkpoint names a record the copy lacks
  *   keys/audit.pub    the checkpoints' public key
