@@ -5,6 +5,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 int
@@ -67,4 +70,32 @@ read_file_buf(const char *path, struct buf *b)
 	}
 	close(fd);
 	return 0;
+}
+
+int
+write_file_replace(const char *path, const void *p, size_t n, unsigned mode)
+{
+	size_t l = strlen(path);
+	char *tmp = malloc(l + 5);
+	int fd, r = -1, e;
+
+	if (tmp == NULL)
+		return -1;
+	memcpy(tmp, path, l);
+	memcpy(tmp + l, ".tmp", 5);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+	    (mode_t)mode)) >= 0) {
+		if (write_all(fd, p, n) == 0 && fsync(fd) == 0)
+			r = 0;
+		if (close(fd) != 0)
+			r = -1;
+		if (r == 0 && rename(tmp, path) != 0)
+			r = -1;
+	}
+	e = errno;
+	if (r != 0)
+		unlink(tmp);
+	free(tmp);
+	errno = e;
+	return r;
 }

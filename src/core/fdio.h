@@ -19,5 +19,8 @@ int read_full(int fd, void *p, size_t n);
 /* Append the whole file at path to b: 0, or -1 with errno set (EFBIG when
  * it would pass b's ceiling: b then holds what fitted). */
 int read_file_buf(const char *path, struct buf *b);
+/* Replace path with p[0..n) whole: written to <path>.tmp (mode), synced,
+ * renamed over path; 0, or -1 with errno set (the temporary file removed). */
+int write_file_replace(const char *path, const void *p, size_t n, unsigned mode);
 
 #endif

@@ -487,9 +487,9 @@ state_path(const struct config *cfg, char *out, size_t n)
 static int
 prom_write(const struct config *cfg, const struct health_report *r, struct buf *err)
 {
-	char path[600], tmp[640];
+	char path[600];
 	struct buf b;
-	int fd, rc = -1;
+	int rc;
 
 	buf_init(&b, METRICS_HEALTH_MAX);
 	buf_puts(&b, "# HELP sekisho_health_ok Whether a health check is well (1) or not (0), "
@@ -503,15 +503,7 @@ prom_write(const struct config *cfg, const struct health_report *r, struct buf *
 	    "its health checks\n# TYPE sekisho_health_checked_timestamp_seconds gauge\n"
 	    "sekisho_health_checked_timestamp_seconds %lld\n", r->at);
 	snprintf(path, sizeof path, "%s/%s", cfg->spool_dir, METRICS_HEALTH_FILE);
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) >= 0) {
-		if (write_all(fd, b.data != NULL ? b.data : "", b.len) == 0)
-			rc = 0;
-		close(fd);
-		if (rc == 0 && rename(tmp, path) != 0)
-			rc = -1;
-	}
-	if (rc != 0)
+	if ((rc = write_file_replace(path, b.data != NULL ? b.data : "", b.len, 0640)) != 0)
 		buf_printf(err, "%s: %s", path, strerror(errno));
 	buf_free(&b);
 	return rc;
@@ -521,10 +513,10 @@ int
 health_state_write(const struct config *cfg, const struct health_report *r, uint32_t alerted,
     struct buf *err)
 {
-	char path[600], tmp[640];
+	char path[600];
 	json_t *o = json_object(), *cs = json_object();
 	char *text;
-	int fd, rc = -1;
+	int rc = -1;
 
 	json_object_set_new(o, "checked_at", json_integer(r->at));
 	for (int c = 0; c < HEALTH_N; c++)
@@ -535,16 +527,7 @@ health_state_write(const struct config *cfg, const struct health_report *r, uint
 	text = json_dumps(o, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	state_path(cfg, path, sizeof path);
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	if (text != NULL && (fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) >= 0) {
-		if (write_all(fd, text, strlen(text)) == 0 && write_all(fd, "\n", 1) == 0 &&
-		    fsync(fd) == 0)
-			rc = 0;
-		close(fd);
-		if (rc == 0 && rename(tmp, path) != 0)
-			rc = -1;
-	}
-	if (rc != 0)
+	if (text != NULL && (rc = write_file_replace(path, text, strlen(text), 0640)) != 0)
 		buf_printf(err, "%s: %s", path, strerror(errno));
 	free(text);
 	if (rc == 0)

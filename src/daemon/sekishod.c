@@ -411,6 +411,21 @@ run_store(int key_fd, int audit_fd)
 	_exit(storeowner_run(&dcfg, store_lfd, key_fd, audit_fd, console_mon_fd, U.console.uid));
 }
 
+/* SIGTERM and SIGINT set agent_stop (the loop ends at its next look);
+ * SIGHUP is the master's. */
+static void
+stop_on_term(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_agent_term;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGHUP, SIG_IGN);
+}
+
 /*
  * The start of a child that works on the spool (an agent, the transfer
  * watcher): its name, SIGTERM and SIGINT setting agent_stop, the spawner of
@@ -421,16 +436,10 @@ static void
 spool_child(const char *title, const char *what, int spawns, int wake_end, struct spool *sp)
 {
 	struct buf err;
-	struct sigaction sa;
 
 	child_common(title);
 	close_master_fds(0, 0, 0);
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_agent_term;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGHUP, SIG_IGN);
+	stop_on_term();
 	if (spawns)
 		start_spawner(what);
 	become_daemon_user(what);
@@ -492,8 +501,6 @@ run_milter(void)
 static void __attribute__((noreturn))
 run_health(void)
 {
-	struct sigaction sa;
-
 	child_common("sk-health");
 	close_master_fds(0, 0, 0);
 	{
@@ -504,12 +511,7 @@ run_health(void)
 		health_use_fds(open(dcfg.quarantine_key, O_PATH | O_CLOEXEC),
 		    open(pub, O_PATH | O_CLOEXEC));
 	}
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_agent_term;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGHUP, SIG_IGN);
+	stop_on_term();
 	become_daemon_user("health");
 	_exit(health_run_loop(&dcfg, &agent_stop) == 0 ? 0 : 1);
 }

@@ -963,22 +963,10 @@ holds_records(const struct config *cfg)
 static int
 write_key(const char *path, const struct buf *k, struct buf *err)
 {
-	char tmp[1100];
-	int fd, rc = -1;
-
-	snprintf(tmp, sizeof tmp, "%s.restore.tmp", path);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600)) >= 0) {
-		if (write_all(fd, k->data != NULL ? k->data : "", k->len) == 0 && fsync(fd) == 0)
-			rc = 0;
-		close(fd);
-		if (rc == 0 && rename(tmp, path) != 0)
-			rc = -1;
-	}
-	if (rc != 0) {
-		buf_printf(err, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-	}
-	return rc;
+	if (write_file_replace(path, k->data != NULL ? k->data : "", k->len, 0600) == 0)
+		return 0;
+	buf_printf(err, "%s: %s", path, strerror(errno));
+	return -1;
 }
 
 int
