@@ -847,9 +847,17 @@ journal_rotate_if(struct journal *j, long long min_bytes, long long t, struct bu
 			goto out;
 		}
 	}
-	if (rename(next, j->path) != 0 || sync_parent(j->path) != 0) {
+	if (rename(next, j->path) != 0) {
 		buf_printf(err, "%s: %s", j->path, strerror(errno));
 		unlink(old);
+		goto out;
+	}
+	/* renamed: the old records are under their second name only now */
+	if (sync_parent(j->path) != 0) {
+		buf_printf(err, "%s: rotated, but its folder could not be synced: %s", j->path,
+		    strerror(errno));
+		buf_puts(archived, old);
+		follow_rotation(j, err);
 		goto out;
 	}
 	buf_puts(archived, old);
@@ -1659,10 +1667,8 @@ cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The rotated files of path (<path>.<20 digits>, oldest first), then path:
- * 0, or -1 with the reason in report. */
-static int
-rotated_files(const char *path, char ***files, size_t *n, struct buf *report)
+int
+journal_files(const char *path, char ***files, size_t *n, struct buf *report)
 {
 	const char *slash = strrchr(path, '/');
 	const char *base = slash != NULL ? slash + 1 : path;
@@ -1689,6 +1695,9 @@ rotated_files(const char *path, char ***files, size_t *n, struct buf *report)
 				    JOURNAL_FILES_MAX);
 				closedir(d);
 				free(dir);
+				journal_files_free(*files, *n);
+				*files = NULL;
+				*n = 0;
 				return -1;
 			}
 			cap *= 2;
@@ -1701,6 +1710,14 @@ rotated_files(const char *path, char ***files, size_t *n, struct buf *report)
 	qsort(*files, *n, sizeof **files, cmp_names);
 	(*files)[(*n)++] = xstrdup(path);
 	return 0;
+}
+
+void
+journal_files_free(char **files, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(files[i]);
+	free(files);
 }
 
 /* Does the record (the first of a file) name prev as the file before? */
@@ -1752,7 +1769,7 @@ journal_verify(const char *path, const struct journal_verify_opts *o, struct buf
 		goto out;
 	if (v.ncps > 0)
 		top = v.cps[v.ncps - 1].seq;
-	if (rotated_files(path, &files, &nfiles, report) != 0)
+	if (journal_files(path, &files, &nfiles, report) != 0)
 		goto out;
 	for (size_t fi = 0; fi < nfiles; fi++) {
 	const char *fpath = files[fi];
@@ -1877,9 +1894,7 @@ out:
 		lr_free(&lr);
 	if (fd >= 0)
 		close(fd);
-	for (size_t i = 0; i < nfiles; i++)
-		free(files[i]);
-	free(files);
+	journal_files_free(files, nfiles);
 	free(v.cps);
 	buf_free(&why);
 	return r;

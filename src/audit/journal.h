@@ -71,6 +71,10 @@ int journal_sync(struct journal *j, struct buf *err);
  * journal_verify reads the rotated files before path, as one chain.
  */
 #define JOURNAL_ROTATION_SCHEMA "sekisho.journal-rotation/1"
+/* The files of the journal at path, oldest first: its rotated files, then
+ * path itself.  0 (free with journal_files_free), or -1 with the reason. */
+int journal_files(const char *path, char ***files, size_t *n, struct buf *report);
+void journal_files_free(char **files, size_t n);
 int journal_rotate_if(struct journal *j, long long min_bytes, long long t,
     struct buf *archived, struct buf *err);
 /* Sync (best effort: use journal_sync to see a failure), unlock, free. */

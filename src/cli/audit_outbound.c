@@ -184,8 +184,8 @@ audit_outbound(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	static const char use[] = "usage: sekisho audit outbound [-c CONFIG] [--month YYYY-MM] "
-	    "[--json] [JOURNAL]\n";
+	const char *use = _("usage: sekisho audit outbound [-c CONFIG] [--month YYYY-MM] "
+	    "[--json] [JOURNAL]\n");
 	const char *config = NULL, *journal = NULL, *want = NULL;
 	static struct tally t;
 	struct config cfg;
@@ -213,39 +213,59 @@ audit_outbound(int argc, char **argv)
 		return EXIT_USAGE;
 	if (journal == NULL)
 		journal = cfg.journal;
-	if ((f = fopen(journal, "re")) == NULL) {
-		fprintf(stderr, "sekisho: %s: %s\n", journal, strerror(errno));
-		return EXIT_INTERNAL;
-	}
-	memset(&t, 0, sizeof t);
-	buf_init(&line, JOURNAL_LINE_MAX + 1);
-	for (;;) {
-		char chunk[65536];
-		int end = fgets(chunk, sizeof chunk, f) == NULL;
+	{
+		char **files = NULL;
+		size_t nfiles = 0;
+		struct buf why;
 
-		if (!end) {
-			size_t k = strlen(chunk);
-
-			if (buf_append(&line, chunk, k) != 0)
-				over = 1;	/* the rest of this line is not kept */
-			if (k == 0 || chunk[k - 1] != '\n')
-				continue;
+		buf_init(&why, 1024);
+		if (journal_files(journal, &files, &nfiles, &why) != 0) {
+			fprintf(stderr, "sekisho: %s", buf_str(&why));
+			buf_free(&why);
+			return EXIT_INTERNAL;
 		}
-		if (line.len > 0 || over) {
-			lineno++;
-			if (over || count_line(&t, line.data, line.len, want) != 0) {
-				t.unreadable++;
-				fprintf(stderr, "sekisho: %s line %zu: not a journal record\n",
-				    journal, lineno);
+		buf_free(&why);
+		memset(&t, 0, sizeof t);
+		buf_init(&line, JOURNAL_LINE_MAX + 1);
+		/* the rotated files first, oldest first, then the journal */
+		for (size_t fi = 0; fi < nfiles; fi++) {
+			if ((f = fopen(files[fi], "re")) == NULL) {
+				fprintf(stderr, "sekisho: %s: %s\n", files[fi], strerror(errno));
+				buf_free(&line);
+				journal_files_free(files, nfiles);
+				return EXIT_INTERNAL;
 			}
+			lineno = 0;
+			for (;;) {
+				char chunk[65536];
+				int end = fgets(chunk, sizeof chunk, f) == NULL;
+
+				if (!end) {
+					size_t k = strlen(chunk);
+
+					if (buf_append(&line, chunk, k) != 0)
+						over = 1;	/* the rest of this line is not kept */
+					if (k == 0 || chunk[k - 1] != '\n')
+						continue;
+				}
+				if (line.len > 0 || over) {
+					lineno++;
+					if (over || count_line(&t, line.data, line.len, want) != 0) {
+						t.unreadable++;
+						fprintf(stderr, _("sekisho: %s line %zu: not a journal "
+						    "record\n"), files[fi], lineno);
+					}
+				}
+				buf_reset(&line);
+				over = 0;
+				if (end)
+					break;
+			}
+			fclose(f);
 		}
-		buf_reset(&line);
-		over = 0;
-		if (end)
-			break;
+		buf_free(&line);
+		journal_files_free(files, nfiles);
 	}
-	buf_free(&line);
-	fclose(f);
 	if (json)
 		print_json(&t, want);
 	else

@@ -17,7 +17,6 @@
 #include "cli/cli.h"
 
 #include <getopt.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,14 +37,14 @@
 static void
 usage(FILE *f)
 {
-	fputs("usage: sekisho audit verify [-c CONFIG] [--public-key FILE] [--checkpoints FILE]\n"
+	fputs(_("usage: sekisho audit verify [-c CONFIG] [--public-key FILE] [--checkpoints FILE]\n"
 	    "                            [--strict] [JOURNAL]\n"
 	    "       sekisho audit verify --chain-only JOURNAL\n"
 	    "       sekisho audit checkpoint --secret FILE JOURNAL\n"
 	    "       sekisho audit keygen --secret FILE --public FILE\n"
 	    "       sekisho audit append JOURNAL [RECEIPT|DIR|-]...\n"
 	    "       sekisho audit rotate [-c CONFIG] [JOURNAL]\n"
-	    "       sekisho audit outbound [-c CONFIG] [--month YYYY-MM] [--json] [JOURNAL]\n", f);
+	    "       sekisho audit outbound [-c CONFIG] [--month YYYY-MM] [--json] [JOURNAL]\n"), f);
 }
 
 /* getopt_long over the words after the sub-command name; 'h' prints usage. */
@@ -110,8 +109,8 @@ audit_verify(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (chain_only && (vo.checkpoints != NULL || vo.public_key != NULL || vo.strict)) {
-		fputs("sekisho: audit verify: --chain-only checks no checkpoints: it takes no "
-		    "--checkpoints, --public-key or --strict\n", stderr);
+		fputs(_("sekisho: audit verify: --chain-only checks no checkpoints: it takes no "
+		    "--checkpoints, --public-key or --strict\n"), stderr);
 		return EXIT_USAGE;
 	}
 	if (config != NULL) {
@@ -124,10 +123,10 @@ audit_verify(int argc, char **argv)
 	}
 	if (!chain_only) {
 		if (vo.public_key == NULL) {
-			fputs("sekisho: audit verify: the checkpoints' public key is needed "
+			fputs(_("sekisho: audit verify: the checkpoints' public key is needed "
 			    "(--public-key FILE, or -c CONFIG for audit_key's .pub); --chain-only "
 			    "checks the hash chain alone, which cannot show records removed from "
-			    "the end\n", stderr);
+			    "the end\n"), stderr);
 			return EXIT_USAGE;
 		}
 		if (vo.checkpoints == NULL)
@@ -136,7 +135,7 @@ audit_verify(int argc, char **argv)
 	buf_init(&report, REPORT_MAX);
 	r = journal_verify(journal, &vo, &report);
 	if (r < 0) {
-		fprintf(stderr, "sekisho: cannot verify: %s", buf_str(&report));
+		fprintf(stderr, _("sekisho: cannot verify: %s"), buf_str(&report));
 		r = EXIT_INTERNAL;
 	} else {
 		fwrite(buf_str(&report), 1, report.len, stdout);
@@ -181,8 +180,8 @@ audit_keygen(int argc, char **argv)
 		fprintf(stderr, "sekisho: %s\n", buf_str(&err));
 		goto out;
 	}
-	printf("key id %s\nsecret key: %s (keep it away from the journal's writers)\n"
-	    "public key: %s (give it to the auditors)\n", id, sec, pub);
+	printf(_("key id %s\nsecret key: %s (keep it away from the journal's writers)\n"
+	    "public key: %s (give it to the auditors)\n"), id, sec, pub);
 	r = 0;
 out:
 	buf_free(&err);
@@ -194,8 +193,8 @@ static void
 report_torn(const struct journal *j, const char *path)
 {
 	if (journal_torn_bytes(j) > 0)
-		fprintf(stderr, "sekisho: %s: its last line was torn (a crash during a write); "
-		    "%zu bytes were moved aside to %s.torn\n", path, journal_torn_bytes(j), path);
+		fprintf(stderr, _("sekisho: %s: its last line was torn (a crash during a write); "
+		    "%zu bytes were moved aside to %s.torn\n"), path, journal_torn_bytes(j), path);
 }
 
 static int
@@ -228,7 +227,7 @@ audit_checkpoint(int argc, char **argv)
 	path = argv[optind];
 	buf_init(&err, 4096);
 	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
-		fprintf(stderr, "sekisho: %s: no such journal\n", path);
+		fprintf(stderr, _("sekisho: %s: no such journal\n"), path);
 		buf_free(&err);
 		return EXIT_INTERNAL;
 	}
@@ -245,8 +244,8 @@ audit_checkpoint(int argc, char **argv)
 		fprintf(stderr, "sekisho: %s\n", buf_str(&err));
 		goto out;
 	}
-	printf("checkpoint: seq %" PRIu64 ", hash %s, key id %s, appended to %s.checkpoints\n",
-	    journal_seq(j), journal_hash(j), id, path);
+	printf(_("checkpoint: seq %llu, hash %s, key id %s, appended to %s.checkpoints\n"),
+	    (unsigned long long)journal_seq(j), journal_hash(j), id, path);
 	r = 0;
 out:
 	sodium_memzero(sk, sizeof sk);
@@ -278,15 +277,15 @@ append_lines(struct journal *j, const char *name, const struct buf *in, long lon
 			buf_reset(&why);
 			if (n < sizeof RECEIPT_PREFIX - 1 ||
 			    memcmp(p, RECEIPT_PREFIX, sizeof RECEIPT_PREFIX - 1) != 0) {
-				fprintf(stderr, "sekisho: %s:%zu: not a sekisho receipt\n", name, lineno);
+				fprintf(stderr, _("sekisho: %s:%zu: not a sekisho receipt\n"), name, lineno);
 				r = -1;
 			} else if (n > JOURNAL_RECEIPT_MAX) {
-				fprintf(stderr, "sekisho: %s:%zu: receipt larger than %zu bytes\n", name,
+				fprintf(stderr, _("sekisho: %s:%zu: receipt larger than %zu bytes\n"), name,
 				    lineno, JOURNAL_RECEIPT_MAX);
 				r = -1;
 			} else if (j == NULL && journal_receipt_check(p, n, &why) != 0) {
-				fprintf(stderr, "sekisho: %s:%zu: receipt is not a one-line JSON "
-				    "object: %s\n", name, lineno, buf_str(&why));
+				fprintf(stderr, _("sekisho: %s:%zu: receipt is not a one-line JSON "
+				    "object: %s\n"), name, lineno, buf_str(&why));
 				r = -1;
 			} else if (j != NULL && journal_append(j, p, n, t, &why) != 0) {
 				fprintf(stderr, "sekisho: %s:%zu: %s\n", name, lineno, buf_str(&why));
@@ -309,11 +308,11 @@ append_read(const char *path, struct buf *b)
 
 	buf_reset(b);
 	if (read_input(path, APPEND_INPUT_MAX, b, &over, &total) != 0) {
-		fprintf(stderr, "sekisho: %s: cannot read\n", path);
+		fprintf(stderr, _("sekisho: %s: cannot read\n"), path);
 		return -1;
 	}
 	if (over) {
-		fprintf(stderr, "sekisho: %s: larger than %zu bytes\n", path, APPEND_INPUT_MAX);
+		fprintf(stderr, _("sekisho: %s: larger than %zu bytes\n"), path, APPEND_INPUT_MAX);
 		return -1;
 	}
 	return 0;
@@ -356,7 +355,7 @@ audit_append(int argc, char **argv)
 		uint64_t v;
 
 		if (parse_u64(sde, &v) != 0 || v > (uint64_t)1 << 40) {
-			fprintf(stderr, "sekisho: SOURCE_DATE_EPOCH is not a time: %s\n", sde);
+			fprintf(stderr, _("sekisho: SOURCE_DATE_EPOCH is not a time: %s\n"), sde);
 			return EXIT_USAGE;
 		}
 		t = (long long)v;
@@ -372,7 +371,7 @@ audit_append(int argc, char **argv)
 	for (size_t i = 0; i < in.n; i++)
 		stdin_used += strcmp(in.paths[i], "-") == 0;
 	if (stdin_used > 0 && in.n > 1) {
-		fputs("sekisho: audit append reads stdin alone, not with other inputs\n", stderr);
+		fputs(_("sekisho: audit append reads stdin alone, not with other inputs\n"), stderr);
 		inputs_free(&in);
 		return EXIT_USAGE;
 	}
@@ -402,12 +401,13 @@ audit_append(int argc, char **argv)
 		fprintf(stderr, "sekisho: %s\n", buf_str(&err));
 		goto out;
 	}
-	printf("appended %zu receipt%s to %s, last seq %" PRIu64 "\n", count,
-	    count == 1 ? "" : "s", path, journal_seq(j));
+	printf(ngettext("appended %zu receipt to %s, last seq %llu\n",
+	    "appended %zu receipts to %s, last seq %llu\n", count), count, path,
+	    (unsigned long long)journal_seq(j));
 	r = 0;
 out:
 	if (r != 0 && count > 0)
-		fprintf(stderr, "sekisho: %zu receipts were appended before the error\n", count);
+		fprintf(stderr, _("sekisho: %zu receipts were appended before the error\n"), count);
 	journal_close(j);
 	inputs_free(&in);
 	buf_free(&data);
@@ -434,7 +434,7 @@ audit_rotate(int argc, char **argv)
 	struct buf err, archived;
 	int c, r = EXIT_INTERNAL;
 
-	while ((c = next_opt(argc, argv, opts)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': config = optarg; break;
 		case 'h': usage(stdout); return 0;
@@ -455,11 +455,11 @@ audit_rotate(int argc, char **argv)
 		fprintf(stderr, "sekisho: audit rotate: %s\n", buf_str(&err));
 	else {
 		if (archived.len > 0)
-			printf("rotated: records up to seq %" PRIu64 " are in %s; %s goes on from "
-			    "seq %" PRIu64 "\n", journal_seq(j) - 1, buf_str(&archived), path,
-			    journal_seq(j));
+			printf(_("rotated: records up to seq %llu are in %s; %s goes on from "
+			    "seq %llu\n"), (unsigned long long)journal_seq(j) - 1, buf_str(&archived),
+			    path, (unsigned long long)journal_seq(j));
 		else
-			printf("%s holds no record: nothing to rotate\n", path);
+			printf(_("%s holds no record: nothing to rotate\n"), path);
 		r = 0;
 	}
 	if (j != NULL)

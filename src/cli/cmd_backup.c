@@ -23,6 +23,17 @@
 #include "cli/cli.h"
 #include "store/backup.h"
 
+/* UTF-8 characters in s (bytes that do not continue one). */
+static size_t
+characters(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
 /* The first line of path, or the terminal's answer to prompt: 0, or -1. */
 static int
 passphrase_read(const char *path, const char *prompt, char *out, size_t n)
@@ -41,8 +52,8 @@ passphrase_read(const char *path, const char *prompt, char *out, size_t n)
 	} else {
 		if ((tty = open("/dev/tty", O_RDWR | O_CLOEXEC)) < 0 || (f = fdopen(tty, "r+")) ==
 		    NULL) {
-			fputs("sekisho: no terminal to ask the passphrase on: give "
-			    "--passphrase-file FILE\n", stderr);
+			fputs(_("sekisho: no terminal to ask the passphrase on: give "
+			    "--passphrase-file FILE\n"), stderr);
 			if (tty >= 0)
 				close(tty);
 			return -1;
@@ -59,12 +70,12 @@ passphrase_read(const char *path, const char *prompt, char *out, size_t n)
 		fclose(f);
 	}
 	if (!ok) {
-		fputs("sekisho: no passphrase was given\n", stderr);
+		fputs(_("sekisho: no passphrase was given\n"), stderr);
 		return -1;
 	}
 	out[strcspn(out, "\r\n")] = '\0';
-	if (strlen(out) < BACKUP_PASSPHRASE_MIN) {
-		fprintf(stderr, "sekisho: the passphrase is shorter than %d characters\n",
+	if (characters(out) < BACKUP_PASSPHRASE_MIN) {
+		fprintf(stderr, _("sekisho: the passphrase is shorter than %d characters\n"),
 		    BACKUP_PASSPHRASE_MIN);
 		return -1;
 	}
@@ -74,32 +85,33 @@ passphrase_read(const char *path, const char *prompt, char *out, size_t n)
 static void
 usage_backup(FILE *f)
 {
-	fputs("usage: sekisho backup [-c CONFIG] -o FILE [--passphrase-file FILE | --no-keys]\n"
+	fputs(_("usage: sekisho backup [-c CONFIG] -o FILE [--passphrase-file FILE | --no-keys]\n"
 	    "  one file with the quarantine (metadata and originals), the journal and its\n"
 	    "  checkpoints, and the quarantine and audit keys sealed with a passphrase;\n"
 	    "  consistent while sekishod runs\n"
-	    "exit status: 0 made, 1 failed, 2 usage or configuration\n", f);
+	    "exit status: 0 made, 1 failed, 2 usage or configuration\n"), f);
 }
 
 static void
 usage_restore(FILE *f)
 {
-	fputs("usage: sekisho restore [-c CONFIG] [--passphrase-file FILE | --keep-keys]\n"
+	fputs(_("usage: sekisho restore [-c CONFIG] [--passphrase-file FILE | --keep-keys]\n"
 	    "                       [--check] [--force] FILE\n"
 	    "  checks every member of FILE against its manifest, then writes the quarantine,\n"
 	    "  the journal and the keys where CONFIG says (stop sekishod first)\n"
 	    "  --check      only check the file (and, with a passphrase, that it opens the keys)\n"
 	    "  --keep-keys  keep this machine's keys (the file's are not opened)\n"
 	    "  --force      write over a quarantine or journal that holds records\n"
-	    "exit status: 0 done, 1 failed, 2 usage or configuration\n", f);
+	    "exit status: 0 done, 1 failed, 2 usage or configuration\n"), f);
 }
 
+/* What a backup file holds, after "made FILE" (or checked, restored). */
 static void
-summary(const char *what, const char *path, const struct backup_summary *s)
+summary(const struct backup_summary *s)
 {
-	printf("%s %s: %zu member(s), %zu original(s) in blob files, %llu journal record(s), "
-	    "%llu bytes, keys %s\n", what, path, s->members, s->blobs, s->journal_records,
-	    s->bytes, s->keys ? "sealed in it" : "not in it");
+	printf(_(": %zu member(s), %zu original(s) in blob files, %llu journal record(s), "
+	    "%llu bytes, %s\n"), s->members, s->blobs, s->journal_records, s->bytes,
+	    s->keys ? _("keys sealed in it") : _("keys not in it"));
 }
 
 int
@@ -138,11 +150,11 @@ cmd_backup(int argc, char **argv)
 	if (cli_load_config(&cfg, config) != 0)
 		return EXIT_USAGE;
 	if (!no_keys) {
-		if (passphrase_read(pfile, "passphrase for the keys: ", pass, sizeof pass) != 0)
+		if (passphrase_read(pfile, _("passphrase for the keys: "), pass, sizeof pass) != 0)
 			return EXIT_USAGE;
-		if (pfile == NULL && (passphrase_read(NULL, "again: ", again, sizeof again) != 0 ||
+		if (pfile == NULL && (passphrase_read(NULL, _("again: "), again, sizeof again) != 0 ||
 		    strcmp(pass, again) != 0)) {
-			fputs("sekisho: backup: the two passphrases differ\n", stderr);
+			fputs(_("sekisho: backup: the two passphrases differ\n"), stderr);
 			return EXIT_USAGE;
 		}
 	}
@@ -152,8 +164,10 @@ cmd_backup(int argc, char **argv)
 	sodium_memzero(again, sizeof again);
 	if (rc != 0)
 		fprintf(stderr, "sekisho: backup: %s\n", buf_str(&err));
-	else
-		summary("made", out, &sum);
+	else {
+		printf(_("made %s"), out);
+		summary(&sum);
+	}
 	buf_free(&err);
 	return rc == 0 ? 0 : EXIT_INTERNAL;
 }
@@ -196,18 +210,20 @@ cmd_restore(int argc, char **argv)
 	if (cli_load_config(&cfg, config) != 0)
 		return EXIT_USAGE;
 	if (!keep && (!check || pfile != NULL) &&
-	    passphrase_read(pfile, "passphrase of the backup: ", pass, sizeof pass) != 0)
+	    passphrase_read(pfile, _("passphrase of the backup: "), pass, sizeof pass) != 0)
 		return EXIT_USAGE;
 	buf_init(&err, 4096);
 	if (check)
 		rc = backup_check(argv[optind], keep || pfile == NULL ? NULL : pass, &sum, &err);
 	else
-		rc = backup_restore(&cfg, argv[optind], keep ? NULL : pass, force, &sum, &err);
+		rc = backup_restore(&cfg, argv[optind], keep ? NULL : pass, keep, force, &sum, &err);
 	sodium_memzero(pass, sizeof pass);
 	if (rc != 0)
 		fprintf(stderr, "sekisho: restore: %s\n", buf_str(&err));
-	else
-		summary(check ? "checked" : "restored", argv[optind], &sum);
+	else {
+		printf(check ? _("checked %s") : _("restored %s"), argv[optind]);
+		summary(&sum);
+	}
 	buf_free(&err);
 	return rc == 0 ? 0 : EXIT_INTERNAL;
 }

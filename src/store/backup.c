@@ -22,7 +22,9 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "audit/journal.h"
 #include "core/fdio.h"
+#include "store/store.h"
 
 extern char **environ;
 
@@ -76,10 +78,11 @@ add_bytes(struct writer *w, const char *name, const void *p, size_t n)
 	return rc;
 }
 
-/* One member from a file, limit: at most this many bytes of it (the
- * journal's whole lines), or -1 for all. */
+/* One member from an open file (read from its start; path names it in
+ * messages), limit: at most this many bytes of it (the journal's whole
+ * lines), or -1 for all. */
 static int
-add_file(struct writer *w, const char *name, const char *path, long long limit)
+add_fd(struct writer *w, const char *name, const char *path, int fd, long long limit)
 {
 	struct archive_entry *e;
 	crypto_hash_sha256_state st;
@@ -87,13 +90,10 @@ add_file(struct writer *w, const char *name, const char *path, long long limit)
 	char hex[65], full[1024];
 	struct stat sb;
 	long long left;
-	int fd, rc = -1;
+	int rc = -1;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0 || fstat(fd, &sb) != 0 ||
-	    !S_ISREG(sb.st_mode)) {
-		buf_printf(w->err, "%s: %s", path, fd < 0 ? strerror(errno) : "not a regular file");
-		if (fd >= 0)
-			close(fd);
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || lseek(fd, 0, SEEK_SET) != 0) {
+		buf_printf(w->err, "%s: not a regular file", path);
 		return -1;
 	}
 	left = limit >= 0 && limit < (long long)sb.st_size ? limit : (long long)sb.st_size;
@@ -137,6 +137,19 @@ add_file(struct writer *w, const char *name, const char *path, long long limit)
 out:
 	free(chunk);
 	archive_entry_free(e);
+	return rc;
+}
+
+static int
+add_file(struct writer *w, const char *name, const char *path, long long limit)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), rc;
+
+	if (fd < 0) {
+		buf_printf(w->err, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	rc = add_fd(w, name, path, fd, limit);
 	close(fd);
 	return rc;
 }
@@ -269,54 +282,18 @@ rotated_suffix_ok(const char *suffix)
 	return 1;
 }
 
-/* The journal's rotated files (audit/journal.h), whole: nothing is
- * appended to them. */
-static int
-add_rotated(struct writer *w, const char *journal)
-{
-	const char *slash = strrchr(journal, '/');
-	const char *base = slash != NULL ? slash + 1 : journal;
-	char dir[600];
-	size_t bl = strlen(base);
-	DIR *d;
-	struct dirent *e;
-	int rc = 0;
-
-	snprintf(dir, sizeof dir, "%.*s", slash != NULL ? (int)(slash - journal + (slash ==
-	    journal)) : 1, slash != NULL ? journal : ".");
-	if ((d = opendir(dir)) == NULL)
-		return errno == ENOENT ? 0 : (buf_printf(w->err, "%s: %s", dir, strerror(errno)), -1);
-	while (rc == 0 && (e = readdir(d)) != NULL) {
-		char member[100], path[1200];
-
-		if (strncmp(e->d_name, base, bl) != 0 || !rotated_suffix_ok(e->d_name + bl))
-			continue;
-		snprintf(member, sizeof member, "journal/journal.jsonl%s", e->d_name + bl);
-		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		rc = add_file(w, member, path, -1);
-	}
-	closedir(d);
-	return rc;
-}
-
-/* The length of a file's whole lines, and how many; -1 when unreadable
- * (0 and no lines for a file that is not there). */
+/* The length of an open file's whole lines, and how many (added to
+ * *lines); -1 when unreadable. */
 static long long
-whole_lines(const char *path, unsigned long long *lines)
+whole_lines(int fd, unsigned long long *lines)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	char *chunk;
 	long long off = 0, last = 0;
 	ssize_t n;
 
-	*lines = 0;
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -1;
-	if ((chunk = malloc(CHUNK)) == NULL) {
-		close(fd);
+	if ((chunk = malloc(CHUNK)) == NULL)
 		return -1;
-	}
-	while ((n = read(fd, chunk, CHUNK)) > 0) {
+	while ((n = pread(fd, chunk, CHUNK, (off_t)off)) > 0) {
 		for (ssize_t i = 0; i < n; i++)
 			if (chunk[i] == '\n') {
 				last = off + i + 1;
@@ -325,8 +302,48 @@ whole_lines(const char *path, unsigned long long *lines)
 		off += n;
 	}
 	free(chunk);
-	close(fd);
 	return n < 0 ? -1 : last;
+}
+
+/* The journal's rotated files (audit/journal.h), whole (nothing is
+ * appended to them), their records counted; but the file held open as the
+ * journal (rotated while the backup ran: it ends the copied chain). */
+static int
+add_rotated(struct writer *w, const char *journal, const struct stat *held,
+    unsigned long long *lines)
+{
+	char **files = NULL;
+	size_t n = 0;
+	int rc = 0;
+
+	if (journal_files(journal, &files, &n, w->err) != 0)
+		return -1;
+	for (size_t i = 0; rc == 0 && i + 1 < n; i++) {	/* the last is the journal */
+		const char *suffix = files[i] + strlen(journal);
+		char member[100];
+		struct stat sb;
+		int fd;
+
+		if ((fd = open(files[i], O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
+			buf_printf(w->err, "%s: %s", files[i], strerror(errno));
+			rc = -1;
+			break;
+		}
+		if (fstat(fd, &sb) == 0 && held != NULL && sb.st_ino == held->st_ino &&
+		    sb.st_dev == held->st_dev) {
+			close(fd);
+			continue;
+		}
+		snprintf(member, sizeof member, "journal/journal.jsonl%s", suffix);
+		if (whole_lines(fd, lines) < 0) {
+			buf_printf(w->err, "%s: %s", files[i], strerror(errno));
+			rc = -1;
+		} else
+			rc = add_fd(w, member, files[i], fd, -1);
+		close(fd);
+	}
+	journal_files_free(files, n);
+	return rc;
 }
 
 static int
@@ -466,15 +483,34 @@ backup_make(const struct config *cfg, const char *path, const char *passphrase,
 	if (access(cps, F_OK) == 0 && add_file(&w, "journal/journal.jsonl.checkpoints", cps,
 	    -1) != 0)
 		goto fail_archive;
-	if (add_rotated(&w, cfg->journal) != 0)
-		goto fail_archive;
-	if ((jlen = whole_lines(cfg->journal, &lines)) < 0) {
-		buf_printf(err, "%s: %s", cfg->journal, strerror(errno));
-		goto fail_archive;
+	{
+		/* the journal held open first: were it rotated meanwhile, it is
+		 * still the end of the chain copied, its successor left for the
+		 * next backup */
+		int jfd = open(cfg->journal, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		struct stat held;
+
+		if (jfd < 0 && errno != ENOENT) {
+			buf_printf(err, "%s: %s", cfg->journal, strerror(errno));
+			goto fail_archive;
+		}
+		if (jfd >= 0 && fstat(jfd, &held) != 0) {
+			buf_printf(err, "%s: %s", cfg->journal, strerror(errno));
+			close(jfd);
+			goto fail_archive;
+		}
+		if (add_rotated(&w, cfg->journal, jfd >= 0 ? &held : NULL, &lines) != 0 ||
+		    (jfd >= 0 && ((jlen = whole_lines(jfd, &lines)) < 0 ||
+		    add_fd(&w, "journal/journal.jsonl", cfg->journal, jfd, jlen) != 0))) {
+			if (jfd >= 0)
+				close(jfd);
+			if (err->len == 0)
+				buf_printf(err, "%s: %s", cfg->journal, strerror(errno));
+			goto fail_archive;
+		}
+		if (jfd >= 0)
+			close(jfd);
 	}
-	if (access(cfg->journal, F_OK) == 0 && add_file(&w, "journal/journal.jsonl",
-	    cfg->journal, jlen) != 0)
-		goto fail_archive;
 	sum->journal_records = lines;
 	snprintf(pub, sizeof pub, "%s.pub", cfg->audit_key);
 	if (access(pub, F_OK) == 0 && add_file(&w, "keys/audit.pub", pub, -1) != 0)
@@ -935,29 +971,49 @@ restore_member(void *ctx, int kind, const char *name, int unused, struct archive
 	}
 }
 
+static int
+count_one(const struct store_item_out *it, void *ctx)
+{
+	(void)it;
+	(*(long long *)ctx)++;
+	return 1;
+}
+
 /* Does the store or the journal hold anything already? */
 static int
 holds_records(const struct config *cfg)
 {
 	struct stat sb;
+	struct store_config sc;
+	struct store *s = NULL;
+	struct buf err;
+	long long n = 0;
+	int any = 0;
 
 	if (stat(cfg->journal, &sb) == 0 && sb.st_size > 0)
 		return 1;
-	if (cfg->quarantine_backend != QUARANTINE_POSTGRESQL && stat(cfg->quarantine_db, &sb) == 0 &&
-	    sb.st_size > 0) {
-		sqlite3 *db = NULL;
-		sqlite3_stmt *st = NULL;
-		int n = 1;
+	if (cfg->quarantine_backend != QUARANTINE_POSTGRESQL && stat(cfg->quarantine_db, &sb) != 0)
+		return 0;	/* no database at all */
+	memset(&sc, 0, sizeof sc);
+	sc.blob_dir = cfg->quarantine_dir;
+	sc.sqlite_path = cfg->quarantine_db;
+	sc.backend = cfg->quarantine_backend == QUARANTINE_POSTGRESQL ? STORE_BACKEND_POSTGRESQL :
+	    STORE_BACKEND_SQLITE;
+	sc.pg_conninfo = cfg->quarantine_pg;
+	buf_init(&err, 1024);
+	/* a store that does not open, or has no table yet, holds nothing */
+	if (store_open(&s, &sc, &err) == 0 && store_query(s, 0,
+	    "SELECT 1 FROM items LIMIT 1", NULL, 0, NULL, NULL, &n, &err) == 0) {
+		struct store_filter f;
 
-		if (sqlite3_open_v2(cfg->quarantine_db, &db, SQLITE_OPEN_READONLY, NULL) ==
-		    SQLITE_OK && sqlite3_prepare_v2(db, "SELECT count(*) FROM items", -1, &st,
-		    NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-			n = sqlite3_column_int(st, 0) > 0;
-		sqlite3_finalize(st);
-		sqlite3_close(db);
-		return n;
+		memset(&f, 0, sizeof f);
+		f.limit = 1;
+		any = store_list(s, &f, count_one, &n, &err) == 0 && n > 0;
 	}
-	return 0;
+	if (s != NULL)
+		store_close(s);
+	buf_free(&err);
+	return any;
 }
 
 static int
@@ -969,9 +1025,71 @@ write_key(const char *path, const struct buf *k, struct buf *err)
 	return -1;
 }
 
+/* The folder of path exists and may be written to. */
+static int
+folder_ok(const char *path, struct buf *err)
+{
+	char dir[1100];
+	const char *slash = strrchr(path, '/');
+
+	snprintf(dir, sizeof dir, "%.*s", slash != NULL ? (int)(slash - path + (slash == path)) :
+	    1, slash != NULL ? path : ".");
+	if (access(dir, W_OK | X_OK) == 0)
+		return 0;
+	buf_printf(err, "%s (the folder of %s): %s", dir, path, strerror(errno));
+	return -1;
+}
+
+/* --force: the journal here (with its rotated files, checkpoints and torn
+ * bytes) is moved aside into <journal>.before-restore-<time>/, never
+ * removed; the restored chain then stands alone. */
+static int
+move_journal_aside(const struct config *cfg, struct buf *err)
+{
+	char aside[1100], to[2400];
+	char **files = NULL;
+	size_t n = 0;
+	const char *extra[] = { ".checkpoints", ".torn" };
+	int rc = 0;
+
+	snprintf(aside, sizeof aside, "%s.before-restore-%lld", cfg->journal,
+	    (long long)time(NULL));
+	if (journal_files(cfg->journal, &files, &n, err) != 0)
+		return -1;
+	if (mkdir(aside, 0700) != 0 && errno != EEXIST) {
+		buf_printf(err, "%s: %s", aside, strerror(errno));
+		journal_files_free(files, n);
+		return -1;
+	}
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const char *base = strrchr(files[i], '/') != NULL ? strrchr(files[i], '/') + 1 :
+		    files[i];
+
+		snprintf(to, sizeof to, "%s/%s", aside, base);
+		if (rename(files[i], to) != 0 && errno != ENOENT) {
+			buf_printf(err, "%s: %s", files[i], strerror(errno));
+			rc = -1;
+		}
+	}
+	for (size_t i = 0; rc == 0 && i < sizeof extra / sizeof extra[0]; i++) {
+		char from[1100];
+		const char *base;
+
+		snprintf(from, sizeof from, "%s%s", cfg->journal, extra[i]);
+		base = strrchr(from, '/') != NULL ? strrchr(from, '/') + 1 : from;
+		snprintf(to, sizeof to, "%s/%s", aside, base);
+		if (rename(from, to) != 0 && errno != ENOENT) {
+			buf_printf(err, "%s: %s", from, strerror(errno));
+			rc = -1;
+		}
+	}
+	journal_files_free(files, n);
+	return rc;
+}
+
 int
-backup_restore(const struct config *cfg, const char *path, const char *passphrase, int force,
-    struct backup_summary *sum, struct buf *err)
+backup_restore(const struct config *cfg, const char *path, const char *passphrase,
+    int keep_keys, int force, struct backup_summary *sum, struct buf *err)
 {
 	struct pass ps;
 	struct restore rs = { .cfg = cfg, .err = err };
@@ -994,14 +1112,22 @@ backup_restore(const struct config *cfg, const char *path, const char *passphras
 		    "is another", path, json_string_value(json_object_get(ps.manifest, "backend")));
 		goto out;
 	}
-	if (sum->keys && passphrase != NULL && unseal_keys(ps.sealed.data != NULL ?
+	if (sum->keys && passphrase != NULL && !keep_keys && unseal_keys(ps.sealed.data != NULL ?
 	    ps.sealed.data : "", ps.sealed.len, passphrase, &qk, &ak, err) != 0)
 		goto out;
-	if (sum->keys && passphrase == NULL) {
+	if (sum->keys && passphrase == NULL && !keep_keys) {
 		buf_printf(err, "%s holds the keys: give the passphrase it was made with "
 		    "(--passphrase-file), or --keep-keys to use the keys already here", path);
 		goto out;
 	}
+	/* every folder written to is there and writable before a byte is written */
+	if (folder_ok(cfg->quarantine_backend == QUARANTINE_POSTGRESQL ? path :
+	    cfg->quarantine_db, err) != 0 || folder_ok(cfg->quarantine_dir, err) != 0 ||
+	    folder_ok(cfg->journal, err) != 0 || (qk.len > 0 &&
+	    (folder_ok(cfg->quarantine_key, err) != 0 || folder_ok(cfg->audit_key, err) != 0)))
+		goto out;
+	if (force && move_journal_aside(cfg, err) != 0)
+		goto out;
 	if (!force && holds_records(cfg)) {
 		buf_printf(err, "the quarantine or the journal here already holds records (%s, %s): "
 		    "restore onto a fresh machine, or --force to replace them", cfg->quarantine_db,

@@ -18,8 +18,8 @@
  *                     so no checkpoint names a record the copy lacks
  *   keys/audit.pub    the checkpoints' public key
  *   keys/sealed.json  the quarantine key and the audit key, sealed with a
- *                     passphrase (Argon2id, then XChaCha20-Poly1305;
- *                     libsodium's crypto_pwhash and secretbox); absent
+ *                     passphrase (Argon2id, then XSalsa20-Poly1305;
+ *                     libsodium's crypto_pwhash and crypto_secretbox); absent
  *                     with --no-keys
  *   manifest.json     last: the format, when, which backend, and every
  *                     member's size and SHA-256
@@ -39,7 +39,7 @@
 #define BACKUP_DIR "sekisho-backup/"
 #define BACKUP_MEMBERS_MAX 10000000	/* members read back from one file */
 #define BACKUP_MANIFEST_MAX ((size_t)1024 * 1024 * 1024)	/* bytes of the manifest */
-#define BACKUP_PASSPHRASE_MIN 10	/* characters of a passphrase, at least */
+#define BACKUP_PASSPHRASE_MIN 10	/* characters (not bytes) of a passphrase, at least */
 #define BACKUP_PASSPHRASE_MAX 1024
 #define BACKUP_KEYFILE_MAX ((size_t)64 * 1024)	/* a key file */
 
@@ -60,9 +60,11 @@ int backup_make(const struct config *cfg, const char *path, const char *passphra
 int backup_check(const char *path, const char *passphrase, struct backup_summary *sum,
     struct buf *err);
 
-/* Bring path back where cfg says (after backup_check passes).  force:
- * write over a store or journal that holds records.  0, or -1. */
+/* Bring path back where cfg says (after backup_check passes).  keep_keys:
+ * the keys here stay (the file's are not opened).  force: write over a
+ * store or journal that holds records (the journal's files are moved
+ * aside into <journal>.before-restore-<time>/ first).  0, or -1. */
 int backup_restore(const struct config *cfg, const char *path, const char *passphrase,
-    int force, struct backup_summary *sum, struct buf *err);
+    int keep_keys, int force, struct backup_summary *sum, struct buf *err);
 
 #endif
