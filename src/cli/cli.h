@@ -4,6 +4,9 @@
  * Exit statuses (the contract other tools rely on):
  *   0 sanitised output written, 10 withheld (nothing written; see receipt),
  *   2 usage or configuration error, 1 internal failure.
+ *
+ * Messages for people (usage, errors, summaries) go through _() (gettext,
+ * core/i18n.h: Japanese in a Japanese locale); machine formats do not.
  */
 #ifndef SEKISHO_CLI_CLI_H
 #define SEKISHO_CLI_CLI_H
@@ -11,6 +14,7 @@
 #include <stddef.h>
 
 #include "core/buf.h"
+#include "core/i18n.h"
 #include "policy/config.h"
 
 #define EXIT_SANITIZED 0

@@ -4,6 +4,8 @@
  * "sekisho config reference": the Markdown reference of every setting, made
  * from the same table (docs/configuration.md, docs/configuration.ja.md hold
  * its output between markers; tests/config-reference/run compares them).
+ * In a Japanese locale, check gives each setting's meaning in Japanese
+ * (policy/config_doc_ja.c) and reference defaults to --lang ja.
  */
 #include "cli/cli.h"
 
@@ -16,6 +18,9 @@
 #include "gateway/frame.h"
 #include "policy/config.h"
 
+/* config check's listing (English, or a Japanese one about twice as long) */
+#define EFFECTIVE_MAX ((size_t)4 * 1024 * 1024)
+
 int
 cli_load_config(struct config *c, const char *path)
 {
@@ -26,7 +31,7 @@ cli_load_config(struct config *c, const char *path)
 		return 0;
 	buf_init(&err, 4096);
 	if (config_load_file(c, path, &err) != 0) {
-		fprintf(stderr, "sekisho: configuration error: %s\n", buf_str(&err));
+		fprintf(stderr, _("sekisho: configuration error: %s\n"), buf_str(&err));
 		buf_free(&err);
 		return -1;
 	}
@@ -37,13 +42,106 @@ cli_load_config(struct config *c, const char *path)
 static void
 usage(FILE *f)
 {
-	fputs("usage: sekisho config check [-c CONFIG]\n"
+	fputs(_("usage: sekisho config check [-c CONFIG]\n"
 	    "       sekisho config reference [--lang en|ja] [--section NAME]\n"
 	    "  check      validate a configuration (or the built-in defaults) and print\n"
 	    "             the effective settings with their meaning, range and default\n"
 	    "  reference  print the Markdown reference of every setting, made from the\n"
 	    "             same table (docs/configuration.md; --lang ja: the Japanese one,\n"
-	    "             --section: one section's table alone)\n", f);
+	    "             --section: one section's table alone)\n"), f);
+}
+
+/* The end of a comment line of config_print(): "[ [MIN..MAX]] (default:
+ * DEFAULT)", found from the end; 0 when the line is not of that shape.
+ * *range and *def point into line (*range_n 0 when there is no range). */
+static int
+comment_tail(const char *line, size_t n, const char **range, size_t *range_n,
+    const char **def, size_t *def_n)
+{
+	static const char key[] = " (default: ";
+	size_t k = sizeof key - 1, at = n, i;
+
+	if (n < 2 + k + 1 || memcmp(line, "# ", 2) != 0 || line[n - 1] != ')')
+		return 0;
+	for (i = n - k - 1; i >= 2 && at == n; i--)	/* the last " (default: " */
+		if (memcmp(line + i, key, k) == 0)
+			at = i;
+	if (at == n)
+		return 0;
+	*def = line + at + k;
+	*def_n = n - 1 - (at + k);
+	*range = NULL;
+	*range_n = 0;
+	if (at > 2 && line[at - 1] == ']') {
+		for (i = at - 1; i > 2 && line[i] != '['; i--)
+			;
+		if (line[i] == '[' && line[i - 1] == ' ' &&
+		    strspn(line + i + 1, "0123456789.") == at - 1 - (i + 1)) {
+			*range = line + i - 1;
+			*range_n = at - (i - 1);
+		}
+	}
+	return 1;
+}
+
+/*
+ * config_print()'s listing with the Japanese meaning of each setting: it
+ * writes every setting as "# MEANING[ [MIN..MAX]] (default: DEFAULT)" and
+ * "NAME = VALUE"; the meaning becomes config_doc_ja(NAME) and "default"
+ * 既定値, the range stays as it is (tests/config-reference/run reads it).
+ * A line of any other shape, or a setting without a Japanese meaning, is
+ * copied unchanged: the listing is never wrong, at worst English.
+ */
+static void
+print_effective_ja(const struct config *cfg, struct buf *out)
+{
+	struct buf en;
+	const char *p, *end, *comment = NULL;
+	size_t comment_n = 0;
+
+	buf_init(&en, EFFECTIVE_MAX);
+	config_print(cfg, &en, 1);
+	p = buf_str(&en);
+	end = p + en.len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
+		const char *eq = memchr(p, '=', n), *ja = NULL, *range, *def;
+		size_t range_n, def_n;
+		char name[128];
+
+		if (p[0] == '#') {
+			if (comment != NULL)
+				buf_printf(out, "%.*s\n", (int)comment_n, comment);
+			comment = p;	/* kept until its setting's name is known */
+			comment_n = n;
+			p += n + (nl != NULL);
+			continue;
+		}
+		if (comment != NULL && eq != NULL && eq > p + 1 && eq[-1] == ' ' &&
+		    (size_t)(eq - 1 - p) < sizeof name) {
+			memcpy(name, p, (size_t)(eq - 1 - p));
+			name[eq - 1 - p] = '\0';
+			ja = config_doc_ja(name);
+		}
+		if (comment != NULL && ja != NULL && ja[0] != '\0' && strchr(ja, '\n') == NULL &&
+		    comment_tail(comment, comment_n, &range, &range_n, &def, &def_n)) {
+			buf_printf(out, "# %s%.*s (既定値: ", ja, (int)range_n,
+			    range != NULL ? range : "");
+			if (def_n == 5 && memcmp(def, "empty", 5) == 0)
+				buf_puts(out, "空");
+			else
+				buf_append(out, def, def_n);
+			buf_puts(out, ")\n");
+		} else if (comment != NULL)
+			buf_printf(out, "%.*s\n", (int)comment_n, comment);
+		comment = NULL;
+		buf_printf(out, "%.*s\n", (int)n, p);
+		p += n + (nl != NULL);
+	}
+	if (comment != NULL)
+		buf_printf(out, "%.*s\n", (int)comment_n, comment);
+	buf_free(&en);
 }
 
 static int
@@ -78,7 +176,7 @@ config_check(int argc, char **argv)
 
 		buf_init(&err, 4096);
 		if (daemon_config_check(&cfg, &err) != 0) {
-			fprintf(stderr, "sekisho: %s: %s\n", config != NULL ? config : "defaults",
+			fprintf(stderr, "sekisho: %s: %s\n", config != NULL ? config : _("defaults"),
 			    buf_str(&err));
 			buf_free(&err);
 			return EXIT_USAGE;
@@ -90,14 +188,18 @@ config_check(int argc, char **argv)
 		char err[512];
 
 		if (cdr_init(&cfg.pol, err, sizeof err) != 0) {
-			fprintf(stderr, "sekisho: %s: %s\n", config != NULL ? config : "defaults", err);
+			fprintf(stderr, "sekisho: %s: %s\n", config != NULL ? config : _("defaults"),
+			    err);
 			return EXIT_USAGE;
 		}
 	}
-	buf_init(&out, 1024 * 1024);
-	buf_printf(&out, "# sekisho effective configuration (%s)\n# policy digest: %s\n",
-	    config != NULL ? config : "built-in defaults", cfg.pol.digest);
-	config_print(&cfg, &out, 1);
+	buf_init(&out, EFFECTIVE_MAX);
+	buf_printf(&out, _("# sekisho effective configuration (%s)\n# policy digest: %s\n"),
+	    config != NULL ? config : _("built-in defaults"), cfg.pol.digest);
+	if (i18n_japanese())
+		print_effective_ja(&cfg, &out);
+	else
+		config_print(&cfg, &out, 1);
 	write_all(1, buf_str(&out), out.len);
 	buf_free(&out);
 	return EXIT_SANITIZED;
@@ -114,7 +216,7 @@ config_reference_cmd(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *lang = "en", *section = NULL;
+	const char *lang = i18n_japanese() ? "ja" : "en", *section = NULL;
 	struct buf out, err;
 	int c, r;
 
@@ -145,7 +247,8 @@ config_reference_cmd(int argc, char **argv)
 	} else {
 		write_all(1, buf_str(&out), out.len);
 		if (r > 0)
-			fprintf(stderr, "sekisho: config reference: the table is incomplete:\n%s\n",
+			fprintf(stderr,
+			    _("sekisho: config reference: the table is incomplete:\n%s\n"),
 			    buf_str(&err));
 	}
 	buf_free(&out);

@@ -33,12 +33,12 @@
 static void
 usage(FILE *f)
 {
-	fputs("usage: sekisho dlp scan [-c CONFIG] [--json] IN...\n"
+	fputs(_("usage: sekisho dlp scan [-c CONFIG] [--json] IN...\n"
 	    "IN: files, messages (.eml) or folders (a Maildir's cur/ and new/, or every\n"
 	    "file in it).  One finding per line; with --json one JSON object per line\n"
 	    "(input, kind, confidence, where, masked, reason).  Numbers are shown by\n"
 	    "their last four digits only.\n"
-	    "exit status: 0 nothing found, 11 findings, 2 usage/configuration, 1 internal\n", f);
+	    "exit status: 0 nothing found, 11 findings, 2 usage/configuration, 1 internal\n"), f);
 }
 
 /* The operator's word a "term-N" finding names (dlp_terms), or NULL. */
@@ -83,7 +83,7 @@ print_finding(int as_json, const char *input, const struct finding_view *f,
 		buf_puts(&b, "}\n");
 		fputs(buf_str(&b), stdout);
 		buf_free(&b);
-	} else if (f->masked[0])
+	} else if (f->masked[0])	/* one finding a line, for scripts too: not translated */
 		printf("%s: %s %s %s (%s)\n", input, f->kind, f->masked, f->confidence, f->where);
 	else if (word != NULL)
 		printf("%s: term %s (%s)\n", input, word, f->where);
@@ -150,7 +150,7 @@ scan_one(struct worker *wk, const struct policy *pol, int as_json, const char *p
 		for (size_t i = 0; i < v.n; i++)
 			print_finding(as_json, path, &v.f[i], pol);
 		if (v.not_listed > 0)
-			fprintf(stderr, "sekisho: %s: %llu more findings not listed\n", path,
+			fprintf(stderr, _("sekisho: %s: %llu more findings not listed\n"), path,
 			    v.not_listed);
 		r = v.n + v.not_listed > 0 ? EXIT_FINDINGS : 0;
 		findings_view_free(&v);
@@ -204,7 +204,7 @@ dlp_scan(int argc, char **argv)
 		return r;
 	}
 	if (worker_start(&wk, &cfg) != 0) {
-		fprintf(stderr, "sekisho: cannot start worker: %s\n", strerror(errno));
+		fprintf(stderr, _("sekisho: cannot start worker: %s\n"), strerror(errno));
 		inputs_free(&in);
 		return EXIT_INTERNAL;
 	}

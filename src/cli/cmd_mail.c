@@ -39,18 +39,18 @@ static void
 usage(FILE *f, int kind)
 {
 	if (kind == FRAME_FILE)
-		fputs("usage: sekisho file [-c CONFIG] -o OUT [--receipt FILE] IN\n"
+		fputs(_("usage: sekisho file [-c CONFIG] -o OUT [--receipt FILE] IN\n"
 		    "       sekisho file [-c CONFIG] --out-dir DIR [--receipt-dir DIR] IN...\n"
 		    "IN may be a file, '-' (standard input) or, with --out-dir, a folder.\n"
 		    "With --out-dir each output is named after its input, with the extension\n"
 		    "of what it became (report.docm -> report.docx).\n"
-		    "exit status: 0 sanitised, 10 withheld, 2 usage/configuration, 1 internal\n", f);
+		    "exit status: 0 sanitised, 10 withheld, 2 usage/configuration, 1 internal\n"), f);
 	else
-		fputs("usage: sekisho mail [-c CONFIG] [-o OUT] [--receipt FILE] [IN]\n"
+		fputs(_("usage: sekisho mail [-c CONFIG] [-o OUT] [--receipt FILE] [IN]\n"
 		    "       sekisho mail [-c CONFIG] --out-dir DIR [--receipt-dir DIR] IN...\n"
 		    "IN may be a file, '-' (standard input) or, with --out-dir, a folder\n"
 		    "(a Maildir's cur/ and new/, or every file in it).\n"
-		    "exit status: 0 sanitised, 10 withheld, 2 usage/configuration, 1 internal\n", f);
+		    "exit status: 0 sanitised, 10 withheld, 2 usage/configuration, 1 internal\n"), f);
 }
 
 struct run {
@@ -135,9 +135,10 @@ process(struct run *run, const char *path, struct buf *out, struct buf *json)
 
 			buf_init(&why, 512);
 			if (receipt_read(buf_str(json), json->len, &v, &why) == 0)
-				fprintf(stderr, "sekisho: withheld %s: %s\n", path, v.reason);
+				fprintf(stderr, _("sekisho: withheld %s: %s\n"), path, v.reason);
 			else
-				fprintf(stderr, "sekisho: withheld %s (%s)\n", path, buf_str(&why));
+				fprintf(stderr, _("sekisho: withheld %s (%s)\n"), path,
+				    buf_str(&why));
 			receipt_view_free(&v);
 			buf_free(&why);
 		}
@@ -263,7 +264,7 @@ run_items(int kind, int argc, char **argv)
 		uint64_t v;
 
 		if (parse_u64(sde, &v) != 0 || v > (uint64_t)1 << 40) {
-			fprintf(stderr, "sekisho: SOURCE_DATE_EPOCH is not a time: %s\n", sde);
+			fprintf(stderr, _("sekisho: SOURCE_DATE_EPOCH is not a time: %s\n"), sde);
 			return EXIT_USAGE;
 		}
 		run.fixed_time = (long long)v;
@@ -283,7 +284,7 @@ run_items(int kind, int argc, char **argv)
 		return status;
 	}
 	if (worker_start(&run.wk, &cfg) != 0) {
-		fprintf(stderr, "sekisho: cannot start worker: %s\n", strerror(errno));
+		fprintf(stderr, _("sekisho: cannot start worker: %s\n"), strerror(errno));
 		inputs_free(&in);
 		return EXIT_INTERNAL;
 	}
@@ -295,7 +296,8 @@ run_items(int kind, int argc, char **argv)
 		if (status == EXIT_SANITIZED) {
 			if (outfile != NULL ? write_file_atomic(outfile, buf_str(&out), out.len) != 0
 			    : write_all(1, buf_str(&out), out.len) != 0) {
-				fprintf(stderr, "sekisho: cannot write output: %s\n", strerror(errno));
+				fprintf(stderr, _("sekisho: cannot write output: %s\n"),
+				    strerror(errno));
 				status = EXIT_INTERNAL;
 			}
 		}
@@ -344,9 +346,10 @@ run_items(int kind, int argc, char **argv)
 		close(outfd);
 		if (rfd >= 0)
 			close(rfd);
-		fprintf(stderr, "sekisho: %zu %s: %zu sanitised, %zu withheld, %zu failed\n",
-		    in.n, kind == FRAME_FILE ? "file(s)" : "message(s)", run.sanitized,
-		    run.withheld, run.failed);
+		fprintf(stderr, kind == FRAME_FILE ?
+		    _("sekisho: %zu file(s): %zu sanitised, %zu withheld, %zu failed\n") :
+		    _("sekisho: %zu message(s): %zu sanitised, %zu withheld, %zu failed\n"),
+		    in.n, run.sanitized, run.withheld, run.failed);
 	}
 	worker_stop(&run.wk);
 	buf_free(&out);

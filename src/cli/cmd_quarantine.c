@@ -23,7 +23,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <inttypes.h>
 #include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -55,7 +54,7 @@
 static void
 usage(FILE *f)
 {
-	fputs("usage: sekisho quarantine [-c CONFIG] list [--since DATE] [--until DATE]\n"
+	fputs(_("usage: sekisho quarantine [-c CONFIG] list [--since DATE] [--until DATE]\n"
 	    "           [--withheld | --sanitized] [--state STATE] [--sender TEXT] [--limit N]\n"
 	    "       sekisho quarantine [-c CONFIG] show ID\n"
 	    "       sekisho quarantine [-c CONFIG] export ID -o FILE --reason TEXT [--by NAME]\n"
@@ -65,7 +64,7 @@ usage(FILE *f)
 	    "       sekisho quarantine [-c CONFIG] keygen [--rotate] [KEYFILE]\n"
 	    "DATE: YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS] (local time; UTC with a final Z),\n"
 	    "or @SECONDS since the epoch.  list shows the newest 100 unless --limit (0: all).\n"
-	    "exit status: 0 done, 1 failed, 2 usage/configuration\n", f);
+	    "exit status: 0 done, 1 failed, 2 usage/configuration\n"), f);
 }
 
 /* ------------------------------------------------------- terminal output */
@@ -155,6 +154,28 @@ put_safe(struct buf *out, const char *s, int width, int pad, int newlines)
 		buf_putc(out, ' ');
 		used++;
 	}
+}
+
+/* Append a label (translated: it may be Japanese) and pad it with spaces to
+ * width columns, as "%-*s" does for ASCII; a longer label is not cut. */
+static void
+put_label(struct buf *out, const char *label, int width)
+{
+	const unsigned char *p = (const unsigned char *)label;
+	size_t n = strlen(label);
+	int used = 0;
+
+	buf_puts(out, label);
+	while (n > 0) {
+		uint32_t c;
+		size_t k = u8_next(p, n, &c);
+
+		used += cp_width(c);
+		p += k;
+		n -= k;
+	}
+	for (; used < width; used++)
+		buf_putc(out, ' ');
 }
 
 static void
@@ -316,7 +337,8 @@ q_list(const char *config, int argc, char **argv)
 		case 's':
 		case 'u':
 			if (parse_date(optarg, c == 's' ? &f.since : &f.until) != 0) {
-				fprintf(stderr, "sekisho: quarantine list: not a date: %s\n", optarg);
+				fprintf(stderr, _("sekisho: quarantine list: not a date: %s\n"),
+				    optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -326,7 +348,8 @@ q_list(const char *config, int argc, char **argv)
 		case 'f': f.sender = optarg; break;
 		case 'n':
 			if (parse_u64(optarg, &n) != 0 || n > 100000000) {
-				fprintf(stderr, "sekisho: quarantine list: not a count: %s\n", optarg);
+				fprintf(stderr, _("sekisho: quarantine list: not a count: %s\n"),
+				    optarg);
 				return EXIT_USAGE;
 			}
 			f.limit = (size_t)n;
@@ -345,6 +368,7 @@ q_list(const char *config, int argc, char **argv)
 	buf_init(&lc.out, 1024 * 1024);
 	buf_init(&err, 4096);
 	lc.rows = 0;
+	/* the column names stay English: scripts find the columns by them */
 	put_safe(&lc.out, "TIME", 16, 1, 0);
 	buf_puts(&lc.out, "  ");
 	put_safe(&lc.out, "RECEIPT", 28, 1, 0);
@@ -359,7 +383,7 @@ q_list(const char *config, int argc, char **argv)
 	if (store_list(s, &f, list_row, &lc, &err) != 0)
 		r = fail(&err, "list");
 	else if (f.limit > 0 && lc.rows == f.limit)
-		fprintf(stderr, "sekisho: the newest %zu shown (--limit N for more, 0 for all)\n",
+		fprintf(stderr, _("sekisho: the newest %zu shown (--limit N for more, 0 for all)\n"),
 		    lc.rows);
 	buf_free(&lc.out);
 	buf_free(&err);
@@ -369,10 +393,12 @@ q_list(const char *config, int argc, char **argv)
 
 /* ----------------------------------------------------------------- show */
 
+/* "LABEL        value": label translated, value made safe */
 static void
 field(struct buf *out, const char *name, const char *value)
 {
-	buf_printf(out, "%-12s ", name);
+	put_label(out, name, 12);
+	buf_putc(out, ' ');
 	put_safe(out, value, 0, 0, 0);
 	buf_putc(out, '\n');
 }
@@ -381,20 +407,26 @@ field(struct buf *out, const char *name, const char *value)
 static int
 show_release(const struct store_release *r, void *ctx, struct buf *err)
 {
-	struct buf *out = ctx;
+	struct buf *out = ctx, name, account;
 	char t[64], line[160];
 
+	buf_init(&name, 4 * STORE_FIELD_MAX);
+	buf_init(&account, 4 * STORE_FIELD_MAX);
 	fmt_time(r->released_at, 1, t, sizeof t);
 	snprintf(line, sizeof line, "%llu. %s, %s", r->n, t, r->release_id);
-	field(out, "release:", line);
-	buf_printf(out, "  %-10s ", "by:");
-	put_safe(out, r->by, 0, 0, 0);
-	buf_puts(out, " (account ");
-	put_safe(out, r->account, 0, 0, 0);
-	buf_puts(out, ")\n");
-	field(out, "  reason:", r->reason);
-	snprintf(line, sizeof line, "%llu bytes, sha256 %s", r->bytes, r->sha256);
-	field(out, "  left:", line);
+	field(out, _("release:"), line);
+	buf_puts(out, "  ");
+	put_label(out, _("by:"), 10);
+	buf_putc(out, ' ');
+	put_safe(&name, r->by, 0, 0, 0);
+	put_safe(&account, r->account, 0, 0, 0);
+	/* TRANSLATORS: after "by:", who released it and their system account */
+	buf_printf(out, _("%s (account %s)\n"), buf_str(&name), buf_str(&account));
+	buf_free(&name);
+	buf_free(&account);
+	field(out, _("  reason:"), r->reason);
+	snprintf(line, sizeof line, _("%llu bytes, sha256 %s"), r->bytes, r->sha256);
+	field(out, _("  left:"), line);
 	return 0;
 }
 
@@ -411,7 +443,7 @@ q_show(struct store *s, const char *id)
 	buf_init(&out, STORE_RECEIPT_MAX * 4);
 	r = store_get(s, id, NULL, &m, &err);
 	if (r == STORE_NOT_FOUND) {
-		fprintf(stderr, "sekisho: quarantine: no item %s\n", id);
+		fprintf(stderr, _("sekisho: quarantine: no item %s\n"), id);
 		r = EXIT_INTERNAL;
 		goto out;
 	}
@@ -419,31 +451,35 @@ q_show(struct store *s, const char *id)
 		r = fail(&err, "show");
 		goto out;
 	}
-	field(&out, "receipt id:", m.receipt_id);
+	field(&out, _("receipt id:"), m.receipt_id);
 	fmt_time(m.received_at, 1, t, sizeof t);
-	field(&out, "received:", t);
-	field(&out, "verdict:", m.verdict);
-	field(&out, "reason:", m.reason != NULL ? m.reason : "-");
-	field(&out, "from:", m.sender);
-	field(&out, "to:", m.recipients);
-	field(&out, "subject:", m.subject);
-	snprintf(line, sizeof line, "%llu bytes, sha256 %s", m.bytes, m.sha256);
-	field(&out, "original:", line);
-	field(&out, "key id:", m.key_id);
-	field(&out, "state:", m.state);
+	field(&out, _("received:"), t);
+	field(&out, _("verdict:"), m.verdict);
+	field(&out, _("reason:"), m.reason != NULL ? m.reason : "-");
+	field(&out, _("from:"), m.sender);
+	field(&out, _("to:"), m.recipients);
+	field(&out, _("subject:"), m.subject);
+	snprintf(line, sizeof line, _("%llu bytes, sha256 %s"), m.bytes, m.sha256);
+	field(&out, _("original:"), line);
+	field(&out, _("key id:"), m.key_id);
+	field(&out, _("state:"), m.state);
 	if (m.released_at >= 0) {
+		struct buf by;
+
+		buf_init(&by, 4 * STORE_FIELD_MAX);
 		fmt_time(m.released_at, 1, t, sizeof t);
-		snprintf(line, sizeof line, "%s by ", t);
-		buf_printf(&out, "%-12s %s", "released:", line);
-		put_safe(&out, m.released_by, 0, 0, 0);
-		buf_putc(&out, '\n');
+		put_safe(&by, m.released_by, 0, 0, 0);
+		put_label(&out, _("released:"), 12);
+		/* TRANSLATORS: after "released:", when and by whom */
+		buf_printf(&out, _(" %s by %s\n"), t, buf_str(&by));
+		buf_free(&by);
 	}
 	if (store_releases(s, id, show_release, &out, &err) != 0) {
 		r = fail(&err, "show");
 		goto out;
 	}
 	fmt_time(m.expires_at, 1, t, sizeof t);
-	field(&out, "expires:", t);
+	field(&out, _("expires:"), t);
 	buf_puts(&out, "\n");
 	if ((j = json_loads(m.receipt_json, 0, NULL)) != NULL) {
 		char *pretty = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -608,16 +644,16 @@ q_export(const char *config, const char *id, const char *file, const char *reaso
 	buf_init(&err, 4096);
 	r = EXIT_INTERNAL;
 	if (journal_open(&j, pol.journal, &err) != 0) {
-		fprintf(stderr, "sekisho: quarantine export: the release cannot be recorded, so "
-		    "nothing is exported: %s\n", buf_str(&err));
+		fprintf(stderr, _("sekisho: quarantine export: the release cannot be recorded, so "
+		    "nothing is exported: %s\n"), buf_str(&err));
 		goto out;
 	}
 	sc.secret_key = pol.audit_key;
 	sc.every_records = pol.audit_checkpoint_records;
 	sc.every_seconds = (long long)pol.audit_checkpoint_seconds;
 	if (audit_signer_open(&sg, j, &sc, &err) != 0) {
-		fprintf(stderr, "sekisho: quarantine export: the release cannot be recorded, so "
-		    "nothing is exported: %s (journal %s)\n", buf_str(&err), pol.journal);
+		fprintf(stderr, _("sekisho: quarantine export: the release cannot be recorded, so "
+		    "nothing is exported: %s (journal %s)\n"), buf_str(&err), pol.journal);
 		goto out;
 	}
 	memset(&rel, 0, sizeof rel);
@@ -631,22 +667,22 @@ q_export(const char *config, const char *id, const char *file, const char *reaso
 	case 0:
 		break;
 	case STORE_NOT_FOUND:
-		fprintf(stderr, "sekisho: quarantine: no item %s\n", id);
+		fprintf(stderr, _("sekisho: quarantine: no item %s\n"), id);
 		goto out;
 	default:
 		r = fail(&err, "export");
 		goto out;
 	}
-	fprintf(stderr, "sekisho: released the original of %s (%llu bytes, sha256 %s) to %s\n"
-	    "sekisho: recorded as %s in the quarantine and in the journal %s (seq %" PRIu64
-	    "), by %s (account %s)\n", id, rel.bytes, rel.sha256, file, rel.release_id,
-	    pol.journal, rj.seq, by, account);
+	fprintf(stderr, _("sekisho: released the original of %s (%llu bytes, sha256 %s) to %s\n"
+	    "sekisho: recorded as %s in the quarantine and in the journal %s (seq %llu), by %s "
+	    "(account %s)\n"), id, rel.bytes, rel.sha256, file, rel.release_id,
+	    pol.journal, (unsigned long long)rj.seq, by, account);
 	r = 0;
 out:
 	buf_reset(&err);
 	if (audit_signer_close(sg, &err) != 0)
-		fprintf(stderr, "sekisho: warning: no checkpoint signed after the release: %s "
-		    "(sekishod signs one within audit_checkpoint_seconds)\n", buf_str(&err));
+		fprintf(stderr, _("sekisho: warning: no checkpoint signed after the release: %s "
+		    "(sekishod signs one within audit_checkpoint_seconds)\n"), buf_str(&err));
 	journal_close(j);
 	store_close(s);
 	buf_free(&err);
@@ -670,7 +706,7 @@ q_import(struct store *s, const char *rpath, const char *opath)
 	buf_init(&orig, STORE_BLOB_MAX);
 	buf_init(&err, 4096);
 	if (read_input(rpath, STORE_RECEIPT_MAX, &rj, &over, &total) != 0 || over) {
-		fprintf(stderr, "sekisho: %s: %s\n", rpath, over ? "receipt too large" :
+		fprintf(stderr, "sekisho: %s: %s\n", rpath, over ? _("receipt too large") :
 		    strerror(errno));
 		goto out;
 	}
@@ -679,8 +715,8 @@ q_import(struct store *s, const char *rpath, const char *opath)
 		goto out;
 	}
 	if (v.verdict == VERDICT_PASSED) {
-		fprintf(stderr, "sekisho: %s: an outbound message that passed: its original is "
-		    "not kept in the quarantine\n", rpath);
+		fprintf(stderr, _("sekisho: %s: an outbound message that passed: its original is "
+		    "not kept in the quarantine\n"), rpath);
 		goto out;
 	}
 	memset(&it, 0, sizeof it);
@@ -693,28 +729,28 @@ q_import(struct store *s, const char *rpath, const char *opath)
 	it.subject = v.subject;
 	it.receipt_json = buf_str(&rj);
 	if (read_input(opath, STORE_BLOB_MAX, &orig, &over, &total) != 0 || over) {
-		fprintf(stderr, "sekisho: %s: %s\n", opath, over ? "too large" : strerror(errno));
+		fprintf(stderr, "sekisho: %s: %s\n", opath, over ? _("too large") : strerror(errno));
 		goto out;
 	}
 	if (v.in_sha256[0] != '\0') {
 		sha256_hex(buf_str(&orig), orig.len, have);
 		if (strcmp(have, v.in_sha256) != 0) {
-			fprintf(stderr, "sekisho: %s is not the message %s describes (sha256 %s, "
-			    "the receipt says %s)\n", opath, rpath, have, v.in_sha256);
+			fprintf(stderr, _("sekisho: %s is not the message %s describes (sha256 %s, "
+			    "the receipt says %s)\n"), opath, rpath, have, v.in_sha256);
 			goto out;
 		}
 	} else if (v.in_bytes != orig.len) {
-		fprintf(stderr, "sekisho: %s is not the message %s describes (size differs)\n",
+		fprintf(stderr, _("sekisho: %s is not the message %s describes (size differs)\n"),
 		    opath, rpath);
 		goto out;
 	}
 	switch (store_put(s, &it, buf_str(&orig), orig.len, &err)) {
 	case 0:
-		fprintf(stderr, "sekisho: quarantined %s (%zu bytes)\n", it.receipt_id, orig.len);
+		fprintf(stderr, _("sekisho: quarantined %s (%zu bytes)\n"), it.receipt_id, orig.len);
 		r = 0;
 		break;
 	case STORE_EXISTS:
-		fprintf(stderr, "sekisho: %s is in the quarantine already\n", it.receipt_id);
+		fprintf(stderr, _("sekisho: %s is in the quarantine already\n"), it.receipt_id);
 		r = 0;
 		break;
 	default:
@@ -749,6 +785,7 @@ verify_one(const struct store_item_out *it, void *arg)
 		return 0;
 	v->damaged++;
 	fmt_time(it->received_at, 0, when, sizeof when);
+	/* a line for scripts: stays English */
 	printf("DAMAGED  %s  %s  %s\n", when, it->receipt_id, buf_str(&v->err));
 	return 0;
 }
@@ -772,7 +809,7 @@ q_verify(struct store *s)
 	if (store_list(s, &f, verify_one, &v, &err) != 0)
 		r = fail(&err, "verify");
 	else {
-		printf("verified %zu item(s): %zu original(s) whole, %zu missing or damaged\n",
+		printf(_("verified %zu item(s): %zu original(s) whole, %zu missing or damaged\n"),
 		    v.rows, v.rows - v.damaged, v.damaged);
 		if (v.damaged > 0)
 			r = EXIT_INTERNAL;
@@ -795,7 +832,7 @@ q_expire(struct store *s)
 	if (store_expire(s, (long long)time(NULL), &rows, &blobs, &err) != 0)
 		r = fail(&err, "expire");
 	else
-		printf("expired %zu item(s), removed %zu original(s)\n", rows, blobs);
+		printf(_("expired %zu item(s), removed %zu original(s)\n"), rows, blobs);
 	buf_free(&err);
 	return r;
 }
@@ -833,9 +870,10 @@ q_keygen(const char *config, int argc, char **argv)
 	if ((rotate ? store_key_rotate(path, &err) : store_key_generate(path, &err)) != 0)
 		r = fail(&err, "keygen");
 	else
-		fprintf(stderr, "sekisho: %s %s (mode 0600).  Keep a copy in a safe place: "
-		    "without it the quarantined originals cannot be read.\n",
-		    rotate ? "new current key added to" : "new key written to", path);
+		fprintf(stderr, rotate ? _("sekisho: new current key added to %s (mode 0600).  "
+		    "Keep a copy in a safe place: without it the quarantined originals cannot be "
+		    "read.\n") : _("sekisho: new key written to %s (mode 0600).  Keep a copy in a "
+		    "safe place: without it the quarantined originals cannot be read.\n"), path);
 	buf_free(&err);
 	return r;
 }
@@ -899,15 +937,15 @@ cmd_quarantine(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 		if (reason == NULL || !text_ok(reason, REASON_MAX)) {
-			fprintf(stderr, "sekisho: quarantine export: %s (why the original leaves the "
-			    "quarantine: it is recorded with who and when; at most %d bytes of "
-			    "text, no control characters)\n", reason == NULL ? "--reason is needed" :
-			    "--reason is not a usable text", REASON_MAX);
+			fprintf(stderr, _("sekisho: quarantine export: %s (why the original "
+			    "leaves the quarantine: it is recorded with who and when; at most %d "
+			    "bytes of text, no control characters)\n"), reason == NULL ?
+			    _("--reason is needed") : _("--reason is not a usable text"), REASON_MAX);
 			return EXIT_USAGE;
 		}
 		if (by != NULL && !text_ok(by, BY_MAX)) {
-			fprintf(stderr, "sekisho: quarantine export: --by is not a usable name (at "
-			    "most %d bytes of text, no control characters)\n", BY_MAX);
+			fprintf(stderr, _("sekisho: quarantine export: --by is not a usable name (at "
+			    "most %d bytes of text, no control characters)\n"), BY_MAX);
 			return EXIT_USAGE;
 		}
 		return q_export(config, subv[optind], outfile, reason, by);

@@ -22,11 +22,11 @@
 static void
 usage(FILE *f)
 {
-	fputs("usage: sekisho status [-c CONFIG] [--lang ja|en] [--json] [--quick]\n"
+	fputs(_("usage: sekisho status [-c CONFIG] [--lang ja|en] [--json] [--quick]\n"
 	    "  whether the listeners, clamd, the quarantine store and key, the disk, the\n"
 	    "  queue, the workers and the journal are well (Japanese unless --lang en)\n"
 	    "  --quick   do not verify the journal (it reads the whole file)\n"
-	    "exit status: 0 well, 1 something is not well, 2 usage or configuration\n", f);
+	    "exit status: 0 well, 1 something is not well, 2 usage or configuration\n"), f);
 }
 
 static const char *
@@ -61,7 +61,7 @@ cmd_status(int argc, char **argv)
 		case 'c': config = optarg; break;
 		case 'l':
 			if (strcmp(optarg, "en") != 0 && strcmp(optarg, "ja") != 0) {
-				fputs("sekisho: status: --lang is ja or en\n", stderr);
+				fputs(_("sekisho: status: --lang is ja or en\n"), stderr);
 				return EXIT_USAGE;
 			}
 			en = strcmp(optarg, "en") == 0;

@@ -46,7 +46,7 @@
 static void
 usage(FILE *f)
 {
-	fputs("usage: sekisho user [-c CONFIG] add NAME --role staff|approver|operator|auditor\n"
+	fputs(_("usage: sekisho user [-c CONFIG] add NAME --role staff|approver|operator|auditor\n"
 	    "                         [--group GROUP] [--address ADDR,...] [--display TEXT]\n"
 	    "                         [--enrol-in-browser] [--ldap] [--json]\n"
 	    "       sekisho user [-c CONFIG] list [--json]\n"
@@ -55,7 +55,7 @@ usage(FILE *f)
 	    "       sekisho user [-c CONFIG] password NAME [--json]\n"
 	    "       sekisho user [-c CONFIG] group NAME GROUP\n"
 	    "The console's accounts (docs/console.md).  add, reset-totp and password print\n"
-	    "the new secrets once; give them to the person by hand.\n", f);
+	    "the new secrets once; give them to the person by hand.\n"), f);
 }
 
 /* Who ran the command, as the journal records it. */
@@ -88,20 +88,20 @@ open_session(struct session *x, const char *config)
 	if (cli_load_config(&x->cfg, config) != 0)
 		return EXIT_USAGE;
 	if (auth_init() != 0) {
-		fputs("sekisho: user: libsodium or liboath failed to start\n", stderr);
+		fputs(_("sekisho: user: libsodium or liboath failed to start\n"), stderr);
 		return EXIT_INTERNAL;
 	}
 	/* the database is sekishod's to create (as daemon_user): created here by
 	 * root it would be root's, and the daemon could not open it */
 	if (x->cfg.quarantine_backend == QUARANTINE_SQLITE &&
 	    access(x->cfg.quarantine_db, F_OK) != 0) {
-		fprintf(stderr, "sekisho: user: %s does not exist yet: start sekishod once first "
-		    "(it creates the quarantine database as its own user)\n", x->cfg.quarantine_db);
+		fprintf(stderr, _("sekisho: user: %s does not exist yet: start sekishod once first "
+		    "(it creates the quarantine database as its own user)\n"), x->cfg.quarantine_db);
 		return EXIT_USAGE;
 	}
 	buf_init(&err, 4096);
 	if (outcome_open(&x->o, &x->cfg, &err) != 0) {
-		fprintf(stderr, "sekisho: user: the quarantine database and the journal: %s\n",
+		fprintf(stderr, _("sekisho: user: the quarantine database and the journal: %s\n"),
 		    buf_str(&err));
 		buf_free(&err);
 		return EXIT_INTERNAL;
@@ -123,7 +123,7 @@ record(struct session *x, const char *event, const struct account *a, const char
 	buf_init(&err, 1024);
 	event_json(&rec, &e, now);
 	if (outcome_journal_record(x->o, rec.data, rec.len, now, &err) != 0)
-		fprintf(stderr, "sekisho: user: warning: not recorded in the journal: %s\n",
+		fprintf(stderr, _("sekisho: user: warning: not recorded in the journal: %s\n"),
 		    buf_str(&err));
 	buf_free(&rec);
 	buf_free(&err);
@@ -170,11 +170,11 @@ new_second_factor(struct session *x, const struct account *a, struct buf *out, i
 		}
 		buf_putc(out, ']');
 	} else {
-		buf_printf(out, "TOTP secret:     %s\notpauth URI:     %s\n", b32, buf_str(&uri));
-		buf_puts(out, "Scan this with the authenticator app (Google Authenticator, "
-		    "Microsoft Authenticator, ...):\n");
+		buf_printf(out, _("TOTP secret:     %s\notpauth URI:     %s\n"), b32, buf_str(&uri));
+		buf_puts(out, _("Scan this with the authenticator app (Google Authenticator, "
+		    "Microsoft Authenticator, ...):\n"));
 		auth_qr_terminal(out, buf_str(&uri));
-		buf_puts(out, "Recovery codes (each works once instead of a TOTP code):\n");
+		buf_puts(out, _("Recovery codes (each works once instead of a TOTP code):\n"));
 		for (size_t i = 0; i < AUTH_RECOVERY_CODES; i++)
 			buf_printf(out, "  %s\n", codes[i]);
 	}
@@ -193,7 +193,8 @@ new_password(struct session *x, const struct account *a, char pw[AUTH_RANDOM_PW_
 {
 	auth_random_password(pw, AUTH_RANDOM_PW_LEN + 1);
 	if (auth_password_hash(pw, MONITOR_PW_OPS, x->cfg.console_password_memory, hash) != 0) {
-		fputs("sekisho: user: cannot hash the password (console_password_memory)\n", stderr);
+		fputs(_("sekisho: user: cannot hash the password (console_password_memory)\n"),
+		    stderr);
 		return EXIT_INTERNAL;
 	}
 	return 0;
@@ -211,16 +212,16 @@ user_add(struct session *x, const char *name, const char *role, const char *grou
 	memset(&a, 0, sizeof a);
 	buf_init(&err, 1024);
 	if (!account_name_valid(name)) {
-		fprintf(stderr, "sekisho: user add: \"%s\": a name is 1 to %d of a-z 0-9 . _ - "
-		    "starting with a letter or digit\n", name, ACCOUNT_NAME_MAX - 1);
+		fprintf(stderr, _("sekisho: user add: \"%s\": a name is 1 to %d of a-z 0-9 . _ - "
+		    "starting with a letter or digit\n"), name, ACCOUNT_NAME_MAX - 1);
 		return EXIT_USAGE;
 	}
 	if (role == NULL || account_role_parse(role, &a.role) != 0) {
-		fputs("sekisho: user add: --role staff, approver, operator or auditor\n", stderr);
+		fputs(_("sekisho: user add: --role staff, approver, operator or auditor\n"), stderr);
 		return EXIT_USAGE;
 	}
 	if (group != NULL && !account_group_valid(group)) {
-		fprintf(stderr, "sekisho: user add: group \"%s\": names as for users\n", group);
+		fprintf(stderr, _("sekisho: user add: group \"%s\": names as for users\n"), group);
 		return EXIT_USAGE;
 	}
 	if (account_addresses_parse(addresses != NULL ? addresses : "", a.addresses,
@@ -230,7 +231,7 @@ user_add(struct session *x, const char *name, const char *role, const char *grou
 		return EXIT_USAGE;
 	}
 	if (display != NULL && strlen(display) >= sizeof a.display) {
-		fputs("sekisho: user add: --display is too long\n", stderr);
+		fputs(_("sekisho: user add: --display is too long\n"), stderr);
 		return EXIT_USAGE;
 	}
 	snprintf(a.name, sizeof a.name, "%s", name);
@@ -241,8 +242,8 @@ user_add(struct session *x, const char *name, const char *role, const char *grou
 	if (ldap) {
 		/* the directory checks the password (console_ldap_uri) */
 		if (x->cfg.console_ldap_uri[0] == '\0')
-			fputs("sekisho: user add: warning: console_ldap_uri is not set: this account "
-			    "cannot log in until it is\n", stderr);
+			fputs(_("sekisho: user add: warning: console_ldap_uri is not set: this "
+			    "account cannot log in until it is\n"), stderr);
 		snprintf(a.pw_hash, sizeof a.pw_hash, "%s", LDAP_PASSWORD_MARK);
 		pw[0] = '\0';
 	} else if ((r = new_password(x, &a, pw, a.pw_hash)) != 0)
@@ -264,17 +265,17 @@ user_add(struct session *x, const char *name, const char *role, const char *grou
 		json_key(&out, "password", 0);
 		json_str(&out, ldap ? NULL : pw);
 	} else if (ldap)
-		buf_printf(&out, "Account %s (%s) created; its password is the directory's "
-		    "(%s).\n", a.name, account_role_name(a.role), x->cfg.console_ldap_uri);
+		buf_printf(&out, _("Account %s (%s) created; its password is the directory's "
+		    "(%s).\n"), a.name, account_role_name(a.role), x->cfg.console_ldap_uri);
 	else
-		buf_printf(&out, "Account %s (%s) created.\nPassword:        %s\n", a.name,
+		buf_printf(&out, _("Account %s (%s) created.\nPassword:        %s\n"), a.name,
 		    account_role_name(a.role), pw);
 	sodium_memzero(pw, sizeof pw);
 	if (in_browser) {
 		r = 0;
 		if (!json)
-			buf_puts(&out, "A one-time password: at the first login in the console the "
-			    "person chooses their own and sets up the authenticator app.\n");
+			buf_puts(&out, _("A one-time password: at the first login in the console the "
+			    "person chooses their own and sets up the authenticator app.\n"));
 	} else
 		r = new_second_factor(x, &a, &out, json);
 	if (json)
@@ -344,7 +345,7 @@ user_change(struct session *x, const char *cmd, const char *name, const char *ar
 	buf_init(&err, 1024);
 	if ((r = account_get(x->s, name, &a, &err)) != 0) {
 		if (r == STORE_NOT_FOUND)
-			fprintf(stderr, "sekisho: user %s: no account %s\n", cmd, name);
+			fprintf(stderr, _("sekisho: user %s: no account %s\n"), cmd, name);
 		else
 			fprintf(stderr, "sekisho: user %s: %s\n", cmd, buf_str(&err));
 		buf_free(&err);
@@ -357,7 +358,7 @@ user_change(struct session *x, const char *cmd, const char *name, const char *ar
 			r = account_end_sessions(x->s, name, &err);
 	} else if (strcmp(cmd, "group") == 0) {
 		if (!account_group_valid(arg)) {
-			fprintf(stderr, "sekisho: user group: \"%s\": names as for users\n", arg);
+			fprintf(stderr, _("sekisho: user group: \"%s\": names as for users\n"), arg);
 			buf_free(&err);
 			return EXIT_USAGE;
 		}
@@ -383,8 +384,8 @@ user_change(struct session *x, const char *cmd, const char *name, const char *ar
 		}
 		auth_buf_wipe(&out);
 	} else if (strcmp(cmd, "password") == 0 && strcmp(a.pw_hash, LDAP_PASSWORD_MARK) == 0) {
-		fprintf(stderr, "sekisho: user password: %s's password is the directory's "
-		    "(console_ldap_uri): change it there\n", name);
+		fprintf(stderr, _("sekisho: user password: %s's password is the directory's "
+		    "(console_ldap_uri): change it there\n"), name);
 		buf_free(&err);
 		return EXIT_USAGE;
 	} else if (strcmp(cmd, "password") == 0) {
@@ -396,7 +397,7 @@ user_change(struct session *x, const char *cmd, const char *name, const char *ar
 			if (json)
 				printf("{\"name\":\"%s\",\"password\":\"%s\"}\n", name, pw);
 			else
-				printf("Password:        %s\n", pw);
+				printf(_("Password:        %s\n"), pw);
 		}
 		sodium_memzero(pw, sizeof pw);
 	}
@@ -413,7 +414,7 @@ user_change(struct session *x, const char *cmd, const char *name, const char *ar
 		record(x, ev, &a, arg);
 	}
 	if (!json)
-		fprintf(stderr, "sekisho: user %s: %s done\n", cmd, name);
+		fprintf(stderr, _("sekisho: user %s: %s done\n"), cmd, name);
 	return 0;
 }
 
@@ -480,7 +481,7 @@ cmd_user(int argc, char **argv)
 	if (strcmp(cmd, "add") != 0 && strcmp(cmd, "list") != 0 && strcmp(cmd, "disable") != 0 &&
 	    strcmp(cmd, "enable") != 0 && strcmp(cmd, "reset-totp") != 0 &&
 	    strcmp(cmd, "password") != 0 && strcmp(cmd, "group") != 0) {
-		fprintf(stderr, "sekisho: user: unknown command %s\n", cmd);
+		fprintf(stderr, _("sekisho: user: unknown command %s\n"), cmd);
 		usage(stderr);
 		return EXIT_USAGE;
 	}

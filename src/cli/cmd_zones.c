@@ -37,7 +37,7 @@
 static void
 usage(FILE *f)
 {
-	fputs("usage: sekisho zones check POLICY\n"
+	fprintf(f, _("usage: sekisho zones check POLICY\n"
 	    "       sekisho zones nft POLICY [-o FILE]\n"
 	    "       sekisho zones apply POLICY|--ruleset FILE [--previous FILE] [--check]\n"
 	    "       sekisho zones test POLICY [--ruleset FILE] [--evidence FILE] [--sekishod CONFIG]\n"
@@ -47,13 +47,14 @@ usage(FILE *f)
 	    "  nft       write the nftables ruleset the policy compiles to\n"
 	    "  apply     load it atomically (the kernel keeps the previous ruleset if it\n"
 	    "            refuses); the table it replaces is saved to --previous\n"
-	    "            (default " ZONES_PREVIOUS_DEFAULT "); --check loads nothing;\n"
+	    "            (default %s); --check loads nothing;\n"
 	    "            --ruleset loads a ruleset file instead (a reviewed or a saved one)\n"
 	    "  test      build the zones in network namespaces, load the ruleset, probe\n"
 	    "            every pair and service, compare with the policy (exit 13 if\n"
 	    "            they differ); --evidence writes the run as JSON; --sekishod runs\n"
 	    "            the real sekishod with CONFIG on the hosts of role sekishod\n"
-	    "  stats     the denied crossings the kernel counted, per pair of zones\n", f);
+	    "  stats     the denied crossings the kernel counted, per pair of zones\n"),
+	    ZONES_PREVIOUS_DEFAULT);
 }
 
 struct check_out {
@@ -94,13 +95,14 @@ load_checked(const char *path, struct zone_policy *p, FILE *report)
 			    "(docs/zones.md))\n", path, line, why + at);
 		else
 			fprintf(report, "%s: %s\n", path, why);
-		fprintf(report, "%s: 1 problem\n", path);
+		fprintf(report, ngettext("%s: %zu problem\n", "%s: %zu problems\n", 1), path,
+		    (size_t)1);
 		buf_free(&err);
 		return EXIT_USAGE;
 	}
 	buf_free(&err);
 	if ((n = zone_policy_check(p, print_problem, &co)) > 0) {
-		fprintf(report, "%s: %zu problem%s\n", path, n, n == 1 ? "" : "s");
+		fprintf(report, ngettext("%s: %zu problem\n", "%s: %zu problems\n", n), path, n);
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -112,7 +114,7 @@ policy_new(void)
 	struct zone_policy *p = calloc(1, sizeof *p);
 
 	if (p == NULL) {
-		fputs("sekisho zones: out of memory\n", stderr);
+		fputs(_("sekisho zones: out of memory\n"), stderr);
 		exit(EXIT_INTERNAL);
 	}
 	return p;
@@ -131,8 +133,9 @@ zones_check(int argc, char **argv)
 	p = policy_new();
 	rc = load_checked(argv[1], p, stdout);
 	if (rc == 0)
-		printf("%s: ok: model %s, %zu zones, %zu hosts, %zu services, %zu flows\n", argv[1],
-		    zone_model_name(p->model), p->nzones, p->nhosts, p->nservices, p->nflows);
+		printf(_("%s: ok: model %s, %zu zones, %zu hosts, %zu services, %zu flows\n"),
+		    argv[1], zone_model_name(p->model), p->nzones, p->nhosts, p->nservices,
+		    p->nflows);
 	free(p);
 	return rc;
 }
@@ -145,7 +148,7 @@ compile(const char *path, struct buf *out)
 	int rc = load_checked(path, p, stderr);
 
 	if (rc == 0 && zone_nft_write(p, out) < 0) {
-		fprintf(stderr, "%s: the ruleset would be larger than %d bytes\n", path,
+		fprintf(stderr, _("%s: the ruleset would be larger than %d bytes\n"), path,
 		    ZONE_NFT_MAX_BYTES);
 		rc = EXIT_USAGE;
 	}
@@ -224,15 +227,15 @@ zones_apply(int argc, char **argv)
 		policy = ruleset;
 	if (check_only ? zone_apply_check(buf_str(&rs), &err) < 0
 	    : zone_apply_load(buf_str(&rs), previous, &err) < 0) {
-		fprintf(stderr, "sekisho zones apply: %s: not loaded; the previous ruleset stays "
-		    "in force:\n%s\n", policy, buf_str(&err));
+		fprintf(stderr, _("sekisho zones apply: %s: not loaded; the previous ruleset stays "
+		    "in force:\n%s\n"), policy, buf_str(&err));
 		rc = EXIT_INTERNAL;
 		goto out;
 	}
 	if (check_only)
-		printf("%s: the kernel would accept the ruleset (nothing loaded)\n", policy);
+		printf(_("%s: the kernel would accept the ruleset (nothing loaded)\n"), policy);
 	else
-		printf("%s: loaded as table inet %s (the table it replaced, if any: %s)\n", policy,
+		printf(_("%s: loaded as table inet %s (the table it replaced, if any: %s)\n"), policy,
 		    ZONE_NFT_TABLE, previous);
 out:
 	buf_free(&rs);
@@ -245,7 +248,7 @@ read_file(const char *path, struct buf *b)
 {
 	if (read_file_buf(path, b) == 0)
 		return 0;
-	fprintf(stderr, "sekisho zones: %s: %s\n", path, errno == EFBIG ? "too large" :
+	fprintf(stderr, "sekisho zones: %s: %s\n", path, errno == EFBIG ? _("too large") :
 	    strerror(errno));
 	return -1;
 }
@@ -302,7 +305,8 @@ zones_test(int argc, char **argv)
 		if (cfg == NULL || cli_load_config(cfg, o.sekishod_conf) != 0 ||
 		    (colon = strrchr(cfg->listen, ':')) == NULL || parse_u64(colon + 1, &port) != 0 ||
 		    port == 0 || port > 65535) {
-			fprintf(stderr, "sekisho zones test: --sekishod %s: no listen = HOST:PORT\n",
+			fprintf(stderr,
+			    _("sekisho zones test: --sekishod %s: no listen = HOST:PORT\n"),
 			    o.sekishod_conf);
 			free(cfg);
 			rc = EXIT_USAGE;

@@ -21,7 +21,7 @@ static int
 push(struct inputs *in, const char *path)
 {
 	if (in->n >= INPUTS_MAX) {
-		fprintf(stderr, "sekisho: more than %d inputs\n", INPUTS_MAX);
+		fprintf(stderr, _("sekisho: more than %d inputs\n"), INPUTS_MAX);
 		return -1;
 	}
 	if (in->n == in->cap) {
@@ -226,7 +226,7 @@ cli_start_spawner(const struct config *c)
 
 	buf_init(&err, 512);
 	if ((r = worker_launch_spawner(c, &err)) != 0)
-		fprintf(stderr, "sekisho: %s%s\n", r == -2 ? "configuration error: " : "",
+		fprintf(stderr, "sekisho: %s%s\n", r == -2 ? _("configuration error: ") : "",
 		    buf_str(&err));
 	buf_free(&err);
 	return r == 0 ? 0 : r == -2 ? EXIT_USAGE : EXIT_INTERNAL;

@@ -9,7 +9,7 @@
 static void
 usage(FILE *f)
 {
-	fputs("usage: sekisho <command> [options]\n"
+	fputs(_("usage: sekisho <command> [options]\n"
 	    "commands:\n"
 	    "  mail           sanitise mail: internet mail in, readable harmless text out\n"
 	    "  file           sanitise files: PDF, Office, images, text, archives rebuilt\n"
@@ -24,12 +24,13 @@ usage(FILE *f)
 	    "  backup         one file with the quarantine, the journal and the sealed keys\n"
 	    "  restore        bring a backup back (checked against its manifest first)\n"
 	    "  version        print the version\n"
-	    "Run 'sekisho <command> --help' for a command's options.\n", f);
+	    "Run 'sekisho <command> --help' for a command's options.\n"), f);
 }
 
 int
 main(int argc, char **argv)
 {
+	i18n_init();
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;
