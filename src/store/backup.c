@@ -1145,6 +1145,15 @@ backup_restore(const struct config *cfg, const char *path, const char *passphras
 		rs.uid = pw->pw_uid;
 		rs.gid = pw->pw_gid;
 	}
+	/* the quarantine folder, even when every original is in the database */
+	if (mkdir(cfg->quarantine_dir, 0700) != 0 && errno != EEXIST) {
+		buf_printf(err, "%s: %s", cfg->quarantine_dir, strerror(errno));
+		goto out;
+	}
+	if (rs.own && chown(cfg->quarantine_dir, rs.uid, rs.gid) != 0) {
+		buf_printf(err, "%s: %s", cfg->quarantine_dir, strerror(errno));
+		goto out;
+	}
 	snprintf(rs.meta_tmp, sizeof rs.meta_tmp, "%s.pgdump.tmp", path);
 	json_object_clear(ps.seen);
 	ps.members = 0;
