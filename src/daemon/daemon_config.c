@@ -79,8 +79,9 @@ daemon_config_check(const struct config *cfg, struct buf *err)
 			buf_puts(err, "console_tls_cert_file, console_tls_key_file: needed with "
 			    "console_listen (the console speaks HTTPS only; scripts/demo makes a "
 			    "self-signed pair)\n");
-		else if (tls_check_files(cfg->console_tls_cert, cfg->console_tls_key, err) != 0)
-			buf_puts(err, " (console)\n");
+		else if (tls_check_files("console", cfg->console_tls_cert, cfg->console_tls_key,
+		    err) != 0)
+			buf_puts(err, "\n");
 		if (strcmp(cfg->console_user, cfg->daemon_user) == 0 ||
 		    strcmp(cfg->console_user, cfg->worker_user) == 0)
 			buf_printf(err, "console_user: \"%s\" is daemon_user or worker_user: the "
@@ -180,7 +181,7 @@ daemon_config_check(const struct config *cfg, struct buf *err)
 		buf_puts(err, "quarantine_pg: holds a password; put it in the daemon user's "
 		    "~/.pgpass or PGPASSFILE instead (this file is printed by config check)\n");
 	/* the listener's STARTTLS files: readable, and the key fits the certificate */
-	if (tls_check_files(cfg->smtp_tls_cert, cfg->smtp_tls_key, err) != 0)
+	if (tls_check_files("smtp", cfg->smtp_tls_cert, cfg->smtp_tls_key, err) != 0)
 		buf_putc(err, '\n');
 	if (strcmp(cfg->daemon_user, cfg->worker_user) == 0)
 		buf_printf(err, "worker_user: \"%s\" is daemon_user too: workers must not be able "

@@ -22,10 +22,18 @@ ssl_reason(struct buf *err, const char *what, const char *file)
 	ERR_clear_error();
 }
 
-SSL_CTX *
-tls_server_ctx(const char *cert_file, const char *key_file, struct buf *err)
+/* The context, its files' errors named by the settings PREFIX_tls_cert_file
+ * and PREFIX_tls_key_file. */
+static SSL_CTX *
+server_ctx(const char *prefix, const char *cert_file, const char *key_file, struct buf *err)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	char cert_name[64], key_name[64], mismatch[96];
+
+	snprintf(cert_name, sizeof cert_name, "%s_tls_cert_file", prefix);
+	snprintf(key_name, sizeof key_name, "%s_tls_key_file", prefix);
+	snprintf(mismatch, sizeof mismatch, "%s_tls_key_file does not match the certificate:",
+	    prefix);
 
 	if (ctx == NULL) {
 		buf_puts(err, "cannot create a TLS context");
@@ -37,15 +45,15 @@ tls_server_ctx(const char *cert_file, const char *key_file, struct buf *err)
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_mode(ctx, SSL_MODE_AUTO_RETRY);
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert_file) != 1) {
-		ssl_reason(err, "smtp_tls_cert_file", cert_file);
+		ssl_reason(err, cert_name, cert_file);
 		goto fail;
 	}
 	if (SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM) != 1) {
-		ssl_reason(err, "smtp_tls_key_file", key_file);
+		ssl_reason(err, key_name, key_file);
 		goto fail;
 	}
 	if (SSL_CTX_check_private_key(ctx) != 1) {
-		ssl_reason(err, "smtp_tls_key_file does not match the certificate:", key_file);
+		ssl_reason(err, mismatch, key_file);
 		goto fail;
 	}
 	return ctx;
@@ -54,18 +62,26 @@ fail:
 	return NULL;
 }
 
+SSL_CTX *
+tls_server_ctx(const char *cert_file, const char *key_file, struct buf *err)
+{
+	return server_ctx("smtp", cert_file, key_file, err);
+}
+
 int
-tls_check_files(const char *cert_file, const char *key_file, struct buf *err)
+tls_check_files(const char *prefix, const char *cert_file, const char *key_file,
+    struct buf *err)
 {
 	SSL_CTX *ctx;
 
 	if (cert_file[0] == '\0' && key_file[0] == '\0')
 		return 0;
 	if (cert_file[0] == '\0' || key_file[0] == '\0') {
-		buf_puts(err, "smtp_tls_cert_file and smtp_tls_key_file go together: set both or neither");
+		buf_printf(err, "%s_tls_cert_file and %s_tls_key_file go together: set both or "
+		    "neither", prefix, prefix);
 		return -1;
 	}
-	if ((ctx = tls_server_ctx(cert_file, key_file, err)) == NULL)
+	if ((ctx = server_ctx(prefix, cert_file, key_file, err)) == NULL)
 		return -1;
 	SSL_CTX_free(ctx);
 	return 0;

@@ -20,6 +20,8 @@
 SSL_CTX *tls_server_ctx(const char *cert_file, const char *key_file, struct buf *err);
 /* For checking a configuration: both files empty (no TLS), or both load
  * and match.  0, or -1 with the reason in err. */
-int tls_check_files(const char *cert_file, const char *key_file, struct buf *err);
+/* prefix: the settings' ("smtp", "console"): errors name them. */
+int tls_check_files(const char *prefix, const char *cert_file, const char *key_file,
+    struct buf *err);
 
 #endif
