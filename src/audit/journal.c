@@ -687,6 +687,29 @@ journal_torn_bytes(const struct journal *j)
 	return j->torn;
 }
 
+/*
+ * Before a record is written: its time as the journal writes it into ts,
+ * the journal locked and caught up with other writers (and a rotation).
+ * 0 locked, or -1 with the reason and nothing held.
+ */
+static int
+lock_to_write(struct journal *j, long long t, char ts[TIME_LEN + 1], struct buf *err)
+{
+	if (format_time(t, ts) != 0) {
+		buf_printf(err, "time %lld is out of range", t);
+		return -1;
+	}
+	if (lock_fd(j->fd, LOCK_EX) != 0) {
+		buf_printf(err, "%s: cannot lock: %s", j->path, strerror(errno));
+		return -1;
+	}
+	if (refresh(j, err) != 0) {
+		lock_fd(j->fd, LOCK_UN);
+		return -1;
+	}
+	return 0;
+}
+
 /* The next record, after j's last, into j->line; its hash in h. */
 static void
 record_line(struct journal *j, const char *receipt, size_t len, const char *ts,
@@ -728,16 +751,8 @@ journal_append(struct journal *j, const char *receipt, size_t len, long long t,
 		return -1;
 	}
 	buf_free(&why);
-	if (format_time(t, ts) != 0) {
-		buf_printf(err, "time %lld is out of range", t);
+	if (lock_to_write(j, t, ts, err) != 0)
 		return -1;
-	}
-	if (lock_fd(j->fd, LOCK_EX) != 0) {
-		buf_printf(err, "%s: cannot lock: %s", j->path, strerror(errno));
-		return -1;
-	}
-	if (refresh(j, err) != 0)
-		goto out;
 	if (j->seq == UINT64_MAX) {
 		buf_printf(err, "%s: seq would overflow", j->path);
 		goto out;
@@ -794,16 +809,8 @@ journal_rotate_if(struct journal *j, long long min_bytes, long long t, struct bu
 	struct buf note;
 	int fd = -1, r = -1;
 
-	if (format_time(t, ts) != 0) {
-		buf_printf(err, "time %lld is out of range", t);
+	if (lock_to_write(j, t, ts, err) != 0)
 		return -1;
-	}
-	if (lock_fd(j->fd, LOCK_EX) != 0) {
-		buf_printf(err, "%s: cannot lock: %s", j->path, strerror(errno));
-		return -1;
-	}
-	if (refresh(j, err) != 0)
-		goto out;
 	if (j->seq == 0 || (long long)j->end < min_bytes) {
 		r = 0;	/* nothing to rotate (yet): another writer may have just done it */
 		goto out;
